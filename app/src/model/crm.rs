@@ -1,0 +1,132 @@
+//! The CRM's vocabulary as forms and triggers see it: pipelines, stages and custom field
+//! definitions, shaped like HighLevel's v2 API so the built-in CRM and HighLevel look the same.
+
+use serde::{Deserialize, Serialize};
+
+use super::field::FieldKind;
+use super::value::Value;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pipeline {
+    pub id: String,
+    pub name: String,
+    pub stages: Vec<Stage>,
+}
+
+impl Pipeline {
+    pub fn stage(&self, stage_id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.id == stage_id)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    pub id: String,
+    pub name: String,
+}
+
+/// HighLevel's custom field `dataType` values (spelling included: `MONETORY`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CrmFieldType {
+    Text,
+    LargeText,
+    Numerical,
+    Phone,
+    Monetory,
+    Checkbox,
+    SingleOptions,
+    MultipleOptions,
+    Date,
+    TextboxList,
+    FileUpload,
+    Radio,
+    Email,
+}
+
+impl CrmFieldType {
+    pub fn label(self) -> &'static str {
+        match self {
+            CrmFieldType::Text => "Text",
+            CrmFieldType::LargeText => "Large text",
+            CrmFieldType::Numerical => "Number",
+            CrmFieldType::Phone => "Phone",
+            CrmFieldType::Monetory => "Monetary",
+            CrmFieldType::Checkbox => "Checkboxes",
+            CrmFieldType::SingleOptions => "Dropdown (single)",
+            CrmFieldType::MultipleOptions => "Dropdown (multiple)",
+            CrmFieldType::Date => "Date",
+            CrmFieldType::TextboxList => "Textbox list",
+            CrmFieldType::FileUpload => "File upload",
+            CrmFieldType::Radio => "Radio",
+            CrmFieldType::Email => "Email",
+        }
+    }
+
+    /// Whether answers of a form field kind can be written to a custom field of this type
+    /// without losing meaning. Any answer can be written as text.
+    pub fn accepts(self, kind: FieldKind) -> bool {
+        use CrmFieldType as T;
+        use FieldKind as K;
+        match self {
+            T::Text | T::LargeText => kind.takes_answer(),
+            T::Numerical => matches!(kind, K::Number | K::Currency),
+            T::Monetory => kind == K::Currency,
+            T::Phone => kind == K::Phone,
+            T::Email => kind == K::Email,
+            T::Date => kind == K::Date,
+            T::SingleOptions | T::Radio => matches!(kind, K::Dropdown | K::Radio | K::Checkbox),
+            T::Checkbox | T::MultipleOptions => matches!(kind, K::MultiSelect | K::Checkbox),
+            T::TextboxList | T::FileUpload => false,
+        }
+    }
+}
+
+/// A custom field definition of a sub-account's CRM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrmField {
+    pub id: String,
+    pub name: String,
+    /// The field key without the model prefix (`call_outcome`, not `contact.call_outcome`).
+    pub key: String,
+    pub data_type: CrmFieldType,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+/// A custom field value as HighLevel's `field_value` expects it for the field's type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CrmFieldValue {
+    Text(String),
+    Number(f64),
+    List(Vec<String>),
+}
+
+impl CrmFieldValue {
+    /// Converts a cleaned answer for a custom field of type `data_type` (numbers as numbers,
+    /// checkbox and multi-option fields as string lists, everything else as text).
+    pub fn from_answer(value: &Value, data_type: CrmFieldType) -> Self {
+        match (data_type, value) {
+            (CrmFieldType::Numerical | CrmFieldType::Monetory, v) if v.as_number().is_some() => {
+                CrmFieldValue::Number(v.as_number().unwrap_or_default())
+            }
+            (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, Value::List(items)) => {
+                CrmFieldValue::List(items.clone())
+            }
+            (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, other) => {
+                CrmFieldValue::List(vec![other.to_string()])
+            }
+            (_, other) => CrmFieldValue::Text(other.to_string()),
+        }
+    }
+
+    /// The value as text, for display and for text-typed storage.
+    pub fn display(&self) -> String {
+        match self {
+            CrmFieldValue::Text(text) => text.clone(),
+            CrmFieldValue::Number(number) => super::value::format_number(*number),
+            CrmFieldValue::List(items) => items.join(", "),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The fields a template is made of: their kinds and the constraints an admin can put on them.
+
+use serde::{Deserialize, Serialize};
+
+use super::rule::RuleGroup;
+
+/// What a field asks for. The kind decides how an answer is parsed, which constraints apply,
+/// which rule operators may test it and which CRM custom field types it can be written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    ShortText,
+    LongText,
+    Number,
+    Currency,
+    Date,
+    Dropdown,
+    Radio,
+    MultiSelect,
+    /// A single yes/no checkbox.
+    Checkbox,
+    Phone,
+    Email,
+    /// A heading that structures the form; it has no answer.
+    Section,
+}
+
+impl FieldKind {
+    pub const ALL: [FieldKind; 12] = [
+        FieldKind::ShortText,
+        FieldKind::LongText,
+        FieldKind::Number,
+        FieldKind::Currency,
+        FieldKind::Date,
+        FieldKind::Dropdown,
+        FieldKind::Radio,
+        FieldKind::MultiSelect,
+        FieldKind::Checkbox,
+        FieldKind::Phone,
+        FieldKind::Email,
+        FieldKind::Section,
+    ];
+
+    /// The name an admin sees in the palette and in error messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            FieldKind::ShortText => "Short text",
+            FieldKind::LongText => "Long text",
+            FieldKind::Number => "Number",
+            FieldKind::Currency => "Currency",
+            FieldKind::Date => "Date",
+            FieldKind::Dropdown => "Dropdown",
+            FieldKind::Radio => "Radio buttons",
+            FieldKind::MultiSelect => "Multi-select",
+            FieldKind::Checkbox => "Yes/no checkbox",
+            FieldKind::Phone => "Phone",
+            FieldKind::Email => "Email",
+            FieldKind::Section => "Section heading",
+        }
+    }
+
+    /// Kinds whose answer must be one (or several) of the field's options.
+    pub fn has_options(self) -> bool {
+        matches!(
+            self,
+            FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect
+        )
+    }
+
+    /// Kinds with a numeric value, where min/max bound the value.
+    pub fn is_numeric(self) -> bool {
+        matches!(self, FieldKind::Number | FieldKind::Currency)
+    }
+
+    /// Kinds with free text, where length limits and a pattern apply.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            FieldKind::ShortText | FieldKind::LongText | FieldKind::Phone | FieldKind::Email
+        )
+    }
+
+    /// Whether the field takes an answer at all (a section heading does not).
+    pub fn takes_answer(self) -> bool {
+        self != FieldKind::Section
+    }
+}
+
+/// One field of a template. Optional constraints are `None` when the admin did not set them;
+/// which of them apply depends on the kind (see [`FieldKind`]) and the template check reports
+/// contradictory ones.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Stable identifier used by rules, custom field mappings and stored answers.
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// When set, the field is shown only while the rule holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<RuleGroup>,
+}
+
+impl Field {
+    /// A field with no constraints; the builder and the starter templates refine it.
+    pub fn new(key: impl Into<String>, label: impl Into<String>, kind: FieldKind) -> Self {
+        Self {
+            key: key.into(),
+            label: label.into(),
+            kind,
+            required: false,
+            help: None,
+            placeholder: None,
+            options: Vec::new(),
+            min: None,
+            max: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            show_if: None,
+        }
+    }
+
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    pub fn options<I, S>(mut self, options: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options = options.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn range(mut self, min: Option<f64>, max: Option<f64>) -> Self {
+        self.min = min;
+        self.max = max;
+        self
+    }
+
+    pub fn length(mut self, min: Option<u32>, max: Option<u32>) -> Self {
+        self.min_length = min;
+        self.max_length = max;
+        self
+    }
+
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+
+    pub fn show_if(mut self, rule: RuleGroup) -> Self {
+        self.show_if = Some(rule);
+        self
+    }
+}
+
+/// A field key: lowercase ASCII letters, digits and underscores, starting with a letter, so it
+/// is safe in URLs, form input names and `{{variable}}` references.
+pub fn is_valid_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && key.len() <= 64
+}

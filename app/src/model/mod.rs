@@ -1,0 +1,30 @@
+//! The shared core of OpsFlow: templates, fields, rules, evaluation, note formatting and trigger
+//! definitions.
+//!
+//! Pure Rust with serde and a small regex engine; no I/O and no clock. It is compiled into the
+//! server and into the browser's wasm, so conditional visibility and validation are computed by
+//! the *same* code in both places: the browser on every change, the server again on submit.
+
+pub mod crm;
+pub mod date;
+pub mod field;
+pub mod note;
+pub mod plan;
+pub mod rule;
+pub mod starter;
+pub mod template;
+pub mod trigger;
+pub mod value;
+
+pub use crm::{CrmField, CrmFieldType, CrmFieldValue, Pipeline, Stage};
+pub use date::Date;
+pub use field::{Field, FieldKind};
+pub use note::format_note;
+pub use plan::{CleanAnswer, Evaluation, FormPlan};
+pub use rule::{Condition, ConditionValue, Logic, Operator, Rule, RuleGroup};
+pub use template::{Template, TemplateProblem};
+pub use trigger::{EventKind, TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
+pub use value::{Answer, Answers, FieldError, Value};
+
+#[cfg(test)]
+mod tests;

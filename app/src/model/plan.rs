@@ -1,0 +1,648 @@
+//! A template compiled for evaluation, and the one evaluation function the browser calls on
+//! every change and the server calls on submit.
+//!
+//! Compiling resolves rule references to field positions, parses rule values against the
+//! controlling field's kind, compiles patterns and orders fields so every controlling field is
+//! decided before the fields it controls. Evaluating is then a single pass with no lookups by
+//! name, which keeps a 200-field form well inside a keystroke's budget.
+
+use regex_lite::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+use super::date::Date;
+use super::field::{Field, FieldKind, is_valid_key};
+use super::rule::{Condition, Logic, Operator, Rule, RuleGroup};
+use super::template::{Template, TemplateProblem};
+use super::value::{self, Answers, FieldError, Value};
+
+/// A sound template, ready to evaluate answers against.
+#[derive(Clone, Debug)]
+pub struct FormPlan {
+    template: Template,
+    /// Field positions in an order where each controlling field comes before what it controls.
+    order: Vec<usize>,
+    rules: Vec<Option<CompiledGroup>>,
+    patterns: Vec<Option<Regex>>,
+    /// Positions of the fields some rule reads; only these need parsing to decide visibility.
+    controlling: Vec<usize>,
+}
+
+/// The outcome of evaluating answers: what is shown, what is wrong, and what would be saved.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Visibility by field position.
+    pub visible: Vec<bool>,
+    /// Errors of visible fields, by field key. Hidden fields are never validated.
+    pub errors: BTreeMap<String, FieldError>,
+    /// Visible, answered fields in template order; hidden fields are dropped.
+    pub answers: Vec<CleanAnswer>,
+}
+
+impl Evaluation {
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn is_visible(&self, position: usize) -> bool {
+        self.visible.get(position).copied().unwrap_or(false)
+    }
+}
+
+/// One answer that survives cleaning: what the note, the custom fields and the Completed view use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CleanAnswer {
+    pub key: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug)]
+struct CompiledGroup {
+    logic: Logic,
+    rules: Vec<CompiledRule>,
+}
+
+#[derive(Clone, Debug)]
+enum CompiledRule {
+    Group(CompiledGroup),
+    Condition {
+        field: usize,
+        operator: Operator,
+        expected: Expected,
+    },
+}
+
+/// A rule value parsed for the controlling field's kind. Text is lowercased once here, because
+/// text comparisons ignore case.
+#[derive(Clone, Debug)]
+enum Expected {
+    Nothing,
+    Text(String),
+    Number(f64),
+    Date(Date),
+    Bool(bool),
+    Texts(Vec<String>),
+    Numbers(Vec<f64>),
+}
+
+impl FormPlan {
+    /// Compiles a template, or lists every problem that keeps it from working.
+    pub fn new(template: &Template) -> Result<Self, Vec<TemplateProblem>> {
+        let mut problems = Vec::new();
+        let name = template.name.trim();
+        if name.is_empty() {
+            problems.push(TemplateProblem::EmptyName);
+        } else if name.chars().count() > Template::MAX_NAME_LEN {
+            problems.push(TemplateProblem::NameTooLong);
+        }
+        if template.fields.is_empty() {
+            problems.push(TemplateProblem::NoFields);
+        }
+
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (position, field) in template.fields.iter().enumerate() {
+            if !is_valid_key(&field.key) {
+                problems.push(TemplateProblem::InvalidKey {
+                    field: field.key.clone(),
+                });
+            }
+            if index.insert(field.key.as_str(), position).is_some()
+                && !problems.iter().any(
+                    |p| matches!(p, TemplateProblem::DuplicateKey { key } if *key == field.key),
+                )
+            {
+                problems.push(TemplateProblem::DuplicateKey {
+                    key: field.key.clone(),
+                });
+            }
+            check_constraints(field, &mut problems);
+        }
+
+        let patterns = template
+            .fields
+            .iter()
+            .map(|field| compile_pattern(field, &mut problems))
+            .collect();
+        let rules: Vec<Option<CompiledGroup>> = template
+            .fields
+            .iter()
+            .map(|field| {
+                let group = field.show_if.as_ref()?;
+                Some(compile_group(
+                    field,
+                    group,
+                    &template.fields,
+                    &index,
+                    &mut problems,
+                ))
+            })
+            .collect();
+
+        let order = match dependency_order(&rules) {
+            Ok(order) => order,
+            Err(cycles) => {
+                problems.extend(cycles.into_iter().map(|cycle| {
+                    TemplateProblem::RuleCycle {
+                        fields: cycle
+                            .into_iter()
+                            .map(|p| template.fields[p].key.clone())
+                            .collect(),
+                    }
+                }));
+                Vec::new()
+            }
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        let mut controlling: Vec<usize> = rules
+            .iter()
+            .flatten()
+            .flat_map(CompiledGroup::fields)
+            .collect();
+        controlling.sort_unstable();
+        controlling.dedup();
+        Ok(Self {
+            template: template.clone(),
+            order,
+            rules,
+            patterns,
+            controlling,
+        })
+    }
+
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// Which fields are shown for these answers, by position. A field is shown when its rule
+    /// holds and every field its rule reads is shown too, so hiding a field hides everything that
+    /// depends on it.
+    pub fn visibility(&self, answers: &Answers) -> Vec<bool> {
+        let fields = &self.template.fields;
+        let mut parsed: Vec<Option<Value>> = vec![None; fields.len()];
+        for &position in &self.controlling {
+            let field = &fields[position];
+            parsed[position] = value::parse(field, answers.get(&field.key)).ok().flatten();
+        }
+        self.visibility_of(&parsed)
+    }
+
+    fn visibility_of(&self, parsed: &[Option<Value>]) -> Vec<bool> {
+        let mut visible = vec![true; self.template.fields.len()];
+        for &position in &self.order {
+            if let Some(group) = &self.rules[position] {
+                visible[position] = group.holds(parsed, &visible);
+            }
+        }
+        visible
+    }
+
+    /// Visibility, validation and cleaning in one pass: the browser shows the result as the
+    /// staff member types, and the server accepts a submit only when `errors` is empty.
+    pub fn evaluate(&self, answers: &Answers) -> Evaluation {
+        let fields = &self.template.fields;
+        let parsed: Vec<Result<Option<Value>, FieldError>> = fields
+            .iter()
+            .map(|field| value::parse(field, answers.get(&field.key)))
+            .collect();
+        let values: Vec<Option<Value>> = parsed
+            .iter()
+            .map(|p| p.as_ref().ok().cloned().flatten())
+            .collect();
+        let visible = self.visibility_of(&values);
+
+        let mut errors = BTreeMap::new();
+        let mut clean = Vec::new();
+        for (position, field) in fields.iter().enumerate() {
+            if !visible[position] || !field.kind.takes_answer() {
+                continue;
+            }
+            let checked = parsed[position]
+                .clone()
+                .and_then(|value| check_value(field, value, self.patterns[position].as_ref()));
+            match checked {
+                Err(error) => {
+                    errors.insert(field.key.clone(), error);
+                }
+                Ok(Some(value)) => clean.push(CleanAnswer {
+                    key: field.key.clone(),
+                    label: field.label.clone(),
+                    kind: field.kind,
+                    value,
+                }),
+                Ok(None) => {}
+            }
+        }
+        Evaluation {
+            visible,
+            errors,
+            answers: clean,
+        }
+    }
+}
+
+/// Required, range, length and pattern checks of a parsed, visible answer.
+fn check_value(
+    field: &Field,
+    value: Option<Value>,
+    pattern: Option<&Regex>,
+) -> Result<Option<Value>, FieldError> {
+    let answered = value.as_ref().is_some_and(|v| !v.is_empty());
+    if field.required && !answered {
+        return Err(FieldError::Required);
+    }
+    let Some(value) = value else { return Ok(None) };
+    if let Some(number) = value.as_number() {
+        if let Some(min) = field.min.filter(|min| number < *min) {
+            return Err(FieldError::TooSmall { min });
+        }
+        if let Some(max) = field.max.filter(|max| number > *max) {
+            return Err(FieldError::TooLarge { max });
+        }
+    }
+    if let Value::Text(text) = &value
+        && field.kind.is_text()
+    {
+        let length = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
+        if let Some(min) = field.min_length.filter(|min| length < *min) {
+            return Err(FieldError::TooShort { min });
+        }
+        if let Some(max) = field.max_length.filter(|max| length > *max) {
+            return Err(FieldError::TooLong { max });
+        }
+        if pattern.is_some_and(|re| !re.is_match(text)) {
+            return Err(FieldError::PatternMismatch);
+        }
+    }
+    Ok(Some(value))
+}
+
+fn check_constraints(field: &Field, problems: &mut Vec<TemplateProblem>) {
+    let key = || field.key.clone();
+    if field.label.trim().is_empty() {
+        problems.push(TemplateProblem::EmptyLabel { field: key() });
+    }
+    if field.kind == FieldKind::Section && field.required {
+        problems.push(TemplateProblem::SectionRequired { field: key() });
+    }
+    if field.kind.has_options() {
+        if field.options.iter().all(|o| o.trim().is_empty()) {
+            problems.push(TemplateProblem::NoOptions { field: key() });
+        }
+        for (i, option) in field.options.iter().enumerate() {
+            if field.options[..i].contains(option) {
+                problems.push(TemplateProblem::DuplicateOption {
+                    field: key(),
+                    option: option.clone(),
+                });
+            }
+        }
+    }
+    if let (Some(min), Some(max)) = (field.min, field.max)
+        && min > max
+    {
+        problems.push(TemplateProblem::MinAboveMax { field: key() });
+    }
+    if let (Some(min), Some(max)) = (field.min_length, field.max_length)
+        && min > max
+    {
+        problems.push(TemplateProblem::LengthRange { field: key() });
+    }
+}
+
+/// Patterns match the whole answer, as an HTML `pattern` attribute does.
+fn compile_pattern(field: &Field, problems: &mut Vec<TemplateProblem>) -> Option<Regex> {
+    let pattern = field.pattern.as_deref().filter(|p| !p.is_empty())?;
+    match Regex::new(&format!("^(?:{pattern})$")) {
+        Ok(regex) => Some(regex),
+        Err(error) => {
+            problems.push(TemplateProblem::BadPattern {
+                field: field.key.clone(),
+                reason: error.to_string(),
+            });
+            None
+        }
+    }
+}
+
+fn compile_group(
+    owner: &Field,
+    group: &RuleGroup,
+    fields: &[Field],
+    index: &HashMap<&str, usize>,
+    problems: &mut Vec<TemplateProblem>,
+) -> CompiledGroup {
+    if group.rules.is_empty() {
+        problems.push(TemplateProblem::EmptyRuleGroup {
+            field: owner.key.clone(),
+        });
+    }
+    let rules = group
+        .rules
+        .iter()
+        .filter_map(|rule| match rule {
+            Rule::Group(inner) => Some(CompiledRule::Group(compile_group(
+                owner, inner, fields, index, problems,
+            ))),
+            Rule::Condition(condition) => {
+                compile_condition(owner, condition, fields, index, problems)
+            }
+        })
+        .collect();
+    CompiledGroup {
+        logic: group.logic,
+        rules,
+    }
+}
+
+fn compile_condition(
+    owner: &Field,
+    condition: &Condition,
+    fields: &[Field],
+    index: &HashMap<&str, usize>,
+    problems: &mut Vec<TemplateProblem>,
+) -> Option<CompiledRule> {
+    let Some(&position) = index.get(condition.field.as_str()) else {
+        problems.push(TemplateProblem::RuleOnMissingField {
+            field: owner.key.clone(),
+            missing: condition.field.clone(),
+        });
+        return None;
+    };
+    let controlling = &fields[position];
+    if controlling.kind == FieldKind::Section {
+        problems.push(TemplateProblem::RuleOnSection {
+            field: owner.key.clone(),
+            controlling: controlling.key.clone(),
+        });
+        return None;
+    }
+    if !condition.operator.applies_to(controlling.kind) {
+        problems.push(TemplateProblem::OperatorNotForKind {
+            field: owner.key.clone(),
+            controlling: controlling.key.clone(),
+            operator: condition.operator,
+            kind: controlling.kind,
+        });
+        return None;
+    }
+    match expected_value(controlling, condition) {
+        Ok(expected) => Some(CompiledRule::Condition {
+            field: position,
+            operator: condition.operator,
+            expected,
+        }),
+        Err(reason) => {
+            problems.push(TemplateProblem::BadRuleValue {
+                field: owner.key.clone(),
+                controlling: controlling.key.clone(),
+                reason,
+            });
+            None
+        }
+    }
+}
+
+/// Parses a rule's value for the kind of field it tests; the error completes the sentence
+/// "the rule on X ...".
+fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected, String> {
+    let operator = condition.operator;
+    if !operator.takes_value() {
+        return Ok(Expected::Nothing);
+    }
+    let kind = controlling.kind;
+    let wants_list = operator.takes_list()
+        || (kind == FieldKind::MultiSelect
+            && matches!(operator, Operator::Equals | Operator::NotEquals));
+    let check_option = |item: &str| -> Result<String, String> {
+        if kind.has_options()
+            && !controlling
+                .options
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(item))
+        {
+            Err(format!(
+                "compares with “{item}”, which is not one of its options."
+            ))
+        } else {
+            Ok(item.to_lowercase())
+        }
+    };
+    let options_matter = kind.has_options()
+        && !matches!(operator, Operator::StartsWith)
+        && !(matches!(operator, Operator::Contains | Operator::NotContains)
+            && kind != FieldKind::MultiSelect);
+
+    if wants_list {
+        let items = condition.value.as_list();
+        if items.is_empty() {
+            return Err("needs at least one value to compare with.".to_owned());
+        }
+        return if kind.is_numeric() {
+            items
+                .iter()
+                .map(|item| {
+                    value::parse_number(item)
+                        .ok_or_else(|| format!("compares with “{item}”, which is not a number."))
+                })
+                .collect::<Result<_, _>>()
+                .map(Expected::Numbers)
+        } else if options_matter {
+            items
+                .iter()
+                .map(|item| check_option(item))
+                .collect::<Result<_, _>>()
+                .map(Expected::Texts)
+        } else {
+            Ok(Expected::Texts(
+                items.iter().map(|i| i.to_lowercase()).collect(),
+            ))
+        };
+    }
+
+    let Some(single) = condition.value.as_single().filter(|s| !s.trim().is_empty()) else {
+        return Err("needs one value to compare with.".to_owned());
+    };
+    let single = single.trim();
+    match kind {
+        FieldKind::Number | FieldKind::Currency => value::parse_number(single)
+            .map(Expected::Number)
+            .ok_or_else(|| format!("compares with “{single}”, which is not a number.")),
+        FieldKind::Date => Date::parse(single)
+            .map(Expected::Date)
+            .ok_or_else(|| format!("compares with “{single}”, which is not a date (YYYY-MM-DD).")),
+        FieldKind::Checkbox => value::parse_yes_no(single)
+            .map(Expected::Bool)
+            .map_err(|_| {
+                format!("compares with “{single}”; a checkbox is compared with yes or no.")
+            }),
+        _ if options_matter => check_option(single).map(Expected::Text),
+        _ => Ok(Expected::Text(single.to_lowercase())),
+    }
+}
+
+impl CompiledGroup {
+    fn holds(&self, values: &[Option<Value>], visible: &[bool]) -> bool {
+        let mut results = self.rules.iter().map(|rule| match rule {
+            CompiledRule::Group(group) => group.holds(values, visible),
+            // A rule on a hidden field never holds: hidden answers do not count.
+            CompiledRule::Condition {
+                field,
+                operator,
+                expected,
+            } => visible[*field] && condition_holds(*operator, values[*field].as_ref(), expected),
+        });
+        match self.logic {
+            Logic::All => results.all(|held| held),
+            Logic::Any => results.any(|held| held),
+        }
+    }
+
+    fn fields(&self) -> Vec<usize> {
+        self.rules
+            .iter()
+            .flat_map(|rule| match rule {
+                CompiledRule::Group(group) => group.fields(),
+                CompiledRule::Condition { field, .. } => vec![*field],
+            })
+            .collect()
+    }
+}
+
+/// Whether one condition holds. An unanswered field satisfies only `is_empty` and the negative
+/// operators, each of which is exactly the negation of its positive twin.
+fn condition_holds(operator: Operator, actual: Option<&Value>, expected: &Expected) -> bool {
+    use Operator as O;
+    let positive = match operator {
+        O::IsEmpty | O::IsNotEmpty => {
+            return actual.is_none_or(Value::is_empty) == (operator == O::IsEmpty);
+        }
+        O::NotEquals => O::Equals,
+        O::NotContains => O::Contains,
+        O::NotIn => O::In,
+        other => other,
+    };
+    // Parsing never yields an empty text or list, so `Some` is an answer; an unticked checkbox is
+    // the answer "no" and compares as such.
+    let holds = actual.is_some_and(|actual| compare(positive, actual, expected));
+    if positive == operator { holds } else { !holds }
+}
+
+fn compare(operator: Operator, actual: &Value, expected: &Expected) -> bool {
+    use Operator as O;
+    match (actual, expected) {
+        (Value::Text(text), Expected::Text(want)) => match operator {
+            O::Equals => eq_ignore_case(text, want),
+            O::Contains => text.to_lowercase().contains(want.as_str()),
+            O::StartsWith => text.to_lowercase().starts_with(want.as_str()),
+            _ => false,
+        },
+        (Value::Text(text), Expected::Texts(list)) => {
+            list.iter().any(|want| eq_ignore_case(text, want))
+        }
+        (Value::List(items), Expected::Text(want)) => {
+            items.iter().any(|item| eq_ignore_case(item, want))
+        }
+        (Value::List(items), Expected::Texts(list)) => match operator {
+            O::Equals => {
+                items.len() == list.len()
+                    && items
+                        .iter()
+                        .all(|item| list.iter().any(|want| eq_ignore_case(item, want)))
+            }
+            _ => items
+                .iter()
+                .any(|item| list.iter().any(|want| eq_ignore_case(item, want))),
+        },
+        (Value::Bool(flag), Expected::Bool(want)) => flag == want,
+        (Value::Date(date), Expected::Date(want)) => ordered(operator, date.cmp(want)),
+        (number, Expected::Number(want)) => number
+            .as_number()
+            .and_then(|n| n.partial_cmp(want))
+            .is_some_and(|order| ordered(operator, order)),
+        (number, Expected::Numbers(list)) => number.as_number().is_some_and(|n| list.contains(&n)),
+        _ => false,
+    }
+}
+
+fn ordered(operator: Operator, order: std::cmp::Ordering) -> bool {
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    match operator {
+        Operator::Equals => order == Equal,
+        Operator::GreaterThan => order == Greater,
+        Operator::LessThan => order == Less,
+        Operator::GreaterOrEqual => order != Less,
+        Operator::LessOrEqual => order != Greater,
+        _ => false,
+    }
+}
+
+/// Compares with an already-lowercased expectation without allocating.
+fn eq_ignore_case(text: &str, lowercase: &str) -> bool {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .eq(lowercase.chars())
+}
+
+/// Orders fields so that every controlling field precedes the fields it controls, or returns
+/// the cycles that make such an order impossible.
+fn dependency_order(rules: &[Option<CompiledGroup>]) -> Result<Vec<usize>, Vec<Vec<usize>>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Visiting,
+        Done,
+    }
+    let dependencies: Vec<Vec<usize>> = rules
+        .iter()
+        .map(|r| r.as_ref().map(CompiledGroup::fields).unwrap_or_default())
+        .collect();
+    let mut marks = vec![Mark::New; rules.len()];
+    let mut order = Vec::with_capacity(rules.len());
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+
+    // Iterative depth-first search, so a long chain of rules cannot overflow the stack.
+    for start in 0..rules.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        marks[start] = Mark::Visiting;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&dependency) = dependencies[node].get(*next) {
+                *next += 1;
+                match marks[dependency] {
+                    Mark::New => {
+                        marks[dependency] = Mark::Visiting;
+                        stack.push((dependency, 0));
+                    }
+                    Mark::Visiting => {
+                        let from = stack
+                            .iter()
+                            .position(|&(n, _)| n == dependency)
+                            .unwrap_or(0);
+                        let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
+                        cycle.sort_unstable();
+                        if !cycles.contains(&cycle) {
+                            cycles.push(cycle);
+                        }
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                marks[node] = Mark::Done;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    if cycles.is_empty() {
+        Ok(order)
+    } else {
+        Err(cycles)
+    }
+}

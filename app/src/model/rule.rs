@@ -1,0 +1,281 @@
+//! Conditional visibility rules: nested AND/OR groups of conditions on other fields.
+//!
+//! The JSON shape follows the workflow filter format (`{"logic": "AND", "conditions"...}` becomes
+//! `{"logic": "AND", "rules": [...]}` here, because a rule may itself be a group).
+
+use serde::{Deserialize, Serialize};
+
+use super::field::FieldKind;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Logic {
+    /// Every rule of the group holds.
+    #[default]
+    #[serde(rename = "AND")]
+    All,
+    /// At least one rule of the group holds.
+    #[serde(rename = "OR")]
+    Any,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleGroup {
+    #[serde(default)]
+    pub logic: Logic,
+    pub rules: Vec<Rule>,
+}
+
+impl RuleGroup {
+    pub fn all(rules: Vec<Rule>) -> Self {
+        Self {
+            logic: Logic::All,
+            rules,
+        }
+    }
+
+    pub fn any(rules: Vec<Rule>) -> Self {
+        Self {
+            logic: Logic::Any,
+            rules,
+        }
+    }
+
+    /// A group holding one condition: the common case of "show when X is Y".
+    pub fn when(field: &str, operator: Operator, value: impl Into<ConditionValue>) -> Self {
+        Self::all(vec![Rule::Condition(Condition::new(
+            field, operator, value,
+        ))])
+    }
+
+    /// Every condition in the group and its subgroups, depth first.
+    pub fn conditions(&self) -> Vec<&Condition> {
+        let mut out = Vec::new();
+        self.collect_conditions(&mut out);
+        out
+    }
+
+    fn collect_conditions<'a>(&'a self, out: &mut Vec<&'a Condition>) {
+        for rule in &self.rules {
+            match rule {
+                Rule::Group(group) => group.collect_conditions(out),
+                Rule::Condition(condition) => out.push(condition),
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Group(RuleGroup),
+    Condition(Condition),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    /// Key of the controlling field.
+    pub field: String,
+    pub operator: Operator,
+    #[serde(default, skip_serializing_if = "ConditionValue::is_none")]
+    pub value: ConditionValue,
+}
+
+impl Condition {
+    pub fn new(field: &str, operator: Operator, value: impl Into<ConditionValue>) -> Self {
+        Self {
+            field: field.to_owned(),
+            operator,
+            value: value.into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    Contains,
+    NotContains,
+    StartsWith,
+    IsEmpty,
+    IsNotEmpty,
+    GreaterThan,
+    LessThan,
+    GreaterOrEqual,
+    LessOrEqual,
+    In,
+    NotIn,
+}
+
+impl Operator {
+    pub const ALL: [Operator; 13] = [
+        Operator::Equals,
+        Operator::NotEquals,
+        Operator::Contains,
+        Operator::NotContains,
+        Operator::StartsWith,
+        Operator::IsEmpty,
+        Operator::IsNotEmpty,
+        Operator::GreaterThan,
+        Operator::LessThan,
+        Operator::GreaterOrEqual,
+        Operator::LessOrEqual,
+        Operator::In,
+        Operator::NotIn,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Operator::Equals => "equals",
+            Operator::NotEquals => "does not equal",
+            Operator::Contains => "contains",
+            Operator::NotContains => "does not contain",
+            Operator::StartsWith => "starts with",
+            Operator::IsEmpty => "is empty",
+            Operator::IsNotEmpty => "is not empty",
+            Operator::GreaterThan => "is greater than",
+            Operator::LessThan => "is less than",
+            Operator::GreaterOrEqual => "is at least",
+            Operator::LessOrEqual => "is at most",
+            Operator::In => "is one of",
+            Operator::NotIn => "is none of",
+        }
+    }
+
+    /// Whether the operator compares against a value (everything but the emptiness tests).
+    pub fn takes_value(self) -> bool {
+        !matches!(self, Operator::IsEmpty | Operator::IsNotEmpty)
+    }
+
+    /// Whether the value is a list (`in`, `not_in`).
+    pub fn takes_list(self) -> bool {
+        matches!(self, Operator::In | Operator::NotIn)
+    }
+
+    /// Whether an operator means something for a field kind. The rule builder offers only these,
+    /// and the template check rejects the rest, so a rule can never silently test nonsense
+    /// (is a date "containing" 7?).
+    pub fn applies_to(self, kind: FieldKind) -> bool {
+        use FieldKind as K;
+        use Operator as O;
+        match kind {
+            K::Section => false,
+            K::ShortText | K::LongText | K::Phone | K::Email | K::Dropdown | K::Radio => matches!(
+                self,
+                O::Equals
+                    | O::NotEquals
+                    | O::Contains
+                    | O::NotContains
+                    | O::StartsWith
+                    | O::IsEmpty
+                    | O::IsNotEmpty
+                    | O::In
+                    | O::NotIn
+            ),
+            K::Number | K::Currency => {
+                !matches!(self, O::Contains | O::NotContains | O::StartsWith)
+            }
+            K::Date => !matches!(
+                self,
+                O::Contains | O::NotContains | O::StartsWith | O::In | O::NotIn
+            ),
+            K::MultiSelect => matches!(
+                self,
+                O::Equals
+                    | O::NotEquals
+                    | O::Contains
+                    | O::NotContains
+                    | O::IsEmpty
+                    | O::IsNotEmpty
+                    | O::In
+                    | O::NotIn
+            ),
+            K::Checkbox => matches!(self, O::Equals | O::NotEquals | O::IsEmpty | O::IsNotEmpty),
+        }
+    }
+
+    /// The operators the rule builder offers for a controlling field of this kind.
+    pub fn for_kind(kind: FieldKind) -> impl Iterator<Item = Operator> {
+        Operator::ALL
+            .into_iter()
+            .filter(move |op| op.applies_to(kind))
+    }
+}
+
+/// The value a condition compares with, as the admin entered it. It is parsed against the
+/// controlling field's kind when the template is compiled into a plan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConditionValue {
+    #[default]
+    None,
+    Text(String),
+    Number(f64),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+impl ConditionValue {
+    pub fn is_none(&self) -> bool {
+        matches!(self, ConditionValue::None)
+    }
+
+    /// The value as one piece of text, if it is a single value.
+    pub fn as_single(&self) -> Option<String> {
+        match self {
+            ConditionValue::None => None,
+            ConditionValue::Text(text) => Some(text.clone()),
+            ConditionValue::Number(number) => Some(super::value::format_number(*number)),
+            ConditionValue::Bool(flag) => Some(if *flag { "yes" } else { "no" }.to_owned()),
+            ConditionValue::List(items) => match items.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The value as a list; a single value is a list of one.
+    pub fn as_list(&self) -> Vec<String> {
+        match self {
+            ConditionValue::List(items) => items.clone(),
+            other => other.as_single().into_iter().collect(),
+        }
+    }
+}
+
+impl From<&str> for ConditionValue {
+    fn from(text: &str) -> Self {
+        ConditionValue::Text(text.to_owned())
+    }
+}
+
+impl From<String> for ConditionValue {
+    fn from(text: String) -> Self {
+        ConditionValue::Text(text)
+    }
+}
+
+impl From<f64> for ConditionValue {
+    fn from(number: f64) -> Self {
+        ConditionValue::Number(number)
+    }
+}
+
+impl From<bool> for ConditionValue {
+    fn from(flag: bool) -> Self {
+        ConditionValue::Bool(flag)
+    }
+}
+
+impl From<Vec<&str>> for ConditionValue {
+    fn from(items: Vec<&str>) -> Self {
+        ConditionValue::List(items.into_iter().map(str::to_owned).collect())
+    }
+}
+
+impl From<()> for ConditionValue {
+    fn from((): ()) -> Self {
+        ConditionValue::None
+    }
+}

@@ -1,0 +1,204 @@
+//! Templates, and everything that can be wrong with one.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::field::{Field, FieldKind};
+use super::plan::FormPlan;
+use super::rule::Operator;
+
+/// What staff fill in: a name and an ordered list of fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+impl Template {
+    pub const MAX_NAME_LEN: usize = 120;
+
+    /// Everything that keeps this template from making a working form; empty when it is sound.
+    pub fn problems(&self) -> Vec<TemplateProblem> {
+        FormPlan::new(self).err().unwrap_or_default()
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+}
+
+/// One reason a template cannot be saved. Each names the field it is about, so the builder can
+/// show it in place and the server can refuse a save with the same list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum TemplateProblem {
+    EmptyName,
+    NameTooLong,
+    NoFields,
+    InvalidKey {
+        field: String,
+    },
+    DuplicateKey {
+        key: String,
+    },
+    EmptyLabel {
+        field: String,
+    },
+    NoOptions {
+        field: String,
+    },
+    DuplicateOption {
+        field: String,
+        option: String,
+    },
+    MinAboveMax {
+        field: String,
+    },
+    LengthRange {
+        field: String,
+    },
+    BadPattern {
+        field: String,
+        reason: String,
+    },
+    SectionRequired {
+        field: String,
+    },
+    EmptyRuleGroup {
+        field: String,
+    },
+    RuleOnMissingField {
+        field: String,
+        missing: String,
+    },
+    RuleOnSection {
+        field: String,
+        controlling: String,
+    },
+    OperatorNotForKind {
+        field: String,
+        controlling: String,
+        operator: Operator,
+        kind: FieldKind,
+    },
+    BadRuleValue {
+        field: String,
+        controlling: String,
+        reason: String,
+    },
+    RuleCycle {
+        fields: Vec<String>,
+    },
+}
+
+impl TemplateProblem {
+    /// The key of the field the problem is shown on, if it is about one field.
+    pub fn field(&self) -> Option<&str> {
+        use TemplateProblem as P;
+        match self {
+            P::EmptyName | P::NameTooLong | P::NoFields | P::RuleCycle { .. } => None,
+            P::DuplicateKey { key } => Some(key),
+            P::InvalidKey { field }
+            | P::EmptyLabel { field }
+            | P::NoOptions { field }
+            | P::DuplicateOption { field, .. }
+            | P::MinAboveMax { field }
+            | P::LengthRange { field }
+            | P::BadPattern { field, .. }
+            | P::SectionRequired { field }
+            | P::EmptyRuleGroup { field }
+            | P::RuleOnMissingField { field, .. }
+            | P::RuleOnSection { field, .. }
+            | P::OperatorNotForKind { field, .. }
+            | P::BadRuleValue { field, .. } => Some(field),
+        }
+    }
+}
+
+impl fmt::Display for TemplateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use TemplateProblem as P;
+        match self {
+            P::EmptyName => f.write_str("The template needs a name."),
+            P::NameTooLong => write!(
+                f,
+                "The template name is longer than {} characters.",
+                Template::MAX_NAME_LEN
+            ),
+            P::NoFields => f.write_str("The template has no fields; add at least one."),
+            P::InvalidKey { field } => write!(
+                f,
+                "Field key “{field}” must start with a lowercase letter and use only a-z, 0-9 and _ (64 at most)."
+            ),
+            P::DuplicateKey { key } => {
+                write!(f, "Two fields use the key “{key}”; keys must be unique.")
+            }
+            P::EmptyLabel { field } => write!(f, "Field “{field}” needs a label."),
+            P::NoOptions { field } => write!(
+                f,
+                "Field “{field}” is a choice field without options; add at least one."
+            ),
+            P::DuplicateOption { field, option } => {
+                write!(f, "Field “{field}” lists the option “{option}” twice.")
+            }
+            P::MinAboveMax { field } => {
+                write!(f, "Field “{field}” has a minimum above its maximum.")
+            }
+            P::LengthRange { field } => write!(
+                f,
+                "Field “{field}” has a minimum length above its maximum length."
+            ),
+            P::BadPattern { field, reason } => write!(
+                f,
+                "The pattern of field “{field}” does not compile: {reason}"
+            ),
+            P::SectionRequired { field } => write!(
+                f,
+                "Section heading “{field}” takes no answer, so it cannot be required."
+            ),
+            P::EmptyRuleGroup { field } => write!(
+                f,
+                "A condition group of field “{field}” is empty; add a condition or remove it."
+            ),
+            P::RuleOnMissingField { field, missing } => {
+                write!(
+                    f,
+                    "Field “{field}” is shown by a rule on “{missing}”, which is not in the template."
+                )
+            }
+            P::RuleOnSection { field, controlling } => {
+                write!(
+                    f,
+                    "Field “{field}” has a rule on section heading “{controlling}”, which has no value."
+                )
+            }
+            P::OperatorNotForKind {
+                field,
+                controlling,
+                operator,
+                kind,
+            } => write!(
+                f,
+                "Field “{field}”: “{}” cannot test “{controlling}”, a {} field.",
+                operator.label(),
+                kind.label().to_lowercase()
+            ),
+            P::BadRuleValue {
+                field,
+                controlling,
+                reason,
+            } => {
+                write!(f, "Field “{field}”: the rule on “{controlling}” {reason}")
+            }
+            P::RuleCycle { fields } => write!(
+                f,
+                "Fields {} show each other in a circle, so none could ever appear.",
+                fields
+                    .iter()
+                    .map(|k| format!("“{k}”"))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            ),
+        }
+    }
+}

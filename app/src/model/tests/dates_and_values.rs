@@ -1,0 +1,55 @@
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use crate::model::value::{format_number, parse_money};
+use crate::model::*;
+
+#[test]
+fn dates_parse_strictly_and_roll_over() {
+    assert_eq!(
+        Date::parse("2026-11-21").map(|d| d.to_string()),
+        Some("2026-11-21".into())
+    );
+    for bad in [
+        "2026-13-01",
+        "2026-04-31",
+        "2026-1-01",
+        "20261121",
+        "2026-11-21T00:00",
+        "",
+        "abcd-ef-gh",
+        "+026-01-01",
+    ] {
+        assert_eq!(Date::parse(bad), None, "{bad}");
+    }
+    let next = |s: &str| Date::parse(s).map(|d| d.next_day().to_string());
+    assert_eq!(next("2026-11-21"), Some("2026-11-22".into()));
+    assert_eq!(next("2026-11-30"), Some("2026-12-01".into()));
+    assert_eq!(next("2026-12-31"), Some("2027-01-01".into()));
+    assert_eq!(next("2028-02-28"), Some("2028-02-29".into()));
+    assert_eq!(next("2100-02-28"), Some("2100-03-01".into()));
+}
+
+#[test]
+fn money_is_exact_cents() {
+    assert_eq!(parse_money("0.1"), Some(10));
+    assert_eq!(parse_money("1,234.56"), Some(123_456));
+    assert_eq!(parse_money("-5"), Some(-500));
+    assert_eq!(parse_money("$7.05"), Some(705));
+    for bad in ["", ".5", "1.234", "1e3", "--1", "12 34", "99999999999999"] {
+        assert_eq!(parse_money(bad), None, "{bad}");
+    }
+    assert_eq!(Value::Money(-705).to_string(), "-7.05");
+}
+
+#[test]
+fn values_print_the_way_a_person_writes_them() {
+    assert_eq!(format_number(5.0), "5");
+    assert_eq!(format_number(2.5), "2.5");
+    assert_eq!(Value::Bool(true).to_string(), "Yes");
+    assert_eq!(
+        Value::List(vec!["a".into(), "b".into()]).to_string(),
+        "a, b"
+    );
+    assert_eq!(Value::Text("two\n lines".into()).to_string(), "two lines");
+}

@@ -1,0 +1,249 @@
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use crate::model::trigger::{FieldMapping, TaskWriteback, check_trigger, default_task_title};
+use crate::model::*;
+
+fn pipelines() -> Vec<Pipeline> {
+    let stage = |id: &str| Stage {
+        id: id.into(),
+        name: id.to_uppercase(),
+    };
+    vec![
+        Pipeline {
+            id: "sales".into(),
+            name: "Sales".into(),
+            stages: vec![stage("new"), stage("won")],
+        },
+        Pipeline {
+            id: "jobs".into(),
+            name: "Jobs".into(),
+            stages: vec![stage("booked"), stage("done")],
+        },
+    ]
+}
+
+fn crm_fields() -> Vec<CrmField> {
+    let field = |id: &str, data_type| CrmField {
+        id: id.into(),
+        name: id.into(),
+        key: id.into(),
+        data_type,
+        options: vec![],
+    };
+    vec![
+        field("cf_text", CrmFieldType::Text),
+        field("cf_num", CrmFieldType::Numerical),
+        field("cf_date", CrmFieldType::Date),
+    ]
+}
+
+fn template() -> Template {
+    Template {
+        name: "Job Complete".into(),
+        fields: vec![
+            Field::new("hours", "Hours", FieldKind::Number),
+            Field::new("notes", "Notes", FieldKind::LongText),
+            Field::new("head", "Head", FieldKind::Section),
+        ],
+    }
+}
+
+fn stage_trigger(writebacks: Writebacks) -> TriggerConfig {
+    TriggerConfig {
+        event: TriggerEvent::StageChanged {
+            pipeline_id: "jobs".into(),
+            stage_id: "booked".into(),
+        },
+        template_id: "t1".into(),
+        writebacks,
+    }
+}
+
+fn map(form_field: &str, crm_field_id: &str) -> FieldMapping {
+    FieldMapping {
+        form_field: form_field.into(),
+        crm_field_id: crm_field_id.into(),
+    }
+}
+
+#[test]
+fn a_full_stage_trigger_is_accepted() {
+    let writebacks = Writebacks {
+        note: true,
+        custom_fields: vec![map("hours", "cf_num"), map("notes", "cf_text")],
+        task: Some(TaskWriteback::default()),
+        move_to_stage: Some("done".into()),
+    };
+    assert_eq!(
+        check_trigger(
+            &stage_trigger(writebacks),
+            &template(),
+            &pipelines(),
+            &crm_fields()
+        ),
+        vec![]
+    );
+}
+
+#[test]
+fn pipeline_moves_stay_in_the_same_pipeline_and_need_a_stage_trigger() {
+    let moving = |stage: &str| Writebacks {
+        move_to_stage: Some(stage.into()),
+        ..Writebacks::default()
+    };
+    let check =
+        |config: TriggerConfig| check_trigger(&config, &template(), &pipelines(), &crm_fields());
+    assert_eq!(
+        check(stage_trigger(moving("won"))),
+        vec![TriggerProblem::MoveToOtherPipeline {
+            stage_id: "won".into()
+        }]
+    );
+    assert_eq!(
+        check(stage_trigger(moving("booked"))),
+        vec![TriggerProblem::MoveToSameStage]
+    );
+    let call = TriggerConfig {
+        event: TriggerEvent::CallCompleted,
+        template_id: "t1".into(),
+        writebacks: moving("done"),
+    };
+    assert_eq!(check(call), vec![TriggerProblem::MoveNeedsStageTrigger]);
+    let unknown = TriggerConfig {
+        event: TriggerEvent::StageChanged {
+            pipeline_id: "jobs".into(),
+            stage_id: "nope".into(),
+        },
+        template_id: "t1".into(),
+        writebacks: Writebacks::default(),
+    };
+    assert_eq!(
+        check(unknown),
+        vec![TriggerProblem::UnknownStage {
+            stage_id: "nope".into()
+        }]
+    );
+}
+
+#[test]
+fn custom_field_mappings_must_fit() {
+    let writebacks = Writebacks {
+        custom_fields: vec![
+            map("notes", "cf_num"),
+            map("head", "cf_text"),
+            map("hours", "cf_gone"),
+            map("hours", "cf_text"),
+            map("notes", "cf_text"),
+        ],
+        ..Writebacks::default()
+    };
+    let problems = check_trigger(
+        &stage_trigger(writebacks),
+        &template(),
+        &pipelines(),
+        &crm_fields(),
+    );
+    assert_eq!(
+        problems,
+        vec![
+            TriggerProblem::IncompatibleMapping {
+                field: "Notes".into(),
+                crm_field: "cf_num".into(),
+                kind: "Long text".into(),
+                data_type: "Number".into()
+            },
+            TriggerProblem::UnknownFormField {
+                field: "head".into()
+            },
+            TriggerProblem::UnknownCrmField {
+                crm_field_id: "cf_gone".into()
+            },
+            TriggerProblem::CrmFieldMappedTwice {
+                crm_field: "cf_text".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn type_compatibility_between_form_fields_and_crm_fields() {
+    assert!(CrmFieldType::Numerical.accepts(FieldKind::Currency));
+    assert!(CrmFieldType::Monetory.accepts(FieldKind::Currency));
+    assert!(!CrmFieldType::Monetory.accepts(FieldKind::Number));
+    assert!(CrmFieldType::Date.accepts(FieldKind::Date));
+    assert!(!CrmFieldType::Date.accepts(FieldKind::ShortText));
+    assert!(CrmFieldType::MultipleOptions.accepts(FieldKind::MultiSelect));
+    assert!(CrmFieldType::Text.accepts(FieldKind::Date));
+    assert!(!CrmFieldType::Text.accepts(FieldKind::Section));
+    assert!(!CrmFieldType::FileUpload.accepts(FieldKind::ShortText));
+}
+
+#[test]
+fn custom_field_values_take_the_shape_highlevel_expects() {
+    assert_eq!(
+        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Monetory),
+        CrmFieldValue::Number(10.5)
+    );
+    assert_eq!(
+        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Text),
+        CrmFieldValue::Text("10.50".into())
+    );
+    assert_eq!(
+        CrmFieldValue::from_answer(
+            &Value::List(vec!["a".into()]),
+            CrmFieldType::MultipleOptions
+        ),
+        CrmFieldValue::List(vec!["a".into()])
+    );
+    assert_eq!(
+        CrmFieldValue::from_answer(&Value::Bool(true), CrmFieldType::Checkbox),
+        CrmFieldValue::List(vec!["Yes".into()])
+    );
+    let json = serde_json::to_value(CrmFieldValue::from_answer(
+        &Value::Number(3.0),
+        CrmFieldType::Numerical,
+    ))
+    .ok();
+    assert_eq!(json, Some(serde_json::json!(3.0)));
+}
+
+#[test]
+fn triggers_match_their_own_events_only() {
+    let trigger = TriggerEvent::StageChanged {
+        pipeline_id: "jobs".into(),
+        stage_id: "done".into(),
+    };
+    assert!(trigger.matches(&EventKind::StageChanged {
+        pipeline_id: "jobs".into(),
+        stage_id: "done".into()
+    }));
+    assert!(!trigger.matches(&EventKind::StageChanged {
+        pipeline_id: "jobs".into(),
+        stage_id: "booked".into()
+    }));
+    assert!(!trigger.matches(&EventKind::CallCompleted));
+    assert!(TriggerEvent::CallCompleted.matches(&EventKind::CallCompleted));
+}
+
+#[test]
+fn task_titles_default_to_the_template_name() {
+    assert_eq!(
+        default_task_title("Job Complete"),
+        "Follow up: Job Complete"
+    );
+    assert_eq!(
+        TaskWriteback {
+            title: Some("  ".into())
+        }
+        .title_for("X"),
+        "Follow up: X"
+    );
+    assert_eq!(
+        TaskWriteback {
+            title: Some("Call back".into())
+        }
+        .title_for("X"),
+        "Call back"
+    );
+}

@@ -1,0 +1,247 @@
+//! Triggers: which CRM event creates a form from which template, and what the submitted form
+//! writes back.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::crm::{CrmField, Pipeline};
+use super::template::Template;
+
+/// The CRM event a trigger listens for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TriggerEvent {
+    /// An opportunity moved into `stage_id` of `pipeline_id`.
+    StageChanged {
+        pipeline_id: String,
+        stage_id: String,
+    },
+    /// A Voice AI call ended.
+    CallCompleted,
+}
+
+/// What happened in the CRM, as far as trigger matching needs to know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    StageChanged {
+        pipeline_id: String,
+        stage_id: String,
+    },
+    CallCompleted,
+}
+
+impl TriggerEvent {
+    pub fn matches(&self, event: &EventKind) -> bool {
+        match (self, event) {
+            (
+                TriggerEvent::StageChanged {
+                    pipeline_id,
+                    stage_id,
+                },
+                EventKind::StageChanged {
+                    pipeline_id: p,
+                    stage_id: s,
+                },
+            ) => pipeline_id == p && stage_id == s,
+            (TriggerEvent::CallCompleted, EventKind::CallCompleted) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The writebacks a trigger's forms perform on submit. Each is independent of the others.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Writebacks {
+    /// Write the answers as a note on the contact.
+    #[serde(default)]
+    pub note: bool,
+    /// Form field → CRM custom field; only mapped fields are written.
+    #[serde(default)]
+    pub custom_fields: Vec<FieldMapping>,
+    /// Create a follow-up task due the next day.
+    #[serde(default)]
+    pub task: Option<TaskWriteback>,
+    /// Move the opportunity to this stage of the trigger's pipeline, after everything else.
+    #[serde(default)]
+    pub move_to_stage: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMapping {
+    pub form_field: String,
+    pub crm_field_id: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskWriteback {
+    /// Custom title; `None` (or blank) uses [`default_task_title`].
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+impl TaskWriteback {
+    pub fn title_for(&self, template_name: &str) -> String {
+        match self.title.as_deref().map(str::trim) {
+            Some(title) if !title.is_empty() => title.to_owned(),
+            _ => default_task_title(template_name),
+        }
+    }
+}
+
+pub fn default_task_title(template_name: &str) -> String {
+    format!("Follow up: {template_name}")
+}
+
+/// A trigger as an admin configures it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TriggerConfig {
+    pub event: TriggerEvent,
+    pub template_id: String,
+    pub writebacks: Writebacks,
+}
+
+pub const MAX_TASK_TITLE_LEN: usize = 200;
+
+/// One reason a trigger cannot be saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum TriggerProblem {
+    UnknownPipeline {
+        pipeline_id: String,
+    },
+    UnknownStage {
+        stage_id: String,
+    },
+    MoveNeedsStageTrigger,
+    MoveToOtherPipeline {
+        stage_id: String,
+    },
+    MoveToSameStage,
+    UnknownFormField {
+        field: String,
+    },
+    UnknownCrmField {
+        crm_field_id: String,
+    },
+    IncompatibleMapping {
+        field: String,
+        crm_field: String,
+        kind: String,
+        data_type: String,
+    },
+    CrmFieldMappedTwice {
+        crm_field: String,
+    },
+    TaskTitleTooLong,
+}
+
+impl fmt::Display for TriggerProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use TriggerProblem as P;
+        match self {
+            P::UnknownPipeline { pipeline_id } => write!(f, "Pipeline “{pipeline_id}” does not exist in this sub-account."),
+            P::UnknownStage { stage_id } => write!(f, "Stage “{stage_id}” is not a stage of the chosen pipeline."),
+            P::MoveNeedsStageTrigger => {
+                f.write_str("A pipeline move needs an opportunity, so it is only available for pipeline stage triggers.")
+            }
+            P::MoveToOtherPipeline { stage_id } => {
+                write!(f, "Stage “{stage_id}” is not in the trigger's pipeline; a form can only move within the same pipeline.")
+            }
+            P::MoveToSameStage => f.write_str("The pipeline move goes to the stage that fires the trigger; pick another stage."),
+            P::UnknownFormField { field } => write!(f, "The template has no answerable field “{field}” to map."),
+            P::UnknownCrmField { crm_field_id } => write!(f, "Custom field “{crm_field_id}” does not exist in the CRM."),
+            P::IncompatibleMapping { field, crm_field, kind, data_type } => write!(
+                f,
+                "Form field “{field}” ({kind}) cannot be written to custom field “{crm_field}” ({data_type})."
+            ),
+            P::CrmFieldMappedTwice { crm_field } => write!(f, "Custom field “{crm_field}” is mapped more than once."),
+            P::TaskTitleTooLong => write!(f, "The task title is longer than {MAX_TASK_TITLE_LEN} characters."),
+        }
+    }
+}
+
+/// Checks a trigger against the template it uses and the sub-account's CRM.
+pub fn check_trigger(
+    config: &TriggerConfig,
+    template: &Template,
+    pipelines: &[Pipeline],
+    crm_fields: &[CrmField],
+) -> Vec<TriggerProblem> {
+    let mut problems = Vec::new();
+    let writebacks = &config.writebacks;
+    match &config.event {
+        TriggerEvent::StageChanged {
+            pipeline_id,
+            stage_id,
+        } => match pipelines.iter().find(|p| &p.id == pipeline_id) {
+            None => problems.push(TriggerProblem::UnknownPipeline {
+                pipeline_id: pipeline_id.clone(),
+            }),
+            Some(pipeline) => {
+                if pipeline.stage(stage_id).is_none() {
+                    problems.push(TriggerProblem::UnknownStage {
+                        stage_id: stage_id.clone(),
+                    });
+                }
+                if let Some(target) = &writebacks.move_to_stage {
+                    if pipeline.stage(target).is_none() {
+                        problems.push(TriggerProblem::MoveToOtherPipeline {
+                            stage_id: target.clone(),
+                        });
+                    } else if target == stage_id {
+                        problems.push(TriggerProblem::MoveToSameStage);
+                    }
+                }
+            }
+        },
+        TriggerEvent::CallCompleted => {
+            if writebacks.move_to_stage.is_some() {
+                problems.push(TriggerProblem::MoveNeedsStageTrigger);
+            }
+        }
+    }
+    for (i, mapping) in writebacks.custom_fields.iter().enumerate() {
+        let field = template
+            .field(&mapping.form_field)
+            .filter(|f| f.kind.takes_answer());
+        let crm_field = crm_fields.iter().find(|c| c.id == mapping.crm_field_id);
+        match (field, crm_field) {
+            (None, _) => problems.push(TriggerProblem::UnknownFormField {
+                field: mapping.form_field.clone(),
+            }),
+            (_, None) => problems.push(TriggerProblem::UnknownCrmField {
+                crm_field_id: mapping.crm_field_id.clone(),
+            }),
+            (Some(field), Some(crm_field)) if !crm_field.data_type.accepts(field.kind) => {
+                problems.push(TriggerProblem::IncompatibleMapping {
+                    field: field.label.clone(),
+                    crm_field: crm_field.name.clone(),
+                    kind: field.kind.label().to_owned(),
+                    data_type: crm_field.data_type.label().to_owned(),
+                });
+            }
+            (Some(_), Some(crm_field)) => {
+                let twice = TriggerProblem::CrmFieldMappedTwice {
+                    crm_field: crm_field.name.clone(),
+                };
+                if writebacks.custom_fields[..i]
+                    .iter()
+                    .any(|m| m.crm_field_id == mapping.crm_field_id)
+                    && !problems.contains(&twice)
+                {
+                    problems.push(twice);
+                }
+            }
+        }
+    }
+    if let Some(task) = &writebacks.task
+        && task
+            .title
+            .as_deref()
+            .is_some_and(|t| t.chars().count() > MAX_TASK_TITLE_LEN)
+    {
+        problems.push(TriggerProblem::TaskTitleTooLong);
+    }
+    problems
+}

@@ -1,0 +1,294 @@
+//! Answers as staff enter them, and the typed values they mean.
+//!
+//! The browser and an HTML form post deliver text; [`parse`] turns it into a [`Value`] for the
+//! field's kind, or a [`FieldError`] that says what is wrong in words a staff member understands.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::date::Date;
+use super::field::{Field, FieldKind};
+
+/// Raw answers by field key, exactly as entered.
+pub type Answers = BTreeMap<String, Answer>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Answer {
+    pub fn as_text(&self) -> &str {
+        match self {
+            Answer::One(text) => text,
+            Answer::Many(items) => items.first().map_or("", String::as_str),
+        }
+    }
+
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            Answer::One(text) if text.trim().is_empty() => Vec::new(),
+            Answer::One(text) => vec![text.as_str()],
+            Answer::Many(items) => items.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl From<&str> for Answer {
+    fn from(text: &str) -> Self {
+        Answer::One(text.to_owned())
+    }
+}
+
+impl From<Vec<&str>> for Answer {
+    fn from(items: Vec<&str>) -> Self {
+        Answer::Many(items.into_iter().map(str::to_owned).collect())
+    }
+}
+
+/// A parsed answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Value {
+    Text(String),
+    Number(f64),
+    /// An amount of money, kept in cents so sums and comparisons are exact.
+    Money(i64),
+    Date(Date),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+impl Value {
+    /// Whether the value counts as "not answered" (an unticked checkbox, an empty selection).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Text(text) => text.is_empty(),
+            Value::Bool(flag) => !flag,
+            Value::List(items) => items.is_empty(),
+            Value::Number(_) | Value::Money(_) | Value::Date(_) => false,
+        }
+    }
+
+    /// The value as a number, for numeric comparisons and CRM number fields.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(number) => Some(*number),
+            Value::Money(cents) => Some(*cents as f64 / 100.0),
+            _ => None,
+        }
+    }
+}
+
+/// How a value reads in a note, a CRM text field and the Completed view.
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // A note has one line per field, so line breaks inside an answer become spaces.
+            Value::Text(text) => {
+                f.write_str(&text.split_whitespace().collect::<Vec<_>>().join(" "))
+            }
+            Value::Number(number) => f.write_str(&format_number(*number)),
+            Value::Money(cents) => {
+                let sign = if *cents < 0 { "-" } else { "" };
+                write!(
+                    f,
+                    "{sign}{}.{:02}",
+                    cents.unsigned_abs() / 100,
+                    cents.unsigned_abs() % 100
+                )
+            }
+            Value::Date(date) => write!(f, "{date}"),
+            Value::Bool(flag) => f.write_str(if *flag { "Yes" } else { "No" }),
+            Value::List(items) => f.write_str(&items.join(", ")),
+        }
+    }
+}
+
+/// A number without a trailing `.0`: `5`, `2.5`, `-0.25`.
+pub fn format_number(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 1e15 {
+        format!("{}", number as i64)
+    } else {
+        format!("{number}")
+    }
+}
+
+/// What is wrong with one answer. The `Display` text is shown under the field, in the browser
+/// and in the server's refusal alike.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum FieldError {
+    Required,
+    NotANumber,
+    NotAnAmount,
+    NotADate,
+    NotAnOption { value: String },
+    NotAnEmail,
+    NotAPhone,
+    NotYesOrNo,
+    TooSmall { min: f64 },
+    TooLarge { max: f64 },
+    TooShort { min: u32 },
+    TooLong { max: u32 },
+    PatternMismatch,
+    OneValueExpected,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldError::Required => f.write_str("This field is required."),
+            FieldError::NotANumber => f.write_str("Enter a number, like 42 or 3.5."),
+            FieldError::NotAnAmount => {
+                f.write_str("Enter an amount with at most two decimals, like 120 or 99.50.")
+            }
+            FieldError::NotADate => f.write_str("Enter a date as YYYY-MM-DD."),
+            FieldError::NotAnOption { value } => write!(f, "“{value}” is not one of the choices."),
+            FieldError::NotAnEmail => f.write_str("Enter an email address, like name@example.com."),
+            FieldError::NotAPhone => {
+                f.write_str("Enter a phone number of 7 to 15 digits, like +1 555 010 0199.")
+            }
+            FieldError::NotYesOrNo => f.write_str("Answer yes or no."),
+            FieldError::TooSmall { min } => write!(f, "Enter {} or more.", format_number(*min)),
+            FieldError::TooLarge { max } => write!(f, "Enter {} or less.", format_number(*max)),
+            FieldError::TooShort { min } => write!(f, "Enter at least {min} characters."),
+            FieldError::TooLong { max } => write!(f, "Enter at most {max} characters."),
+            FieldError::PatternMismatch => f.write_str("This does not have the expected format."),
+            FieldError::OneValueExpected => f.write_str("Choose only one value."),
+        }
+    }
+}
+
+/// Parses an answer for a field. `Ok(None)` means "not answered"; constraints other than the
+/// shape of the value (required, min/max, length, pattern) are checked by the evaluation.
+pub fn parse(field: &Field, answer: Option<&Answer>) -> Result<Option<Value>, FieldError> {
+    let kind = field.kind;
+    if kind == FieldKind::MultiSelect {
+        let items: Vec<String> = answer
+            .map(|a| {
+                a.items()
+                    .into_iter()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = items.iter().find(|item| !field.options.contains(item)) {
+            return Err(FieldError::NotAnOption { value: bad.clone() });
+        }
+        // Keep the options' order and drop repeats, so the same choice always reads the same.
+        let chosen: Vec<String> = field
+            .options
+            .iter()
+            .filter(|o| items.contains(o))
+            .cloned()
+            .collect();
+        return Ok((!chosen.is_empty()).then_some(Value::List(chosen)));
+    }
+    let text = match answer {
+        None => "",
+        Some(Answer::One(text)) => text.trim(),
+        Some(Answer::Many(items)) if items.len() <= 1 => items.first().map_or("", |s| s.trim()),
+        Some(Answer::Many(_)) => return Err(FieldError::OneValueExpected),
+    };
+    if kind == FieldKind::Checkbox {
+        return parse_yes_no(text).map(|flag| Some(Value::Bool(flag)));
+    }
+    if text.is_empty() || kind == FieldKind::Section {
+        return Ok(None);
+    }
+    let value = match kind {
+        FieldKind::ShortText | FieldKind::LongText => Value::Text(text.to_owned()),
+        FieldKind::Number => Value::Number(parse_number(text).ok_or(FieldError::NotANumber)?),
+        FieldKind::Currency => Value::Money(parse_money(text).ok_or(FieldError::NotAnAmount)?),
+        FieldKind::Date => Value::Date(Date::parse(text).ok_or(FieldError::NotADate)?),
+        FieldKind::Dropdown | FieldKind::Radio => {
+            let option = field.options.iter().find(|o| o.as_str() == text);
+            Value::Text(
+                option
+                    .ok_or_else(|| FieldError::NotAnOption {
+                        value: text.to_owned(),
+                    })?
+                    .clone(),
+            )
+        }
+        FieldKind::Phone if is_phone(text) => Value::Text(text.to_owned()),
+        FieldKind::Phone => return Err(FieldError::NotAPhone),
+        FieldKind::Email if is_email(text) => Value::Text(text.to_owned()),
+        FieldKind::Email => return Err(FieldError::NotAnEmail),
+        FieldKind::MultiSelect | FieldKind::Checkbox | FieldKind::Section => return Ok(None),
+    };
+    Ok(Some(value))
+}
+
+/// A checkbox posts "yes"/"on" when ticked and nothing when not; both mean an answer.
+pub fn parse_yes_no(text: &str) -> Result<bool, FieldError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" | "1" => Ok(true),
+        "" | "no" | "false" | "off" | "0" => Ok(false),
+        _ => Err(FieldError::NotYesOrNo),
+    }
+}
+
+pub fn parse_number(text: &str) -> Option<f64> {
+    let cleaned = text.trim().replace(',', "");
+    let looks_numeric = !cleaned.is_empty()
+        && cleaned
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let number: f64 = if looks_numeric {
+        cleaned.parse().ok()?
+    } else {
+        return None;
+    };
+    number.is_finite().then_some(number)
+}
+
+/// Parses an amount such as `1,250.5` or `-3` into cents; more than two decimals is an error
+/// rather than a silent rounding.
+pub fn parse_money(text: &str) -> Option<i64> {
+    let cleaned = text.trim().trim_start_matches('$').replace(',', "");
+    let (negative, digits) = match cleaned.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, cleaned.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 13
+        || fraction.len() > 2
+        || !all_digits(whole)
+        || !all_digits(fraction)
+    {
+        return None;
+    }
+    let cents = whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
+    Some(if negative { -cents } else { cents })
+}
+
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && local.len() <= 64
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
+        && labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && !l.contains('@'))
+}
+
+fn is_phone(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let allowed = text.chars().enumerate().all(|(i, c)| {
+        c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.') || (c == '+' && i == 0)
+    });
+    allowed && (7..=15).contains(&digits)
+}
