@@ -16,10 +16,8 @@ pub struct Date {
 impl Date {
     /// A date from its parts, or `None` when no such day exists (2026-02-29, month 13, ...).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
+        let valid =
+            (1..=9999).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
         valid.then_some(Self { year, month, day })
     }
 
@@ -31,9 +29,7 @@ impl Date {
         }
         let number = |range: std::ops::Range<usize>| -> Option<u32> {
             let part = text.get(range)?;
-            part.bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| part.parse().ok())?
+            part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok())?
         };
         let year = i32::try_from(number(0..4)?).ok()?;
         let month = u8::try_from(number(5..7)?).ok()?;
@@ -56,22 +52,11 @@ impl Date {
     /// The following calendar day (follow-up tasks are due the next day).
     pub fn next_day(self) -> Self {
         if self.day < days_in_month(self.year, self.month) {
-            Self {
-                day: self.day + 1,
-                ..self
-            }
+            Self { day: self.day + 1, ..self }
         } else if self.month < 12 {
-            Self {
-                month: self.month + 1,
-                day: 1,
-                ..self
-            }
+            Self { month: self.month + 1, day: 1, ..self }
         } else {
-            Self {
-                year: self.year + 1,
-                month: 1,
-                day: 1,
-            }
+            Self { year: self.year + 1, month: 1, day: 1 }
         }
     }
 }
@@ -104,8 +89,6 @@ impl Serialize for Date {
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Date::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("`{text}` is not a date in YYYY-MM-DD form"))
-        })
+        Date::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a date in YYYY-MM-DD form")))
     }
 }

@@ -61,10 +61,7 @@ impl FieldKind {
 
     /// Kinds whose answer must be one (or several) of the field's options.
     pub fn has_options(self) -> bool {
-        matches!(
-            self,
-            FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect
-        )
+        matches!(self, FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect)
     }
 
     /// Kinds with a numeric value, where min/max bound the value.
@@ -74,10 +71,7 @@ impl FieldKind {
 
     /// Kinds with free text, where length limits and a pattern apply.
     pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            FieldKind::ShortText | FieldKind::LongText | FieldKind::Phone | FieldKind::Email
-        )
+        matches!(self, FieldKind::ShortText | FieldKind::LongText | FieldKind::Phone | FieldKind::Email)
     }
 
     /// Whether the field takes an answer at all (a section heading does not).

@@ -67,11 +67,7 @@ struct CompiledGroup {
 #[derive(Clone, Debug)]
 enum CompiledRule {
     Group(CompiledGroup),
-    Condition {
-        field: usize,
-        operator: Operator,
-        expected: Expected,
-    },
+    Condition { field: usize, operator: Operator, expected: Expected },
 }
 
 /// A rule value parsed for the controlling field's kind. Text is lowercased once here, because
@@ -104,52 +100,31 @@ impl FormPlan {
         let mut index: HashMap<&str, usize> = HashMap::new();
         for (position, field) in template.fields.iter().enumerate() {
             if !is_valid_key(&field.key) {
-                problems.push(TemplateProblem::InvalidKey {
-                    field: field.key.clone(),
-                });
+                problems.push(TemplateProblem::InvalidKey { field: field.key.clone() });
             }
             if index.insert(field.key.as_str(), position).is_some()
-                && !problems.iter().any(
-                    |p| matches!(p, TemplateProblem::DuplicateKey { key } if *key == field.key),
-                )
+                && !problems.iter().any(|p| matches!(p, TemplateProblem::DuplicateKey { key } if *key == field.key))
             {
-                problems.push(TemplateProblem::DuplicateKey {
-                    key: field.key.clone(),
-                });
+                problems.push(TemplateProblem::DuplicateKey { key: field.key.clone() });
             }
             check_constraints(field, &mut problems);
         }
 
-        let patterns = template
-            .fields
-            .iter()
-            .map(|field| compile_pattern(field, &mut problems))
-            .collect();
+        let patterns = template.fields.iter().map(|field| compile_pattern(field, &mut problems)).collect();
         let rules: Vec<Option<CompiledGroup>> = template
             .fields
             .iter()
             .map(|field| {
                 let group = field.show_if.as_ref()?;
-                Some(compile_group(
-                    field,
-                    group,
-                    &template.fields,
-                    &index,
-                    &mut problems,
-                ))
+                Some(compile_group(field, group, &template.fields, &index, &mut problems))
             })
             .collect();
 
         let order = match dependency_order(&rules) {
             Ok(order) => order,
             Err(cycles) => {
-                problems.extend(cycles.into_iter().map(|cycle| {
-                    TemplateProblem::RuleCycle {
-                        fields: cycle
-                            .into_iter()
-                            .map(|p| template.fields[p].key.clone())
-                            .collect(),
-                    }
+                problems.extend(cycles.into_iter().map(|cycle| TemplateProblem::RuleCycle {
+                    fields: cycle.into_iter().map(|p| template.fields[p].key.clone()).collect(),
                 }));
                 Vec::new()
             }
@@ -158,20 +133,10 @@ impl FormPlan {
             return Err(problems);
         }
 
-        let mut controlling: Vec<usize> = rules
-            .iter()
-            .flatten()
-            .flat_map(CompiledGroup::fields)
-            .collect();
+        let mut controlling: Vec<usize> = rules.iter().flatten().flat_map(CompiledGroup::fields).collect();
         controlling.sort_unstable();
         controlling.dedup();
-        Ok(Self {
-            template: template.clone(),
-            order,
-            rules,
-            patterns,
-            controlling,
-        })
+        Ok(Self { template: template.clone(), order, rules, patterns, controlling })
     }
 
     pub fn template(&self) -> &Template {
@@ -205,14 +170,9 @@ impl FormPlan {
     /// staff member types, and the server accepts a submit only when `errors` is empty.
     pub fn evaluate(&self, answers: &Answers) -> Evaluation {
         let fields = &self.template.fields;
-        let parsed: Vec<Result<Option<Value>, FieldError>> = fields
-            .iter()
-            .map(|field| value::parse(field, answers.get(&field.key)))
-            .collect();
-        let values: Vec<Option<Value>> = parsed
-            .iter()
-            .map(|p| p.as_ref().ok().cloned().flatten())
-            .collect();
+        let parsed: Vec<Result<Option<Value>, FieldError>> =
+            fields.iter().map(|field| value::parse(field, answers.get(&field.key))).collect();
+        let values: Vec<Option<Value>> = parsed.iter().map(|p| p.as_ref().ok().cloned().flatten()).collect();
         let visible = self.visibility_of(&values);
 
         let mut errors = BTreeMap::new();
@@ -221,9 +181,8 @@ impl FormPlan {
             if !visible[position] || !field.kind.takes_answer() {
                 continue;
             }
-            let checked = parsed[position]
-                .clone()
-                .and_then(|value| check_value(field, value, self.patterns[position].as_ref()));
+            let checked =
+                parsed[position].clone().and_then(|value| check_value(field, value, self.patterns[position].as_ref()));
             match checked {
                 Err(error) => {
                     errors.insert(field.key.clone(), error);
@@ -237,20 +196,12 @@ impl FormPlan {
                 Ok(None) => {}
             }
         }
-        Evaluation {
-            visible,
-            errors,
-            answers: clean,
-        }
+        Evaluation { visible, errors, answers: clean }
     }
 }
 
 /// Required, range, length and pattern checks of a parsed, visible answer.
-fn check_value(
-    field: &Field,
-    value: Option<Value>,
-    pattern: Option<&Regex>,
-) -> Result<Option<Value>, FieldError> {
+fn check_value(field: &Field, value: Option<Value>, pattern: Option<&Regex>) -> Result<Option<Value>, FieldError> {
     let answered = value.as_ref().is_some_and(|v| !v.is_empty());
     if field.required && !answered {
         return Err(FieldError::Required);
@@ -295,10 +246,7 @@ fn check_constraints(field: &Field, problems: &mut Vec<TemplateProblem>) {
         }
         for (i, option) in field.options.iter().enumerate() {
             if field.options[..i].contains(option) {
-                problems.push(TemplateProblem::DuplicateOption {
-                    field: key(),
-                    option: option.clone(),
-                });
+                problems.push(TemplateProblem::DuplicateOption { field: key(), option: option.clone() });
             }
         }
     }
@@ -320,10 +268,7 @@ fn compile_pattern(field: &Field, problems: &mut Vec<TemplateProblem>) -> Option
     match Regex::new(&format!("^(?:{pattern})$")) {
         Ok(regex) => Some(regex),
         Err(error) => {
-            problems.push(TemplateProblem::BadPattern {
-                field: field.key.clone(),
-                reason: error.to_string(),
-            });
+            problems.push(TemplateProblem::BadPattern { field: field.key.clone(), reason: error.to_string() });
             None
         }
     }
@@ -337,26 +282,17 @@ fn compile_group(
     problems: &mut Vec<TemplateProblem>,
 ) -> CompiledGroup {
     if group.rules.is_empty() {
-        problems.push(TemplateProblem::EmptyRuleGroup {
-            field: owner.key.clone(),
-        });
+        problems.push(TemplateProblem::EmptyRuleGroup { field: owner.key.clone() });
     }
     let rules = group
         .rules
         .iter()
         .filter_map(|rule| match rule {
-            Rule::Group(inner) => Some(CompiledRule::Group(compile_group(
-                owner, inner, fields, index, problems,
-            ))),
-            Rule::Condition(condition) => {
-                compile_condition(owner, condition, fields, index, problems)
-            }
+            Rule::Group(inner) => Some(CompiledRule::Group(compile_group(owner, inner, fields, index, problems))),
+            Rule::Condition(condition) => compile_condition(owner, condition, fields, index, problems),
         })
         .collect();
-    CompiledGroup {
-        logic: group.logic,
-        rules,
-    }
+    CompiledGroup { logic: group.logic, rules }
 }
 
 fn compile_condition(
@@ -367,18 +303,14 @@ fn compile_condition(
     problems: &mut Vec<TemplateProblem>,
 ) -> Option<CompiledRule> {
     let Some(&position) = index.get(condition.field.as_str()) else {
-        problems.push(TemplateProblem::RuleOnMissingField {
-            field: owner.key.clone(),
-            missing: condition.field.clone(),
-        });
+        problems
+            .push(TemplateProblem::RuleOnMissingField { field: owner.key.clone(), missing: condition.field.clone() });
         return None;
     };
     let controlling = &fields[position];
     if controlling.kind == FieldKind::Section {
-        problems.push(TemplateProblem::RuleOnSection {
-            field: owner.key.clone(),
-            controlling: controlling.key.clone(),
-        });
+        problems
+            .push(TemplateProblem::RuleOnSection { field: owner.key.clone(), controlling: controlling.key.clone() });
         return None;
     }
     if !condition.operator.applies_to(controlling.kind) {
@@ -391,11 +323,7 @@ fn compile_condition(
         return None;
     }
     match expected_value(controlling, condition) {
-        Ok(expected) => Some(CompiledRule::Condition {
-            field: position,
-            operator: condition.operator,
-            expected,
-        }),
+        Ok(expected) => Some(CompiledRule::Condition { field: position, operator: condition.operator, expected }),
         Err(reason) => {
             problems.push(TemplateProblem::BadRuleValue {
                 field: owner.key.clone(),
@@ -416,26 +344,17 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
     }
     let kind = controlling.kind;
     let wants_list = operator.takes_list()
-        || (kind == FieldKind::MultiSelect
-            && matches!(operator, Operator::Equals | Operator::NotEquals));
+        || (kind == FieldKind::MultiSelect && matches!(operator, Operator::Equals | Operator::NotEquals));
     let check_option = |item: &str| -> Result<String, String> {
-        if kind.has_options()
-            && !controlling
-                .options
-                .iter()
-                .any(|o| o.eq_ignore_ascii_case(item))
-        {
-            Err(format!(
-                "compares with “{item}”, which is not one of its options."
-            ))
+        if kind.has_options() && !controlling.options.iter().any(|o| o.eq_ignore_ascii_case(item)) {
+            Err(format!("compares with “{item}”, which is not one of its options."))
         } else {
             Ok(item.to_lowercase())
         }
     };
     let options_matter = kind.has_options()
         && !matches!(operator, Operator::StartsWith)
-        && !(matches!(operator, Operator::Contains | Operator::NotContains)
-            && kind != FieldKind::MultiSelect);
+        && !(matches!(operator, Operator::Contains | Operator::NotContains) && kind != FieldKind::MultiSelect);
 
     if wants_list {
         let items = condition.value.as_list();
@@ -446,21 +365,14 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
             items
                 .iter()
                 .map(|item| {
-                    value::parse_number(item)
-                        .ok_or_else(|| format!("compares with “{item}”, which is not a number."))
+                    value::parse_number(item).ok_or_else(|| format!("compares with “{item}”, which is not a number."))
                 })
                 .collect::<Result<_, _>>()
                 .map(Expected::Numbers)
         } else if options_matter {
-            items
-                .iter()
-                .map(|item| check_option(item))
-                .collect::<Result<_, _>>()
-                .map(Expected::Texts)
+            items.iter().map(|item| check_option(item)).collect::<Result<_, _>>().map(Expected::Texts)
         } else {
-            Ok(Expected::Texts(
-                items.iter().map(|i| i.to_lowercase()).collect(),
-            ))
+            Ok(Expected::Texts(items.iter().map(|i| i.to_lowercase()).collect()))
         };
     }
 
@@ -477,9 +389,7 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
             .ok_or_else(|| format!("compares with “{single}”, which is not a date (YYYY-MM-DD).")),
         FieldKind::Checkbox => value::parse_yes_no(single)
             .map(Expected::Bool)
-            .map_err(|_| {
-                format!("compares with “{single}”; a checkbox is compared with yes or no.")
-            }),
+            .map_err(|_| format!("compares with “{single}”; a checkbox is compared with yes or no.")),
         _ if options_matter => check_option(single).map(Expected::Text),
         _ => Ok(Expected::Text(single.to_lowercase())),
     }
@@ -490,11 +400,9 @@ impl CompiledGroup {
         let mut results = self.rules.iter().map(|rule| match rule {
             CompiledRule::Group(group) => group.holds(values, visible),
             // A rule on a hidden field never holds: hidden answers do not count.
-            CompiledRule::Condition {
-                field,
-                operator,
-                expected,
-            } => visible[*field] && condition_holds(*operator, values[*field].as_ref(), expected),
+            CompiledRule::Condition { field, operator, expected } => {
+                visible[*field] && condition_holds(*operator, values[*field].as_ref(), expected)
+            }
         });
         match self.logic {
             Logic::All => results.all(|held| held),
@@ -541,29 +449,19 @@ fn compare(operator: Operator, actual: &Value, expected: &Expected) -> bool {
             O::StartsWith => text.to_lowercase().starts_with(want.as_str()),
             _ => false,
         },
-        (Value::Text(text), Expected::Texts(list)) => {
-            list.iter().any(|want| eq_ignore_case(text, want))
-        }
-        (Value::List(items), Expected::Text(want)) => {
-            items.iter().any(|item| eq_ignore_case(item, want))
-        }
+        (Value::Text(text), Expected::Texts(list)) => list.iter().any(|want| eq_ignore_case(text, want)),
+        (Value::List(items), Expected::Text(want)) => items.iter().any(|item| eq_ignore_case(item, want)),
         (Value::List(items), Expected::Texts(list)) => match operator {
             O::Equals => {
-                items.len() == list.len()
-                    && items
-                        .iter()
-                        .all(|item| list.iter().any(|want| eq_ignore_case(item, want)))
+                items.len() == list.len() && items.iter().all(|item| list.iter().any(|want| eq_ignore_case(item, want)))
             }
-            _ => items
-                .iter()
-                .any(|item| list.iter().any(|want| eq_ignore_case(item, want))),
+            _ => items.iter().any(|item| list.iter().any(|want| eq_ignore_case(item, want))),
         },
         (Value::Bool(flag), Expected::Bool(want)) => flag == want,
         (Value::Date(date), Expected::Date(want)) => ordered(operator, date.cmp(want)),
-        (number, Expected::Number(want)) => number
-            .as_number()
-            .and_then(|n| n.partial_cmp(want))
-            .is_some_and(|order| ordered(operator, order)),
+        (number, Expected::Number(want)) => {
+            number.as_number().and_then(|n| n.partial_cmp(want)).is_some_and(|order| ordered(operator, order))
+        }
         (number, Expected::Numbers(list)) => number.as_number().is_some_and(|n| list.contains(&n)),
         _ => false,
     }
@@ -583,9 +481,7 @@ fn ordered(operator: Operator, order: std::cmp::Ordering) -> bool {
 
 /// Compares with an already-lowercased expectation without allocating.
 fn eq_ignore_case(text: &str, lowercase: &str) -> bool {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .eq(lowercase.chars())
+    text.chars().flat_map(char::to_lowercase).eq(lowercase.chars())
 }
 
 /// Orders fields so that every controlling field precedes the fields it controls, or returns
@@ -597,10 +493,8 @@ fn dependency_order(rules: &[Option<CompiledGroup>]) -> Result<Vec<usize>, Vec<V
         Visiting,
         Done,
     }
-    let dependencies: Vec<Vec<usize>> = rules
-        .iter()
-        .map(|r| r.as_ref().map(CompiledGroup::fields).unwrap_or_default())
-        .collect();
+    let dependencies: Vec<Vec<usize>> =
+        rules.iter().map(|r| r.as_ref().map(CompiledGroup::fields).unwrap_or_default()).collect();
     let mut marks = vec![Mark::New; rules.len()];
     let mut order = Vec::with_capacity(rules.len());
     let mut cycles: Vec<Vec<usize>> = Vec::new();
@@ -621,10 +515,7 @@ fn dependency_order(rules: &[Option<CompiledGroup>]) -> Result<Vec<usize>, Vec<V
                         stack.push((dependency, 0));
                     }
                     Mark::Visiting => {
-                        let from = stack
-                            .iter()
-                            .position(|&(n, _)| n == dependency)
-                            .unwrap_or(0);
+                        let from = stack.iter().position(|&(n, _)| n == dependency).unwrap_or(0);
                         let mut cycle: Vec<usize> = stack[from..].iter().map(|&(n, _)| n).collect();
                         cycle.sort_unstable();
                         if !cycles.contains(&cycle) {
@@ -640,9 +531,5 @@ fn dependency_order(rules: &[Option<CompiledGroup>]) -> Result<Vec<usize>, Vec<V
             }
         }
     }
-    if cycles.is_empty() {
-        Ok(order)
-    } else {
-        Err(cycles)
-    }
+    if cycles.is_empty() { Ok(order) } else { Err(cycles) }
 }

@@ -27,24 +27,16 @@ pub struct RuleGroup {
 
 impl RuleGroup {
     pub fn all(rules: Vec<Rule>) -> Self {
-        Self {
-            logic: Logic::All,
-            rules,
-        }
+        Self { logic: Logic::All, rules }
     }
 
     pub fn any(rules: Vec<Rule>) -> Self {
-        Self {
-            logic: Logic::Any,
-            rules,
-        }
+        Self { logic: Logic::Any, rules }
     }
 
     /// A group holding one condition: the common case of "show when X is Y".
     pub fn when(field: &str, operator: Operator, value: impl Into<ConditionValue>) -> Self {
-        Self::all(vec![Rule::Condition(Condition::new(
-            field, operator, value,
-        ))])
+        Self::all(vec![Rule::Condition(Condition::new(field, operator, value))])
     }
 
     /// Every condition in the group and its subgroups, depth first.
@@ -82,11 +74,7 @@ pub struct Condition {
 
 impl Condition {
     pub fn new(field: &str, operator: Operator, value: impl Into<ConditionValue>) -> Self {
-        Self {
-            field: field.to_owned(),
-            operator,
-            value: value.into(),
-        }
+        Self { field: field.to_owned(), operator, value: value.into() }
     }
 }
 
@@ -173,23 +161,11 @@ impl Operator {
                     | O::In
                     | O::NotIn
             ),
-            K::Number | K::Currency => {
-                !matches!(self, O::Contains | O::NotContains | O::StartsWith)
-            }
-            K::Date => !matches!(
-                self,
-                O::Contains | O::NotContains | O::StartsWith | O::In | O::NotIn
-            ),
+            K::Number | K::Currency => !matches!(self, O::Contains | O::NotContains | O::StartsWith),
+            K::Date => !matches!(self, O::Contains | O::NotContains | O::StartsWith | O::In | O::NotIn),
             K::MultiSelect => matches!(
                 self,
-                O::Equals
-                    | O::NotEquals
-                    | O::Contains
-                    | O::NotContains
-                    | O::IsEmpty
-                    | O::IsNotEmpty
-                    | O::In
-                    | O::NotIn
+                O::Equals | O::NotEquals | O::Contains | O::NotContains | O::IsEmpty | O::IsNotEmpty | O::In | O::NotIn
             ),
             K::Checkbox => matches!(self, O::Equals | O::NotEquals | O::IsEmpty | O::IsNotEmpty),
         }
@@ -197,9 +173,7 @@ impl Operator {
 
     /// The operators the rule builder offers for a controlling field of this kind.
     pub fn for_kind(kind: FieldKind) -> impl Iterator<Item = Operator> {
-        Operator::ALL
-            .into_iter()
-            .filter(move |op| op.applies_to(kind))
+        Operator::ALL.into_iter().filter(move |op| op.applies_to(kind))
     }
 }
 

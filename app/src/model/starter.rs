@@ -13,15 +13,13 @@ fn call_disposition() -> Template {
     Template {
         name: "Call Disposition".to_owned(),
         fields: vec![
-            Field::new("outcome", "Call outcome", K::Dropdown)
-                .required()
-                .options([
-                    "Interested",
-                    "Not interested",
-                    "Callback requested",
-                    "No answer",
-                    "Wrong number",
-                ]),
+            Field::new("outcome", "Call outcome", K::Dropdown).required().options([
+                "Interested",
+                "Not interested",
+                "Callback requested",
+                "No answer",
+                "Wrong number",
+            ]),
             Field::new("callback_date", "Callback date", K::Date)
                 .required()
                 .help("When the contact asked to be called back.")
@@ -33,13 +31,11 @@ fn call_disposition() -> Template {
                 .required()
                 .options(["Hot", "Warm", "Cold"])
                 .show_if(RuleGroup::when("outcome", O::Equals, "Interested")),
-            Field::new("budget", "Stated budget", K::Currency)
-                .range(Some(0.0), None)
-                .show_if(RuleGroup::when(
-                    "interest_level",
-                    O::In,
-                    vec!["Hot", "Warm"],
-                )),
+            Field::new("budget", "Stated budget", K::Currency).range(Some(0.0), None).show_if(RuleGroup::when(
+                "interest_level",
+                O::In,
+                vec!["Hot", "Warm"],
+            )),
             Field::new("not_interested_reason", "Reason", K::Dropdown)
                 .options(["Price", "Timing", "Chose a competitor", "No need", "Other"])
                 .show_if(RuleGroup::when("outcome", O::Equals, "Not interested")),
@@ -52,20 +48,14 @@ fn job_complete() -> Template {
     Template {
         name: "Job Complete".to_owned(),
         fields: vec![
-            Field::new("completed", "Was the job completed?", K::Radio)
-                .required()
-                .options(["Yes", "Partially", "No"]),
-            Field::new("incomplete_reason", "What is left to do?", K::LongText)
-                .required()
-                .show_if(RuleGroup::when("completed", O::In, vec!["Partially", "No"])),
+            Field::new("completed", "Was the job completed?", K::Radio).required().options(["Yes", "Partially", "No"]),
+            Field::new("incomplete_reason", "What is left to do?", K::LongText).required().show_if(RuleGroup::when(
+                "completed",
+                O::In,
+                vec!["Partially", "No"],
+            )),
             Field::new("work_done", "Work performed", K::MultiSelect)
-                .options([
-                    "Inspection",
-                    "Repair",
-                    "Replacement",
-                    "Installation",
-                    "Cleaning",
-                ])
+                .options(["Inspection", "Repair", "Replacement", "Installation", "Cleaning"])
                 .show_if(RuleGroup::when("completed", O::NotEquals, "No")),
             Field::new("hours", "Hours on site", K::Number).range(Some(0.0), Some(24.0)),
             Field::new("invoice_amount", "Invoice amount", K::Currency)
@@ -75,9 +65,11 @@ fn job_complete() -> Template {
                 .range(Some(1.0), Some(10.0))
                 .show_if(RuleGroup::when("completed", O::Equals, "Yes")),
             Field::new("follow_up_needed", "Follow-up visit needed", K::Checkbox),
-            Field::new("follow_up_details", "Follow-up details", K::LongText)
-                .required()
-                .show_if(RuleGroup::when("follow_up_needed", O::IsNotEmpty, ())),
+            Field::new("follow_up_details", "Follow-up details", K::LongText).required().show_if(RuleGroup::when(
+                "follow_up_needed",
+                O::IsNotEmpty,
+                (),
+            )),
         ],
     }
 }
@@ -90,19 +82,19 @@ fn appointment_follow_up() -> Template {
     Template {
         name: "Appointment Follow-Up".to_owned(),
         fields: vec![
-            Field::new("attendance", "Did the contact attend?", K::Radio)
-                .required()
-                .options(["Attended", "No-show", "Rescheduled"]),
-            Field::new("new_date", "New appointment date", K::Date)
-                .required()
+            Field::new("attendance", "Did the contact attend?", K::Radio).required().options([
+                "Attended",
+                "No-show",
+                "Rescheduled",
+            ]),
+            Field::new("new_date", "New appointment date", K::Date).required().show_if(RuleGroup::when(
+                "attendance",
+                O::Equals,
+                "Rescheduled",
+            )),
+            Field::new("reschedule_reason", "Why did they reschedule?", K::ShortText)
+                .length(None, Some(200))
                 .show_if(RuleGroup::when("attendance", O::Equals, "Rescheduled")),
-            Field::new(
-                "reschedule_reason",
-                "Why did they reschedule?",
-                K::ShortText,
-            )
-            .length(None, Some(200))
-            .show_if(RuleGroup::when("attendance", O::Equals, "Rescheduled")),
             Field::new("services", "Services discussed", K::MultiSelect)
                 .options(["Consultation", "Quote", "Maintenance plan", "Upgrade"])
                 .show_if(RuleGroup::when("attendance", O::Equals, "Attended")),

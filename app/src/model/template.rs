@@ -35,60 +35,21 @@ pub enum TemplateProblem {
     EmptyName,
     NameTooLong,
     NoFields,
-    InvalidKey {
-        field: String,
-    },
-    DuplicateKey {
-        key: String,
-    },
-    EmptyLabel {
-        field: String,
-    },
-    NoOptions {
-        field: String,
-    },
-    DuplicateOption {
-        field: String,
-        option: String,
-    },
-    MinAboveMax {
-        field: String,
-    },
-    LengthRange {
-        field: String,
-    },
-    BadPattern {
-        field: String,
-        reason: String,
-    },
-    SectionRequired {
-        field: String,
-    },
-    EmptyRuleGroup {
-        field: String,
-    },
-    RuleOnMissingField {
-        field: String,
-        missing: String,
-    },
-    RuleOnSection {
-        field: String,
-        controlling: String,
-    },
-    OperatorNotForKind {
-        field: String,
-        controlling: String,
-        operator: Operator,
-        kind: FieldKind,
-    },
-    BadRuleValue {
-        field: String,
-        controlling: String,
-        reason: String,
-    },
-    RuleCycle {
-        fields: Vec<String>,
-    },
+    InvalidKey { field: String },
+    DuplicateKey { key: String },
+    EmptyLabel { field: String },
+    NoOptions { field: String },
+    DuplicateOption { field: String, option: String },
+    MinAboveMax { field: String },
+    LengthRange { field: String },
+    BadPattern { field: String, reason: String },
+    SectionRequired { field: String },
+    EmptyRuleGroup { field: String },
+    RuleOnMissingField { field: String, missing: String },
+    RuleOnSection { field: String, controlling: String },
+    OperatorNotForKind { field: String, controlling: String, operator: Operator, kind: FieldKind },
+    BadRuleValue { field: String, controlling: String, reason: String },
+    RuleCycle { fields: Vec<String> },
 }
 
 impl TemplateProblem {
@@ -120,11 +81,7 @@ impl fmt::Display for TemplateProblem {
         use TemplateProblem as P;
         match self {
             P::EmptyName => f.write_str("The template needs a name."),
-            P::NameTooLong => write!(
-                f,
-                "The template name is longer than {} characters.",
-                Template::MAX_NAME_LEN
-            ),
+            P::NameTooLong => write!(f, "The template name is longer than {} characters.", Template::MAX_NAME_LEN),
             P::NoFields => f.write_str("The template has no fields; add at least one."),
             P::InvalidKey { field } => write!(
                 f,
@@ -134,70 +91,40 @@ impl fmt::Display for TemplateProblem {
                 write!(f, "Two fields use the key “{key}”; keys must be unique.")
             }
             P::EmptyLabel { field } => write!(f, "Field “{field}” needs a label."),
-            P::NoOptions { field } => write!(
-                f,
-                "Field “{field}” is a choice field without options; add at least one."
-            ),
+            P::NoOptions { field } => write!(f, "Field “{field}” is a choice field without options; add at least one."),
             P::DuplicateOption { field, option } => {
                 write!(f, "Field “{field}” lists the option “{option}” twice.")
             }
             P::MinAboveMax { field } => {
                 write!(f, "Field “{field}” has a minimum above its maximum.")
             }
-            P::LengthRange { field } => write!(
-                f,
-                "Field “{field}” has a minimum length above its maximum length."
-            ),
-            P::BadPattern { field, reason } => write!(
-                f,
-                "The pattern of field “{field}” does not compile: {reason}"
-            ),
-            P::SectionRequired { field } => write!(
-                f,
-                "Section heading “{field}” takes no answer, so it cannot be required."
-            ),
-            P::EmptyRuleGroup { field } => write!(
-                f,
-                "A condition group of field “{field}” is empty; add a condition or remove it."
-            ),
+            P::LengthRange { field } => write!(f, "Field “{field}” has a minimum length above its maximum length."),
+            P::BadPattern { field, reason } => write!(f, "The pattern of field “{field}” does not compile: {reason}"),
+            P::SectionRequired { field } => {
+                write!(f, "Section heading “{field}” takes no answer, so it cannot be required.")
+            }
+            P::EmptyRuleGroup { field } => {
+                write!(f, "A condition group of field “{field}” is empty; add a condition or remove it.")
+            }
             P::RuleOnMissingField { field, missing } => {
-                write!(
-                    f,
-                    "Field “{field}” is shown by a rule on “{missing}”, which is not in the template."
-                )
+                write!(f, "Field “{field}” is shown by a rule on “{missing}”, which is not in the template.")
             }
             P::RuleOnSection { field, controlling } => {
-                write!(
-                    f,
-                    "Field “{field}” has a rule on section heading “{controlling}”, which has no value."
-                )
+                write!(f, "Field “{field}” has a rule on section heading “{controlling}”, which has no value.")
             }
-            P::OperatorNotForKind {
-                field,
-                controlling,
-                operator,
-                kind,
-            } => write!(
+            P::OperatorNotForKind { field, controlling, operator, kind } => write!(
                 f,
                 "Field “{field}”: “{}” cannot test “{controlling}”, a {} field.",
                 operator.label(),
                 kind.label().to_lowercase()
             ),
-            P::BadRuleValue {
-                field,
-                controlling,
-                reason,
-            } => {
+            P::BadRuleValue { field, controlling, reason } => {
                 write!(f, "Field “{field}”: the rule on “{controlling}” {reason}")
             }
             P::RuleCycle { fields } => write!(
                 f,
                 "Fields {} show each other in a circle, so none could ever appear.",
-                fields
-                    .iter()
-                    .map(|k| format!("“{k}”"))
-                    .collect::<Vec<_>>()
-                    .join(" → ")
+                fields.iter().map(|k| format!("“{k}”")).collect::<Vec<_>>().join(" → ")
             ),
         }
     }

@@ -12,10 +12,7 @@ use super::template::Template;
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TriggerEvent {
     /// An opportunity moved into `stage_id` of `pipeline_id`.
-    StageChanged {
-        pipeline_id: String,
-        stage_id: String,
-    },
+    StageChanged { pipeline_id: String, stage_id: String },
     /// A Voice AI call ended.
     CallCompleted,
 }
@@ -24,10 +21,7 @@ pub enum TriggerEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
-    StageChanged {
-        pipeline_id: String,
-        stage_id: String,
-    },
+    StageChanged { pipeline_id: String, stage_id: String },
     CallCompleted,
 }
 
@@ -35,14 +29,8 @@ impl TriggerEvent {
     pub fn matches(&self, event: &EventKind) -> bool {
         match (self, event) {
             (
-                TriggerEvent::StageChanged {
-                    pipeline_id,
-                    stage_id,
-                },
-                EventKind::StageChanged {
-                    pipeline_id: p,
-                    stage_id: s,
-                },
+                TriggerEvent::StageChanged { pipeline_id, stage_id },
+                EventKind::StageChanged { pipeline_id: p, stage_id: s },
             ) => pipeline_id == p && stage_id == s,
             (TriggerEvent::CallCompleted, EventKind::CallCompleted) => true,
             _ => false,
@@ -107,32 +95,15 @@ pub const MAX_TASK_TITLE_LEN: usize = 200;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum TriggerProblem {
-    UnknownPipeline {
-        pipeline_id: String,
-    },
-    UnknownStage {
-        stage_id: String,
-    },
+    UnknownPipeline { pipeline_id: String },
+    UnknownStage { stage_id: String },
     MoveNeedsStageTrigger,
-    MoveToOtherPipeline {
-        stage_id: String,
-    },
+    MoveToOtherPipeline { stage_id: String },
     MoveToSameStage,
-    UnknownFormField {
-        field: String,
-    },
-    UnknownCrmField {
-        crm_field_id: String,
-    },
-    IncompatibleMapping {
-        field: String,
-        crm_field: String,
-        kind: String,
-        data_type: String,
-    },
-    CrmFieldMappedTwice {
-        crm_field: String,
-    },
+    UnknownFormField { field: String },
+    UnknownCrmField { crm_field_id: String },
+    IncompatibleMapping { field: String, crm_field: String, kind: String, data_type: String },
+    CrmFieldMappedTwice { crm_field: String },
     TaskTitleTooLong,
 }
 
@@ -140,17 +111,26 @@ impl fmt::Display for TriggerProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use TriggerProblem as P;
         match self {
-            P::UnknownPipeline { pipeline_id } => write!(f, "Pipeline “{pipeline_id}” does not exist in this sub-account."),
+            P::UnknownPipeline { pipeline_id } => {
+                write!(f, "Pipeline “{pipeline_id}” does not exist in this sub-account.")
+            }
             P::UnknownStage { stage_id } => write!(f, "Stage “{stage_id}” is not a stage of the chosen pipeline."),
-            P::MoveNeedsStageTrigger => {
-                f.write_str("A pipeline move needs an opportunity, so it is only available for pipeline stage triggers.")
-            }
+            P::MoveNeedsStageTrigger => f.write_str(
+                "A pipeline move needs an opportunity, so it is only available for pipeline stage triggers.",
+            ),
             P::MoveToOtherPipeline { stage_id } => {
-                write!(f, "Stage “{stage_id}” is not in the trigger's pipeline; a form can only move within the same pipeline.")
+                write!(
+                    f,
+                    "Stage “{stage_id}” is not in the trigger's pipeline; a form can only move within the same pipeline."
+                )
             }
-            P::MoveToSameStage => f.write_str("The pipeline move goes to the stage that fires the trigger; pick another stage."),
+            P::MoveToSameStage => {
+                f.write_str("The pipeline move goes to the stage that fires the trigger; pick another stage.")
+            }
             P::UnknownFormField { field } => write!(f, "The template has no answerable field “{field}” to map."),
-            P::UnknownCrmField { crm_field_id } => write!(f, "Custom field “{crm_field_id}” does not exist in the CRM."),
+            P::UnknownCrmField { crm_field_id } => {
+                write!(f, "Custom field “{crm_field_id}” does not exist in the CRM.")
+            }
             P::IncompatibleMapping { field, crm_field, kind, data_type } => write!(
                 f,
                 "Form field “{field}” ({kind}) cannot be written to custom field “{crm_field}” ({data_type})."
@@ -171,24 +151,15 @@ pub fn check_trigger(
     let mut problems = Vec::new();
     let writebacks = &config.writebacks;
     match &config.event {
-        TriggerEvent::StageChanged {
-            pipeline_id,
-            stage_id,
-        } => match pipelines.iter().find(|p| &p.id == pipeline_id) {
-            None => problems.push(TriggerProblem::UnknownPipeline {
-                pipeline_id: pipeline_id.clone(),
-            }),
+        TriggerEvent::StageChanged { pipeline_id, stage_id } => match pipelines.iter().find(|p| &p.id == pipeline_id) {
+            None => problems.push(TriggerProblem::UnknownPipeline { pipeline_id: pipeline_id.clone() }),
             Some(pipeline) => {
                 if pipeline.stage(stage_id).is_none() {
-                    problems.push(TriggerProblem::UnknownStage {
-                        stage_id: stage_id.clone(),
-                    });
+                    problems.push(TriggerProblem::UnknownStage { stage_id: stage_id.clone() });
                 }
                 if let Some(target) = &writebacks.move_to_stage {
                     if pipeline.stage(target).is_none() {
-                        problems.push(TriggerProblem::MoveToOtherPipeline {
-                            stage_id: target.clone(),
-                        });
+                        problems.push(TriggerProblem::MoveToOtherPipeline { stage_id: target.clone() });
                     } else if target == stage_id {
                         problems.push(TriggerProblem::MoveToSameStage);
                     }
@@ -202,17 +173,11 @@ pub fn check_trigger(
         }
     }
     for (i, mapping) in writebacks.custom_fields.iter().enumerate() {
-        let field = template
-            .field(&mapping.form_field)
-            .filter(|f| f.kind.takes_answer());
+        let field = template.field(&mapping.form_field).filter(|f| f.kind.takes_answer());
         let crm_field = crm_fields.iter().find(|c| c.id == mapping.crm_field_id);
         match (field, crm_field) {
-            (None, _) => problems.push(TriggerProblem::UnknownFormField {
-                field: mapping.form_field.clone(),
-            }),
-            (_, None) => problems.push(TriggerProblem::UnknownCrmField {
-                crm_field_id: mapping.crm_field_id.clone(),
-            }),
+            (None, _) => problems.push(TriggerProblem::UnknownFormField { field: mapping.form_field.clone() }),
+            (_, None) => problems.push(TriggerProblem::UnknownCrmField { crm_field_id: mapping.crm_field_id.clone() }),
             (Some(field), Some(crm_field)) if !crm_field.data_type.accepts(field.kind) => {
                 problems.push(TriggerProblem::IncompatibleMapping {
                     field: field.label.clone(),
@@ -222,12 +187,8 @@ pub fn check_trigger(
                 });
             }
             (Some(_), Some(crm_field)) => {
-                let twice = TriggerProblem::CrmFieldMappedTwice {
-                    crm_field: crm_field.name.clone(),
-                };
-                if writebacks.custom_fields[..i]
-                    .iter()
-                    .any(|m| m.crm_field_id == mapping.crm_field_id)
+                let twice = TriggerProblem::CrmFieldMappedTwice { crm_field: crm_field.name.clone() };
+                if writebacks.custom_fields[..i].iter().any(|m| m.crm_field_id == mapping.crm_field_id)
                     && !problems.contains(&twice)
                 {
                     problems.push(twice);
@@ -236,10 +197,7 @@ pub fn check_trigger(
         }
     }
     if let Some(task) = &writebacks.task
-        && task
-            .title
-            .as_deref()
-            .is_some_and(|t| t.chars().count() > MAX_TASK_TITLE_LEN)
+        && task.title.as_deref().is_some_and(|t| t.chars().count() > MAX_TASK_TITLE_LEN)
     {
         problems.push(TriggerProblem::TaskTitleTooLong);
     }

@@ -88,18 +88,11 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // A note has one line per field, so line breaks inside an answer become spaces.
-            Value::Text(text) => {
-                f.write_str(&text.split_whitespace().collect::<Vec<_>>().join(" "))
-            }
+            Value::Text(text) => f.write_str(&text.split_whitespace().collect::<Vec<_>>().join(" ")),
             Value::Number(number) => f.write_str(&format_number(*number)),
             Value::Money(cents) => {
                 let sign = if *cents < 0 { "-" } else { "" };
-                write!(
-                    f,
-                    "{sign}{}.{:02}",
-                    cents.unsigned_abs() / 100,
-                    cents.unsigned_abs() % 100
-                )
+                write!(f, "{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
             }
             Value::Date(date) => write!(f, "{date}"),
             Value::Bool(flag) => f.write_str(if *flag { "Yes" } else { "No" }),
@@ -110,11 +103,7 @@ impl fmt::Display for Value {
 
 /// A number without a trailing `.0`: `5`, `2.5`, `-0.25`.
 pub fn format_number(number: f64) -> String {
-    if number.fract() == 0.0 && number.abs() < 1e15 {
-        format!("{}", number as i64)
-    } else {
-        format!("{number}")
-    }
+    if number.fract() == 0.0 && number.abs() < 1e15 { format!("{}", number as i64) } else { format!("{number}") }
 }
 
 /// What is wrong with one answer. The `Display` text is shown under the field, in the browser
@@ -143,15 +132,11 @@ impl fmt::Display for FieldError {
         match self {
             FieldError::Required => f.write_str("This field is required."),
             FieldError::NotANumber => f.write_str("Enter a number, like 42 or 3.5."),
-            FieldError::NotAnAmount => {
-                f.write_str("Enter an amount with at most two decimals, like 120 or 99.50.")
-            }
+            FieldError::NotAnAmount => f.write_str("Enter an amount with at most two decimals, like 120 or 99.50."),
             FieldError::NotADate => f.write_str("Enter a date as YYYY-MM-DD."),
             FieldError::NotAnOption { value } => write!(f, "“{value}” is not one of the choices."),
             FieldError::NotAnEmail => f.write_str("Enter an email address, like name@example.com."),
-            FieldError::NotAPhone => {
-                f.write_str("Enter a phone number of 7 to 15 digits, like +1 555 010 0199.")
-            }
+            FieldError::NotAPhone => f.write_str("Enter a phone number of 7 to 15 digits, like +1 555 010 0199."),
             FieldError::NotYesOrNo => f.write_str("Answer yes or no."),
             FieldError::TooSmall { min } => write!(f, "Enter {} or more.", format_number(*min)),
             FieldError::TooLarge { max } => write!(f, "Enter {} or less.", format_number(*max)),
@@ -169,25 +154,13 @@ pub fn parse(field: &Field, answer: Option<&Answer>) -> Result<Option<Value>, Fi
     let kind = field.kind;
     if kind == FieldKind::MultiSelect {
         let items: Vec<String> = answer
-            .map(|a| {
-                a.items()
-                    .into_iter()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|a| a.items().into_iter().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
         if let Some(bad) = items.iter().find(|item| !field.options.contains(item)) {
             return Err(FieldError::NotAnOption { value: bad.clone() });
         }
         // Keep the options' order and drop repeats, so the same choice always reads the same.
-        let chosen: Vec<String> = field
-            .options
-            .iter()
-            .filter(|o| items.contains(o))
-            .cloned()
-            .collect();
+        let chosen: Vec<String> = field.options.iter().filter(|o| items.contains(o)).cloned().collect();
         return Ok((!chosen.is_empty()).then_some(Value::List(chosen)));
     }
     let text = match answer {
@@ -209,13 +182,7 @@ pub fn parse(field: &Field, answer: Option<&Answer>) -> Result<Option<Value>, Fi
         FieldKind::Date => Value::Date(Date::parse(text).ok_or(FieldError::NotADate)?),
         FieldKind::Dropdown | FieldKind::Radio => {
             let option = field.options.iter().find(|o| o.as_str() == text);
-            Value::Text(
-                option
-                    .ok_or_else(|| FieldError::NotAnOption {
-                        value: text.to_owned(),
-                    })?
-                    .clone(),
-            )
+            Value::Text(option.ok_or_else(|| FieldError::NotAnOption { value: text.to_owned() })?.clone())
         }
         FieldKind::Phone if is_phone(text) => Value::Text(text.to_owned()),
         FieldKind::Phone => return Err(FieldError::NotAPhone),
@@ -237,10 +204,8 @@ pub fn parse_yes_no(text: &str) -> Result<bool, FieldError> {
 
 pub fn parse_number(text: &str) -> Option<f64> {
     let cleaned = text.trim().replace(',', "");
-    let looks_numeric = !cleaned.is_empty()
-        && cleaned
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+    let looks_numeric =
+        !cleaned.is_empty() && cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
     let number: f64 = if looks_numeric {
         cleaned.parse().ok()?
     } else {
@@ -259,12 +224,7 @@ pub fn parse_money(text: &str) -> Option<i64> {
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || whole.len() > 13
-        || fraction.len() > 2
-        || !all_digits(whole)
-        || !all_digits(fraction)
-    {
+    if whole.is_empty() || whole.len() > 13 || fraction.len() > 2 || !all_digits(whole) || !all_digits(fraction) {
         return None;
     }
     let cents = whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
@@ -278,17 +238,16 @@ fn is_email(text: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
     !local.is_empty()
         && local.len() <= 64
-        && !text
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
+        && !text.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';'))
         && labels.len() >= 2
         && labels.iter().all(|l| !l.is_empty() && !l.contains('@'))
 }
 
 fn is_phone(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
-    let allowed = text.chars().enumerate().all(|(i, c)| {
-        c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.') || (c == '+' && i == 0)
-    });
+    let allowed = text
+        .chars()
+        .enumerate()
+        .all(|(i, c)| c.is_ascii_digit() || matches!(c, ' ' | '-' | '(' | ')' | '.') || (c == '+' && i == 0));
     allowed && (7..=15).contains(&digits)
 }

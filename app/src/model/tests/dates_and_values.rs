@@ -6,20 +6,9 @@ use crate::model::*;
 
 #[test]
 fn dates_parse_strictly_and_roll_over() {
-    assert_eq!(
-        Date::parse("2026-11-21").map(|d| d.to_string()),
-        Some("2026-11-21".into())
-    );
-    for bad in [
-        "2026-13-01",
-        "2026-04-31",
-        "2026-1-01",
-        "20261121",
-        "2026-11-21T00:00",
-        "",
-        "abcd-ef-gh",
-        "+026-01-01",
-    ] {
+    assert_eq!(Date::parse("2026-11-21").map(|d| d.to_string()), Some("2026-11-21".into()));
+    for bad in ["2026-13-01", "2026-04-31", "2026-1-01", "20261121", "2026-11-21T00:00", "", "abcd-ef-gh", "+026-01-01"]
+    {
         assert_eq!(Date::parse(bad), None, "{bad}");
     }
     let next = |s: &str| Date::parse(s).map(|d| d.next_day().to_string());
@@ -47,9 +36,6 @@ fn values_print_the_way_a_person_writes_them() {
     assert_eq!(format_number(5.0), "5");
     assert_eq!(format_number(2.5), "2.5");
     assert_eq!(Value::Bool(true).to_string(), "Yes");
-    assert_eq!(
-        Value::List(vec!["a".into(), "b".into()]).to_string(),
-        "a, b"
-    );
+    assert_eq!(Value::List(vec!["a".into(), "b".into()]).to_string(), "a, b");
     assert_eq!(Value::Text("two\n lines".into()).to_string(), "two lines");
 }

@@ -12,17 +12,11 @@ mod visibility;
 use super::*;
 
 pub(crate) fn answers(pairs: &[(&str, Answer)]) -> Answers {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect()
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
 }
 
 pub(crate) fn plan(fields: Vec<Field>) -> FormPlan {
-    let template = Template {
-        name: "Test".to_owned(),
-        fields,
-    };
+    let template = Template { name: "Test".to_owned(), fields };
     match FormPlan::new(&template) {
         Ok(plan) => plan,
         Err(problems) => panic!("test template should be sound: {problems:?}"),
@@ -31,11 +25,5 @@ pub(crate) fn plan(fields: Vec<Field>) -> FormPlan {
 
 pub(crate) fn visible_keys(plan: &FormPlan, answers: &Answers) -> Vec<String> {
     let visible = plan.visibility(answers);
-    plan.template()
-        .fields
-        .iter()
-        .zip(visible)
-        .filter(|(_, v)| *v)
-        .map(|(f, _)| f.key.clone())
-        .collect()
+    plan.template().fields.iter().zip(visible).filter(|(_, v)| *v).map(|(f, _)| f.key.clone()).collect()
 }

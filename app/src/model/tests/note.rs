@@ -7,8 +7,7 @@ use crate::model::*;
 #[test]
 fn the_note_has_exactly_the_documented_format() {
     let plan = plan(vec![
-        Field::new("outcome", "Call outcome", FieldKind::Dropdown)
-            .options(["Interested", "Callback requested"]),
+        Field::new("outcome", "Call outcome", FieldKind::Dropdown).options(["Interested", "Callback requested"]),
         Field::new("callback", "Callback date", FieldKind::Date).show_if(RuleGroup::when(
             "outcome",
             Operator::Equals,

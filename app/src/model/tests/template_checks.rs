@@ -4,10 +4,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use crate::model::*;
 
 fn template(fields: Vec<Field>) -> Template {
-    Template {
-        name: "T".into(),
-        fields,
-    }
+    Template { name: "T".into(), fields }
 }
 
 fn text(key: &str) -> Field {
@@ -22,17 +19,10 @@ fn shown_by(key: &str, controlling: &str) -> Field {
 fn the_starter_templates_are_sound() {
     let starters = starter::starter_templates();
     let names: Vec<&str> = starters.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["Call Disposition", "Job Complete", "Appointment Follow-Up"]
-    );
+    assert_eq!(names, ["Call Disposition", "Job Complete", "Appointment Follow-Up"]);
     for template in &starters {
         assert_eq!(template.problems(), vec![], "{}", template.name);
-        assert!(
-            template.fields.iter().any(|f| f.show_if.is_some()),
-            "{} uses conditional fields",
-            template.name
-        );
+        assert!(template.fields.iter().any(|f| f.show_if.is_some()), "{} uses conditional fields", template.name);
     }
 }
 
@@ -40,51 +30,24 @@ fn the_starter_templates_are_sound() {
 fn call_disposition_asks_for_a_callback_date_only_for_callbacks() {
     let plan = FormPlan::new(&starter::starter_templates()[0]).expect("sound");
     let callback = plan.evaluate(&super::answers(&[("outcome", "Callback requested".into())]));
-    assert_eq!(
-        callback.errors.get("callback_date"),
-        Some(&FieldError::Required)
-    );
-    let interested = plan.evaluate(&super::answers(&[
-        ("outcome", "Interested".into()),
-        ("interest_level", "Warm".into()),
-    ]));
+    assert_eq!(callback.errors.get("callback_date"), Some(&FieldError::Required));
+    let interested =
+        plan.evaluate(&super::answers(&[("outcome", "Interested".into()), ("interest_level", "Warm".into())]));
     assert!(interested.is_valid());
 }
 
 #[test]
 fn cycles_are_found_whatever_their_length() {
     let self_loop = template(vec![shown_by("a", "a")]);
-    assert_eq!(
-        self_loop.problems(),
-        vec![TemplateProblem::RuleCycle {
-            fields: vec!["a".into()]
-        }]
-    );
+    assert_eq!(self_loop.problems(), vec![TemplateProblem::RuleCycle { fields: vec!["a".into()] }]);
     let pair = template(vec![shown_by("a", "b"), shown_by("b", "a"), text("c")]);
-    assert_eq!(
-        pair.problems(),
-        vec![TemplateProblem::RuleCycle {
-            fields: vec!["a".into(), "b".into()]
-        }]
-    );
-    let triangle = template(vec![
-        text("x"),
-        shown_by("a", "c"),
-        shown_by("b", "a"),
-        shown_by("c", "b"),
-    ]);
+    assert_eq!(pair.problems(), vec![TemplateProblem::RuleCycle { fields: vec!["a".into(), "b".into()] }]);
+    let triangle = template(vec![text("x"), shown_by("a", "c"), shown_by("b", "a"), shown_by("c", "b")]);
     assert_eq!(
         triangle.problems(),
-        vec![TemplateProblem::RuleCycle {
-            fields: vec!["a".into(), "b".into(), "c".into()]
-        }]
+        vec![TemplateProblem::RuleCycle { fields: vec!["a".into(), "b".into(), "c".into()] }]
     );
-    let chain = template(vec![
-        text("a"),
-        shown_by("b", "a"),
-        shown_by("c", "b"),
-        shown_by("d", "a"),
-    ]);
+    let chain = template(vec![text("a"), shown_by("b", "a"), shown_by("c", "b"), shown_by("d", "a")]);
     assert_eq!(chain.problems(), vec![], "a diamond is not a cycle");
 }
 
@@ -110,10 +73,7 @@ fn rules_on_missing_fields_and_bad_values_are_reported() {
     assert_eq!(
         problems,
         vec![
-            TemplateProblem::RuleOnMissingField {
-                field: "x".into(),
-                missing: "gone".into()
-            },
+            TemplateProblem::RuleOnMissingField { field: "x".into(), missing: "gone".into() },
             TemplateProblem::BadRuleValue {
                 field: "y".into(),
                 controlling: "n".into(),
@@ -132,10 +92,7 @@ fn rules_on_missing_fields_and_bad_values_are_reported() {
             TemplateProblem::EmptyRuleGroup { field: "v".into() },
         ]
     );
-    assert_eq!(
-        problems[0].to_string(),
-        "Field “x” is shown by a rule on “gone”, which is not in the template."
-    );
+    assert_eq!(problems[0].to_string(), "Field “x” is shown by a rule on “gone”, which is not in the template.");
     assert_eq!(problems[0].field(), Some("x"));
 }
 
@@ -160,10 +117,7 @@ fn field_definitions_are_checked() {
     let kinds: Vec<String> = problems
         .iter()
         .map(|p| {
-            serde_json::to_value(p)
-                .ok()
-                .and_then(|v| v["problem"].as_str().map(str::to_owned))
-                .unwrap_or_default()
+            serde_json::to_value(p).ok().and_then(|v| v["problem"].as_str().map(str::to_owned)).unwrap_or_default()
         })
         .collect();
     assert_eq!(
@@ -181,21 +135,9 @@ fn field_definitions_are_checked() {
             "bad_pattern"
         ]
     );
+    assert!(Template { name: "x".into(), fields: vec![] }.problems().contains(&TemplateProblem::NoFields));
     assert!(
-        Template {
-            name: "x".into(),
-            fields: vec![]
-        }
-        .problems()
-        .contains(&TemplateProblem::NoFields)
-    );
-    assert!(
-        Template {
-            name: "x".repeat(121),
-            fields: vec![text("a")]
-        }
-        .problems()
-        .contains(&TemplateProblem::NameTooLong)
+        Template { name: "x".repeat(121), fields: vec![text("a")] }.problems().contains(&TemplateProblem::NameTooLong)
     );
 }
 
@@ -217,8 +159,6 @@ fn templates_round_trip_through_the_documented_json_shape() {
     let rule = template.fields[1].show_if.as_ref().expect("has a rule");
     assert_eq!(rule.logic, Logic::Any);
     assert!(matches!(&rule.rules[1], Rule::Group(g) if g.logic == Logic::All));
-    let again: Template =
-        serde_json::from_value(serde_json::to_value(&template).expect("serialises"))
-            .expect("parses");
+    let again: Template = serde_json::from_value(serde_json::to_value(&template).expect("serialises")).expect("parses");
     assert_eq!(again, template);
 }

@@ -5,32 +5,16 @@ use crate::model::trigger::{FieldMapping, TaskWriteback, check_trigger, default_
 use crate::model::*;
 
 fn pipelines() -> Vec<Pipeline> {
-    let stage = |id: &str| Stage {
-        id: id.into(),
-        name: id.to_uppercase(),
-    };
+    let stage = |id: &str| Stage { id: id.into(), name: id.to_uppercase() };
     vec![
-        Pipeline {
-            id: "sales".into(),
-            name: "Sales".into(),
-            stages: vec![stage("new"), stage("won")],
-        },
-        Pipeline {
-            id: "jobs".into(),
-            name: "Jobs".into(),
-            stages: vec![stage("booked"), stage("done")],
-        },
+        Pipeline { id: "sales".into(), name: "Sales".into(), stages: vec![stage("new"), stage("won")] },
+        Pipeline { id: "jobs".into(), name: "Jobs".into(), stages: vec![stage("booked"), stage("done")] },
     ]
 }
 
 fn crm_fields() -> Vec<CrmField> {
-    let field = |id: &str, data_type| CrmField {
-        id: id.into(),
-        name: id.into(),
-        key: id.into(),
-        data_type,
-        options: vec![],
-    };
+    let field =
+        |id: &str, data_type| CrmField { id: id.into(), name: id.into(), key: id.into(), data_type, options: vec![] };
     vec![
         field("cf_text", CrmFieldType::Text),
         field("cf_num", CrmFieldType::Numerical),
@@ -51,20 +35,14 @@ fn template() -> Template {
 
 fn stage_trigger(writebacks: Writebacks) -> TriggerConfig {
     TriggerConfig {
-        event: TriggerEvent::StageChanged {
-            pipeline_id: "jobs".into(),
-            stage_id: "booked".into(),
-        },
+        event: TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "booked".into() },
         template_id: "t1".into(),
         writebacks,
     }
 }
 
 fn map(form_field: &str, crm_field_id: &str) -> FieldMapping {
-    FieldMapping {
-        form_field: form_field.into(),
-        crm_field_id: crm_field_id.into(),
-    }
+    FieldMapping { form_field: form_field.into(), crm_field_id: crm_field_id.into() }
 }
 
 #[test]
@@ -75,55 +53,27 @@ fn a_full_stage_trigger_is_accepted() {
         task: Some(TaskWriteback::default()),
         move_to_stage: Some("done".into()),
     };
-    assert_eq!(
-        check_trigger(
-            &stage_trigger(writebacks),
-            &template(),
-            &pipelines(),
-            &crm_fields()
-        ),
-        vec![]
-    );
+    assert_eq!(check_trigger(&stage_trigger(writebacks), &template(), &pipelines(), &crm_fields()), vec![]);
 }
 
 #[test]
 fn pipeline_moves_stay_in_the_same_pipeline_and_need_a_stage_trigger() {
-    let moving = |stage: &str| Writebacks {
-        move_to_stage: Some(stage.into()),
-        ..Writebacks::default()
-    };
-    let check =
-        |config: TriggerConfig| check_trigger(&config, &template(), &pipelines(), &crm_fields());
+    let moving = |stage: &str| Writebacks { move_to_stage: Some(stage.into()), ..Writebacks::default() };
+    let check = |config: TriggerConfig| check_trigger(&config, &template(), &pipelines(), &crm_fields());
     assert_eq!(
         check(stage_trigger(moving("won"))),
-        vec![TriggerProblem::MoveToOtherPipeline {
-            stage_id: "won".into()
-        }]
+        vec![TriggerProblem::MoveToOtherPipeline { stage_id: "won".into() }]
     );
-    assert_eq!(
-        check(stage_trigger(moving("booked"))),
-        vec![TriggerProblem::MoveToSameStage]
-    );
-    let call = TriggerConfig {
-        event: TriggerEvent::CallCompleted,
-        template_id: "t1".into(),
-        writebacks: moving("done"),
-    };
+    assert_eq!(check(stage_trigger(moving("booked"))), vec![TriggerProblem::MoveToSameStage]);
+    let call =
+        TriggerConfig { event: TriggerEvent::CallCompleted, template_id: "t1".into(), writebacks: moving("done") };
     assert_eq!(check(call), vec![TriggerProblem::MoveNeedsStageTrigger]);
     let unknown = TriggerConfig {
-        event: TriggerEvent::StageChanged {
-            pipeline_id: "jobs".into(),
-            stage_id: "nope".into(),
-        },
+        event: TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "nope".into() },
         template_id: "t1".into(),
         writebacks: Writebacks::default(),
     };
-    assert_eq!(
-        check(unknown),
-        vec![TriggerProblem::UnknownStage {
-            stage_id: "nope".into()
-        }]
-    );
+    assert_eq!(check(unknown), vec![TriggerProblem::UnknownStage { stage_id: "nope".into() }]);
 }
 
 #[test]
@@ -138,12 +88,7 @@ fn custom_field_mappings_must_fit() {
         ],
         ..Writebacks::default()
     };
-    let problems = check_trigger(
-        &stage_trigger(writebacks),
-        &template(),
-        &pipelines(),
-        &crm_fields(),
-    );
+    let problems = check_trigger(&stage_trigger(writebacks), &template(), &pipelines(), &crm_fields());
     assert_eq!(
         problems,
         vec![
@@ -153,15 +98,9 @@ fn custom_field_mappings_must_fit() {
                 kind: "Long text".into(),
                 data_type: "Number".into()
             },
-            TriggerProblem::UnknownFormField {
-                field: "head".into()
-            },
-            TriggerProblem::UnknownCrmField {
-                crm_field_id: "cf_gone".into()
-            },
-            TriggerProblem::CrmFieldMappedTwice {
-                crm_field: "cf_text".into()
-            },
+            TriggerProblem::UnknownFormField { field: "head".into() },
+            TriggerProblem::UnknownCrmField { crm_field_id: "cf_gone".into() },
+            TriggerProblem::CrmFieldMappedTwice { crm_field: "cf_text".into() },
         ]
     );
 }
@@ -181,69 +120,35 @@ fn type_compatibility_between_form_fields_and_crm_fields() {
 
 #[test]
 fn custom_field_values_take_the_shape_highlevel_expects() {
-    assert_eq!(
-        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Monetory),
-        CrmFieldValue::Number(10.5)
-    );
+    assert_eq!(CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Monetory), CrmFieldValue::Number(10.5));
     assert_eq!(
         CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Text),
         CrmFieldValue::Text("10.50".into())
     );
     assert_eq!(
-        CrmFieldValue::from_answer(
-            &Value::List(vec!["a".into()]),
-            CrmFieldType::MultipleOptions
-        ),
+        CrmFieldValue::from_answer(&Value::List(vec!["a".into()]), CrmFieldType::MultipleOptions),
         CrmFieldValue::List(vec!["a".into()])
     );
     assert_eq!(
         CrmFieldValue::from_answer(&Value::Bool(true), CrmFieldType::Checkbox),
         CrmFieldValue::List(vec!["Yes".into()])
     );
-    let json = serde_json::to_value(CrmFieldValue::from_answer(
-        &Value::Number(3.0),
-        CrmFieldType::Numerical,
-    ))
-    .ok();
+    let json = serde_json::to_value(CrmFieldValue::from_answer(&Value::Number(3.0), CrmFieldType::Numerical)).ok();
     assert_eq!(json, Some(serde_json::json!(3.0)));
 }
 
 #[test]
 fn triggers_match_their_own_events_only() {
-    let trigger = TriggerEvent::StageChanged {
-        pipeline_id: "jobs".into(),
-        stage_id: "done".into(),
-    };
-    assert!(trigger.matches(&EventKind::StageChanged {
-        pipeline_id: "jobs".into(),
-        stage_id: "done".into()
-    }));
-    assert!(!trigger.matches(&EventKind::StageChanged {
-        pipeline_id: "jobs".into(),
-        stage_id: "booked".into()
-    }));
+    let trigger = TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "done".into() };
+    assert!(trigger.matches(&EventKind::StageChanged { pipeline_id: "jobs".into(), stage_id: "done".into() }));
+    assert!(!trigger.matches(&EventKind::StageChanged { pipeline_id: "jobs".into(), stage_id: "booked".into() }));
     assert!(!trigger.matches(&EventKind::CallCompleted));
     assert!(TriggerEvent::CallCompleted.matches(&EventKind::CallCompleted));
 }
 
 #[test]
 fn task_titles_default_to_the_template_name() {
-    assert_eq!(
-        default_task_title("Job Complete"),
-        "Follow up: Job Complete"
-    );
-    assert_eq!(
-        TaskWriteback {
-            title: Some("  ".into())
-        }
-        .title_for("X"),
-        "Follow up: X"
-    );
-    assert_eq!(
-        TaskWriteback {
-            title: Some("Call back".into())
-        }
-        .title_for("X"),
-        "Call back"
-    );
+    assert_eq!(default_task_title("Job Complete"), "Follow up: Job Complete");
+    assert_eq!(TaskWriteback { title: Some("  ".into()) }.title_for("X"), "Follow up: X");
+    assert_eq!(TaskWriteback { title: Some("Call back".into()) }.title_for("X"), "Call back");
 }
