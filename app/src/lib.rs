@@ -1,10 +1,7 @@
 //! OpsFlow's Leptos application: the shared model, the UI, and the server functions.
 
+pub mod api;
 pub mod model;
+pub mod ui;
 
-use leptos::prelude::*;
-
-#[component]
-pub fn App() -> impl IntoView {
-    view! { <p>"OpsFlow"</p> }
-}
+pub use ui::{App, shell};

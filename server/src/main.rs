@@ -1,1 +1,96 @@
-fn main() {}
+//! `opsflow`: wiring only. Options are in `config`, the application in the `server` library.
+
+use clap::Parser;
+use leptos::prelude::LeptosOptions;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use server::config::{Cli, Command, ServeArgs};
+use server::db::Store;
+use server::service::{Service, ServiceOptions};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Migrate(database) => migrate(&database.url()).await.map(|_| ()),
+        Command::Serve(args) => serve(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("opsflow: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(url: &str) -> Result<Store, String> {
+    let store = Store::connect(url).await.map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    tracing::info!(backend = ?store.backend(), "database is migrated");
+    Ok(store)
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let leptos_options = site_options(&args)?;
+    let store = migrate(&args.database.url()).await?;
+    if args.demo && server::demo::seed_if_empty(&store).await.map_err(|e| e.to_string())? {
+        tracing::info!(
+            "demo data is ready: sign in as {} / {}",
+            server::demo::ADMIN_EMAIL,
+            server::demo::ADMIN_PASSWORD
+        );
+    }
+    let service = Arc::new(Service::new(store, ServiceOptions { secure_cookies: args.secure_cookies }));
+    let app = server::router(service, leptos_options);
+    let listener =
+        tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    tracing::info!("OpsFlow is listening on http://{}", args.addr);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+/// Where the built client is, the way cargo-leptos lays it out; refuses to start without it,
+/// since every page would load without its script and styles.
+fn site_options(args: &ServeArgs) -> Result<LeptosOptions, String> {
+    let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "opsflow".to_owned());
+    let pkg_dir = std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned());
+    let wasm = args.site_root.join(&pkg_dir).join(format!("{output_name}.wasm"));
+    if !wasm.is_file() {
+        return Err(format!(
+            "the built site is missing ({} not found). Build it with `cargo leptos build --release`, \
+             or point --site-root / LEPTOS_SITE_ROOT at it.",
+            wasm.display()
+        ));
+    }
+    Ok(LeptosOptions::builder()
+        .output_name(output_name)
+        .site_root(args.site_root.display().to_string())
+        .site_pkg_dir(pkg_dir)
+        .site_addr(args.addr)
+        .build())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

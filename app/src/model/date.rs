@@ -14,6 +14,8 @@ pub struct Date {
 }
 
 impl Date {
+    pub const UNIX_EPOCH: Date = Date { year: 1970, month: 1, day: 1 };
+
     /// A date from its parts, or `None` when no such day exists (2026-02-29, month 13, ...).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
         let valid =

@@ -1,0 +1,36 @@
+//! The inbox: pending and completed forms, opening one, and submitting it.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::error::AppError;
+use super::types::{CompletedFormRow, FormView, PendingFormRow, WritebackResult};
+use crate::model::Answers;
+
+#[server(prefix = "/api", endpoint = "forms/pending")]
+pub async fn pending_forms(sub_account: String) -> Result<Vec<PendingFormRow>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.pending_forms(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "forms/completed")]
+pub async fn completed_forms(sub_account: String) -> Result<Vec<CompletedFormRow>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.completed_forms(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "forms/get")]
+pub async fn get_form(sub_account: String, form_id: String) -> Result<FormView, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.form(&current_user().await?, &sub_account, &form_id).await
+}
+
+#[server(prefix = "/api", endpoint = "forms/submit", input = Json)]
+pub async fn submit_form(
+    sub_account: String,
+    form_id: String,
+    answers: Answers,
+) -> Result<Vec<WritebackResult>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.submit_form(&current_user().await?, &sub_account, &form_id, answers).await
+}

@@ -1,0 +1,18 @@
+//! Server functions, grouped by feature, and (under `ssr`) the ports they call.
+//!
+//! Each server function is thin: find the signed-in user, then make one call into the
+//! [`ports::Backend`] that the server crate provides through the Leptos context.
+
+pub mod auth;
+pub mod crm;
+pub mod error;
+pub mod inbox;
+pub mod types;
+pub mod workspace;
+
+#[cfg(feature = "ssr")]
+pub mod ports;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+pub use error::AppError;

@@ -1,0 +1,85 @@
+//! The ports: what the server functions need from the server, as traits. The `server` crate
+//! implements them over its database and CRM; the server functions stay thin (who is calling,
+//! then one call here) and contain no SQL.
+//!
+//! Every method that touches a sub-account takes the signed-in user and the sub-account id, and
+//! implementations check membership first: there is no way to ask for a form, template or
+//! trigger without saying whose it is.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+use super::error::AppError;
+use super::types::*;
+use crate::model::{Answers, TriggerConfig};
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[async_trait]
+pub trait AuthPort: Send + Sync {
+    /// Checks the password and opens a session; returns the user and the session token.
+    async fn sign_in(&self, email: &str, password: &str) -> AppResult<(SessionUser, String)>;
+    async fn sign_out(&self, token: &str) -> AppResult<()>;
+    /// The user a session token belongs to, if the session is live.
+    async fn session_user(&self, token: &str) -> AppResult<Option<SessionUser>>;
+    /// The `Set-Cookie` value carrying a session token, or clearing it when `None`.
+    fn session_cookie(&self, token: Option<&str>) -> String;
+}
+
+#[async_trait]
+pub trait WorkspacePort: Send + Sync {
+    async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>>;
+    /// Opens a sub-account, creating its starter templates the first time (exactly once).
+    async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary>;
+    async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>>;
+    async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()>;
+    async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
+    async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
+    -> AppResult<TriggerView>;
+    async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()>;
+}
+
+#[async_trait]
+pub trait InboxPort: Send + Sync {
+    async fn pending_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<PendingFormRow>>;
+    async fn completed_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<CompletedFormRow>>;
+    async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView>;
+    /// Re-validates the answers with the shared model, completes the form once, and runs its
+    /// writebacks; returns each writeback's result.
+    async fn submit_form(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        form_id: &str,
+        answers: Answers,
+    ) -> AppResult<Vec<WritebackResult>>;
+}
+
+/// The built-in CRM's own screens (the board, a contact, logging a call).
+#[async_trait]
+pub trait CrmViewPort: Send + Sync {
+    async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard>;
+    async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail>;
+    async fn move_opportunity(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        opportunity_id: &str,
+        stage_id: &str,
+    ) -> AppResult<()>;
+    async fn log_call(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        contact_id: &str,
+        summary: &str,
+        transcript: &str,
+    ) -> AppResult<()>;
+}
+
+/// Everything the app needs from the server, as one object in the Leptos context.
+pub trait Backend: AuthPort + WorkspacePort + InboxPort + CrmViewPort {}
+
+impl<T: AuthPort + WorkspacePort + InboxPort + CrmViewPort> Backend for T {}
+
+pub type SharedBackend = Arc<dyn Backend>;

@@ -1,0 +1,58 @@
+//! Who is calling: the session cookie, read inside server function bodies.
+
+use http::HeaderMap;
+use http::header::{COOKIE, SET_COOKIE};
+use leptos::prelude::*;
+
+use super::error::AppError;
+use super::ports::SharedBackend;
+use super::types::SessionUser;
+
+pub const SESSION_COOKIE: &str = "opsflow_session";
+
+/// The session token from a request's `Cookie` headers.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+pub fn backend() -> Result<SharedBackend, AppError> {
+    use_context::<SharedBackend>().ok_or_else(|| AppError::Internal("the backend is not configured".to_owned()))
+}
+
+async fn request_token() -> Result<Option<String>, AppError> {
+    let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(session_token(&headers))
+}
+
+/// The signed-in user, if any.
+pub async fn optional_user() -> Result<Option<SessionUser>, AppError> {
+    match request_token().await? {
+        Some(token) => backend()?.session_user(&token).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user, or `NotSignedIn`.
+pub async fn current_user() -> Result<SessionUser, AppError> {
+    optional_user().await?.ok_or(AppError::NotSignedIn)
+}
+
+pub async fn current_token() -> Result<Option<String>, AppError> {
+    request_token().await
+}
+
+pub fn set_cookie(value: &str) -> Result<(), AppError> {
+    let response = use_context::<leptos_axum::ResponseOptions>()
+        .ok_or_else(|| AppError::Internal("no response to set a cookie on".to_owned()))?;
+    let header = http::HeaderValue::from_str(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    response.append_header(SET_COOKIE, header);
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! What server functions send to the browser. These are wire types: no database rows and no
+//! secrets, and times arrive already formatted in the sub-account's time zone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CleanAnswer, CrmField, Field, Pipeline, Template, TriggerEvent, Writebacks};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Edits templates and triggers, and does everything staff do.
+    Admin,
+    /// Fills in forms.
+    Staff,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub agency_name: String,
+}
+
+impl SessionUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SubAccountSummary {
+    pub id: String,
+    pub name: String,
+    pub pending_forms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub name: String,
+    pub version: i64,
+    pub field_count: usize,
+    pub pending_forms: i64,
+    pub trigger_count: i64,
+    pub updated_at: String,
+}
+
+/// A template a trigger can use, with its fields so the settings page can offer mappings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateChoice {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TriggerView {
+    pub id: String,
+    pub event: TriggerEvent,
+    /// `Pipeline › Stage` or `Call Completed`.
+    pub event_label: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub writebacks: Writebacks,
+    /// The stage name of a pipeline move, for display.
+    pub move_to_label: Option<String>,
+}
+
+/// Everything the Settings page needs in one round trip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsData {
+    pub pipelines: Vec<Pipeline>,
+    pub crm_fields: Vec<CrmField>,
+    pub templates: Vec<TemplateChoice>,
+    pub triggers: Vec<TriggerView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingFormRow {
+    pub id: String,
+    pub contact_name: String,
+    pub template_name: String,
+    pub template_version: i64,
+    pub context: String,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompletedFormRow {
+    pub id: String,
+    pub contact_name: String,
+    pub template_name: String,
+    pub submitted_by: String,
+    pub submitted_at: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStatus {
+    Pending,
+    Completed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WritebackKind {
+    Note,
+    CustomFields,
+    Task,
+    PipelineMove,
+}
+
+impl WritebackKind {
+    /// The order writebacks run in: the pipeline move last, so a move that fires other
+    /// automations happens only after the answers are on the contact.
+    pub const ORDER: [WritebackKind; 4] =
+        [WritebackKind::Note, WritebackKind::CustomFields, WritebackKind::Task, WritebackKind::PipelineMove];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WritebackKind::Note => "Contact note",
+            WritebackKind::CustomFields => "Custom fields",
+            WritebackKind::Task => "Follow-up task",
+            WritebackKind::PipelineMove => "Pipeline move",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WritebackState {
+    /// Claimed with the submit and not finished yet (or interrupted).
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WritebackResult {
+    pub kind: WritebackKind,
+    pub state: WritebackState,
+    /// What was written, or why it failed, in words for the person who submitted.
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub answers: Vec<CleanAnswer>,
+    pub writebacks: Vec<WritebackResult>,
+}
+
+/// One form, with the template version it was created from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FormView {
+    pub id: String,
+    pub sub_account_id: String,
+    pub status: FormStatus,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub context: String,
+    pub created_at: String,
+    pub template: Template,
+    pub template_version: i64,
+    pub submission: Option<Submission>,
+}
+
+/// The built-in CRM's pipeline board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmBoard {
+    pub pipelines: Vec<PipelineBoard>,
+    pub contacts: Vec<ContactRow>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PipelineBoard {
+    pub id: String,
+    pub name: String,
+    pub columns: Vec<StageColumn>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageColumn {
+    pub stage_id: String,
+    pub stage_name: String,
+    pub opportunities: Vec<OpportunityCard>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpportunityCard {
+    pub id: String,
+    pub name: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub monetary_value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetail {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    /// (field name, value) for every custom field that has a value.
+    pub custom_fields: Vec<(String, String)>,
+    pub opportunities: Vec<ContactOpportunity>,
+    pub notes: Vec<NoteView>,
+    pub tasks: Vec<TaskView>,
+    pub calls: Vec<CallView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContactOpportunity {
+    pub id: String,
+    pub name: String,
+    pub pipeline_name: String,
+    pub stage_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub body: String,
+    pub created_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskView {
+    pub title: String,
+    pub due_date: String,
+    pub completed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallView {
+    pub summary: String,
+    pub created_at: String,
+}

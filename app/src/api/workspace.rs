@@ -1,0 +1,50 @@
+//! Sub-accounts, templates and triggers.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::error::AppError;
+use super::types::{SettingsData, SubAccountSummary, TemplateSummary, TriggerView};
+use crate::model::TriggerConfig;
+
+#[server(prefix = "/api", endpoint = "sub_accounts/list")]
+pub async fn list_sub_accounts() -> Result<Vec<SubAccountSummary>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.sub_accounts(&current_user().await?).await
+}
+
+#[server(prefix = "/api", endpoint = "sub_accounts/open")]
+pub async fn open_sub_account(sub_account: String) -> Result<SubAccountSummary, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.open_sub_account(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/list")]
+pub async fn list_templates(sub_account: String) -> Result<Vec<TemplateSummary>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.templates(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/delete")]
+pub async fn delete_template(sub_account: String, template_id: String) -> Result<(), AppError> {
+    use super::session::{backend, current_user};
+    backend()?.delete_template(&current_user().await?, &sub_account, &template_id).await
+}
+
+#[server(prefix = "/api", endpoint = "settings/load")]
+pub async fn load_settings(sub_account: String) -> Result<SettingsData, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.settings(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "triggers/add", input = Json)]
+pub async fn add_trigger(sub_account: String, config: TriggerConfig) -> Result<TriggerView, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.add_trigger(&current_user().await?, &sub_account, config).await
+}
+
+#[server(prefix = "/api", endpoint = "triggers/remove")]
+pub async fn remove_trigger(sub_account: String, trigger_id: String) -> Result<(), AppError> {
+    use super::session::{backend, current_user};
+    backend()?.remove_trigger(&current_user().await?, &sub_account, &trigger_id).await
+}

@@ -1,0 +1,61 @@
+//! Command line and environment. Every option has a flag and an environment variable;
+//! `opsflow --help` lists them all.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "opsflow",
+    version,
+    about = "OpsFlow: internal forms and workflow automation for CRM teams.",
+    long_about = "OpsFlow turns CRM events into internal forms for staff, and writes the answers back to the CRM.\n\
+                  Runs standalone on its built-in CRM with SQLite by default, or on PostgreSQL via DATABASE_URL."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: a SQLite file in --data-dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for the default SQLite database.
+    #[arg(long, env = "OPSFLOW_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    pub fn url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("opsflow.db").display()))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "OPSFLOW_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Seed the demo agency (two sub-accounts, users, CRM data) into an empty database.
+    #[arg(long, env = "OPSFLOW_DEMO", action = ArgAction::SetTrue)]
+    pub demo: bool,
+    /// The built site (wasm, JS, CSS). cargo-leptos sets LEPTOS_SITE_ROOT when it runs the server.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+    /// Mark the session cookie Secure (set this when serving over HTTPS).
+    #[arg(long, env = "OPSFLOW_SECURE_COOKIES", action = ArgAction::SetTrue)]
+    pub secure_cookies: bool,
+}

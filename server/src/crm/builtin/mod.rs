@@ -1,0 +1,287 @@
+//! The built-in CRM: contacts, custom fields, pipelines, opportunities, notes, tasks and calls in
+//! OpsFlow's own database, so OpsFlow runs with nothing else. It behaves like HighLevel where
+//! it matters to writebacks: it checks that custom fields exist and that values fit their type,
+//! and it refuses a stage that is not in the opportunity's pipeline.
+
+pub mod records;
+pub mod views;
+
+use app::model::{CrmField, CrmFieldType, CrmFieldValue, Date, Pipeline, Stage};
+use async_trait::async_trait;
+use sqlx::FromRow;
+
+use super::{Contact, Crm, CrmError, CrmResult, CrmUser, CustomFieldUpdate, NewNote, NewTask, Note, Opportunity, Task};
+use crate::db::{Store, StoreError, from_json, new_id, now_ms, to_json};
+
+#[derive(Clone, Debug)]
+pub struct BuiltinCrm {
+    store: Store,
+}
+
+impl BuiltinCrm {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+impl From<StoreError> for CrmError {
+    fn from(error: StoreError) -> Self {
+        CrmError::Unavailable(error.to_string())
+    }
+}
+
+impl From<sqlx::Error> for CrmError {
+    fn from(error: sqlx::Error) -> Self {
+        CrmError::Unavailable(error.to_string())
+    }
+}
+
+#[derive(FromRow)]
+struct OpportunityRow {
+    id: String,
+    name: String,
+    pipeline_id: String,
+    stage_id: String,
+    contact_id: String,
+    status: String,
+    monetary_value: f64,
+}
+
+impl From<OpportunityRow> for Opportunity {
+    fn from(row: OpportunityRow) -> Self {
+        Opportunity {
+            id: row.id,
+            name: row.name,
+            pipeline_id: row.pipeline_id,
+            pipeline_stage_id: row.stage_id,
+            contact_id: row.contact_id,
+            status: row.status,
+            monetary_value: row.monetary_value,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct CustomFieldRow {
+    id: String,
+    name: String,
+    field_key: String,
+    data_type: String,
+    options: String,
+}
+
+impl CustomFieldRow {
+    fn into_field(self) -> CrmResult<CrmField> {
+        let data_type: CrmFieldType = from_json(&format!("\"{}\"", self.data_type))?;
+        Ok(CrmField {
+            id: self.id,
+            name: self.name,
+            key: self.field_key,
+            data_type,
+            options: from_json(&self.options)?,
+        })
+    }
+}
+
+/// Checks a value against its field's type, as HighLevel's API would.
+fn check_field_value(field: &CrmField, value: &CrmFieldValue) -> CrmResult<()> {
+    let reject = |why: &str| Err(CrmError::Rejected(format!("custom field “{}” {why}", field.name)));
+    let in_options = |item: &String| field.options.is_empty() || field.options.contains(item);
+    match (field.data_type, value) {
+        (CrmFieldType::Numerical | CrmFieldType::Monetory, CrmFieldValue::Number(_)) => Ok(()),
+        (CrmFieldType::Numerical | CrmFieldType::Monetory, _) => reject("takes a number"),
+        (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, CrmFieldValue::List(items)) => {
+            match items.iter().find(|item| !in_options(item)) {
+                Some(item) => reject(&format!("has no option “{item}”")),
+                None => Ok(()),
+            }
+        }
+        (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, _) => reject("takes a list of options"),
+        (CrmFieldType::SingleOptions | CrmFieldType::Radio, CrmFieldValue::Text(text)) if !in_options(text) => {
+            reject(&format!("has no option “{text}”"))
+        }
+        (CrmFieldType::Date, CrmFieldValue::Text(text)) if Date::parse(text).is_none() => {
+            reject("takes a date as YYYY-MM-DD")
+        }
+        (CrmFieldType::FileUpload, _) => reject("takes files, which OpsFlow does not write"),
+        (_, CrmFieldValue::Text(_)) => Ok(()),
+        (_, _) => reject("takes text"),
+    }
+}
+
+#[async_trait]
+impl Crm for BuiltinCrm {
+    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note> {
+        self.contact_exists(location_id, contact_id).await?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO crm_notes (id, sub_account_id, contact_id, user_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(location_id)
+        .bind(contact_id)
+        .bind(note.user_id.as_deref())
+        .bind(&note.body)
+        .bind(now_ms())
+        .execute(self.store.pool())
+        .await?;
+        Ok(Note { id, body: note.body.clone(), contact_id: contact_id.to_owned() })
+    }
+
+    async fn update_contact_custom_fields(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        fields: &[CustomFieldUpdate],
+    ) -> CrmResult<()> {
+        self.contact_exists(location_id, contact_id).await?;
+        let definitions = self.custom_fields(location_id).await?;
+        for update in fields {
+            let field = definitions
+                .iter()
+                .find(|f| f.id == update.id)
+                .ok_or_else(|| CrmError::Rejected(format!("custom field “{}” does not exist", update.id)))?;
+            check_field_value(field, &update.field_value)?;
+        }
+        // Like a PUT: every field is written, or none is.
+        let mut tx = self.store.begin().await?;
+        for update in fields {
+            sqlx::query(
+                "INSERT INTO crm_contact_field_values (contact_id, field_id, value, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(contact_id)
+            .bind(&update.id)
+            .bind(to_json(&update.field_value)?)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task> {
+        self.contact_exists(location_id, contact_id).await?;
+        if task.title.trim().is_empty() {
+            return Err(CrmError::Rejected("a task needs a title".to_owned()));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO crm_tasks (id, sub_account_id, contact_id, title, body, due_date, completed, assigned_to, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(location_id)
+        .bind(contact_id)
+        .bind(&task.title)
+        .bind(&task.body)
+        .bind(&task.due_date)
+        .bind(i64::from(task.completed))
+        .bind(task.assigned_to.as_deref())
+        .bind(now_ms())
+        .execute(self.store.pool())
+        .await?;
+        Ok(Task { id, title: task.title.clone(), due_date: task.due_date.clone(), contact_id: contact_id.to_owned() })
+    }
+
+    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {
+        let row: Option<OpportunityRow> = sqlx::query_as(
+            "SELECT id, name, pipeline_id, stage_id, contact_id, status, monetary_value FROM crm_opportunities \
+             WHERE id = $1 AND sub_account_id = $2",
+        )
+        .bind(opportunity_id)
+        .bind(location_id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        row.map(Opportunity::from).ok_or_else(|| CrmError::NotFound(format!("opportunity {opportunity_id}")))
+    }
+
+    async fn move_opportunity(
+        &self,
+        location_id: &str,
+        opportunity_id: &str,
+        pipeline_id: &str,
+        stage_id: &str,
+    ) -> CrmResult<Opportunity> {
+        let pipelines = self.pipelines(location_id).await?;
+        let pipeline = pipelines
+            .iter()
+            .find(|p| p.id == pipeline_id)
+            .ok_or_else(|| CrmError::Rejected(format!("pipeline {pipeline_id} does not exist")))?;
+        if pipeline.stage(stage_id).is_none() {
+            return Err(CrmError::Rejected(format!("stage {stage_id} is not in pipeline “{}”", pipeline.name)));
+        }
+        let moved = sqlx::query(
+            "UPDATE crm_opportunities SET pipeline_id = $1, stage_id = $2, last_stage_change_at = $3 \
+             WHERE id = $4 AND sub_account_id = $5",
+        )
+        .bind(pipeline_id)
+        .bind(stage_id)
+        .bind(now_ms())
+        .bind(opportunity_id)
+        .bind(location_id)
+        .execute(self.store.pool())
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(CrmError::NotFound(format!("opportunity {opportunity_id}")));
+        }
+        self.get_opportunity(location_id, opportunity_id).await
+    }
+
+    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact> {
+        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT id, first_name, last_name, email, phone FROM crm_contacts WHERE id = $1 AND sub_account_id = $2",
+        )
+        .bind(contact_id)
+        .bind(location_id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        let (id, first, last, email, phone) = row.ok_or_else(|| CrmError::NotFound(format!("contact {contact_id}")))?;
+        Ok(Contact { id, name: format!("{first} {last}").trim().to_owned(), email, phone })
+    }
+
+    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT p.id, p.name, s.id, s.name FROM crm_pipelines p JOIN crm_stages s ON s.pipeline_id = p.id \
+             WHERE p.sub_account_id = $1 ORDER BY p.position, s.position",
+        )
+        .bind(location_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut pipelines: Vec<Pipeline> = Vec::new();
+        for (pipeline_id, pipeline_name, stage_id, stage_name) in rows {
+            let stage = Stage { id: stage_id, name: stage_name };
+            match pipelines.last_mut() {
+                Some(last) if last.id == pipeline_id => last.stages.push(stage),
+                _ => pipelines.push(Pipeline { id: pipeline_id, name: pipeline_name, stages: vec![stage] }),
+            }
+        }
+        Ok(pipelines)
+    }
+
+    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>> {
+        let rows: Vec<CustomFieldRow> = sqlx::query_as(
+            "SELECT id, name, field_key, data_type, options FROM crm_custom_fields WHERE sub_account_id = $1 ORDER BY position",
+        )
+        .bind(location_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        rows.into_iter().map(CustomFieldRow::into_field).collect()
+    }
+
+    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>> {
+        let members = self.store.members_of(location_id).await?;
+        Ok(members.into_iter().map(|(id, name, email)| CrmUser { id, name, email }).collect())
+    }
+}
+
+impl BuiltinCrm {
+    async fn contact_exists(&self, location_id: &str, contact_id: &str) -> CrmResult<()> {
+        self.get_contact(location_id, contact_id).await.map(|_| ())
+    }
+}

@@ -1,0 +1,138 @@
+//! What the built-in CRM's own screens show: the pipeline board and a contact's record.
+
+use app::api::types::{
+    CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
+    StageColumn, TaskView,
+};
+use app::model::CrmFieldValue;
+
+use super::BuiltinCrm;
+use crate::crm::{Crm, CrmResult};
+use crate::db::from_json;
+use crate::time::format_ms;
+
+impl BuiltinCrm {
+    pub async fn board(&self, sub_account_id: &str) -> CrmResult<CrmBoard> {
+        let pipelines = self.pipelines(sub_account_id).await?;
+        let cards: Vec<(String, String, String, String, String, String, f64)> = sqlx::query_as(
+            "SELECT o.id, o.name, o.pipeline_id, o.stage_id, c.id, c.first_name || ' ' || c.last_name, o.monetary_value \
+             FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
+             WHERE o.sub_account_id = $1 ORDER BY o.last_stage_change_at DESC, o.name",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.store().pool())
+        .await?;
+        let board = pipelines
+            .into_iter()
+            .map(|pipeline| PipelineBoard {
+                columns: pipeline
+                    .stages
+                    .iter()
+                    .map(|stage| StageColumn {
+                        stage_id: stage.id.clone(),
+                        stage_name: stage.name.clone(),
+                        opportunities: cards
+                            .iter()
+                            .filter(|card| card.2 == pipeline.id && card.3 == stage.id)
+                            .map(|(id, name, _, _, contact_id, contact_name, value)| OpportunityCard {
+                                id: id.clone(),
+                                name: name.clone(),
+                                contact_id: contact_id.clone(),
+                                contact_name: contact_name.clone(),
+                                monetary_value: *value,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                id: pipeline.id,
+                name: pipeline.name,
+            })
+            .collect();
+        let contacts: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, first_name || ' ' || last_name, email, phone FROM crm_contacts \
+             WHERE sub_account_id = $1 ORDER BY first_name, last_name",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.store().pool())
+        .await?;
+        Ok(CrmBoard {
+            pipelines: board,
+            contacts: contacts
+                .into_iter()
+                .map(|(id, name, email, phone)| ContactRow { id, name, email, phone })
+                .collect(),
+        })
+    }
+
+    pub async fn contact_detail(&self, sub_account_id: &str, contact_id: &str, zone: &str) -> CrmResult<ContactDetail> {
+        let contact = self.get_contact(sub_account_id, contact_id).await?;
+        let pool = self.store().pool();
+        let values: Vec<(String, String)> = sqlx::query_as(
+            "SELECT f.name, v.value FROM crm_contact_field_values v JOIN crm_custom_fields f ON f.id = v.field_id \
+             WHERE v.contact_id = $1 AND f.sub_account_id = $2 ORDER BY f.position",
+        )
+        .bind(contact_id)
+        .bind(sub_account_id)
+        .fetch_all(pool)
+        .await?;
+        let custom_fields = values
+            .into_iter()
+            .map(|(name, value)| Ok((name, from_json::<CrmFieldValue>(&value)?.display())))
+            .collect::<CrmResult<Vec<_>>>()?;
+        let opportunities: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT o.id, o.name, p.name, s.name FROM crm_opportunities o \
+             JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.id = o.stage_id \
+             WHERE o.contact_id = $1 AND o.sub_account_id = $2 ORDER BY o.name",
+        )
+        .bind(contact_id)
+        .bind(sub_account_id)
+        .fetch_all(pool)
+        .await?;
+        let notes: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT body, created_at FROM crm_notes WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
+        )
+        .bind(contact_id)
+        .bind(sub_account_id)
+        .fetch_all(pool)
+        .await?;
+        let tasks: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT title, due_date, completed FROM crm_tasks WHERE contact_id = $1 AND sub_account_id = $2 \
+             ORDER BY created_at DESC",
+        )
+        .bind(contact_id)
+        .bind(sub_account_id)
+        .fetch_all(pool)
+        .await?;
+        let calls: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT summary, created_at FROM crm_calls WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
+        )
+        .bind(contact_id)
+        .bind(sub_account_id)
+        .fetch_all(pool)
+        .await?;
+        Ok(ContactDetail {
+            id: contact.id,
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
+            custom_fields,
+            opportunities: opportunities
+                .into_iter()
+                .map(|(id, name, pipeline_name, stage_name)| ContactOpportunity { id, name, pipeline_name, stage_name })
+                .collect(),
+            notes: notes.into_iter().map(|(body, at)| NoteView { body, created_at: format_ms(at, zone) }).collect(),
+            tasks: tasks
+                .into_iter()
+                .map(|(title, due, completed)| TaskView {
+                    title,
+                    due_date: due.get(..10).unwrap_or(&due).to_owned(),
+                    completed: completed != 0,
+                })
+                .collect(),
+            calls: calls
+                .into_iter()
+                .map(|(summary, at)| CallView { summary, created_at: format_ms(at, zone) })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,127 @@
+//! The CRM port: the operations OpsFlow performs on a CRM, shaped like HighLevel's v2 API
+//! (`POST /contacts/{id}/notes`, `PUT /contacts/{id}` with `customFields`, `POST
+//! /contacts/{id}/tasks`, `PUT /opportunities/{id}`, `GET /opportunities/pipelines`, `GET
+//! /locations/{id}/customFields`, `GET /users/`). The writeback code talks only to this trait, so
+//! the built-in CRM and the HighLevel client are interchangeable.
+
+pub mod builtin;
+
+use app::model::{CrmField, CrmFieldValue, Pipeline};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// `NotesDTO`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewNote {
+    pub body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    pub id: String,
+    pub body: String,
+    pub contact_id: String,
+}
+
+/// One entry of `UpdateContactDto.customFields`: `{ id, key, field_value }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldUpdate {
+    pub id: String,
+    pub key: String,
+    pub field_value: CrmFieldValue,
+}
+
+/// `CreateTaskParams`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    pub title: String,
+    pub body: String,
+    /// ISO 8601 date-time, e.g. `2026-11-22T09:00:00Z`.
+    pub due_date: String,
+    pub completed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub due_date: String,
+    pub contact_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Opportunity {
+    pub id: String,
+    pub name: String,
+    pub pipeline_id: String,
+    pub pipeline_stage_id: String,
+    pub contact_id: String,
+    pub status: String,
+    pub monetary_value: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+/// Why a CRM call failed. `Rejected` is final (the CRM said no, as a 4xx would);
+/// `Unavailable` may succeed later (a 5xx, a 429, a timeout).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CrmError {
+    #[error("{0} was not found in the CRM")]
+    NotFound(String),
+    #[error("the CRM refused the change: {0}")]
+    Rejected(String),
+    #[error("the CRM is unavailable: {0}")]
+    Unavailable(String),
+}
+
+pub type CrmResult<T> = Result<T, CrmError>;
+
+/// A CRM as OpsFlow uses it. `location_id` is the sub-account (HighLevel's location).
+#[async_trait]
+pub trait Crm: Send + Sync {
+    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note>;
+    async fn update_contact_custom_fields(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        fields: &[CustomFieldUpdate],
+    ) -> CrmResult<()>;
+    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task>;
+    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity>;
+    /// Moves an opportunity to a stage (`PUT /opportunities/{id}` with `pipelineId` and
+    /// `pipelineStageId`).
+    async fn move_opportunity(
+        &self,
+        location_id: &str,
+        opportunity_id: &str,
+        pipeline_id: &str,
+        stage_id: &str,
+    ) -> CrmResult<Opportunity>;
+    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact>;
+    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>>;
+    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>>;
+    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>>;
+}

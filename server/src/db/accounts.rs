@@ -1,0 +1,205 @@
+//! Agencies, sub-accounts, users, memberships and sessions.
+
+use sqlx::{AnyConnection, FromRow};
+
+use super::{Store, StoreResult, new_id, now_ms};
+
+/// A user row. The password hash lives in its own type that cannot be serialised, so it can
+/// never end up in a response by accident.
+#[derive(Clone, Debug, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub agency_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub agency_name: String,
+}
+
+pub struct PasswordHash(pub String);
+
+#[derive(Clone, Debug, FromRow)]
+pub struct SubAccountRow {
+    pub id: String,
+    pub agency_id: String,
+    pub name: String,
+    pub time_zone: String,
+    pub pending_forms: i64,
+}
+
+const USER_COLUMNS: &str = "u.id, u.agency_id, u.email, u.name, u.role, a.name AS agency_name";
+
+impl Store {
+    pub async fn create_agency(&self, conn: &mut AnyConnection, name: &str) -> StoreResult<String> {
+        let id = new_id();
+        sqlx::query("INSERT INTO agencies (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(name)
+            .bind(now_ms())
+            .execute(conn)
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn create_sub_account(
+        &self,
+        conn: &mut AnyConnection,
+        agency_id: &str,
+        name: &str,
+        time_zone: &str,
+    ) -> StoreResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO sub_accounts (id, agency_id, name, time_zone, starters_created, created_at) \
+             VALUES ($1, $2, $3, $4, 0, $5)",
+        )
+        .bind(&id)
+        .bind(agency_id)
+        .bind(name)
+        .bind(time_zone)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn create_user(
+        &self,
+        conn: &mut AnyConnection,
+        agency_id: &str,
+        email: &str,
+        name: &str,
+        role: &str,
+        password_hash: &PasswordHash,
+    ) -> StoreResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO users (id, agency_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(agency_id)
+        .bind(email.to_lowercase())
+        .bind(name)
+        .bind(role)
+        .bind(&password_hash.0)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn add_membership(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        sub_account_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO memberships (user_id, sub_account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(user_id)
+            .bind(sub_account_id)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn agency_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agencies").fetch_one(self.pool()).await?)
+    }
+
+    /// The user with this email and their password hash, for sign-in.
+    pub async fn user_for_sign_in(&self, email: &str) -> StoreResult<Option<(UserRow, PasswordHash)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, u.password_hash FROM users u JOIN agencies a ON a.id = u.agency_id WHERE u.email = $1"
+        );
+        let row: Option<(String, String, String, String, String, String, String)> =
+            sqlx::query_as(&sql).bind(email.to_lowercase()).fetch_optional(self.pool()).await?;
+        Ok(row.map(|(id, agency_id, email, name, role, agency_name, hash)| {
+            (UserRow { id, agency_id, email, name, role, agency_name }, PasswordHash(hash))
+        }))
+    }
+
+    pub async fn create_session(&self, token_hash: &str, user_id: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now_ms())
+            .bind(expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
+        Ok(())
+    }
+
+    pub async fn session_user(&self, token_hash: &str) -> StoreResult<Option<UserRow>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             JOIN agencies a ON a.id = u.agency_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        );
+        Ok(sqlx::query_as(&sql).bind(token_hash).bind(now_ms()).fetch_optional(self.pool()).await?)
+    }
+
+    /// The sub-accounts a user belongs to, with their pending form counts.
+    pub async fn sub_accounts_of(&self, user_id: &str) -> StoreResult<Vec<SubAccountRow>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
+               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
+             FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
+             WHERE m.user_id = $1 ORDER BY s.name",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The sub-account if the user is a member of it. Every tenant-scoped operation starts here.
+    pub async fn member_sub_account(&self, user_id: &str, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
+               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
+             FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
+             WHERE m.user_id = $1 AND s.id = $2",
+        )
+        .bind(user_id)
+        .bind(sub_account_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn sub_account(&self, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
+               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
+             FROM sub_accounts s WHERE s.id = $1",
+        )
+        .bind(sub_account_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Claims the one-time creation of a sub-account's starter templates. Returns true for
+    /// exactly one caller, however many open the sub-account at the same moment: the update is
+    /// atomic, and the claim commits together with the templates it creates.
+    pub async fn claim_starters(&self, conn: &mut AnyConnection, sub_account_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE sub_accounts SET starters_created = 1 WHERE id = $1 AND starters_created = 0")
+            .bind(sub_account_id)
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Users of a sub-account (the CRM's assignable users).
+    pub async fn members_of(&self, sub_account_id: &str) -> StoreResult<Vec<(String, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT u.id, u.name, u.email FROM users u JOIN memberships m ON m.user_id = u.id \
+             WHERE m.sub_account_id = $1 ORDER BY u.name",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

@@ -1,0 +1,42 @@
+//! The event log. An event is stored once per (sub-account, source, external id).
+
+use sqlx::AnyConnection;
+
+use super::{Store, StoreResult, new_id, now_ms};
+
+impl Store {
+    /// Stores an event unless one with the same external id is already stored; returns the new
+    /// event's id, or `None` for a duplicate delivery.
+    pub async fn insert_event(
+        &self,
+        conn: &mut AnyConnection,
+        sub_account_id: &str,
+        source: &str,
+        external_id: &str,
+        event_type: &str,
+        payload: &str,
+    ) -> StoreResult<Option<String>> {
+        let id = new_id();
+        let inserted: Option<(String,)> = sqlx::query_as(
+            "INSERT INTO events (id, sub_account_id, source, external_id, event_type, payload, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sub_account_id, source, external_id) DO NOTHING RETURNING id",
+        )
+        .bind(&id)
+        .bind(sub_account_id)
+        .bind(source)
+        .bind(external_id)
+        .bind(event_type)
+        .bind(payload)
+        .bind(now_ms())
+        .fetch_optional(conn)
+        .await?;
+        Ok(inserted.map(|(id,)| id))
+    }
+
+    pub async fn event_count(&self, sub_account_id: &str) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE sub_account_id = $1")
+            .bind(sub_account_id)
+            .fetch_one(self.pool())
+            .await?)
+    }
+}

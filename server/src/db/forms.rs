@@ -1,0 +1,208 @@
+//! Forms: created pending by events, completed once by a submit, with their writeback results.
+
+use app::api::types::{WritebackKind, WritebackResult, WritebackState};
+use app::model::{CleanAnswer, Writebacks};
+use sqlx::{AnyConnection, FromRow};
+
+use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
+
+/// A new pending form, with everything it needs to render and write back later: the template
+/// version, the CRM context and a copy of its trigger's writebacks.
+pub struct NewForm<'a> {
+    pub sub_account_id: &'a str,
+    pub template_id: &'a str,
+    pub template_version: i64,
+    pub trigger_id: &'a str,
+    pub event_id: &'a str,
+    pub contact_id: &'a str,
+    pub contact_name: &'a str,
+    pub opportunity_id: Option<&'a str>,
+    pub pipeline_id: Option<&'a str>,
+    pub stage_id: Option<&'a str>,
+    pub context: &'a str,
+    pub writebacks: &'a Writebacks,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct FormRow {
+    pub id: String,
+    pub sub_account_id: String,
+    pub template_id: String,
+    pub template_version: i64,
+    pub template_name: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub opportunity_id: Option<String>,
+    pub pipeline_id: Option<String>,
+    pub stage_id: Option<String>,
+    pub context: String,
+    pub writebacks: String,
+    pub status: String,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    pub submitted_by_name: Option<String>,
+    pub answers: Option<String>,
+}
+
+impl FormRow {
+    pub fn writebacks(&self) -> StoreResult<Writebacks> {
+        from_json(&self.writebacks)
+    }
+
+    pub fn clean_answers(&self) -> StoreResult<Vec<CleanAnswer>> {
+        self.answers.as_deref().map(from_json).transpose().map(Option::unwrap_or_default)
+    }
+}
+
+const SELECT_FORMS: &str = "SELECT f.id, f.sub_account_id, f.template_id, f.template_version, t.name AS template_name, \
+     f.contact_id, f.contact_name, f.opportunity_id, f.pipeline_id, f.stage_id, f.context, f.writebacks, f.status, \
+     f.created_at, f.submitted_at, f.submitted_by_name, f.answers \
+     FROM forms f JOIN templates t ON t.id = f.template_id";
+
+fn kind_name(kind: WritebackKind) -> &'static str {
+    match kind {
+        WritebackKind::Note => "note",
+        WritebackKind::CustomFields => "custom_fields",
+        WritebackKind::Task => "task",
+        WritebackKind::PipelineMove => "pipeline_move",
+    }
+}
+
+fn state_name(state: WritebackState) -> &'static str {
+    match state {
+        WritebackState::Pending => "pending",
+        WritebackState::Succeeded => "succeeded",
+        WritebackState::Failed => "failed",
+    }
+}
+
+impl Store {
+    pub async fn insert_form(&self, conn: &mut AnyConnection, form: &NewForm<'_>) -> StoreResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO forms (id, sub_account_id, template_id, template_version, trigger_id, event_id, contact_id, \
+               contact_name, opportunity_id, pipeline_id, stage_id, context, writebacks, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14)",
+        )
+        .bind(&id)
+        .bind(form.sub_account_id)
+        .bind(form.template_id)
+        .bind(form.template_version)
+        .bind(form.trigger_id)
+        .bind(form.event_id)
+        .bind(form.contact_id)
+        .bind(form.contact_name)
+        .bind(form.opportunity_id)
+        .bind(form.pipeline_id)
+        .bind(form.stage_id)
+        .bind(form.context)
+        .bind(to_json(form.writebacks)?)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn forms_with_status(&self, sub_account_id: &str, status: &str, limit: i64) -> StoreResult<Vec<FormRow>> {
+        let order = if status == "pending" { "f.created_at DESC" } else { "f.submitted_at DESC" };
+        let sql = format!("{SELECT_FORMS} WHERE f.sub_account_id = $1 AND f.status = $2 ORDER BY {order} LIMIT $3");
+        Ok(sqlx::query_as(&sql).bind(sub_account_id).bind(status).bind(limit).fetch_all(self.pool()).await?)
+    }
+
+    pub async fn form(&self, sub_account_id: &str, form_id: &str) -> StoreResult<Option<FormRow>> {
+        let sql = format!("{SELECT_FORMS} WHERE f.id = $1 AND f.sub_account_id = $2");
+        Ok(sqlx::query_as(&sql).bind(form_id).bind(sub_account_id).fetch_optional(self.pool()).await?)
+    }
+
+    /// Completes a pending form with its cleaned answers and records its writebacks as pending,
+    /// all in one transaction. Returns false when the form was no longer pending: of two
+    /// simultaneous submits exactly one wins, so writebacks can never run twice.
+    pub async fn complete_form(
+        &self,
+        sub_account_id: &str,
+        form_id: &str,
+        user_id: &str,
+        user_name: &str,
+        answers: &[CleanAnswer],
+        writebacks: &[WritebackKind],
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let now = now_ms();
+        let claimed = sqlx::query(
+            "UPDATE forms SET status = 'completed', submitted_at = $1, submitted_by = $2, submitted_by_name = $3, \
+               answers = $4 WHERE id = $5 AND sub_account_id = $6 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(user_name)
+        .bind(to_json(&answers)?)
+        .bind(form_id)
+        .bind(sub_account_id)
+        .execute(&mut *tx)
+        .await?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        for (position, kind) in writebacks.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO writeback_results (form_id, kind, position, state, message, updated_at) \
+                 VALUES ($1, $2, $3, 'pending', '', $4)",
+            )
+            .bind(form_id)
+            .bind(kind_name(*kind))
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn record_writeback(&self, form_id: &str, result: &WritebackResult) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE writeback_results SET state = $1, message = $2, updated_at = $3 WHERE form_id = $4 AND kind = $5",
+        )
+        .bind(state_name(result.state))
+        .bind(&result.message)
+        .bind(now_ms())
+        .bind(form_id)
+        .bind(kind_name(result.kind))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn writeback_results(&self, form_id: &str) -> StoreResult<Vec<WritebackResult>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT kind, state, message FROM writeback_results WHERE form_id = $1 ORDER BY position")
+                .bind(form_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(kind, state, message)| {
+                let kind = WritebackKind::ORDER
+                    .into_iter()
+                    .find(|k| kind_name(*k) == kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("writeback kind `{kind}`")))?;
+                let state = [WritebackState::Pending, WritebackState::Succeeded, WritebackState::Failed]
+                    .into_iter()
+                    .find(|s| state_name(*s) == state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("writeback state `{state}`")))?;
+                Ok(WritebackResult { kind, state, message })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Changes whenever a form of the sub-account is created or completed.
+    pub async fn inbox_fingerprint(&self, sub_account_id: &str) -> StoreResult<(i64, i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(submitted_at), 0) FROM forms WHERE sub_account_id = $1",
+        )
+        .bind(sub_account_id)
+        .fetch_one(self.pool())
+        .await?)
+    }
+}

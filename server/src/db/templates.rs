@@ -1,0 +1,155 @@
+//! Templates and their immutable versions.
+
+use app::model::Template;
+use sqlx::{AnyConnection, FromRow};
+
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+
+#[derive(Clone, Debug, FromRow)]
+pub struct TemplateSummaryRow {
+    pub id: String,
+    pub name: String,
+    pub current_version: i64,
+    pub definition: String,
+    pub updated_at: i64,
+    pub pending_forms: i64,
+    pub trigger_count: i64,
+}
+
+/// A template version as stored: the definition the forms made from it render with.
+#[derive(Clone, Debug)]
+pub struct TemplateVersion {
+    pub template_id: String,
+    pub version: i64,
+    pub template: Template,
+}
+
+/// Why a template may not be deleted now.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeleteBlock {
+    PendingForms(i64),
+    Triggers(i64),
+}
+
+impl Store {
+    /// Creates a template at version 1.
+    pub async fn create_template(
+        &self,
+        conn: &mut AnyConnection,
+        sub_account_id: &str,
+        template: &Template,
+    ) -> StoreResult<String> {
+        let id = new_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO templates (id, sub_account_id, name, current_version, created_at, updated_at) \
+             VALUES ($1, $2, $3, 1, $4, $4)",
+        )
+        .bind(&id)
+        .bind(sub_account_id)
+        .bind(template.name.trim())
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO template_versions (template_id, version, definition, created_at) VALUES ($1, 1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(to_json(template)?)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn template_summaries(&self, sub_account_id: &str) -> StoreResult<Vec<TemplateSummaryRow>> {
+        Ok(sqlx::query_as(
+            "SELECT t.id, t.name, t.current_version, v.definition, t.updated_at, \
+               (SELECT COUNT(*) FROM forms f WHERE f.template_id = t.id AND f.status = 'pending') AS pending_forms, \
+               (SELECT COUNT(*) FROM triggers g WHERE g.template_id = t.id) AS trigger_count \
+             FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
+             WHERE t.sub_account_id = $1 AND t.deleted_at IS NULL ORDER BY t.name",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// The current version of a live template of this sub-account.
+    pub async fn current_template(
+        &self,
+        conn: &mut AnyConnection,
+        sub_account_id: &str,
+        template_id: &str,
+    ) -> StoreResult<Option<TemplateVersion>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT t.current_version, v.definition FROM templates t \
+             JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
+             WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
+        )
+        .bind(template_id)
+        .bind(sub_account_id)
+        .fetch_optional(conn)
+        .await?;
+        row.map(|(version, definition)| {
+            Ok(TemplateVersion { template_id: template_id.to_owned(), version, template: from_json(&definition)? })
+        })
+        .transpose()
+    }
+
+    /// A specific version, as a form made from it needs; deleted templates' versions stay
+    /// readable so their completed forms do too.
+    pub async fn template_version(
+        &self,
+        sub_account_id: &str,
+        template_id: &str,
+        version: i64,
+    ) -> StoreResult<Option<Template>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT v.definition FROM template_versions v JOIN templates t ON t.id = v.template_id \
+             WHERE v.template_id = $1 AND v.version = $2 AND t.sub_account_id = $3",
+        )
+        .bind(template_id)
+        .bind(version)
+        .bind(sub_account_id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|(definition,)| from_json(&definition)).transpose()
+    }
+
+    /// Soft-deletes a template unless pending forms or triggers still use it. Returns `None`
+    /// when there is no such live template in the sub-account.
+    pub async fn delete_template(
+        &self,
+        sub_account_id: &str,
+        template_id: &str,
+    ) -> StoreResult<Option<Result<(), DeleteBlock>>> {
+        let mut tx = self.begin().await?;
+        let counts: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT \
+               (SELECT COUNT(*) FROM forms f WHERE f.template_id = t.id AND f.status = 'pending'), \
+               (SELECT COUNT(*) FROM triggers g WHERE g.template_id = t.id) \
+             FROM templates t WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
+        )
+        .bind(template_id)
+        .bind(sub_account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match counts {
+            None => None,
+            Some((pending, _)) if pending > 0 => Some(Err(DeleteBlock::PendingForms(pending))),
+            Some((_, triggers)) if triggers > 0 => Some(Err(DeleteBlock::Triggers(triggers))),
+            Some(_) => {
+                sqlx::query("UPDATE templates SET deleted_at = $1 WHERE id = $2 AND sub_account_id = $3")
+                    .bind(now_ms())
+                    .bind(template_id)
+                    .bind(sub_account_id)
+                    .execute(&mut *tx)
+                    .await?;
+                Some(Ok(()))
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}

@@ -1,0 +1,112 @@
+//! Triggers of a sub-account.
+
+use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use sqlx::{AnyConnection, FromRow};
+
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+
+#[derive(Clone, Debug, FromRow)]
+struct TriggerRow {
+    id: String,
+    template_id: String,
+    template_name: String,
+    event_type: String,
+    pipeline_id: Option<String>,
+    stage_id: Option<String>,
+    writebacks: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredTrigger {
+    pub id: String,
+    pub template_id: String,
+    pub template_name: String,
+    pub config: TriggerConfig,
+}
+
+const STAGE_CHANGED: &str = "stage_changed";
+const CALL_COMPLETED: &str = "call_completed";
+
+pub fn event_type(event: &TriggerEvent) -> &'static str {
+    match event {
+        TriggerEvent::StageChanged { .. } => STAGE_CHANGED,
+        TriggerEvent::CallCompleted => CALL_COMPLETED,
+    }
+}
+
+impl TriggerRow {
+    fn into_trigger(self) -> super::StoreResult<StoredTrigger> {
+        let event = match (self.event_type.as_str(), self.pipeline_id, self.stage_id) {
+            (STAGE_CHANGED, Some(pipeline_id), Some(stage_id)) => TriggerEvent::StageChanged { pipeline_id, stage_id },
+            (CALL_COMPLETED, _, _) => TriggerEvent::CallCompleted,
+            (other, _, _) => {
+                return Err(super::StoreError::Corrupt(format!("trigger {} has event `{other}`", self.id)));
+            }
+        };
+        let writebacks: Writebacks = from_json(&self.writebacks)?;
+        Ok(StoredTrigger {
+            id: self.id,
+            template_name: self.template_name,
+            config: TriggerConfig { event, template_id: self.template_id.clone(), writebacks },
+            template_id: self.template_id,
+        })
+    }
+}
+
+const SELECT_TRIGGERS: &str = "SELECT g.id, g.template_id, t.name AS template_name, g.event_type, g.pipeline_id, \
+     g.stage_id, g.writebacks FROM triggers g JOIN templates t ON t.id = g.template_id";
+
+impl Store {
+    pub async fn insert_trigger(&self, sub_account_id: &str, config: &TriggerConfig) -> StoreResult<String> {
+        let id = new_id();
+        let (pipeline_id, stage_id) = match &config.event {
+            TriggerEvent::StageChanged { pipeline_id, stage_id } => {
+                (Some(pipeline_id.as_str()), Some(stage_id.as_str()))
+            }
+            TriggerEvent::CallCompleted => (None, None),
+        };
+        sqlx::query(
+            "INSERT INTO triggers (id, sub_account_id, template_id, event_type, pipeline_id, stage_id, writebacks, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(sub_account_id)
+        .bind(&config.template_id)
+        .bind(event_type(&config.event))
+        .bind(pipeline_id)
+        .bind(stage_id)
+        .bind(to_json(&config.writebacks)?)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn triggers(&self, sub_account_id: &str) -> StoreResult<Vec<StoredTrigger>> {
+        let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 ORDER BY g.created_at");
+        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(sub_account_id).fetch_all(self.pool()).await?;
+        rows.into_iter().map(TriggerRow::into_trigger).collect()
+    }
+
+    /// Triggers listening for one kind of event, read inside the ingesting transaction.
+    pub async fn triggers_for_event(
+        &self,
+        conn: &mut AnyConnection,
+        sub_account_id: &str,
+        event_type: &str,
+    ) -> StoreResult<Vec<StoredTrigger>> {
+        let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 AND g.event_type = $2 ORDER BY g.created_at");
+        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(sub_account_id).bind(event_type).fetch_all(conn).await?;
+        rows.into_iter().map(TriggerRow::into_trigger).collect()
+    }
+
+    /// Removes a trigger; forms it already created keep their own copy of its writebacks.
+    pub async fn delete_trigger(&self, sub_account_id: &str, trigger_id: &str) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM triggers WHERE id = $1 AND sub_account_id = $2")
+            .bind(trigger_id)
+            .bind(sub_account_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -1,0 +1,118 @@
+//! Group commit for ingestion. One writer task takes whatever events are waiting (up to
+//! `MAX_BATCH`), processes each inside its own savepoint of one transaction, commits once, and
+//! only then answers each caller. On SQLite, where every commit is a synchronous WAL flush, this
+//! turns N flushes into one without weakening the promise: an answered event is on disk.
+
+use sqlx::Acquire;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{CrmEvent, IngestOutcome, ingest_on};
+use crate::db::{Store, StoreError};
+use crate::notify::Notifier;
+
+const MAX_BATCH: usize = 256;
+const QUEUE_DEPTH: usize = 4096;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The queue is full: the caller should retry later (HTTP 429).
+    #[error("OpsFlow is busy; retry shortly")]
+    Overloaded,
+    #[error("the ingestion worker has stopped")]
+    Stopped,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct Job {
+    event: CrmEvent,
+    reply: oneshot::Sender<Result<IngestOutcome, IngestError>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ingestor {
+    queue: mpsc::Sender<Job>,
+}
+
+impl Ingestor {
+    /// Starts the writer task on the current Tokio runtime.
+    pub fn start(store: Store, notifier: Notifier) -> Self {
+        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(run(store, notifier, jobs));
+        Self { queue }
+    }
+
+    /// Ingests an event and waits until it is durable.
+    pub async fn ingest(&self, event: CrmEvent) -> Result<IngestOutcome, IngestError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Job { event, reply }).await.map_err(|_| IngestError::Stopped)?;
+        answer.await.map_err(|_| IngestError::Stopped)?
+    }
+
+    /// Like [`Ingestor::ingest`], but refuses at once when the queue is full, so an HTTP
+    /// endpoint can shed load with a 429 instead of letting requests pile up.
+    pub async fn try_ingest(&self, event: CrmEvent) -> Result<IngestOutcome, IngestError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.try_send(Job { event, reply }).map_err(|error| match error {
+            mpsc::error::TrySendError::Full(_) => IngestError::Overloaded,
+            mpsc::error::TrySendError::Closed(_) => IngestError::Stopped,
+        })?;
+        answer.await.map_err(|_| IngestError::Stopped)?
+    }
+}
+
+async fn run(store: Store, notifier: Notifier, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let results = match process_batch(&store, &batch).await {
+            Ok(results) => results,
+            Err(error) => {
+                tracing::warn!(%error, size = batch.len(), "event batch failed; processing its events one by one");
+                process_singly(&store, &batch).await
+            }
+        };
+        for (job, result) in batch.drain(..).zip(results) {
+            if matches!(&result, Ok(IngestOutcome::Accepted { forms, .. }) if !forms.is_empty()) {
+                notifier.changed(&job.event.sub_account_id);
+            }
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// One transaction for the whole batch; each event in a savepoint, so an event that fails is
+/// rolled back alone and reported to its caller while the others commit.
+async fn process_batch(store: &Store, batch: &[Job]) -> Result<Vec<Result<IngestOutcome, IngestError>>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut savepoint = tx.begin().await?;
+        match ingest_on(store, &mut savepoint, &job.event).await {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                results.push(Ok(outcome));
+            }
+            Err(error) => {
+                savepoint.rollback().await?;
+                results.push(Err(IngestError::Store(error)));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
+}
+
+async fn process_singly(store: &Store, batch: &[Job]) -> Vec<Result<IngestOutcome, IngestError>> {
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        results.push(ingest_one(store, &job.event).await);
+    }
+    results
+}
+
+async fn ingest_one(store: &Store, event: &CrmEvent) -> Result<IngestOutcome, IngestError> {
+    let mut tx = store.begin().await?;
+    let outcome = ingest_on(store, &mut tx, event).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(outcome)
+}

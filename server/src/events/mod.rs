@@ -1,0 +1,130 @@
+//! Events → forms. Every CRM event, from the built-in CRM's board or from a webhook, enters
+//! here: it is stored once (a redelivery with the same id changes nothing), matched against the
+//! sub-account's triggers, and each matching trigger creates one pending form from the current
+//! version of its template — all in one transaction, so an acknowledged event is never half
+//! processed.
+
+mod batch;
+
+pub use batch::{IngestError, Ingestor};
+
+use app::model::{EventKind, TriggerEvent};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::db::forms::NewForm;
+use crate::db::{Store, StoreResult, to_json, triggers};
+
+/// A CRM event, with the names a form shows already resolved by the source that received it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmEvent {
+    pub sub_account_id: String,
+    /// Where it came from (`builtin`, `highlevel`); ids are unique per source.
+    pub source: String,
+    /// The source's id for this delivery: the dedupe key.
+    pub external_id: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub detail: EventDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventDetail {
+    StageChanged {
+        opportunity_id: String,
+        pipeline_id: String,
+        pipeline_name: String,
+        stage_id: String,
+        stage_name: String,
+    },
+    CallCompleted {
+        call_id: String,
+        summary: String,
+        transcript: String,
+    },
+}
+
+impl CrmEvent {
+    pub fn kind(&self) -> EventKind {
+        match &self.detail {
+            EventDetail::StageChanged { pipeline_id, stage_id, .. } => {
+                EventKind::StageChanged { pipeline_id: pipeline_id.clone(), stage_id: stage_id.clone() }
+            }
+            EventDetail::CallCompleted { .. } => EventKind::CallCompleted,
+        }
+    }
+
+    fn event_type(&self) -> &'static str {
+        match &self.detail {
+            EventDetail::StageChanged { pipeline_id, stage_id, .. } => {
+                triggers::event_type(&TriggerEvent::StageChanged {
+                    pipeline_id: pipeline_id.clone(),
+                    stage_id: stage_id.clone(),
+                })
+            }
+            EventDetail::CallCompleted { .. } => triggers::event_type(&TriggerEvent::CallCompleted),
+        }
+    }
+
+    /// The trigger context an inbox row shows: `Pipeline › Stage` or `Call Completed`.
+    pub fn context(&self) -> String {
+        match &self.detail {
+            EventDetail::StageChanged { pipeline_name, stage_name, .. } => format!("{pipeline_name} › {stage_name}"),
+            EventDetail::CallCompleted { .. } => "Call Completed".to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// Stored; `forms` are the pending forms it created (possibly none).
+    Accepted { event_id: String, forms: Vec<String> },
+    /// Already stored earlier: nothing was created.
+    Duplicate,
+}
+
+/// Stores one event and creates its forms on `conn`, which must be inside a transaction.
+pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent) -> StoreResult<IngestOutcome> {
+    let payload = to_json(event)?;
+    let Some(event_id) = store
+        .insert_event(conn, &event.sub_account_id, &event.source, &event.external_id, event.event_type(), &payload)
+        .await?
+    else {
+        return Ok(IngestOutcome::Duplicate);
+    };
+    let kind = event.kind();
+    let context = event.context();
+    let (opportunity_id, pipeline_id, stage_id) = match &event.detail {
+        EventDetail::StageChanged { opportunity_id, pipeline_id, stage_id, .. } => {
+            (Some(opportunity_id.as_str()), Some(pipeline_id.as_str()), Some(stage_id.as_str()))
+        }
+        EventDetail::CallCompleted { .. } => (None, None, None),
+    };
+    let mut forms = Vec::new();
+    for trigger in store.triggers_for_event(conn, &event.sub_account_id, event.event_type()).await? {
+        if !trigger.config.event.matches(&kind) {
+            continue;
+        }
+        let Some(template) = store.current_template(conn, &event.sub_account_id, &trigger.template_id).await? else {
+            continue;
+        };
+        let form = NewForm {
+            sub_account_id: &event.sub_account_id,
+            template_id: &trigger.template_id,
+            template_version: template.version,
+            trigger_id: &trigger.id,
+            event_id: &event_id,
+            contact_id: &event.contact_id,
+            contact_name: &event.contact_name,
+            opportunity_id,
+            pipeline_id,
+            stage_id,
+            context: &context,
+            writebacks: &trigger.config.writebacks,
+        };
+        forms.push(store.insert_form(conn, &form).await?);
+    }
+    Ok(IngestOutcome::Accepted { event_id, forms })
+}

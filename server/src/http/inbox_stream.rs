@@ -1,0 +1,54 @@
+//! `GET /s/{sub_account}/inbox/stream`: server-sent events that tell an open inbox to refresh.
+//!
+//! A change made by this instance is announced at once. Changes made by another instance (on a
+//! shared PostgreSQL) are caught by a cheap fingerprint check every few seconds.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{ApiError, request_user};
+use crate::state::AppState;
+
+const RECHECK: Duration = Duration::from_secs(5);
+
+pub async fn inbox_stream(
+    State(state): State<AppState>,
+    Path(sub_account): Path<String>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let user = request_user(&state.service, &headers).await?;
+    state.service.member(&user, &sub_account).await?;
+    let mut changes = state.service.notifier().subscribe();
+    let store = state.service.store().clone();
+    let (sender, receiver) = mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut fingerprint = store.inbox_fingerprint(&sub_account).await.ok();
+        let mut ticker = tokio::time::interval(RECHECK);
+        while !sender.is_closed() {
+            let changed = tokio::select! {
+                received = changes.recv() => match received {
+                    Ok(id) => id == sub_account,
+                    Err(RecvError::Lagged(_)) => true,
+                    Err(RecvError::Closed) => return,
+                },
+                _ = ticker.tick() => {
+                    let now = store.inbox_fingerprint(&sub_account).await.ok();
+                    let moved = now.is_some() && now != fingerprint;
+                    fingerprint = now;
+                    moved
+                }
+            };
+            if changed && sender.send(Event::default().event("changed").data("inbox")).await.is_err() {
+                return;
+            }
+        }
+    });
+    Ok(Sse::new(ReceiverStream::new(receiver).map(Ok)).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,63 @@
+//! The OpsFlow server: everything that touches the outside world. Follow one form from event
+//! to note through `events` → `db` → `service` (called by the app's server functions) →
+//! `writeback` → `crm`.
+
+pub mod auth;
+pub mod config;
+pub mod crm;
+pub mod db;
+pub mod demo;
+pub mod events;
+pub mod http;
+pub mod notify;
+pub mod service;
+pub mod state;
+pub mod time;
+pub mod writeback;
+
+use app::api::ports::SharedBackend;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+
+use crate::service::Service;
+use crate::state::AppState;
+
+/// Request bodies larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The whole HTTP application: pages, server functions, API routes and static files.
+pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
+    let backend: SharedBackend = service.clone();
+    let state = AppState { leptos_options: leptos_options.clone(), service };
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(http::healthz))
+        .route("/readyz", get(http::readyz))
+        .route("/api/v1/events", post(http::ingest_event))
+        .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
+        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,106 @@
+use app::api::AppError;
+use app::api::ports::{AppResult, CrmViewPort};
+use app::api::types::{ContactDetail, CrmBoard, SessionUser};
+use async_trait::async_trait;
+
+use super::{Service, crm_error, ingest_error};
+use crate::crm::Crm;
+use crate::db::new_id;
+use crate::events::{CrmEvent, EventDetail};
+
+/// Longest call summary and transcript the CRM view accepts.
+const MAX_SUMMARY: usize = 2_000;
+const MAX_TRANSCRIPT: usize = 100_000;
+
+#[async_trait]
+impl CrmViewPort for Service {
+    async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard> {
+        self.member(user, sub_account).await?;
+        self.builtin.board(sub_account).await.map_err(crm_error)
+    }
+
+    async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail> {
+        let row = self.member(user, sub_account).await?;
+        self.builtin.contact_detail(sub_account, contact_id, &row.time_zone).await.map_err(crm_error)
+    }
+
+    /// A move on the board is a real CRM change, and fires the same stage-change event a
+    /// webhook would. (A writeback's move does not: it would echo back into new forms.)
+    async fn move_opportunity(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        opportunity_id: &str,
+        stage_id: &str,
+    ) -> AppResult<()> {
+        self.member(user, sub_account).await?;
+        let opportunity = self.builtin.get_opportunity(sub_account, opportunity_id).await.map_err(crm_error)?;
+        if opportunity.pipeline_stage_id == stage_id {
+            return Ok(());
+        }
+        let pipelines = self.builtin.pipelines(sub_account).await.map_err(crm_error)?;
+        let pipeline = pipelines
+            .iter()
+            .find(|p| p.id == opportunity.pipeline_id)
+            .ok_or_else(|| AppError::not_found("The opportunity's pipeline"))?;
+        let stage = pipeline
+            .stage(stage_id)
+            .ok_or_else(|| AppError::BadRequest(format!("That stage is not in the “{}” pipeline.", pipeline.name)))?;
+        self.builtin.move_opportunity(sub_account, opportunity_id, &pipeline.id, stage_id).await.map_err(crm_error)?;
+        let contact = self.builtin.get_contact(sub_account, &opportunity.contact_id).await.map_err(crm_error)?;
+        let event = CrmEvent {
+            sub_account_id: sub_account.to_owned(),
+            source: "builtin".to_owned(),
+            external_id: new_id(),
+            contact_id: contact.id,
+            contact_name: contact.name,
+            detail: EventDetail::StageChanged {
+                opportunity_id: opportunity.id,
+                pipeline_id: pipeline.id.clone(),
+                pipeline_name: pipeline.name.clone(),
+                stage_id: stage.id.clone(),
+                stage_name: stage.name.clone(),
+            },
+        };
+        self.ingestor.ingest(event).await.map_err(ingest_error)?;
+        self.notifier.changed(sub_account);
+        Ok(())
+    }
+
+    async fn log_call(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        contact_id: &str,
+        summary: &str,
+        transcript: &str,
+    ) -> AppResult<()> {
+        self.member(user, sub_account).await?;
+        let summary = summary.trim();
+        if summary.is_empty() {
+            return Err(AppError::BadRequest("A call needs a summary.".to_owned()));
+        }
+        if summary.chars().count() > MAX_SUMMARY || transcript.chars().count() > MAX_TRANSCRIPT {
+            return Err(AppError::BadRequest(format!(
+                "The summary may have at most {MAX_SUMMARY} characters and the transcript {MAX_TRANSCRIPT}."
+            )));
+        }
+        let contact = self.builtin.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
+        let call_id =
+            self.builtin.insert_call(sub_account, contact_id, summary, transcript).await.map_err(super::internal)?;
+        let event = CrmEvent {
+            sub_account_id: sub_account.to_owned(),
+            source: "builtin".to_owned(),
+            external_id: call_id.clone(),
+            contact_id: contact.id,
+            contact_name: contact.name,
+            detail: EventDetail::CallCompleted {
+                call_id,
+                summary: summary.to_owned(),
+                transcript: transcript.to_owned(),
+            },
+        };
+        self.ingestor.ingest(event).await.map_err(ingest_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,154 @@
+use app::api::AppError;
+use app::api::ports::{AppResult, InboxPort};
+use app::api::types::{
+    CompletedFormRow, FormStatus, FormView, PendingFormRow, SessionUser, Submission, WritebackResult,
+};
+use app::model::{Answers, FormPlan};
+use async_trait::async_trait;
+
+use super::{Service, internal};
+use crate::db::forms::FormRow;
+use crate::time::{format_ms, next_day_at_nine, today};
+use crate::writeback::{self, WritebackJob};
+
+/// How many rows an inbox tab shows.
+const INBOX_LIMIT: i64 = 500;
+
+#[async_trait]
+impl InboxPort for Service {
+    async fn pending_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<PendingFormRow>> {
+        let row = self.member(user, sub_account).await?;
+        let forms = self.store.forms_with_status(sub_account, "pending", INBOX_LIMIT).await.map_err(internal)?;
+        Ok(forms
+            .into_iter()
+            .map(|f| PendingFormRow {
+                id: f.id,
+                contact_name: f.contact_name,
+                template_name: f.template_name,
+                template_version: f.template_version,
+                context: f.context,
+                created_at: format_ms(f.created_at, &row.time_zone),
+            })
+            .collect())
+    }
+
+    async fn completed_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<CompletedFormRow>> {
+        let row = self.member(user, sub_account).await?;
+        let forms = self.store.forms_with_status(sub_account, "completed", INBOX_LIMIT).await.map_err(internal)?;
+        Ok(forms
+            .into_iter()
+            .map(|f| CompletedFormRow {
+                id: f.id,
+                contact_name: f.contact_name,
+                template_name: f.template_name,
+                submitted_by: f.submitted_by_name.unwrap_or_default(),
+                submitted_at: f.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView> {
+        let row = self.member(user, sub_account).await?;
+        let form = self.load_form(sub_account, form_id).await?;
+        let template = self
+            .store
+            .template_version(sub_account, &form.template_id, form.template_version)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("The template version of this form"))?;
+        let submission = if form.status == "completed" {
+            Some(Submission {
+                submitted_by: form.submitted_by_name.clone().unwrap_or_default(),
+                submitted_at: form.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
+                answers: form.clean_answers().map_err(internal)?,
+                writebacks: self.store.writeback_results(&form.id).await.map_err(internal)?,
+            })
+        } else {
+            None
+        };
+        Ok(FormView {
+            id: form.id,
+            sub_account_id: form.sub_account_id,
+            status: if submission.is_some() { FormStatus::Completed } else { FormStatus::Pending },
+            contact_id: form.contact_id,
+            contact_name: form.contact_name,
+            context: form.context,
+            created_at: format_ms(form.created_at, &row.time_zone),
+            template,
+            template_version: form.template_version,
+            submission,
+        })
+    }
+
+    async fn submit_form(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        form_id: &str,
+        answers: Answers,
+    ) -> AppResult<Vec<WritebackResult>> {
+        let row = self.member(user, sub_account).await?;
+        let form = self.load_form(sub_account, form_id).await?;
+        if form.status != "pending" {
+            return Err(already_submitted(&form));
+        }
+        let template = self
+            .store
+            .template_version(sub_account, &form.template_id, form.template_version)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("The template version of this form"))?;
+        // The same evaluation the browser ran; the server's answer is the one that counts.
+        let plan = FormPlan::new(&template).map_err(AppError::InvalidTemplate)?;
+        let evaluation = plan.evaluate(&answers);
+        if !evaluation.is_valid() {
+            return Err(AppError::InvalidAnswers(evaluation.errors));
+        }
+        let writebacks = form.writebacks().map_err(internal)?;
+        let kinds = writeback::enabled(&writebacks);
+        let claimed = self
+            .store
+            .complete_form(sub_account, form_id, &user.id, &user.name, &evaluation.answers, &kinds)
+            .await
+            .map_err(internal)?;
+        if !claimed {
+            let now = self.load_form(sub_account, form_id).await?;
+            return Err(already_submitted(&now));
+        }
+        self.notifier.changed(sub_account);
+        let job = WritebackJob {
+            location_id: sub_account,
+            contact_id: &form.contact_id,
+            contact_name: &form.contact_name,
+            opportunity_id: form.opportunity_id.as_deref(),
+            pipeline_id: form.pipeline_id.as_deref(),
+            template_name: &template.name,
+            answers: &evaluation.answers,
+            writebacks: &writebacks,
+            user_id: Some(&user.id),
+            today: today(&row.time_zone),
+            task_due: next_day_at_nine(&row.time_zone),
+        };
+        let store = &self.store;
+        let results = writeback::run(self.crm.as_ref(), &job, |result| async move {
+            if let Err(error) = store.record_writeback(form_id, &result).await {
+                tracing::error!(%error, form_id, "could not record a writeback result");
+            }
+        })
+        .await;
+        Ok(results)
+    }
+}
+
+impl Service {
+    async fn load_form(&self, sub_account: &str, form_id: &str) -> AppResult<FormRow> {
+        self.store.form(sub_account, form_id).await.map_err(internal)?.ok_or_else(|| AppError::not_found("That form"))
+    }
+}
+
+fn already_submitted(form: &FormRow) -> AppError {
+    AppError::Conflict(format!(
+        "This form was already submitted by {}; its writebacks ran once and will not run again.",
+        form.submitted_by_name.as_deref().unwrap_or("someone")
+    ))
+}

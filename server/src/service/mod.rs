@@ -1,0 +1,116 @@
+//! The backend the Leptos server functions call: it implements the app's ports over the
+//! store, the CRM, ingestion and writebacks.
+//!
+//! Every sub-account operation starts with [`Service::member`], which loads the sub-account
+//! only if the user belongs to it. A sub-account the user does not belong to and one that does
+//! not exist answer the same `NotFound`, so ids of other tenants cannot be probed.
+
+mod auth;
+mod crm_view;
+mod inbox;
+mod workspace;
+
+use app::api::AppError;
+use app::api::types::SessionUser;
+use std::sync::Arc;
+
+use crate::crm::builtin::BuiltinCrm;
+use crate::crm::{Crm, CrmError};
+use crate::db::accounts::SubAccountRow;
+use crate::db::{Store, StoreError};
+use crate::events::{IngestError, Ingestor};
+use crate::notify::Notifier;
+
+#[derive(Clone, Debug)]
+pub struct ServiceOptions {
+    /// Mark the session cookie `Secure` (needed when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct Service {
+    pub(crate) store: Store,
+    pub(crate) builtin: BuiltinCrm,
+    pub(crate) crm: Arc<dyn Crm>,
+    pub(crate) ingestor: Ingestor,
+    pub(crate) notifier: Notifier,
+    pub(crate) options: ServiceOptions,
+}
+
+impl Service {
+    /// A service on the built-in CRM. Starts the ingestion worker on the current runtime.
+    pub fn new(store: Store, options: ServiceOptions) -> Self {
+        let notifier = Notifier::default();
+        let builtin = BuiltinCrm::new(store.clone());
+        Self {
+            ingestor: Ingestor::start(store.clone(), notifier.clone()),
+            crm: Arc::new(builtin.clone()),
+            builtin,
+            notifier,
+            store,
+            options,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn ingestor(&self) -> &Ingestor {
+        &self.ingestor
+    }
+
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
+    }
+
+    pub fn builtin(&self) -> &BuiltinCrm {
+        &self.builtin
+    }
+
+    /// The sub-account, if the user is a member; `NotFound` otherwise.
+    pub async fn member(&self, user: &SessionUser, sub_account_id: &str) -> Result<SubAccountRow, AppError> {
+        self.store
+            .member_sub_account(&user.id, sub_account_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("That sub-account"))
+    }
+
+    /// Like [`Service::member`], for changes only admins may make.
+    pub async fn admin_member(&self, user: &SessionUser, sub_account_id: &str) -> Result<SubAccountRow, AppError> {
+        let sub_account = self.member(user, sub_account_id).await?;
+        if user.is_admin() { Ok(sub_account) } else { Err(AppError::admins_only()) }
+    }
+}
+
+/// Logs a store failure with its details and answers a generic error: database messages are
+/// for the operator, not the browser.
+pub(crate) fn internal(error: StoreError) -> AppError {
+    let reference = crate::db::new_id();
+    tracing::error!(%error, reference, "store operation failed");
+    AppError::Internal(format!("reference {}", &reference[..8]))
+}
+
+pub(crate) fn crm_error(error: CrmError) -> AppError {
+    match error {
+        CrmError::NotFound(what) => AppError::NotFound(capitalised(&what)),
+        CrmError::Rejected(why) => AppError::BadRequest(capitalised(&why)),
+        CrmError::Unavailable(why) => {
+            tracing::error!(why, "CRM unavailable");
+            AppError::Internal("the CRM is unavailable".to_owned())
+        }
+    }
+}
+
+pub(crate) fn ingest_error(error: IngestError) -> AppError {
+    match error {
+        IngestError::Store(error) => internal(error),
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,158 @@
+use app::api::AppError;
+use app::api::ports::{AppResult, WorkspacePort};
+use app::api::types::{SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateSummary, TriggerView};
+use app::model::starter::starter_templates;
+use app::model::trigger::check_trigger;
+use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent};
+use async_trait::async_trait;
+
+use super::{Service, crm_error, internal};
+use crate::db::accounts::SubAccountRow;
+use crate::db::from_json;
+use crate::db::templates::DeleteBlock;
+use crate::db::triggers::StoredTrigger;
+use crate::time::format_ms;
+
+fn summary(row: SubAccountRow) -> SubAccountSummary {
+    SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms }
+}
+
+fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
+    let (event_label, move_to_label) = match &trigger.config.event {
+        TriggerEvent::StageChanged { pipeline_id, stage_id } => {
+            let pipeline = pipelines.iter().find(|p| &p.id == pipeline_id);
+            let stage_name =
+                |id: &str| pipeline.and_then(|p| p.stage(id)).map_or("(removed stage)", |s| &s.name).to_owned();
+            let label = format!("{} › {}", pipeline.map_or("(removed pipeline)", |p| &p.name), stage_name(stage_id));
+            (label, trigger.config.writebacks.move_to_stage.as_deref().map(stage_name))
+        }
+        TriggerEvent::CallCompleted => ("Call Completed".to_owned(), None),
+    };
+    TriggerView {
+        id: trigger.id,
+        event: trigger.config.event,
+        event_label,
+        template_id: trigger.template_id,
+        template_name: trigger.template_name,
+        writebacks: trigger.config.writebacks,
+        move_to_label,
+    }
+}
+
+#[async_trait]
+impl WorkspacePort for Service {
+    async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>> {
+        Ok(self.store.sub_accounts_of(&user.id).await.map_err(internal)?.into_iter().map(summary).collect())
+    }
+
+    async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary> {
+        let row = self.member(user, sub_account).await?;
+        let mut tx = self.store.begin().await.map_err(internal)?;
+        if self.store.claim_starters(&mut tx, sub_account).await.map_err(internal)? {
+            for template in starter_templates() {
+                self.store.create_template(&mut tx, sub_account, &template).await.map_err(internal)?;
+            }
+            tracing::info!(sub_account, "created the starter templates");
+        }
+        tx.commit().await.map_err(|e| internal(e.into()))?;
+        Ok(summary(row))
+    }
+
+    async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>> {
+        let row = self.member(user, sub_account).await?;
+        let rows = self.store.template_summaries(sub_account).await.map_err(internal)?;
+        rows.into_iter()
+            .map(|t| {
+                let template: Template = from_json(&t.definition).map_err(internal)?;
+                Ok(TemplateSummary {
+                    id: t.id,
+                    name: t.name,
+                    version: t.current_version,
+                    field_count: template.fields.iter().filter(|f| f.kind.takes_answer()).count(),
+                    pending_forms: t.pending_forms,
+                    trigger_count: t.trigger_count,
+                    updated_at: format_ms(t.updated_at, &row.time_zone),
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()> {
+        self.admin_member(user, sub_account).await?;
+        match self.store.delete_template(sub_account, template_id).await.map_err(internal)? {
+            None => Err(AppError::not_found("That template")),
+            Some(Ok(())) => Ok(()),
+            Some(Err(DeleteBlock::PendingForms(count))) => Err(AppError::Conflict(format!(
+                "This template has {count} pending form{}. Complete {} before deleting the template.",
+                plural(count),
+                if count == 1 { "it" } else { "them" }
+            ))),
+            Some(Err(DeleteBlock::Triggers(count))) => Err(AppError::Conflict(format!(
+                "This template is used by {count} trigger{}. Remove {} in Settings first.",
+                plural(count),
+                if count == 1 { "it" } else { "them" }
+            ))),
+        }
+    }
+
+    async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
+        self.member(user, sub_account).await?;
+        let pipelines = self.crm.pipelines(sub_account).await.map_err(crm_error)?;
+        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
+        let summaries = self.store.template_summaries(sub_account).await.map_err(internal)?;
+        let templates = summaries
+            .into_iter()
+            .map(|t| {
+                let template: Template = from_json(&t.definition).map_err(internal)?;
+                Ok(TemplateChoice { id: t.id, name: t.name, fields: template.fields })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
+        let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
+        Ok(SettingsData { pipelines, crm_fields, templates, triggers })
+    }
+
+    async fn add_trigger(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        config: TriggerConfig,
+    ) -> AppResult<TriggerView> {
+        self.admin_member(user, sub_account).await?;
+        let mut conn = self.store.pool().acquire().await.map_err(|e| internal(e.into()))?;
+        let template = self
+            .store
+            .current_template(&mut conn, sub_account, &config.template_id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| AppError::not_found("That template"))?;
+        drop(conn);
+        let pipelines = self.crm.pipelines(sub_account).await.map_err(crm_error)?;
+        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
+        let problems = check_trigger(&config, &template.template, &pipelines, &crm_fields);
+        if !problems.is_empty() {
+            return Err(AppError::InvalidTrigger(problems));
+        }
+        let id = self.store.insert_trigger(sub_account, &config).await.map_err(internal)?;
+        let stored = StoredTrigger {
+            id,
+            template_id: config.template_id.clone(),
+            template_name: template.template.name.clone(),
+            config,
+        };
+        Ok(trigger_view(stored, &pipelines))
+    }
+
+    async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()> {
+        self.admin_member(user, sub_account).await?;
+        if self.store.delete_trigger(sub_account, trigger_id).await.map_err(internal)? {
+            Ok(())
+        } else {
+            Err(AppError::not_found("That trigger"))
+        }
+    }
+}
+
+fn plural(count: i64) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}

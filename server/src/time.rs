@@ -1,0 +1,40 @@
+//! Times as people in a sub-account read them: stored as UTC milliseconds, shown in the
+//! sub-account's time zone.
+
+use app::model::Date;
+use chrono::{Datelike, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// The sub-account's zone, falling back to UTC for a name chrono-tz does not know.
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(Tz::UTC)
+}
+
+/// `2026-11-21 14:05` in the given zone.
+pub fn format_ms(ms: i64, zone_name: &str) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(time) => time.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M").to_string(),
+        None => String::new(),
+    }
+}
+
+/// Today's date in the given zone (the note's `Date:` line).
+pub fn today(zone_name: &str) -> Date {
+    let now = Utc::now().with_timezone(&zone(zone_name));
+    u8::try_from(now.month())
+        .ok()
+        .zip(u8::try_from(now.day()).ok())
+        .and_then(|(month, day)| Date::new(now.year(), month, day))
+        .unwrap_or(Date::UNIX_EPOCH)
+}
+
+/// When a follow-up task is due: 09:00 on the next day in the sub-account's zone, as UTC
+/// ISO 8601 (the shape of HighLevel's `dueDate`).
+pub fn next_day_at_nine(zone_name: &str) -> String {
+    let tomorrow = today(zone_name).next_day();
+    zone(zone_name)
+        .with_ymd_and_hms(tomorrow.year(), u32::from(tomorrow.month()), u32::from(tomorrow.day()), 9, 0, 0)
+        .earliest()
+        .map(|local| local.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| format!("{tomorrow}T09:00:00Z"))
+}
