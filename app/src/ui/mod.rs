@@ -1,8 +1,20 @@
-//! The user interface, by feature.
+//! The user interface, by feature. Every page renders on the server first (it works before the
+//! wasm loads) and is then hydrated; data comes from server functions through resources.
+
+mod common;
+mod crm;
+mod form;
+mod home;
+mod inbox;
+mod layout;
+mod login;
+mod settings;
+mod templates;
+mod toast;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 /// The HTML document the server renders around the app.
@@ -13,6 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -27,13 +40,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    toast::provide_toasts();
     view! {
         <Stylesheet id="leptos" href="/pkg/opsflow.css"/>
-        <Title text="OpsFlow"/>
+        <Title formatter=|page: String| if page.is_empty() { "OpsFlow".to_owned() } else { format!("{page} · OpsFlow") }/>
         <Router>
-            <Routes fallback=|| "Page not found.">
-                <Route path=path!("") view=|| view! { <p>"OpsFlow"</p> }/>
+            <Routes fallback=|| view! { <common::NotFound/> }>
+                <Route path=path!("/login") view=login::LoginPage/>
+                <Route path=path!("/") view=home::HomePage/>
+                <ParentRoute path=path!("/s/:sa") view=layout::SubAccountLayout>
+                    <Route path=path!("") view=inbox::InboxPage/>
+                    <Route path=path!("inbox") view=inbox::InboxPage/>
+                    <Route path=path!("forms/:form") view=form::FormPage/>
+                    <Route path=path!("templates") view=templates::TemplatesPage/>
+                    <Route path=path!("settings") view=settings::SettingsPage/>
+                    <Route path=path!("crm") view=crm::BoardPage/>
+                    <Route path=path!("crm/contacts/:contact") view=crm::ContactPage/>
+                </ParentRoute>
             </Routes>
         </Router>
+        <toast::Toaster/>
     }
 }

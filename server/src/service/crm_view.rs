@@ -63,7 +63,6 @@ impl CrmViewPort for Service {
             },
         };
         self.ingestor.ingest(event).await.map_err(ingest_error)?;
-        self.notifier.changed(sub_account);
         Ok(())
     }
 

@@ -1,0 +1,170 @@
+//! Filling in a pending form. Visibility and validation come from the shared `FormPlan`,
+//! evaluated on every change — the same function the server runs again on submit.
+
+use leptos::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+
+use super::fields::FieldInput;
+use crate::api::AppError;
+use crate::api::inbox::submit_form;
+use crate::api::types::{FormView, WritebackResult, WritebackState};
+use crate::model::{Answers, FieldError, FormPlan};
+use crate::ui::toast::{Toasts, Tone, use_toasts};
+
+/// What the inputs need to show one field's state.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub answers: RwSignal<Answers>,
+    touched: RwSignal<HashSet<String>>,
+    show_all_errors: RwSignal<bool>,
+    server_errors: RwSignal<BTreeMap<String, FieldError>>,
+    evaluation: Memo<crate::model::Evaluation>,
+}
+
+impl FormState {
+    /// The error to show for a field: only once the person has left the field or tried to
+    /// submit, so a form does not open covered in red.
+    pub fn error(&self, key: &str) -> Option<FieldError> {
+        let shown = self.show_all_errors.get() || self.touched.with(|t| t.contains(key));
+        if !shown {
+            return None;
+        }
+        self.server_errors
+            .with(|errors| errors.get(key).cloned())
+            .or_else(|| self.evaluation.with(|e| e.errors.get(key).cloned()))
+    }
+
+    pub fn touch(&self, key: &str) {
+        if !self.touched.with_untracked(|t| t.contains(key)) {
+            self.touched.update(|t| {
+                t.insert(key.to_owned());
+            });
+        }
+    }
+
+    /// Records an edit; a server error about the old value no longer applies.
+    pub fn edited(&self, key: &str) {
+        if self.server_errors.with_untracked(|e| e.contains_key(key)) {
+            self.server_errors.update(|e| {
+                e.remove(key);
+            });
+        }
+    }
+}
+
+#[component]
+pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
+    let plan = match FormPlan::new(&form.template) {
+        Ok(plan) => StoredValue::new(plan),
+        Err(problems) => {
+            let error = AppError::InvalidTemplate(problems);
+            return view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any();
+        }
+    };
+    let answers = RwSignal::new(Answers::new());
+    let state = FormState {
+        answers,
+        touched: RwSignal::new(HashSet::new()),
+        show_all_errors: RwSignal::new(false),
+        server_errors: RwSignal::new(BTreeMap::new()),
+        evaluation: Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a)))),
+    };
+    let toasts = use_toasts();
+    let (sa, id) = (form.sub_account_id.clone(), form.id.clone());
+    let submit = Action::new(move |answers: &Answers| submit_form(sa.clone(), id.clone(), answers.clone()));
+    Effect::new(move |_| {
+        if let Some(outcome) = submit.value().get() {
+            match outcome {
+                Ok(results) => {
+                    announce(toasts, &results);
+                    on_submitted.run(());
+                }
+                Err(AppError::InvalidAnswers(errors)) => {
+                    state.server_errors.set(errors);
+                    state.show_all_errors.set(true);
+                    toasts.show(Tone::Error, "Some answers need attention", Vec::new());
+                }
+                Err(error) => {
+                    toasts.show(Tone::Error, "The form was not submitted", vec![(Tone::Error, error.to_string())])
+                }
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        state.show_all_errors.set(true);
+        if state.evaluation.with_untracked(|e| e.is_valid()) {
+            submit.dispatch(answers.get_untracked());
+        } else {
+            focus_first_error();
+        }
+    };
+    let error_count = move || state.evaluation.with(|e| e.errors.len());
+    let show_summary = move || state.show_all_errors.get() && error_count() > 0;
+    let fields = form.template.fields.clone();
+
+    view! {
+        <form class="card form-card" novalidate on:submit=on_submit aria-label=form.template.name.clone()>
+            {fields
+                .into_iter()
+                .enumerate()
+                .map(|(position, field)| {
+                    let visible = move || state.evaluation.with(|e| e.is_visible(position));
+                    view! {
+                        <Show when=visible>
+                            <FieldInput field=field.clone() state/>
+                        </Show>
+                    }
+                })
+                .collect_view()}
+            <div class="form-actions">
+                <Show when=show_summary>
+                    <p class="form-summary" role="alert">
+                        {move || match error_count() {
+                            1 => "One answer needs attention.".to_owned(),
+                            n => format!("{n} answers need attention."),
+                        }}
+                    </p>
+                </Show>
+                <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
+                    {move || if submit.pending().get() { "Submitting…" } else { "Submit" }}
+                </button>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+/// One toast with every writeback's result.
+fn announce(toasts: Toasts, results: &[WritebackResult]) {
+    let failed = results.iter().filter(|r| r.state == WritebackState::Failed).count();
+    let (tone, title) = match failed {
+        0 => (Tone::Success, "Form submitted".to_owned()),
+        1 => (Tone::Error, "Form submitted — 1 writeback failed".to_owned()),
+        n => (Tone::Error, format!("Form submitted — {n} writebacks failed")),
+    };
+    let mut lines: Vec<(Tone, String)> = results
+        .iter()
+        .map(|r| {
+            let tone = if r.state == WritebackState::Succeeded { Tone::Success } else { Tone::Error };
+            (tone, format!("{}: {}", r.kind.label(), r.message))
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push((Tone::Info, "No writebacks are set up for this trigger.".to_owned()));
+    }
+    toasts.show(tone, title, lines);
+}
+
+/// Moves focus to the first field with an error, so keyboard and screen-reader users land on it.
+fn focus_first_error() {
+    // After the next frame, once the error states are rendered.
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use wasm_bindgen::JsCast;
+        let first = document().query_selector("[aria-invalid='true']").ok().flatten();
+        if let Some(element) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
+}

@@ -1,0 +1,65 @@
+//! One form: fill it in while pending, review it once completed.
+
+mod fields;
+mod fill;
+mod submission;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use super::common::{ErrorView, Loading, sub_account_id};
+use crate::api::inbox::get_form;
+use crate::api::types::FormStatus;
+
+#[component]
+pub fn FormPage() -> impl IntoView {
+    let sa = sub_account_id();
+    let params = use_params_map();
+    let form_id = Memo::new(move |_| params.read().get("form").unwrap_or_default());
+    let reloads = RwSignal::new(0_u32);
+    let form = Resource::new(move || (sa.get(), form_id.get(), reloads.get()), |(sa, id, _)| get_form(sa, id));
+    let reload = Callback::new(move |()| reloads.update(|n| *n += 1));
+
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the form…"/> }>
+            {move || Suspend::new(async move {
+                match form.await {
+                    Ok(form) => {
+                        let back = format!(
+                            "/s/{}/inbox{}",
+                            form.sub_account_id,
+                            if form.status == FormStatus::Completed { "?tab=completed" } else { "" }
+                        );
+                        view! {
+                            <Title text=format!("{} · {}", form.template.name, form.contact_name)/>
+                            <A href=back attr:class="back-link">"← Inbox"</A>
+                            <div class="form-head">
+                                <div>
+                                    <h1>{form.template.name.clone()}</h1>
+                                    <p class="form-meta">
+                                        <span data-testid="form-contact">{form.contact_name.clone()}</span>
+                                        <span aria-hidden="true">" · "</span>
+                                        <span>{form.context.clone()}</span>
+                                        <span aria-hidden="true">" · "</span>
+                                        <span>{format!("Created {}", form.created_at)}</span>
+                                    </p>
+                                </div>
+                                <span class="version" title="The template version this form was created from">
+                                    {format!("Template v{}", form.template_version)}
+                                </span>
+                            </div>
+                            {match form.status {
+                                FormStatus::Pending => view! { <fill::FormFill form on_submitted=reload/> }.into_any(),
+                                FormStatus::Completed => view! { <submission::SubmissionView form/> }.into_any(),
+                            }}
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,147 @@
+//! The inbox: pending forms to fill, and completed forms to review. New forms arrive without a
+//! reload: the page listens to the sub-account's event stream and refetches when told.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use super::common::{ErrorView, Loading, sub_account_id};
+use crate::api::inbox::{completed_forms, pending_forms};
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let sa = sub_account_id();
+    let query = use_query_map();
+    let show_completed = Memo::new(move |_| query.read().get("tab").as_deref() == Some("completed"));
+    let refresh = RwSignal::new(0_u32);
+    listen_for_changes(sa, refresh);
+    let pending = Resource::new(move || (sa.get(), refresh.get()), |(sa, _)| pending_forms(sa));
+    let completed = Resource::new(move || (sa.get(), refresh.get()), |(sa, _)| completed_forms(sa));
+    let tab_link = move |tab: &'static str| format!("/s/{}/inbox?tab={tab}", sa.get());
+
+    view! {
+        <Title text="Inbox"/>
+        <div class="page-head">
+            <h1>"Inbox"</h1>
+        </div>
+        <div class="segmented" role="tablist" aria-label="Forms">
+            <A href=move || tab_link("pending") attr:role="tab" attr:aria-selected=move || (!show_completed.get()).to_string()>
+                "Pending"
+            </A>
+            <A href=move || tab_link("completed") attr:role="tab" attr:aria-selected=move || show_completed.get().to_string()>
+                "Completed"
+            </A>
+        </div>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || {
+                if show_completed.get() {
+                    Suspend::new(async move {
+                        match completed.await {
+                            Ok(rows) if rows.is_empty() => view! {
+                                <p class="empty">"No completed forms yet. Submitted forms are listed here with who submitted them."</p>
+                            }
+                            .into_any(),
+                            Ok(rows) => view! {
+                                <table class="table" data-testid="completed-forms">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Contact"</th>
+                                            <th scope="col">"Template"</th>
+                                            <th scope="col">"Submitted by"</th>
+                                            <th scope="col">"When"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|row| view! {
+                                                <tr>
+                                                    <td data-label="Contact">{row.contact_name}</td>
+                                                    <td data-label="Template">{row.template_name}</td>
+                                                    <td data-label="Submitted by">{row.submitted_by}</td>
+                                                    <td data-label="When">{row.submitted_at}</td>
+                                                    <td class="actions">
+                                                        <A href=format!("/s/{}/forms/{}", sa.get_untracked(), row.id) attr:class="button button-small">
+                                                            "View"
+                                                        </A>
+                                                    </td>
+                                                </tr>
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                            .into_any(),
+                            Err(error) => view! { <ErrorView error/> }.into_any(),
+                        }
+                    })
+                    .into_any()
+                } else {
+                    Suspend::new(async move {
+                        match pending.await {
+                            Ok(rows) if rows.is_empty() => view! {
+                                <p class="empty">"No pending forms. New forms appear here as soon as a trigger fires."</p>
+                            }
+                            .into_any(),
+                            Ok(rows) => view! {
+                                <table class="table" data-testid="pending-forms">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Contact"</th>
+                                            <th scope="col">"Template"</th>
+                                            <th scope="col">"Trigger"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|row| view! {
+                                                <tr>
+                                                    <td data-label="Contact">{row.contact_name}</td>
+                                                    <td data-label="Template">
+                                                        {row.template_name}
+                                                        <span class="version">{format!("v{}", row.template_version)}</span>
+                                                    </td>
+                                                    <td data-label="Trigger">{row.context}</td>
+                                                    <td data-label="Created">{row.created_at}</td>
+                                                    <td class="actions">
+                                                        <A href=format!("/s/{}/forms/{}", sa.get_untracked(), row.id) attr:class="button button-small button-primary">
+                                                            "Open"
+                                                        </A>
+                                                    </td>
+                                                </tr>
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                            .into_any(),
+                            Err(error) => view! { <ErrorView error/> }.into_any(),
+                        }
+                    })
+                    .into_any()
+                }
+            }}
+        </Transition>
+    }
+}
+
+/// Bumps `refresh` whenever the server says the sub-account's inbox changed.
+fn listen_for_changes(sa: Memo<String>, refresh: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen::closure::Closure;
+        let Ok(source) = web_sys::EventSource::new(&format!("/s/{}/inbox/stream", sa.get())) else { return };
+        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| refresh.update(|n| *n += 1));
+        let _ = source.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+        let subscription = send_wrapper::SendWrapper::new((source, on_change));
+        on_cleanup(move || subscription.take().0.close());
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (sa, refresh);
+}

@@ -1,0 +1,95 @@
+//! The frame around every sub-account page: who is signed in, where they are, where they can go.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+
+use super::common::{ErrorView, Loading, sub_account_id};
+use crate::api::AppError;
+use crate::api::auth::{SignOut, me};
+use crate::api::types::{SessionUser, SubAccountSummary};
+use crate::api::workspace::open_sub_account;
+
+/// The signed-in user and the open sub-account, shared with the pages inside the layout.
+#[derive(Clone, Copy)]
+pub struct Workspace(pub Resource<Result<(SessionUser, SubAccountSummary), AppError>>);
+
+/// Whether the signed-in user is an admin (false until known).
+pub fn is_admin() -> Signal<bool> {
+    let workspace = use_context::<Workspace>();
+    Signal::derive(move || {
+        workspace.and_then(|w| w.0.get()).and_then(Result::ok).is_some_and(|(user, _)| user.is_admin())
+    })
+}
+
+#[component]
+pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccountSummary>) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let nav = sub_account.clone().map(|sub_account| {
+        let base = format!("/s/{}", sub_account.id);
+        view! {
+            <nav class="tabs" aria-label="Sub-account">
+                <A href=format!("{base}/inbox")>"Inbox"</A>
+                <A href=format!("{base}/templates")>"Templates"</A>
+                <A href=format!("{base}/settings")>"Settings"</A>
+                <A href=format!("{base}/crm")>"CRM"</A>
+            </nav>
+        }
+    });
+    let role = if user.is_admin() { "Admin" } else { "Staff" };
+    view! {
+        <header class="topbar">
+            <div class="topbar-left">
+                <a href="/" class="brand" aria-label="OpsFlow home">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "OpsFlow"
+                </a>
+                {sub_account.map(|s| view! { <span class="crumb" data-testid="sub-account-name">{s.name}</span> })}
+            </div>
+            {nav}
+            <div class="topbar-user">
+                <span class="user-name">{user.name}</span>
+                <span class="role-badge">{role}</span>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="button button-ghost">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn SubAccountLayout() -> impl IntoView {
+    let sa = sub_account_id();
+    // Opening the sub-account creates its starter templates the first time, so the pages
+    // inside render only after it has answered.
+    let workspace = Resource::new(
+        move || sa.get(),
+        |sa| async move {
+            let user = me().await?.ok_or(AppError::NotSignedIn)?;
+            let sub_account = open_sub_account(sa).await?;
+            Ok((user, sub_account))
+        },
+    );
+    provide_context(Workspace(workspace));
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match workspace.await {
+                    Ok((user, sub_account)) => view! {
+                        <TopBar user sub_account/>
+                        <main class="page">
+                            <Outlet/>
+                        </main>
+                    }
+                    .into_any(),
+                    Err(error) => view! {
+                        <main class="page narrow">
+                            <ErrorView error/>
+                        </main>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,336 @@
+//! Settings: the sub-account's triggers and what their forms write back. The choices offered
+//! already respect the rules the server enforces — only type-compatible custom fields, and a
+//! pipeline move only to another stage of the trigger's own pipeline.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::collections::BTreeMap;
+
+use super::common::{ErrorView, Loading, sub_account_id};
+use super::layout::is_admin;
+use super::templates::confirm;
+use super::toast::{Tone, use_toasts};
+use crate::api::AppError;
+use crate::api::types::{SettingsData, TriggerView};
+use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
+use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
+use crate::model::{TriggerConfig, TriggerEvent, Writebacks};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let sa = sub_account_id();
+    let toasts = use_toasts();
+    let admin = is_admin();
+    let add = Action::new(move |config: &TriggerConfig| add_trigger(sa.get_untracked(), config.clone()));
+    let remove = Action::new(move |id: &String| remove_trigger(sa.get_untracked(), id.clone()));
+    // Reload only after a successful add: a refused trigger keeps the admin's input on screen.
+    let added = RwSignal::new(0_u32);
+    let problems = RwSignal::new(Vec::<String>::new());
+    let settings =
+        Resource::new(move || (sa.get(), added.get(), remove.version().get()), |(sa, _, _)| load_settings(sa));
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(trigger)) => {
+            problems.set(Vec::new());
+            added.update(|n| *n += 1);
+            toasts.show(Tone::Success, "Trigger added", vec![(Tone::Info, trigger.event_label)]);
+        }
+        Some(Err(AppError::InvalidTrigger(found))) => problems.set(found.iter().map(ToString::to_string).collect()),
+        Some(Err(error)) => problems.set(vec![error.to_string()]),
+        None => {}
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => toasts.show(
+            Tone::Success,
+            "Trigger removed",
+            vec![(Tone::Info, "Pending forms it created stay in the inbox until completed.".to_owned())],
+        ),
+        Some(Err(error)) => {
+            toasts.show(Tone::Error, "The trigger was not removed", vec![(Tone::Error, error.to_string())])
+        }
+        None => {}
+    });
+
+    view! {
+        <Title text="Settings"/>
+        <div class="page-head">
+            <h1>"Settings"</h1>
+        </div>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(data) => view! {
+                        <section aria-labelledby="triggers-heading">
+                            <h2 id="triggers-heading">"Triggers"</h2>
+                            <TriggerList triggers=data.triggers.clone() admin on_remove=Callback::new(move |id: String| {
+                                if confirm("Remove this trigger? Pending forms it created stay until they are completed.") {
+                                    remove.dispatch(id);
+                                }
+                            })/>
+                        </section>
+                        <Show when=move || admin.get()>
+                            <AddTrigger data=data.clone() add problems/>
+                        </Show>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TriggerList(triggers: Vec<TriggerView>, admin: Signal<bool>, on_remove: Callback<String>) -> impl IntoView {
+    if triggers.is_empty() {
+        return view! {
+            <p class="empty">"No triggers yet. Add one below to create forms when a CRM event happens."</p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="trigger-list" data-testid="triggers">
+            {triggers
+                .into_iter()
+                .map(|trigger| {
+                    let mut writebacks = Vec::new();
+                    if trigger.writebacks.note {
+                        writebacks.push("Contact note".to_owned());
+                    }
+                    match trigger.writebacks.custom_fields.len() {
+                        0 => {}
+                        1 => writebacks.push("1 custom field".to_owned()),
+                        n => writebacks.push(format!("{n} custom fields")),
+                    }
+                    if let Some(task) = &trigger.writebacks.task {
+                        writebacks.push(format!("Task “{}”", task.title_for(&trigger.template_name)));
+                    }
+                    if let Some(stage) = &trigger.move_to_label {
+                        writebacks.push(format!("Move to {stage}"));
+                    }
+                    let summary = if writebacks.is_empty() { "No writebacks".to_owned() } else { writebacks.join(" · ") };
+                    let id = trigger.id.clone();
+                    view! {
+                        <li class="card trigger">
+                            <div>
+                                <p class="trigger-event">{trigger.event_label.clone()}</p>
+                                <p>"Creates " <strong>{trigger.template_name.clone()}</strong></p>
+                                <p class="muted">{summary}</p>
+                            </div>
+                            <Show when=move || admin.get()>
+                                <button
+                                    class="button button-small button-danger"
+                                    aria-label=format!("Remove trigger {}", trigger.event_label)
+                                    on:click={
+                                        let id = id.clone();
+                                        move |_| on_remove.run(id.clone())
+                                    }
+                                >
+                                    "Remove"
+                                </button>
+                            </Show>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn AddTrigger(
+    data: SettingsData,
+    add: Action<TriggerConfig, Result<TriggerView, AppError>>,
+    problems: RwSignal<Vec<String>>,
+) -> impl IntoView {
+    let data = StoredValue::new(data);
+    let first = |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
+    let kind = RwSignal::new("stage_changed".to_owned());
+    let pipeline = RwSignal::new(first(|d| d.pipelines.first().map(|p| p.id.clone())));
+    let stage = RwSignal::new(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
+    let template = RwSignal::new(first(|d| d.templates.first().map(|t| t.id.clone())));
+    let note = RwSignal::new(true);
+    let mappings = RwSignal::new(BTreeMap::<String, String>::new());
+    let task = RwSignal::new(false);
+    let task_title = RwSignal::new(String::new());
+    let move_to = RwSignal::new(String::new());
+    let is_stage = move || kind.get() == "stage_changed";
+
+    let stages = move || {
+        data.with_value(|d| {
+            d.pipelines.iter().find(|p| p.id == pipeline.get()).map(|p| p.stages.clone()).unwrap_or_default()
+        })
+    };
+    let chosen_template = move || data.with_value(|d| d.templates.iter().find(|t| t.id == template.get()).cloned());
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let event = if is_stage() {
+            TriggerEvent::StageChanged { pipeline_id: pipeline.get_untracked(), stage_id: stage.get_untracked() }
+        } else {
+            TriggerEvent::CallCompleted
+        };
+        let writebacks = Writebacks {
+            note: note.get_untracked(),
+            custom_fields: mappings
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, crm)| !crm.is_empty())
+                .map(|(form_field, crm_field_id)| FieldMapping { form_field, crm_field_id })
+                .collect(),
+            task: task
+                .get_untracked()
+                .then(|| TaskWriteback { title: Some(task_title.get_untracked()).filter(|t| !t.trim().is_empty()) }),
+            move_to_stage: Some(move_to.get_untracked()).filter(|s| is_stage() && !s.is_empty()),
+        };
+        add.dispatch(TriggerConfig { event, template_id: template.get_untracked(), writebacks });
+    };
+
+    view! {
+        <section class="card" aria-labelledby="add-trigger-heading">
+            <h2 id="add-trigger-heading">"Add a trigger"</h2>
+            <form on:submit=on_submit class="trigger-form" novalidate>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="trigger-kind">"When"</label>
+                        <select id="trigger-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                            <option value="stage_changed" selected=move || is_stage()>"An opportunity moves to a pipeline stage"</option>
+                            <option value="call_completed" selected=move || !is_stage()>"A Voice AI call ends"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="trigger-template">"Create a form from"</label>
+                        <select id="trigger-template" on:change=move |ev| {
+                            template.set(event_target_value(&ev));
+                            mappings.set(BTreeMap::new());
+                        }>
+                            {data
+                                .with_value(|d| d.templates.clone())
+                                .into_iter()
+                                .map(|t| {
+                                    let id = t.id.clone();
+                                    view! { <option value=t.id selected=move || template.get() == id>{t.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <Show when=is_stage>
+                    <div class="field-row">
+                        <div class="field">
+                            <label for="trigger-pipeline">"Pipeline"</label>
+                            <select id="trigger-pipeline" on:change=move |ev| {
+                                pipeline.set(event_target_value(&ev));
+                                stage.set(stages().first().map(|s| s.id.clone()).unwrap_or_default());
+                                move_to.set(String::new());
+                            }>
+                                {data
+                                    .with_value(|d| d.pipelines.clone())
+                                    .into_iter()
+                                    .map(|p| {
+                                        let id = p.id.clone();
+                                        view! { <option value=p.id selected=move || pipeline.get() == id>{p.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="trigger-stage">"Stage"</label>
+                            <select id="trigger-stage" on:change=move |ev| stage.set(event_target_value(&ev))>
+                                {move || stages()
+                                    .into_iter()
+                                    .map(|s| {
+                                        let id = s.id.clone();
+                                        view! { <option value=s.id selected=move || stage.get() == id>{s.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                    </div>
+                </Show>
+
+                <fieldset class="writebacks-config">
+                    <legend>"When the form is submitted"</legend>
+                    <label class="choice">
+                        <input type="checkbox" id="wb-note" prop:checked=move || note.get() on:change=move |ev| note.set(event_target_checked(&ev))/>
+                        <span>"Add the answers as a note on the contact"</span>
+                    </label>
+
+                    <div class="mapping">
+                        <p class="mapping-title">"Write answers to custom fields"</p>
+                        {move || chosen_template().map(|t| {
+                            let rows = t.fields.into_iter().filter(|f| f.kind.takes_answer()).map(|field| {
+                                let compatible: Vec<_> = data.with_value(|d| {
+                                    d.crm_fields.iter().filter(|c| c.data_type.accepts(field.kind)).cloned().collect()
+                                });
+                                let key = field.key.clone();
+                                let select_id = format!("map-{}", field.key);
+                                view! {
+                                    <div class="mapping-row">
+                                        <label for=select_id.clone()>{field.label.clone()}<span class="muted">{format!(" ({})", field.kind.label())}</span></label>
+                                        <select id=select_id on:change=move |ev| {
+                                            let value = event_target_value(&ev);
+                                            mappings.update(|m| { m.insert(key.clone(), value); });
+                                        }>
+                                            <option value="">"Don't write"</option>
+                                            {compatible.into_iter().map(|c| view! {
+                                                <option value=c.id>{format!("{} ({})", c.name, c.data_type.label())}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                }
+                            }).collect_view();
+                            view! { <div class="mapping-rows">{rows}</div> }
+                        })}
+                        <p class="hint">"Only custom fields whose type fits the form field are offered."</p>
+                    </div>
+
+                    <label class="choice">
+                        <input type="checkbox" id="wb-task" prop:checked=move || task.get() on:change=move |ev| task.set(event_target_checked(&ev))/>
+                        <span>"Create a follow-up task due the next day"</span>
+                    </label>
+                    <Show when=move || task.get()>
+                        <div class="field indent">
+                            <label for="wb-task-title">"Task title"</label>
+                            <input
+                                id="wb-task-title"
+                                type="text"
+                                maxlength="200"
+                                placeholder=move || default_task_title(&chosen_template().map(|t| t.name).unwrap_or_default())
+                                prop:value=move || task_title.get()
+                                on:input=move |ev| task_title.set(event_target_value(&ev))
+                            />
+                        </div>
+                    </Show>
+
+                    <Show
+                        when=is_stage
+                        fallback=|| view! { <p class="hint">"A pipeline move needs an opportunity, so it is only available for pipeline stage triggers."</p> }
+                    >
+                        <div class="field">
+                            <label for="wb-move">"Then move the opportunity to"</label>
+                            <select id="wb-move" on:change=move |ev| move_to.set(event_target_value(&ev))>
+                                <option value="" selected=move || move_to.get().is_empty()>"Don't move it"</option>
+                                {move || stages()
+                                    .into_iter()
+                                    .filter(|s| s.id != stage.get())
+                                    .map(|s| {
+                                        let id = s.id.clone();
+                                        view! { <option value=s.id selected=move || move_to.get() == id>{s.name}</option> }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                    </Show>
+                </fieldset>
+
+                <Show when=move || !problems.with(Vec::is_empty)>
+                    <div class="alert alert-error" role="alert">
+                        <ul>{move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    </div>
+                </Show>
+                <button type="submit" class="button button-primary" disabled=move || add.pending().get()>"Add trigger"</button>
+            </form>
+        </section>
+    }
+}

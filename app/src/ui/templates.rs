@@ -1,0 +1,121 @@
+//! The templates of a sub-account. A template in use (pending forms or triggers) shows why it
+//! cannot be deleted; the server refuses the same deletion with the same reason.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::common::{ErrorView, Loading, sub_account_id};
+use super::layout::is_admin;
+use super::toast::{Tone, use_toasts};
+use crate::api::types::TemplateSummary;
+use crate::api::workspace::{delete_template, list_templates};
+
+fn in_use_reason(template: &TemplateSummary) -> Option<String> {
+    let plural = |n: i64, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
+    if template.pending_forms > 0 {
+        Some(format!("Has {} — complete them first.", plural(template.pending_forms, "pending form")))
+    } else if template.trigger_count > 0 {
+        Some(format!("Used by {} — remove them in Settings first.", plural(template.trigger_count, "trigger")))
+    } else {
+        None
+    }
+}
+
+#[component]
+pub fn TemplatesPage() -> impl IntoView {
+    let sa = sub_account_id();
+    let toasts = use_toasts();
+    let admin = is_admin();
+    let delete = Action::new(move |template_id: &String| delete_template(sa.get_untracked(), template_id.clone()));
+    let templates = Resource::new(move || (sa.get(), delete.version().get()), |(sa, _)| list_templates(sa));
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => toasts.show(Tone::Success, "Template deleted", Vec::new()),
+        Some(Err(error)) => {
+            toasts.show(Tone::Error, "The template was not deleted", vec![(Tone::Error, error.to_string())])
+        }
+        None => {}
+    });
+
+    view! {
+        <Title text="Templates"/>
+        <div class="page-head">
+            <h1>"Templates"</h1>
+        </div>
+        <p class="muted">"The fields staff fill in. Forms keep the template version they were created from."</p>
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || Suspend::new(async move {
+                match templates.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="empty">"No templates yet."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="table" data-testid="templates">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Name"</th>
+                                    <th scope="col">"Fields"</th>
+                                    <th scope="col">"Version"</th>
+                                    <th scope="col">"Pending forms"</th>
+                                    <th scope="col">"Last change"</th>
+                                    <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows
+                                    .into_iter()
+                                    .map(|template| {
+                                        let reason = in_use_reason(&template);
+                                        let reason_id = format!("why-{}", template.id);
+                                        let described_by = reason_id.clone();
+                                        let blocked = reason.is_some();
+                                        let id = template.id.clone();
+                                        let name = template.name.clone();
+                                        let on_delete = move |_| {
+                                            if confirm(&format!("Delete the template “{name}”? This cannot be undone.")) {
+                                                delete.dispatch(id.clone());
+                                            }
+                                        };
+                                        view! {
+                                            <tr>
+                                                <td data-label="Name"><strong>{template.name.clone()}</strong></td>
+                                                <td data-label="Fields">{template.field_count}</td>
+                                                <td data-label="Version">{format!("v{}", template.version)}</td>
+                                                <td data-label="Pending forms">{template.pending_forms}</td>
+                                                <td data-label="Last change">{template.updated_at.clone()}</td>
+                                                <td class="actions">
+                                                    <Show when=move || admin.get()>
+                                                        <button
+                                                            class="button button-small button-danger"
+                                                            aria-disabled=blocked.to_string()
+                                                            aria-describedby=described_by.clone()
+                                                            aria-label=format!("Delete {}", template.name)
+                                                            on:click=on_delete.clone()
+                                                        >
+                                                            "Delete"
+                                                        </button>
+                                                    </Show>
+                                                    {reason.clone().map(|why| view! { <p class="hint" id=reason_id.clone()>{why}</p> })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The browser's confirmation dialog (always yes during server rendering, where it never runs).
+pub fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    return window().confirm_with_message(message).unwrap_or(false);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        true
+    }
+}
