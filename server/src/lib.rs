@@ -2,6 +2,9 @@
 //! to note through `events` → `db` → `service` (called by the app's server functions) →
 //! `writeback` → `crm`.
 
+// Leptos views are deeply nested types; server rendering of the settings page needs more room.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod config;
 pub mod crm;

@@ -1,0 +1,358 @@
+//! The HTTP surface on a real socket: every server function and route across two tenants,
+//! sign-in, malformed and oversized requests, the events API, health checks and server rendering.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::api::ports::{InboxPort, WorkspacePort};
+use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use common::{Db, Fixture, fixture};
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Server {
+    base: String,
+    f: Fixture,
+}
+
+async fn start(db: Db) -> Server {
+    let f = fixture(db).await;
+    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+    let app = server::router(f.service.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server { base, f }
+}
+
+impl Server {
+    /// A client with its own cookie jar, signed in as `email`.
+    async fn client(&self, email: &str, password: &str) -> reqwest::Client {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client
+            .post(format!("{}/api/auth/sign_in", self.base))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+        client
+    }
+
+    fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+}
+
+async fn body(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn post_form(client: &reqwest::Client, url: String, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    body(client.post(url).form(fields).send().await.unwrap()).await
+}
+
+async fn post_json(client: &reqwest::Client, url: String, json: Value) -> (StatusCode, Value) {
+    body(client.post(url).json(&json).send().await.unwrap()).await
+}
+
+/// Acme with a trigger, one pending form, and the ids an attacker would try.
+struct AcmeIds {
+    form: String,
+    template: String,
+    trigger: String,
+    contact: String,
+    opportunity: String,
+    stage: String,
+}
+
+async fn acme_with_a_form(s: &Server) -> AcmeIds {
+    let f = &s.f;
+    f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
+    let template = f
+        .service
+        .templates(&f.admin, &f.acme)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "Job Complete")
+        .unwrap()
+        .id;
+    let jobs = f.pipeline(&f.acme, "Service Jobs").await;
+    let stage_id = f.stage_id(&f.acme, "Service Jobs", "Job Complete").await;
+    let config = TriggerConfig {
+        event: TriggerEvent::StageChanged { pipeline_id: jobs.id.clone(), stage_id: stage_id.clone() },
+        template_id: template.clone(),
+        writebacks: Writebacks { note: true, ..Writebacks::default() },
+    };
+    let trigger = f.service.add_trigger(&f.admin, &f.acme, config).await.unwrap().id;
+    let board = {
+        use app::api::ports::CrmViewPort;
+        f.service.crm_board(&f.admin, &f.acme).await.unwrap()
+    };
+    let card = board
+        .pipelines
+        .iter()
+        .find(|p| p.name == "Service Jobs")
+        .unwrap()
+        .columns
+        .iter()
+        .flat_map(|c| &c.opportunities)
+        .next()
+        .unwrap()
+        .clone();
+    {
+        use app::api::ports::CrmViewPort;
+        f.service.move_opportunity(&f.admin, &f.acme, &card.id, &stage_id).await.unwrap();
+    }
+    let form = f.service.pending_forms(&f.admin, &f.acme).await.unwrap()[0].id.clone();
+    AcmeIds { form, template, trigger, contact: card.contact_id, opportunity: card.id, stage: stage_id }
+}
+
+async fn every_endpoint_refuses_another_tenant(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let riley = s.client(server::demo::OTHER_STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let acme = s.f.acme.clone();
+    let brightside = s.f.brightside.clone();
+    let url = |path: &str| format!("{}/api/{path}", s.base);
+    let answers = json!({ "completed": "Yes" });
+    // (what, request) for every server function that touches a sub-account, aimed at Acme —
+    // directly, and with Acme's ids under Riley's own sub-account.
+    for sub_account in [acme.as_str(), brightside.as_str()] {
+        let form_calls: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+            ("open", url("sub_accounts/open"), vec![("sub_account", sub_account)]),
+            ("templates", url("templates/list"), vec![("sub_account", sub_account)]),
+            (
+                "delete template",
+                url("templates/delete"),
+                vec![("sub_account", sub_account), ("template_id", &ids.template)],
+            ),
+            ("settings", url("settings/load"), vec![("sub_account", sub_account)]),
+            (
+                "remove trigger",
+                url("triggers/remove"),
+                vec![("sub_account", sub_account), ("trigger_id", &ids.trigger)],
+            ),
+            ("pending", url("forms/pending"), vec![("sub_account", sub_account)]),
+            ("completed", url("forms/completed"), vec![("sub_account", sub_account)]),
+            ("form", url("forms/get"), vec![("sub_account", sub_account), ("form_id", &ids.form)]),
+            ("board", url("crm/board"), vec![("sub_account", sub_account)]),
+            ("contact", url("crm/contact"), vec![("sub_account", sub_account), ("contact_id", &ids.contact)]),
+            (
+                "move",
+                url("crm/move_opportunity"),
+                vec![("sub_account", sub_account), ("opportunity_id", &ids.opportunity), ("stage_id", &ids.stage)],
+            ),
+            (
+                "log call",
+                url("crm/log_call"),
+                vec![("sub_account", sub_account), ("contact_id", &ids.contact), ("summary", "x"), ("transcript", "")],
+            ),
+        ];
+        for (what, endpoint, fields) in form_calls {
+            let (status, error) = post_form(&riley, endpoint, &fields).await;
+            let own = sub_account == brightside;
+            // Riley may read her own sub-account's lists; everything naming Acme's records must fail.
+            let reads_own_list =
+                own && matches!(what, "open" | "templates" | "settings" | "pending" | "completed" | "board");
+            if reads_own_list {
+                assert!(status.is_success(), "{what} on own sub-account: {status} {error}");
+                assert!(!error.to_string().contains(&ids.form), "{what} leaks an Acme form");
+            } else {
+                // On her own sub-account, admin-only changes stop at her role before any lookup.
+                let admin_only = matches!(what, "delete template" | "remove trigger");
+                let expected = if own && admin_only { "forbidden" } else { "not_found" };
+                assert!(!status.is_success(), "{what} via {sub_account}: {status} {error}");
+                assert_eq!(error["error"], expected, "{what} via {sub_account}: {error}");
+            }
+        }
+        let (status, error) = post_json(
+            &riley,
+            url("forms/submit"),
+            json!({ "sub_account": sub_account, "form_id": ids.form, "answers": answers }),
+        )
+        .await;
+        assert!(!status.is_success());
+        assert_eq!(error["error"], "not_found", "submit via {sub_account}: {error}");
+        let trigger = json!({ "sub_account": acme, "config": {
+            "event": { "type": "call_completed" }, "template_id": ids.template, "writebacks": { "note": true } } });
+        let (status, error) = post_json(&riley, url("triggers/add"), trigger).await;
+        assert!(!status.is_success());
+        assert_eq!(error["error"], "not_found", "add trigger: {error}");
+    }
+    // The events API and the inbox stream.
+    let (status, error) = post_json(
+        &riley,
+        format!("{}/api/v1/events", s.base),
+        json!({ "type": "stage_changed", "id": "x1", "sub_account_id": acme, "opportunity_id": ids.opportunity, "stage_id": ids.stage }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{error}");
+    let stream = riley.get(format!("{}/s/{acme}/inbox/stream", s.base)).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::NOT_FOUND);
+    // Riley's lists never show Acme's data, and Acme's form is untouched.
+    let (_, accounts) = post_form(&riley, url("sub_accounts/list"), &[]).await;
+    assert_eq!(accounts.as_array().unwrap().len(), 1);
+    let pending = s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(s.f.service.settings(&s.f.admin, &acme).await.unwrap().triggers.len(), 1);
+}
+
+async fn signed_out_requests_are_refused(db: Db) {
+    let s = start(db).await;
+    let anonymous = s.anonymous();
+    for endpoint in ["sub_accounts/list", "forms/pending", "crm/board", "templates/list", "settings/load"] {
+        let (status, error) =
+            post_form(&anonymous, format!("{}/api/{endpoint}", s.base), &[("sub_account", &s.f.acme)]).await;
+        assert!(!status.is_success(), "{endpoint}");
+        assert_eq!(error["error"], "not_signed_in", "{endpoint}: {error}");
+    }
+    let (status, error) = post_json(&anonymous, format!("{}/api/v1/events", s.base), json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["message"], "Please sign in to continue.");
+    let (_, me) = post_form(&anonymous, format!("{}/api/auth/me", s.base), &[]).await;
+    assert_eq!(me, Value::Null);
+
+    // A wrong password is refused with a clear message; signing out ends the session.
+    let (status, error) = post_form(
+        &anonymous,
+        format!("{}/api/auth/sign_in", s.base),
+        &[("email", server::demo::ADMIN_EMAIL), ("password", "wrong")],
+    )
+    .await;
+    assert!(!status.is_success());
+    assert_eq!(error["error"], "bad_credentials");
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let (_, me) = post_form(&admin, format!("{}/api/auth/me", s.base), &[]).await;
+    assert_eq!(me["email"], server::demo::ADMIN_EMAIL);
+    post_form(&admin, format!("{}/api/auth/sign_out", s.base), &[]).await;
+    let (_, me) = post_form(&admin, format!("{}/api/auth/me", s.base), &[]).await;
+    assert_eq!(me, Value::Null);
+}
+
+async fn bad_input_gets_a_typed_error(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let acme = s.f.acme.clone();
+    // Oversized bodies are refused before they are read.
+    let huge = "x".repeat(server::MAX_BODY_BYTES + 1);
+    let response = sam
+        .post(format!("{}/api/forms/submit", s.base))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"sub_account":"{acme}","form_id":"{}","answers":{{"notes":"{huge}"}}}}"#, ids.form))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Malformed JSON and missing arguments.
+    let response = sam
+        .post(format!("{}/api/forms/submit", s.base))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = body(response).await;
+    assert!(!status.is_success());
+    assert_eq!(error["error"], "bad_request", "{error}");
+    let (_, error) = post_form(&sam, format!("{}/api/forms/get", s.base), &[("sub_account", &acme)]).await;
+    assert_eq!(error["error"], "bad_request", "{error}");
+    // Invalid answers name each field and what is wrong; the form stays pending.
+    let (status, error) = post_json(
+        &sam,
+        format!("{}/api/forms/submit", s.base),
+        json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Maybe", "hours": "lots" } }),
+    )
+    .await;
+    assert!(!status.is_success());
+    assert_eq!(error["error"], "invalid_answers");
+    assert_eq!(error["details"]["completed"], json!({ "error": "not_an_option", "value": "Maybe" }));
+    assert_eq!(error["details"]["hours"], json!({ "error": "not_a_number" }));
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap().len(), 1);
+    // A valid submit, then a second one: refused, nothing runs twice.
+    let submit = json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes" } });
+    let (status, results) = post_json(&sam, format!("{}/api/forms/submit", s.base), submit.clone()).await;
+    assert!(status.is_success(), "{results}");
+    assert_eq!(results[0]["kind"], "note");
+    assert_eq!(results[0]["state"], "succeeded");
+    let (status, error) = post_json(&sam, format!("{}/api/forms/submit", s.base), submit).await;
+    assert!(!status.is_success());
+    assert_eq!(error["error"], "conflict");
+    // Staff cannot change triggers.
+    let (_, error) = post_form(
+        &sam,
+        format!("{}/api/triggers/remove", s.base),
+        &[("sub_account", &acme), ("trigger_id", &ids.trigger)],
+    )
+    .await;
+    assert_eq!(error["error"], "forbidden");
+}
+
+async fn the_events_api_stores_each_event_once(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let url = format!("{}/api/v1/events", s.base);
+    let event = json!({ "type": "stage_changed", "id": "crm-42", "sub_account_id": s.f.acme,
+                        "opportunity_id": ids.opportunity, "stage_id": ids.stage });
+    let (status, first) = post_json(&admin, url.clone(), event.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["outcome"], "accepted");
+    assert_eq!(first["forms"].as_array().unwrap().len(), 1);
+    let (status, again) = post_json(&admin, url.clone(), event).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, json!({ "outcome": "duplicate" }));
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &s.f.acme).await.unwrap().len(), 2);
+
+    let (status, error) =
+        post_json(&admin, url.clone(), json!({ "type": "deal_won", "id": "1", "sub_account_id": s.f.acme })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["message"].as_str().unwrap().contains("unknown variant `deal_won`"), "{error}");
+    let (status, error) = post_json(
+        &admin,
+        url.clone(),
+        json!({ "type": "stage_changed", "id": "crm-43", "sub_account_id": s.f.acme,
+        "opportunity_id": ids.opportunity, "stage_id": "no-such-stage" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    let (status, _) = post_json(
+        &admin,
+        url,
+        json!({ "type": "call_completed", "id": "", "sub_account_id": s.f.acme,
+        "contact_id": ids.contact, "summary": "x" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn health_checks_and_server_rendering(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let anonymous = s.anonymous();
+    let (status, health) = body(anonymous.get(format!("{}/healthz", s.base)).send().await.unwrap()).await;
+    assert_eq!((status, health), (StatusCode::OK, json!({ "status": "ok" })));
+    let (status, ready) = body(anonymous.get(format!("{}/readyz", s.base)).send().await.unwrap()).await;
+    assert_eq!((status, ready["database"].clone()), (StatusCode::OK, json!("ok")));
+    // The form page renders on the server, fields and all, for a browser without JavaScript.
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let html =
+        sam.get(format!("{}/s/{}/forms/{}", s.base, s.f.acme, ids.form)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"data-field="completed""#), "{html}");
+    assert!(html.contains(r#"<label for="f-hours">Hours on site"#));
+    assert!(!html.contains(r#"data-field="satisfaction""#), "conditional fields start hidden");
+}
+
+on_both_backends!(
+    every_endpoint_refuses_another_tenant,
+    signed_out_requests_are_refused,
+    bad_input_gets_a_typed_error,
+    the_events_api_stores_each_event_once,
+    health_checks_and_server_rendering,
+);
