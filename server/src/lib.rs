@@ -2,7 +2,7 @@
 //! to note through `events` → `db` → `service` (called by the app's server functions) →
 //! `writeback` → `crm`.
 
-// Leptos views are deeply nested types; server rendering of the settings page needs more room.
+// Leptos views are nested generic types; the settings form needs more than the default depth.
 #![recursion_limit = "256"]
 
 pub mod auth;

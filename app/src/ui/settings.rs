@@ -11,10 +11,10 @@ use super::layout::is_admin;
 use super::templates::confirm;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
-use crate::api::types::{SettingsData, TriggerView};
+use crate::api::types::{SettingsData, TemplateChoice, TriggerView};
 use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
-use crate::model::{TriggerConfig, TriggerEvent, Writebacks};
+use crate::model::{CrmField, Stage, TriggerConfig, TriggerEvent, Writebacks};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -215,6 +215,7 @@ fn AddTrigger(
                         </select>
                     </div>
                 </div>
+                {view! {
                 <Show when=is_stage>
                     <div class="field-row">
                         <div class="field">
@@ -249,81 +250,17 @@ fn AddTrigger(
                     </div>
                 </Show>
 
+                }.into_any()}
                 <fieldset class="writebacks-config">
                     <legend>"When the form is submitted"</legend>
                     <label class="choice">
                         <input type="checkbox" id="wb-note" prop:checked=move || note.get() on:change=move |ev| note.set(event_target_checked(&ev))/>
                         <span>"Add the answers as a note on the contact"</span>
                     </label>
-
-                    <div class="mapping">
-                        <p class="mapping-title">"Write answers to custom fields"</p>
-                        {move || chosen_template().map(|t| {
-                            let rows = t.fields.into_iter().filter(|f| f.kind.takes_answer()).map(|field| {
-                                let compatible: Vec<_> = data.with_value(|d| {
-                                    d.crm_fields.iter().filter(|c| c.data_type.accepts(field.kind)).cloned().collect()
-                                });
-                                let key = field.key.clone();
-                                let select_id = format!("map-{}", field.key);
-                                view! {
-                                    <div class="mapping-row">
-                                        <label for=select_id.clone()>{field.label.clone()}<span class="muted">{format!(" ({})", field.kind.label())}</span></label>
-                                        <select id=select_id on:change=move |ev| {
-                                            let value = event_target_value(&ev);
-                                            mappings.update(|m| { m.insert(key.clone(), value); });
-                                        }>
-                                            <option value="">"Don't write"</option>
-                                            {compatible.into_iter().map(|c| view! {
-                                                <option value=c.id>{format!("{} ({})", c.name, c.data_type.label())}</option>
-                                            }).collect_view()}
-                                        </select>
-                                    </div>
-                                }
-                            }).collect_view();
-                            view! { <div class="mapping-rows">{rows}</div> }
-                        })}
-                        <p class="hint">"Only custom fields whose type fits the form field are offered."</p>
-                    </div>
-
-                    <label class="choice">
-                        <input type="checkbox" id="wb-task" prop:checked=move || task.get() on:change=move |ev| task.set(event_target_checked(&ev))/>
-                        <span>"Create a follow-up task due the next day"</span>
-                    </label>
-                    <Show when=move || task.get()>
-                        <div class="field indent">
-                            <label for="wb-task-title">"Task title"</label>
-                            <input
-                                id="wb-task-title"
-                                type="text"
-                                maxlength="200"
-                                placeholder=move || default_task_title(&chosen_template().map(|t| t.name).unwrap_or_default())
-                                prop:value=move || task_title.get()
-                                on:input=move |ev| task_title.set(event_target_value(&ev))
-                            />
-                        </div>
-                    </Show>
-
-                    <Show
-                        when=is_stage
-                        fallback=|| view! { <p class="hint">"A pipeline move needs an opportunity, so it is only available for pipeline stage triggers."</p> }
-                    >
-                        <div class="field">
-                            <label for="wb-move">"Then move the opportunity to"</label>
-                            <select id="wb-move" on:change=move |ev| move_to.set(event_target_value(&ev))>
-                                <option value="" selected=move || move_to.get().is_empty()>"Don't move it"</option>
-                                {move || stages()
-                                    .into_iter()
-                                    .filter(|s| s.id != stage.get())
-                                    .map(|s| {
-                                        let id = s.id.clone();
-                                        view! { <option value=s.id selected=move || move_to.get() == id>{s.name}</option> }
-                                    })
-                                    .collect_view()}
-                            </select>
-                        </div>
-                    </Show>
+                    <CustomFieldMappings data template=Signal::derive(chosen_template) mappings/>
+                    <TaskSetting task task_title template_name=Signal::derive(move || chosen_template().map(|t| t.name).unwrap_or_default())/>
+                    <MoveSetting is_stage=Signal::derive(is_stage) stages=Signal::derive(stages) stage move_to/>
                 </fieldset>
-
                 <Show when=move || !problems.with(Vec::is_empty)>
                     <div class="alert alert-error" role="alert">
                         <ul>{move || problems.get().into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
@@ -333,4 +270,110 @@ fn AddTrigger(
             </form>
         </section>
     }
+}
+
+#[component]
+fn CustomFieldMappings(
+    data: StoredValue<SettingsData>,
+    template: Signal<Option<TemplateChoice>>,
+    mappings: RwSignal<BTreeMap<String, String>>,
+) -> impl IntoView {
+    let rows = move || {
+        let fields = template.get().map(|t| t.fields).unwrap_or_default();
+        fields
+            .into_iter()
+            .filter(|field| field.kind.takes_answer())
+            .map(|field| {
+                let compatible: Vec<CrmField> =
+                    data.with_value(|d| d.crm_fields.iter().filter(|c| c.data_type.accepts(field.kind)).cloned().collect());
+                let key = field.key.clone();
+                let select_id = format!("map-{}", field.key);
+                view! {
+                    <div class="mapping-row">
+                        <label for=select_id.clone()>
+                            {field.label.clone()}
+                            <span class="muted">{format!(" ({})", field.kind.label())}</span>
+                        </label>
+                        <select id=select_id on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            mappings.update(|m| {
+                                m.insert(key.clone(), value);
+                            });
+                        }>
+                            <option value="">"Don't write"</option>
+                            {compatible
+                                .into_iter()
+                                .map(|c| view! { <option value=c.id>{format!("{} ({})", c.name, c.data_type.label())}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="mapping">
+            <p class="mapping-title">"Write answers to custom fields"</p>
+            <div class="mapping-rows">{rows}</div>
+            <p class="hint">"Only custom fields whose type fits the form field are offered."</p>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn TaskSetting(task: RwSignal<bool>, task_title: RwSignal<String>, template_name: Signal<String>) -> impl IntoView {
+    view! {
+        <label class="choice">
+            <input type="checkbox" id="wb-task" prop:checked=move || task.get() on:change=move |ev| task.set(event_target_checked(&ev))/>
+            <span>"Create a follow-up task due the next day"</span>
+        </label>
+        <Show when=move || task.get()>
+            <div class="field indent">
+                <label for="wb-task-title">"Task title"</label>
+                <input
+                    id="wb-task-title"
+                    type="text"
+                    maxlength="200"
+                    placeholder=move || default_task_title(&template_name.get())
+                    prop:value=move || task_title.get()
+                    on:input=move |ev| task_title.set(event_target_value(&ev))
+                />
+            </div>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn MoveSetting(
+    is_stage: Signal<bool>,
+    stages: Signal<Vec<Stage>>,
+    stage: RwSignal<String>,
+    move_to: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <Show
+            when=move || is_stage.get()
+            fallback=|| view! { <p class="hint">"A pipeline move needs an opportunity, so it is only available for pipeline stage triggers."</p> }
+        >
+            <div class="field">
+                <label for="wb-move">"Then move the opportunity to"</label>
+                <select id="wb-move" on:change=move |ev| move_to.set(event_target_value(&ev))>
+                    <option value="" selected=move || move_to.get().is_empty()>"Don't move it"</option>
+                    {move || stages
+                        .get()
+                        .into_iter()
+                        .filter(|s| s.id != stage.get())
+                        .map(|s| {
+                            let id = s.id.clone();
+                            view! { <option value=s.id selected=move || move_to.get() == id>{s.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        </Show>
+    }
+    .into_any()
 }

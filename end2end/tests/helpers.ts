@@ -1,0 +1,34 @@
+import { expect, type Page } from '@playwright/test';
+
+export const admin = { email: 'admin@opsflow.test', password: 'opsflow-admin' };
+export const staff = { email: 'sam@opsflow.test', password: 'opsflow-staff' };
+
+/** Screenshots a reviewer looks at after each run. */
+export async function snap(page: Page, name: string) {
+  await page.screenshot({ path: `artifacts/${name}.png`, fullPage: true });
+}
+
+/** Waits until the wasm has hydrated the page, so clicks reach Leptos handlers. */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
+export async function signIn(page: Page, who = admin, next = '/') {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(next);
+}
+
+export async function openSubAccount(page: Page, name: string) {
+  await page.getByRole('link', { name }).click();
+  await expect(page.getByTestId('sub-account-name')).toHaveText(name);
+  await hydrated(page);
+}
+
+export function subAccountIdFrom(url: string): string {
+  const match = url.match(/\/s\/([0-9a-f]+)/);
+  if (!match) throw new Error(`no sub-account in ${url}`);
+  return match[1];
+}

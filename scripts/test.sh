@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every check and test. Builds the dependency graph once, in release mode, and reuses it:
+# the Rust tests, the site the browser tests load and the bundle-size check share one build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+source scripts/env.sh
+export CARGO_TERM_COLOR=never
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "release build: server and wasm client"
+cargo leptos build --release --precompress
+
+step "model tests, native"
+cargo test --release -p app --features ssr
+
+step "model tests, compiled to wasm32 (wasm-bindgen-test in Node)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app --lib --target wasm32-unknown-unknown
+
+step "server integration tests on SQLite and PostgreSQL"
+cargo test --release -p server
+
+step "lints"
+cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "client bundle size"
+scripts/bundle-size.sh
+
+step "end-to-end tests in Chromium (screenshots in end2end/artifacts)"
+(cd end2end && rm -rf artifacts && mkdir artifacts && OPSFLOW_BIN=target/release/opsflow npx playwright test)
