@@ -43,6 +43,7 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,
+    env: { RUST_LOG: 'warn' },
     stdout: 'ignore',
     stderr: 'pipe',
   },

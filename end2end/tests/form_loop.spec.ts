@@ -135,7 +135,6 @@ test('a template with pending forms cannot be deleted', async ({ page }) => {
   const row = page.getByTestId('templates').getByRole('row', { name: /Call Disposition/ });
   await expect(row).toContainText('Has 1 pending form — complete them first.');
   await snap(page, '10-templates-in-use');
-  page.once('dialog', (dialog) => dialog.accept());
   await row.getByRole('button', { name: 'Delete Call Disposition' }).click();
   await expect(page.getByTestId('toast').filter({ hasText: 'The template was not deleted' })).toContainText(
     'This template has 1 pending form. Complete it before deleting the template.',

@@ -15,7 +15,7 @@ mod toast;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -46,16 +46,18 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "OpsFlow".to_owned() } else { format!("{page} · OpsFlow") }/>
         <Router>
             <Routes fallback=|| view! { <common::NotFound/> }>
-                <Route path=path!("/login") view=login::LoginPage/>
-                <Route path=path!("/") view=home::HomePage/>
-                <ParentRoute path=path!("/s/:sa") view=layout::SubAccountLayout>
-                    <Route path=path!("") view=inbox::InboxPage/>
-                    <Route path=path!("inbox") view=inbox::InboxPage/>
-                    <Route path=path!("forms/:form") view=form::FormPage/>
-                    <Route path=path!("templates") view=templates::TemplatesPage/>
-                    <Route path=path!("settings") view=settings::SettingsPage/>
-                    <Route path=path!("crm") view=crm::BoardPage/>
-                    <Route path=path!("crm/contacts/:contact") view=crm::ContactPage/>
+                // In-order streaming: each page arrives complete in the HTML, so it reads and
+                // works before the wasm loads, or without JavaScript at all.
+                <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/") view=home::HomePage ssr=SsrMode::InOrder/>
+                <ParentRoute path=path!("/s/:sa") view=layout::SubAccountLayout ssr=SsrMode::InOrder>
+                    <Route path=path!("") view=inbox::InboxPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("inbox") view=inbox::InboxPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("forms/:form") view=form::FormPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("templates") view=templates::TemplatesPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("crm") view=crm::BoardPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("crm/contacts/:contact") view=crm::ContactPage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

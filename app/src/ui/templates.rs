@@ -68,8 +68,10 @@ pub fn TemplatesPage() -> impl IntoView {
                                         let blocked = reason.is_some();
                                         let id = template.id.clone();
                                         let name = template.name.clone();
+                                        // A template in use is not deleted, so there is nothing to confirm: the
+                                        // server's refusal explains why in a toast.
                                         let on_delete = move |_| {
-                                            if confirm(&format!("Delete the template “{name}”? This cannot be undone.")) {
+                                            if blocked || confirm(&format!("Delete the template “{name}”? This cannot be undone.")) {
                                                 delete.dispatch(id.clone());
                                             }
                                         };
@@ -83,8 +85,7 @@ pub fn TemplatesPage() -> impl IntoView {
                                                 <td class="actions">
                                                     <Show when=move || admin.get()>
                                                         <button
-                                                            class="button button-small button-danger"
-                                                            aria-disabled=blocked.to_string()
+                                                            class=if blocked { "button button-small button-danger is-blocked" } else { "button button-small button-danger" }
                                                             aria-describedby=described_by.clone()
                                                             aria-label=format!("Delete {}", template.name)
                                                             on:click=on_delete.clone()

@@ -29,6 +29,12 @@ impl Toasts {
         let id = self.next.get_value();
         self.next.set_value(id + 1);
         self.items.update(|items| items.push(Toast { id, tone, title: title.into(), lines }));
+        // Good news fades on its own; errors stay until dismissed.
+        #[cfg(feature = "hydrate")]
+        if tone != Tone::Error {
+            let toasts = *self;
+            set_timeout(move || toasts.dismiss(id), std::time::Duration::from_secs(8));
+        }
     }
 
     fn dismiss(&self, id: u64) {
