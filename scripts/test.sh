@@ -25,7 +25,7 @@ cargo test --release -p server
 
 step "lints"
 cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "client bundle size"
 scripts/bundle-size.sh

@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 
 use crate::auth::hash_password;
 use crate::crm::builtin::BuiltinCrm;
-use crate::crm::builtin::records::NewContact;
+use crate::crm::builtin::records::{NewContact, NewCustomField, NewOpportunity};
 use crate::db::{Store, StoreError, StoreResult};
 
 pub const ADMIN_EMAIL: &str = "admin@opsflow.test";
@@ -86,7 +86,8 @@ async fn seed_crm(
         ("Last Form Notes", "last_form_notes", T::LargeText, &[]),
     ];
     for (position, (name, key, data_type, options)) in (0_i64..).zip(fields) {
-        crm.insert_custom_field(conn, sub_account, name, key, data_type, options, position).await?;
+        let field = NewCustomField { name, key, data_type, options, position };
+        crm.insert_custom_field(conn, sub_account, &field).await?;
     }
     let sales = crm
         .insert_pipeline(
@@ -116,7 +117,14 @@ async fn seed_crm(
         } else {
             format!("{last} service call")
         };
-        crm.insert_opportunity(conn, sub_account, &contact_id, &pipeline.id, &stage.id, &name, *value).await?;
+        let opportunity = NewOpportunity {
+            contact_id: &contact_id,
+            pipeline_id: &pipeline.id,
+            stage_id: &stage.id,
+            name: &name,
+            monetary_value: *value,
+        };
+        crm.insert_opportunity(conn, sub_account, &opportunity).await?;
     }
     Ok(())
 }

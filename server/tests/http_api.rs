@@ -60,6 +60,9 @@ async fn post_json(client: &reqwest::Client, url: String, json: Value) -> (Statu
     body(client.post(url).json(&json).send().await.unwrap()).await
 }
 
+/// The fields of a form-encoded server function call.
+type FormFields<'a> = Vec<(&'a str, &'a str)>;
+
 /// Acme with a trigger, one pending form, and the ids an attacker would try.
 struct AcmeIds {
     form: String,
@@ -124,7 +127,7 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
     // (what, request) for every server function that touches a sub-account, aimed at Acme —
     // directly, and with Acme's ids under Riley's own sub-account.
     for sub_account in [acme.as_str(), brightside.as_str()] {
-        let form_calls: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+        let form_calls: Vec<(&str, String, FormFields)> = vec![
             ("open", url("sub_accounts/open"), vec![("sub_account", sub_account)]),
             ("templates", url("templates/list"), vec![("sub_account", sub_account)]),
             (

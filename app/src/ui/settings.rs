@@ -194,7 +194,7 @@ fn AddTrigger(
                     <div class="field">
                         <label for="trigger-kind">"When"</label>
                         <select id="trigger-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                            <option value="stage_changed" selected=move || is_stage()>"An opportunity moves to a pipeline stage"</option>
+                            <option value="stage_changed" selected=is_stage>"An opportunity moves to a pipeline stage"</option>
                             <option value="call_completed" selected=move || !is_stage()>"A Voice AI call ends"</option>
                         </select>
                     </div>

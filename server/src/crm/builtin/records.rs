@@ -13,6 +13,22 @@ pub struct NewContact<'a> {
     pub phone: &'a str,
 }
 
+pub struct NewCustomField<'a> {
+    pub name: &'a str,
+    pub key: &'a str,
+    pub data_type: CrmFieldType,
+    pub options: &'a [&'a str],
+    pub position: i64,
+}
+
+pub struct NewOpportunity<'a> {
+    pub contact_id: &'a str,
+    pub pipeline_id: &'a str,
+    pub stage_id: &'a str,
+    pub name: &'a str,
+    pub monetary_value: f64,
+}
+
 impl BuiltinCrm {
     pub async fn insert_contact(
         &self,
@@ -41,25 +57,21 @@ impl BuiltinCrm {
         &self,
         conn: &mut AnyConnection,
         sub_account_id: &str,
-        name: &str,
-        key: &str,
-        data_type: CrmFieldType,
-        options: &[&str],
-        position: i64,
+        field: &NewCustomField<'_>,
     ) -> StoreResult<String> {
         let id = new_id();
-        let data_type = to_json(&data_type)?.trim_matches('"').to_owned();
+        let data_type = to_json(&field.data_type)?.trim_matches('"').to_owned();
         sqlx::query(
             "INSERT INTO crm_custom_fields (id, sub_account_id, name, field_key, data_type, options, position) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
         .bind(sub_account_id)
-        .bind(name)
-        .bind(key)
+        .bind(field.name)
+        .bind(field.key)
         .bind(data_type)
-        .bind(to_json(&options)?)
-        .bind(position)
+        .bind(to_json(&field.options)?)
+        .bind(field.position)
         .execute(conn)
         .await?;
         Ok(id)
@@ -97,16 +109,11 @@ impl BuiltinCrm {
         Ok(Pipeline { id, name: name.to_owned(), stages: created })
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub async fn insert_opportunity(
         &self,
         conn: &mut AnyConnection,
         sub_account_id: &str,
-        contact_id: &str,
-        pipeline_id: &str,
-        stage_id: &str,
-        name: &str,
-        monetary_value: f64,
+        opportunity: &NewOpportunity<'_>,
     ) -> StoreResult<String> {
         let id = new_id();
         let now = now_ms();
@@ -116,11 +123,11 @@ impl BuiltinCrm {
         )
         .bind(&id)
         .bind(sub_account_id)
-        .bind(contact_id)
-        .bind(pipeline_id)
-        .bind(stage_id)
-        .bind(name)
-        .bind(monetary_value)
+        .bind(opportunity.contact_id)
+        .bind(opportunity.pipeline_id)
+        .bind(opportunity.stage_id)
+        .bind(opportunity.name)
+        .bind(opportunity.monetary_value)
         .bind(now)
         .execute(conn)
         .await?;
