@@ -14,7 +14,7 @@ use super::date::Date;
 use super::field::{Field, FieldKind, is_valid_key};
 use super::rule::{Condition, Logic, Operator, Rule, RuleGroup};
 use super::template::{Template, TemplateProblem};
-use super::value::{self, Answers, FieldError, Value};
+use super::value::{self, Answer, Answers, FieldError, Parsed, Value};
 
 /// A sound template, ready to evaluate answers against.
 #[derive(Clone, Debug)]
@@ -24,8 +24,11 @@ pub struct FormPlan {
     order: Vec<usize>,
     rules: Vec<Option<CompiledGroup>>,
     patterns: Vec<Option<Regex>>,
-    /// Positions of the fields some rule reads; only these need parsing to decide visibility.
-    controlling: Vec<usize>,
+    /// Whether some rule reads the field at this position; only those need parsing to decide
+    /// visibility.
+    controlling: Vec<bool>,
+    /// Field positions in key order, to pair fields with the (key-ordered) answers in one walk.
+    by_key: Vec<usize>,
 }
 
 /// The outcome of evaluating answers: what is shown, what is wrong, and what would be saved.
@@ -133,10 +136,13 @@ impl FormPlan {
             return Err(problems);
         }
 
-        let mut controlling: Vec<usize> = rules.iter().flatten().flat_map(CompiledGroup::fields).collect();
-        controlling.sort_unstable();
-        controlling.dedup();
-        Ok(Self { template: template.clone(), order, rules, patterns, controlling })
+        let mut controlling = vec![false; template.fields.len()];
+        for position in rules.iter().flatten().flat_map(CompiledGroup::fields) {
+            controlling[position] = true;
+        }
+        let mut by_key: Vec<usize> = (0..template.fields.len()).collect();
+        by_key.sort_by(|a, b| template.fields[*a].key.cmp(&template.fields[*b].key));
+        Ok(Self { template: template.clone(), order, rules, patterns, controlling, by_key })
     }
 
     pub fn template(&self) -> &Template {
@@ -147,16 +153,16 @@ impl FormPlan {
     /// holds and every field its rule reads is shown too, so hiding a field hides everything that
     /// depends on it.
     pub fn visibility(&self, answers: &Answers) -> Vec<bool> {
-        let fields = &self.template.fields;
-        let mut parsed: Vec<Option<Value>> = vec![None; fields.len()];
-        for &position in &self.controlling {
-            let field = &fields[position];
-            parsed[position] = value::parse(field, answers.get(&field.key)).ok().flatten();
+        let mut values: Vec<Option<Parsed>> = vec![None; self.template.fields.len()];
+        for (position, answer) in self.pair(answers) {
+            if self.controlling[position] {
+                values[position] = value::parse(&self.template.fields[position], answer).ok().flatten();
+            }
         }
-        self.visibility_of(&parsed)
+        self.visibility_of(&values)
     }
 
-    fn visibility_of(&self, parsed: &[Option<Value>]) -> Vec<bool> {
+    fn visibility_of(&self, parsed: &[Option<Parsed>]) -> Vec<bool> {
         let mut visible = vec![true; self.template.fields.len()];
         for &position in &self.order {
             if let Some(group) = &self.rules[position] {
@@ -166,24 +172,42 @@ impl FormPlan {
         visible
     }
 
+    /// Each field's position with its answer, if any. Answers are keyed and ordered by field
+    /// key, so one walk over both sorted sequences pairs them without a lookup per field.
+    fn pair<'a>(&'a self, answers: &'a Answers) -> impl Iterator<Item = (usize, Option<&'a Answer>)> {
+        let mut pending = answers.iter().peekable();
+        self.by_key.iter().map(move |&position| {
+            let key = self.template.fields[position].key.as_str();
+            loop {
+                match pending.peek().map(|(answered, _)| answered.as_str().cmp(key)) {
+                    Some(std::cmp::Ordering::Less) => {
+                        pending.next();
+                    }
+                    Some(std::cmp::Ordering::Equal) => return (position, pending.next().map(|(_, answer)| answer)),
+                    Some(std::cmp::Ordering::Greater) | None => return (position, None),
+                }
+            }
+        })
+    }
+
     /// Visibility, validation and cleaning in one pass: the browser shows the result as the
     /// staff member types, and the server accepts a submit only when `errors` is empty.
     pub fn evaluate(&self, answers: &Answers) -> Evaluation {
         let fields = &self.template.fields;
-        let parsed: Vec<Result<Option<Value>, FieldError>> =
-            fields.iter().map(|field| value::parse(field, answers.get(&field.key))).collect();
-        let values: Vec<Option<Value>> = parsed.iter().map(|p| p.as_ref().ok().cloned().flatten()).collect();
+        let mut parsed: Vec<Result<Option<Parsed>, FieldError>> = (0..fields.len()).map(|_| Ok(None)).collect();
+        for (position, answer) in self.pair(answers) {
+            parsed[position] = value::parse(&fields[position], answer);
+        }
+        let values: Vec<Option<Parsed>> = parsed.iter().map(|p| p.as_ref().ok().cloned().flatten()).collect();
         let visible = self.visibility_of(&values);
 
         let mut errors = BTreeMap::new();
         let mut clean = Vec::new();
-        for (position, field) in fields.iter().enumerate() {
+        for (position, (field, parsed)) in fields.iter().zip(parsed).enumerate() {
             if !visible[position] || !field.kind.takes_answer() {
                 continue;
             }
-            let checked =
-                parsed[position].clone().and_then(|value| check_value(field, value, self.patterns[position].as_ref()));
-            match checked {
+            match parsed.and_then(|value| check_value(field, value, self.patterns[position].as_ref())) {
                 Err(error) => {
                     errors.insert(field.key.clone(), error);
                 }
@@ -191,7 +215,7 @@ impl FormPlan {
                     key: field.key.clone(),
                     label: field.label.clone(),
                     kind: field.kind,
-                    value,
+                    value: value.to_value(),
                 }),
                 Ok(None) => {}
             }
@@ -201,7 +225,11 @@ impl FormPlan {
 }
 
 /// Required, range, length and pattern checks of a parsed, visible answer.
-fn check_value(field: &Field, value: Option<Value>, pattern: Option<&Regex>) -> Result<Option<Value>, FieldError> {
+fn check_value<'a>(
+    field: &Field,
+    value: Option<Parsed<'a>>,
+    pattern: Option<&Regex>,
+) -> Result<Option<Parsed<'a>>, FieldError> {
     let answered = value.as_ref().is_some_and(|v| !v.is_empty());
     if field.required && !answered {
         return Err(FieldError::Required);
@@ -215,7 +243,7 @@ fn check_value(field: &Field, value: Option<Value>, pattern: Option<&Regex>) -> 
             return Err(FieldError::TooLarge { max });
         }
     }
-    if let Value::Text(text) = &value
+    if let Parsed::Text(text) = &value
         && field.kind.is_text()
     {
         let length = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
@@ -365,7 +393,8 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
             items
                 .iter()
                 .map(|item| {
-                    value::parse_number(item).ok_or_else(|| format!("compares with “{item}”, which is not a number."))
+                    value::parse_number(item.trim())
+                        .ok_or_else(|| format!("compares with “{item}”, which is not a number."))
                 })
                 .collect::<Result<_, _>>()
                 .map(Expected::Numbers)
@@ -396,7 +425,7 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
 }
 
 impl CompiledGroup {
-    fn holds(&self, values: &[Option<Value>], visible: &[bool]) -> bool {
+    fn holds(&self, values: &[Option<Parsed>], visible: &[bool]) -> bool {
         let mut results = self.rules.iter().map(|rule| match rule {
             CompiledRule::Group(group) => group.holds(values, visible),
             // A rule on a hidden field never holds: hidden answers do not count.
@@ -423,11 +452,11 @@ impl CompiledGroup {
 
 /// Whether one condition holds. An unanswered field satisfies only `is_empty` and the negative
 /// operators, each of which is exactly the negation of its positive twin.
-fn condition_holds(operator: Operator, actual: Option<&Value>, expected: &Expected) -> bool {
+fn condition_holds(operator: Operator, actual: Option<&Parsed>, expected: &Expected) -> bool {
     use Operator as O;
     let positive = match operator {
         O::IsEmpty | O::IsNotEmpty => {
-            return actual.is_none_or(Value::is_empty) == (operator == O::IsEmpty);
+            return actual.is_none_or(Parsed::is_empty) == (operator == O::IsEmpty);
         }
         O::NotEquals => O::Equals,
         O::NotContains => O::Contains,
@@ -440,25 +469,25 @@ fn condition_holds(operator: Operator, actual: Option<&Value>, expected: &Expect
     if positive == operator { holds } else { !holds }
 }
 
-fn compare(operator: Operator, actual: &Value, expected: &Expected) -> bool {
+fn compare(operator: Operator, actual: &Parsed, expected: &Expected) -> bool {
     use Operator as O;
     match (actual, expected) {
-        (Value::Text(text), Expected::Text(want)) => match operator {
+        (Parsed::Text(text), Expected::Text(want)) => match operator {
             O::Equals => eq_ignore_case(text, want),
             O::Contains => text.to_lowercase().contains(want.as_str()),
             O::StartsWith => text.to_lowercase().starts_with(want.as_str()),
             _ => false,
         },
-        (Value::Text(text), Expected::Texts(list)) => list.iter().any(|want| eq_ignore_case(text, want)),
-        (Value::List(items), Expected::Text(want)) => items.iter().any(|item| eq_ignore_case(item, want)),
-        (Value::List(items), Expected::Texts(list)) => match operator {
+        (Parsed::Text(text), Expected::Texts(list)) => list.iter().any(|want| eq_ignore_case(text, want)),
+        (Parsed::List(items), Expected::Text(want)) => items.iter().any(|item| eq_ignore_case(item, want)),
+        (Parsed::List(items), Expected::Texts(list)) => match operator {
             O::Equals => {
                 items.len() == list.len() && items.iter().all(|item| list.iter().any(|want| eq_ignore_case(item, want)))
             }
             _ => items.iter().any(|item| list.iter().any(|want| eq_ignore_case(item, want))),
         },
-        (Value::Bool(flag), Expected::Bool(want)) => flag == want,
-        (Value::Date(date), Expected::Date(want)) => ordered(operator, date.cmp(want)),
+        (Parsed::Bool(flag), Expected::Bool(want)) => flag == want,
+        (Parsed::Date(date), Expected::Date(want)) => ordered(operator, date.cmp(want)),
         (number, Expected::Number(want)) => {
             number.as_number().and_then(|n| n.partial_cmp(want)).is_some_and(|order| ordered(operator, order))
         }
@@ -479,9 +508,14 @@ fn ordered(operator: Operator, order: std::cmp::Ordering) -> bool {
     }
 }
 
-/// Compares with an already-lowercased expectation without allocating.
+/// Compares with an already-lowercased expectation without allocating; plain ASCII, the
+/// common case, skips Unicode case mapping.
 fn eq_ignore_case(text: &str, lowercase: &str) -> bool {
-    text.chars().flat_map(char::to_lowercase).eq(lowercase.chars())
+    if text.is_ascii() && lowercase.is_ascii() {
+        text.eq_ignore_ascii_case(lowercase)
+    } else {
+        text.chars().flat_map(char::to_lowercase).eq(lowercase.chars())
+    }
 }
 
 /// Orders fields so that every controlling field precedes the fields it controls, or returns

@@ -148,86 +148,147 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// A parsed answer that borrows from the template and the raw answers: evaluating a form
+/// allocates nothing per field until an answer is kept ([`Parsed::to_value`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Parsed<'a> {
+    Text(&'a str),
+    Number(f64),
+    Money(i64),
+    Date(Date),
+    Bool(bool),
+    List(Vec<&'a str>),
+}
+
+impl Parsed<'_> {
+    /// Whether the value counts as "not answered" (an unticked checkbox).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Parsed::Text(text) => text.is_empty(),
+            Parsed::Bool(flag) => !flag,
+            Parsed::List(items) => items.is_empty(),
+            Parsed::Number(_) | Parsed::Money(_) | Parsed::Date(_) => false,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Parsed::Number(number) => Some(*number),
+            Parsed::Money(cents) => Some(*cents as f64 / 100.0),
+            _ => None,
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Parsed::Text(text) => Value::Text((*text).to_owned()),
+            Parsed::Number(number) => Value::Number(*number),
+            Parsed::Money(cents) => Value::Money(*cents),
+            Parsed::Date(date) => Value::Date(*date),
+            Parsed::Bool(flag) => Value::Bool(*flag),
+            Parsed::List(items) => Value::List(items.iter().map(|item| (*item).to_owned()).collect()),
+        }
+    }
+}
+
 /// Parses an answer for a field. `Ok(None)` means "not answered"; constraints other than the
 /// shape of the value (required, min/max, length, pattern) are checked by the evaluation.
-pub fn parse(field: &Field, answer: Option<&Answer>) -> Result<Option<Value>, FieldError> {
+pub fn parse<'a>(field: &'a Field, answer: Option<&'a Answer>) -> Result<Option<Parsed<'a>>, FieldError> {
     let kind = field.kind;
     if kind == FieldKind::MultiSelect {
-        let items: Vec<String> = answer
-            .map(|a| a.items().into_iter().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        let items: Vec<&str> = answer
+            .map(|a| a.items().into_iter().map(str::trim).filter(|s| !s.is_empty()).collect())
             .unwrap_or_default();
-        if let Some(bad) = items.iter().find(|item| !field.options.contains(item)) {
-            return Err(FieldError::NotAnOption { value: bad.clone() });
+        if let Some(bad) = items.iter().find(|item| !field.options.iter().any(|o| o == *item)) {
+            return Err(FieldError::NotAnOption { value: (*bad).to_owned() });
         }
         // Keep the options' order and drop repeats, so the same choice always reads the same.
-        let chosen: Vec<String> = field.options.iter().filter(|o| items.contains(o)).cloned().collect();
-        return Ok((!chosen.is_empty()).then_some(Value::List(chosen)));
+        let chosen: Vec<&str> =
+            field.options.iter().map(String::as_str).filter(|option| items.contains(option)).collect();
+        return Ok((!chosen.is_empty()).then_some(Parsed::List(chosen)));
     }
     let text = match answer {
         None => "",
-        Some(Answer::One(text)) => text.trim(),
-        Some(Answer::Many(items)) if items.len() <= 1 => items.first().map_or("", |s| s.trim()),
+        Some(Answer::One(text)) => trim(text),
+        Some(Answer::Many(items)) if items.len() <= 1 => items.first().map_or("", |s| trim(s)),
         Some(Answer::Many(_)) => return Err(FieldError::OneValueExpected),
     };
     if kind == FieldKind::Checkbox {
-        return parse_yes_no(text).map(|flag| Some(Value::Bool(flag)));
+        return parse_yes_no(text).map(|flag| Some(Parsed::Bool(flag)));
     }
     if text.is_empty() || kind == FieldKind::Section {
         return Ok(None);
     }
     let value = match kind {
-        FieldKind::ShortText | FieldKind::LongText => Value::Text(text.to_owned()),
-        FieldKind::Number => Value::Number(parse_number(text).ok_or(FieldError::NotANumber)?),
-        FieldKind::Currency => Value::Money(parse_money(text).ok_or(FieldError::NotAnAmount)?),
-        FieldKind::Date => Value::Date(Date::parse(text).ok_or(FieldError::NotADate)?),
+        FieldKind::ShortText | FieldKind::LongText => Parsed::Text(text),
+        FieldKind::Number => Parsed::Number(parse_number(text).ok_or(FieldError::NotANumber)?),
+        FieldKind::Currency => Parsed::Money(parse_money(text).ok_or(FieldError::NotAnAmount)?),
+        FieldKind::Date => Parsed::Date(Date::parse(text).ok_or(FieldError::NotADate)?),
         FieldKind::Dropdown | FieldKind::Radio => {
             let option = field.options.iter().find(|o| o.as_str() == text);
-            Value::Text(option.ok_or_else(|| FieldError::NotAnOption { value: text.to_owned() })?.clone())
+            Parsed::Text(option.ok_or_else(|| FieldError::NotAnOption { value: text.to_owned() })?)
         }
-        FieldKind::Phone if is_phone(text) => Value::Text(text.to_owned()),
+        FieldKind::Phone if is_phone(text) => Parsed::Text(text),
         FieldKind::Phone => return Err(FieldError::NotAPhone),
-        FieldKind::Email if is_email(text) => Value::Text(text.to_owned()),
+        FieldKind::Email if is_email(text) => Parsed::Text(text),
         FieldKind::Email => return Err(FieldError::NotAnEmail),
         FieldKind::MultiSelect | FieldKind::Checkbox | FieldKind::Section => return Ok(None),
     };
     Ok(Some(value))
 }
 
+/// `str::trim`, with a fast path for the usual answer that starts and ends with a visible
+/// ASCII character (evaluation runs on every keystroke, over every field).
+fn trim(text: &str) -> &str {
+    let visible = |byte: Option<&u8>| byte.is_some_and(|b| b.is_ascii_graphic());
+    let bytes = text.as_bytes();
+    if visible(bytes.first()) && visible(bytes.last()) { text } else { text.trim() }
+}
+
 /// A checkbox posts "yes"/"on" when ticked and nothing when not; both mean an answer.
+/// Expects trimmed text, as [`parse`] passes it.
 pub fn parse_yes_no(text: &str) -> Result<bool, FieldError> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" | "on" | "1" => Ok(true),
-        "" | "no" | "false" | "off" | "0" => Ok(false),
-        _ => Err(FieldError::NotYesOrNo),
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if ["yes", "true", "on", "1"].into_iter().any(is) {
+        Ok(true)
+    } else if ["", "no", "false", "off", "0"].into_iter().any(is) {
+        Ok(false)
+    } else {
+        Err(FieldError::NotYesOrNo)
     }
 }
 
+/// Removes thousands separators, allocating only when there are some.
+fn without_commas(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(',') { std::borrow::Cow::Owned(text.replace(',', "")) } else { std::borrow::Cow::Borrowed(text) }
+}
+
+/// A finite number; `inf` and `NaN`, which Rust's parser accepts, are not numbers to a person.
+/// Expects trimmed text, as [`parse`] passes it.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let cleaned = text.trim().replace(',', "");
-    let looks_numeric =
-        !cleaned.is_empty() && cleaned.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
-    let number: f64 = if looks_numeric {
-        cleaned.parse().ok()?
-    } else {
-        return None;
-    };
+    let number: f64 = without_commas(text).parse().ok()?;
     number.is_finite().then_some(number)
 }
 
 /// Parses an amount such as `1,250.5` or `-3` into cents; more than two decimals is an error
-/// rather than a silent rounding.
+/// rather than a silent rounding. Expects trimmed text, as [`parse`] passes it.
 pub fn parse_money(text: &str) -> Option<i64> {
-    let cleaned = text.trim().trim_start_matches('$').replace(',', "");
+    let cleaned = without_commas(text.trim_start_matches('$'));
     let (negative, digits) = match cleaned.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, cleaned.as_str()),
+        None => (false, cleaned.as_ref()),
     };
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || whole.len() > 13 || fraction.len() > 2 || !all_digits(whole) || !all_digits(fraction) {
         return None;
     }
-    let cents = whole.parse::<i64>().ok()? * 100 + format!("{fraction:0<2}").parse::<i64>().ok()?;
+    let fraction_cents = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction.parse::<i64>().ok()?,
+    };
+    let cents = whole.parse::<i64>().ok()? * 100 + fraction_cents;
     Some(if negative { -cents } else { cents })
 }
 
