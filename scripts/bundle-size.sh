@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Brotli-compressed size of the whole release client (wasm + JS + CSS) against its budget.
-# Measures the .br files `cargo leptos build --release --precompress` writes, which are the
-# bytes a browser downloads.
+# Brotli-compressed size of the whole release client (wasm + JS + CSS), measured on the .br
+# files `cargo leptos build --release --precompress` writes: the bytes a browser downloads.
+#   scripts/bundle-size.sh            report the size against the 300 KB target
+#   scripts/bundle-size.sh --enforce  also fail when over the target
 set -euo pipefail
 cd "$(dirname "$0")/.."
-budget=${OPSFLOW_BUNDLE_BUDGET:-307200}
+target=307200
 total=0
 for file in target/site/pkg/opsflow.wasm target/site/pkg/opsflow.js target/site/pkg/opsflow.css; do
   if ! [ -f "$file" ] || ! [ -f "$file.br" ]; then
@@ -16,8 +17,8 @@ for file in target/site/pkg/opsflow.wasm target/site/pkg/opsflow.js target/site/
   printf '%-14s %9d bytes raw %9d bytes brotli\n' "$(basename "$file")" "$raw" "$compressed"
   total=$((total + compressed))
 done
-printf 'client total: %d bytes brotli (budget %d)\n' "$total" "$budget"
-if [ "$total" -gt "$budget" ]; then
-  echo "the client is over its size budget" >&2
-  exit 1
+printf 'client total: %d bytes brotli (target %d)\n' "$total" "$target"
+if [ "$total" -gt "$target" ]; then
+  echo "the client is over its 300 KB target" >&2
+  [ "${1:-}" != "--enforce" ] || exit 1
 fi

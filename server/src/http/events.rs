@@ -78,42 +78,46 @@ async fn resolve(
     sub_account_id: &str,
 ) -> Result<CrmEvent, ApiError> {
     let crm = state.service.builtin();
-    let (contact_id, detail) = match request {
+    match request {
         EventRequest::StageChanged { opportunity_id, stage_id, .. } => {
-            let opportunity = crm.get_opportunity(sub_account_id, opportunity_id).await.map_err(crm_error)?;
-            let pipelines = crm.pipelines(sub_account_id).await.map_err(crm_error)?;
-            let pipeline = pipelines
-                .into_iter()
-                .find(|p| p.id == opportunity.pipeline_id)
-                .ok_or_else(|| AppError::not_found("The opportunity's pipeline"))?;
-            let stage = pipeline.stage(stage_id).cloned().ok_or_else(|| {
-                AppError::BadRequest(format!("Stage {stage_id} is not in the “{}” pipeline.", pipeline.name))
-            })?;
-            let detail = EventDetail::StageChanged {
-                opportunity_id: opportunity.id,
-                pipeline_id: pipeline.id,
-                pipeline_name: pipeline.name,
-                stage_id: stage.id,
-                stage_name: stage.name,
-            };
-            (opportunity.contact_id, detail)
+            let context = crm
+                .stage_change_context(sub_account_id, opportunity_id, stage_id)
+                .await
+                .map_err(crm_error)?
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "Opportunity {opportunity_id} does not exist here, or stage {stage_id} is not in its pipeline."
+                    ))
+                })?;
+            Ok(CrmEvent {
+                sub_account_id: sub_account_id.to_owned(),
+                source: "api".to_owned(),
+                external_id: id.to_owned(),
+                contact_id: context.contact_id,
+                contact_name: context.contact_name,
+                detail: EventDetail::StageChanged {
+                    opportunity_id: context.opportunity_id,
+                    pipeline_id: context.pipeline_id,
+                    pipeline_name: context.pipeline_name,
+                    stage_id: context.stage_id,
+                    stage_name: context.stage_name,
+                },
+            })
         }
         EventRequest::CallCompleted { contact_id, summary, transcript, .. } => {
-            let detail = EventDetail::CallCompleted {
-                call_id: id.to_owned(),
-                summary: summary.clone(),
-                transcript: transcript.clone(),
-            };
-            (contact_id.clone(), detail)
+            let contact = crm.get_contact(sub_account_id, contact_id).await.map_err(crm_error)?;
+            Ok(CrmEvent {
+                sub_account_id: sub_account_id.to_owned(),
+                source: "api".to_owned(),
+                external_id: id.to_owned(),
+                contact_id: contact.id,
+                contact_name: contact.name,
+                detail: EventDetail::CallCompleted {
+                    call_id: id.to_owned(),
+                    summary: summary.clone(),
+                    transcript: transcript.clone(),
+                },
+            })
         }
-    };
-    let contact = crm.get_contact(sub_account_id, &contact_id).await.map_err(crm_error)?;
-    Ok(CrmEvent {
-        sub_account_id: sub_account_id.to_owned(),
-        source: "api".to_owned(),
-        external_id: id.to_owned(),
-        contact_id: contact.id,
-        contact_name: contact.name,
-        detail,
-    })
+    }
 }

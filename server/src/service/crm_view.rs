@@ -38,28 +38,28 @@ impl CrmViewPort for Service {
         if opportunity.pipeline_stage_id == stage_id {
             return Ok(());
         }
-        let pipelines = self.builtin.pipelines(sub_account).await.map_err(crm_error)?;
-        let pipeline = pipelines
-            .iter()
-            .find(|p| p.id == opportunity.pipeline_id)
-            .ok_or_else(|| AppError::not_found("The opportunity's pipeline"))?;
-        let stage = pipeline
-            .stage(stage_id)
-            .ok_or_else(|| AppError::BadRequest(format!("That stage is not in the “{}” pipeline.", pipeline.name)))?;
-        self.builtin.move_opportunity(sub_account, opportunity_id, &pipeline.id, stage_id).await.map_err(crm_error)?;
-        let contact = self.builtin.get_contact(sub_account, &opportunity.contact_id).await.map_err(crm_error)?;
+        let context = self
+            .builtin
+            .stage_change_context(sub_account, opportunity_id, stage_id)
+            .await
+            .map_err(crm_error)?
+            .ok_or_else(|| AppError::BadRequest("That stage is not in the opportunity's pipeline.".to_owned()))?;
+        self.builtin
+            .move_opportunity(sub_account, opportunity_id, &context.pipeline_id, stage_id)
+            .await
+            .map_err(crm_error)?;
         let event = CrmEvent {
             sub_account_id: sub_account.to_owned(),
             source: "builtin".to_owned(),
             external_id: new_id(),
-            contact_id: contact.id,
-            contact_name: contact.name,
+            contact_id: context.contact_id,
+            contact_name: context.contact_name,
             detail: EventDetail::StageChanged {
-                opportunity_id: opportunity.id,
-                pipeline_id: pipeline.id.clone(),
-                pipeline_name: pipeline.name.clone(),
-                stage_id: stage.id.clone(),
-                stage_name: stage.name.clone(),
+                opportunity_id: context.opportunity_id,
+                pipeline_id: context.pipeline_id,
+                pipeline_name: context.pipeline_name,
+                stage_id: context.stage_id,
+                stage_name: context.stage_name,
             },
         };
         self.ingestor.ingest(event).await.map_err(ingest_error)?;

@@ -136,3 +136,39 @@ impl BuiltinCrm {
         })
     }
 }
+
+/// Everything a stage-change event needs to say about an opportunity moving to `stage_id`,
+/// read in one query: the contact, the pipeline and the stage, with their names.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StageChangeContext {
+    pub opportunity_id: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    pub pipeline_id: String,
+    pub pipeline_name: String,
+    pub stage_id: String,
+    pub stage_name: String,
+}
+
+impl BuiltinCrm {
+    /// `None` when the opportunity is not in this sub-account or the stage is not in its pipeline.
+    pub async fn stage_change_context(
+        &self,
+        sub_account_id: &str,
+        opportunity_id: &str,
+        stage_id: &str,
+    ) -> CrmResult<Option<StageChangeContext>> {
+        Ok(sqlx::query_as(
+            "SELECT o.id AS opportunity_id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS contact_name, \
+               p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name \
+             FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
+             JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.pipeline_id = p.id \
+             WHERE o.id = $1 AND o.sub_account_id = $2 AND s.id = $3",
+        )
+        .bind(opportunity_id)
+        .bind(sub_account_id)
+        .bind(stage_id)
+        .fetch_optional(self.store().pool())
+        .await?)
+    }
+}
