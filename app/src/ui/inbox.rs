@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::common::{ErrorView, Loading, sub_account_id};
+use super::common::{Loading, list_view, sub_account_id};
 use crate::api::inbox::{completed_forms, pending_forms};
 
 #[component]
@@ -37,12 +37,10 @@ pub fn InboxPage() -> impl IntoView {
             {move || {
                 if show_completed.get() {
                     Suspend::new(async move {
-                        match completed.await {
-                            Ok(rows) if rows.is_empty() => view! {
-                                <p class="empty">"No completed forms yet. Submitted forms are listed here with who submitted them."</p>
-                            }
-                            .into_any(),
-                            Ok(rows) => view! {
+                        list_view(
+                            completed.await,
+                            "No completed forms yet. Submitted forms are listed here with who submitted them.",
+                            |rows| view! {
                                 <table class="table" data-testid="completed-forms">
                                     <thead>
                                         <tr>
@@ -74,18 +72,15 @@ pub fn InboxPage() -> impl IntoView {
                                 </table>
                             }
                             .into_any(),
-                            Err(error) => view! { <ErrorView error/> }.into_any(),
-                        }
+                        )
                     })
                     .into_any()
                 } else {
                     Suspend::new(async move {
-                        match pending.await {
-                            Ok(rows) if rows.is_empty() => view! {
-                                <p class="empty">"No pending forms. New forms appear here as soon as a trigger fires."</p>
-                            }
-                            .into_any(),
-                            Ok(rows) => view! {
+                        list_view(
+                            pending.await,
+                            "No pending forms. New forms appear here as soon as a trigger fires.",
+                            |rows| view! {
                                 <table class="table" data-testid="pending-forms">
                                     <thead>
                                         <tr>
@@ -120,8 +115,7 @@ pub fn InboxPage() -> impl IntoView {
                                 </table>
                             }
                             .into_any(),
-                            Err(error) => view! { <ErrorView error/> }.into_any(),
-                        }
+                        )
                     })
                     .into_any()
                 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorView, Loading, sub_account_id};
+use super::common::{Loading, list_view, sub_account_id};
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
 use crate::api::types::TemplateSummary;
@@ -44,9 +44,7 @@ pub fn TemplatesPage() -> impl IntoView {
         <p class="muted">"The fields staff fill in. Forms keep the template version they were created from."</p>
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                match templates.await {
-                    Ok(rows) if rows.is_empty() => view! { <p class="empty">"No templates yet."</p> }.into_any(),
-                    Ok(rows) => view! {
+                list_view(templates.await, "No templates yet.", |rows| view! {
                         <table class="table" data-testid="templates">
                             <thead>
                                 <tr>
@@ -102,9 +100,7 @@ pub fn TemplatesPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }
-                    .into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                }
+                    .into_any())
             })}
         </Transition>
     }

@@ -99,6 +99,13 @@ pub enum CrmError {
 
 pub type CrmResult<T> = Result<T, CrmError>;
 
+/// CRM messages are written mid-sentence ("the CRM refused..."); shown on their own they start
+/// with a capital.
+pub fn sentence_case(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// A CRM as OpsFlow uses it. `location_id` is the sub-account (HighLevel's location).
 #[async_trait]
 pub trait Crm: Send + Sync {

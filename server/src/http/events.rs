@@ -89,20 +89,7 @@ async fn resolve(
                         "Opportunity {opportunity_id} does not exist here, or stage {stage_id} is not in its pipeline."
                     ))
                 })?;
-            Ok(CrmEvent {
-                sub_account_id: sub_account_id.to_owned(),
-                source: "api".to_owned(),
-                external_id: id.to_owned(),
-                contact_id: context.contact_id,
-                contact_name: context.contact_name,
-                detail: EventDetail::StageChanged {
-                    opportunity_id: context.opportunity_id,
-                    pipeline_id: context.pipeline_id,
-                    pipeline_name: context.pipeline_name,
-                    stage_id: context.stage_id,
-                    stage_name: context.stage_name,
-                },
-            })
+            Ok(context.into_event(sub_account_id, "api", id.to_owned()))
         }
         EventRequest::CallCompleted { contact_id, summary, transcript, .. } => {
             let contact = crm.get_contact(sub_account_id, contact_id).await.map_err(crm_error)?;

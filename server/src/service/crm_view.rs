@@ -48,20 +48,7 @@ impl CrmViewPort for Service {
             .move_opportunity(sub_account, opportunity_id, &context.pipeline_id, stage_id)
             .await
             .map_err(crm_error)?;
-        let event = CrmEvent {
-            sub_account_id: sub_account.to_owned(),
-            source: "builtin".to_owned(),
-            external_id: new_id(),
-            contact_id: context.contact_id,
-            contact_name: context.contact_name,
-            detail: EventDetail::StageChanged {
-                opportunity_id: context.opportunity_id,
-                pipeline_id: context.pipeline_id,
-                pipeline_name: context.pipeline_name,
-                stage_id: context.stage_id,
-                stage_name: context.stage_name,
-            },
-        };
+        let event = context.into_event(sub_account, "builtin", new_id());
         self.ingestor.ingest(event).await.map_err(ingest_error)?;
         Ok(())
     }

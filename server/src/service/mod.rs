@@ -15,7 +15,7 @@ use app::api::types::SessionUser;
 use std::sync::Arc;
 
 use crate::crm::builtin::BuiltinCrm;
-use crate::crm::{Crm, CrmError};
+use crate::crm::{Crm, CrmError, sentence_case};
 use crate::db::accounts::SubAccountRow;
 use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
@@ -94,8 +94,8 @@ pub(crate) fn internal(error: StoreError) -> AppError {
 
 pub(crate) fn crm_error(error: CrmError) -> AppError {
     match error {
-        CrmError::NotFound(what) => AppError::NotFound(capitalised(&what)),
-        CrmError::Rejected(why) => AppError::BadRequest(capitalised(&why)),
+        CrmError::NotFound(what) => AppError::NotFound(sentence_case(&what)),
+        CrmError::Rejected(why) => AppError::BadRequest(sentence_case(&why)),
         CrmError::Unavailable(why) => {
             tracing::error!(why, "CRM unavailable");
             AppError::Internal("the CRM is unavailable".to_owned())
@@ -108,9 +108,4 @@ pub(crate) fn ingest_error(error: IngestError) -> AppError {
         IngestError::Store(error) => internal(error),
         other => AppError::Internal(other.to_string()),
     }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

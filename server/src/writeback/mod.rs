@@ -6,7 +6,7 @@ use app::api::types::{WritebackKind, WritebackResult, WritebackState};
 use app::model::trigger::default_task_title;
 use app::model::{CleanAnswer, CrmFieldValue, Date, Writebacks, format_note};
 
-use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
+use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask, sentence_case};
 
 /// Everything one form's writebacks need.
 pub struct WritebackJob<'a> {
@@ -58,18 +58,13 @@ where
             Ok(message) => WritebackResult { kind, state: WritebackState::Succeeded, message },
             Err(error) => {
                 tracing::warn!(?kind, %error, contact = job.contact_id, "writeback failed");
-                WritebackResult { kind, state: WritebackState::Failed, message: capitalise(&error.to_string()) }
+                WritebackResult { kind, state: WritebackState::Failed, message: sentence_case(&error.to_string()) }
             }
         };
         record(result.clone()).await;
         results.push(result);
     }
     results
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 async fn write_note(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {

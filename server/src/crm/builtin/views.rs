@@ -9,6 +9,7 @@ use app::model::CrmFieldValue;
 use super::BuiltinCrm;
 use crate::crm::{Crm, CrmResult};
 use crate::db::from_json;
+use crate::events::{CrmEvent, EventDetail};
 use crate::time::format_ms;
 
 impl BuiltinCrm {
@@ -148,6 +149,26 @@ pub struct StageChangeContext {
     pub pipeline_name: String,
     pub stage_id: String,
     pub stage_name: String,
+}
+
+impl StageChangeContext {
+    /// The event this move is, as `source` reports it under its own id.
+    pub fn into_event(self, sub_account_id: &str, source: &str, external_id: String) -> CrmEvent {
+        CrmEvent {
+            sub_account_id: sub_account_id.to_owned(),
+            source: source.to_owned(),
+            external_id,
+            contact_id: self.contact_id,
+            contact_name: self.contact_name,
+            detail: EventDetail::StageChanged {
+                opportunity_id: self.opportunity_id,
+                pipeline_id: self.pipeline_id,
+                pipeline_name: self.pipeline_name,
+                stage_id: self.stage_id,
+                stage_name: self.stage_name,
+            },
+        }
+    }
 }
 
 impl BuiltinCrm {
