@@ -14,14 +14,13 @@ cargo fmt --all -- --check
 step "release build: server and wasm client"
 cargo leptos build --release --precompress
 
-step "model tests, native"
-cargo test --release -p app --features ssr
+# One invocation for both packages, so features unify as in the server build above and its
+# compiled dependencies are reused.
+step "model tests (native) and server integration tests on SQLite and PostgreSQL"
+cargo test --release -p app -p server --features app/ssr
 
 step "model tests, compiled to wasm32 (wasm-bindgen-test in Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app --lib --target wasm32-unknown-unknown
-
-step "server integration tests on SQLite and PostgreSQL"
-cargo test --release -p server
 
 step "lints"
 cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D warnings
