@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorView, Loading, sub_account_id};
+use super::page_data::page_data;
 use super::toast::{Tone, use_toasts};
 use crate::api::crm::{load_contact, load_crm_board, log_call, move_opportunity};
 use crate::api::types::{OpportunityCard, PipelineBoard};
@@ -26,7 +27,7 @@ pub fn BoardPage() -> impl IntoView {
         let m = m.clone();
         async move { move_opportunity(sa.get_untracked(), m.opportunity_id, m.stage_id).await.map(|()| m.stage_name) }
     });
-    let board = Resource::new(move || (sa.get(), move_action.version().get()), |(sa, _)| load_crm_board(sa));
+    let board = page_data(move || (sa.get(), move_action.version().get()), |(sa, _)| load_crm_board(sa));
     Effect::new(move |_| match move_action.value().get() {
         Some(Ok(stage)) => toasts.show(Tone::Success, format!("Moved to {stage}"), Vec::new()),
         Some(Err(error)) => {
@@ -190,7 +191,7 @@ pub fn ContactPage() -> impl IntoView {
         log_call(sa.get_untracked(), contact_id.get_untracked(), summary.clone(), transcript.clone())
     });
     let contact =
-        Resource::new(move || (sa.get(), contact_id.get(), call.version().get()), |(sa, id, _)| load_contact(sa, id));
+        page_data(move || (sa.get(), contact_id.get(), call.version().get()), |(sa, id, _)| load_contact(sa, id));
     Effect::new(move |_| match call.value().get() {
         Some(Ok(())) => {
             summary.set(String::new());

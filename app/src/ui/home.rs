@@ -6,13 +6,14 @@ use leptos_router::components::A;
 
 use super::common::{ErrorView, Loading};
 use super::layout::TopBar;
+use super::page_data::page_data;
 use crate::api::AppError;
 use crate::api::auth::me;
 use crate::api::workspace::list_sub_accounts;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let data = Resource::new(
+    let data = page_data(
         || (),
         |()| async move {
             let user = me().await?.ok_or(AppError::NotSignedIn)?;

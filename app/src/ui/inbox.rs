@@ -7,6 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::common::{Loading, list_view, sub_account_id};
+use super::page_data::page_data;
 use crate::api::inbox::{completed_forms, pending_forms};
 
 #[component]
@@ -16,8 +17,8 @@ pub fn InboxPage() -> impl IntoView {
     let show_completed = Memo::new(move |_| query.read().get("tab").as_deref() == Some("completed"));
     let refresh = RwSignal::new(0_u32);
     listen_for_changes(sa, refresh);
-    let pending = Resource::new(move || (sa.get(), refresh.get()), |(sa, _)| pending_forms(sa));
-    let completed = Resource::new(move || (sa.get(), refresh.get()), |(sa, _)| completed_forms(sa));
+    let pending = page_data(move || (sa.get(), refresh.get()), |(sa, _)| pending_forms(sa));
+    let completed = page_data(move || (sa.get(), refresh.get()), |(sa, _)| completed_forms(sa));
     let tab_link = move |tab: &'static str| format!("/s/{}/inbox?tab={tab}", sa.get());
 
     view! {

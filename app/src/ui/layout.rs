@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
 use super::common::{ErrorView, Loading, sub_account_id};
+use super::page_data::{WireJson, page_data};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::types::{SessionUser, SubAccountSummary};
@@ -11,7 +12,7 @@ use crate::api::workspace::open_sub_account;
 
 /// The signed-in user and the open sub-account, shared with the pages inside the layout.
 #[derive(Clone, Copy)]
-pub struct Workspace(pub Resource<Result<(SessionUser, SubAccountSummary), AppError>>);
+pub struct Workspace(pub Resource<Result<(SessionUser, SubAccountSummary), AppError>, WireJson>);
 
 /// Whether the signed-in user is an admin (false until known).
 pub fn is_admin() -> Signal<bool> {
@@ -62,7 +63,7 @@ pub fn SubAccountLayout() -> impl IntoView {
     let sa = sub_account_id();
     // Opening the sub-account creates its starter templates the first time, so the pages
     // inside render only after it has answered.
-    let workspace = Resource::new(
+    let workspace = page_data(
         move || sa.get(),
         |sa| async move {
             let user = me().await?.ok_or(AppError::NotSignedIn)?;

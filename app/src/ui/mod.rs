@@ -8,6 +8,7 @@ mod home;
 mod inbox;
 mod layout;
 mod login;
+mod page_data;
 mod settings;
 mod templates;
 mod toast;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use super::common::{ErrorView, Loading, sub_account_id};
 use super::layout::is_admin;
+use super::page_data::page_data;
 use super::templates::confirm;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
@@ -26,8 +27,7 @@ pub fn SettingsPage() -> impl IntoView {
     // Reload only after a successful add: a refused trigger keeps the admin's input on screen.
     let added = RwSignal::new(0_u32);
     let problems = RwSignal::new(Vec::<String>::new());
-    let settings =
-        Resource::new(move || (sa.get(), added.get(), remove.version().get()), |(sa, _, _)| load_settings(sa));
+    let settings = page_data(move || (sa.get(), added.get(), remove.version().get()), |(sa, _, _)| load_settings(sa));
     Effect::new(move |_| match add.value().get() {
         Some(Ok(trigger)) => {
             problems.set(Vec::new());

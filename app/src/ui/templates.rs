@@ -6,6 +6,7 @@ use leptos_meta::Title;
 
 use super::common::{Loading, list_view, sub_account_id};
 use super::layout::is_admin;
+use super::page_data::page_data;
 use super::toast::{Tone, use_toasts};
 use crate::api::types::TemplateSummary;
 use crate::api::workspace::{delete_template, list_templates};
@@ -27,7 +28,7 @@ pub fn TemplatesPage() -> impl IntoView {
     let toasts = use_toasts();
     let admin = is_admin();
     let delete = Action::new(move |template_id: &String| delete_template(sa.get_untracked(), template_id.clone()));
-    let templates = Resource::new(move || (sa.get(), delete.version().get()), |(sa, _)| list_templates(sa));
+    let templates = page_data(move || (sa.get(), delete.version().get()), |(sa, _)| list_templates(sa));
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => toasts.show(Tone::Success, "Template deleted", Vec::new()),
         Some(Err(error)) => {

@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorView, Loading, sub_account_id};
+use super::page_data::page_data;
 use crate::api::inbox::get_form;
 use crate::api::types::FormStatus;
 
@@ -19,7 +20,7 @@ pub fn FormPage() -> impl IntoView {
     let params = use_params_map();
     let form_id = Memo::new(move |_| params.read().get("form").unwrap_or_default());
     let reloads = RwSignal::new(0_u32);
-    let form = Resource::new(move || (sa.get(), form_id.get(), reloads.get()), |(sa, id, _)| get_form(sa, id));
+    let form = page_data(move || (sa.get(), form_id.get(), reloads.get()), |(sa, id, _)| get_form(sa, id));
     let reload = Callback::new(move |()| reloads.update(|n| *n += 1));
 
     view! {
