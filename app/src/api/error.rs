@@ -3,12 +3,14 @@
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::model::{FieldError, TemplateProblem, TriggerProblem};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 #[serde(tag = "error", content = "details", rename_all = "snake_case")]
 pub enum AppError {
     #[error("Please sign in to continue.")]
@@ -34,6 +36,68 @@ pub enum AppError {
     BadRequest(String),
     #[error("Something went wrong on the server ({0}). Please try again.")]
     Internal(String),
+}
+
+/// Decodes `{"error": code, "details": ...}` as the server writes it, code first, so the details
+/// are read straight into their type. serde's derived decoder for this shape would buffer the
+/// details of an unknown order, which costs the browser more code than the rest of the errors.
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AppErrorVisitor)
+    }
+}
+
+struct AppErrorVisitor;
+
+impl<'de> Visitor<'de> for AppErrorVisitor {
+    type Value = AppError;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an error object: {\"error\": code, \"details\": ...}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AppError, A::Error> {
+        const CODES: &[&str] = &[
+            "not_signed_in",
+            "bad_credentials",
+            "forbidden",
+            "not_found",
+            "invalid_answers",
+            "invalid_template",
+            "invalid_trigger",
+            "conflict",
+            "bad_request",
+            "internal",
+        ];
+        if map.next_key::<String>()?.as_deref() != Some("error") {
+            return Err(de::Error::custom("an error object starts with its `error` code"));
+        }
+        let code = map.next_value::<String>()?;
+        let error = match code.as_str() {
+            "not_signed_in" => AppError::NotSignedIn,
+            "bad_credentials" => AppError::BadCredentials,
+            "forbidden" => AppError::Forbidden(details(&mut map)?),
+            "not_found" => AppError::NotFound(details(&mut map)?),
+            "invalid_answers" => AppError::InvalidAnswers(details(&mut map)?),
+            "invalid_template" => AppError::InvalidTemplate(details(&mut map)?),
+            "invalid_trigger" => AppError::InvalidTrigger(details(&mut map)?),
+            "conflict" => AppError::Conflict(details(&mut map)?),
+            "bad_request" => AppError::BadRequest(details(&mut map)?),
+            "internal" => AppError::Internal(details(&mut map)?),
+            _ => return Err(de::Error::unknown_variant(&code, CODES)),
+        };
+        match map.next_key::<String>()? {
+            None => Ok(error),
+            Some(key) => Err(de::Error::custom(format_args!("unexpected `{key}` in an error object"))),
+        }
+    }
+}
+
+fn details<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: &mut A) -> Result<T, A::Error> {
+    match map.next_key::<String>()?.as_deref() {
+        Some("details") => map.next_value(),
+        _ => Err(de::Error::missing_field("details")),
+    }
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
@@ -62,5 +126,61 @@ impl FromServerFnError for AppError {
             }
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TriggerProblem;
+
+    fn decode(json: &str) -> Result<AppError, String> {
+        serde_json::from_slice(json.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_error_round_trips() {
+        let examples = [
+            AppError::NotSignedIn,
+            AppError::BadCredentials,
+            AppError::admins_only(),
+            AppError::not_found("Form"),
+            AppError::InvalidAnswers(BTreeMap::from([("phone".to_owned(), FieldError::NotAPhone)])),
+            AppError::InvalidTemplate(vec![TemplateProblem::NoFields]),
+            AppError::InvalidTrigger(vec![TriggerProblem::MoveToSameStage]),
+            AppError::Conflict("Already submitted.".into()),
+            AppError::BadRequest("Bad JSON.".into()),
+            AppError::Internal("database".into()),
+        ];
+        for error in examples {
+            let json = serde_json::to_string(&error).expect("serialises");
+            assert_eq!(decode(&json).as_ref(), Ok(&error), "{json}");
+            // Exhaustive, so a new variant needs an example above before this compiles.
+            match error {
+                AppError::NotSignedIn
+                | AppError::BadCredentials
+                | AppError::Forbidden(_)
+                | AppError::NotFound(_)
+                | AppError::InvalidAnswers(_)
+                | AppError::InvalidTemplate(_)
+                | AppError::InvalidTrigger(_)
+                | AppError::Conflict(_)
+                | AppError::BadRequest(_)
+                | AppError::Internal(_) => {}
+            }
+        }
+        assert_eq!(
+            serde_json::to_string(&AppError::not_found("Form")).ok().as_deref(),
+            Some(r#"{"error":"not_found","details":"Form"}"#)
+        );
+    }
+
+    #[test]
+    fn malformed_errors_are_refused_with_the_reason() {
+        let refused = |json: &str| decode(json).expect_err(json);
+        assert!(refused(r#"{"error":"teapot"}"#).contains("unknown variant `teapot`"));
+        assert!(refused(r#"{"error":"not_found"}"#).contains("missing field `details`"));
+        assert!(refused(r#"{"details":"Form","error":"not_found"}"#).contains("starts with its `error` code"));
+        assert!(refused(r#"{"error":"not_signed_in","extra":1}"#).contains("unexpected `extra`"));
     }
 }

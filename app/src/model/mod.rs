@@ -12,6 +12,7 @@ pub mod note;
 pub mod plan;
 pub mod rule;
 pub mod starter;
+mod tagged;
 pub mod template;
 pub mod trigger;
 pub mod value;

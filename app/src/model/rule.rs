@@ -3,9 +3,10 @@
 //! The JSON shape follows the workflow filter format (`{"logic": "AND", "conditions"...}` becomes
 //! `{"logic": "AND", "rules": [...]}` here, because a rule may itself be a group).
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::field::FieldKind;
+use super::tagged::Scalar;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Logic {
@@ -57,10 +58,40 @@ impl RuleGroup {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "RuleFields")]
 pub enum Rule {
     Group(RuleGroup),
     Condition(Condition),
+}
+
+/// A rule as written: a group has `rules` (and `logic`), a condition has `field` and `operator`.
+/// Decoding through one plain struct instead of serde's untagged enums, which try each variant on
+/// a buffered copy, keeps the browser's decoder small.
+#[derive(Deserialize)]
+struct RuleFields {
+    logic: Option<Logic>,
+    rules: Option<Vec<Rule>>,
+    field: Option<String>,
+    operator: Option<Operator>,
+    #[serde(default)]
+    value: ConditionValue,
+}
+
+impl TryFrom<RuleFields> for Rule {
+    type Error = &'static str;
+
+    fn try_from(fields: RuleFields) -> Result<Self, Self::Error> {
+        match fields {
+            RuleFields { rules: Some(rules), logic, field: None, operator: None, value: ConditionValue::None } => {
+                Ok(Rule::Group(RuleGroup { logic: logic.unwrap_or_default(), rules }))
+            }
+            RuleFields { field: Some(field), operator: Some(operator), rules: None, logic: None, value } => {
+                Ok(Rule::Condition(Condition { field, operator, value }))
+            }
+            _ => Err("a rule is either a group with `rules` (and `logic`), or a condition with `field`, \
+                      `operator` and `value`"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,7 +210,7 @@ impl Operator {
 
 /// The value a condition compares with, as the admin entered it. It is parsed against the
 /// controlling field's kind when the template is compiled into a plan.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ConditionValue {
     #[default]
@@ -188,6 +219,18 @@ pub enum ConditionValue {
     Number(f64),
     Bool(bool),
     List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for ConditionValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Scalar::deserialize(deserializer)? {
+            Scalar::Null => ConditionValue::None,
+            Scalar::Bool(flag) => ConditionValue::Bool(flag),
+            Scalar::Number(number) => ConditionValue::Number(number),
+            Scalar::Text(text) => ConditionValue::Text(text),
+            Scalar::List(items) => ConditionValue::List(items),
+        })
+    }
 }
 
 impl ConditionValue {

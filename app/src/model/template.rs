@@ -1,11 +1,12 @@
 //! Templates, and everything that can be wrong with one.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::field::{Field, FieldKind};
 use super::plan::FormPlan;
 use super::rule::Operator;
+use super::tagged::Tagged;
 
 /// What staff fill in: a name and an ordered list of fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ impl Template {
 
 /// One reason a template cannot be saved. Each names the field it is about, so the builder can
 /// show it in place and the server can refuse a save with the same list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum TemplateProblem {
     EmptyName,
@@ -73,6 +74,63 @@ impl TemplateProblem {
             | P::OperatorNotForKind { field, .. }
             | P::BadRuleValue { field, .. } => Some(field),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for TemplateProblem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use TemplateProblem as P;
+        const VARIANTS: &[&str] = &[
+            "empty_name",
+            "name_too_long",
+            "no_fields",
+            "invalid_key",
+            "duplicate_key",
+            "empty_label",
+            "no_options",
+            "duplicate_option",
+            "min_above_max",
+            "length_range",
+            "bad_pattern",
+            "section_required",
+            "empty_rule_group",
+            "rule_on_missing_field",
+            "rule_on_section",
+            "operator_not_for_kind",
+            "bad_rule_value",
+            "rule_cycle",
+        ];
+        let mut p = Tagged::read(deserializer, "problem")?;
+        Ok(match p.tag() {
+            "empty_name" => P::EmptyName,
+            "name_too_long" => P::NameTooLong,
+            "no_fields" => P::NoFields,
+            "invalid_key" => P::InvalidKey { field: p.text("field")? },
+            "duplicate_key" => P::DuplicateKey { key: p.text("key")? },
+            "empty_label" => P::EmptyLabel { field: p.text("field")? },
+            "no_options" => P::NoOptions { field: p.text("field")? },
+            "duplicate_option" => P::DuplicateOption { field: p.text("field")?, option: p.text("option")? },
+            "min_above_max" => P::MinAboveMax { field: p.text("field")? },
+            "length_range" => P::LengthRange { field: p.text("field")? },
+            "bad_pattern" => P::BadPattern { field: p.text("field")?, reason: p.text("reason")? },
+            "section_required" => P::SectionRequired { field: p.text("field")? },
+            "empty_rule_group" => P::EmptyRuleGroup { field: p.text("field")? },
+            "rule_on_missing_field" => P::RuleOnMissingField { field: p.text("field")?, missing: p.text("missing")? },
+            "rule_on_section" => P::RuleOnSection { field: p.text("field")?, controlling: p.text("controlling")? },
+            "operator_not_for_kind" => P::OperatorNotForKind {
+                field: p.text("field")?,
+                controlling: p.text("controlling")?,
+                operator: p.named("operator")?,
+                kind: p.named("kind")?,
+            },
+            "bad_rule_value" => P::BadRuleValue {
+                field: p.text("field")?,
+                controlling: p.text("controlling")?,
+                reason: p.text("reason")?,
+            },
+            "rule_cycle" => P::RuleCycle { fields: p.list("fields")? },
+            _ => return Err(p.unknown(VARIANTS)),
+        })
     }
 }
 

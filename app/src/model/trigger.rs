@@ -1,14 +1,15 @@
 //! Triggers: which CRM event creates a form from which template, and what the submitted form
 //! writes back.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::crm::{CrmField, Pipeline};
+use super::tagged::Tagged;
 use super::template::Template;
 
 /// The CRM event a trigger listens for.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TriggerEvent {
     /// An opportunity moved into `stage_id` of `pipeline_id`.
@@ -18,11 +19,33 @@ pub enum TriggerEvent {
 }
 
 /// What happened in the CRM, as far as trigger matching needs to know.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     StageChanged { pipeline_id: String, stage_id: String },
     CallCompleted,
+}
+
+impl<'de> Deserialize<'de> for TriggerEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match EventKind::deserialize(deserializer)? {
+            EventKind::StageChanged { pipeline_id, stage_id } => TriggerEvent::StageChanged { pipeline_id, stage_id },
+            EventKind::CallCompleted => TriggerEvent::CallCompleted,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut event = Tagged::read(deserializer, "type")?;
+        Ok(match event.tag() {
+            "stage_changed" => {
+                EventKind::StageChanged { pipeline_id: event.text("pipeline_id")?, stage_id: event.text("stage_id")? }
+            }
+            "call_completed" => EventKind::CallCompleted,
+            _ => return Err(event.unknown(&["stage_changed", "call_completed"])),
+        })
+    }
 }
 
 impl TriggerEvent {
@@ -92,7 +115,7 @@ pub struct TriggerConfig {
 pub const MAX_TASK_TITLE_LEN: usize = 200;
 
 /// One reason a trigger cannot be saved.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum TriggerProblem {
     UnknownPipeline { pipeline_id: String },
@@ -105,6 +128,43 @@ pub enum TriggerProblem {
     IncompatibleMapping { field: String, crm_field: String, kind: String, data_type: String },
     CrmFieldMappedTwice { crm_field: String },
     TaskTitleTooLong,
+}
+
+impl<'de> Deserialize<'de> for TriggerProblem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use TriggerProblem as P;
+        const VARIANTS: &[&str] = &[
+            "unknown_pipeline",
+            "unknown_stage",
+            "move_needs_stage_trigger",
+            "move_to_other_pipeline",
+            "move_to_same_stage",
+            "unknown_form_field",
+            "unknown_crm_field",
+            "incompatible_mapping",
+            "crm_field_mapped_twice",
+            "task_title_too_long",
+        ];
+        let mut p = Tagged::read(deserializer, "problem")?;
+        Ok(match p.tag() {
+            "unknown_pipeline" => P::UnknownPipeline { pipeline_id: p.text("pipeline_id")? },
+            "unknown_stage" => P::UnknownStage { stage_id: p.text("stage_id")? },
+            "move_needs_stage_trigger" => P::MoveNeedsStageTrigger,
+            "move_to_other_pipeline" => P::MoveToOtherPipeline { stage_id: p.text("stage_id")? },
+            "move_to_same_stage" => P::MoveToSameStage,
+            "unknown_form_field" => P::UnknownFormField { field: p.text("field")? },
+            "unknown_crm_field" => P::UnknownCrmField { crm_field_id: p.text("crm_field_id")? },
+            "incompatible_mapping" => P::IncompatibleMapping {
+                field: p.text("field")?,
+                crm_field: p.text("crm_field")?,
+                kind: p.text("kind")?,
+                data_type: p.text("data_type")?,
+            },
+            "crm_field_mapped_twice" => P::CrmFieldMappedTwice { crm_field: p.text("crm_field")? },
+            "task_title_too_long" => P::TaskTitleTooLong,
+            _ => return Err(p.unknown(VARIANTS)),
+        })
+    }
 }
 
 impl fmt::Display for TriggerProblem {

@@ -3,12 +3,14 @@
 //! The browser and an HTML form post deliver text; [`parse`] turns it into a [`Value`] for the
 //! field's kind, or a [`FieldError`] that says what is wrong in words a staff member understands.
 
+use serde::Deserializer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
 use super::date::Date;
 use super::field::{Field, FieldKind};
+use super::tagged::Tagged;
 
 /// Raw answers by field key, exactly as entered.
 pub type Answers = BTreeMap<String, Answer>;
@@ -50,7 +52,7 @@ impl From<Vec<&str>> for Answer {
 }
 
 /// A parsed answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum Value {
     Text(String),
@@ -60,6 +62,22 @@ pub enum Value {
     Date(Date),
     Bool(bool),
     List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const VARIANTS: &[&str] = &["text", "number", "money", "date", "bool", "list"];
+        let mut value = Tagged::read(deserializer, "type")?;
+        Ok(match value.tag() {
+            "text" => Value::Text(value.text("value")?),
+            "number" => Value::Number(value.number("value")?),
+            "money" => Value::Money(value.whole("value")?),
+            "date" => Value::Date(value.named("value")?),
+            "bool" => Value::Bool(value.flag("value")?),
+            "list" => Value::List(value.list("value")?),
+            _ => return Err(value.unknown(VARIANTS)),
+        })
+    }
 }
 
 impl Value {
@@ -108,7 +126,7 @@ pub fn format_number(number: f64) -> String {
 
 /// What is wrong with one answer. The `Display` text is shown under the field, in the browser
 /// and in the server's refusal alike.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum FieldError {
     Required,
@@ -145,6 +163,45 @@ impl fmt::Display for FieldError {
             FieldError::PatternMismatch => f.write_str("This does not have the expected format."),
             FieldError::OneValueExpected => f.write_str("Choose only one value."),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldError {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const VARIANTS: &[&str] = &[
+            "required",
+            "not_a_number",
+            "not_an_amount",
+            "not_a_date",
+            "not_an_option",
+            "not_an_email",
+            "not_a_phone",
+            "not_yes_or_no",
+            "too_small",
+            "too_large",
+            "too_short",
+            "too_long",
+            "pattern_mismatch",
+            "one_value_expected",
+        ];
+        let mut error = Tagged::read(deserializer, "error")?;
+        Ok(match error.tag() {
+            "required" => FieldError::Required,
+            "not_a_number" => FieldError::NotANumber,
+            "not_an_amount" => FieldError::NotAnAmount,
+            "not_a_date" => FieldError::NotADate,
+            "not_an_option" => FieldError::NotAnOption { value: error.text("value")? },
+            "not_an_email" => FieldError::NotAnEmail,
+            "not_a_phone" => FieldError::NotAPhone,
+            "not_yes_or_no" => FieldError::NotYesOrNo,
+            "too_small" => FieldError::TooSmall { min: error.number("min")? },
+            "too_large" => FieldError::TooLarge { max: error.number("max")? },
+            "too_short" => FieldError::TooShort { min: error.whole("min")? },
+            "too_long" => FieldError::TooLong { max: error.whole("max")? },
+            "pattern_mismatch" => FieldError::PatternMismatch,
+            "one_value_expected" => FieldError::OneValueExpected,
+            _ => return Err(error.unknown(VARIANTS)),
+        })
     }
 }
 

@@ -8,6 +8,7 @@ mod template_checks;
 mod triggers;
 mod validation;
 mod visibility;
+mod wire_format;
 
 use super::*;
 
