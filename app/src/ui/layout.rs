@@ -1,10 +1,11 @@
 //! The frame around every sub-account page: who is signed in, where they are, where they can go.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::{A, Outlet};
 
 use super::common::{ErrorView, Loading, sub_account_id};
-use super::page_data::{WireJson, page_data};
+use super::page_data::{PageData, page_data};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::types::{SessionUser, SubAccountSummary};
@@ -12,7 +13,7 @@ use crate::api::workspace::open_sub_account;
 
 /// The signed-in user and the open sub-account, shared with the pages inside the layout.
 #[derive(Clone, Copy)]
-pub struct Workspace(pub Resource<Result<(SessionUser, SubAccountSummary), AppError>, WireJson>);
+pub struct Workspace(pub PageData<(SessionUser, SubAccountSummary)>);
 
 /// Whether the signed-in user is an admin (false until known).
 pub fn is_admin() -> Signal<bool> {
@@ -24,7 +25,6 @@ pub fn is_admin() -> Signal<bool> {
 
 #[component]
 pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccountSummary>) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     let nav = sub_account.clone().map(|sub_account| {
         let base = format!("/s/{}", sub_account.id);
         view! {
@@ -50,9 +50,10 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
             <div class="topbar-user">
                 <span class="user-name">{user.name}</span>
                 <span class="role-badge">{role}</span>
-                <ActionForm action=sign_out>
+                // A plain post: the server ends the session and redirects to the sign-in page.
+                <form method="post" action=SignOut::PATH>
                     <button type="submit" class="button button-ghost">"Sign out"</button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }

@@ -1,6 +1,8 @@
-//! Sign-in. A plain form post, so it works before the wasm loads.
+//! Sign-in: a plain HTML form post, with or without the wasm. A refused sign-in comes back as
+//! the sign-in page with the server's error in its URL, which `ServerAction` reads there.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -21,8 +23,8 @@ pub fn LoginPage() -> impl IntoView {
                     "OpsFlow"
                 </h1>
                 <p class="muted">"Internal forms and workflow automation for your CRM team."</p>
-                <ActionForm action=sign_in>
-                    <input type="hidden" name="next" prop:value=next/>
+                <form method="post" action=SignIn::PATH>
+                    <input type="hidden" name="next" value=next/>
                     <div class="field">
                         <label for="email">"Email"</label>
                         <input id="email" name="email" type="email" autocomplete="username" required/>
@@ -32,10 +34,8 @@ pub fn LoginPage() -> impl IntoView {
                         <input id="password" name="password" type="password" autocomplete="current-password" required/>
                     </div>
                     {move || error().map(|message| view! { <p class="alert alert-error" role="alert">{message}</p> })}
-                    <button type="submit" class="button button-primary button-block" disabled=move || sign_in.pending().get()>
-                        {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
+                    <button type="submit" class="button button-primary button-block">"Sign in"</button>
+                </form>
             </div>
         </main>
     }
