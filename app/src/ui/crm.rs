@@ -311,3 +311,17 @@ fn dollars(value: f64) -> String {
         whole.as_bytes().rchunks(3).rev().map(|chunk| String::from_utf8_lossy(chunk).into_owned()).collect();
     format!("{}${}", if value < 0.0 { "-" } else { "" }, grouped.join(","))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::dollars;
+
+    #[test]
+    fn dollars_are_whole_and_grouped() {
+        assert_eq!(dollars(0.0), "$0");
+        assert_eq!(dollars(950.0), "$950");
+        assert_eq!(dollars(12_345.4), "$12,345");
+        assert_eq!(dollars(1_234_567.5), "$1,234,568");
+        assert_eq!(dollars(-999.5), "-$1,000");
+    }
+}
