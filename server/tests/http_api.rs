@@ -169,8 +169,12 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
             } else {
                 // On her own sub-account, admin-only changes stop at her role before any lookup.
                 let admin_only = matches!(what, "delete template" | "remove trigger");
-                let expected = if own && admin_only { "forbidden" } else { "not_found" };
-                assert!(!status.is_success(), "{what} via {sub_account}: {status} {error}");
+                let (expected, code) = if own && admin_only {
+                    ("forbidden", StatusCode::FORBIDDEN)
+                } else {
+                    ("not_found", StatusCode::NOT_FOUND)
+                };
+                assert_eq!(status, code, "{what} via {sub_account}: {error}");
                 assert_eq!(error["error"], expected, "{what} via {sub_account}: {error}");
             }
         }
@@ -180,12 +184,12 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
             json!({ "sub_account": sub_account, "form_id": ids.form, "answers": answers }),
         )
         .await;
-        assert!(!status.is_success());
+        assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(error["error"], "not_found", "submit via {sub_account}: {error}");
         let trigger = json!({ "sub_account": acme, "config": {
             "event": { "type": "call_completed" }, "template_id": ids.template, "writebacks": { "note": true } } });
         let (status, error) = post_json(&riley, url("triggers/add"), trigger).await;
-        assert!(!status.is_success());
+        assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(error["error"], "not_found", "add trigger: {error}");
     }
     // The events API and the inbox stream.
@@ -212,7 +216,7 @@ async fn signed_out_requests_are_refused(db: Db) {
     for endpoint in ["sub_accounts/list", "forms/pending", "crm/board", "templates/list", "settings/load"] {
         let (status, error) =
             post_form(&anonymous, format!("{}/api/{endpoint}", s.base), &[("sub_account", &s.f.acme)]).await;
-        assert!(!status.is_success(), "{endpoint}");
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{endpoint}");
         assert_eq!(error["error"], "not_signed_in", "{endpoint}: {error}");
     }
     let (status, error) = post_json(&anonymous, format!("{}/api/v1/events", s.base), json!({})).await;
@@ -228,7 +232,7 @@ async fn signed_out_requests_are_refused(db: Db) {
         &[("email", server::demo::ADMIN_EMAIL), ("password", "wrong")],
     )
     .await;
-    assert!(!status.is_success());
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(error["error"], "bad_credentials");
     let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
     let (_, me) = post_form(&admin, format!("{}/api/auth/me", s.base), &[]).await;
@@ -262,7 +266,7 @@ async fn bad_input_gets_a_typed_error(db: Db) {
         .await
         .unwrap();
     let (status, error) = body(response).await;
-    assert!(!status.is_success());
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["error"], "bad_request", "{error}");
     let (_, error) = post_form(&sam, format!("{}/api/forms/get", s.base), &[("sub_account", &acme)]).await;
     assert_eq!(error["error"], "bad_request", "{error}");
@@ -273,7 +277,7 @@ async fn bad_input_gets_a_typed_error(db: Db) {
         json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Maybe", "hours": "lots" } }),
     )
     .await;
-    assert!(!status.is_success());
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["error"], "invalid_answers");
     assert_eq!(error["details"]["completed"], json!({ "error": "not_an_option", "value": "Maybe" }));
     assert_eq!(error["details"]["hours"], json!({ "error": "not_a_number" }));
@@ -285,7 +289,7 @@ async fn bad_input_gets_a_typed_error(db: Db) {
     assert_eq!(results[0]["kind"], "note");
     assert_eq!(results[0]["state"], "succeeded");
     let (status, error) = post_json(&sam, format!("{}/api/forms/submit", s.base), submit).await;
-    assert!(!status.is_success());
+    assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error["error"], "conflict");
     // Staff cannot change triggers.
     let (_, error) = post_form(

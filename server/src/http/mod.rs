@@ -1,10 +1,13 @@
 //! The routes that are not Leptos pages or server functions: health checks, the events API and
-//! the live inbox stream. Errors answer JSON with the same typed error the UI receives.
+//! the live inbox stream. Errors answer JSON with the same typed error the UI receives, and so
+//! do the server functions' (see `error_status`).
 
+mod error_status;
 mod events;
 mod health;
 mod inbox_stream;
 
+pub use error_status::server_fn_error_status;
 pub use events::ingest_event;
 pub use health::{healthz, readyz};
 pub use inbox_stream::inbox_stream;
@@ -29,19 +32,24 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// The HTTP status that says what kind of failure an error is.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::InvalidAnswers(_) | AppError::InvalidTemplate(_) | AppError::InvalidTrigger(_) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::InvalidAnswers(_) | AppError::InvalidTemplate(_) | AppError::InvalidTrigger(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = status_of(&self.0);
         let mut body = serde_json::to_value(&self.0).unwrap_or_default();
         if let Some(object) = body.as_object_mut() {
             object.insert("message".to_owned(), self.0.to_string().into());
