@@ -163,66 +163,40 @@ fn control(
             }
             .into_any()
         }
-        FieldKind::Radio => {
+        // One option per box: radios keep a single answer, multi-select checkboxes a list.
+        FieldKind::Radio | FieldKind::MultiSelect => {
+            let multiple = field.kind == FieldKind::MultiSelect;
             let options = field.options.clone();
             view! {
-                <div class="choices" role="radiogroup" aria-describedby=described_by aria-invalid=invalid>
+                <div
+                    class="choices"
+                    role=if multiple { "group" } else { "radiogroup" }
+                    aria-describedby=described_by
+                    aria-invalid=invalid
+                >
                     {options
                         .into_iter()
                         .enumerate()
                         .map(|(i, option)| {
-                            let (set, text, touch) = (set.clone(), text.clone(), touch.clone());
+                            let (key, touch) = (key.clone(), touch.clone());
                             let choice_id = format!("{id}-{i}");
-                            let (chosen, label) = (option.clone(), option.clone());
                             let label_for = choice_id.clone();
+                            let (checked_key, checked_option, label) = (key.clone(), option.clone(), option.clone());
+                            let chosen = option.clone();
                             view! {
                                 <label class="choice" for=label_for>
                                     <input
-                                        type="radio"
-                                        id=choice_id
-                                        name=key.clone()
-                                        value=option.clone()
-                                        prop:checked=move || text() == chosen
-                                        on:change=move |_| set(option.clone())
-                                        on:blur=touch
-                                    />
-                                    <span>{label}</span>
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </div>
-            }
-            .into_any()
-        }
-        FieldKind::MultiSelect => {
-            let options = field.options.clone();
-            view! {
-                <div class="choices" aria-describedby=described_by aria-invalid=invalid>
-                    {options
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, option)| {
-                            let key = key.clone();
-                            let choice_id = format!("{id}-{i}");
-                            let (option_for_check, option_for_toggle, label) = (option.clone(), option.clone(), option.clone());
-                            let checked_key = key.clone();
-                            let touch = touch.clone();
-                            let label_for = choice_id.clone();
-                            view! {
-                                <label class="choice" for=label_for>
-                                    <input
-                                        type="checkbox"
+                                        type=if multiple { "checkbox" } else { "radio" }
                                         id=choice_id
                                         name=key.clone()
                                         value=option
                                         prop:checked=move || answers.with(|a| {
-                                            a.get(&checked_key).is_some_and(|v| v.items().contains(&option_for_check.as_str()))
+                                            a.get(&checked_key).is_some_and(|v| v.items().contains(&checked_option.as_str()))
                                         })
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
                                             state.edited(&key);
-                                            answers.update(|a| toggle(a, &key, &option_for_toggle, on));
+                                            answers.update(|a| choose(a, &key, &chosen, on, multiple));
                                         }
                                         on:blur=touch
                                     />
@@ -259,8 +233,13 @@ fn control(
     }
 }
 
-/// Adds or removes one option of a multi-select answer.
-fn toggle(answers: &mut crate::model::Answers, key: &str, option: &str, on: bool) {
+/// Records a ticked or unticked option: a radio answer becomes that option; a multi-select
+/// answer gains or loses it.
+fn choose(answers: &mut crate::model::Answers, key: &str, option: &str, on: bool, multiple: bool) {
+    if !multiple {
+        answers.insert(key.to_owned(), Answer::One(option.to_owned()));
+        return;
+    }
     let mut items: Vec<String> =
         answers.get(key).map(|a| a.items().into_iter().map(str::to_owned).collect()).unwrap_or_default();
     items.retain(|item| item != option);
