@@ -180,3 +180,30 @@ impl Decoder<Loaded> for Embedded {
         Ok(Loaded::Json(encoded.into()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_embeds_values_and_errors_the_client_reads_back() {
+        let value = Loaded::new(Ok(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(value.read::<Vec<String>>(), Ok(vec!["a".to_owned(), "b".to_owned()]));
+        let error = Loaded::new::<u32>(Err(AppError::Conflict("Already submitted.".to_owned())));
+        assert_eq!(error.read::<u32>(), Err(AppError::Conflict("Already submitted.".to_owned())));
+        // What reaches the HTML is the result's JSON.
+        assert_eq!(Embedded::encode(&value).expect("server-side value"), r#"{"Ok":["a","b"]}"#);
+        assert!(Embedded::encode(&error).expect("server-side error").starts_with(r#"{"Err":{"error":"conflict""#));
+    }
+
+    #[test]
+    fn unreadable_page_data_is_an_error_not_a_panic() {
+        for text in ["", "{", r#"{"Ok":"text"}"#, r#"{"Err":{}}"#, r#"{"Maybe":1}"#] {
+            let read = Embedded::decode(text).expect("decoding text is infallible").read::<u32>();
+            assert!(
+                matches!(&read, Err(AppError::Internal(message)) if message.starts_with("The page data could not be read")),
+                "{text:?}: {read:?}"
+            );
+        }
+    }
+}
