@@ -34,3 +34,15 @@ test('a form renders without JavaScript', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Submit' })).toBeVisible();
   await snap(page, '11-form-without-javascript');
 });
+
+// Sign-in is a plain form post: a refusal comes back as the sign-in page with the server's message.
+test('a refused sign-in explains itself without JavaScript', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill('admin@opsflow.test');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
+  await signIn(page);
+  await expect(page.getByRole('link', { name: 'Acme Plumbing' })).toBeVisible();
+});
