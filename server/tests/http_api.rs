@@ -354,6 +354,21 @@ async fn health_checks_and_server_rendering(db: Db) {
     assert!(html.contains(r#"data-field="completed""#), "{html}");
     assert!(html.contains(r#"<label for="f-hours">Hours on site"#));
     assert!(!html.contains(r#"data-field="satisfaction""#), "conditional fields start hidden");
+    // The form is an island: its data travels in the page for the browser to hydrate from.
+    assert!(html.contains("<leptos-island"), "{html}");
+
+    // A browser that is not signed in gets a real redirect to the sign-in page, every time (the
+    // page data is loaded before the response starts), and comes back afterwards.
+    let pages = [("/".to_owned(), "/"), (format!("/s/{}/inbox?tab=completed", s.f.acme), "/s/")];
+    for (page, next) in pages {
+        for _ in 0..5 {
+            let response =
+                anonymous.get(format!("{}{page}", s.base)).header("Accept", "text/html").send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::FOUND, "{page}");
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(location.starts_with(&format!("/login?next={next}")), "{page}: {location}");
+        }
+    }
 }
 
 on_both_backends!(

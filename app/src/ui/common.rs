@@ -1,8 +1,13 @@
-//! Small shared pieces: error display, loading states, the sub-account id from the URL.
+//! Small shared pieces: loading a page's data, error display, loading states, the sub-account id
+//! from the URL.
+
+use std::future::Future;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::api::AppError;
 
@@ -12,15 +17,46 @@ pub fn sub_account_id() -> Memo<String> {
     Memo::new(move |_| params.read().get("sa").unwrap_or_default())
 }
 
-/// Shows an error where the data would have been. An expired session goes to the sign-in page
-/// and comes back here afterwards.
+/// Loads what a page needs before any of it is sent. A visitor who is not signed in is
+/// redirected to the sign-in page (and comes back here afterwards) with a real HTTP redirect,
+/// which is only possible while the response has not started.
+pub fn load_first<T>(
+    load: impl Future<Output = Result<T, AppError>> + Send + 'static,
+) -> OnceResource<Result<T, AppError>>
+where
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let sign_in = sign_in_path();
+    OnceResource::new_blocking(async move {
+        let loaded = load.await;
+        #[cfg(feature = "ssr")]
+        if loaded.as_ref().err() == Some(&AppError::NotSignedIn) {
+            leptos_axum::redirect(&sign_in);
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = sign_in;
+        loaded
+    })
+}
+
+/// The sign-in page, returning to the current page afterwards.
+fn sign_in_path() -> String {
+    let location = use_location();
+    let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+    format!("/login?next={}", encode_component(&next))
+}
+
+/// Shows an error where the data would have been.
 #[component]
 pub fn ErrorView(error: AppError) -> impl IntoView {
     if error == AppError::NotSignedIn {
-        let location = use_location();
-        let next = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
-        let path = format!("/login?next={}", encode_component(&next));
-        return view! { <Redirect path/> }.into_any();
+        // Only reached when the session ends while a page renders; `load_first` redirects before.
+        return view! {
+            <div class="alert alert-error" role="alert">
+                {error.to_string()} " " <a href=sign_in_path()>"Sign in again"</a>
+            </div>
+        }
+        .into_any();
     }
     view! {
         <div class="alert alert-error" role="alert">
@@ -66,5 +102,16 @@ pub fn list_view<T>(
         Ok(items) if items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
         Ok(items) => rows(items),
         Err(error) => view! { <ErrorView error/> }.into_any(),
+    }
+}
+
+/// The browser's confirmation dialog (always yes during server rendering, where it never runs).
+pub fn confirm(message: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    return window().confirm_with_message(message).unwrap_or(false);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = message;
+        true
     }
 }

@@ -7,10 +7,11 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorView, Loading, sub_account_id};
-use super::page_data::page_data;
+use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
+use crate::api::AppError;
 use crate::api::crm::{load_contact, load_crm_board, log_call, move_opportunity};
-use crate::api::types::{OpportunityCard, PipelineBoard};
+use crate::api::types::{CallView, OpportunityCard, PipelineBoard};
 
 #[derive(Clone, Debug, PartialEq)]
 struct Move {
@@ -22,20 +23,7 @@ struct Move {
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let sa = sub_account_id();
-    let toasts = use_toasts();
-    let move_action = Action::new(move |m: &Move| {
-        let m = m.clone();
-        async move { move_opportunity(sa.get_untracked(), m.opportunity_id, m.stage_id).await.map(|()| m.stage_name) }
-    });
-    let board = page_data(move || (sa.get(), move_action.version().get()), |(sa, _)| load_crm_board(sa));
-    Effect::new(move |_| match move_action.value().get() {
-        Some(Ok(stage)) => toasts.show(Tone::Success, format!("Moved to {stage}"), Vec::new()),
-        Some(Err(error)) => {
-            toasts.show(Tone::Error, "The opportunity was not moved", vec![(Tone::Error, error.to_string())])
-        }
-        None => {}
-    });
-    let dragging = RwSignal::new(None::<String>);
+    let board = OnceResource::new(load_crm_board(sa.get_untracked()));
 
     view! {
         <Title text="CRM"/>
@@ -47,11 +35,7 @@ pub fn BoardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match board.await {
                     Ok(board) => view! {
-                        {board
-                            .pipelines
-                            .into_iter()
-                            .map(|pipeline| view! { <Board pipeline dragging on_move=move |m| { move_action.dispatch(m); }/> })
-                            .collect_view()}
+                        <PipelineBoards sub_account=sa.get_untracked() pipelines=IslandData(board.pipelines)/>
                         <section aria-labelledby="contacts-heading">
                             <h2 id="contacts-heading">"Contacts"</h2>
                             <table class="table">
@@ -88,8 +72,41 @@ pub fn BoardPage() -> impl IntoView {
     }
 }
 
+/// The pipeline boards. A deal moves by drag and drop or with its stage list; the boards then
+/// load again, since the move may have run writebacks of its own.
+#[island]
+fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>) -> impl IntoView {
+    let sa = StoredValue::new(sub_account);
+    let toasts = use_toasts();
+    let boards = RwSignal::new(pipelines.0);
+    let move_action = Action::new(move |m: &Move| {
+        let m = m.clone();
+        async move {
+            move_opportunity(sa.get_value(), m.opportunity_id, m.stage_id).await?;
+            let board = load_crm_board(sa.get_value()).await?;
+            Ok::<_, AppError>((m.stage_name, board.pipelines))
+        }
+    });
+    Effect::new(move |_| match move_action.value().get() {
+        Some(Ok((stage, pipelines))) => {
+            boards.set(pipelines);
+            toasts.show(Tone::Success, format!("Moved to {stage}"), Vec::new())
+        }
+        Some(Err(error)) => {
+            toasts.show(Tone::Error, "The opportunity was not moved", vec![(Tone::Error, error.to_string())])
+        }
+        None => {}
+    });
+    let dragging = RwSignal::new(None::<String>);
+    let on_move = move |m| {
+        move_action.dispatch(m);
+    };
+    move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move/> }).collect_view()
+}
+
 #[component]
 fn Board(
+    sa: StoredValue<String>,
     pipeline: PipelineBoard,
     dragging: RwSignal<Option<String>>,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
@@ -127,7 +144,7 @@ fn Board(
                                 {column
                                     .opportunities
                                     .into_iter()
-                                    .map(|card| view! { <Card card current=column.stage_id.clone() stages dragging on_move/> })
+                                    .map(|card| view! { <Card sa card current=column.stage_id.clone() stages dragging on_move/> })
                                     .collect_view()}
                             </div>
                         }
@@ -140,13 +157,13 @@ fn Board(
 
 #[component]
 fn Card(
+    sa: StoredValue<String>,
     card: OpportunityCard,
     current: String,
     stages: StoredValue<Vec<(String, String)>>,
     dragging: RwSignal<Option<String>>,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let sa = sub_account_id();
     let id = card.id.clone();
     let select_id = format!("move-{}", card.id);
     let on_change = {
@@ -162,7 +179,7 @@ fn Card(
     view! {
         <article class="deal" draggable="true" data-testid="deal" data-deal=card.name.clone() on:dragstart=move |_| dragging.set(Some(id.clone()))>
             <p class="deal-name">{card.name.clone()}</p>
-            <A href=format!("/s/{}/crm/contacts/{}", sa.get_untracked(), card.contact_id)>{card.contact_name.clone()}</A>
+            <a href=format!("/s/{}/crm/contacts/{}", sa.get_value(), card.contact_id)>{card.contact_name.clone()}</a>
             <p class="deal-value">{dollars(card.monetary_value)}</p>
             <label class="sr-only" for=select_id.clone()>{format!("Move {} to stage", card.name)}</label>
             <select id=select_id class="deal-move" on:change=on_change>
@@ -184,31 +201,7 @@ pub fn ContactPage() -> impl IntoView {
     let sa = sub_account_id();
     let params = use_params_map();
     let contact_id = Memo::new(move |_| params.read().get("contact").unwrap_or_default());
-    let toasts = use_toasts();
-    let summary = RwSignal::new(String::new());
-    let transcript = RwSignal::new(String::new());
-    let call = Action::new(move |(summary, transcript): &(String, String)| {
-        log_call(sa.get_untracked(), contact_id.get_untracked(), summary.clone(), transcript.clone())
-    });
-    let contact =
-        page_data(move || (sa.get(), contact_id.get(), call.version().get()), |(sa, id, _)| load_contact(sa, id));
-    Effect::new(move |_| match call.value().get() {
-        Some(Ok(())) => {
-            summary.set(String::new());
-            transcript.set(String::new());
-            toasts.show(
-                Tone::Success,
-                "Call logged",
-                vec![(Tone::Info, "Call-completed triggers have run.".to_owned())],
-            );
-        }
-        Some(Err(error)) => toasts.show(Tone::Error, "The call was not logged", vec![(Tone::Error, error.to_string())]),
-        None => {}
-    });
-    let on_log = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        call.dispatch((summary.get_untracked(), transcript.get_untracked()));
-    };
+    let contact = OnceResource::new(load_contact(sa.get_untracked(), contact_id.get_untracked()));
 
     view! {
         <A href=move || format!("/s/{}/crm", sa.get()) attr:class="back-link">"← CRM"</A>
@@ -275,24 +268,7 @@ pub fn ContactPage() -> impl IntoView {
                             </section>
                             <section class="card wide" aria-labelledby="calls">
                                 <h2 id="calls">"Voice AI calls"</h2>
-                                {c.calls.is_empty().then(|| view! { <p class="empty">"No calls logged yet."</p> })}
-                                <ul class="plain">
-                                    {c.calls.into_iter().map(|call| view! {
-                                        <li>{call.summary}<span class="muted">{format!(" — {}", call.created_at)}</span></li>
-                                    }).collect_view()}
-                                </ul>
-                                <form class="log-call" on:submit=on_log>
-                                    <h3>"Log a finished call"</h3>
-                                    <div class="field">
-                                        <label for="call-summary">"Summary"</label>
-                                        <input id="call-summary" type="text" maxlength="2000" required prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))/>
-                                    </div>
-                                    <div class="field">
-                                        <label for="call-transcript">"Transcript"</label>
-                                        <textarea id="call-transcript" rows="3" placeholder="bot: Hello…\nhuman: Hi…" prop:value=move || transcript.get() on:input=move |ev| transcript.set(event_target_value(&ev))></textarea>
-                                    </div>
-                                    <button type="submit" class="button" disabled=move || call.pending().get()>"Log call"</button>
-                                </form>
+                                <CallLog sub_account=sa.get_untracked() contact_id=c.id.clone() calls=IslandData(c.calls)/>
                             </section>
                         </div>
                     }
@@ -301,6 +277,62 @@ pub fn ContactPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// A contact's Voice AI calls and the form that logs a finished one, which fires the
+/// call-completed triggers like a call in a connected CRM.
+#[island]
+fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallView>>) -> impl IntoView {
+    let toasts = use_toasts();
+    let calls = RwSignal::new(calls.0);
+    let summary = RwSignal::new(String::new());
+    let transcript = RwSignal::new(String::new());
+    let call = Action::new(move |(summary, transcript): &(String, String)| {
+        let (sa, id) = (sub_account.clone(), contact_id.clone());
+        let (summary, transcript) = (summary.clone(), transcript.clone());
+        async move {
+            log_call(sa.clone(), id.clone(), summary, transcript).await?;
+            load_contact(sa, id).await
+        }
+    });
+    Effect::new(move |_| match call.value().get() {
+        Some(Ok(contact)) => {
+            calls.set(contact.calls);
+            summary.set(String::new());
+            transcript.set(String::new());
+            toasts.show(
+                Tone::Success,
+                "Call logged",
+                vec![(Tone::Info, "Call-completed triggers have run.".to_owned())],
+            );
+        }
+        Some(Err(error)) => toasts.show(Tone::Error, "The call was not logged", vec![(Tone::Error, error.to_string())]),
+        None => {}
+    });
+    let on_log = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        call.dispatch((summary.get_untracked(), transcript.get_untracked()));
+    };
+    view! {
+        {move || calls.with(Vec::is_empty).then(|| view! { <p class="empty">"No calls logged yet."</p> })}
+        <ul class="plain">
+            {move || calls.get().into_iter().map(|call| view! {
+                <li>{call.summary}<span class="muted">{format!(" — {}", call.created_at)}</span></li>
+            }).collect_view()}
+        </ul>
+        <form class="log-call" on:submit=on_log>
+            <h3>"Log a finished call"</h3>
+            <div class="field">
+                <label for="call-summary">"Summary"</label>
+                <input id="call-summary" type="text" maxlength="2000" required prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))/>
+            </div>
+            <div class="field">
+                <label for="call-transcript">"Transcript"</label>
+                <textarea id="call-transcript" rows="3" placeholder="bot: Hello…\nhuman: Hi…" prop:value=move || transcript.get() on:input=move |ev| transcript.set(event_target_value(&ev))></textarea>
+            </div>
+            <button type="submit" class="button" disabled=move || call.pending().get()>"Log call"</button>
+        </form>
     }
 }
 

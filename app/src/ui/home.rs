@@ -4,22 +4,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::{ErrorView, Loading};
+use super::common::{ErrorView, Loading, load_first};
 use super::layout::TopBar;
-use super::page_data::page_data;
 use crate::api::AppError;
 use crate::api::auth::me;
 use crate::api::workspace::list_sub_accounts;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let data = page_data(
-        || (),
-        |()| async move {
-            let user = me().await?.ok_or(AppError::NotSignedIn)?;
-            Ok::<_, AppError>((user, list_sub_accounts().await?))
-        },
-    );
+    let data = load_first(async move {
+        let user = me().await?.ok_or(AppError::NotSignedIn)?;
+        Ok::<_, AppError>((user, list_sub_accounts().await?))
+    });
     view! {
         <Title text="Sub-accounts"/>
         <Suspense fallback=|| view! { <Loading/> }>

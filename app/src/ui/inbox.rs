@@ -1,5 +1,5 @@
 //! The inbox: pending forms to fill, and completed forms to review. New forms arrive without a
-//! reload: the page listens to the sub-account's event stream and refetches when told.
+//! reload: a `LiveRegion` follows the sub-account's event stream and swaps in the fresh list.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use super::common::{Loading, list_view, sub_account_id};
-use super::page_data::page_data;
+use super::live::LiveRegion;
 use crate::api::inbox::{completed_forms, pending_forms};
 
 #[component]
@@ -15,10 +15,8 @@ pub fn InboxPage() -> impl IntoView {
     let sa = sub_account_id();
     let query = use_query_map();
     let show_completed = Memo::new(move |_| query.read().get("tab").as_deref() == Some("completed"));
-    let refresh = RwSignal::new(0_u32);
-    listen_for_changes(sa, refresh);
-    let pending = page_data(move || (sa.get(), refresh.get()), |(sa, _)| pending_forms(sa));
-    let completed = page_data(move || (sa.get(), refresh.get()), |(sa, _)| completed_forms(sa));
+    let pending = OnceResource::new(pending_forms(sa.get_untracked()));
+    let completed = OnceResource::new(completed_forms(sa.get_untracked()));
     let tab_link = move |tab: &'static str| format!("/s/{}/inbox?tab={tab}", sa.get());
 
     view! {
@@ -34,6 +32,8 @@ pub fn InboxPage() -> impl IntoView {
                 "Completed"
             </A>
         </div>
+        <LiveRegion stream=format!("/s/{}/inbox/stream", sa.get_untracked()) target="inbox-list".to_owned()/>
+        <div id="inbox-list">
         <Transition fallback=|| view! { <Loading/> }>
             {move || {
                 if show_completed.get() {
@@ -122,21 +122,6 @@ pub fn InboxPage() -> impl IntoView {
                 }
             }}
         </Transition>
+        </div>
     }
-}
-
-/// Bumps `refresh` whenever the server says the sub-account's inbox changed.
-fn listen_for_changes(sa: Memo<String>, refresh: RwSignal<u32>) {
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen::closure::Closure;
-        let Ok(source) = web_sys::EventSource::new(&format!("/s/{}/inbox/stream", sa.get())) else { return };
-        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| refresh.update(|n| *n += 1));
-        let _ = source.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
-        let subscription = send_wrapper::SendWrapper::new((source, on_change));
-        on_cleanup(move || subscription.take().0.close());
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (sa, refresh);
 }

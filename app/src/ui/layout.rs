@@ -4,8 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::{A, Outlet};
 
-use super::common::{ErrorView, Loading, sub_account_id};
-use super::page_data::{PageData, page_data};
+use super::common::{ErrorView, Loading, load_first, sub_account_id};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::types::{SessionUser, SubAccountSummary};
@@ -13,14 +12,15 @@ use crate::api::workspace::open_sub_account;
 
 /// The signed-in user and the open sub-account, shared with the pages inside the layout.
 #[derive(Clone, Copy)]
-pub struct Workspace(pub PageData<(SessionUser, SubAccountSummary)>);
+pub struct Workspace(pub OnceResource<Result<(SessionUser, SubAccountSummary), AppError>>);
 
-/// Whether the signed-in user is an admin (false until known).
-pub fn is_admin() -> Signal<bool> {
-    let workspace = use_context::<Workspace>();
-    Signal::derive(move || {
-        workspace.and_then(|w| w.0.get()).and_then(Result::ok).is_some_and(|(user, _)| user.is_admin())
-    })
+/// Whether the signed-in user is an admin. The pages inside the layout render once the workspace
+/// has loaded, so they always know.
+pub fn is_admin() -> bool {
+    use_context::<Workspace>()
+        .and_then(|w| w.0.get_untracked())
+        .and_then(Result::ok)
+        .is_some_and(|(user, _)| user.is_admin())
 }
 
 #[component]
@@ -61,17 +61,14 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
 
 #[component]
 pub fn SubAccountLayout() -> impl IntoView {
-    let sa = sub_account_id();
+    let sa = sub_account_id().get_untracked();
     // Opening the sub-account creates its starter templates the first time, so the pages
     // inside render only after it has answered.
-    let workspace = page_data(
-        move || sa.get(),
-        |sa| async move {
-            let user = me().await?.ok_or(AppError::NotSignedIn)?;
-            let sub_account = open_sub_account(sa).await?;
-            Ok((user, sub_account))
-        },
-    );
+    let workspace = load_first(async move {
+        let user = me().await?.ok_or(AppError::NotSignedIn)?;
+        let sub_account = open_sub_account(sa).await?;
+        Ok((user, sub_account))
+    });
     provide_context(Workspace(workspace));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;
 
+use super::common::confirm;
 use super::common::{ErrorView, Loading, sub_account_id};
+use super::island_data::IslandData;
 use super::layout::is_admin;
-use super::page_data::page_data;
-use super::templates::confirm;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::types::{SettingsData, TemplateChoice, TriggerView};
@@ -20,35 +20,8 @@ use crate::model::{CrmField, Stage, TriggerConfig, TriggerEvent, Writebacks};
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let sa = sub_account_id();
-    let toasts = use_toasts();
     let admin = is_admin();
-    let add = Action::new(move |config: &TriggerConfig| add_trigger(sa.get_untracked(), config.clone()));
-    let remove = Action::new(move |id: &String| remove_trigger(sa.get_untracked(), id.clone()));
-    // Reload only after a successful add: a refused trigger keeps the admin's input on screen.
-    let added = RwSignal::new(0_u32);
-    let problems = RwSignal::new(Vec::<String>::new());
-    let settings = page_data(move || (sa.get(), added.get(), remove.version().get()), |(sa, _, _)| load_settings(sa));
-    Effect::new(move |_| match add.value().get() {
-        Some(Ok(trigger)) => {
-            problems.set(Vec::new());
-            added.update(|n| *n += 1);
-            toasts.show(Tone::Success, "Trigger added", vec![(Tone::Info, trigger.event_label)]);
-        }
-        Some(Err(AppError::InvalidTrigger(found))) => problems.set(found.iter().map(ToString::to_string).collect()),
-        Some(Err(error)) => problems.set(vec![error.to_string()]),
-        None => {}
-    });
-    Effect::new(move |_| match remove.value().get() {
-        Some(Ok(())) => toasts.show(
-            Tone::Success,
-            "Trigger removed",
-            vec![(Tone::Info, "Pending forms it created stay in the inbox until completed.".to_owned())],
-        ),
-        Some(Err(error)) => {
-            toasts.show(Tone::Error, "The trigger was not removed", vec![(Tone::Error, error.to_string())])
-        }
-        None => {}
-    });
+    let settings = OnceResource::new(load_settings(sa.get_untracked()));
 
     view! {
         <Title text="Settings"/>
@@ -59,17 +32,7 @@ pub fn SettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(data) => view! {
-                        <section aria-labelledby="triggers-heading">
-                            <h2 id="triggers-heading">"Triggers"</h2>
-                            <TriggerList triggers=data.triggers.clone() admin on_remove=Callback::new(move |id: String| {
-                                if confirm("Remove this trigger? Pending forms it created stay until they are completed.") {
-                                    remove.dispatch(id);
-                                }
-                            })/>
-                        </section>
-                        <Show when=move || admin.get()>
-                            <AddTrigger data=data.clone() add problems/>
-                        </Show>
+                        <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorView error/> }.into_any(),
@@ -79,8 +42,61 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// The triggers and, for admins, the form that adds one. Keeps its list current itself: an
+/// added trigger is appended as the server answered it, a removed one dropped.
+#[island]
+fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: bool) -> impl IntoView {
+    let IslandData(data) = data;
+    let sa = StoredValue::new(sub_account);
+    let toasts = use_toasts();
+    let triggers = RwSignal::new(data.triggers.clone());
+    let add = Action::new(move |config: &TriggerConfig| add_trigger(sa.get_value(), config.clone()));
+    let remove = Action::new(move |id: &String| {
+        let id = id.clone();
+        async move { remove_trigger(sa.get_value(), id.clone()).await.map(|()| id) }
+    });
+    let problems = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| match add.value().get() {
+        Some(Ok(trigger)) => {
+            problems.set(Vec::new());
+            toasts.show(Tone::Success, "Trigger added", vec![(Tone::Info, trigger.event_label.clone())]);
+            triggers.update(|list| list.push(trigger));
+        }
+        Some(Err(AppError::InvalidTrigger(found))) => problems.set(found.iter().map(ToString::to_string).collect()),
+        Some(Err(error)) => problems.set(vec![error.to_string()]),
+        None => {}
+    });
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(id)) => {
+            triggers.update(|list| list.retain(|t| t.id != id));
+            toasts.show(
+                Tone::Success,
+                "Trigger removed",
+                vec![(Tone::Info, "Pending forms it created stay in the inbox until completed.".to_owned())],
+            )
+        }
+        Some(Err(error)) => {
+            toasts.show(Tone::Error, "The trigger was not removed", vec![(Tone::Error, error.to_string())])
+        }
+        None => {}
+    });
+    let on_remove = Callback::new(move |id: String| {
+        if confirm("Remove this trigger? Pending forms it created stay until they are completed.") {
+            remove.dispatch(id);
+        }
+    });
+
+    view! {
+        <section aria-labelledby="triggers-heading">
+            <h2 id="triggers-heading">"Triggers"</h2>
+            {move || view! { <TriggerList triggers=triggers.get() admin on_remove/> }}
+        </section>
+        {admin.then(|| view! { <AddTrigger data add problems/> })}
+    }
+}
+
 #[component]
-fn TriggerList(triggers: Vec<TriggerView>, admin: Signal<bool>, on_remove: Callback<String>) -> impl IntoView {
+fn TriggerList(triggers: Vec<TriggerView>, admin: bool, on_remove: Callback<String>) -> impl IntoView {
     if triggers.is_empty() {
         return view! {
             <p class="empty">"No triggers yet. Add one below to create forms when a CRM event happens."</p>
@@ -116,18 +132,15 @@ fn TriggerList(triggers: Vec<TriggerView>, admin: Signal<bool>, on_remove: Callb
                                 <p>"Creates " <strong>{trigger.template_name.clone()}</strong></p>
                                 <p class="muted">{summary}</p>
                             </div>
-                            <Show when=move || admin.get()>
+                            {admin.then(|| view! {
                                 <button
                                     class="button button-small button-danger"
                                     aria-label=format!("Remove trigger {}", trigger.event_label)
-                                    on:click={
-                                        let id = id.clone();
-                                        move |_| on_remove.run(id.clone())
-                                    }
+                                    on:click=move |_| on_remove.run(id.clone())
                                 >
                                     "Remove"
                                 </button>
-                            </Show>
+                            })}
                         </li>
                     }
                 })

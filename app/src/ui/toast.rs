@@ -1,4 +1,11 @@
 //! Toast notifications: short messages in a polite live region, dismissed by the user.
+//!
+//! Every island on a page posts to the same list, which the `Toaster` island shows. Islands do
+//! not share a reactive context, so the list is one per page: a global in the browser (one page,
+//! one wasm instance). The server never posts a toast; it renders the empty region.
+
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use leptos::prelude::*;
 
@@ -18,39 +25,31 @@ pub struct Toast {
     pub lines: Vec<(Tone, String)>,
 }
 
+/// The page's toasts. Cheap to copy; every copy posts to the same list.
 #[derive(Clone, Copy)]
-pub struct Toasts {
-    items: RwSignal<Vec<Toast>>,
-    next: StoredValue<u64>,
-}
+pub struct Toasts;
+
+static ITEMS: LazyLock<ArcRwSignal<Vec<Toast>>> = LazyLock::new(|| ArcRwSignal::new(Vec::new()));
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Toasts {
     pub fn show(&self, tone: Tone, title: impl Into<String>, lines: Vec<(Tone, String)>) {
-        let id = self.next.get_value();
-        self.next.set_value(id + 1);
-        self.items.update(|items| items.push(Toast { id, tone, title: title.into(), lines }));
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        ITEMS.update(|items| items.push(Toast { id, tone, title: title.into(), lines }));
         // Good news fades on its own; errors stay until dismissed.
         #[cfg(feature = "hydrate")]
         if tone != Tone::Error {
-            let toasts = *self;
-            set_timeout(move || toasts.dismiss(id), std::time::Duration::from_secs(8));
+            set_timeout(move || Self.dismiss(id), std::time::Duration::from_secs(8));
         }
     }
 
     fn dismiss(&self, id: u64) {
-        self.items.update(|items| items.retain(|t| t.id != id));
+        ITEMS.update(|items| items.retain(|t| t.id != id));
     }
 }
 
-pub fn provide_toasts() {
-    provide_context(Toasts { items: RwSignal::new(Vec::new()), next: StoredValue::new(0) });
-}
-
 pub fn use_toasts() -> Toasts {
-    use_context::<Toasts>().unwrap_or_else(|| {
-        provide_toasts();
-        expect_context::<Toasts>()
-    })
+    Toasts
 }
 
 fn tone_class(tone: Tone) -> &'static str {
@@ -61,12 +60,12 @@ fn tone_class(tone: Tone) -> &'static str {
     }
 }
 
-#[component]
+#[island]
 pub fn Toaster() -> impl IntoView {
     let toasts = use_toasts();
     view! {
         <div class="toaster" role="status" aria-live="polite">
-            <For each=move || toasts.items.get() key=|toast| toast.id let:toast>
+            <For each=move || ITEMS.get() key=|toast| toast.id let:toast>
                 <div class=format!("toast {}", tone_class(toast.tone)) data-testid="toast">
                     <div class="toast-head">
                         <strong>{toast.title.clone()}</strong>

@@ -10,18 +10,17 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorView, Loading, sub_account_id};
-use super::page_data::page_data;
 use crate::api::inbox::get_form;
-use crate::api::types::FormStatus;
+use crate::api::types::{FormStatus, FormView};
+use crate::ui::island_data::IslandData;
+use crate::ui::toast::{Tone, use_toasts};
 
 #[component]
 pub fn FormPage() -> impl IntoView {
     let sa = sub_account_id();
     let params = use_params_map();
     let form_id = Memo::new(move |_| params.read().get("form").unwrap_or_default());
-    let reloads = RwSignal::new(0_u32);
-    let form = page_data(move || (sa.get(), form_id.get(), reloads.get()), |(sa, id, _)| get_form(sa, id));
-    let reload = Callback::new(move |()| reloads.update(|n| *n += 1));
+    let form = OnceResource::new(get_form(sa.get_untracked(), form_id.get_untracked()));
 
     view! {
         <Transition fallback=|| view! { <Loading label="Loading the form…"/> }>
@@ -51,10 +50,7 @@ pub fn FormPage() -> impl IntoView {
                                     {format!("Template v{}", form.template_version)}
                                 </span>
                             </div>
-                            {match form.status {
-                                FormStatus::Pending => view! { <fill::FormFill form on_submitted=reload/> }.into_any(),
-                                FormStatus::Completed => view! { <submission::SubmissionView form/> }.into_any(),
-                            }}
+                            <FormBody form=IslandData(form)/>
                         }
                         .into_any()
                     }
@@ -62,5 +58,31 @@ pub fn FormPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The interactive part of the form page: the form while pending, the submission once completed.
+/// After a submit it loads the form again, so the person sees what was recorded.
+#[island]
+fn FormBody(form: IslandData<FormView>) -> impl IntoView {
+    let current = RwSignal::new(form.0);
+    let toasts = use_toasts();
+    let reload = Callback::new(move |()| {
+        let (sa, id) = current.with_untracked(|f| (f.sub_account_id.clone(), f.id.clone()));
+        leptos::task::spawn_local(async move {
+            match get_form(sa, id).await {
+                Ok(form) => current.set(form),
+                Err(error) => {
+                    toasts.show(Tone::Error, "The form could not be reloaded", vec![(Tone::Error, error.to_string())])
+                }
+            }
+        });
+    });
+    move || {
+        let form = current.get();
+        match form.status {
+            FormStatus::Pending => view! { <fill::FormFill form on_submitted=reload/> }.into_any(),
+            FormStatus::Completed => view! { <submission::SubmissionView form/> }.into_any(),
+        }
     }
 }

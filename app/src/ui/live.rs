@@ -1,0 +1,62 @@
+//! Live updates for a server-rendered part of a page. When the server's event stream says the
+//! data changed, the island fetches the page again and swaps the fresh part in: the markup has
+//! one source, the server's view, and the client carries no copy of it.
+
+use leptos::prelude::*;
+
+/// Keeps the element with id `target` current: on each `changed` event from `stream` it is
+/// replaced by the same element of a freshly rendered copy of this page.
+#[island]
+pub fn LiveRegion(stream: String, target: String) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    browser::follow(&stream, target);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (stream, target);
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{DomParser, EventSource, MessageEvent, SupportedType};
+
+    pub fn follow(stream: &str, target: String) {
+        let Ok(source) = EventSource::new(stream) else { return };
+        // Each refresh gets a number; only the newest one is applied, so a slow response never
+        // replaces a newer one.
+        let latest = Rc::new(Cell::new(0_u64));
+        let on_change = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+            let (latest, target) = (latest.clone(), target.clone());
+            let number = latest.get() + 1;
+            latest.set(number);
+            leptos::task::spawn_local(async move {
+                if let Some(fresh) = fetch_fresh(&target).await
+                    && latest.get() == number
+                    && let Some(current) = document().get_element_by_id(&target)
+                {
+                    let _ = current.replace_with_with_node_1(&fresh);
+                }
+            });
+        });
+        let _ = source.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
+        // The page lives as long as the stream; both stay open until the browser leaves it.
+        on_change.forget();
+        std::mem::forget(source);
+    }
+
+    /// The element `target` of this page as the server renders it now.
+    async fn fetch_fresh(target: &str) -> Option<web_sys::Element> {
+        let url = window().location().href().ok()?;
+        let response = gloo_net::http::Request::get(&url).header("Accept", "text/html").send().await.ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let html = response.text().await.ok()?;
+        let page = DomParser::new().ok()?.parse_from_string(&html, SupportedType::TextHtml).ok()?;
+        page.get_element_by_id(target)
+    }
+}
