@@ -30,7 +30,7 @@ cargo clippy --release -p app -p server --features app/ssr --all-targets -- -D w
 cargo clippy -p app -p frontend --features app/hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "client bundle size"
-scripts/bundle-size.sh
+scripts/bundle-size.sh --enforce
 
 step "end-to-end tests in Chromium (screenshots in end2end/artifacts)"
 (cd end2end && rm -rf artifacts && mkdir artifacts && OPSFLOW_BIN=target/release/opsflow npx playwright test)
