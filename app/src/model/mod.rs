@@ -7,6 +7,7 @@
 
 pub mod crm;
 pub mod date;
+pub mod editing;
 pub mod field;
 pub mod note;
 pub mod plan;

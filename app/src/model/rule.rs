@@ -47,6 +47,22 @@ impl RuleGroup {
         out
     }
 
+    /// Points every condition on field `old` at `new` instead, in this group and its subgroups.
+    /// Returns how many conditions changed.
+    pub fn rename_field(&mut self, old: &str, new: &str) -> usize {
+        self.rules
+            .iter_mut()
+            .map(|rule| match rule {
+                Rule::Group(group) => group.rename_field(old, new),
+                Rule::Condition(condition) if condition.field == old => {
+                    new.clone_into(&mut condition.field);
+                    1
+                }
+                Rule::Condition(_) => 0,
+            })
+            .sum()
+    }
+
     fn collect_conditions<'a>(&'a self, out: &mut Vec<&'a Condition>) {
         for rule in &self.rules {
             match rule {

@@ -2,6 +2,7 @@
 //! proves the browser and the server compute the same thing.
 
 mod dates_and_values;
+mod editing;
 mod note;
 mod operators;
 mod template_checks;
