@@ -15,6 +15,7 @@ pub mod rule;
 pub mod starter;
 mod tagged;
 pub mod template;
+pub mod transfer;
 pub mod trigger;
 pub mod value;
 

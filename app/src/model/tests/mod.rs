@@ -6,6 +6,7 @@ mod editing;
 mod note;
 mod operators;
 mod template_checks;
+mod transfer;
 mod triggers;
 mod validation;
 mod visibility;
