@@ -135,6 +135,13 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
                 url("templates/delete"),
                 vec![("sub_account", sub_account), ("template_id", &ids.template)],
             ),
+            ("template", url("templates/get"), vec![("sub_account", sub_account), ("template_id", &ids.template)]),
+            ("export", url("templates/export"), vec![("sub_account", sub_account), ("template_id", &ids.template)]),
+            (
+                "duplicate template",
+                url("templates/duplicate"),
+                vec![("sub_account", sub_account), ("template_id", &ids.template)],
+            ),
             ("settings", url("settings/load"), vec![("sub_account", sub_account)]),
             (
                 "remove trigger",
@@ -168,7 +175,7 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
                 assert!(!error.to_string().contains(&ids.form), "{what} leaks an Acme form");
             } else {
                 // On her own sub-account, admin-only changes stop at her role before any lookup.
-                let admin_only = matches!(what, "delete template" | "remove trigger");
+                let admin_only = matches!(what, "delete template" | "duplicate template" | "remove trigger");
                 let (expected, code) = if own && admin_only {
                     ("forbidden", StatusCode::FORBIDDEN)
                 } else {
@@ -186,6 +193,24 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(error["error"], "not_found", "submit via {sub_account}: {error}");
+        // The builder's JSON calls: admin-only, so on her own sub-account her role stops them.
+        let own = sub_account == brightside;
+        let (code, expected) =
+            if own { (StatusCode::FORBIDDEN, "forbidden") } else { (StatusCode::NOT_FOUND, "not_found") };
+        let template = serde_json::to_value(&app::model::starter::starter_templates()[0]).unwrap();
+        let file = app::model::transfer::export_template(&app::model::starter::starter_templates()[0]);
+        let builder_calls = [
+            (
+                "save",
+                json!({ "sub_account": sub_account, "template_id": ids.template, "base_version": 1, "template": template }),
+            ),
+            ("create", json!({ "sub_account": sub_account, "template": template })),
+            ("import", json!({ "sub_account": sub_account, "file": file })),
+        ];
+        for (what, body) in builder_calls {
+            let (status, error) = post_json(&riley, url(&format!("templates/{what}")), body).await;
+            assert_eq!((status, error["error"].as_str()), (code, Some(expected)), "{what} via {sub_account}: {error}");
+        }
         let trigger = json!({ "sub_account": acme, "config": {
             "event": { "type": "call_completed" }, "template_id": ids.template, "writebacks": { "note": true } } });
         let (status, error) = post_json(&riley, url("triggers/add"), trigger).await;

@@ -29,6 +29,9 @@ pub enum AppError {
     InvalidTemplate(Vec<TemplateProblem>),
     #[error("The trigger has problems: {}", join(.0))]
     InvalidTrigger(Vec<TriggerProblem>),
+    /// A template file that was not imported, with every reason (see `model::transfer`).
+    #[error("The file was not imported: {}", .0.join(" "))]
+    InvalidImport(Vec<String>),
     /// The request is fine but the current state forbids it (already submitted, in use...).
     #[error("{0}")]
     Conflict(String),
@@ -65,6 +68,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_answers",
             "invalid_template",
             "invalid_trigger",
+            "invalid_import",
             "conflict",
             "bad_request",
             "internal",
@@ -81,6 +85,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_answers" => AppError::InvalidAnswers(details(&mut map)?),
             "invalid_template" => AppError::InvalidTemplate(details(&mut map)?),
             "invalid_trigger" => AppError::InvalidTrigger(details(&mut map)?),
+            "invalid_import" => AppError::InvalidImport(details(&mut map)?),
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
             "internal" => AppError::Internal(details(&mut map)?),
@@ -148,6 +153,11 @@ mod tests {
             AppError::InvalidAnswers(BTreeMap::from([("phone".to_owned(), FieldError::NotAPhone)])),
             AppError::InvalidTemplate(vec![TemplateProblem::NoFields]),
             AppError::InvalidTrigger(vec![TriggerProblem::MoveToSameStage]),
+            AppError::InvalidTemplate(vec![TemplateProblem::TriggerMapping {
+                field: "hours".into(),
+                reason: "Form field “hours” (Number) cannot be written to custom field “Notes” (Text).".into(),
+            }]),
+            AppError::InvalidImport(vec!["The file cannot be read at line 1, column 2: EOF.".into()]),
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
             AppError::Internal("database".into()),
@@ -163,6 +173,7 @@ mod tests {
                 | AppError::NotFound(_)
                 | AppError::InvalidAnswers(_)
                 | AppError::InvalidTemplate(_)
+                | AppError::InvalidImport(_)
                 | AppError::InvalidTrigger(_)
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)

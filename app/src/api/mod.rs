@@ -7,6 +7,7 @@ pub mod auth;
 pub mod crm;
 pub mod error;
 pub mod inbox;
+pub mod templates;
 pub mod types;
 pub mod workspace;
 

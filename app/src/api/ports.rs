@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::error::AppError;
 use super::types::*;
-use crate::model::{Answers, TriggerConfig};
+use crate::model::{Answers, Template, TriggerConfig};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -33,6 +33,36 @@ pub trait WorkspacePort: Send + Sync {
     async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary>;
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>>;
     async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()>;
+    /// The current version of a template, to edit.
+    async fn template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft>;
+    /// Saves an edit as the next version. `base_version` is the version the edit started from:
+    /// when someone saved in between, the save is refused and nothing is overwritten. Forms
+    /// already created keep the version they were made from.
+    async fn save_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+        base_version: i64,
+        template: Template,
+    ) -> AppResult<TemplateDraft>;
+    async fn create_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template: Template,
+    ) -> AppResult<TemplateDraft>;
+    /// A copy of the current version as a new template, named "… (copy)".
+    async fn duplicate_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+    ) -> AppResult<TemplateDraft>;
+    /// A new template from an exported file; a file with problems saves nothing.
+    async fn import_template(&self, user: &SessionUser, sub_account: &str, file: &str) -> AppResult<TemplateDraft>;
+    /// The file of a template's current version (see `model::transfer`).
+    async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String>;
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
     async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
     -> AppResult<TriggerView>;

@@ -246,3 +246,11 @@ pub struct CallView {
     pub summary: String,
     pub created_at: String,
 }
+
+/// A template as the builder edits it: which template, which version the edit starts from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateDraft {
+    pub id: String,
+    pub version: i64,
+    pub template: Template,
+}

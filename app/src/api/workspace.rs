@@ -1,10 +1,10 @@
-//! Sub-accounts, templates and triggers.
+//! Sub-accounts and their triggers.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
-use super::types::{SettingsData, SubAccountSummary, TemplateSummary, TriggerView};
+use super::types::{SettingsData, SubAccountSummary, TriggerView};
 use crate::model::TriggerConfig;
 
 #[server(prefix = "/api", endpoint = "sub_accounts/list")]
@@ -17,18 +17,6 @@ pub async fn list_sub_accounts() -> Result<Vec<SubAccountSummary>, AppError> {
 pub async fn open_sub_account(sub_account: String) -> Result<SubAccountSummary, AppError> {
     use super::session::{backend, current_user};
     backend()?.open_sub_account(&current_user().await?, &sub_account).await
-}
-
-#[server(prefix = "/api", endpoint = "templates/list")]
-pub async fn list_templates(sub_account: String) -> Result<Vec<TemplateSummary>, AppError> {
-    use super::session::{backend, current_user};
-    backend()?.templates(&current_user().await?, &sub_account).await
-}
-
-#[server(prefix = "/api", endpoint = "templates/delete")]
-pub async fn delete_template(sub_account: String, template_id: String) -> Result<(), AppError> {
-    use super::session::{backend, current_user};
-    backend()?.delete_template(&current_user().await?, &sub_account, &template_id).await
 }
 
 #[server(prefix = "/api", endpoint = "settings/load")]

@@ -36,21 +36,66 @@ pub enum TemplateProblem {
     EmptyName,
     NameTooLong,
     NoFields,
-    InvalidKey { field: String },
-    DuplicateKey { key: String },
-    EmptyLabel { field: String },
-    NoOptions { field: String },
-    DuplicateOption { field: String, option: String },
-    MinAboveMax { field: String },
-    LengthRange { field: String },
-    BadPattern { field: String, reason: String },
-    SectionRequired { field: String },
-    EmptyRuleGroup { field: String },
-    RuleOnMissingField { field: String, missing: String },
-    RuleOnSection { field: String, controlling: String },
-    OperatorNotForKind { field: String, controlling: String, operator: Operator, kind: FieldKind },
-    BadRuleValue { field: String, controlling: String, reason: String },
-    RuleCycle { fields: Vec<String> },
+    InvalidKey {
+        field: String,
+    },
+    DuplicateKey {
+        key: String,
+    },
+    EmptyLabel {
+        field: String,
+    },
+    NoOptions {
+        field: String,
+    },
+    DuplicateOption {
+        field: String,
+        option: String,
+    },
+    MinAboveMax {
+        field: String,
+    },
+    LengthRange {
+        field: String,
+    },
+    BadPattern {
+        field: String,
+        reason: String,
+    },
+    SectionRequired {
+        field: String,
+    },
+    EmptyRuleGroup {
+        field: String,
+    },
+    RuleOnMissingField {
+        field: String,
+        missing: String,
+    },
+    RuleOnSection {
+        field: String,
+        controlling: String,
+    },
+    OperatorNotForKind {
+        field: String,
+        controlling: String,
+        operator: Operator,
+        kind: FieldKind,
+    },
+    BadRuleValue {
+        field: String,
+        controlling: String,
+        reason: String,
+    },
+    RuleCycle {
+        fields: Vec<String>,
+    },
+    /// A trigger writes this field to a CRM custom field that the edited field no longer fits
+    /// (or the field is gone): the reason is the trigger check's own sentence.
+    TriggerMapping {
+        field: String,
+        reason: String,
+    },
 }
 
 impl TemplateProblem {
@@ -72,7 +117,8 @@ impl TemplateProblem {
             | P::RuleOnMissingField { field, .. }
             | P::RuleOnSection { field, .. }
             | P::OperatorNotForKind { field, .. }
-            | P::BadRuleValue { field, .. } => Some(field),
+            | P::BadRuleValue { field, .. }
+            | P::TriggerMapping { field, .. } => Some(field),
         }
     }
 }
@@ -99,6 +145,7 @@ impl<'de> Deserialize<'de> for TemplateProblem {
             "operator_not_for_kind",
             "bad_rule_value",
             "rule_cycle",
+            "trigger_mapping",
         ];
         let mut p = Tagged::read(deserializer, "problem")?;
         Ok(match p.tag() {
@@ -129,6 +176,7 @@ impl<'de> Deserialize<'de> for TemplateProblem {
                 reason: p.text("reason")?,
             },
             "rule_cycle" => P::RuleCycle { fields: p.list("fields")? },
+            "trigger_mapping" => P::TriggerMapping { field: p.text("field")?, reason: p.text("reason")? },
             _ => return Err(p.unknown(VARIANTS)),
         })
     }
@@ -184,6 +232,9 @@ impl fmt::Display for TemplateProblem {
                 "Fields {} show each other in a circle, so none could ever appear.",
                 fields.iter().map(|k| format!("“{k}”")).collect::<Vec<_>>().join(" → ")
             ),
+            P::TriggerMapping { reason, .. } => {
+                write!(f, "{reason} A trigger writes this field to the CRM; change its mapping in Settings first.")
+            }
         }
     }
 }

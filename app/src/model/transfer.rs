@@ -10,8 +10,9 @@ use super::template::{Template, TemplateProblem};
 /// The `format` of every exported file. A future change to the template's shape gets a new one.
 pub const FILE_FORMAT: &str = "opsflow-template/1";
 
-/// Files larger than this are refused before parsing (a 200-field template is about 60 KB).
-pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Files larger than this are refused before parsing. A 200-field template is about 60 KB; the
+/// limit stays under the server's 256 KB request limit with room for the JSON that carries it.
+pub const MAX_FILE_BYTES: usize = 200 * 1024;
 
 #[derive(Serialize, Deserialize)]
 struct TemplateFile {

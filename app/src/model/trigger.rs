@@ -201,6 +201,31 @@ impl fmt::Display for TriggerProblem {
     }
 }
 
+/// Whether one custom field mapping can work: the form field exists and takes an answer, the CRM
+/// field exists, and its type accepts the form field's kind. The template builder runs this on
+/// every trigger of a template it saves, so an edit cannot silently break a writeback.
+pub fn check_mapping(
+    mapping: &FieldMapping,
+    template: &Template,
+    crm_fields: &[CrmField],
+) -> Result<(), TriggerProblem> {
+    let field = template.field(&mapping.form_field).filter(|f| f.kind.takes_answer());
+    let crm_field = crm_fields.iter().find(|c| c.id == mapping.crm_field_id);
+    match (field, crm_field) {
+        (None, _) => Err(TriggerProblem::UnknownFormField { field: mapping.form_field.clone() }),
+        (_, None) => Err(TriggerProblem::UnknownCrmField { crm_field_id: mapping.crm_field_id.clone() }),
+        (Some(field), Some(crm_field)) if !crm_field.data_type.accepts(field.kind) => {
+            Err(TriggerProblem::IncompatibleMapping {
+                field: field.label.clone(),
+                crm_field: crm_field.name.clone(),
+                kind: field.kind.label().to_owned(),
+                data_type: crm_field.data_type.label().to_owned(),
+            })
+        }
+        (Some(_), Some(_)) => Ok(()),
+    }
+}
+
 /// Checks a trigger against the template it uses and the sub-account's CRM.
 pub fn check_trigger(
     config: &TriggerConfig,
@@ -233,26 +258,13 @@ pub fn check_trigger(
         }
     }
     for (i, mapping) in writebacks.custom_fields.iter().enumerate() {
-        let field = template.field(&mapping.form_field).filter(|f| f.kind.takes_answer());
-        let crm_field = crm_fields.iter().find(|c| c.id == mapping.crm_field_id);
-        match (field, crm_field) {
-            (None, _) => problems.push(TriggerProblem::UnknownFormField { field: mapping.form_field.clone() }),
-            (_, None) => problems.push(TriggerProblem::UnknownCrmField { crm_field_id: mapping.crm_field_id.clone() }),
-            (Some(field), Some(crm_field)) if !crm_field.data_type.accepts(field.kind) => {
-                problems.push(TriggerProblem::IncompatibleMapping {
-                    field: field.label.clone(),
-                    crm_field: crm_field.name.clone(),
-                    kind: field.kind.label().to_owned(),
-                    data_type: crm_field.data_type.label().to_owned(),
-                });
-            }
-            (Some(_), Some(crm_field)) => {
-                let twice = TriggerProblem::CrmFieldMappedTwice { crm_field: crm_field.name.clone() };
-                if writebacks.custom_fields[..i].iter().any(|m| m.crm_field_id == mapping.crm_field_id)
-                    && !problems.contains(&twice)
-                {
-                    problems.push(twice);
-                }
+        if let Err(problem) = check_mapping(mapping, template, crm_fields) {
+            problems.push(problem);
+        } else if writebacks.custom_fields[..i].iter().any(|m| m.crm_field_id == mapping.crm_field_id) {
+            let crm_field = crm_fields.iter().find(|c| c.id == mapping.crm_field_id).map(|c| c.name.clone());
+            let twice = TriggerProblem::CrmFieldMappedTwice { crm_field: crm_field.unwrap_or_default() };
+            if !problems.contains(&twice) {
+                problems.push(twice);
             }
         }
     }

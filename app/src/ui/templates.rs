@@ -8,8 +8,8 @@ use super::common::{Loading, confirm, list_view, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
+use crate::api::templates::{delete_template, list_templates};
 use crate::api::types::TemplateSummary;
-use crate::api::workspace::{delete_template, list_templates};
 
 fn in_use_reason(template: &TemplateSummary) -> Option<String> {
     let plural = |n: i64, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };

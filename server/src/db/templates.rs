@@ -24,6 +24,17 @@ pub struct TemplateVersion {
     pub template: Template,
 }
 
+/// What became of a save.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Stored as this version.
+    Saved(i64),
+    /// Someone saved since the edit began; the current version is this one.
+    Stale(i64),
+    /// No such live template in the sub-account.
+    Missing,
+}
+
 /// Why a template may not be deleted now.
 #[derive(Debug, PartialEq, Eq)]
 pub enum DeleteBlock {
@@ -60,6 +71,58 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(id)
+    }
+
+    /// Stores `template` as the version after `base_version`, if that is still the current one.
+    /// The conditional update is the guard: of two saves from the same base, one finds the
+    /// version moved on and stores nothing.
+    pub async fn save_template_version(
+        &self,
+        sub_account_id: &str,
+        template_id: &str,
+        base_version: i64,
+        template: &Template,
+    ) -> StoreResult<SaveOutcome> {
+        let mut tx = self.begin().await?;
+        let current: Option<(i64,)> = sqlx::query_as(
+            "SELECT current_version FROM templates WHERE id = $1 AND sub_account_id = $2 AND deleted_at IS NULL",
+        )
+        .bind(template_id)
+        .bind(sub_account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((current,)) = current else { return Ok(SaveOutcome::Missing) };
+        if current != base_version {
+            return Ok(SaveOutcome::Stale(current));
+        }
+        let next = base_version + 1;
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE templates SET current_version = $1, name = $2, updated_at = $3 \
+             WHERE id = $4 AND sub_account_id = $5 AND current_version = $6",
+        )
+        .bind(next)
+        .bind(template.name.trim())
+        .bind(now)
+        .bind(template_id)
+        .bind(sub_account_id)
+        .bind(base_version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(SaveOutcome::Stale(next));
+        }
+        sqlx::query(
+            "INSERT INTO template_versions (template_id, version, definition, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(template_id)
+        .bind(next)
+        .bind(to_json(template)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved(next))
     }
 
     pub async fn template_summaries(&self, sub_account_id: &str) -> StoreResult<Vec<TemplateSummaryRow>> {

@@ -38,9 +38,10 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::InvalidAnswers(_) | AppError::InvalidTemplate(_) | AppError::InvalidTrigger(_) => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        AppError::InvalidAnswers(_)
+        | AppError::InvalidTemplate(_)
+        | AppError::InvalidTrigger(_)
+        | AppError::InvalidImport(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

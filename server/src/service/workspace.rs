@@ -1,15 +1,18 @@
 use app::api::AppError;
 use app::api::ports::{AppResult, WorkspacePort};
-use app::api::types::{SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateSummary, TriggerView};
+use app::api::types::{
+    SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateDraft, TemplateSummary, TriggerView,
+};
 use app::model::starter::starter_templates;
-use app::model::trigger::check_trigger;
-use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent};
+use app::model::transfer;
+use app::model::trigger::{check_mapping, check_trigger};
+use app::model::{Pipeline, Template, TemplateProblem, TriggerConfig, TriggerEvent, TriggerProblem};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
 use crate::db::accounts::SubAccountRow;
 use crate::db::from_json;
-use crate::db::templates::DeleteBlock;
+use crate::db::templates::{DeleteBlock, SaveOutcome};
 use crate::db::triggers::StoredTrigger;
 use crate::time::format_ms;
 
@@ -95,6 +98,74 @@ impl WorkspacePort for Service {
         }
     }
 
+    async fn template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft> {
+        self.member(user, sub_account).await?;
+        self.current_draft(sub_account, template_id).await
+    }
+
+    async fn save_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+        base_version: i64,
+        template: Template,
+    ) -> AppResult<TemplateDraft> {
+        self.admin_member(user, sub_account).await?;
+        let mut problems = template.problems();
+        problems.extend(self.broken_mappings(sub_account, template_id, &template).await?);
+        if !problems.is_empty() {
+            return Err(AppError::InvalidTemplate(problems));
+        }
+        match self.store.save_template_version(sub_account, template_id, base_version, &template).await {
+            Ok(SaveOutcome::Saved(version)) => Ok(TemplateDraft { id: template_id.to_owned(), version, template }),
+            Ok(SaveOutcome::Stale(current)) => Err(AppError::Conflict(format!(
+                "Someone saved version {current} of this template after you opened it. Reload it to see their \
+                 changes; yours were not saved."
+            ))),
+            Ok(SaveOutcome::Missing) => Err(AppError::not_found("That template")),
+            Err(error) => Err(internal(error)),
+        }
+    }
+
+    async fn create_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template: Template,
+    ) -> AppResult<TemplateDraft> {
+        self.admin_member(user, sub_account).await?;
+        let problems = template.problems();
+        if !problems.is_empty() {
+            return Err(AppError::InvalidTemplate(problems));
+        }
+        self.insert_template(sub_account, template).await
+    }
+
+    async fn duplicate_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+    ) -> AppResult<TemplateDraft> {
+        self.admin_member(user, sub_account).await?;
+        let mut template = self.current_draft(sub_account, template_id).await?.template;
+        template.name = copy_name(&template.name);
+        self.insert_template(sub_account, template).await
+    }
+
+    async fn import_template(&self, user: &SessionUser, sub_account: &str, file: &str) -> AppResult<TemplateDraft> {
+        self.admin_member(user, sub_account).await?;
+        let template = transfer::import_template(file)
+            .map_err(|problems| AppError::InvalidImport(problems.iter().map(ToString::to_string).collect()))?;
+        self.insert_template(sub_account, template).await
+    }
+
+    async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String> {
+        self.member(user, sub_account).await?;
+        Ok(transfer::export_template(&self.current_draft(sub_account, template_id).await?.template))
+    }
+
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
         self.member(user, sub_account).await?;
         let pipelines = self.crm.pipelines(sub_account).await.map_err(crm_error)?;
@@ -151,6 +222,59 @@ impl WorkspacePort for Service {
             Err(AppError::not_found("That trigger"))
         }
     }
+}
+
+impl Service {
+    async fn current_draft(&self, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft> {
+        let mut conn = self.store.pool().acquire().await.map_err(|e| internal(e.into()))?;
+        let current = self.store.current_template(&mut conn, sub_account, template_id).await.map_err(internal)?;
+        let current = current.ok_or_else(|| AppError::not_found("That template"))?;
+        Ok(TemplateDraft { id: current.template_id, version: current.version, template: current.template })
+    }
+
+    async fn insert_template(&self, sub_account: &str, template: Template) -> AppResult<TemplateDraft> {
+        let mut tx = self.store.begin().await.map_err(internal)?;
+        let id = self.store.create_template(&mut tx, sub_account, &template).await.map_err(internal)?;
+        tx.commit().await.map_err(|e| internal(e.into()))?;
+        Ok(TemplateDraft { id, version: 1, template })
+    }
+
+    /// The custom field mappings of this template's triggers that the edited template would
+    /// break: a mapped field removed, or changed to a kind its CRM field does not take.
+    async fn broken_mappings(
+        &self,
+        sub_account: &str,
+        template_id: &str,
+        template: &Template,
+    ) -> AppResult<Vec<TemplateProblem>> {
+        let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
+        let mut triggers = triggers.into_iter().filter(|t| t.template_id == template_id).peekable();
+        if triggers.peek().is_none() {
+            return Ok(Vec::new());
+        }
+        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
+        let mut problems = Vec::new();
+        for mapping in triggers.flat_map(|t| t.config.writebacks.custom_fields) {
+            // A CRM field removed in the CRM is the trigger's problem, not this edit's.
+            let Err(problem @ (TriggerProblem::UnknownFormField { .. } | TriggerProblem::IncompatibleMapping { .. })) =
+                check_mapping(&mapping, template, &crm_fields)
+            else {
+                continue;
+            };
+            let problem = TemplateProblem::TriggerMapping { field: mapping.form_field, reason: problem.to_string() };
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+        Ok(problems)
+    }
+}
+
+/// "Name (copy)", kept within the name's length limit.
+fn copy_name(name: &str) -> String {
+    let suffix = " (copy)";
+    let room = Template::MAX_NAME_LEN.saturating_sub(suffix.chars().count());
+    format!("{}{suffix}", name.chars().take(room).collect::<String>().trim_end())
 }
 
 fn plural(count: i64) -> &'static str {

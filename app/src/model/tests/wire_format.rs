@@ -108,6 +108,7 @@ fn every_template_problem_round_trips() {
         },
         P::BadRuleValue { field: field(), controlling: "amount".into(), reason: "needs a number".into() },
         P::RuleCycle { fields: vec!["a".into(), "b".into(), "a".into()] },
+        P::TriggerMapping { field: field(), reason: "Form field “Phone” (Phone) cannot be written…".into() },
     ];
     round_trip_all(
         &examples,
@@ -130,8 +131,9 @@ fn every_template_problem_round_trips() {
             P::OperatorNotForKind { .. } => 15,
             P::BadRuleValue { .. } => 16,
             P::RuleCycle { .. } => 17,
+            P::TriggerMapping { .. } => 18,
         },
-        18,
+        19,
     );
 }
 

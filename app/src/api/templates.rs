@@ -1,0 +1,66 @@
+//! Templates: the list, and what the builder does with one — open, save a new version, create,
+//! duplicate, import, export, delete. Only admins change templates; everyone in the sub-account
+//! may read them.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::error::AppError;
+use super::types::{TemplateDraft, TemplateSummary};
+use crate::model::Template;
+
+#[server(prefix = "/api", endpoint = "templates/list")]
+pub async fn list_templates(sub_account: String) -> Result<Vec<TemplateSummary>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.templates(&current_user().await?, &sub_account).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/delete")]
+pub async fn delete_template(sub_account: String, template_id: String) -> Result<(), AppError> {
+    use super::session::{backend, current_user};
+    backend()?.delete_template(&current_user().await?, &sub_account, &template_id).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/get")]
+pub async fn get_template(sub_account: String, template_id: String) -> Result<TemplateDraft, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.template(&current_user().await?, &sub_account, &template_id).await
+}
+
+/// Saves an edit as the next version, if `base_version` is still the current one.
+#[server(prefix = "/api", endpoint = "templates/save", input = Json)]
+pub async fn save_template(
+    sub_account: String,
+    template_id: String,
+    base_version: i64,
+    template: Template,
+) -> Result<TemplateDraft, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.save_template(&current_user().await?, &sub_account, &template_id, base_version, template).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/create", input = Json)]
+pub async fn create_template(sub_account: String, template: Template) -> Result<TemplateDraft, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.create_template(&current_user().await?, &sub_account, template).await
+}
+
+#[server(prefix = "/api", endpoint = "templates/duplicate")]
+pub async fn duplicate_template(sub_account: String, template_id: String) -> Result<TemplateDraft, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.duplicate_template(&current_user().await?, &sub_account, &template_id).await
+}
+
+/// Creates a template from the text of an exported file.
+#[server(prefix = "/api", endpoint = "templates/import", input = Json)]
+pub async fn import_template(sub_account: String, file: String) -> Result<TemplateDraft, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.import_template(&current_user().await?, &sub_account, &file).await
+}
+
+/// The exported file's text.
+#[server(prefix = "/api", endpoint = "templates/export")]
+pub async fn export_template(sub_account: String, template_id: String) -> Result<String, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.export_template(&current_user().await?, &sub_account, &template_id).await
+}
