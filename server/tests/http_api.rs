@@ -138,6 +138,11 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
             ("template", url("templates/get"), vec![("sub_account", sub_account), ("template_id", &ids.template)]),
             ("export", url("templates/export"), vec![("sub_account", sub_account), ("template_id", &ids.template)]),
             (
+                "template mappings",
+                url("templates/mappings"),
+                vec![("sub_account", sub_account), ("template_id", &ids.template)],
+            ),
+            (
                 "duplicate template",
                 url("templates/duplicate"),
                 vec![("sub_account", sub_account), ("template_id", &ids.template)],
@@ -175,7 +180,8 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
                 assert!(!error.to_string().contains(&ids.form), "{what} leaks an Acme form");
             } else {
                 // On her own sub-account, admin-only changes stop at her role before any lookup.
-                let admin_only = matches!(what, "delete template" | "duplicate template" | "remove trigger");
+                let admin_only =
+                    matches!(what, "delete template" | "duplicate template" | "template mappings" | "remove trigger");
                 let (expected, code) = if own && admin_only {
                     ("forbidden", StatusCode::FORBIDDEN)
                 } else {

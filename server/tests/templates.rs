@@ -7,6 +7,7 @@ mod common;
 
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
+use app::api::types::PendingVersion;
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;
 use app::model::{FieldKind, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
@@ -51,6 +52,10 @@ async fn each_save_is_a_new_version_and_forms_keep_theirs(db: Db) {
     let form = f.service.form(&f.sam, &f.acme, &pending[0].id).await.unwrap();
     assert_eq!((form.template_version, form.template.fields[0].label.clone()), (1, original_label));
 
+    // The list says which version the pending form uses.
+    let summary = f.service.templates(&f.admin, &f.acme).await.unwrap().into_iter().find(|t| t.id == id).unwrap();
+    assert_eq!(summary.pending_versions, vec![PendingVersion { version: 1, forms: 1 }]);
+
     // A second editor who also started from version 1 does not overwrite version 2.
     let mut other = draft.template.clone();
     other.name = "Someone else's edit".into();
@@ -78,6 +83,16 @@ async fn a_save_that_breaks_a_trigger_mapping_is_refused(db: Db) {
     let config = TriggerConfig { event: TriggerEvent::CallCompleted, template_id: id.clone(), writebacks };
     f.service.add_trigger(&f.admin, &f.acme, config).await.unwrap();
     let template = f.service.template(&f.admin, &f.acme, &id).await.unwrap().template;
+
+    // The builder gets the mappings and their CRM fields, to show the same problems while editing.
+    let context = f.service.template_mappings(&f.admin, &f.acme, &id).await.unwrap();
+    assert_eq!(
+        context.mappings,
+        vec![FieldMapping { form_field: "invoice_amount".into(), crm_field_id: invoice.id.clone() }]
+    );
+    assert!(context.crm_fields.iter().any(|c| c.id == invoice.id));
+    let refused = f.service.template_mappings(&f.sam, &f.acme, &id).await.unwrap_err();
+    assert!(matches!(refused, AppError::Forbidden(_)), "{refused:?}");
 
     let mut retyped = template.clone();
     let field = retyped.fields.iter_mut().find(|f| f.key == "invoice_amount").unwrap();

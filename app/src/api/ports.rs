@@ -63,6 +63,13 @@ pub trait WorkspacePort: Send + Sync {
     async fn import_template(&self, user: &SessionUser, sub_account: &str, file: &str) -> AppResult<TemplateDraft>;
     /// The file of a template's current version (see `model::transfer`).
     async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String>;
+    /// The writebacks an edit of this template must keep working (admins only).
+    async fn template_mappings(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+    ) -> AppResult<TemplateMappings>;
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
     async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
     -> AppResult<TriggerView>;

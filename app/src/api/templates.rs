@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
-use super::types::{TemplateDraft, TemplateSummary};
+use super::types::{TemplateDraft, TemplateMappings, TemplateSummary};
 use crate::model::Template;
 
 #[server(prefix = "/api", endpoint = "templates/list")]
@@ -63,4 +63,12 @@ pub async fn import_template(sub_account: String, file: String) -> Result<Templa
 pub async fn export_template(sub_account: String, template_id: String) -> Result<String, AppError> {
     use super::session::{backend, current_user};
     backend()?.export_template(&current_user().await?, &sub_account, &template_id).await
+}
+
+/// The writebacks of the triggers that use a template, so the builder can flag an edit that
+/// breaks one before the save does.
+#[server(prefix = "/api", endpoint = "templates/mappings")]
+pub async fn load_template_mappings(sub_account: String, template_id: String) -> Result<TemplateMappings, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.template_mappings(&current_user().await?, &sub_account, &template_id).await
 }

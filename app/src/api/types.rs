@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::trigger::FieldMapping;
 use crate::model::{CleanAnswer, CrmField, Field, Pipeline, Template, TriggerEvent, Writebacks};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,8 +44,17 @@ pub struct TemplateSummary {
     pub version: i64,
     pub field_count: usize,
     pub pending_forms: i64,
+    /// How many pending forms each version has, oldest version first: forms keep the version
+    /// they were created from, so after a save some may still use an older one.
+    pub pending_versions: Vec<PendingVersion>,
     pub trigger_count: i64,
     pub updated_at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingVersion {
+    pub version: i64,
+    pub forms: i64,
 }
 
 /// A template a trigger can use, with its fields so the settings page can offer mappings.
@@ -253,4 +263,12 @@ pub struct TemplateDraft {
     pub id: String,
     pub version: i64,
     pub template: Template,
+}
+
+/// The custom field mappings of the triggers that use a template, and the CRM fields they write
+/// to: what the builder needs to show an edit that would break a writeback.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateMappings {
+    pub mappings: Vec<FieldMapping>,
+    pub crm_fields: Vec<CrmField>,
 }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::crm::{CrmField, Pipeline};
 use super::tagged::Tagged;
-use super::template::Template;
+use super::template::{Template, TemplateProblem};
 
 /// The CRM event a trigger listens for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -224,6 +224,31 @@ pub fn check_mapping(
         }
         (Some(_), Some(_)) => Ok(()),
     }
+}
+
+/// The mappings an edited template breaks, as problems on the fields they map: a field that is
+/// gone or no longer fits its CRM field's type. The builder shows them while editing and the
+/// server refuses a save with them. A CRM field removed in the CRM is the trigger's problem, not
+/// the edit's, so it is left out.
+pub fn broken_mappings(
+    mappings: &[FieldMapping],
+    template: &Template,
+    crm_fields: &[CrmField],
+) -> Vec<TemplateProblem> {
+    let mut problems = Vec::new();
+    for mapping in mappings {
+        let Err(problem @ (TriggerProblem::UnknownFormField { .. } | TriggerProblem::IncompatibleMapping { .. })) =
+            check_mapping(mapping, template, crm_fields)
+        else {
+            continue;
+        };
+        let problem =
+            TemplateProblem::TriggerMapping { field: mapping.form_field.clone(), reason: problem.to_string() };
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
+    problems
 }
 
 /// Checks a trigger against the template it uses and the sub-account's CRM.

@@ -138,6 +138,18 @@ impl Store {
         .await?)
     }
 
+    /// Pending forms per template and version: `(template_id, version, forms)`, by version.
+    pub async fn pending_versions(&self, sub_account_id: &str) -> StoreResult<Vec<(String, i64, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT template_id, template_version, COUNT(*) FROM forms \
+             WHERE sub_account_id = $1 AND status = 'pending' \
+             GROUP BY template_id, template_version ORDER BY template_version",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// The current version of a live template of this sub-account.
     pub async fn current_template(
         &self,

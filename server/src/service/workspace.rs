@@ -1,12 +1,13 @@
 use app::api::AppError;
 use app::api::ports::{AppResult, WorkspacePort};
 use app::api::types::{
-    SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateDraft, TemplateSummary, TriggerView,
+    PendingVersion, SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateDraft, TemplateMappings,
+    TemplateSummary, TriggerView,
 };
 use app::model::starter::starter_templates;
 use app::model::transfer;
-use app::model::trigger::{check_mapping, check_trigger};
-use app::model::{Pipeline, Template, TemplateProblem, TriggerConfig, TriggerEvent, TriggerProblem};
+use app::model::trigger::{FieldMapping, broken_mappings, check_trigger};
+use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
@@ -64,15 +65,22 @@ impl WorkspacePort for Service {
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>> {
         let row = self.member(user, sub_account).await?;
         let rows = self.store.template_summaries(sub_account).await.map_err(internal)?;
+        let pending = self.store.pending_versions(sub_account).await.map_err(internal)?;
         rows.into_iter()
             .map(|t| {
                 let template: Template = from_json(&t.definition).map_err(internal)?;
+                let pending_versions = pending
+                    .iter()
+                    .filter(|(id, _, _)| *id == t.id)
+                    .map(|&(_, version, forms)| PendingVersion { version, forms })
+                    .collect();
                 Ok(TemplateSummary {
                     id: t.id,
                     name: t.name,
                     version: t.current_version,
                     field_count: template.fields.iter().filter(|f| f.kind.takes_answer()).count(),
                     pending_forms: t.pending_forms,
+                    pending_versions,
                     trigger_count: t.trigger_count,
                     updated_at: format_ms(t.updated_at, &row.time_zone),
                 })
@@ -98,6 +106,17 @@ impl WorkspacePort for Service {
         }
     }
 
+    async fn template_mappings(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        template_id: &str,
+    ) -> AppResult<TemplateMappings> {
+        self.admin_member(user, sub_account).await?;
+        self.current_draft(sub_account, template_id).await?;
+        self.mappings_of(sub_account, template_id).await
+    }
+
     async fn template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft> {
         self.member(user, sub_account).await?;
         self.current_draft(sub_account, template_id).await
@@ -113,7 +132,8 @@ impl WorkspacePort for Service {
     ) -> AppResult<TemplateDraft> {
         self.admin_member(user, sub_account).await?;
         let mut problems = template.problems();
-        problems.extend(self.broken_mappings(sub_account, template_id, &template).await?);
+        let context = self.mappings_of(sub_account, template_id).await?;
+        problems.extend(broken_mappings(&context.mappings, &template, &context.crm_fields));
         if !problems.is_empty() {
             return Err(AppError::InvalidTemplate(problems));
         }
@@ -241,32 +261,21 @@ impl Service {
 
     /// The custom field mappings of this template's triggers that the edited template would
     /// break: a mapped field removed, or changed to a kind its CRM field does not take.
-    async fn broken_mappings(
-        &self,
-        sub_account: &str,
-        template_id: &str,
-        template: &Template,
-    ) -> AppResult<Vec<TemplateProblem>> {
+    /// The custom field mappings of the triggers that use a template, with the CRM fields they
+    /// map to (read from the CRM only when there are mappings).
+    async fn mappings_of(&self, sub_account: &str, template_id: &str) -> AppResult<TemplateMappings> {
         let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
-        let mut triggers = triggers.into_iter().filter(|t| t.template_id == template_id).peekable();
-        if triggers.peek().is_none() {
-            return Ok(Vec::new());
-        }
-        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let mut problems = Vec::new();
-        for mapping in triggers.flat_map(|t| t.config.writebacks.custom_fields) {
-            // A CRM field removed in the CRM is the trigger's problem, not this edit's.
-            let Err(problem @ (TriggerProblem::UnknownFormField { .. } | TriggerProblem::IncompatibleMapping { .. })) =
-                check_mapping(&mapping, template, &crm_fields)
-            else {
-                continue;
-            };
-            let problem = TemplateProblem::TriggerMapping { field: mapping.form_field, reason: problem.to_string() };
-            if !problems.contains(&problem) {
-                problems.push(problem);
-            }
-        }
-        Ok(problems)
+        let mappings: Vec<FieldMapping> = triggers
+            .into_iter()
+            .filter(|t| t.template_id == template_id)
+            .flat_map(|t| t.config.writebacks.custom_fields)
+            .collect();
+        let crm_fields = if mappings.is_empty() {
+            Vec::new()
+        } else {
+            self.crm.custom_fields(sub_account).await.map_err(crm_error)?
+        };
+        Ok(TemplateMappings { mappings, crm_fields })
     }
 }
 

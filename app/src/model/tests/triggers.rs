@@ -1,7 +1,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use crate::model::trigger::{FieldMapping, TaskWriteback, check_trigger, default_task_title};
+use crate::model::trigger::{FieldMapping, TaskWriteback, broken_mappings, check_trigger, default_task_title};
 use crate::model::*;
 
 fn pipelines() -> Vec<Pipeline> {
@@ -151,4 +151,19 @@ fn task_titles_default_to_the_template_name() {
     assert_eq!(default_task_title("Job Complete"), "Follow up: Job Complete");
     assert_eq!(TaskWriteback { title: Some("  ".into()) }.title_for("X"), "Follow up: X");
     assert_eq!(TaskWriteback { title: Some("Call back".into()) }.title_for("X"), "Call back");
+}
+
+#[test]
+fn an_edit_that_breaks_a_mapping_is_a_problem_on_that_field() {
+    let mappings = [map("hours", "cf_num"), map("hours", "cf_num"), map("notes", "cf_text"), map("notes", "cf_gone")];
+    assert_eq!(broken_mappings(&mappings, &template(), &crm_fields()), vec![], "a CRM field gone is not the edit's");
+
+    let mut edited = template();
+    edited.fields[0].kind = FieldKind::Date;
+    edited.fields.remove(1);
+    let problems = broken_mappings(&mappings, &edited, &crm_fields());
+    let on: Vec<_> = problems.iter().map(|p| p.field()).collect();
+    // One problem per field and reason, however many triggers repeat the mapping.
+    assert_eq!(on, [Some("hours"), Some("notes")]);
+    assert!(problems[0].to_string().contains("cannot be written to"), "{}", problems[0]);
 }
