@@ -15,7 +15,7 @@ step "release build: server and wasm client"
 # `--tests` builds the server's test targets with its binary, so dependency features resolve as
 # they will for `cargo test` below (the dev-dependencies add some): the test step then reuses
 # every compiled dependency instead of rebuilding hyper, axum and Leptos a second time.
-cargo leptos build --release --precompress --bin-cargo-args=--tests
+cargo leptos build --release --precompress --split --bin-cargo-args=--tests
 
 # One invocation for both packages, so features unify as in the server build above and its
 # compiled dependencies are reused.

@@ -4,13 +4,18 @@ export const admin = { email: 'admin@opsflow.test', password: 'opsflow-admin' };
 export const staff = { email: 'sam@opsflow.test', password: 'opsflow-staff' };
 
 /** Screenshots a reviewer looks at after each run. */
-export async function snap(page: Page, name: string) {
-  await page.screenshot({ path: `artifacts/${name}.png`, fullPage: true });
+export async function snap(page: Page, name: string, fullPage = true) {
+  await page.screenshot({ path: `artifacts/${name}.png`, fullPage });
 }
 
-/** Waits until the wasm has hydrated the page, so clicks reach Leptos handlers. */
+/**
+ * Waits until the wasm has hydrated the page, so clicks reach Leptos handlers — including lazy
+ * islands (the builder, the template list), whose code arrives later and which say so with
+ * `data-live`.
+ */
 export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await expect(page.locator('[data-live="false"]')).toHaveCount(0);
 }
 
 export async function signIn(page: Page, who = admin, next = '/') {

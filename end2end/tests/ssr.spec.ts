@@ -23,7 +23,10 @@ test('a form renders without JavaScript', async ({ page }) => {
   expect(logged.ok()).toBeTruthy();
 
   await page.goto(`/s/${sa}/inbox`);
-  const row = page.getByTestId('pending-forms').getByRole('row', { name: new RegExp(contact.name) });
+  const row = page
+    .getByTestId('pending-forms')
+    .getByRole('row', { name: new RegExp(contact.name) })
+    .filter({ hasText: 'Call Disposition' });
   await expect(row).toContainText('Call Completed');
   await row.getByRole('link', { name: 'Open' }).click();
 

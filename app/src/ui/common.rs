@@ -115,3 +115,12 @@ pub fn confirm(message: &str) -> bool {
         true
     }
 }
+
+/// The value of a lazy island's `data-live` attribute: "false" as the server renders it, "true"
+/// once the browser has hydrated the island (effects run only there). A lazy island's code
+/// arrives after the page's, so tests can wait for it to be live before they act.
+pub fn live_flag() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    move || if live.get() { "true" } else { "false" }
+}

@@ -3,6 +3,7 @@
 //! client carries the islands and the shared model, not every page — a whole-app hydration cost
 //! 369 KB of compressed wasm.
 
+mod builder;
 mod common;
 mod crm;
 mod form;
@@ -50,17 +51,20 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <common::NotFound/> }>
                 // In-order streaming: each page arrives complete in the HTML, so it reads and
-                // works before the wasm loads, or without JavaScript at all.
+                // works before the wasm loads, or without JavaScript at all. Pages whose title
+                // comes from their data render in one piece (Async): only what is rendered
+                // before the first streamed chunk reaches the head.
                 <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/") view=home::HomePage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("/s/:sa") view=layout::SubAccountLayout ssr=SsrMode::InOrder>
                     <Route path=path!("") view=inbox::InboxPage ssr=SsrMode::InOrder/>
                     <Route path=path!("inbox") view=inbox::InboxPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("forms/:form") view=form::FormPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("forms/:form") view=form::FormPage ssr=SsrMode::Async/>
                     <Route path=path!("templates") view=templates::TemplatesPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("templates/:template") view=builder::BuilderPage ssr=SsrMode::Async/>
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("crm") view=crm::BoardPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("crm/contacts/:contact") view=crm::ContactPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("crm/contacts/:contact") view=crm::ContactPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -34,6 +34,17 @@ impl FormState {
             .or_else(|| self.evaluation.with(|e| e.errors.get(key).cloned()))
     }
 
+    /// The state of a form whose answers are evaluated by `evaluation`.
+    pub fn new(answers: RwSignal<Answers>, evaluation: Memo<crate::model::Evaluation>) -> Self {
+        Self {
+            answers,
+            touched: RwSignal::new(HashSet::new()),
+            show_all_errors: RwSignal::new(false),
+            server_errors: RwSignal::new(BTreeMap::new()),
+            evaluation,
+        }
+    }
+
     pub fn touch(&self, key: &str) {
         if !self.touched.with_untracked(|t| t.contains(key)) {
             self.touched.update(|t| {
@@ -62,13 +73,7 @@ pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
         }
     };
     let answers = RwSignal::new(Answers::new());
-    let state = FormState {
-        answers,
-        touched: RwSignal::new(HashSet::new()),
-        show_all_errors: RwSignal::new(false),
-        server_errors: RwSignal::new(BTreeMap::new()),
-        evaluation: Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a)))),
-    };
+    let state = FormState::new(answers, Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a)))));
     let toasts = use_toasts();
     let (sa, id) = (form.sub_account_id.clone(), form.id.clone());
     let submit = Action::new(move |answers: &Answers| submit_form(sa.clone(), id.clone(), answers.clone()));

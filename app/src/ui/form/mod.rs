@@ -1,7 +1,7 @@
 //! One form: fill it in while pending, review it once completed.
 
-mod fields;
-mod fill;
+pub(super) mod fields;
+pub(super) mod fill;
 mod submission;
 
 use leptos::prelude::*;
