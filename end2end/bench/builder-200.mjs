@@ -17,10 +17,10 @@ function bigTemplate() {
     const kind = i % 20 === 19 ? 'section' : kinds[i % kinds.length];
     const field = { key: `field_${i}`, label: `Question ${i + 1}`, kind };
     if (['dropdown', 'radio', 'multi_select'].includes(kind)) field.options = ['Yes', 'No', 'Maybe'];
-    if (kind === 'dropdown') lastDropdown = field.key;
     if (i % 5 === 4 && lastDropdown && kind !== 'section') {
       field.show_if = { logic: 'OR', rules: [{ field: lastDropdown, operator: 'not_equals', value: 'No' }] };
     }
+    if (kind === 'dropdown') lastDropdown = field.key;
     fields.push(field);
   }
   return { format: 'opsflow-template/1', template: { name: 'Two hundred fields', fields } };
@@ -49,11 +49,15 @@ await page.getByLabel('Password').fill('opsflow-admin');
 await page.getByRole('button', { name: 'Sign in' }).click();
 await page.getByRole('link', { name: 'Acme Plumbing' }).click();
 await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Templates' }).click();
-await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+// The template list is a lazy island: wait for its code before choosing the file.
+await page.locator('[data-live="true"]').waitFor({ state: 'attached' });
 await page.locator('#import-file').setInputFiles({
   name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bigTemplate())),
 });
-await page.locator('[data-testid="builder"][data-live="true"]').waitFor();
+await page.locator('[data-testid="builder"][data-live="true"], [data-testid="import-problems"]').first().waitFor();
+if (await page.getByTestId('import-problems').count()) {
+  throw new Error(`the template was not imported: ${await page.getByTestId('import-problems').innerText()}`);
+}
 console.log(`builder with ${await page.locator('.canvas-row').count()} fields, ${samples} samples each`);
 
 // Everything is measured inside the page, so the test driver's latency is not counted.

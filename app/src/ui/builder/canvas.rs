@@ -165,26 +165,40 @@ pub fn Canvas(editor: Editor, drag: Drag) -> impl IntoView {
     }
 }
 
+/// What a canvas row shows of its field. One memo per row: an edit elsewhere recomputes it, finds
+/// it unchanged and touches nothing on screen, which keeps a 200-field canvas quick.
+#[derive(Clone, Default, PartialEq)]
+struct RowView {
+    label: String,
+    kind: Option<FieldKind>,
+    required: bool,
+    conditional: bool,
+}
+
 #[component]
 fn CanvasRow(editor: Editor, drag: Drag, field_key: String) -> impl IntoView {
     let key = StoredValue::new(field_key);
-    let index = Memo::new(move |_| {
-        key.with_value(|key| editor.template.with(|t| t.fields.iter().position(|f| f.key == *key).unwrap_or(0)))
+    let index = Memo::new(move |_| key.with_value(|key| editor.position_of(key)).unwrap_or(0));
+    let view_of = Memo::new(move |_| {
+        editor.template.with(|t| {
+            t.fields
+                .get(index.get())
+                .map(|f| RowView {
+                    label: if f.label.trim().is_empty() { "(no label)".to_owned() } else { f.label.clone() },
+                    kind: Some(f.kind),
+                    required: f.required,
+                    conditional: f.show_if.is_some(),
+                })
+                .unwrap_or_default()
+        })
     });
-    let read = move |f: fn(&crate::model::Field) -> String| {
-        move || editor.template.with(|t| t.fields.get(index.get()).map(f).unwrap_or_default())
-    };
-    let label = read(|f| if f.label.trim().is_empty() { "(no label)".to_owned() } else { f.label.clone() });
-    let kind = read(|f| f.kind.label().to_owned());
-    let icon = read(|f| kind_icon(f.kind).to_owned());
-    let flags = move || {
-        editor
-            .template
-            .with(|t| t.fields.get(index.get()).map(|f| (f.required, f.show_if.is_some())).unwrap_or_default())
-    };
+    let label = move || view_of.with(|v| v.label.clone());
+    let kind = move || view_of.with(|v| v.kind.map(FieldKind::label).unwrap_or_default());
+    let icon = move || view_of.with(|v| v.kind.map(kind_icon).unwrap_or_default());
+    let flags = move || view_of.with(|v| (v.required, v.conditional));
     let problems = Memo::new(move |_| key.with_value(|key| editor.problems_of(key).len()));
     let selected = move || editor.selected.get() == Some(index.get());
-    let count = move || editor.template.with(|t| t.fields.len());
+    let count = move || editor.field_count();
     // (Comparisons stay out of `view!`, whose parser would read `>` as the end of a tag.)
     let is_first = move || index.get() == 0;
     let is_last = move || index.get() + 1 >= count();

@@ -3,6 +3,7 @@
 //! and re-checked by the same template check the server runs on save.
 
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 use crate::api::types::{TemplateDraft, TemplateMappings};
 use crate::model::editing::History;
@@ -21,6 +22,9 @@ pub struct Editor {
     /// difference from it is an unsaved change.
     pub saved: RwSignal<TemplateDraft>,
     pub problems: Memo<Vec<TemplateProblem>>,
+    /// Each field's position by key, worked out once per edit for every row to look up (and
+    /// unchanged by edits that move nothing, so the rows do not hear of those).
+    positions: Memo<HashMap<String, usize>>,
     /// Read by screen readers: what the last move, undo or redo did.
     pub announcement: RwSignal<String>,
     history: StoredValue<History<Template>>,
@@ -43,8 +47,12 @@ impl Editor {
                 problems
             })
         });
+        let positions = Memo::new(move |_| {
+            template.with(|t| t.fields.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect())
+        });
         Self {
             template,
+            positions,
             selected,
             saved: RwSignal::new(draft),
             problems,
@@ -117,6 +125,14 @@ impl Editor {
     /// The problems shown on the field with this key.
     pub fn problems_of(&self, key: &str) -> Vec<String> {
         self.problems.with(|all| all.iter().filter(|p| p.field() == Some(key)).map(ToString::to_string).collect())
+    }
+
+    pub fn position_of(&self, key: &str) -> Option<usize> {
+        self.positions.with(|p| p.get(key).copied())
+    }
+
+    pub fn field_count(&self) -> usize {
+        self.positions.with(HashMap::len)
     }
 
     /// The label of the field at `index`, for announcements.

@@ -3,6 +3,7 @@
 //! up a situation and watch a rule change take effect.
 
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 use super::editor::Editor;
 use crate::model::{Answers, Field, FormPlan};
@@ -47,10 +48,18 @@ pub fn Preview(editor: Editor) -> impl IntoView {
                 .unwrap_or_else(Vec::<(String, Field)>::new)
         })
     };
+    // Positions by key, once per plan rather than once per row.
+    let positions = Memo::new(move |_| {
+        plan.with(|p| {
+            p.plan.as_ref().map_or_else(HashMap::new, |plan| {
+                plan.template().fields.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect()
+            })
+        })
+    });
     let row = move |(_, field): (String, Field)| {
         let key = field.key.clone();
         let visible = move || {
-            let position = plan.with(|p| p.plan.as_ref()?.template().fields.iter().position(|f| f.key == key));
+            let position = positions.with(|p| p.get(&key).copied());
             position.is_some_and(|at| evaluation.with(|e| e.is_visible(at)))
         };
         view! {
