@@ -587,6 +587,9 @@ fn diff<K: Eq + Hash>(from: &FxIndexSet<K>, to: &FxIndexSet<K>) -> Diff {
         }
     }
 
+    if removed.is_empty() && added.is_empty() {
+        mark_single_move(&mut moved);
+    }
     moved = group_adjacent_moves(moved);
 
     Diff {
@@ -595,6 +598,53 @@ fn diff<K: Eq + Hash>(from: &FxIndexSet<K>, to: &FxIndexSet<K>) -> Diff {
         moved,
         added,
         clear: false,
+    }
+}
+
+/// When one item moved and everything between its old and new places shifted by one to make
+/// room, only that item needs to move in the DOM: the shifted items keep their relative order.
+/// Without this, moving one item across n places moved all n shifted items in the DOM.
+fn mark_single_move(moved: &mut [DiffOpMove]) {
+    let shift = |m: &DiffOpMove| m.to as isize - m.from as isize;
+    let mut far = moved.iter().enumerate().filter(|(_, m)| shift(m).abs() != 1);
+    let (Some((one, item)), None) = (far.next(), far.next()) else {
+        return;
+    };
+    let others = moved.len() as isize - 1;
+    let step = -shift(item).signum();
+    if others == 0
+        || shift(item) != -step * others
+        || moved.iter().enumerate().any(|(i, m)| i != one && shift(m) != step)
+    {
+        return;
+    }
+    for (i, m) in moved.iter_mut().enumerate() {
+        m.move_in_dom = i == one;
+    }
+}
+
+#[cfg(test)]
+mod single_move_tests {
+    use super::{diff, FxIndexSet};
+
+    fn dom_moves(from: &[u32], to: &[u32]) -> Vec<(usize, usize)> {
+        let set = |v: &[u32]| v.iter().copied().collect::<FxIndexSet<_>>();
+        let d = diff(&set(from), &set(to));
+        d.moved.iter().filter(|m| m.move_in_dom).map(|m| (m.from, m.to)).collect()
+    }
+
+    #[test]
+    fn one_item_moved_far_is_the_only_dom_move() {
+        assert_eq!(dom_moves(&[1, 2, 3, 4, 5, 6], &[1, 3, 4, 5, 2, 6]), [(1, 4)]);
+        assert_eq!(dom_moves(&[1, 2, 3, 4, 5, 6], &[1, 5, 2, 3, 4, 6]), [(4, 1)]);
+        assert_eq!(dom_moves(&[1, 2, 3, 4], &[4, 1, 2, 3]), [(3, 0)]);
+    }
+
+    #[test]
+    fn other_reorders_keep_the_general_diff() {
+        // A swap of neighbours, and two items moving, are not a single far move.
+        assert_eq!(dom_moves(&[1, 2, 3], &[2, 1, 3]).len(), 2);
+        assert_eq!(dom_moves(&[1, 2, 3, 4, 5], &[1, 4, 3, 2, 5]).len(), 2);
     }
 }
 
