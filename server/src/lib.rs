@@ -11,6 +11,7 @@ pub mod crm;
 pub mod db;
 pub mod demo;
 pub mod events;
+pub mod highlevel;
 pub mod http;
 pub mod notify;
 pub mod service;
