@@ -1,5 +1,6 @@
 //! The HighLevel connector: what OpsFlow needs to run as a HighLevel marketplace app
-//! (`../shared/reference/highlevel.md`). Built up piece by piece; today the webhook signature
-//! and freshness checks.
+//! (`../shared/reference/highlevel.md`). Built up piece by piece; so far the webhook signature
+//! and freshness checks, and the decryption of the user context a custom page receives.
 
 pub mod signature;
+pub mod sso;
