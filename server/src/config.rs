@@ -5,6 +5,8 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::highlevel::config::HighLevelArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "opsflow",
@@ -21,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (migrates the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
 }
@@ -58,4 +60,6 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (set this when serving over HTTPS).
     #[arg(long, env = "OPSFLOW_SECURE_COOKIES", action = ArgAction::SetTrue)]
     pub secure_cookies: bool,
+    #[command(flatten)]
+    pub highlevel: HighLevelArgs,
 }

@@ -23,13 +23,15 @@ use app::api::ports::SharedBackend;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_SECURITY_POLICY;
+use axum::http::{HeaderValue, StatusCode};
 use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
@@ -41,6 +43,8 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The whole HTTP application: pages, server functions, API routes and static files.
 pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
+    let frame_ancestors = HeaderValue::from_str(&format!("frame-ancestors {}", service.options().frame_ancestors))
+        .unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"));
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };
     let routes = generate_route_list(App);
@@ -48,6 +52,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/api/v1/events", post(http::ingest_event))
+        .route("/webhooks/highlevel", post(http::highlevel_webhook))
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
         .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
             let options = leptos_options.clone();
@@ -55,6 +60,8 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
+        // Every page may be shown inside the CRM (a custom-menu iframe), and only there.
+        .layer(SetResponseHeaderLayer::if_not_present(CONTENT_SECURITY_POLICY, frame_ancestors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

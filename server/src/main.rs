@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use server::config::{Cli, Command, ServeArgs};
 use server::db::Store;
+use server::highlevel::HighLevel;
+use server::highlevel::webhooks::IntakeLimits;
 use server::service::{Service, ServiceOptions};
 
 #[tokio::main]
@@ -22,7 +24,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Migrate(database) => migrate(&database.url()).await.map(|_| ()),
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -42,6 +44,7 @@ async fn migrate(url: &str) -> Result<Store, String> {
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let leptos_options = site_options(&args)?;
+    let connection = args.highlevel.connection().map_err(|e| e.to_string())?;
     let store = migrate(&args.database.url()).await?;
     if args.demo && server::demo::seed_if_empty(&store).await.map_err(|e| e.to_string())? {
         tracing::info!(
@@ -50,7 +53,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             server::demo::ADMIN_PASSWORD
         );
     }
-    let service = Arc::new(Service::new(store, ServiceOptions { secure_cookies: args.secure_cookies }));
+    let options = ServiceOptions { secure_cookies: args.secure_cookies, frame_ancestors: connection.frame_ancestors };
+    let mut service = Service::new(store.clone(), options);
+    if let Some(config) = connection.highlevel {
+        tracing::info!(client_id = config.client_id, api = config.api_base, "connected to HighLevel");
+        let highlevel = HighLevel::start(store, config, IntakeLimits::default()).await.map_err(|e| e.to_string())?;
+        service = service.connected(highlevel);
+    }
+    let service = Arc::new(service);
     let app = server::router(service, leptos_options);
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod forms;
 pub mod templates;
 pub mod triggers;
+pub mod webhooks;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};

@@ -19,12 +19,22 @@ use crate::crm::{Crm, CrmError, sentence_case};
 use crate::db::accounts::SubAccountRow;
 use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
+use crate::highlevel::HighLevel;
+use crate::highlevel::config::DEFAULT_FRAME_ANCESTORS;
 use crate::notify::Notifier;
 
 #[derive(Clone, Debug)]
 pub struct ServiceOptions {
     /// Mark the session cookie `Secure` (needed when served over HTTPS).
     pub secure_cookies: bool,
+    /// Who may show OpsFlow in a frame (CSP `frame-ancestors` sources).
+    pub frame_ancestors: String,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self { secure_cookies: false, frame_ancestors: format!("'self' {DEFAULT_FRAME_ANCESTORS}") }
+    }
 }
 
 #[derive(Clone)]
@@ -35,6 +45,7 @@ pub struct Service {
     pub(crate) ingestor: Ingestor,
     pub(crate) notifier: Notifier,
     pub(crate) options: ServiceOptions,
+    pub(crate) highlevel: Option<Arc<HighLevel>>,
 }
 
 impl Service {
@@ -49,7 +60,22 @@ impl Service {
             notifier,
             store,
             options,
+            highlevel: None,
         }
+    }
+
+    /// The same service, connected to HighLevel.
+    pub fn connected(self, highlevel: HighLevel) -> Self {
+        Self { highlevel: Some(Arc::new(highlevel)), ..self }
+    }
+
+    /// The HighLevel connection, when this server has one.
+    pub fn highlevel(&self) -> Option<&HighLevel> {
+        self.highlevel.as_deref()
+    }
+
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
     }
 
     pub fn store(&self) -> &Store {

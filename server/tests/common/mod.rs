@@ -107,7 +107,7 @@ pub async fn fixture(db: Db) -> Fixture {
     let db = database(db).await;
     assert!(demo::seed_if_empty(&db.store).await.expect("seed"));
     assert!(!demo::seed_if_empty(&db.store).await.expect("seed twice"), "the demo is seeded only once");
-    let service = Arc::new(Service::new(db.store.clone(), ServiceOptions { secure_cookies: false }));
+    let service = Arc::new(Service::new(db.store.clone(), ServiceOptions::default()));
     let sign_in = |email: &'static str, password: &'static str| {
         let service = service.clone();
         async move { service.sign_in(email, password).await.expect("demo user signs in").0 }

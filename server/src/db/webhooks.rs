@@ -1,0 +1,139 @@
+//! HighLevel's webhooks as received: stored once per dedupe key, then processed from here by a
+//! worker that leases each one, so several instances sharing PostgreSQL never process the same
+//! webhook at once and a webhook whose processor died is picked up again when its lease ends.
+
+use sqlx::FromRow;
+
+use super::{Store, StoreResult, new_id, now_ms};
+
+/// A webhook to store, with the envelope fields read off its body.
+pub struct NewWebhook<'a> {
+    pub dedupe_key: &'a str,
+    pub event_type: &'a str,
+    pub location_id: Option<&'a str>,
+    pub company_id: Option<&'a str>,
+    pub body: &'a str,
+}
+
+#[derive(Clone, Debug, FromRow)]
+pub struct StoredWebhook {
+    pub id: String,
+    pub dedupe_key: String,
+    pub event_type: String,
+    pub location_id: Option<String>,
+    pub company_id: Option<String>,
+    pub body: String,
+    pub received_at: i64,
+    pub attempts: i64,
+}
+
+/// What processing made of a webhook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookState {
+    /// Not processed yet (or to be tried again).
+    Pending,
+    /// It did what it was for (created forms, recorded an install, ...).
+    Processed,
+    /// Nothing to do: stored only, or an echo, or for a location that is not installed.
+    Ignored,
+    /// Given up on after repeated failures; `outcome` says why.
+    Failed,
+}
+
+impl WebhookState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Ignored => "ignored",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+impl Store {
+    /// Stores a webhook unless one with the same dedupe key is stored; `None` for a duplicate.
+    pub async fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> StoreResult<Option<String>> {
+        let inserted: Option<(String,)> = sqlx::query_as(
+            "INSERT INTO hl_webhooks (id, dedupe_key, event_type, location_id, company_id, body, received_at, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        )
+        .bind(new_id())
+        .bind(webhook.dedupe_key)
+        .bind(webhook.event_type)
+        .bind(webhook.location_id)
+        .bind(webhook.company_id)
+        .bind(webhook.body)
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(inserted.map(|(id,)| id))
+    }
+
+    pub async fn pending_webhook_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM hl_webhooks WHERE state = 'pending'")
+            .fetch_one(self.pool())
+            .await?)
+    }
+
+    /// Leases up to `limit` pending webhooks, oldest first, for `lease_ms`. A webhook another
+    /// worker leased in between is skipped (the conditional update claims it for one only).
+    pub async fn lease_webhooks(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<StoredWebhook>> {
+        let now = now_ms();
+        let candidates: Vec<StoredWebhook> = sqlx::query_as(
+            "SELECT id, dedupe_key, event_type, location_id, company_id, body, received_at, attempts FROM hl_webhooks \
+             WHERE state = 'pending' AND lease_until <= $1 ORDER BY received_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut leased = Vec::with_capacity(candidates.len());
+        for mut webhook in candidates {
+            let claimed = sqlx::query(
+                "UPDATE hl_webhooks SET lease_until = $1, attempts = attempts + 1 \
+                 WHERE id = $2 AND state = 'pending' AND lease_until <= $3",
+            )
+            .bind(now + lease_ms)
+            .bind(&webhook.id)
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+            if claimed.rows_affected() == 1 {
+                webhook.attempts += 1;
+                leased.push(webhook);
+            }
+        }
+        Ok(leased)
+    }
+
+    /// Records what processing made of a webhook. `Pending` with `retry_at` leaves it for a later
+    /// attempt (its lease ends then).
+    pub async fn finish_webhook(
+        &self,
+        id: &str,
+        state: WebhookState,
+        outcome: &str,
+        retry_at: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE hl_webhooks SET state = $1, outcome = $2, processed_at = $3, lease_until = $4 WHERE id = $5",
+        )
+        .bind(state.as_str())
+        .bind(outcome)
+        .bind(now_ms())
+        .bind(retry_at.unwrap_or(0))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// A webhook's state and outcome, by dedupe key (for operators and tests).
+    pub async fn webhook_state(&self, dedupe_key: &str) -> StoreResult<Option<(String, Option<String>)>> {
+        Ok(sqlx::query_as("SELECT state, outcome FROM hl_webhooks WHERE dedupe_key = $1")
+            .bind(dedupe_key)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}

@@ -1,0 +1,222 @@
+//! `POST /webhooks/highlevel` on a real socket, signed with generated Ed25519 and RSA keys the
+//! server is configured with: what is kept, what is refused and why, and when HighLevel is
+//! asked to send again (429).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::{Db, Fixture, fixture};
+use ed25519_dalek::Signer as _;
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use rsa::pkcs8::{EncodePublicKey, LineEnding};
+use rsa::signature::SignatureEncoding;
+use serde_json::{Value, json};
+use server::highlevel::HighLevel;
+use server::highlevel::config::{HighLevelConfig, Secret};
+use server::highlevel::secrets::SecretBox;
+use server::highlevel::signature::WebhookKeys;
+use server::highlevel::webhooks::IntakeLimits;
+use server::service::Service;
+use sha2::Sha256;
+use std::sync::Arc;
+
+/// The keys HighLevel would sign with; the server is configured with their public halves.
+struct Signer {
+    ed25519: ed25519_dalek::SigningKey,
+    rsa: rsa::pkcs1v15::SigningKey<Sha256>,
+}
+
+impl Signer {
+    fn new(seed: u8) -> Self {
+        let private = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+        Self {
+            ed25519: ed25519_dalek::SigningKey::from_bytes(&[seed; 32]),
+            rsa: rsa::pkcs1v15::SigningKey::new(private),
+        }
+    }
+
+    fn public(&self) -> WebhookKeys {
+        let ed = self.ed25519.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
+        let rsa = rsa::RsaPublicKey::from(self.rsa.as_ref()).to_public_key_pem(LineEnding::LF).unwrap();
+        WebhookKeys::from_pem(&ed, &rsa).unwrap()
+    }
+
+    fn ed25519(&self, body: &[u8]) -> String {
+        BASE64.encode(self.ed25519.sign(body).to_bytes())
+    }
+
+    fn rsa(&self, body: &[u8]) -> String {
+        BASE64.encode(self.rsa.sign(body).to_vec())
+    }
+}
+
+pub fn config(keys: WebhookKeys) -> HighLevelConfig {
+    HighLevelConfig {
+        client_id: "68a32958b5154ca8bbdc4d40-meh5chaj".to_owned(),
+        app_id: "68a32958b5154ca8bbdc4d40".to_owned(),
+        client_secret: Secret::new("client-secret"),
+        redirect_url: "http://127.0.0.1/oauth/highlevel/callback".to_owned(),
+        shared_secret: Secret::new("shared-secret"),
+        webhook_keys: keys,
+        api_base: "http://127.0.0.1:9".to_owned(),
+        marketplace_url: "http://127.0.0.1:9".to_owned(),
+        secrets: SecretBox::from_base64(&BASE64.encode([7u8; 32])).unwrap(),
+    }
+}
+
+struct Server {
+    base: String,
+    f: Fixture,
+    signer: Signer,
+    http: reqwest::Client,
+}
+
+async fn start(db: Db, limits: IntakeLimits) -> Server {
+    let f = fixture(db).await;
+    let signer = Signer::new(3);
+    let highlevel = HighLevel::start(f.store().clone(), config(signer.public()), limits).await.unwrap();
+    let service = Arc::new(Service::clone(&f.service).connected(highlevel));
+    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+    let app = server::router(service, options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Server { base, f, signer, http: reqwest::Client::new() }
+}
+
+fn stage_update(webhook_id: Option<&str>, timestamp: chrono::DateTime<chrono::Utc>) -> Value {
+    let mut body = json!({
+        "type": "OpportunityStageUpdate", "locationId": "ve9EPM428h8vShlRW1KT", "id": "wWhVuzqpRuOA1ZVWi4FC",
+        "contactId": "cJAWDskpkJHbRbhAT7bs", "name": "Kitchen remodel", "pipelineId": "VDm7RPYC2GLUvdpKmBfC",
+        "pipelineStageId": "e93ba61a-53b3-45e7-985a-c7732dbcdb69", "status": "open",
+        "timestamp": timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    });
+    if let Some(id) = webhook_id {
+        body["webhookId"] = json!(id);
+    }
+    body
+}
+
+impl Server {
+    async fn deliver(&self, body: &[u8], headers: &[(&str, String)]) -> (StatusCode, Value, Option<String>) {
+        let mut request = self.http.post(format!("{}/webhooks/highlevel", self.base)).body(body.to_vec());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.header("content-type", "application/json").send().await.unwrap();
+        let status = response.status();
+        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        (status, response.json().await.unwrap(), retry_after)
+    }
+
+    async fn signed(&self, body: &Value) -> (StatusCode, Value) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let (status, answer, _) = self.deliver(&bytes, &[("x-ghl-signature", self.signer.ed25519(&bytes))]).await;
+        (status, answer)
+    }
+
+    async fn state(&self, dedupe_key: &str) -> Option<String> {
+        self.f.store().webhook_state(dedupe_key).await.unwrap().map(|(state, _)| state)
+    }
+}
+
+async fn signed_webhooks_are_kept_once(db: Db) {
+    let server = start(db, IntakeLimits::default()).await;
+    let body = stage_update(Some("wh-1"), chrono::Utc::now());
+    assert_eq!(server.signed(&body).await, (StatusCode::OK, json!({"status": "stored"})));
+    assert_eq!(server.state("webhook:wh-1").await.as_deref(), Some("pending"));
+    // HighLevel redelivers: same webhookId, nothing new.
+    assert_eq!(server.signed(&body).await, (StatusCode::OK, json!({"status": "duplicate"})));
+    assert_eq!(server.f.store().pending_webhook_count().await.unwrap(), 1);
+
+    // The legacy RSA header alone is accepted too.
+    let legacy = serde_json::to_vec(&stage_update(Some("wh-2"), chrono::Utc::now())).unwrap();
+    let (status, _, _) = server.deliver(&legacy, &[("x-wh-signature", server.signer.rsa(&legacy))]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.state("webhook:wh-2").await.as_deref(), Some("pending"));
+
+    // Without a webhookId, an identical body is the same delivery.
+    let anonymous = stage_update(None, chrono::Utc::now());
+    assert_eq!(server.signed(&anonymous).await.1, json!({"status": "stored"}));
+    assert_eq!(server.signed(&anonymous).await.1, json!({"status": "duplicate"}));
+    // The documented VoiceAiCallEnd has neither type nor timestamp.
+    let call =
+        json!({"id": "CALL_1", "locationId": "loc", "agentId": "a1", "contactId": "c1", "transcript": "bot: hi"});
+    assert_eq!(server.signed(&call).await.1, json!({"status": "stored"}));
+    assert_eq!(server.f.store().pending_webhook_count().await.unwrap(), 4);
+}
+
+async fn forged_stale_and_unreadable_webhooks_are_refused(db: Db) {
+    let server = start(db, IntakeLimits::default()).await;
+    let bytes = serde_json::to_vec(&stage_update(Some("wh-9"), chrono::Utc::now())).unwrap();
+    let good = server.signer.ed25519(&bytes);
+
+    let mut tampered = bytes.clone();
+    let at = tampered.iter().position(|&b| b == b'K').unwrap(); // "Kitchen remodel"
+    tampered[at] = b'k';
+    let (status, answer, _) = server.deliver(&tampered, &[("x-ghl-signature", good.clone())]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer["error"], "bad_signature");
+
+    let other = Signer::new(4);
+    let (status, _, _) = server.deliver(&bytes, &[("x-ghl-signature", other.ed25519(&bytes))]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed with another key");
+    let (status, _, _) = server.deliver(&bytes, &[("x-wh-signature", other.rsa(&bytes))]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "legacy header, another key");
+    // A bad Ed25519 signature is not rescued by a good legacy one.
+    let both = [("x-ghl-signature", other.ed25519(&bytes)), ("x-wh-signature", server.signer.rsa(&bytes))];
+    assert_eq!(server.deliver(&bytes, &both).await.0, StatusCode::UNAUTHORIZED);
+    let (status, answer, _) = server.deliver(&bytes, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(answer["message"].as_str().unwrap().contains("X-GHL-Signature"), "{answer}");
+
+    let old = stage_update(Some("wh-old"), chrono::Utc::now() - chrono::TimeDelta::minutes(6));
+    let (status, answer) = server.signed(&old).await;
+    assert_eq!((status, answer["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("stale")));
+    assert!(answer["message"].as_str().unwrap().contains("at most 300"), "{answer}");
+
+    let not_json = b"type=OpportunityStageUpdate";
+    let (status, answer, _) = server.deliver(not_json, &[("x-ghl-signature", server.signer.ed25519(not_json))]).await;
+    assert_eq!((status, answer["message"].as_str()), (StatusCode::BAD_REQUEST, Some("the body is not a JSON object")));
+
+    assert_eq!(server.f.store().pending_webhook_count().await.unwrap(), 0, "nothing refused was kept");
+    assert_eq!(server.state("webhook:wh-9").await, None);
+}
+
+async fn a_full_backlog_asks_highlevel_to_retry(db: Db) {
+    let server = start(db, IntakeLimits { in_flight: 8, backlog: 2 }).await;
+    for id in ["b-1", "b-2"] {
+        assert_eq!(server.signed(&stage_update(Some(id), chrono::Utc::now())).await.0, StatusCode::OK);
+    }
+    let bytes = serde_json::to_vec(&stage_update(Some("b-3"), chrono::Utc::now())).unwrap();
+    let (status, answer, retry_after) =
+        server.deliver(&bytes, &[("x-ghl-signature", server.signer.ed25519(&bytes))]).await;
+    assert_eq!((status, answer["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("busy")));
+    assert_eq!(retry_after.as_deref(), Some("60"));
+    assert_eq!(server.state("webhook:b-3").await, None, "a 429 keeps nothing: HighLevel sends it again");
+}
+
+async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_crm(db: Db) {
+    let f = fixture(db).await;
+    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+    let app = server::router(f.service.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let response = reqwest::Client::new().post(format!("{base}/webhooks/highlevel")).body("{}").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.starts_with("frame-ancestors 'self' https://app.gohighlevel.com"), "{csp}");
+    let page = reqwest::get(format!("{base}/sign-in")).await.unwrap();
+    assert_eq!(page.headers()["content-security-policy"].to_str().unwrap(), csp);
+}
+
+on_both_backends!(
+    signed_webhooks_are_kept_once,
+    forged_stale_and_unreadable_webhooks_are_refused,
+    a_full_backlog_asks_highlevel_to_retry,
+    a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_crm,
+);
