@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod standin;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -15,8 +16,6 @@ use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::signature::SignatureEncoding;
 use serde_json::{Value, json};
 use server::highlevel::HighLevel;
-use server::highlevel::config::{HighLevelConfig, Secret};
-use server::highlevel::secrets::SecretBox;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
 use server::service::Service;
@@ -53,20 +52,6 @@ impl Signer {
     }
 }
 
-pub fn config(keys: WebhookKeys) -> HighLevelConfig {
-    HighLevelConfig {
-        client_id: "68a32958b5154ca8bbdc4d40-meh5chaj".to_owned(),
-        app_id: "68a32958b5154ca8bbdc4d40".to_owned(),
-        client_secret: Secret::new("client-secret"),
-        redirect_url: "http://127.0.0.1/oauth/highlevel/callback".to_owned(),
-        shared_secret: Secret::new("shared-secret"),
-        webhook_keys: keys,
-        api_base: "http://127.0.0.1:9".to_owned(),
-        marketplace_url: "http://127.0.0.1:9".to_owned(),
-        secrets: SecretBox::from_base64(&BASE64.encode([7u8; 32])).unwrap(),
-    }
-}
-
 struct Server {
     base: String,
     f: Fixture,
@@ -77,7 +62,9 @@ struct Server {
 async fn start(db: Db, limits: IntakeLimits) -> Server {
     let f = fixture(db).await;
     let signer = Signer::new(3);
-    let highlevel = HighLevel::start(f.store().clone(), config(signer.public()), limits).await.unwrap();
+    let highlevel = HighLevel::start(f.store().clone(), standin::config(signer.public(), "http://127.0.0.1:9"), limits)
+        .await
+        .unwrap();
     let service = Arc::new(Service::clone(&f.service).connected(highlevel));
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
     let app = server::router(service, options);

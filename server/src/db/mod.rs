@@ -8,8 +8,10 @@
 //! differs, so each backend has its own migration set.
 
 pub mod accounts;
+pub mod connections;
 pub mod events;
 pub mod forms;
+pub mod stages;
 pub mod templates;
 pub mod triggers;
 pub mod webhooks;

@@ -3,26 +3,48 @@
 //! checks, the webhook intake, the decryption of the user context a custom page receives, and
 //! the sealing of tokens at rest.
 
+pub mod api;
 pub mod config;
+pub mod crm;
+pub mod limits;
+pub mod oauth;
 pub mod secrets;
 pub mod signature;
 pub mod sso;
+pub mod tokens;
 pub mod webhooks;
 
+use self::api::{Api, ApiError};
 use self::config::HighLevelConfig;
+use self::crm::HighLevelCrm;
+use self::oauth::OAuth;
+use self::tokens::Tokens;
 use self::webhooks::{Intake, IntakeLimits};
-use crate::db::{Store, StoreResult};
+use crate::db::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot set up the HighLevel client: {0}")]
+    Client(String),
+}
 
 /// A server connected to HighLevel.
 #[derive(Clone, Debug)]
 pub struct HighLevel {
     pub config: HighLevelConfig,
     pub intake: Intake,
+    pub crm: HighLevelCrm,
 }
 
 impl HighLevel {
-    pub async fn start(store: Store, config: HighLevelConfig, limits: IntakeLimits) -> StoreResult<Self> {
-        let intake = Intake::new(store, config.webhook_keys.clone(), limits).await?;
-        Ok(Self { config, intake })
+    pub async fn start(store: Store, config: HighLevelConfig, limits: IntakeLimits) -> Result<Self, StartError> {
+        let intake = Intake::new(store.clone(), config.webhook_keys.clone(), limits).await?;
+        let api = Api::new(&config.api_base).map_err(|error: ApiError| StartError::Client(error.to_string()))?;
+        let oauth = OAuth::new(&config, api.http().clone()).map_err(StartError::Client)?;
+        let tokens = Tokens::new(store.clone(), api.clone(), oauth, config.secrets.clone());
+        let crm = HighLevelCrm::new(api, tokens, store);
+        Ok(Self { config, intake, crm })
     }
 }

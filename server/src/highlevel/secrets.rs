@@ -69,6 +69,12 @@ impl SecretBox {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Opened(String);
 
+impl From<String> for Opened {
+    fn from(secret: String) -> Self {
+        Self(secret)
+    }
+}
+
 impl Opened {
     pub fn expose(&self) -> &str {
         &self.0

@@ -1,0 +1,83 @@
+//! HighLevel stage tracking. OpportunityStageUpdate carries only the new stage, so the last
+//! stage seen per opportunity is kept to tell a real move from a repeat; and OpsFlow's own moves
+//! are recorded so the webhook echoing each one is recognised and not taken for a new event.
+
+use sqlx::AnyConnection;
+
+use super::{Store, StoreResult, now_ms};
+
+/// An echo arrives within seconds; a record older than this is stale and no longer matches.
+const ECHO_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+impl Store {
+    /// Records a stage move OpsFlow is about to make.
+    pub async fn record_outgoing_move(
+        &self,
+        location_id: &str,
+        opportunity_id: &str,
+        stage_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO hl_outgoing_moves (location_id, opportunity_id, stage_id, moved_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (location_id, opportunity_id, stage_id) DO UPDATE SET moved_at = excluded.moved_at",
+        )
+        .bind(location_id)
+        .bind(opportunity_id)
+        .bind(stage_id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether this stage change is the echo of a recent OpsFlow move; the record is used up.
+    pub async fn take_echo(
+        &self,
+        conn: &mut AnyConnection,
+        location_id: &str,
+        opportunity_id: &str,
+        stage_id: &str,
+    ) -> StoreResult<bool> {
+        let moved_at: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM hl_outgoing_moves WHERE location_id = $1 AND opportunity_id = $2 AND stage_id = $3 \
+             RETURNING moved_at",
+        )
+        .bind(location_id)
+        .bind(opportunity_id)
+        .bind(stage_id)
+        .fetch_optional(conn)
+        .await?;
+        Ok(moved_at.is_some_and(|at| now_ms() - at <= ECHO_WINDOW_MS))
+    }
+
+    /// Records an opportunity's stage and returns the one recorded before (pipeline, stage).
+    pub async fn track_stage(
+        &self,
+        conn: &mut AnyConnection,
+        location_id: &str,
+        opportunity_id: &str,
+        pipeline_id: &str,
+        stage_id: &str,
+    ) -> StoreResult<Option<(String, String)>> {
+        let previous: Option<(String, String)> = sqlx::query_as(
+            "SELECT pipeline_id, stage_id FROM hl_opportunity_stages WHERE location_id = $1 AND opportunity_id = $2",
+        )
+        .bind(location_id)
+        .bind(opportunity_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO hl_opportunity_stages (location_id, opportunity_id, pipeline_id, stage_id, changed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (location_id, opportunity_id) \
+             DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id, changed_at = excluded.changed_at",
+        )
+        .bind(location_id)
+        .bind(opportunity_id)
+        .bind(pipeline_id)
+        .bind(stage_id)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+        Ok(previous)
+    }
+}

@@ -1,0 +1,421 @@
+//! The `Crm` port on HighLevel's API (reference §4): each call with the location's token and
+//! `Version: 2021-07-28`, retried once with a new token when HighLevel refuses the old one.
+//! Responses are read leniently (only the fields OpsFlow uses; stages are an untyped array in
+//! the spec). Pipelines and custom field definitions are cached per location for a few minutes;
+//! [`HighLevelCrm::forget_cache`] drops a location's cache (the settings page's refresh).
+
+use app::model::{CrmField, CrmFieldType, Pipeline, Stage};
+use async_trait::async_trait;
+use reqwest::Method;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::api::{Api, ApiError, Body, Call, VERSION};
+use super::tokens::{TokenError, Tokens};
+use crate::crm::{
+    Contact, Crm, CrmError, CrmResult, CrmUser, CustomFieldUpdate, NewNote, NewTask, Note, Opportunity, Task,
+};
+use crate::db::Store;
+
+/// How long pipelines and custom field definitions are reused before being read again.
+const CACHE_FOR: Duration = Duration::from_secs(300);
+
+#[derive(Clone, Debug, Default)]
+struct Cached {
+    pipelines: Option<(Instant, Vec<Pipeline>)>,
+    fields: Option<(Instant, Vec<CrmField>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HighLevelCrm {
+    api: Api,
+    tokens: Tokens,
+    store: Store,
+    cache: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+impl From<ApiError> for CrmError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Rejected { status: 404, message } => CrmError::NotFound(message),
+            ApiError::Rejected { message, .. } | ApiError::Unauthorized(message) => CrmError::Rejected(message),
+            ApiError::Unavailable(reason) => CrmError::Unavailable(reason),
+            ApiError::Unreadable(reason) => CrmError::Rejected(reason),
+        }
+    }
+}
+
+impl From<TokenError> for CrmError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::NotInstalled(what) => CrmError::Rejected(format!("{what} is not connected to HighLevel")),
+            TokenError::Api(error) => error.into(),
+            other => CrmError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// One request's parts, before the token is added.
+struct Request<'a> {
+    method: Method,
+    path: String,
+    query: &'a [(&'a str, &'a str)],
+    body: Option<Value>,
+}
+
+impl<'a> Request<'a> {
+    fn get(path: String, query: &'a [(&'a str, &'a str)]) -> Self {
+        Self { method: Method::GET, path, query, body: None }
+    }
+
+    fn send(method: Method, path: String, body: Value) -> Self {
+        Self { method, path, query: &[], body: Some(body) }
+    }
+}
+
+impl HighLevelCrm {
+    pub fn new(api: Api, tokens: Tokens, store: Store) -> Self {
+        Self { api, tokens, store, cache: Arc::default() }
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        &self.tokens
+    }
+
+    /// Drops a location's cached pipelines and custom fields.
+    pub fn forget_cache(&self, location_id: &str) {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(location_id);
+    }
+
+    async fn call<T: DeserializeOwned>(&self, location_id: &str, request: Request<'_>) -> CrmResult<T> {
+        let mut retried = false;
+        loop {
+            let token = self.tokens.location(location_id).await?;
+            let body = match &request.body {
+                Some(json) => Body::Json(json),
+                None => Body::None,
+            };
+            let call = Call {
+                method: request.method.clone(),
+                path: &request.path,
+                query: request.query,
+                version: VERSION,
+                token: token.expose(),
+                resource: location_id,
+                body,
+            };
+            match self.api.send(call).await {
+                Err(ApiError::Unauthorized(_)) if !retried => {
+                    retried = true;
+                    self.tokens.location_rejected(location_id).await?;
+                }
+                result => return Ok(result?),
+            }
+        }
+    }
+
+    fn cached<T: Clone>(&self, location_id: &str, pick: impl Fn(&Cached) -> &Option<(Instant, T)>) -> Option<T> {
+        let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (at, value) = pick(cache.get(location_id)?).as_ref()?;
+        (at.elapsed() < CACHE_FOR).then(|| value.clone())
+    }
+
+    fn remember(&self, location_id: &str, update: impl FnOnce(&mut Cached)) {
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        update(cache.entry(location_id.to_owned()).or_default());
+    }
+}
+
+// The response shapes, as far as OpsFlow reads them.
+
+#[derive(Deserialize)]
+struct NoteBody {
+    note: NoteDto,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NoteDto {
+    id: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    contact_id: String,
+}
+
+#[derive(Deserialize)]
+struct TaskBody {
+    task: TaskDto,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskDto {
+    id: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    due_date: String,
+    #[serde(default)]
+    contact_id: String,
+}
+
+#[derive(Deserialize)]
+struct OpportunityBody {
+    opportunity: OpportunityDto,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpportunityDto {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    pipeline_id: String,
+    #[serde(default)]
+    pipeline_stage_id: String,
+    #[serde(default)]
+    contact_id: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    monetary_value: Option<f64>,
+}
+
+impl From<OpportunityDto> for Opportunity {
+    fn from(dto: OpportunityDto) -> Self {
+        Opportunity {
+            id: dto.id,
+            name: dto.name,
+            pipeline_id: dto.pipeline_id,
+            pipeline_stage_id: dto.pipeline_stage_id,
+            contact_id: dto.contact_id,
+            status: dto.status,
+            monetary_value: dto.monetary_value.unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ContactBody {
+    contact: ContactDto,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContactDto {
+    id: String,
+    name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+}
+
+impl ContactDto {
+    fn display_name(&self) -> String {
+        let joined = [&self.first_name, &self.last_name]
+            .into_iter()
+            .flatten()
+            .map(|part| part.trim())
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        match (&self.name, joined.is_empty()) {
+            (Some(name), _) if !name.trim().is_empty() => name.trim().to_owned(),
+            (_, false) => joined,
+            _ => self.email.clone().or_else(|| self.phone.clone()).unwrap_or_else(|| "Unnamed contact".to_owned()),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PipelinesBody {
+    #[serde(default)]
+    pipelines: Vec<PipelineDto>,
+}
+
+#[derive(Deserialize)]
+struct PipelineDto {
+    id: String,
+    name: String,
+    #[serde(default)]
+    stages: Vec<Value>,
+}
+
+impl PipelineDto {
+    /// Stages are untyped in the spec: each one needs an `id` and a `name`, in `position` order
+    /// when there is one.
+    fn into_pipeline(self) -> Pipeline {
+        let mut stages: Vec<(i64, Stage)> = self
+            .stages
+            .iter()
+            .enumerate()
+            .filter_map(|(index, stage)| {
+                let id = stage.get("id")?.as_str()?.to_owned();
+                let name = stage.get("name")?.as_str()?.to_owned();
+                let position = stage.get("position").and_then(Value::as_i64).unwrap_or(index as i64);
+                Some((position, Stage { id, name }))
+            })
+            .collect();
+        stages.sort_by_key(|(position, _)| *position);
+        Pipeline { id: self.id, name: self.name, stages: stages.into_iter().map(|(_, stage)| stage).collect() }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomFieldsBody {
+    #[serde(default)]
+    custom_fields: Vec<CustomFieldDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CustomFieldDto {
+    id: String,
+    name: String,
+    #[serde(default)]
+    field_key: String,
+    data_type: Value,
+    #[serde(default)]
+    picklist_options: Vec<Value>,
+}
+
+impl CustomFieldDto {
+    /// `None` for a data type OpsFlow does not know (a newer one HighLevel added).
+    fn into_field(self) -> Option<CrmField> {
+        let data_type: CrmFieldType = serde_json::from_value(self.data_type).ok()?;
+        let key = self.field_key.strip_prefix("contact.").unwrap_or(&self.field_key).to_owned();
+        let options = self.picklist_options.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+        Some(CrmField { id: self.id, name: self.name, key, data_type, options })
+    }
+}
+
+#[derive(Deserialize)]
+struct UsersBody {
+    #[serde(default)]
+    users: Vec<UserDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserDto {
+    id: String,
+    name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    deleted: bool,
+}
+
+#[async_trait]
+impl Crm for HighLevelCrm {
+    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note> {
+        let body = serde_json::to_value(note).map_err(|e| CrmError::Rejected(e.to_string()))?;
+        let created: NoteBody =
+            self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/notes"), body)).await?;
+        let contact_id =
+            if created.note.contact_id.is_empty() { contact_id.to_owned() } else { created.note.contact_id };
+        Ok(Note { id: created.note.id, body: created.note.body, contact_id })
+    }
+
+    async fn update_contact_custom_fields(
+        &self,
+        location_id: &str,
+        contact_id: &str,
+        fields: &[CustomFieldUpdate],
+    ) -> CrmResult<()> {
+        let body = json!({ "customFields": fields });
+        let _: Value =
+            self.call(location_id, Request::send(Method::PUT, format!("/contacts/{contact_id}"), body)).await?;
+        Ok(())
+    }
+
+    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task> {
+        let body = serde_json::to_value(task).map_err(|e| CrmError::Rejected(e.to_string()))?;
+        let created: TaskBody =
+            self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/tasks"), body)).await?;
+        let dto = created.task;
+        let contact_id = if dto.contact_id.is_empty() { contact_id.to_owned() } else { dto.contact_id };
+        Ok(Task { id: dto.id, title: dto.title, due_date: dto.due_date, contact_id })
+    }
+
+    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {
+        let found: OpportunityBody =
+            self.call(location_id, Request::get(format!("/opportunities/{opportunity_id}"), &[])).await?;
+        Ok(found.opportunity.into())
+    }
+
+    async fn move_opportunity(
+        &self,
+        location_id: &str,
+        opportunity_id: &str,
+        pipeline_id: &str,
+        stage_id: &str,
+    ) -> CrmResult<Opportunity> {
+        // Recorded before the move: the webhook echoing it can arrive before the answer does.
+        self.store
+            .record_outgoing_move(location_id, opportunity_id, stage_id)
+            .await
+            .map_err(|error| CrmError::Unavailable(error.to_string()))?;
+        let body = json!({ "pipelineId": pipeline_id, "pipelineStageId": stage_id });
+        let moved: OpportunityBody = self
+            .call(location_id, Request::send(Method::PUT, format!("/opportunities/{opportunity_id}"), body))
+            .await?;
+        Ok(moved.opportunity.into())
+    }
+
+    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact> {
+        let found: ContactBody = self.call(location_id, Request::get(format!("/contacts/{contact_id}"), &[])).await?;
+        let name = found.contact.display_name();
+        let ContactDto { id, email, phone, .. } = found.contact;
+        Ok(Contact { id, name, email: email.unwrap_or_default(), phone: phone.unwrap_or_default() })
+    }
+
+    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>> {
+        if let Some(pipelines) = self.cached(location_id, |cache| &cache.pipelines) {
+            return Ok(pipelines);
+        }
+        let query = [("locationId", location_id)];
+        let body: PipelinesBody =
+            self.call(location_id, Request::get("/opportunities/pipelines".to_owned(), &query)).await?;
+        let pipelines: Vec<Pipeline> = body.pipelines.into_iter().map(PipelineDto::into_pipeline).collect();
+        self.remember(location_id, |cache| cache.pipelines = Some((Instant::now(), pipelines.clone())));
+        Ok(pipelines)
+    }
+
+    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>> {
+        if let Some(fields) = self.cached(location_id, |cache| &cache.fields) {
+            return Ok(fields);
+        }
+        let query = [("model", "contact")];
+        let path = format!("/locations/{location_id}/customFields");
+        let body: CustomFieldsBody = self.call(location_id, Request::get(path, &query)).await?;
+        let fields: Vec<CrmField> = body.custom_fields.into_iter().filter_map(CustomFieldDto::into_field).collect();
+        self.remember(location_id, |cache| cache.fields = Some((Instant::now(), fields.clone())));
+        Ok(fields)
+    }
+
+    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>> {
+        let query = [("locationId", location_id)];
+        let body: UsersBody = self.call(location_id, Request::get("/users/".to_owned(), &query)).await?;
+        Ok(body
+            .users
+            .into_iter()
+            .filter(|user| !user.deleted)
+            .map(|user| {
+                let joined = [user.first_name, user.last_name].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                let name = user.name.filter(|name| !name.trim().is_empty()).unwrap_or(joined);
+                CrmUser { id: user.id, name, email: user.email }
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,344 @@
+//! A local stand-in for HighLevel's API, on a real socket: the OAuth token endpoints and the
+//! API endpoints OpsFlow calls, over a small in-memory CRM. Every request is first checked
+//! against the official OpenAPI files ([`openapi`]); one the spec would reject is answered 422
+//! and recorded, and [`StandIn::assert_spec_clean`] fails the test.
+//!
+//! Tokens behave as documented: access tokens expire, refresh tokens are single-use and
+//! rotate, location tokens are minted from a Company token. Failures can be injected
+//! ([`StandIn::fail_next`]) to exercise retries.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod openapi;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use server::highlevel::config::{HighLevelConfig, Secret};
+use server::highlevel::secrets::SecretBox;
+use server::highlevel::signature::WebhookKeys;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+pub const COMPANY: &str = "GNb7aIv4rQFVb9iwNl5K";
+pub const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
+pub const CONTACT: &str = "cJAWDskpkJHbRbhAT7bs";
+pub const OPPORTUNITY: &str = "wWhVuzqpRuOA1ZVWi4FC";
+pub const PIPELINE: &str = "VDm7RPYC2GLUvdpKmBfC";
+pub const STAGE_NEW: &str = "e93ba61a-53b3-45e7-985a-c7732dbcdb69";
+pub const STAGE_INSPECTION: &str = "7915dedc-8f18-44d5-8bc3-77c04e994a10";
+pub const STAGE_QUOTED: &str = "0c1d2e3f-4a5b-4c6d-8e7f-901234567890";
+pub const FIELD_OUTCOME: &str = "6dvNaf7VhkQ9snc5vnjJ";
+pub const FIELD_BUDGET: &str = "3sv6UEo51C9Bmpo1cKTq";
+pub const FIELD_SERVICES: &str = "BcdmQEsNgz6AVpgLVUJ0";
+pub const USER: &str = "MKQJ7wOVVmNOMvrnKKKK";
+pub const AUTH_CODE: &str = "059ff0439402599b0ecb45388a9d4b9fc2d17123";
+
+/// Connected-mode settings for the stand-in's app (the client id and secret it expects).
+pub fn config(keys: WebhookKeys, api_base: &str) -> HighLevelConfig {
+    HighLevelConfig {
+        client_id: "68a32958b5154ca8bbdc4d40-meh5chaj".to_owned(),
+        app_id: "68a32958b5154ca8bbdc4d40".to_owned(),
+        client_secret: Secret::new("client-secret"),
+        redirect_url: "http://127.0.0.1/oauth/highlevel/callback".to_owned(),
+        shared_secret: Secret::new("shared-secret"),
+        webhook_keys: keys,
+        api_base: api_base.to_owned(),
+        marketplace_url: api_base.to_owned(),
+        secrets: SecretBox::from_base64("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=").unwrap(),
+    }
+}
+
+/// A failure to answer instead of the real thing.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub method: Method,
+    /// A request whose path contains this is failed.
+    pub path_contains: String,
+    pub status: u16,
+    pub retry_after: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub version: Option<String>,
+}
+
+#[derive(Default)]
+struct Tokens {
+    company_access: HashMap<String, String>,
+    company_refresh: HashMap<String, String>,
+    location_access: HashMap<String, String>,
+    counter: u64,
+    refreshes: usize,
+    mints: usize,
+    /// `expires_in` of the next Company token.
+    company_expires_in: u64,
+}
+
+impl Tokens {
+    fn next(&mut self, kind: &str) -> String {
+        self.counter += 1;
+        format!("{kind}-{}", self.counter)
+    }
+}
+
+#[derive(Default)]
+pub struct Crm {
+    pub contacts: HashMap<String, Value>,
+    pub opportunities: HashMap<String, Value>,
+    pub notes: Vec<Value>,
+    pub tasks: Vec<Value>,
+    /// Every `customFields` update, in order.
+    pub field_updates: Vec<Value>,
+    pub moves: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    violations: Vec<String>,
+    requests: Vec<Recorded>,
+    failures: VecDeque<Failure>,
+    tokens: Tokens,
+    crm: Crm,
+}
+
+#[derive(Clone)]
+pub struct StandIn {
+    pub base: String,
+    inner: Arc<Mutex<Inner>>,
+    spec: Arc<openapi::Spec>,
+}
+
+impl StandIn {
+    pub async fn start() -> Self {
+        let mut inner = Inner::default();
+        inner.tokens.company_expires_in = 86_399;
+        inner.crm.contacts.insert(
+            CONTACT.to_owned(),
+            json!({"id": CONTACT, "locationId": LOCATION, "firstName": "Olivia", "lastName": "Hart",
+                   "email": "olivia@example.com", "phone": "+15550100", "customFields": []}),
+        );
+        inner.crm.opportunities.insert(
+            OPPORTUNITY.to_owned(),
+            json!({"id": OPPORTUNITY, "name": "Kitchen remodel", "monetaryValue": 12000, "pipelineId": PIPELINE,
+                   "pipelineStageId": STAGE_NEW, "status": "open", "contactId": CONTACT, "locationId": LOCATION}),
+        );
+        let stand_in =
+            Self { base: String::new(), inner: Arc::new(Mutex::new(inner)), spec: Arc::new(openapi::Spec::load()) };
+        let app = Router::new().fallback(handle).with_state(stand_in.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self { base, ..stand_in }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        f(&mut self.inner.lock().unwrap())
+    }
+
+    pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, retry_after: Option<u64>) {
+        let failure = Failure { method, path_contains: path_contains.to_owned(), status, retry_after };
+        self.with(|inner| inner.failures.push_back(failure));
+    }
+
+    pub fn set_company_expires_in(&self, seconds: u64) {
+        self.with(|inner| inner.tokens.company_expires_in = seconds);
+    }
+
+    /// Every access token stops working (as after a revocation), refresh tokens still do.
+    pub fn revoke_access_tokens(&self) {
+        self.with(|inner| {
+            inner.tokens.company_access.clear();
+            inner.tokens.location_access.clear();
+        });
+    }
+
+    pub fn refreshes(&self) -> usize {
+        self.with(|inner| inner.tokens.refreshes)
+    }
+
+    pub fn mints(&self) -> usize {
+        self.with(|inner| inner.tokens.mints)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.with(|inner| inner.requests.clone())
+    }
+
+    pub fn crm<T>(&self, f: impl FnOnce(&Crm) -> T) -> T {
+        self.with(|inner| f(&inner.crm))
+    }
+
+    pub fn assert_spec_clean(&self) {
+        let violations = self.with(|inner| inner.violations.clone());
+        assert!(violations.is_empty(), "requests the OpenAPI spec rejects: {violations:#?}");
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<Value>) -> Response {
+    (status, axum::Json(json!({"statusCode": status.as_u16(), "message": message.into(), "traceId": "standin"})))
+        .into_response()
+}
+
+async fn handle(
+    State(stand_in): State<StandIn>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or_default()).unwrap_or_default();
+    let header_list: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let request =
+        openapi::Request { method: method.as_str(), path: &path, query: &query, headers: &header_list, body: &body };
+    let checked = stand_in.spec.check(&request);
+    let mut inner = stand_in.inner.lock().unwrap();
+    inner.requests.push(Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        version: headers.get("version").map(|v| v.to_str().unwrap().to_owned()),
+    });
+    if let Err(problems) = checked {
+        let text: Vec<String> = problems.iter().map(|p| format!("{method} {path}: {p}")).collect();
+        inner.violations.extend(text.clone());
+        return error(StatusCode::UNPROCESSABLE_ENTITY, text);
+    }
+    if let Some(at) = inner.failures.iter().position(|f| f.method == method && path.contains(&f.path_contains)) {
+        let failure = inner.failures.remove(at).unwrap();
+        let status = StatusCode::from_u16(failure.status).unwrap();
+        let mut response = error(status, format!("injected {status}"));
+        if let Some(seconds) = failure.retry_after {
+            response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
+        }
+        return response;
+    }
+    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()?.strip_prefix("Bearer ")).unwrap_or("");
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let get = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    match (method.as_str(), segments.as_slice()) {
+        ("POST", ["oauth", "token"]) => token(&mut inner, &form),
+        ("POST", ["oauth", "locationToken"]) => {
+            if !inner.tokens.company_access.contains_key(bearer) {
+                return error(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid");
+            }
+            let access = inner.tokens.next("location-access");
+            inner.tokens.location_access.insert(access.clone(), form["locationId"].clone());
+            inner.tokens.mints += 1;
+            axum::Json(json!({"access_token": access, "token_type": "Bearer", "expires_in": 86399,
+                "scope": "contacts.write", "locationId": form["locationId"], "userId": USER}))
+            .into_response()
+        }
+        _ if inner.tokens.location_access.get(bearer).map(String::as_str) != Some(LOCATION) => {
+            error(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid")
+        }
+        ("POST", ["contacts", contact, "notes"]) => {
+            let note = json!({"id": format!("note-{}", inner.crm.notes.len() + 1), "body": json["body"],
+                "userId": json.get("userId"), "contactId": contact, "dateAdded": "2026-11-21T10:00:00.000Z"});
+            inner.crm.notes.push(note.clone());
+            (StatusCode::CREATED, axum::Json(json!({"note": note}))).into_response()
+        }
+        ("POST", ["contacts", contact, "tasks"]) => {
+            let mut task = json.clone();
+            task["id"] = json!(format!("task-{}", inner.crm.tasks.len() + 1));
+            task["contactId"] = json!(contact);
+            inner.crm.tasks.push(task.clone());
+            (StatusCode::CREATED, axum::Json(json!({"task": task}))).into_response()
+        }
+        ("PUT", ["contacts", contact]) => match inner.crm.contacts.get(*contact).cloned() {
+            None => error(StatusCode::NOT_FOUND, "Contact not found"),
+            Some(found) => {
+                inner.crm.field_updates.push(json["customFields"].clone());
+                axum::Json(json!({"succeded": true, "contact": found})).into_response()
+            }
+        },
+        ("GET", ["contacts", contact]) => match inner.crm.contacts.get(*contact) {
+            None => error(StatusCode::NOT_FOUND, "Contact not found"),
+            Some(found) => axum::Json(json!({"contact": found})).into_response(),
+        },
+        ("GET", ["opportunities", "pipelines"]) => axum::Json(json!({"pipelines": [{
+            "id": PIPELINE, "name": "Renovations", "locationId": get("locationId"), "showInFunnel": true,
+            "stages": [
+                {"id": STAGE_INSPECTION, "name": "Site inspection", "position": 1},
+                {"id": STAGE_NEW, "name": "New lead", "position": 0},
+                {"id": STAGE_QUOTED, "name": "Quoted", "position": 2},
+            ]}]}))
+        .into_response(),
+        ("GET", ["opportunities", id]) => match inner.crm.opportunities.get(*id) {
+            None => error(StatusCode::NOT_FOUND, "Opportunity not found"),
+            Some(found) => axum::Json(json!({"opportunity": found})).into_response(),
+        },
+        ("PUT", ["opportunities", id]) => {
+            let id = (*id).to_owned();
+            let Some(found) = inner.crm.opportunities.get_mut(&id) else {
+                return error(StatusCode::NOT_FOUND, "Opportunity not found");
+            };
+            found["pipelineId"] = json["pipelineId"].clone();
+            found["pipelineStageId"] = json["pipelineStageId"].clone();
+            let found = found.clone();
+            inner.crm.moves.push((id, json["pipelineStageId"].as_str().unwrap_or_default().to_owned()));
+            axum::Json(json!({"opportunity": found})).into_response()
+        }
+        ("GET", ["locations", _, "customFields"]) => axum::Json(json!({"customFields": [
+            {"id": FIELD_OUTCOME, "name": "Inspection outcome", "fieldKey": "contact.inspection_outcome",
+             "dataType": "SINGLE_OPTIONS", "picklistOptions": ["Pass", "Fail"], "model": "contact"},
+            {"id": FIELD_BUDGET, "name": "Budget", "fieldKey": "contact.budget", "dataType": "MONETORY", "model": "contact"},
+            {"id": FIELD_SERVICES, "name": "Services", "fieldKey": "contact.services", "dataType": "CHECKBOX",
+             "picklistOptions": ["Plumbing", "Tiling", "Electrics"], "model": "contact"},
+            {"id": "sig1", "name": "Signature", "fieldKey": "contact.signature", "dataType": "SIGNATURE", "model": "contact"},
+        ]}))
+        .into_response(),
+        ("GET", ["users"]) => axum::Json(json!({"users": [
+            {"id": USER, "name": "Sam Rivera", "firstName": "Sam", "lastName": "Rivera", "email": "sam@acme.example"},
+            {"id": "gone", "name": "Former staff", "email": "former@acme.example", "deleted": true},
+        ]}))
+        .into_response(),
+        _ => error(StatusCode::NOT_FOUND, format!("the stand-in does not serve {method} {path}")),
+    }
+}
+
+/// `POST /oauth/token`: the code exchange and refreshes (single-use refresh tokens).
+fn token(inner: &mut Inner, form: &HashMap<String, String>) -> Response {
+    if form.get("client_id").map(String::as_str) != Some("68a32958b5154ca8bbdc4d40-meh5chaj")
+        || form.get("client_secret").map(String::as_str) != Some("client-secret")
+    {
+        return error(StatusCode::UNAUTHORIZED, "Invalid client credentials");
+    }
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") if form.get("code").map(String::as_str) == Some(AUTH_CODE) => {
+            if form.get("user_type").map(String::as_str) != Some("Company") {
+                return error(StatusCode::BAD_REQUEST, "user_type must be Company for this install");
+            }
+        }
+        Some("refresh_token") => {
+            let Some(refresh) = form.get("refresh_token") else {
+                return error(StatusCode::BAD_REQUEST, "refresh_token is required");
+            };
+            if inner.tokens.company_refresh.remove(refresh).is_none() {
+                return error(StatusCode::UNAUTHORIZED, "Invalid refresh token");
+            }
+            inner.tokens.refreshes += 1;
+        }
+        _ => return error(StatusCode::BAD_REQUEST, "Invalid grant"),
+    }
+    let access = inner.tokens.next("company-access");
+    let refresh = inner.tokens.next("company-refresh");
+    inner.tokens.company_access.insert(access.clone(), COMPANY.to_owned());
+    inner.tokens.company_refresh.insert(refresh.clone(), COMPANY.to_owned());
+    axum::Json(json!({
+        "access_token": access, "token_type": "Bearer", "expires_in": inner.tokens.company_expires_in,
+        "refresh_token": refresh, "scope": "contacts.write oauth.write", "userType": "Company",
+        "companyId": COMPANY, "isBulkInstallation": true, "userId": USER, "approvedLocations": [LOCATION],
+    }))
+    .into_response()
+}
