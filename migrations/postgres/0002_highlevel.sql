@@ -18,7 +18,9 @@ CREATE TABLE hl_locations (
     access_token TEXT,
     expires_at BIGINT,
     installed_at BIGINT NOT NULL,
-    uninstalled_at BIGINT
+    uninstalled_at BIGINT,
+    -- Until when the catch-up job has looked for stage changes a lost webhook would have missed.
+    caught_up_at BIGINT
 );
 
 -- Every webhook as received, before anything else happens to it: HighLevel retries only a 429,

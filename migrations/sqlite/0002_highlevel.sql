@@ -18,7 +18,9 @@ CREATE TABLE hl_locations (
     access_token TEXT,
     expires_at INTEGER,
     installed_at INTEGER NOT NULL,
-    uninstalled_at INTEGER
+    uninstalled_at INTEGER,
+    -- Until when the catch-up job has looked for stage changes a lost webhook would have missed.
+    caught_up_at INTEGER
 );
 
 -- Every webhook as received, before anything else happens to it: HighLevel retries only a 429,

@@ -57,7 +57,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let mut service = Service::new(store.clone(), options);
     if let Some(config) = connection.highlevel {
         tracing::info!(client_id = config.client_id, api = config.api_base, "connected to HighLevel");
+        let catch_up_every = config.catch_up_every;
         let highlevel = HighLevel::start(store, config, IntakeLimits::default()).await.map_err(|e| e.to_string())?;
+        highlevel.spawn_workers(service.notifier().clone(), catch_up_every);
         service = service.connected(highlevel);
     }
     let service = Arc::new(service);

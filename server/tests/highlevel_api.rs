@@ -204,7 +204,7 @@ async fn errors_say_whether_trying_again_can_help(db: Db) {
     let error = crm.create_note(LOCATION, CONTACT, &note).await.unwrap_err();
     assert_eq!(error, CrmError::Rejected("injected 400 Bad Request".to_owned()));
     let missing = crm.get_contact(LOCATION, "no-such-contact").await.unwrap_err();
-    assert_eq!(missing, CrmError::NotFound("Contact not found".to_owned()));
+    assert_eq!(missing, CrmError::NotFound("Contact no-such-contact".to_owned()));
     // After the 429 asked for a second's pause, the next call waited for it and went through.
     assert!(crm.create_note(LOCATION, CONTACT, &note).await.is_ok());
     c.standin.assert_spec_clean();

@@ -113,6 +113,35 @@ impl Store {
         Ok(())
     }
 
+    /// Names a sub-account as HighLevel does (an install names it before its details are known).
+    pub async fn rename_sub_account(&self, location_id: &str, name: &str, time_zone: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sub_accounts SET name = $1, time_zone = $2 WHERE id = $3")
+            .bind(name)
+            .bind(time_zone)
+            .bind(location_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Installed sub-accounts with how far the catch-up job has looked (Unix ms).
+    pub async fn installed_locations(&self) -> StoreResult<Vec<(String, Option<i64>)>> {
+        Ok(sqlx::query_as(
+            "SELECT location_id, caught_up_at FROM hl_locations WHERE uninstalled_at IS NULL ORDER BY location_id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn set_caught_up(&self, location_id: &str, at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE hl_locations SET caught_up_at = $1 WHERE location_id = $2")
+            .bind(at)
+            .bind(location_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn save_location_token(&self, location_id: &str, token: &SealedToken<'_>) -> StoreResult<()> {
         sqlx::query("UPDATE hl_locations SET access_token = $1, expires_at = $2 WHERE location_id = $3")
             .bind(token.access_token)

@@ -7,6 +7,7 @@
 use clap::Args;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::secrets::{SecretBox, SecretError};
 use super::signature::{KeyError, PUBLISHED_ED25519_KEY, PUBLISHED_RSA_KEY, WebhookKeys};
@@ -47,6 +48,9 @@ pub struct HighLevelArgs {
     /// The marketplace host of the install link (white-label: https://marketplace.leadconnectorhq.com).
     #[arg(long, env = "HIGHLEVEL_MARKETPLACE_URL", default_value = DEFAULT_MARKETPLACE_URL)]
     pub highlevel_marketplace_url: String,
+    /// How often the catch-up job looks for stage changes whose webhook was lost (minutes).
+    #[arg(long, env = "HIGHLEVEL_CATCH_UP_MINUTES", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub highlevel_catch_up_minutes: u64,
     /// The key tokens and secrets are sealed with at rest: 32 bytes, base64 (`openssl rand -base64 32`).
     #[arg(long, env = "OPSFLOW_SECRET_KEY", hide_env_values = true, conflicts_with = "secret_key_file")]
     pub secret_key: Option<String>,
@@ -121,6 +125,7 @@ pub struct HighLevelConfig {
     pub api_base: String,
     pub marketplace_url: String,
     pub secrets: SecretBox,
+    pub catch_up_every: Duration,
 }
 
 /// What the server runs as.
@@ -174,6 +179,7 @@ impl HighLevelArgs {
                 api_base: http_url("HIGHLEVEL_API_BASE", &self.highlevel_api_base)?,
                 marketplace_url: http_url("HIGHLEVEL_MARKETPLACE_URL", &self.highlevel_marketplace_url)?,
                 secrets,
+                catch_up_every: Duration::from_secs(self.highlevel_catch_up_minutes * 60),
             }),
             frame_ancestors,
         })

@@ -91,6 +91,24 @@ impl HighLevelCrm {
         self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(location_id);
     }
 
+    /// The sub-account's name and time zone (`GET /locations/{locationId}`).
+    pub async fn location_details(&self, location_id: &str) -> CrmResult<LocationDetails> {
+        let found: LocationBody =
+            self.call(location_id, Request::get(format!("/locations/{location_id}"), &[])).await?;
+        let time_zone = found.location.timezone.filter(|zone| zone.parse::<chrono_tz::Tz>().is_ok());
+        Ok(LocationDetails { name: found.location.name, time_zone: time_zone.unwrap_or_else(|| "UTC".to_owned()) })
+    }
+
+    /// A read of any endpoint with the location's token (for calls outside the `Crm` port).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        location_id: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> CrmResult<T> {
+        self.call(location_id, Request::get(path.to_owned(), query)).await
+    }
+
     async fn call<T: DeserializeOwned>(&self, location_id: &str, request: Request<'_>) -> CrmResult<T> {
         let mut retried = false;
         loop {
@@ -113,6 +131,7 @@ impl HighLevelCrm {
                     retried = true;
                     self.tokens.location_rejected(location_id).await?;
                 }
+                Err(ApiError::Rejected { status: 404, .. }) => return Err(CrmError::NotFound(missing(&request.path))),
                 result => return Ok(result?),
             }
         }
@@ -130,7 +149,37 @@ impl HighLevelCrm {
     }
 }
 
+/// What OpsFlow keeps of a HighLevel location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocationDetails {
+    pub name: String,
+    /// An IANA zone; UTC when HighLevel gives none or one OpsFlow does not know.
+    pub time_zone: String,
+}
+
+/// What a 404 from `path` says is missing, in words ("Contact abc").
+fn missing(path: &str) -> String {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["contacts", id, ..] => format!("Contact {id}"),
+        ["opportunities", id] => format!("Opportunity {id}"),
+        ["locations", id, ..] => format!("Sub-account {id}"),
+        _ => format!("HighLevel's {path}"),
+    }
+}
+
 // The response shapes, as far as OpsFlow reads them.
+
+#[derive(Deserialize)]
+struct LocationBody {
+    location: LocationDto,
+}
+
+#[derive(Deserialize)]
+struct LocationDto {
+    name: String,
+    timezone: Option<String>,
+}
 
 #[derive(Deserialize)]
 struct NoteBody {

@@ -4,6 +4,7 @@
 //! the sealing of tokens at rest.
 
 pub mod api;
+pub mod catch_up;
 pub mod config;
 pub mod crm;
 pub mod limits;
@@ -14,13 +15,18 @@ pub mod sso;
 pub mod tokens;
 pub mod webhooks;
 
+use std::time::Duration;
+
 use self::api::{Api, ApiError};
+use self::catch_up::CatchUp;
 use self::config::HighLevelConfig;
 use self::crm::HighLevelCrm;
 use self::oauth::OAuth;
 use self::tokens::Tokens;
+use self::webhooks::process::Processor;
 use self::webhooks::{Intake, IntakeLimits};
 use crate::db::{Store, StoreError};
+use crate::notify::Notifier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -36,6 +42,7 @@ pub struct HighLevel {
     pub config: HighLevelConfig,
     pub intake: Intake,
     pub crm: HighLevelCrm,
+    store: Store,
 }
 
 impl HighLevel {
@@ -44,7 +51,16 @@ impl HighLevel {
         let api = Api::new(&config.api_base).map_err(|error: ApiError| StartError::Client(error.to_string()))?;
         let oauth = OAuth::new(&config, api.http().clone()).map_err(StartError::Client)?;
         let tokens = Tokens::new(store.clone(), api.clone(), oauth, config.secrets.clone());
-        let crm = HighLevelCrm::new(api, tokens, store);
-        Ok(Self { config, intake, crm })
+        let crm = HighLevelCrm::new(api, tokens, store.clone());
+        Ok(Self { config, intake, crm, store })
+    }
+
+    /// Starts the background work: processing stored webhooks, and the catch-up job every
+    /// `catch_up_every`.
+    pub fn spawn_workers(&self, notifier: Notifier, catch_up_every: Duration) {
+        let processor = Processor::new(self.store.clone(), self.intake.clone(), self.crm.clone(), notifier);
+        tokio::spawn(processor.run());
+        let catch_up = CatchUp::new(self.store.clone(), self.crm.clone(), self.intake.clone());
+        tokio::spawn(catch_up.run(catch_up_every));
     }
 }

@@ -48,6 +48,7 @@ pub fn config(keys: WebhookKeys, api_base: &str) -> HighLevelConfig {
         api_base: api_base.to_owned(),
         marketplace_url: api_base.to_owned(),
         secrets: SecretBox::from_base64("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=").unwrap(),
+        catch_up_every: std::time::Duration::from_secs(600),
     }
 }
 
@@ -144,6 +145,18 @@ impl StandIn {
     pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, retry_after: Option<u64>) {
         let failure = Failure { method, path_contains: path_contains.to_owned(), status, retry_after };
         self.with(|inner| inner.failures.push_back(failure));
+    }
+
+    /// A stage change made in HighLevel (its webhook is up to the test).
+    pub fn move_in_highlevel(&self, opportunity: &str, stage: &str) -> Value {
+        self.with(|inner| {
+            let found = inner.crm.opportunities.get_mut(opportunity).unwrap();
+            found["pipelineStageId"] = json!(stage);
+            found["lastStageChangeAt"] = json!(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            let mut webhook = found.clone();
+            webhook["type"] = json!("OpportunityStageUpdate");
+            webhook
+        })
     }
 
     pub fn set_company_expires_in(&self, seconds: u64) {
@@ -266,6 +279,14 @@ async fn handle(
             None => error(StatusCode::NOT_FOUND, "Contact not found"),
             Some(found) => axum::Json(json!({"contact": found})).into_response(),
         },
+        ("GET", ["opportunities", "search"]) => {
+            let page: usize = get("page").parse().unwrap_or(1);
+            let limit: usize = get("limit").parse().unwrap_or(20);
+            let mut all: Vec<Value> = inner.crm.opportunities.values().cloned().collect();
+            all.sort_by_key(|o| o["id"].as_str().unwrap_or_default().to_owned());
+            let found: Vec<Value> = all.into_iter().skip((page - 1) * limit).take(limit).collect();
+            axum::Json(json!({"opportunities": found, "meta": {"total": found.len(), "currentPage": page}})).into_response()
+        }
         ("GET", ["opportunities", "pipelines"]) => axum::Json(json!({"pipelines": [{
             "id": PIPELINE, "name": "Renovations", "locationId": get("locationId"), "showInFunnel": true,
             "stages": [
@@ -289,6 +310,9 @@ async fn handle(
             inner.crm.moves.push((id, json["pipelineStageId"].as_str().unwrap_or_default().to_owned()));
             axum::Json(json!({"opportunity": found})).into_response()
         }
+        ("GET", ["locations", id]) => axum::Json(json!({"location": {
+            "id": id, "companyId": COMPANY, "name": "Acme Plumbing", "timezone": "America/Chicago"}}))
+        .into_response(),
         ("GET", ["locations", _, "customFields"]) => axum::Json(json!({"customFields": [
             {"id": FIELD_OUTCOME, "name": "Inspection outcome", "fieldKey": "contact.inspection_outcome",
              "dataType": "SINGLE_OPTIONS", "picklistOptions": ["Pass", "Fail"], "model": "contact"},

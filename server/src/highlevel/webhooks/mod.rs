@@ -6,6 +6,7 @@
 //! happens afterwards, from the store.
 
 pub mod payload;
+pub mod process;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -97,17 +98,21 @@ impl Intake {
         }
         let dedupe_key = dedupe_key(&envelope, body);
         let text = String::from_utf8_lossy(body);
-        let stored = self
-            .store
-            .insert_webhook(&NewWebhook {
-                dedupe_key: &dedupe_key,
-                event_type: &envelope.event_type,
-                location_id: envelope.location_id.as_deref(),
-                company_id: envelope.company_id.as_deref(),
-                body: &text,
-            })
-            .await?;
-        Ok(match stored {
+        self.enqueue(&NewWebhook {
+            dedupe_key: &dedupe_key,
+            event_type: &envelope.event_type,
+            location_id: envelope.location_id.as_deref(),
+            company_id: envelope.company_id.as_deref(),
+            body: &text,
+        })
+        .await
+        .map_err(IntakeError::from)
+    }
+
+    /// Stores a webhook for processing: one received, or one OpsFlow made up itself for a
+    /// change the catch-up job found.
+    pub async fn enqueue(&self, webhook: &NewWebhook<'_>) -> StoreResult<Receipt> {
+        Ok(match self.store.insert_webhook(webhook).await? {
             Some(_) => {
                 self.backlog.fetch_add(1, Ordering::Relaxed);
                 self.stored.notify_one();

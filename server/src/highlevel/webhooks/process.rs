@@ -1,0 +1,304 @@
+//! Processing stored webhooks. A worker leases the oldest pending webhooks and acts on each:
+//!
+//! - **OpportunityStageUpdate** → a stage-change event, unless it is the echo of a move OpsFlow
+//!   made, or the opportunity was already known to be at that stage (a repeat, or a change the
+//!   catch-up job fed in first). The names an inbox row shows are read from HighLevel first;
+//!   then the stage record, the event and its forms are written in one transaction.
+//! - **VoiceAiCallEnd** → a call-completed event (trial calls from the agent builder excepted).
+//! - **INSTALL / UNINSTALL** → the agency or sub-account is created / its tokens dropped.
+//! - Everything else is kept as stored, for the workflow engine.
+//!
+//! A webhook for a sub-account that is not installed does nothing. A failure HighLevel may get
+//! over (unavailable, rate-limited) is retried with exponential backoff and jitter; a final one
+//! (refused, not found) or too many attempts marks the webhook failed with the reason.
+
+use app::model::Pipeline;
+use rand::Rng;
+use serde_json::Value;
+use std::time::Duration;
+
+use super::Intake;
+use super::payload::{CallEnded, Envelope, Install, OpportunityChange, Uninstall, Webhook};
+use crate::crm::{Crm, CrmError};
+use crate::db::webhooks::{StoredWebhook, WebhookState};
+use crate::db::{Store, StoreError, now_ms};
+use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
+use crate::highlevel::crm::HighLevelCrm;
+use crate::notify::Notifier;
+
+/// Webhooks leased per round.
+const BATCH: i64 = 32;
+/// How long a lease lasts: a worker that died mid-webhook gives it up after this.
+const LEASE_MS: i64 = 120_000;
+/// Attempts before a webhook that keeps failing is given up on.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How often the worker looks for webhooks without being woken (retries, other instances).
+const POLL: Duration = Duration::from_secs(5);
+
+pub const SOURCE: &str = "highlevel";
+
+/// What processing one webhook came to.
+#[derive(Debug)]
+enum Outcome {
+    Done(WebhookState, String),
+    /// Worth another attempt later.
+    Retry(String),
+    /// Will never work.
+    Fail(String),
+}
+
+impl From<CrmError> for Outcome {
+    fn from(error: CrmError) -> Self {
+        match error {
+            CrmError::Unavailable(why) => Outcome::Retry(why),
+            other => Outcome::Fail(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for Outcome {
+    fn from(error: StoreError) -> Self {
+        Outcome::Retry(error.to_string())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Processor {
+    store: Store,
+    intake: Intake,
+    crm: HighLevelCrm,
+    notifier: Notifier,
+}
+
+impl Processor {
+    pub fn new(store: Store, intake: Intake, crm: HighLevelCrm, notifier: Notifier) -> Self {
+        Self { store, intake, crm, notifier }
+    }
+
+    /// Runs until the process ends: a round whenever a webhook is stored, and every few seconds.
+    pub async fn run(self) {
+        loop {
+            match self.round().await {
+                Ok(processed) if processed > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "webhook processing round failed"),
+            }
+            let _ = tokio::time::timeout(POLL, self.intake.stored().notified()).await;
+        }
+    }
+
+    /// Processes what is due now; returns how many webhooks it leased.
+    pub async fn round(&self) -> Result<usize, StoreError> {
+        let leased = self.store.lease_webhooks(BATCH, LEASE_MS).await?;
+        for webhook in &leased {
+            let outcome = self.process(webhook).await;
+            let (state, message, retry_at) = match outcome {
+                Outcome::Done(state, message) => (state, message, None),
+                Outcome::Fail(message) => (WebhookState::Failed, message, None),
+                Outcome::Retry(message) if webhook.attempts >= MAX_ATTEMPTS => {
+                    (WebhookState::Failed, format!("gave up after {MAX_ATTEMPTS} attempts: {message}"), None)
+                }
+                Outcome::Retry(message) => {
+                    let at = now_ms() + backoff_ms(webhook.attempts);
+                    (WebhookState::Pending, format!("attempt {} failed: {message}", webhook.attempts), Some(at))
+                }
+            };
+            if state != WebhookState::Pending {
+                self.intake.drained(1);
+            }
+            if state == WebhookState::Failed {
+                tracing::warn!(id = webhook.id, event = webhook.event_type, message, "webhook failed");
+            }
+            self.store.finish_webhook(&webhook.id, state, &message, retry_at).await?;
+        }
+        Ok(leased.len())
+    }
+
+    async fn process(&self, stored: &StoredWebhook) -> Outcome {
+        let body: Value = match serde_json::from_str(&stored.body) {
+            Ok(body) => body,
+            Err(error) => return Outcome::Fail(format!("the stored body is not JSON: {error}")),
+        };
+        let webhook = match Envelope::read(&body).and_then(|envelope| Webhook::parse(&envelope, &body)) {
+            Ok(webhook) => webhook,
+            Err(error) => return Outcome::Fail(error.to_string()),
+        };
+        let result = match webhook {
+            Webhook::StageUpdate(change) => self.stage_update(stored, change).await,
+            Webhook::CallEnded(call) => self.call_ended(stored, call).await,
+            Webhook::Install(install) => self.install(install).await,
+            Webhook::Uninstall(uninstall) => self.uninstall(uninstall).await,
+            Webhook::Record => Ok(Outcome::Done(WebhookState::Processed, "kept for the workflow engine".to_owned())),
+        };
+        result.unwrap_or_else(|outcome| outcome)
+    }
+
+    /// `Some(reason)` when the sub-account is not (or no longer) installed.
+    async fn not_installed(&self, location_id: &str) -> Result<Option<Outcome>, Outcome> {
+        let installed = self.store.location_token(location_id).await?.is_some_and(|row| row.uninstalled_at.is_none());
+        Ok((!installed)
+            .then(|| Outcome::Done(WebhookState::Ignored, format!("sub-account {location_id} is not installed"))))
+    }
+
+    async fn stage_update(&self, stored: &StoredWebhook, change: OpportunityChange) -> Result<Outcome, Outcome> {
+        if let Some(ignored) = self.not_installed(&change.location_id).await? {
+            return Ok(ignored);
+        }
+        let location = change.location_id.as_str();
+        let contact = self.crm.get_contact(location, &change.contact_id).await?;
+        let (pipeline_name, stage_name) =
+            self.stage_names(location, &change.pipeline_id, &change.pipeline_stage_id).await?;
+        let mut tx = self.store.begin().await?;
+        let echo = self.store.take_echo(&mut tx, location, &change.id, &change.pipeline_stage_id).await?;
+        let previous = self
+            .store
+            .track_stage(&mut tx, location, &change.id, &change.pipeline_id, &change.pipeline_stage_id)
+            .await?;
+        if echo {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(Outcome::Done(WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned()));
+        }
+        if previous
+            .as_ref()
+            .is_some_and(|(pipeline, stage)| *pipeline == change.pipeline_id && *stage == change.pipeline_stage_id)
+        {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Ok(Outcome::Done(WebhookState::Ignored, format!("already known to be at {stage_name}")));
+        }
+        let event = CrmEvent {
+            sub_account_id: location.to_owned(),
+            source: SOURCE.to_owned(),
+            external_id: stored.dedupe_key.clone(),
+            contact_id: contact.id,
+            contact_name: contact.name,
+            detail: EventDetail::StageChanged {
+                opportunity_id: change.id.clone(),
+                pipeline_id: change.pipeline_id.clone(),
+                pipeline_name,
+                stage_id: change.pipeline_stage_id.clone(),
+                stage_name: stage_name.clone(),
+            },
+        };
+        let outcome = ingest_on(&self.store, &mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(self.created(location, &outcome, &format!("moved to {stage_name}")))
+    }
+
+    /// The pipeline's and stage's names; a stage the cache does not know yet (added since) makes
+    /// one fresh read before falling back to the ids.
+    async fn stage_names(
+        &self,
+        location: &str,
+        pipeline_id: &str,
+        stage_id: &str,
+    ) -> Result<(String, String), Outcome> {
+        let find = |pipelines: &[Pipeline]| {
+            let pipeline = pipelines.iter().find(|p| p.id == pipeline_id)?;
+            Some((pipeline.name.clone(), pipeline.stage(stage_id)?.name.clone()))
+        };
+        if let Some(names) = find(&self.crm.pipelines(location).await?) {
+            return Ok(names);
+        }
+        self.crm.forget_cache(location);
+        Ok(find(&self.crm.pipelines(location).await?).unwrap_or_else(|| (pipeline_id.to_owned(), stage_id.to_owned())))
+    }
+
+    async fn call_ended(&self, stored: &StoredWebhook, call: CallEnded) -> Result<Outcome, Outcome> {
+        if let Some(ignored) = self.not_installed(&call.location_id).await? {
+            return Ok(ignored);
+        }
+        if call.trial_call {
+            return Ok(Outcome::Done(WebhookState::Ignored, "a trial call from the agent builder".to_owned()));
+        }
+        let Some(contact_id) = call.contact_id.filter(|id| !id.is_empty()) else {
+            return Ok(Outcome::Done(WebhookState::Ignored, "the call has no contact".to_owned()));
+        };
+        let contact = self.crm.get_contact(&call.location_id, &contact_id).await?;
+        let event = CrmEvent {
+            sub_account_id: call.location_id.clone(),
+            source: SOURCE.to_owned(),
+            external_id: stored.dedupe_key.clone(),
+            contact_id: contact.id,
+            contact_name: contact.name,
+            detail: EventDetail::CallCompleted { call_id: call.id, summary: call.summary, transcript: call.transcript },
+        };
+        let mut tx = self.store.begin().await?;
+        let outcome = ingest_on(&self.store, &mut tx, &event).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(self.created(&call.location_id, &outcome, "call ended"))
+    }
+
+    fn created(&self, location: &str, outcome: &IngestOutcome, what: &str) -> Outcome {
+        match outcome {
+            IngestOutcome::Accepted { forms, .. } => {
+                if !forms.is_empty() {
+                    self.notifier.changed(location);
+                }
+                Outcome::Done(WebhookState::Processed, format!("{what}: {} form(s) created", forms.len()))
+            }
+            IngestOutcome::Duplicate => Outcome::Done(WebhookState::Ignored, "already processed".to_owned()),
+        }
+    }
+
+    async fn install(&self, install: Install) -> Result<Outcome, Outcome> {
+        let company = match (&install.company_id, &install.location_id) {
+            (Some(company), _) => company.clone(),
+            // "Future location" installs may come without the company: a known location has one.
+            (None, Some(location)) => match self.store.location_token(location).await? {
+                Some(row) => row.company_id,
+                None => return Ok(Outcome::Fail(format!("INSTALL of {location} does not say which agency"))),
+            },
+            (None, None) => return Ok(Outcome::Fail("INSTALL names neither an agency nor a location".to_owned())),
+        };
+        let agency_name = install.company_name.clone().unwrap_or_else(|| format!("HighLevel agency {company}"));
+        self.store.install_company(&company, &agency_name).await?;
+        let Some(location) = install.location_id else {
+            return Ok(Outcome::Done(WebhookState::Processed, format!("agency {company} installed")));
+        };
+        self.store.install_location(&location, &company, &format!("Sub-account {location}"), "UTC").await?;
+        // The agency's token may not be here yet (INSTALL can beat the OAuth callback); the
+        // callback names the sub-accounts then.
+        match self.crm.location_details(&location).await {
+            Ok(details) => self.store.rename_sub_account(&location, &details.name, &details.time_zone).await?,
+            Err(error) => tracing::info!(location, %error, "installed; the sub-account's name comes later"),
+        }
+        Ok(Outcome::Done(WebhookState::Processed, format!("sub-account {location} installed")))
+    }
+
+    async fn uninstall(&self, uninstall: Uninstall) -> Result<Outcome, Outcome> {
+        let message = match (uninstall.location_id, uninstall.company_id) {
+            (Some(location), _) => {
+                self.store.uninstall_location(&location).await?;
+                self.crm.forget_cache(&location);
+                format!("sub-account {location} uninstalled; its data is kept")
+            }
+            (None, Some(company)) => {
+                self.store.uninstall_company(&company).await?;
+                format!("agency {company} uninstalled; its data is kept")
+            }
+            (None, None) => return Ok(Outcome::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
+        };
+        Ok(Outcome::Done(WebhookState::Processed, message))
+    }
+}
+
+/// 2ⁿ seconds after the n-th failed attempt (capped at an hour), plus up to a quarter more at
+/// random, so webhooks that failed together do not all come back together.
+pub fn backoff_ms(attempt: i64) -> i64 {
+    let base = 1000_i64.saturating_mul(1_i64 << attempt.clamp(0, 12)).min(3_600_000);
+    base + rand::thread_rng().gen_range(0..=base / 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_exponentially_with_jitter_and_a_cap() {
+        for attempt in 1..=20 {
+            let base = (1000_i64 << attempt.min(12)).min(3_600_000);
+            let delay = backoff_ms(attempt);
+            assert!(delay >= base && delay <= base + base / 4, "attempt {attempt}: {delay}");
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Webhooks from receipt to forms: signed deliveries over HTTP are stored, then processed from
+//! the store against the stand-in HighLevel — stage changes (with repeats and the echo of
+//! OpsFlow's own moves ignored), Voice AI call ends, INSTALL and UNINSTALL, retries when
+//! HighLevel is unavailable, and the catch-up job for a webhook that never came.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod standin;
+
+use app::model::starter::starter_templates;
+use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use common::{Db, TestDb, database};
+use ed25519_dalek::Signer as _;
+use ed25519_dalek::pkcs8::EncodePublicKey;
+use leptos::prelude::LeptosOptions;
+use serde_json::{Value, json};
+use server::crm::Crm;
+use server::db::forms::FormRow;
+use server::highlevel::HighLevel;
+use server::highlevel::catch_up::CatchUp;
+use server::highlevel::signature::WebhookKeys;
+use server::highlevel::webhooks::IntakeLimits;
+use server::highlevel::webhooks::process::Processor;
+use server::service::{Service, ServiceOptions};
+use standin::{COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED, StandIn};
+use std::sync::Arc;
+
+struct Flow {
+    db: TestDb,
+    standin: StandIn,
+    highlevel: HighLevel,
+    processor: Processor,
+    signer: ed25519_dalek::SigningKey,
+    base: String,
+}
+
+async fn start(db: Db) -> Flow {
+    let db = database(db).await;
+    let standin = StandIn::start().await;
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let ed_pem = signer.verifying_key().to_public_key_pem(Default::default()).unwrap();
+    let keys = WebhookKeys::from_pem(&ed_pem, server::highlevel::signature::PUBLISHED_RSA_KEY).unwrap();
+    let config = standin::config(keys, &standin.base);
+    let highlevel = HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap();
+    let service = Service::new(db.store.clone(), ServiceOptions::default()).connected(highlevel.clone());
+    let processor =
+        Processor::new(db.store.clone(), highlevel.intake.clone(), highlevel.crm.clone(), service.notifier().clone());
+    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+    let app = server::router(Arc::new(service), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Flow { db, standin, highlevel, processor, signer, base }
+}
+
+impl Flow {
+    /// The install, done the way the OAuth callback does it.
+    async fn install(&self) {
+        let tokens = self.highlevel.crm.tokens();
+        let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
+        self.db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+        tokens.save_company_grant(COMPANY, &grant).await.unwrap();
+        self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
+    }
+
+    /// A template with a trigger on "Site inspection" and one on ended calls.
+    async fn triggers(&self) {
+        let store = &self.db.store;
+        let mut tx = store.begin().await.unwrap();
+        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0]).await.unwrap();
+        tx.commit().await.unwrap();
+        for event in [
+            TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },
+            TriggerEvent::CallCompleted,
+        ] {
+            let config = TriggerConfig { event, template_id: template.clone(), writebacks: Writebacks::default() };
+            store.insert_trigger(LOCATION, &config).await.unwrap();
+        }
+    }
+
+    async fn deliver(&self, mut body: Value, webhook_id: &str) -> Value {
+        body["webhookId"] = json!(webhook_id);
+        body["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let signature = BASE64.encode(self.signer.sign(&bytes).to_bytes());
+        let response = reqwest::Client::new()
+            .post(format!("{}/webhooks/highlevel", self.base))
+            .header("x-ghl-signature", signature)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn outcome(&self, webhook_id: &str) -> (String, String) {
+        let (state, outcome) = self.db.store.webhook_state(&format!("webhook:{webhook_id}")).await.unwrap().unwrap();
+        (state, outcome.unwrap_or_default())
+    }
+
+    async fn pending(&self) -> Vec<FormRow> {
+        self.db.store.forms_with_status(LOCATION, "pending", 50).await.unwrap()
+    }
+}
+
+fn stage_update(stage: &str) -> Value {
+    json!({"type": "OpportunityStageUpdate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
+           "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": stage, "status": "open"})
+}
+
+async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
+    let f = start(db).await;
+    f.install().await;
+    f.triggers().await;
+    f.deliver(stage_update(STAGE_INSPECTION), "wh-1").await;
+    assert_eq!(f.processor.round().await.unwrap(), 1);
+    assert_eq!(
+        f.outcome("wh-1").await,
+        ("processed".to_owned(), "moved to Site inspection: 1 form(s) created".to_owned())
+    );
+    let forms = f.pending().await;
+    assert_eq!(forms.len(), 1);
+    assert_eq!(
+        (forms[0].contact_name.as_str(), forms[0].context.as_str()),
+        ("Olivia Hart", "Renovations › Site inspection")
+    );
+    assert_eq!(forms[0].opportunity_id.as_deref(), Some(OPPORTUNITY));
+
+    // A redelivery is stored once; a second webhook for the same stage (another id) is a repeat.
+    assert_eq!(f.deliver(stage_update(STAGE_INSPECTION), "wh-1").await, json!({"status": "duplicate"}));
+    f.deliver(stage_update(STAGE_INSPECTION), "wh-2").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("wh-2").await, ("ignored".to_owned(), "already known to be at Site inspection".to_owned()));
+
+    // OpsFlow moves the opportunity itself; HighLevel's webhook about it is an echo.
+    f.highlevel.crm.move_opportunity(LOCATION, OPPORTUNITY, PIPELINE, STAGE_QUOTED).await.unwrap();
+    f.deliver(stage_update(STAGE_QUOTED), "wh-3").await;
+    // Moved back by a person in HighLevel: a real change, and a form again.
+    f.deliver(stage_update(STAGE_INSPECTION), "wh-4").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("wh-3").await.1, "the echo of OpsFlow's own pipeline move");
+    assert_eq!(f.outcome("wh-4").await.0, "processed");
+    assert_eq!(f.pending().await.len(), 2);
+    assert_eq!(f.db.store.pending_webhook_count().await.unwrap(), 0);
+    f.standin.assert_spec_clean();
+}
+
+async fn a_voice_ai_call_end_becomes_a_form_and_trial_calls_do_not(db: Db) {
+    let f = start(db).await;
+    f.install().await;
+    f.triggers().await;
+    // As documented: no `type`.
+    let call = json!({"id": "CALL_1", "locationId": LOCATION, "agentId": "agent-1", "contactId": CONTACT,
+                      "summary": "Asked for a quote for a new boiler.", "transcript": "bot: Hello\nhuman: Hi",
+                      "duration": 187, "trialCall": false});
+    f.deliver(call.clone(), "call-1").await;
+    let mut trial = call;
+    trial["id"] = json!("CALL_2");
+    trial["trialCall"] = json!(true);
+    f.deliver(trial, "call-2").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("call-1").await.0, "processed");
+    assert_eq!(f.outcome("call-2").await, ("ignored".to_owned(), "a trial call from the agent builder".to_owned()));
+    let forms = f.pending().await;
+    assert_eq!((forms.len(), forms[0].context.as_str()), (1, "Call Completed"));
+    f.standin.assert_spec_clean();
+}
+
+async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
+    let f = start(db).await;
+    // The agency's token arrives first (the OAuth callback), then INSTALL for one location.
+    let tokens = f.highlevel.crm.tokens();
+    let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
+    f.db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+    tokens.save_company_grant(COMPANY, &grant).await.unwrap();
+    f.deliver(json!({"type": "INSTALL", "appId": "app", "companyId": COMPANY, "locationId": LOCATION}), "i-1").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("i-1").await.1, format!("sub-account {LOCATION} installed"));
+    let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
+    assert_eq!((sub_account.name.as_str(), sub_account.time_zone.as_str()), ("Acme Plumbing", "America/Chicago"));
+
+    f.triggers().await;
+    f.deliver(json!({"type": "UNINSTALL", "appId": "app", "locationId": LOCATION}), "u-1").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("u-1").await.0, "processed");
+    // Its triggers stop; its data stays.
+    f.deliver(stage_update(STAGE_INSPECTION), "after-uninstall").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(
+        f.outcome("after-uninstall").await,
+        ("ignored".to_owned(), format!("sub-account {LOCATION} is not installed"))
+    );
+    assert!(f.db.store.sub_account(LOCATION).await.unwrap().is_some());
+    assert_eq!(f.db.store.triggers(LOCATION).await.unwrap().len(), 2);
+    let error = f.highlevel.crm.tokens().location(LOCATION).await.unwrap_err();
+    assert!(error.to_string().contains("not installed"), "{error}");
+    // Reinstalling brings it back as it was.
+    f.deliver(json!({"type": "INSTALL", "appId": "app", "companyId": COMPANY, "locationId": LOCATION}), "i-2").await;
+    f.deliver(stage_update(STAGE_INSPECTION), "after-reinstall").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("after-reinstall").await.0, "processed");
+    assert_eq!(f.pending().await.len(), 1);
+    f.standin.assert_spec_clean();
+}
+
+async fn a_webhook_that_fails_while_highlevel_is_down_is_retried(db: Db) {
+    use axum::http::Method;
+    let f = start(db).await;
+    f.install().await;
+    f.triggers().await;
+    f.standin.fail_next(Method::GET, "/contacts/", 503, None);
+    f.deliver(stage_update(STAGE_INSPECTION), "wh-retry").await;
+    f.processor.round().await.unwrap();
+    let (state, outcome) = f.outcome("wh-retry").await;
+    assert_eq!(state, "pending");
+    assert!(outcome.starts_with("attempt 1 failed: HighLevel is unavailable") || outcome.contains("503"), "{outcome}");
+    assert!(f.pending().await.is_empty(), "nothing half-done");
+    // Not before its backoff ends...
+    assert_eq!(f.processor.round().await.unwrap(), 0);
+    sqlx::query("UPDATE hl_webhooks SET lease_until = 0").execute(f.db.store.pool()).await.unwrap();
+    f.processor.round().await.unwrap();
+    assert_eq!(f.outcome("wh-retry").await.0, "processed");
+    assert_eq!(f.pending().await.len(), 1);
+    // A contact HighLevel does not have is final.
+    let mut missing = stage_update(STAGE_QUOTED);
+    missing["contactId"] = json!("no-such-contact");
+    f.deliver(missing, "wh-missing").await;
+    f.processor.round().await.unwrap();
+    let (state, outcome) = f.outcome("wh-missing").await;
+    assert_eq!((state.as_str(), outcome.as_str()), ("failed", "Contact no-such-contact was not found in the CRM"));
+    f.standin.assert_spec_clean();
+}
+
+async fn the_catch_up_job_finds_a_change_whose_webhook_was_lost(db: Db) {
+    let f = start(db).await;
+    f.install().await;
+    f.triggers().await;
+    let catch_up = CatchUp::new(f.db.store.clone(), f.highlevel.crm.clone(), f.highlevel.intake.clone());
+    // Moved in HighLevel; the webhook never arrives.
+    f.standin.move_in_highlevel(OPPORTUNITY, STAGE_INSPECTION);
+    assert_eq!(catch_up.location(LOCATION).await.unwrap(), 1);
+    assert_eq!(catch_up.location(LOCATION).await.unwrap(), 0, "the same change is fed once");
+    f.processor.round().await.unwrap();
+    assert_eq!(f.pending().await.len(), 1);
+    // Moved again, and this time the webhook does arrive first: the catch-up adds nothing.
+    f.standin.move_in_highlevel(OPPORTUNITY, STAGE_QUOTED);
+    let webhook = f.standin.move_in_highlevel(OPPORTUNITY, STAGE_INSPECTION);
+    f.deliver(webhook, "late-but-there").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(f.pending().await.len(), 1, "Site inspection again, but it never left it as far as OpsFlow saw");
+    catch_up.location(LOCATION).await.unwrap();
+    f.processor.round().await.unwrap();
+    assert_eq!(f.pending().await.len(), 1);
+    f.standin.assert_spec_clean();
+}
+
+on_both_backends!(
+    a_stage_change_webhook_becomes_a_pending_form_once,
+    a_voice_ai_call_end_becomes_a_form_and_trial_calls_do_not,
+    install_and_uninstall_webhooks_manage_the_sub_account,
+    a_webhook_that_fails_while_highlevel_is_down_is_retried,
+    the_catch_up_job_finds_a_change_whose_webhook_was_lost,
+);
