@@ -53,6 +53,8 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/readyz", get(http::readyz))
         .route("/api/v1/events", post(http::ingest_event))
         .route("/webhooks/highlevel", post(http::highlevel_webhook))
+        .route("/oauth/highlevel/install", get(http::highlevel_install))
+        .route("/oauth/highlevel/callback", get(http::highlevel_callback))
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
         .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
             let options = leptos_options.clone();

@@ -264,3 +264,46 @@ on_both_backends!(
     a_webhook_that_fails_while_highlevel_is_down_is_retried,
     the_catch_up_job_finds_a_change_whose_webhook_was_lost,
 );
+
+async fn the_install_link_and_callback_connect_the_agency_and_its_sub_accounts(db: Db) {
+    let f = start(db).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let started = http.get(format!("{}/oauth/highlevel/install", f.base)).send().await.unwrap();
+    assert_eq!(started.status(), 303);
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!("{}/v2/oauth/chooselocation?", f.standin.base)), "{location}");
+    let cookie = started.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let state = cookie.split_once('=').unwrap().1.to_owned();
+    assert!(location.contains(&format!("state={state}")), "{location}");
+
+    let callback = |query: String, cookie: Option<String>| {
+        let mut request = http.get(format!("{}/oauth/highlevel/callback?{query}", f.base));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = callback(format!("code={}&state=forged", standin::AUTH_CODE), Some(cookie.clone())).await;
+    assert_eq!(status, 400);
+    assert!(text.contains("was not started here"), "{text}");
+    assert_eq!(callback("state=x".to_owned(), None).await.0, 400);
+    assert!(f.db.store.sub_account(LOCATION).await.unwrap().is_none(), "nothing installed by a refused callback");
+
+    let (status, text) = callback(format!("code={}&state={state}", standin::AUTH_CODE), Some(cookie)).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("OpsFlow is installed in 1 sub-account: Acme Plumbing."), "{text}");
+    let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
+    assert_eq!((sub_account.agency_id.as_str(), sub_account.time_zone.as_str()), (COMPANY, "America/Chicago"));
+    // Its token is minted on demand from the agency's.
+    assert_eq!(f.highlevel.crm.get_contact(LOCATION, CONTACT).await.unwrap().name, "Olivia Hart");
+    // A code used once does not install again.
+    let (status, text) = callback(format!("code={}", "used-code"), None).await;
+    assert_eq!(status, 502);
+    assert!(text.contains("HighLevel did not accept the install"), "{text}");
+    f.standin.assert_spec_clean();
+}
+
+on_both_backends!(the_install_link_and_callback_connect_the_agency_and_its_sub_accounts);

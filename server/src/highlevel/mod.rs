@@ -7,6 +7,7 @@ pub mod api;
 pub mod catch_up;
 pub mod config;
 pub mod crm;
+pub mod install;
 pub mod limits;
 pub mod oauth;
 pub mod secrets;
@@ -42,6 +43,7 @@ pub struct HighLevel {
     pub config: HighLevelConfig,
     pub intake: Intake,
     pub crm: HighLevelCrm,
+    api: Api,
     store: Store,
 }
 
@@ -51,8 +53,8 @@ impl HighLevel {
         let api = Api::new(&config.api_base).map_err(|error: ApiError| StartError::Client(error.to_string()))?;
         let oauth = OAuth::new(&config, api.http().clone()).map_err(StartError::Client)?;
         let tokens = Tokens::new(store.clone(), api.clone(), oauth, config.secrets.clone());
-        let crm = HighLevelCrm::new(api, tokens, store.clone());
-        Ok(Self { config, intake, crm, store })
+        let crm = HighLevelCrm::new(api.clone(), tokens, store.clone());
+        Ok(Self { config, intake, crm, api, store })
     }
 
     /// Starts the background work: processing stored webhooks, and the catch-up job every

@@ -5,12 +5,14 @@
 mod error_status;
 mod events;
 mod health;
+mod highlevel_oauth;
 mod highlevel_webhook;
 mod inbox_stream;
 
 pub use error_status::server_fn_error_status;
 pub use events::ingest_event;
 pub use health::{healthz, readyz};
+pub use highlevel_oauth::{highlevel_callback, highlevel_install};
 pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
 

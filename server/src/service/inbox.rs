@@ -130,7 +130,8 @@ impl InboxPort for Service {
             task_due: next_day_at_nine(&row.time_zone),
         };
         let store = &self.store;
-        let results = writeback::run(self.crm.as_ref(), &job, |result| async move {
+        let crm = self.crm_for(sub_account).await?;
+        let results = writeback::run(crm, &job, |result| async move {
             if let Err(error) = store.record_writeback(form_id, &result).await {
                 tracing::error!(%error, form_id, "could not record a writeback result");
             }

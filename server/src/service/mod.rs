@@ -41,7 +41,6 @@ impl Default for ServiceOptions {
 pub struct Service {
     pub(crate) store: Store,
     pub(crate) builtin: BuiltinCrm,
-    pub(crate) crm: Arc<dyn Crm>,
     pub(crate) ingestor: Ingestor,
     pub(crate) notifier: Notifier,
     pub(crate) options: ServiceOptions,
@@ -55,7 +54,6 @@ impl Service {
         let builtin = BuiltinCrm::new(store.clone());
         Self {
             ingestor: Ingestor::start(store.clone(), notifier.clone()),
-            crm: Arc::new(builtin.clone()),
             builtin,
             notifier,
             store,
@@ -92,6 +90,17 @@ impl Service {
 
     pub fn builtin(&self) -> &BuiltinCrm {
         &self.builtin
+    }
+
+    /// The CRM a sub-account's data lives in: HighLevel for one installed from HighLevel
+    /// (uninstalled ones too, whose calls then say so), the built-in CRM otherwise.
+    pub(crate) async fn crm_for(&self, sub_account_id: &str) -> Result<&dyn Crm, AppError> {
+        if let Some(highlevel) = &self.highlevel
+            && self.store.location_token(sub_account_id).await.map_err(internal)?.is_some()
+        {
+            return Ok(&highlevel.crm);
+        }
+        Ok(&self.builtin)
     }
 
     /// The sub-account, if the user is a member; `NotFound` otherwise.

@@ -188,8 +188,9 @@ impl WorkspacePort for Service {
 
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
         self.member(user, sub_account).await?;
-        let pipelines = self.crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
+        let crm = self.crm_for(sub_account).await?;
+        let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
+        let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
         let summaries = self.store.template_summaries(sub_account).await.map_err(internal)?;
         let templates = summaries
             .into_iter()
@@ -218,8 +219,9 @@ impl WorkspacePort for Service {
             .map_err(internal)?
             .ok_or_else(|| AppError::not_found("That template"))?;
         drop(conn);
-        let pipelines = self.crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let crm_fields = self.crm.custom_fields(sub_account).await.map_err(crm_error)?;
+        let crm = self.crm_for(sub_account).await?;
+        let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
+        let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
         let problems = check_trigger(&config, &template.template, &pipelines, &crm_fields);
         if !problems.is_empty() {
             return Err(AppError::InvalidTrigger(problems));
@@ -273,7 +275,7 @@ impl Service {
         let crm_fields = if mappings.is_empty() {
             Vec::new()
         } else {
-            self.crm.custom_fields(sub_account).await.map_err(crm_error)?
+            self.crm_for(sub_account).await?.custom_fields(sub_account).await.map_err(crm_error)?
         };
         Ok(TemplateMappings { mappings, crm_fields })
     }

@@ -241,6 +241,17 @@ async fn handle(
     let get = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["oauth", "token"]) => token(&mut inner, &form),
+        ("GET", ["oauth", "installedLocations"]) => {
+            if !inner.tokens.company_access.contains_key(bearer) {
+                return error(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid");
+            }
+            let locations = if get("skip") == "0" {
+                json!([{"_id": LOCATION, "name": "Acme Plumbing", "address": "1 Main St", "isInstalled": true}])
+            } else {
+                json!([])
+            };
+            axum::Json(json!({"locations": locations, "count": 1, "installToFutureLocations": true})).into_response()
+        }
         ("POST", ["oauth", "locationToken"]) => {
             if !inner.tokens.company_access.contains_key(bearer) {
                 return error(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid");
