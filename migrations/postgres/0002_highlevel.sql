@@ -60,3 +60,12 @@ CREATE TABLE hl_outgoing_moves (
     moved_at BIGINT NOT NULL,
     PRIMARY KEY (location_id, opportunity_id, stage_id)
 );
+
+-- One-time links that carry a HighLevel sign-in from the CRM's iframe to a tab of its own, for
+-- browsers that keep no cookies in frames. Only a hash of each code is stored.
+CREATE TABLE sso_handoffs (
+    code_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    landing TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);

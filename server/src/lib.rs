@@ -54,6 +54,10 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/api/v1/events", post(http::ingest_event))
         .route("/webhooks/highlevel", post(http::highlevel_webhook))
         .route("/oauth/highlevel/install", get(http::highlevel_install))
+        .route("/sso", get(http::sso_page))
+        .route("/sso/highlevel", post(http::sso_sign_in))
+        .route("/sso/session", get(http::sso_session))
+        .route("/sso/handoff", get(http::sso_handoff))
         .route("/oauth/highlevel/callback", get(http::highlevel_callback))
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
         .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {

@@ -53,7 +53,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             server::demo::ADMIN_PASSWORD
         );
     }
-    let options = ServiceOptions { secure_cookies: args.secure_cookies, frame_ancestors: connection.frame_ancestors };
+    let options = ServiceOptions {
+        secure_cookies: args.secure_cookies,
+        frame_ancestors: connection.frame_ancestors,
+        embedded: connection.highlevel.is_some(),
+    };
     let mut service = Service::new(store.clone(), options);
     if let Some(config) = connection.highlevel {
         tracing::info!(client_id = config.client_id, api = config.api_base, "connected to HighLevel");

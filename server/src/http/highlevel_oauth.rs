@@ -8,9 +8,10 @@
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::plain_page as page;
 use crate::state::AppState;
 
 const STATE_COOKIE: &str = "opsflow_oauth_state";
@@ -88,18 +89,4 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.to_owned())
-}
-
-/// A small page of its own: the install happens outside the app (in HighLevel's tab).
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let html = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width, initial-scale=1\"><title>{title} · OpsFlow</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/opsflow.css\"></head><body><main class=\"install-result\">\
-         <h1>{title}</h1><p>{text}</p><p><a href=\"/\">Open OpsFlow</a></p></main></body></html>",
-        title = escape(title),
-        text = escape(text),
-    );
-    (status, Html(html)).into_response()
 }

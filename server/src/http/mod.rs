@@ -6,6 +6,7 @@ mod error_status;
 mod events;
 mod health;
 mod highlevel_oauth;
+mod highlevel_sso;
 mod highlevel_webhook;
 mod inbox_stream;
 
@@ -13,6 +14,7 @@ pub use error_status::server_fn_error_status;
 pub use events::ingest_event;
 pub use health::{healthz, readyz};
 pub use highlevel_oauth::{highlevel_callback, highlevel_install};
+pub use highlevel_sso::{sso_handoff, sso_page, sso_session, sso_sign_in};
 pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
 
@@ -22,7 +24,7 @@ use app::api::session::session_token;
 use app::api::types::SessionUser;
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::service::Service;
 
@@ -67,4 +69,18 @@ impl IntoResponse for ApiError {
 pub async fn request_user(service: &Service, headers: &HeaderMap) -> Result<SessionUser, ApiError> {
     let token = session_token(headers).ok_or(AppError::NotSignedIn)?;
     Ok(service.session_user(&token).await?.ok_or(AppError::NotSignedIn)?)
+}
+
+/// A small page outside the app (the end of an install, a sign-in hand-off).
+pub(crate) fn plain_page(status: StatusCode, title: &str, text: &str) -> Response {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>{title} · OpsFlow</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/opsflow.css\"></head><body><main class=\"install-result\">\
+         <h1>{title}</h1><p>{text}</p><p><a href=\"/\">Open OpsFlow</a></p></main></body></html>",
+        title = escape(title),
+        text = escape(text),
+    );
+    (status, Html(html)).into_response()
 }

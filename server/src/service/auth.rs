@@ -47,14 +47,25 @@ impl AuthPort for Service {
         Ok(self.store.session_user(&token_hash(token)).await.map_err(internal)?.map(session_user))
     }
 
+    /// Inside HighLevel's iframe the session cookie is a third-party cookie: it must be
+    /// `SameSite=None; Secure`, and `Partitioned` so browsers that block unpartitioned
+    /// third-party cookies keep it (for this embedding only).
     fn session_cookie(&self, token: Option<&str>) -> String {
-        let secure = if self.options.secure_cookies { "; Secure" } else { "" };
+        let attributes = if self.options.embedded {
+            "SameSite=None; Secure; Partitioned"
+        } else if self.options.secure_cookies {
+            "SameSite=Lax; Secure"
+        } else {
+            "SameSite=Lax"
+        };
         match token {
-            Some(token) => format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                SESSION_DAYS * 24 * 3600
-            ),
-            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+            Some(token) => {
+                format!(
+                    "{SESSION_COOKIE}={token}; Path=/; HttpOnly; {attributes}; Max-Age={}",
+                    SESSION_DAYS * 24 * 3600
+                )
+            }
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; {attributes}; Max-Age=0"),
         }
     }
 }

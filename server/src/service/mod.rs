@@ -8,7 +8,10 @@
 mod auth;
 mod crm_view;
 mod inbox;
+mod sso;
 mod workspace;
+
+pub use sso::SsoSession;
 
 use app::api::AppError;
 use app::api::types::SessionUser;
@@ -29,11 +32,13 @@ pub struct ServiceOptions {
     pub secure_cookies: bool,
     /// Who may show OpsFlow in a frame (CSP `frame-ancestors` sources).
     pub frame_ancestors: String,
+    /// Cookies for a cross-site frame (connected mode: OpsFlow inside HighLevel).
+    pub embedded: bool,
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
-        Self { secure_cookies: false, frame_ancestors: format!("'self' {DEFAULT_FRAME_ANCESTORS}") }
+        Self { secure_cookies: false, frame_ancestors: format!("'self' {DEFAULT_FRAME_ANCESTORS}"), embedded: false }
     }
 }
 

@@ -1,0 +1,79 @@
+//! HighLevel users signed in through the custom page's user context (SSO): their OpsFlow
+//! account (id `hl-<userId>`, no password), their memberships, and one-time hand-off codes.
+
+use sqlx::AnyConnection;
+
+use super::{Store, StoreResult, now_ms};
+
+impl Store {
+    /// Creates or updates a HighLevel user's account. `false` when the email already belongs to
+    /// another OpsFlow account (nothing is changed then).
+    pub async fn upsert_sso_user(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        agency_id: &str,
+        email: &str,
+        name: &str,
+        role: &str,
+    ) -> StoreResult<bool> {
+        let email = email.trim().to_lowercase();
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *conn).await?;
+        if owner.is_some_and(|owner| owner != user_id) {
+            return Ok(false);
+        }
+        // A password hash that no password matches: these accounts sign in only through SSO.
+        sqlx::query(
+            "INSERT INTO users (id, agency_id, email, name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, '!', $6) \
+             ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role",
+        )
+        .bind(user_id)
+        .bind(agency_id)
+        .bind(&email)
+        .bind(name)
+        .bind(role)
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+        Ok(true)
+    }
+
+    /// The installed locations of an agency.
+    pub async fn installed_location_ids(&self, company_id: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT location_id FROM hl_locations WHERE company_id = $1 AND uninstalled_at IS NULL ORDER BY location_id",
+        )
+        .bind(company_id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    pub async fn create_handoff(
+        &self,
+        code_hash: &str,
+        user_id: &str,
+        landing: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sso_handoffs (code_hash, user_id, landing, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(code_hash)
+            .bind(user_id)
+            .bind(landing)
+            .bind(expires_at)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Uses up a hand-off code: its user and landing page, if it exists and has not expired.
+    pub async fn take_handoff(&self, code_hash: &str) -> StoreResult<Option<(String, String)>> {
+        let taken: Option<(String, String, i64)> =
+            sqlx::query_as("DELETE FROM sso_handoffs WHERE code_hash = $1 RETURNING user_id, landing, expires_at")
+                .bind(code_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(taken.filter(|(_, _, expires_at)| *expires_at > now_ms()).map(|(user, landing, _)| (user, landing)))
+    }
+}
