@@ -43,8 +43,8 @@ async fn migrate(url: &str) -> Result<Store, String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let leptos_options = site_options(&args)?;
     let connection = args.highlevel.connection().map_err(|e| e.to_string())?;
+    let leptos_options = site_options(&args)?;
     let store = migrate(&args.database.url()).await?;
     if args.demo && server::demo::seed_if_empty(&store).await.map_err(|e| e.to_string())? {
         tracing::info!(
