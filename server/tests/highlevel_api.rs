@@ -37,7 +37,7 @@ impl Connected {
         let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
         assert_eq!(grant.fields.company_id.as_deref(), Some(COMPANY));
         assert_eq!(grant.fields.approved_locations, [LOCATION]);
-        self.db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+        self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         tokens.save_company_grant(COMPANY, &grant).await.unwrap();
         self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
     }
@@ -125,8 +125,10 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
     let c = connect(db).await;
     c.install().await;
     let crm = &c.highlevel.crm;
-    let note = NewNote { body: "Inspection: pass".to_owned(), user_id: Some(standin::USER.to_owned()) };
+    // A staff member who signed in from HighLevel is credited with their HighLevel id.
+    let note = NewNote { body: "Inspection: pass".to_owned(), user_id: Some(format!("hl-{}", standin::USER)) };
     assert_eq!(crm.create_note(LOCATION, CONTACT, &note).await.unwrap().contact_id, CONTACT);
+    assert_eq!(c.standin.crm(|crm| crm.notes[0]["userId"].clone()), serde_json::json!(standin::USER));
 
     let fields = crm.custom_fields(LOCATION).await.unwrap();
     let keys: Vec<(&str, CrmFieldType)> = fields.iter().map(|f| (f.key.as_str(), f.data_type)).collect();
@@ -157,9 +159,11 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
         body: "Created by OpsFlow".to_owned(),
         due_date: "2026-11-22T15:00:00Z".to_owned(),
         completed: false,
-        assigned_to: Some(standin::USER.to_owned()),
+        // An OpsFlow-only account (signed in with a password) has no HighLevel id to assign.
+        assigned_to: Some("0f3c9a7e5b2d4c1a8e6f".to_owned()),
     };
     assert_eq!(crm.create_task(LOCATION, CONTACT, &task).await.unwrap().title, "Follow up");
+    assert_eq!(c.standin.crm(|crm| crm.tasks[0].get("assignedTo").cloned()), None);
 
     let pipelines = crm.pipelines(LOCATION).await.unwrap();
     let stages: Vec<&str> = pipelines[0].stages.iter().map(|s| s.name.as_str()).collect();

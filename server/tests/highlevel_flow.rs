@@ -60,7 +60,7 @@ impl Flow {
     async fn install(&self) {
         let tokens = self.highlevel.crm.tokens();
         let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
-        self.db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+        self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         tokens.save_company_grant(COMPANY, &grant).await.unwrap();
         self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
     }
@@ -174,13 +174,21 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     // The agency's token arrives first (the OAuth callback), then INSTALL for one location.
     let tokens = f.highlevel.crm.tokens();
     let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
-    f.db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+    f.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
     tokens.save_company_grant(COMPANY, &grant).await.unwrap();
-    f.deliver(json!({"type": "INSTALL", "appId": "app", "companyId": COMPANY, "locationId": LOCATION}), "i-1").await;
+    let install = json!({"type": "INSTALL", "appId": "app", "companyId": COMPANY, "locationId": LOCATION,
+                         "companyName": "Northwind Renovations"});
+    f.deliver(install, "i-1").await;
     f.processor.round().await.unwrap();
     assert_eq!(f.outcome("i-1").await.1, format!("sub-account {LOCATION} installed"));
     let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
     assert_eq!((sub_account.name.as_str(), sub_account.time_zone.as_str()), ("Acme Plumbing", "America/Chicago"));
+    let agency: String = sqlx::query_scalar("SELECT name FROM agencies WHERE id = $1")
+        .bind(COMPANY)
+        .fetch_one(f.db.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(agency, "Northwind Renovations", "HighLevel's name for the agency, from INSTALL");
 
     f.triggers().await;
     f.deliver(json!({"type": "UNINSTALL", "appId": "app", "locationId": LOCATION}), "u-1").await;
@@ -297,6 +305,8 @@ async fn the_install_link_and_callback_connect_the_agency_and_its_sub_accounts(d
     assert!(text.contains("OpsFlow is installed in 1 sub-account: Acme Plumbing."), "{text}");
     let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
     assert_eq!((sub_account.agency_id.as_str(), sub_account.time_zone.as_str()), (COMPANY, "America/Chicago"));
+    let agency: String = sqlx::query_scalar("SELECT name FROM agencies").fetch_one(f.db.store.pool()).await.unwrap();
+    assert_eq!(agency, format!("HighLevel agency {COMPANY}"), "until HighLevel says its name");
     // Its token is minted on demand from the agency's.
     assert_eq!(f.highlevel.crm.get_contact(LOCATION, CONTACT).await.unwrap().name, "Olivia Hart");
     // A code used once does not install again.

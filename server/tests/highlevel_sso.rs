@@ -41,7 +41,7 @@ async fn start(db: Db, connected: bool) -> Server {
         let mut config = standin::config(WebhookKeys::published().unwrap(), "http://127.0.0.1:9");
         config.shared_secret = Secret::new(fixtures()["secret"].as_str().unwrap());
         service = service.connected(HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap());
-        db.store.install_company(COMPANY, "Northwind Agency").await.unwrap();
+        db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         for (location, name) in [(ACTIVE_LOCATION, "Acme Plumbing"), (OTHER_LOCATION, "Brightside Dental")] {
             db.store.install_location(location, COMPANY, name, "UTC").await.unwrap();
         }

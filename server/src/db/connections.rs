@@ -31,16 +31,22 @@ pub struct SealedToken<'a> {
 }
 
 impl Store {
-    /// The agency exists in OpsFlow (its id is the companyId) and is installed.
-    pub async fn install_company(&self, company_id: &str, name: &str) -> StoreResult<()> {
+    /// The agency exists in OpsFlow (its id is the companyId) and is installed. `name` is
+    /// HighLevel's name for it when known (INSTALL may carry it; the token response does not);
+    /// without one a new agency is called "HighLevel agency <id>" and a known one keeps its name.
+    pub async fn install_company(&self, company_id: &str, name: Option<&str>) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let now = now_ms();
-        sqlx::query("INSERT INTO agencies (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-            .bind(company_id)
-            .bind(name)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO agencies (id, name, created_at) VALUES ($1, COALESCE($2, $3), $4) \
+             ON CONFLICT (id) DO UPDATE SET name = COALESCE($2, agencies.name)",
+        )
+        .bind(company_id)
+        .bind(name)
+        .bind(format!("HighLevel agency {company_id}"))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO hl_companies (company_id, installed_at) VALUES ($1, $2) \
              ON CONFLICT (company_id) DO UPDATE SET uninstalled_at = NULL",

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::api::{Api, ApiError, Body, Call, VERSION};
+use super::highlevel_user_id;
 use super::tokens::{TokenError, Tokens};
 use crate::crm::{
     Contact, Crm, CrmError, CrmResult, CrmUser, CustomFieldUpdate, NewNote, NewTask, Note, Opportunity, Task,
@@ -368,7 +369,10 @@ struct UserDto {
 #[async_trait]
 impl Crm for HighLevelCrm {
     async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note> {
-        let body = serde_json::to_value(note).map_err(|e| CrmError::Rejected(e.to_string()))?;
+        // Credited to the staff member only when HighLevel knows them.
+        let note =
+            NewNote { user_id: note.user_id.as_deref().and_then(highlevel_user_id).map(str::to_owned), ..note.clone() };
+        let body = serde_json::to_value(&note).map_err(|e| CrmError::Rejected(e.to_string()))?;
         let created: NoteBody =
             self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/notes"), body)).await?;
         let contact_id =
@@ -389,7 +393,9 @@ impl Crm for HighLevelCrm {
     }
 
     async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task> {
-        let body = serde_json::to_value(task).map_err(|e| CrmError::Rejected(e.to_string()))?;
+        let assigned_to = task.assigned_to.as_deref().and_then(highlevel_user_id).map(str::to_owned);
+        let task = NewTask { assigned_to, ..task.clone() };
+        let body = serde_json::to_value(&task).map_err(|e| CrmError::Rejected(e.to_string()))?;
         let created: TaskBody =
             self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/tasks"), body)).await?;
         let dto = created.task;

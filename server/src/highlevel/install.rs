@@ -55,7 +55,7 @@ impl HighLevel {
         let tokens = self.crm.tokens();
         let grant = tokens.oauth().exchange_code(code).await.map_err(InstallError::Exchange)?;
         let company_id = grant.fields.company_id.clone().ok_or(InstallError::NoCompany)?;
-        self.store.install_company(&company_id, &format!("HighLevel agency {company_id}")).await?;
+        self.store.install_company(&company_id, None).await?;
         tokens.save_company_grant(&company_id, &grant).await?;
         let mut sub_accounts = Vec::new();
         for location in self.installed_locations(&company_id).await? {

@@ -29,6 +29,17 @@ use self::webhooks::{Intake, IntakeLimits};
 use crate::db::{Store, StoreError};
 use crate::notify::Notifier;
 
+/// OpsFlow's id for a user who signed in from HighLevel: their HighLevel user id, marked.
+pub fn opsflow_user_id(highlevel_user_id: &str) -> String {
+    format!("hl-{highlevel_user_id}")
+}
+
+/// The HighLevel user id of an OpsFlow user, if they came from HighLevel (others have none,
+/// and HighLevel must not be sent an id it does not know).
+pub fn highlevel_user_id(opsflow_user_id: &str) -> Option<&str> {
+    opsflow_user_id.strip_prefix("hl-")
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]

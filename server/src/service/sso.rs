@@ -12,6 +12,7 @@ use app::api::AppError;
 use super::{Service, internal};
 use crate::auth::{SESSION_DAYS, new_session_token, token_hash};
 use crate::db::now_ms;
+use crate::highlevel::opsflow_user_id;
 use crate::highlevel::sso::{SsoRole, decrypt_user_data};
 
 const HANDOFF_MS: i64 = 2 * 60 * 1000;
@@ -54,7 +55,7 @@ impl Service {
             }
             None => Vec::new(),
         };
-        let user_id = format!("hl-{}", user.user_id);
+        let user_id = opsflow_user_id(&user.user_id);
         let role = if user.role == SsoRole::Admin { "admin" } else { "staff" };
         let mut tx = self.store.begin().await.map_err(internal)?;
         let saved = self

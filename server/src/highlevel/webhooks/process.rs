@@ -250,8 +250,7 @@ impl Processor {
             },
             (None, None) => return Ok(Outcome::Fail("INSTALL names neither an agency nor a location".to_owned())),
         };
-        let agency_name = install.company_name.clone().unwrap_or_else(|| format!("HighLevel agency {company}"));
-        self.store.install_company(&company, &agency_name).await?;
+        self.store.install_company(&company, install.company_name.as_deref()).await?;
         let Some(location) = install.location_id else {
             return Ok(Outcome::Done(WebhookState::Processed, format!("agency {company} installed")));
         };
