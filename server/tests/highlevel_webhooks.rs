@@ -197,7 +197,8 @@ async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_cr
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.starts_with("frame-ancestors 'self' https://app.gohighlevel.com"), "{csp}");
-    let page = reqwest::get(format!("{base}/sign-in")).await.unwrap();
+    let page = reqwest::get(format!("{base}/login")).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.headers()["content-security-policy"].to_str().unwrap(), csp);
 }
 

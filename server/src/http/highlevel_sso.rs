@@ -89,7 +89,9 @@ const SSO_PAGE: &str = r#"<!doctype html>
   const status = document.getElementById('sso-status');
   const say = (text) => { status.textContent = text; };
   if (window.parent === window) {
-    say('Open OpsFlow from the menu inside HighLevel, or sign in with an OpsFlow account at /sign-in.');
+    say('Open OpsFlow from the menu inside HighLevel, or ');
+    const link = Object.assign(document.createElement('a'), { href: '/login', textContent: 'sign in with an OpsFlow account' });
+    status.append(link, '.');
     return;
   }
   const timeout = setTimeout(() => say('HighLevel did not say who you are. Reload the page to try again.'), 15000);
