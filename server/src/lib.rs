@@ -14,6 +14,7 @@ pub mod events;
 pub mod highlevel;
 pub mod http;
 pub mod notify;
+pub mod retry;
 pub mod service;
 pub mod state;
 pub mod time;

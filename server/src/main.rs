@@ -66,6 +66,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         highlevel.spawn_workers(service.notifier().clone(), catch_up_every);
         service = service.connected(highlevel);
     }
+    // Writebacks left pending (retries, runs a crash cut off) are run from the store.
+    tokio::spawn(service.clone().run_writeback_worker());
     let service = Arc::new(service);
     let app = server::router(service, leptos_options);
     let listener =

@@ -18,20 +18,26 @@ pub fn format_ms(ms: i64, zone_name: &str) -> String {
     }
 }
 
-/// Today's date in the given zone (the note's `Date:` line).
-pub fn today(zone_name: &str) -> Date {
-    let now = Utc::now().with_timezone(&zone(zone_name));
-    u8::try_from(now.month())
+/// The date at a moment, in the given zone (the note's `Date:` line is the submit's date).
+pub fn date_at(ms: i64, zone_name: &str) -> Date {
+    let Some(moment) = Utc.timestamp_millis_opt(ms).single() else { return Date::UNIX_EPOCH };
+    let local = moment.with_timezone(&zone(zone_name));
+    u8::try_from(local.month())
         .ok()
-        .zip(u8::try_from(now.day()).ok())
-        .and_then(|(month, day)| Date::new(now.year(), month, day))
+        .zip(u8::try_from(local.day()).ok())
+        .and_then(|(month, day)| Date::new(local.year(), month, day))
         .unwrap_or(Date::UNIX_EPOCH)
 }
 
-/// When a follow-up task is due: 09:00 on the next day in the sub-account's zone, as UTC
-/// ISO 8601 (the shape of HighLevel's `dueDate`).
-pub fn next_day_at_nine(zone_name: &str) -> String {
-    let tomorrow = today(zone_name).next_day();
+/// Today's date in the given zone.
+pub fn today(zone_name: &str) -> Date {
+    date_at(Utc::now().timestamp_millis(), zone_name)
+}
+
+/// When a follow-up task is due: 09:00 on the day after `day` in the sub-account's zone, as
+/// UTC ISO 8601 (the shape of HighLevel's `dueDate`).
+pub fn next_day_at_nine(day: Date, zone_name: &str) -> String {
+    let tomorrow = day.next_day();
     zone(zone_name)
         .with_ymd_and_hms(tomorrow.year(), u32::from(tomorrow.month()), u32::from(tomorrow.day()), 9, 0, 0)
         .earliest()

@@ -5,111 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod connected;
 mod standin;
 
-use app::model::starter::starter_templates;
-use app::model::{TriggerConfig, TriggerEvent, Writebacks};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use common::{Db, TestDb, database};
-use ed25519_dalek::Signer as _;
-use ed25519_dalek::pkcs8::EncodePublicKey;
-use leptos::prelude::LeptosOptions;
-use serde_json::{Value, json};
+use common::Db;
+use connected::{stage_update, start};
+use serde_json::json;
 use server::crm::Crm;
-use server::db::forms::FormRow;
-use server::highlevel::HighLevel;
 use server::highlevel::catch_up::CatchUp;
-use server::highlevel::signature::WebhookKeys;
-use server::highlevel::webhooks::IntakeLimits;
-use server::highlevel::webhooks::process::Processor;
-use server::service::{Service, ServiceOptions};
-use standin::{COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED, StandIn};
-use std::sync::Arc;
-
-struct Flow {
-    db: TestDb,
-    standin: StandIn,
-    highlevel: HighLevel,
-    processor: Processor,
-    signer: ed25519_dalek::SigningKey,
-    base: String,
-}
-
-async fn start(db: Db) -> Flow {
-    let db = database(db).await;
-    let standin = StandIn::start().await;
-    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    let ed_pem = signer.verifying_key().to_public_key_pem(Default::default()).unwrap();
-    let keys = WebhookKeys::from_pem(&ed_pem, server::highlevel::signature::PUBLISHED_RSA_KEY).unwrap();
-    let config = standin::config(keys, &standin.base);
-    let highlevel = HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap();
-    let service = Service::new(db.store.clone(), ServiceOptions::default()).connected(highlevel.clone());
-    let processor =
-        Processor::new(db.store.clone(), highlevel.intake.clone(), highlevel.crm.clone(), service.notifier().clone());
-    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
-    let app = server::router(Arc::new(service), options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Flow { db, standin, highlevel, processor, signer, base }
-}
-
-impl Flow {
-    /// The install, done the way the OAuth callback does it.
-    async fn install(&self) {
-        let tokens = self.highlevel.crm.tokens();
-        let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
-        self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
-        tokens.save_company_grant(COMPANY, &grant).await.unwrap();
-        self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
-    }
-
-    /// A template with a trigger on "Site inspection" and one on ended calls.
-    async fn triggers(&self) {
-        let store = &self.db.store;
-        let mut tx = store.begin().await.unwrap();
-        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0]).await.unwrap();
-        tx.commit().await.unwrap();
-        for event in [
-            TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },
-            TriggerEvent::CallCompleted,
-        ] {
-            let config = TriggerConfig { event, template_id: template.clone(), writebacks: Writebacks::default() };
-            store.insert_trigger(LOCATION, &config).await.unwrap();
-        }
-    }
-
-    async fn deliver(&self, mut body: Value, webhook_id: &str) -> Value {
-        body["webhookId"] = json!(webhook_id);
-        body["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let signature = BASE64.encode(self.signer.sign(&bytes).to_bytes());
-        let response = reqwest::Client::new()
-            .post(format!("{}/webhooks/highlevel", self.base))
-            .header("x-ghl-signature", signature)
-            .body(bytes)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        response.json().await.unwrap()
-    }
-
-    async fn outcome(&self, webhook_id: &str) -> (String, String) {
-        let (state, outcome) = self.db.store.webhook_state(&format!("webhook:{webhook_id}")).await.unwrap().unwrap();
-        (state, outcome.unwrap_or_default())
-    }
-
-    async fn pending(&self) -> Vec<FormRow> {
-        self.db.store.forms_with_status(LOCATION, "pending", 50).await.unwrap()
-    }
-}
-
-fn stage_update(stage: &str) -> Value {
-    json!({"type": "OpportunityStageUpdate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
-           "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": stage, "status": "open"})
-}
+use standin::{COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED};
 
 async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
     let f = start(db).await;

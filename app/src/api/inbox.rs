@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
-use super::types::{CompletedFormRow, FormView, PendingFormRow, WritebackResult};
+use super::types::{CompletedFormRow, FormView, PendingFormRow, WritebackKind, WritebackResult};
 use crate::model::Answers;
 
 #[server(prefix = "/api", endpoint = "forms/pending")]
@@ -33,4 +33,14 @@ pub async fn submit_form(
 ) -> Result<Vec<WritebackResult>, AppError> {
     use super::session::{backend, current_user};
     backend()?.submit_form(&current_user().await?, &sub_account, &form_id, answers).await
+}
+
+#[server(prefix = "/api", endpoint = "forms/retry-writeback")]
+pub async fn retry_writeback(
+    sub_account: String,
+    form_id: String,
+    kind: WritebackKind,
+) -> Result<Vec<WritebackResult>, AppError> {
+    use super::session::{backend, current_user};
+    backend()?.retry_writeback(&current_user().await?, &sub_account, &form_id, kind).await
 }

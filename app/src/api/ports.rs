@@ -71,6 +71,9 @@ pub trait WorkspacePort: Send + Sync {
         template_id: &str,
     ) -> AppResult<TemplateMappings>;
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
+    /// Forgets the cached pipelines, stages and custom fields of a connected sub-account, so
+    /// the next read asks the CRM (admins only).
+    async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()>;
     async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
     -> AppResult<TriggerView>;
     async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()>;
@@ -82,13 +85,22 @@ pub trait InboxPort: Send + Sync {
     async fn completed_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<CompletedFormRow>>;
     async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView>;
     /// Re-validates the answers with the shared model, completes the form once, and runs its
-    /// writebacks; returns each writeback's result.
+    /// writebacks; returns each writeback's state after its first attempt (a retryable failure
+    /// is pending, and retried in the background).
     async fn submit_form(
         &self,
         user: &SessionUser,
         sub_account: &str,
         form_id: &str,
         answers: Answers,
+    ) -> AppResult<Vec<WritebackResult>>;
+    /// Queues a failed writeback again and tries it at once (admins only).
+    async fn retry_writeback(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        form_id: &str,
+        kind: WritebackKind,
     ) -> AppResult<Vec<WritebackResult>>;
 }
 

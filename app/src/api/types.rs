@@ -81,6 +81,9 @@ pub struct TriggerView {
 /// Everything the Settings page needs in one round trip.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SettingsData {
+    /// Where the pipelines and fields come from: "HighLevel" for a connected sub-account
+    /// (cached there, so settings offer a refresh), `None` for the built-in CRM.
+    pub crm_source: Option<String>,
     pub pipelines: Vec<Pipeline>,
     pub crm_fields: Vec<CrmField>,
     pub templates: Vec<TemplateChoice>,
@@ -141,7 +144,7 @@ impl WritebackKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WritebackState {
-    /// Claimed with the submit and not finished yet (or interrupted).
+    /// Queued with the submit and not finished yet: running, or waiting to be retried.
     Pending,
     Succeeded,
     Failed,
@@ -161,6 +164,8 @@ pub struct Submission {
     pub submitted_at: String,
     pub answers: Vec<CleanAnswer>,
     pub writebacks: Vec<WritebackResult>,
+    /// Whether the viewer may retry a failed writeback (admins).
+    pub can_retry: bool,
 }
 
 /// One form, with the template version it was created from.

@@ -25,6 +25,14 @@ pub async fn load_settings(sub_account: String) -> Result<SettingsData, AppError
     backend()?.settings(&current_user().await?, &sub_account).await
 }
 
+/// Reads the pipelines, stages and custom fields from the CRM again (admins). Posted by a plain
+/// form, so the settings page reloads with what the CRM has now.
+#[server(prefix = "/api", endpoint = "settings/refresh-crm")]
+pub async fn refresh_crm(sub_account: String) -> Result<(), AppError> {
+    use super::session::{backend, current_user};
+    backend()?.refresh_crm(&current_user().await?, &sub_account).await
+}
+
 #[server(prefix = "/api", endpoint = "triggers/add", input = Json)]
 pub async fn add_trigger(sub_account: String, config: TriggerConfig) -> Result<TriggerView, AppError> {
     use super::session::{backend, current_user};

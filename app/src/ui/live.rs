@@ -15,6 +15,9 @@ pub fn LiveRegion(stream: String, target: String) -> impl IntoView {
 }
 
 #[cfg(feature = "hydrate")]
+pub use browser::on_change;
+
+#[cfg(feature = "hydrate")]
 mod browser {
     use std::cell::Cell;
     use std::rc::Rc;
@@ -24,12 +27,21 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use web_sys::{DomParser, EventSource, MessageEvent, SupportedType};
 
-    pub fn follow(stream: &str, target: String) {
+    /// Calls `handler` on each `changed` event of the sub-account's event stream.
+    pub fn on_change(stream: &str, mut handler: impl FnMut() + 'static) {
         let Ok(source) = EventSource::new(stream) else { return };
+        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |_| handler());
+        let _ = source.add_event_listener_with_callback("changed", listener.as_ref().unchecked_ref());
+        // The page lives as long as the stream; both stay open until the browser leaves it.
+        listener.forget();
+        std::mem::forget(source);
+    }
+
+    pub fn follow(stream: &str, target: String) {
         // Each refresh gets a number; only the newest one is applied, so a slow response never
         // replaces a newer one.
         let latest = Rc::new(Cell::new(0_u64));
-        let on_change = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+        on_change(stream, move || {
             let (latest, target) = (latest.clone(), target.clone());
             let number = latest.get() + 1;
             latest.set(number);
@@ -42,10 +54,6 @@ mod browser {
                 }
             });
         });
-        let _ = source.add_event_listener_with_callback("changed", on_change.as_ref().unchecked_ref());
-        // The page lives as long as the stream; both stay open until the browser leaves it.
-        on_change.forget();
-        std::mem::forget(source);
     }
 
     /// The element `target` of this page as the server renders it now.

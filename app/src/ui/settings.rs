@@ -32,6 +32,9 @@ pub fn SettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(data) => view! {
+                        {data.crm_source.clone().map(|source| view! {
+                            <CrmSource source sub_account=sa.get_untracked() admin/>
+                        })}
                         <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                     }
                     .into_any(),
@@ -39,6 +42,26 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Where the pipelines and custom fields come from, with a refresh for admins. The refresh is
+/// a plain form post (the server function sends the browser back here), so the page reloads
+/// with what the CRM has now and the client carries no code for it.
+#[component]
+fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView {
+    view! {
+        <div class="crm-source" data-testid="crm-source">
+            <p class="muted">
+                {format!("Pipelines, stages and custom fields are read from {source} and kept for 5 minutes.")}
+            </p>
+            {admin.then(|| view! {
+                <form method="post" action="/api/settings/refresh-crm">
+                    <input type="hidden" name="sub_account" value=sub_account/>
+                    <button type="submit" class="button button-small">{format!("Refresh from {source}")}</button>
+                </form>
+            })}
+        </div>
     }
 }
 

@@ -53,6 +53,7 @@ pub struct NewTask {
 pub struct Task {
     pub id: String,
     pub title: String,
+    pub body: String,
     pub due_date: String,
     pub contact_id: String,
 }
@@ -117,6 +118,10 @@ pub trait Crm: Send + Sync {
         fields: &[CustomFieldUpdate],
     ) -> CrmResult<()>;
     async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task>;
+    /// The contact's notes (`GET /contacts/{id}/notes`): a retried note looks here first.
+    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>>;
+    /// The contact's tasks (`GET /contacts/{id}/tasks`): a retried task looks here first.
+    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>>;
     async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity>;
     /// Moves an opportunity to a stage (`PUT /opportunities/{id}` with `pipelineId` and
     /// `pipelineStageId`).

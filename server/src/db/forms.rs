@@ -1,10 +1,11 @@
 //! Forms: created pending by events, completed once by a submit, with their writeback results.
 
-use app::api::types::{WritebackKind, WritebackResult, WritebackState};
+use app::api::types::WritebackKind;
 use app::model::{CleanAnswer, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
-use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
+use super::writebacks::{LEASE_MS, kind_name};
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 /// A new pending form, with everything it needs to render and write back later: the template
 /// version, the CRM context and a copy of its trigger's writebacks.
@@ -40,6 +41,7 @@ pub struct FormRow {
     pub status: String,
     pub created_at: i64,
     pub submitted_at: Option<i64>,
+    pub submitted_by: Option<String>,
     pub submitted_by_name: Option<String>,
     pub answers: Option<String>,
 }
@@ -56,25 +58,8 @@ impl FormRow {
 
 const SELECT_FORMS: &str = "SELECT f.id, f.sub_account_id, f.template_id, f.template_version, t.name AS template_name, \
      f.contact_id, f.contact_name, f.opportunity_id, f.pipeline_id, f.stage_id, f.context, f.writebacks, f.status, \
-     f.created_at, f.submitted_at, f.submitted_by_name, f.answers \
+     f.created_at, f.submitted_at, f.submitted_by, f.submitted_by_name, f.answers \
      FROM forms f JOIN templates t ON t.id = f.template_id";
-
-fn kind_name(kind: WritebackKind) -> &'static str {
-    match kind {
-        WritebackKind::Note => "note",
-        WritebackKind::CustomFields => "custom_fields",
-        WritebackKind::Task => "task",
-        WritebackKind::PipelineMove => "pipeline_move",
-    }
-}
-
-fn state_name(state: WritebackState) -> &'static str {
-    match state {
-        WritebackState::Pending => "pending",
-        WritebackState::Succeeded => "succeeded",
-        WritebackState::Failed => "failed",
-    }
-}
 
 impl Store {
     pub async fn insert_form(&self, conn: &mut AnyConnection, form: &NewForm<'_>) -> StoreResult<String> {
@@ -114,9 +99,11 @@ impl Store {
         Ok(sqlx::query_as(&sql).bind(form_id).bind(sub_account_id).fetch_optional(self.pool()).await?)
     }
 
-    /// Completes a pending form with its cleaned answers and records its writebacks as pending,
-    /// all in one transaction. Returns false when the form was no longer pending: of two
-    /// simultaneous submits exactly one wins, so writebacks can never run twice.
+    /// Completes a pending form with its cleaned answers and queues its writebacks, all in one
+    /// transaction. The submitter holds the new jobs' lease (so it runs them now and no worker
+    /// takes them meanwhile); the lease is returned for [`Store::claim_writeback`]. `None` when
+    /// the form was no longer pending: of two simultaneous submits exactly one wins, so the
+    /// writebacks are queued once.
     pub async fn complete_form(
         &self,
         sub_account_id: &str,
@@ -125,7 +112,7 @@ impl Store {
         user_name: &str,
         answers: &[CleanAnswer],
         writebacks: &[WritebackKind],
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<i64>> {
         let mut tx = self.begin().await?;
         let now = now_ms();
         let claimed = sqlx::query(
@@ -141,65 +128,36 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
+        let lease = now + LEASE_MS;
         for (position, kind) in writebacks.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO writeback_results (form_id, kind, position, state, message, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', '', $4)",
+                "INSERT INTO writeback_results (form_id, kind, position, state, message, updated_at, due_at) \
+                 VALUES ($1, $2, $3, 'pending', '', $4, $5)",
             )
             .bind(form_id)
             .bind(kind_name(*kind))
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
             .bind(now)
+            .bind(lease)
             .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
-        Ok(true)
-    }
-
-    pub async fn record_writeback(&self, form_id: &str, result: &WritebackResult) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE writeback_results SET state = $1, message = $2, updated_at = $3 WHERE form_id = $4 AND kind = $5",
-        )
-        .bind(state_name(result.state))
-        .bind(&result.message)
-        .bind(now_ms())
-        .bind(form_id)
-        .bind(kind_name(result.kind))
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn writeback_results(&self, form_id: &str) -> StoreResult<Vec<WritebackResult>> {
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT kind, state, message FROM writeback_results WHERE form_id = $1 ORDER BY position")
-                .bind(form_id)
-                .fetch_all(self.pool())
-                .await?;
-        rows.into_iter()
-            .map(|(kind, state, message)| {
-                let kind = WritebackKind::ORDER
-                    .into_iter()
-                    .find(|k| kind_name(*k) == kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("writeback kind `{kind}`")))?;
-                let state = [WritebackState::Pending, WritebackState::Succeeded, WritebackState::Failed]
-                    .into_iter()
-                    .find(|s| state_name(*s) == state)
-                    .ok_or_else(|| StoreError::Corrupt(format!("writeback state `{state}`")))?;
-                Ok(WritebackResult { kind, state, message })
-            })
-            .collect()
+        Ok(Some(lease))
     }
 }
 
 impl Store {
-    /// Changes whenever a form of the sub-account is created or completed.
-    pub async fn inbox_fingerprint(&self, sub_account_id: &str) -> StoreResult<(i64, i64, i64)> {
+    /// Changes whenever a form of the sub-account is created or completed, or one of its
+    /// writebacks finishes.
+    pub async fn inbox_fingerprint(&self, sub_account_id: &str) -> StoreResult<(i64, i64, i64, i64)> {
         Ok(sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(submitted_at), 0) FROM forms WHERE sub_account_id = $1",
+            "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(submitted_at), 0), \
+               (SELECT COALESCE(MAX(w.updated_at), 0) FROM writeback_results w JOIN forms wf ON wf.id = w.form_id \
+                WHERE wf.sub_account_id = $1) \
+             FROM forms WHERE sub_account_id = $1",
         )
         .bind(sub_account_id)
         .fetch_one(self.pool())

@@ -16,6 +16,7 @@ pub mod stages;
 pub mod templates;
 pub mod triggers;
 pub mod webhooks;
+pub mod writebacks;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};

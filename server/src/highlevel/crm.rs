@@ -197,6 +197,20 @@ struct NoteDto {
     contact_id: String,
 }
 
+impl NoteDto {
+    /// Answers do not always repeat the contact id; it is the one asked about.
+    fn into_note(self, contact_id: &str) -> Note {
+        let contact_id = if self.contact_id.is_empty() { contact_id.to_owned() } else { self.contact_id };
+        Note { id: self.id, body: self.body, contact_id }
+    }
+}
+
+#[derive(Deserialize)]
+struct NoteList {
+    #[serde(default)]
+    notes: Vec<NoteDto>,
+}
+
 #[derive(Deserialize)]
 struct TaskBody {
     task: TaskDto,
@@ -209,9 +223,24 @@ struct TaskDto {
     #[serde(default)]
     title: String,
     #[serde(default)]
+    body: String,
+    #[serde(default)]
     due_date: String,
     #[serde(default)]
     contact_id: String,
+}
+
+impl TaskDto {
+    fn into_task(self, contact_id: &str) -> Task {
+        let contact_id = if self.contact_id.is_empty() { contact_id.to_owned() } else { self.contact_id };
+        Task { id: self.id, title: self.title, body: self.body, due_date: self.due_date, contact_id }
+    }
+}
+
+#[derive(Deserialize)]
+struct TaskList {
+    #[serde(default)]
+    tasks: Vec<TaskDto>,
 }
 
 #[derive(Deserialize)]
@@ -375,9 +404,7 @@ impl Crm for HighLevelCrm {
         let body = serde_json::to_value(&note).map_err(|e| CrmError::Rejected(e.to_string()))?;
         let created: NoteBody =
             self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/notes"), body)).await?;
-        let contact_id =
-            if created.note.contact_id.is_empty() { contact_id.to_owned() } else { created.note.contact_id };
-        Ok(Note { id: created.note.id, body: created.note.body, contact_id })
+        Ok(created.note.into_note(contact_id))
     }
 
     async fn update_contact_custom_fields(
@@ -398,9 +425,17 @@ impl Crm for HighLevelCrm {
         let body = serde_json::to_value(&task).map_err(|e| CrmError::Rejected(e.to_string()))?;
         let created: TaskBody =
             self.call(location_id, Request::send(Method::POST, format!("/contacts/{contact_id}/tasks"), body)).await?;
-        let dto = created.task;
-        let contact_id = if dto.contact_id.is_empty() { contact_id.to_owned() } else { dto.contact_id };
-        Ok(Task { id: dto.id, title: dto.title, due_date: dto.due_date, contact_id })
+        Ok(created.task.into_task(contact_id))
+    }
+
+    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>> {
+        let list: NoteList = self.call(location_id, Request::get(format!("/contacts/{contact_id}/notes"), &[])).await?;
+        Ok(list.notes.into_iter().map(|note| note.into_note(contact_id)).collect())
+    }
+
+    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>> {
+        let list: TaskList = self.call(location_id, Request::get(format!("/contacts/{contact_id}/tasks"), &[])).await?;
+        Ok(list.tasks.into_iter().map(|task| task.into_task(contact_id)).collect())
     }
 
     async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {

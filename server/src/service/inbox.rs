@@ -1,15 +1,15 @@
 use app::api::AppError;
 use app::api::ports::{AppResult, InboxPort};
 use app::api::types::{
-    CompletedFormRow, FormStatus, FormView, PendingFormRow, SessionUser, Submission, WritebackResult,
+    CompletedFormRow, FormStatus, FormView, PendingFormRow, SessionUser, Submission, WritebackKind, WritebackResult,
 };
 use app::model::{Answers, FormPlan};
 use async_trait::async_trait;
 
 use super::{Service, internal};
 use crate::db::forms::FormRow;
-use crate::time::{format_ms, next_day_at_nine, today};
-use crate::writeback::{self, WritebackJob};
+use crate::time::format_ms;
+use crate::writeback;
 
 /// How many rows an inbox tab shows.
 const INBOX_LIMIT: i64 = 500;
@@ -62,6 +62,7 @@ impl InboxPort for Service {
                 submitted_at: form.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
                 answers: form.clean_answers().map_err(internal)?,
                 writebacks: self.store.writeback_results(&form.id).await.map_err(internal)?,
+                can_retry: user.is_admin(),
             })
         } else {
             None
@@ -87,7 +88,7 @@ impl InboxPort for Service {
         form_id: &str,
         answers: Answers,
     ) -> AppResult<Vec<WritebackResult>> {
-        let row = self.member(user, sub_account).await?;
+        self.member(user, sub_account).await?;
         let form = self.load_form(sub_account, form_id).await?;
         if form.status != "pending" {
             return Err(already_submitted(&form));
@@ -106,38 +107,38 @@ impl InboxPort for Service {
         }
         let writebacks = form.writebacks().map_err(internal)?;
         let kinds = writeback::enabled(&writebacks);
-        let claimed = self
+        let held = self
             .store
             .complete_form(sub_account, form_id, &user.id, &user.name, &evaluation.answers, &kinds)
             .await
             .map_err(internal)?;
-        if !claimed {
+        let Some(held) = held else {
             let now = self.load_form(sub_account, form_id).await?;
             return Err(already_submitted(&now));
+        };
+        self.notifier.changed(sub_account);
+        self.run_submitted(sub_account, form_id, &kinds, held).await
+    }
+
+    async fn retry_writeback(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        form_id: &str,
+        kind: WritebackKind,
+    ) -> AppResult<Vec<WritebackResult>> {
+        self.admin_member(user, sub_account).await?;
+        self.load_form(sub_account, form_id).await?;
+        let message = format!("{} asked for another try.", user.name);
+        if !self.store.retry_writeback(form_id, kind, &message).await.map_err(internal)? {
+            return Err(AppError::Conflict(format!(
+                "The {} writeback has not failed, so there is nothing to retry.",
+                kind.label().to_lowercase()
+            )));
         }
         self.notifier.changed(sub_account);
-        let job = WritebackJob {
-            location_id: sub_account,
-            contact_id: &form.contact_id,
-            contact_name: &form.contact_name,
-            opportunity_id: form.opportunity_id.as_deref(),
-            pipeline_id: form.pipeline_id.as_deref(),
-            template_name: &template.name,
-            answers: &evaluation.answers,
-            writebacks: &writebacks,
-            user_id: Some(&user.id),
-            today: today(&row.time_zone),
-            task_due: next_day_at_nine(&row.time_zone),
-        };
-        let store = &self.store;
-        let crm = self.crm_for(sub_account).await?;
-        let results = writeback::run(crm, &job, |result| async move {
-            if let Err(error) = store.record_writeback(form_id, &result).await {
-                tracing::error!(%error, form_id, "could not record a writeback result");
-            }
-        })
-        .await;
-        Ok(results)
+        self.run_writeback(sub_account, form_id, kind, None).await.map_err(internal)?;
+        self.store.writeback_results(form_id).await.map_err(internal)
     }
 }
 

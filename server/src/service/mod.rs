@@ -10,6 +10,7 @@ mod crm_view;
 mod inbox;
 mod sso;
 mod workspace;
+mod writebacks;
 
 pub use sso::SsoSession;
 
@@ -100,12 +101,18 @@ impl Service {
     /// The CRM a sub-account's data lives in: HighLevel for one installed from HighLevel
     /// (uninstalled ones too, whose calls then say so), the built-in CRM otherwise.
     pub(crate) async fn crm_for(&self, sub_account_id: &str) -> Result<&dyn Crm, AppError> {
-        if let Some(highlevel) = &self.highlevel
-            && self.store.location_token(sub_account_id).await.map_err(internal)?.is_some()
-        {
-            return Ok(&highlevel.crm);
+        match &self.highlevel {
+            Some(highlevel) if self.connected_to_highlevel(sub_account_id).await? => Ok(&highlevel.crm),
+            _ => Ok(&self.builtin),
         }
-        Ok(&self.builtin)
+    }
+
+    /// Whether the sub-account was installed from HighLevel (on a connected server).
+    pub(crate) async fn connected_to_highlevel(&self, sub_account_id: &str) -> Result<bool, AppError> {
+        if self.highlevel.is_none() {
+            return Ok(false);
+        }
+        Ok(self.store.location_token(sub_account_id).await.map_err(internal)?.is_some())
     }
 
     /// The sub-account, if the user is a member; `NotFound` otherwise.

@@ -201,7 +201,18 @@ impl WorkspacePort for Service {
             .collect::<AppResult<Vec<_>>>()?;
         let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
-        Ok(SettingsData { pipelines, crm_fields, templates, triggers })
+        let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
+        Ok(SettingsData { crm_source, pipelines, crm_fields, templates, triggers })
+    }
+
+    async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()> {
+        self.admin_member(user, sub_account).await?;
+        if let Some(highlevel) = &self.highlevel
+            && self.connected_to_highlevel(sub_account).await?
+        {
+            highlevel.crm.forget_cache(sub_account);
+        }
+        Ok(())
     }
 
     async fn add_trigger(

@@ -1,12 +1,19 @@
-//! Writebacks: what a submitted form writes to the CRM. Each writeback runs on its own — a
-//! failing custom field update does not stop the note or the task — and the pipeline move runs
-//! last, after the answers are on the contact. Every result is reported, success or failure.
+//! Writebacks: what a submitted form writes to the CRM. Each writeback is a job of its own
+//! (`service::writebacks` runs them) — a failing custom field update does not stop the note or
+//! the task — and in one pass the pipeline move runs last, after the answers are on the contact.
+//!
+//! A retry must never make a second note or task. HighLevel takes no idempotency key, and the
+//! note's text is fixed by the form, so no marker can ride along: an attempt that follows
+//! another first looks on the contact for the note (same text) or task (same title, text and
+//! due date) an earlier attempt may have created before its answer was lost, and counts it as
+//! done — unless another writeback already claimed that note or task as its own.
 
-use app::api::types::{WritebackKind, WritebackResult, WritebackState};
+use app::api::types::WritebackKind;
 use app::model::trigger::default_task_title;
 use app::model::{CleanAnswer, CrmFieldValue, Date, Writebacks, format_note};
+use std::collections::HashSet;
 
-use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask, sentence_case};
+use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
 
 /// Everything one form's writebacks need.
 pub struct WritebackJob<'a> {
@@ -39,39 +46,58 @@ pub fn enabled(writebacks: &Writebacks) -> Vec<WritebackKind> {
         .collect()
 }
 
-/// Runs every enabled writeback in order and reports each result to `record` as soon as it is
-/// known (so a crash mid-way leaves the finished ones recorded).
-pub async fn run<F, Fut>(crm: &dyn Crm, job: &WritebackJob<'_>, mut record: F) -> Vec<WritebackResult>
-where
-    F: FnMut(WritebackResult) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let mut results = Vec::new();
-    for kind in enabled(job.writebacks) {
-        let outcome = match kind {
-            WritebackKind::Note => write_note(crm, job).await,
-            WritebackKind::CustomFields => write_custom_fields(crm, job).await,
-            WritebackKind::Task => write_task(crm, job).await,
-            WritebackKind::PipelineMove => move_opportunity(crm, job).await,
-        };
-        let result = match outcome {
-            Ok(message) => WritebackResult { kind, state: WritebackState::Succeeded, message },
-            Err(error) => {
-                tracing::warn!(?kind, %error, contact = job.contact_id, "writeback failed");
-                WritebackResult { kind, state: WritebackState::Failed, message: sentence_case(&error.to_string()) }
-            }
-        };
-        record(result.clone()).await;
-        results.push(result);
-    }
-    results
+/// What a writeback did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Written {
+    /// In words for the person who submitted.
+    pub message: String,
+    /// The note or task it created (or found from an earlier attempt).
+    pub created_id: Option<String>,
 }
 
-async fn write_note(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {
+impl Written {
+    fn said(message: String) -> Self {
+        Self { message, created_id: None }
+    }
+}
+
+/// Whether an earlier attempt of this writeback ran, and if so the notes and tasks other
+/// writebacks created on the contact (which are not this one's).
+#[derive(Clone, Copy, Debug)]
+pub enum Attempt<'a> {
+    First,
+    Again { claimed_by_others: &'a HashSet<String> },
+}
+
+/// Runs one writeback.
+pub async fn write(
+    crm: &dyn Crm,
+    job: &WritebackJob<'_>,
+    kind: WritebackKind,
+    attempt: Attempt<'_>,
+) -> Result<Written, CrmError> {
+    match kind {
+        WritebackKind::Note => write_note(crm, job, attempt).await,
+        WritebackKind::CustomFields => write_custom_fields(crm, job).await.map(Written::said),
+        WritebackKind::Task => write_task(crm, job, attempt).await,
+        WritebackKind::PipelineMove => move_opportunity(crm, job).await.map(Written::said),
+    }
+}
+
+async fn write_note(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>) -> Result<Written, CrmError> {
     let body = format_note(job.template_name, job.contact_name, job.today, job.answers);
+    let message = format!("Note added to {}.", job.contact_name);
+    if let Attempt::Again { claimed_by_others } = attempt {
+        let notes = crm.contact_notes(job.location_id, job.contact_id).await?;
+        if let Some(earlier) = notes.iter().find(|n| n.body.trim() == body.trim() && !claimed_by_others.contains(&n.id))
+        {
+            tracing::info!(note = earlier.id, contact = job.contact_id, "an earlier attempt had added the note");
+            return Ok(Written { message, created_id: Some(earlier.id.clone()) });
+        }
+    }
     let note = NewNote { body, user_id: job.user_id.map(str::to_owned) };
-    crm.create_note(job.location_id, job.contact_id, &note).await?;
-    Ok(format!("Note added to {}.", job.contact_name))
+    let created = crm.create_note(job.location_id, job.contact_id, &note).await?;
+    Ok(Written { message, created_id: Some(created.id) })
 }
 
 async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {
@@ -99,7 +125,7 @@ async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<St
     Ok(format!("Updated {}.", names.join(", ")))
 }
 
-async fn write_task(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {
+async fn write_task(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>) -> Result<Written, CrmError> {
     let title = job
         .writebacks
         .task
@@ -112,8 +138,29 @@ async fn write_task(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, Crm
         completed: false,
         assigned_to: job.user_id.map(str::to_owned),
     };
-    crm.create_task(job.location_id, job.contact_id, &task).await?;
-    Ok(format!("Task “{title}” due {}.", job.today.next_day()))
+    let message = format!("Task “{title}” due {}.", job.today.next_day());
+    if let Attempt::Again { claimed_by_others } = attempt {
+        let tasks = crm.contact_tasks(job.location_id, job.contact_id).await?;
+        if let Some(earlier) = tasks.iter().find(|t| {
+            t.title == task.title
+                && t.body == task.body
+                && same_moment(&t.due_date, &task.due_date)
+                && !claimed_by_others.contains(&t.id)
+        }) {
+            tracing::info!(task = earlier.id, contact = job.contact_id, "an earlier attempt had created the task");
+            return Ok(Written { message, created_id: Some(earlier.id.clone()) });
+        }
+    }
+    let created = crm.create_task(job.location_id, job.contact_id, &task).await?;
+    Ok(Written { message, created_id: Some(created.id) })
+}
+
+/// HighLevel answers `2026-11-22T09:00:00.000Z` for the `2026-11-22T09:00:00Z` it was sent.
+fn same_moment(a: &str, b: &str) -> bool {
+    match (chrono::DateTime::parse_from_rfc3339(a), chrono::DateTime::parse_from_rfc3339(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 async fn move_opportunity(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {

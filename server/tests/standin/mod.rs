@@ -60,6 +60,8 @@ pub struct Failure {
     pub path_contains: String,
     pub status: u16,
     pub retry_after: Option<u64>,
+    /// Do the work, then fail: the answer is lost, as after a timeout or a gateway error.
+    pub after_the_work: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -143,7 +145,20 @@ impl StandIn {
     }
 
     pub fn fail_next(&self, method: Method, path_contains: &str, status: u16, retry_after: Option<u64>) {
-        let failure = Failure { method, path_contains: path_contains.to_owned(), status, retry_after };
+        let failure =
+            Failure { method, path_contains: path_contains.to_owned(), status, retry_after, after_the_work: false };
+        self.with(|inner| inner.failures.push_back(failure));
+    }
+
+    /// The next matching request is carried out, but answered with `status`.
+    pub fn lose_next_answer(&self, method: Method, path_contains: &str, status: u16) {
+        let failure = Failure {
+            method,
+            path_contains: path_contains.to_owned(),
+            status,
+            retry_after: None,
+            after_the_work: true,
+        };
         self.with(|inner| inner.failures.push_back(failure));
     }
 
@@ -225,21 +240,28 @@ async fn handle(
         inner.violations.extend(text.clone());
         return error(StatusCode::UNPROCESSABLE_ENTITY, text);
     }
-    if let Some(at) = inner.failures.iter().position(|f| f.method == method && path.contains(&f.path_contains)) {
-        let failure = inner.failures.remove(at).unwrap();
+    let failure = inner
+        .failures
+        .iter()
+        .position(|f| f.method == method && path.contains(&f.path_contains))
+        .and_then(|at| inner.failures.remove(at));
+    let failed = |failure: &Failure| {
         let status = StatusCode::from_u16(failure.status).unwrap();
         let mut response = error(status, format!("injected {status}"));
         if let Some(seconds) = failure.retry_after {
             response.headers_mut().insert("retry-after", seconds.to_string().parse().unwrap());
         }
-        return response;
+        response
+    };
+    if let Some(failure) = failure.as_ref().filter(|f| !f.after_the_work) {
+        return failed(failure);
     }
     let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
     let bearer = headers.get("authorization").and_then(|v| v.to_str().ok()?.strip_prefix("Bearer ")).unwrap_or("");
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let get = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    match (method.as_str(), segments.as_slice()) {
+    let response = match (method.as_str(), segments.as_slice()) {
         ("POST", ["oauth", "token"]) => token(&mut inner, &form),
         ("GET", ["oauth", "installedLocations"]) => {
             if !inner.tokens.company_access.contains_key(bearer) {
@@ -272,10 +294,22 @@ async fn handle(
             inner.crm.notes.push(note.clone());
             (StatusCode::CREATED, axum::Json(json!({"note": note}))).into_response()
         }
+        ("GET", ["contacts", contact, "notes"]) => {
+            let notes: Vec<&Value> = inner.crm.notes.iter().filter(|n| n["contactId"] == *contact).collect();
+            axum::Json(json!({"notes": notes})).into_response()
+        }
+        ("GET", ["contacts", contact, "tasks"]) => {
+            let tasks: Vec<&Value> = inner.crm.tasks.iter().filter(|t| t["contactId"] == *contact).collect();
+            axum::Json(json!({"tasks": tasks})).into_response()
+        }
         ("POST", ["contacts", contact, "tasks"]) => {
             let mut task = json.clone();
             task["id"] = json!(format!("task-{}", inner.crm.tasks.len() + 1));
             task["contactId"] = json!(contact);
+            // Dates come back the way HighLevel writes them, with milliseconds.
+            if let Some(due) = json["dueDate"].as_str().and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok()) {
+                task["dueDate"] = json!(due.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            }
             inner.crm.tasks.push(task.clone());
             (StatusCode::CREATED, axum::Json(json!({"task": task}))).into_response()
         }
@@ -339,6 +373,10 @@ async fn handle(
         ]}))
         .into_response(),
         _ => error(StatusCode::NOT_FOUND, format!("the stand-in does not serve {method} {path}")),
+    };
+    match failure {
+        Some(lost) => failed(&lost),
+        None => response,
     }
 }
 

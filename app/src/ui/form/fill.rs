@@ -142,16 +142,22 @@ pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
 
 /// One toast with every writeback's result.
 fn announce(toasts: Toasts, results: &[WritebackResult]) {
-    let failed = results.iter().filter(|r| r.state == WritebackState::Failed).count();
-    let (tone, title) = match failed {
-        0 => (Tone::Success, "Form submitted".to_owned()),
-        1 => (Tone::Error, "Form submitted — 1 writeback failed".to_owned()),
-        n => (Tone::Error, format!("Form submitted — {n} writebacks failed")),
+    let count = |state| results.iter().filter(|r| r.state == state).count();
+    let (failed, retrying) = (count(WritebackState::Failed), count(WritebackState::Pending));
+    let plural = |n: usize| if n == 1 { "1 writeback".to_owned() } else { format!("{n} writebacks") };
+    let (tone, title) = match (failed, retrying) {
+        (0, 0) => (Tone::Success, "Form submitted".to_owned()),
+        (0, n) => (Tone::Info, format!("Form submitted — {} will be retried", plural(n))),
+        (n, _) => (Tone::Error, format!("Form submitted — {} failed", plural(n))),
     };
     let mut lines: Vec<(Tone, String)> = results
         .iter()
         .map(|r| {
-            let tone = if r.state == WritebackState::Succeeded { Tone::Success } else { Tone::Error };
+            let tone = match r.state {
+                WritebackState::Succeeded => Tone::Success,
+                WritebackState::Pending => Tone::Info,
+                WritebackState::Failed => Tone::Error,
+            };
             (tone, format!("{}: {}", r.kind.label(), r.message))
         })
         .collect();

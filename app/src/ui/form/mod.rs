@@ -11,6 +11,8 @@ use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorView, Loading, sub_account_id};
 use crate::api::inbox::get_form;
+#[cfg(feature = "hydrate")]
+use crate::api::types::WritebackState;
 use crate::api::types::{FormStatus, FormView};
 use crate::ui::island_data::IslandData;
 use crate::ui::toast::{Tone, use_toasts};
@@ -62,7 +64,8 @@ pub fn FormPage() -> impl IntoView {
 }
 
 /// The interactive part of the form page: the form while pending, the submission once completed.
-/// After a submit it loads the form again, so the person sees what was recorded.
+/// After a submit it loads the form again, so the person sees what was recorded; while a
+/// writeback is still pending (retrying), each change in the sub-account loads it again too.
 #[island]
 fn FormBody(form: IslandData<FormView>) -> impl IntoView {
     let current = RwSignal::new(form.0);
@@ -78,11 +81,24 @@ fn FormBody(form: IslandData<FormView>) -> impl IntoView {
             }
         });
     });
+    #[cfg(feature = "hydrate")]
+    {
+        let stream = current.with_untracked(|f| format!("/s/{}/inbox/stream", f.sub_account_id));
+        crate::ui::live::on_change(&stream, move || {
+            // Never while the form is being filled in: a reload would drop the answers.
+            let waiting = current.with_untracked(|f| {
+                f.submission.as_ref().is_some_and(|s| s.writebacks.iter().any(|w| w.state == WritebackState::Pending))
+            });
+            if waiting {
+                reload.run(());
+            }
+        });
+    }
     move || {
         let form = current.get();
         match form.status {
             FormStatus::Pending => view! { <fill::FormFill form on_submitted=reload/> }.into_any(),
-            FormStatus::Completed => view! { <submission::SubmissionView form/> }.into_any(),
+            FormStatus::Completed => view! { <submission::SubmissionView form on_retried=reload/> }.into_any(),
         }
     }
 }

@@ -1,11 +1,29 @@
-//! A completed form: every answer as submitted, and what each writeback did.
+//! A completed form: every answer as submitted, and what each writeback did — with a retry
+//! button on a failed one for admins.
 
 use leptos::prelude::*;
 
-use crate::api::types::{FormView, WritebackState};
+use crate::api::inbox::retry_writeback;
+use crate::api::types::{FormView, WritebackKind, WritebackState};
+use crate::ui::toast::{Tone, use_toasts};
 
 #[component]
-pub fn SubmissionView(form: FormView) -> impl IntoView {
+pub fn SubmissionView(form: FormView, on_retried: Callback<()>) -> impl IntoView {
+    let toasts = use_toasts();
+    let (sub_account, form_id) = (form.sub_account_id.clone(), form.id.clone());
+    let retry = Action::new(move |kind: &WritebackKind| {
+        let (sa, id, kind) = (sub_account.clone(), form_id.clone(), *kind);
+        async move {
+            match retry_writeback(sa, id, kind).await {
+                Ok(_) => on_retried.run(()),
+                Err(error) => toasts.show(
+                    Tone::Error,
+                    format!("{} was not retried", kind.label()),
+                    vec![(Tone::Error, error.to_string())],
+                ),
+            }
+        }
+    });
     let Some(submission) = form.submission else {
         return view! { <p class="empty">"This form has not been submitted."</p> }.into_any();
     };
@@ -47,13 +65,27 @@ pub fn SubmissionView(form: FormView) -> impl IntoView {
                                 let (class, state) = match result.state {
                                     WritebackState::Succeeded => ("badge badge-success", "Done"),
                                     WritebackState::Failed => ("badge badge-error", "Failed"),
-                                    WritebackState::Pending => ("badge", "Pending"),
+                                    WritebackState::Pending => ("badge badge-pending", "Pending"),
                                 };
+                                let kind = result.kind;
+                                let retryable = submission.can_retry && result.state == WritebackState::Failed;
                                 view! {
-                                    <li>
+                                    <li data-kind=format!("{kind:?}")>
                                         <span class=class>{state}</span>
-                                        <strong>{result.kind.label()}</strong>
+                                        <strong>{kind.label()}</strong>
                                         <span class="muted">{result.message}</span>
+                                        <Show when=move || retryable>
+                                            <button
+                                                type="button"
+                                                class="button button-small"
+                                                disabled=move || retry.pending().get()
+                                                on:click=move |_| {
+                                                    retry.dispatch(kind);
+                                                }
+                                            >
+                                                "Retry"
+                                            </button>
+                                        </Show>
                                     </li>
                                 }
                             })

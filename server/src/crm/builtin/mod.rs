@@ -186,7 +186,41 @@ impl Crm for BuiltinCrm {
         .bind(now_ms())
         .execute(self.store.pool())
         .await?;
-        Ok(Task { id, title: task.title.clone(), due_date: task.due_date.clone(), contact_id: contact_id.to_owned() })
+        Ok(Task {
+            id,
+            title: task.title.clone(),
+            body: task.body.clone(),
+            due_date: task.due_date.clone(),
+            contact_id: contact_id.to_owned(),
+        })
+    }
+
+    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>> {
+        self.contact_exists(location_id, contact_id).await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, body FROM crm_notes WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
+        )
+        .bind(contact_id)
+        .bind(location_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id, body)| Note { id, body, contact_id: contact_id.to_owned() }).collect())
+    }
+
+    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>> {
+        self.contact_exists(location_id, contact_id).await?;
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, title, body, due_date FROM crm_tasks WHERE contact_id = $1 AND sub_account_id = $2 \
+             ORDER BY created_at DESC",
+        )
+        .bind(contact_id)
+        .bind(location_id)
+        .fetch_all(self.store.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, title, body, due_date)| Task { id, title, body, due_date, contact_id: contact_id.to_owned() })
+            .collect())
     }
 
     async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {

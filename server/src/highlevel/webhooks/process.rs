@@ -13,7 +13,6 @@
 //! (refused, not found) or too many attempts marks the webhook failed with the reason.
 
 use app::model::Pipeline;
-use rand::Rng;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -25,6 +24,7 @@ use crate::db::{Store, StoreError, now_ms};
 use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
 use crate::notify::Notifier;
+use crate::retry::backoff_ms;
 
 /// Webhooks leased per round.
 const BATCH: i64 = 32;
@@ -278,26 +278,5 @@ impl Processor {
             (None, None) => return Ok(Outcome::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
         };
         Ok(Outcome::Done(WebhookState::Processed, message))
-    }
-}
-
-/// 2ⁿ seconds after the n-th failed attempt (capped at an hour), plus up to a quarter more at
-/// random, so webhooks that failed together do not all come back together.
-pub fn backoff_ms(attempt: i64) -> i64 {
-    let base = 1000_i64.saturating_mul(1_i64 << attempt.clamp(0, 12)).min(3_600_000);
-    base + rand::thread_rng().gen_range(0..=base / 4)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_exponentially_with_jitter_and_a_cap() {
-        for attempt in 1..=20 {
-            let base = (1000_i64 << attempt.min(12)).min(3_600_000);
-            let delay = backoff_ms(attempt);
-            assert!(delay >= base && delay <= base + base / 4, "attempt {attempt}: {delay}");
-        }
     }
 }

@@ -1,0 +1,182 @@
+//! Writeback jobs: one row per writeback of a completed form, keyed by (form, kind) — the
+//! writeback's idempotency key. A row is queued with the submit, run at once by the submitter,
+//! and run again by the worker while it is pending and due: after a retryable failure (its
+//! backoff), or when whoever ran it died (its lease).
+
+use app::api::types::{WritebackKind, WritebackResult, WritebackState};
+use std::collections::HashSet;
+
+use super::{Store, StoreError, StoreResult, now_ms};
+
+/// How long whoever runs a writeback holds it; one that died mid-call gives it up after this.
+pub const LEASE_MS: i64 = 120_000;
+
+/// A writeback the worker may run now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueWriteback {
+    pub form_id: String,
+    pub sub_account_id: String,
+    pub kind: WritebackKind,
+}
+
+/// The attempt a claim starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Since the submit or the last admin retry, from 1.
+    pub number: i64,
+    /// Whether an earlier attempt ran, whose note or task may exist though its answer was lost.
+    pub after_another: bool,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Finish {
+    Succeeded {
+        message: String,
+        created_id: Option<String>,
+    },
+    /// Pending again, due at `at` (Unix ms).
+    Retry {
+        message: String,
+        at: i64,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+pub(super) fn kind_name(kind: WritebackKind) -> &'static str {
+    match kind {
+        WritebackKind::Note => "note",
+        WritebackKind::CustomFields => "custom_fields",
+        WritebackKind::Task => "task",
+        WritebackKind::PipelineMove => "pipeline_move",
+    }
+}
+
+fn parse_kind(name: &str) -> StoreResult<WritebackKind> {
+    WritebackKind::ORDER
+        .into_iter()
+        .find(|k| kind_name(*k) == name)
+        .ok_or_else(|| StoreError::Corrupt(format!("writeback kind `{name}`")))
+}
+
+fn parse_state(name: &str) -> StoreResult<WritebackState> {
+    match name {
+        "pending" => Ok(WritebackState::Pending),
+        "succeeded" => Ok(WritebackState::Succeeded),
+        "failed" => Ok(WritebackState::Failed),
+        other => Err(StoreError::Corrupt(format!("writeback state `{other}`"))),
+    }
+}
+
+impl Store {
+    /// Starts an attempt: takes the lease of a pending writeback that is due, or whose lease
+    /// `held` is (the submitter's, from [`Store::complete_form`]). `None` when someone else has
+    /// it, it is not due yet, or it is finished — a conditional update, so instances sharing
+    /// PostgreSQL never run one writeback twice at once.
+    pub async fn claim_writeback(
+        &self,
+        form_id: &str,
+        kind: WritebackKind,
+        held: Option<i64>,
+    ) -> StoreResult<Option<Attempt>> {
+        let now = now_ms();
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE writeback_results SET due_at = $1, attempts = attempts + 1, total_attempts = total_attempts + 1 \
+             WHERE form_id = $2 AND kind = $3 AND state = 'pending' AND (due_at <= $4 OR due_at = $5) \
+             RETURNING attempts, total_attempts",
+        )
+        .bind(now + LEASE_MS)
+        .bind(form_id)
+        .bind(kind_name(kind))
+        .bind(now)
+        .bind(held.unwrap_or(-1))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|(number, total)| Attempt { number, after_another: total > 1 }))
+    }
+
+    /// Records how an attempt ended and gives up its lease.
+    pub async fn finish_writeback(&self, form_id: &str, kind: WritebackKind, finish: &Finish) -> StoreResult<()> {
+        let (state, message, due_at, created_id) = match finish {
+            Finish::Succeeded { message, created_id } => ("succeeded", message, 0, created_id.as_deref()),
+            Finish::Retry { message, at } => ("pending", message, *at, None),
+            Finish::Failed { message } => ("failed", message, 0, None),
+        };
+        sqlx::query(
+            "UPDATE writeback_results SET state = $1, message = $2, due_at = $3, created_id = $4, updated_at = $5 \
+             WHERE form_id = $6 AND kind = $7",
+        )
+        .bind(state)
+        .bind(message)
+        .bind(due_at)
+        .bind(created_id)
+        .bind(now_ms())
+        .bind(form_id)
+        .bind(kind_name(kind))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Pending writebacks that are due, oldest first, and within a form in writeback order.
+    pub async fn due_writebacks(&self, limit: i64) -> StoreResult<Vec<DueWriteback>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT w.form_id, f.sub_account_id, w.kind FROM writeback_results w JOIN forms f ON f.id = w.form_id \
+             WHERE w.state = 'pending' AND w.due_at <= $1 ORDER BY w.due_at, w.form_id, w.position LIMIT $2",
+        )
+        .bind(now_ms())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(form_id, sub_account_id, kind)| {
+                Ok(DueWriteback { form_id, sub_account_id, kind: parse_kind(&kind)? })
+            })
+            .collect()
+    }
+
+    /// Queues a failed writeback again, with a fresh retry budget. False when it had not failed
+    /// (it succeeded, or is already pending).
+    pub async fn retry_writeback(&self, form_id: &str, kind: WritebackKind, message: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE writeback_results SET state = 'pending', attempts = 0, due_at = 0, message = $1, updated_at = $2 \
+             WHERE form_id = $3 AND kind = $4 AND state = 'failed'",
+        )
+        .bind(message)
+        .bind(now_ms())
+        .bind(form_id)
+        .bind(kind_name(kind))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The notes and tasks OpsFlow's writebacks created on a contact: a retry looking for what
+    /// an earlier attempt made must not take one of these for its own.
+    pub async fn created_on_contact(&self, sub_account_id: &str, contact_id: &str) -> StoreResult<HashSet<String>> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT w.created_id FROM writeback_results w JOIN forms f ON f.id = w.form_id \
+             WHERE f.sub_account_id = $1 AND f.contact_id = $2 AND w.created_id IS NOT NULL",
+        )
+        .bind(sub_account_id)
+        .bind(contact_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ids.into_iter().map(|(id,)| id).collect())
+    }
+
+    pub async fn writeback_results(&self, form_id: &str) -> StoreResult<Vec<WritebackResult>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT kind, state, message FROM writeback_results WHERE form_id = $1 ORDER BY position")
+                .bind(form_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.into_iter()
+            .map(|(kind, state, message)| {
+                Ok(WritebackResult { kind: parse_kind(&kind)?, state: parse_state(&state)?, message })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,194 @@
+//! Running writeback jobs. A submit queues its form's writebacks and runs them at once, so the
+//! person who submitted sees each result; whatever is left pending — a retryable failure
+//! waiting out its backoff, or a run cut off by a crash — the worker runs when it is due.
+//!
+//! A retryable failure (the CRM unavailable: 5xx, 429, a timeout) is tried again with
+//! exponential backoff and jitter, up to [`MAX_ATTEMPTS`]; a refusal (4xx, not found) is final
+//! at once, with the CRM's message. An admin can queue a failed writeback again.
+
+use app::api::ports::AppResult;
+use app::api::types::{WritebackKind, WritebackResult};
+use std::time::Duration;
+
+use super::{Service, internal};
+use crate::crm::{CrmError, sentence_case};
+use crate::db::writebacks::{Attempt, Finish};
+use crate::db::{StoreError, StoreResult, now_ms};
+use crate::retry::backoff_ms;
+use crate::time::{date_at, format_ms, next_day_at_nine};
+use crate::writeback::{self, WritebackJob, Written};
+
+/// Attempts before a writeback that keeps failing is given up on (about 35 minutes of retries;
+/// after that an admin can retry it).
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Writebacks run per worker round.
+const BATCH: i64 = 32;
+/// How often the worker looks for due writebacks.
+const POLL: Duration = Duration::from_secs(2);
+
+/// What a form's writebacks need besides the form itself.
+struct Context {
+    template_name: String,
+    zone: String,
+}
+
+impl Service {
+    /// Runs the writebacks a submit just queued, holding the lease `held` the submit took, and
+    /// reports each one's state after this first attempt.
+    pub(crate) async fn run_submitted(
+        &self,
+        sub_account: &str,
+        form_id: &str,
+        kinds: &[WritebackKind],
+        held: i64,
+    ) -> AppResult<Vec<WritebackResult>> {
+        for kind in kinds {
+            self.run_writeback(sub_account, form_id, *kind, Some(held)).await.map_err(internal)?;
+        }
+        self.store.writeback_results(form_id).await.map_err(internal)
+    }
+
+    /// One round of the worker: runs the writebacks that are due. Returns how many it ran.
+    pub async fn writeback_round(&self) -> StoreResult<usize> {
+        let due = self.store.due_writebacks(BATCH).await?;
+        let mut ran = 0;
+        for job in &due {
+            if self.run_writeback(&job.sub_account_id, &job.form_id, job.kind, None).await? {
+                ran += 1;
+            }
+        }
+        Ok(ran)
+    }
+
+    /// Runs rounds for as long as the server does.
+    pub async fn run_writeback_worker(self) {
+        loop {
+            match self.writeback_round().await {
+                Ok(ran) if ran > 0 => continue,
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "writeback round failed"),
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// One attempt of one writeback, if it can be claimed. Returns whether it ran.
+    pub(super) async fn run_writeback(
+        &self,
+        sub_account: &str,
+        form_id: &str,
+        kind: WritebackKind,
+        held: Option<i64>,
+    ) -> StoreResult<bool> {
+        let Some(attempt) = self.store.claim_writeback(form_id, kind, held).await? else { return Ok(false) };
+        let finish = match self.attempt(sub_account, form_id, kind, attempt).await {
+            Ok(written) => Finish::Succeeded { message: written.message, created_id: written.created_id },
+            Err(Failure::Crm(CrmError::Unavailable(why))) if attempt.number < MAX_ATTEMPTS => {
+                let at = now_ms() + backoff_ms(attempt.number);
+                let zone = self.store.sub_account(sub_account).await?.map(|s| s.time_zone).unwrap_or_default();
+                let message = format!(
+                    "Attempt {} of {MAX_ATTEMPTS} failed ({}); trying again at {}.",
+                    attempt.number,
+                    sentence_case(&why),
+                    format_ms(at, &zone)
+                );
+                tracing::warn!(?kind, form_id, why, attempt = attempt.number, "writeback will be retried");
+                Finish::Retry { message, at }
+            }
+            Err(Failure::Crm(error)) => {
+                let message = match &error {
+                    CrmError::Unavailable(_) => format!("Gave up after {MAX_ATTEMPTS} attempts: {error}."),
+                    _ => format!("{}.", sentence_case(&error.to_string())),
+                };
+                tracing::warn!(?kind, form_id, %error, "writeback failed");
+                Finish::Failed { message }
+            }
+            Err(Failure::Gone(what)) => {
+                Finish::Failed { message: format!("{} no longer exists.", sentence_case(&what)) }
+            }
+            Err(Failure::Store(error)) => {
+                // The lease runs out and the worker tries again.
+                tracing::error!(?kind, form_id, %error, "writeback could not be run");
+                return Err(error);
+            }
+        };
+        self.store.finish_writeback(form_id, kind, &finish).await?;
+        self.notifier.changed(sub_account);
+        Ok(true)
+    }
+
+    async fn attempt(
+        &self,
+        sub_account: &str,
+        form_id: &str,
+        kind: WritebackKind,
+        attempt: Attempt,
+    ) -> Result<Written, Failure> {
+        let form = self.store.form(sub_account, form_id).await?.ok_or_else(|| gone("the form"))?;
+        let context = self.context(sub_account, &form).await?;
+        let answers = form.clean_answers()?;
+        let writebacks = form.writebacks()?;
+        let submitted_at = form.submitted_at.unwrap_or_else(now_ms);
+        // The note's date and the task's due date are the submit's, however late a retry runs.
+        let today = date_at(submitted_at, &context.zone);
+        let job = WritebackJob {
+            location_id: sub_account,
+            contact_id: &form.contact_id,
+            contact_name: &form.contact_name,
+            opportunity_id: form.opportunity_id.as_deref(),
+            pipeline_id: form.pipeline_id.as_deref(),
+            template_name: &context.template_name,
+            answers: &answers,
+            writebacks: &writebacks,
+            user_id: form.submitted_by.as_deref(),
+            today,
+            task_due: next_day_at_nine(today, &context.zone),
+        };
+        let crm = self
+            .crm_for(sub_account)
+            .await
+            .map_err(|_| CrmError::Unavailable("the store could not say which CRM this sub-account uses".to_owned()))?;
+        let claimed_by_others;
+        let attempt = if attempt.after_another {
+            claimed_by_others = self.store.created_on_contact(sub_account, &form.contact_id).await?;
+            writeback::Attempt::Again { claimed_by_others: &claimed_by_others }
+        } else {
+            writeback::Attempt::First
+        };
+        Ok(writeback::write(crm, &job, kind, attempt).await?)
+    }
+
+    async fn context(&self, sub_account: &str, form: &crate::db::forms::FormRow) -> Result<Context, Failure> {
+        let template = self
+            .store
+            .template_version(sub_account, &form.template_id, form.template_version)
+            .await?
+            .ok_or_else(|| gone("the form's template version"))?;
+        let zone = self.store.sub_account(sub_account).await?.ok_or_else(|| gone("the sub-account"))?.time_zone;
+        Ok(Context { template_name: template.name, zone })
+    }
+}
+
+/// Why an attempt did not succeed: the CRM's answer, something the writeback needs is gone
+/// (both recorded), or the store failed (the lease runs out and the worker tries again).
+enum Failure {
+    Crm(CrmError),
+    Gone(String),
+    Store(StoreError),
+}
+
+impl From<CrmError> for Failure {
+    fn from(error: CrmError) -> Self {
+        Self::Crm(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+fn gone(what: &str) -> Failure {
+    Failure::Gone(what.to_owned())
+}

@@ -1,0 +1,133 @@
+//! A server connected to the stand-in HighLevel, with a signer for its webhooks: installs,
+//! triggers, signed deliveries and a HighLevel member of the sub-account.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use app::api::types::{Role, SessionUser};
+use app::model::starter::starter_templates;
+use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::Signer as _;
+use ed25519_dalek::pkcs8::EncodePublicKey;
+use leptos::prelude::LeptosOptions;
+use serde_json::{Value, json};
+use server::db::forms::FormRow;
+use server::highlevel::HighLevel;
+use server::highlevel::signature::WebhookKeys;
+use server::highlevel::webhooks::IntakeLimits;
+use server::highlevel::webhooks::process::Processor;
+use server::service::{Service, ServiceOptions};
+use std::sync::Arc;
+
+use crate::common::{Db, TestDb, database};
+use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, StandIn};
+
+pub struct Flow {
+    pub db: TestDb,
+    pub standin: StandIn,
+    pub highlevel: HighLevel,
+    pub service: Arc<Service>,
+    pub processor: Processor,
+    pub signer: ed25519_dalek::SigningKey,
+    pub base: String,
+}
+
+pub async fn start(db: Db) -> Flow {
+    let db = database(db).await;
+    let standin = StandIn::start().await;
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let ed_pem = signer.verifying_key().to_public_key_pem(Default::default()).unwrap();
+    let keys = WebhookKeys::from_pem(&ed_pem, server::highlevel::signature::PUBLISHED_RSA_KEY).unwrap();
+    let config = standin::config(keys, &standin.base);
+    let highlevel = HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap();
+    let service = Arc::new(Service::new(db.store.clone(), ServiceOptions::default()).connected(highlevel.clone()));
+    let processor =
+        Processor::new(db.store.clone(), highlevel.intake.clone(), highlevel.crm.clone(), service.notifier().clone());
+    let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+    let app = server::router(service.clone(), options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Flow { db, standin, highlevel, service, processor, signer, base }
+}
+
+impl Flow {
+    /// The install, done the way the OAuth callback does it.
+    pub async fn install(&self) {
+        let tokens = self.highlevel.crm.tokens();
+        let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
+        self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
+        tokens.save_company_grant(COMPANY, &grant).await.unwrap();
+        self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
+    }
+
+    /// A template with a trigger on "Site inspection" and one on ended calls.
+    pub async fn triggers(&self) {
+        self.triggers_writing(Writebacks::default()).await;
+    }
+
+    /// The same triggers, with these writebacks.
+    pub async fn triggers_writing(&self, writebacks: Writebacks) {
+        let store = &self.db.store;
+        let mut tx = store.begin().await.unwrap();
+        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0]).await.unwrap();
+        tx.commit().await.unwrap();
+        for event in [
+            TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },
+            TriggerEvent::CallCompleted,
+        ] {
+            let config = TriggerConfig { event, template_id: template.clone(), writebacks: writebacks.clone() };
+            store.insert_trigger(LOCATION, &config).await.unwrap();
+        }
+    }
+
+    pub async fn deliver(&self, mut body: Value, webhook_id: &str) -> Value {
+        body["webhookId"] = json!(webhook_id);
+        body["timestamp"] = json!(chrono::Utc::now().to_rfc3339());
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let signature = BASE64.encode(self.signer.sign(&bytes).to_bytes());
+        let response = reqwest::Client::new()
+            .post(format!("{}/webhooks/highlevel", self.base))
+            .header("x-ghl-signature", signature)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    pub async fn outcome(&self, webhook_id: &str) -> (String, String) {
+        let (state, outcome) = self.db.store.webhook_state(&format!("webhook:{webhook_id}")).await.unwrap().unwrap();
+        (state, outcome.unwrap_or_default())
+    }
+
+    pub async fn pending(&self) -> Vec<FormRow> {
+        self.db.store.forms_with_status(LOCATION, "pending", 50).await.unwrap()
+    }
+
+    /// A HighLevel user of the sub-account, as signing in from the custom page makes them.
+    pub async fn member(&self, role: Role) -> SessionUser {
+        let store = &self.db.store;
+        let id = format!("hl-{}", standin::USER);
+        let mut tx = store.begin().await.unwrap();
+        let role_name = if role == Role::Admin { "admin" } else { "staff" };
+        assert!(
+            store.upsert_sso_user(&mut tx, &id, COMPANY, "sam@acme.example", "Sam Rivera", role_name).await.unwrap()
+        );
+        store.add_membership(&mut tx, &id, LOCATION).await.unwrap();
+        tx.commit().await.unwrap();
+        SessionUser {
+            id,
+            name: "Sam Rivera".to_owned(),
+            email: "sam@acme.example".to_owned(),
+            role,
+            agency_name: "Northwind Agency".to_owned(),
+        }
+    }
+}
+
+pub fn stage_update(stage: &str) -> Value {
+    json!({"type": "OpportunityStageUpdate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
+           "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": stage, "status": "open"})
+}
