@@ -118,7 +118,13 @@ pub struct StandIn {
 }
 
 impl StandIn {
+    /// On a free port.
     pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0").await
+    }
+
+    /// On `addr` (the end-to-end tests run it as a process of its own: `examples/highlevel_standin.rs`).
+    pub async fn start_on(addr: &str) -> Self {
         let mut inner = Inner::default();
         inner.tokens.company_expires_in = 86_399;
         inner.crm.contacts.insert(
@@ -134,7 +140,7 @@ impl StandIn {
         let stand_in =
             Self { base: String::new(), inner: Arc::new(Mutex::new(inner)), spec: Arc::new(openapi::Spec::load()) };
         let app = Router::new().fallback(handle).with_state(stand_in.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
         Self { base, ..stand_in }
@@ -226,6 +232,9 @@ async fn handle(
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap_or_default().to_owned()))
         .collect();
+    if let Some(response) = outside_the_api(&stand_in, &method, &path, &query, &body) {
+        return response;
+    }
     let request =
         openapi::Request { method: method.as_str(), path: &path, query: &query, headers: &header_list, body: &body };
     let checked = stand_in.spec.check(&request);
@@ -377,6 +386,39 @@ async fn handle(
     match failure {
         Some(lost) => failed(&lost),
         None => response,
+    }
+}
+
+/// What HighLevel serves besides its API — the marketplace's location chooser, which sends the
+/// installer back with a code — and the end-to-end tests' window into the stand-in: what it
+/// received (`GET /standin/crm`) and failures to inject (`POST /standin/fail`).
+fn outside_the_api(
+    stand_in: &StandIn,
+    method: &Method,
+    path: &str,
+    query: &[(String, String)],
+    body: &[u8],
+) -> Option<Response> {
+    let get = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    match (method.as_str(), path) {
+        ("GET", "/v2/oauth/chooselocation") => {
+            let back = format!("{}?code={AUTH_CODE}&state={}", get("redirect_uri"), get("state"));
+            Some((StatusCode::FOUND, [("location", back)]).into_response())
+        }
+        ("GET", "/standin/crm") => Some(
+            axum::Json(stand_in.crm(
+                |c| json!({"notes": c.notes, "tasks": c.tasks, "fieldUpdates": c.field_updates, "moves": c.moves}),
+            ))
+            .into_response(),
+        ),
+        ("POST", "/standin/fail") => {
+            let failure: Value = serde_json::from_slice(body).unwrap_or_default();
+            let method = failure["method"].as_str().and_then(|m| m.parse().ok()).unwrap_or(Method::GET);
+            let status = failure["status"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(500);
+            stand_in.fail_next(method, failure["path"].as_str().unwrap_or("/"), status, None);
+            Some(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => None,
     }
 }
 
