@@ -107,25 +107,32 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   frame = await openInHighLevel(page, staff);
   const row = frame.getByTestId('pending-forms').getByRole('row', { name: /Olivia Hart/ });
   await expect(row).toContainText('Renovations › Site inspection');
-  await expect(frame.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Settings' }))
-    .toHaveCount(1);
+  // HighLevel is this sub-account's CRM: OpsFlow's own CRM pages are not offered.
+  await expect(frame.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'CRM' })).toHaveCount(0);
   await snap(page, '32-highlevel-inbox-in-frame');
   await row.getByRole('link', { name: 'Open' }).click();
   await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
   await frame.getByLabel('Call outcome').selectOption('Interested');
   await frame.getByLabel('Hot').check();
   await frame.getByLabel('Stated budget').fill('5000');
-  // HighLevel refuses the custom field update this once.
+  // HighLevel refuses the custom field update this once, and is down when the task is sent.
   await page.request.post(`${standInBase}/standin/fail`, { data: { method: 'PUT', path: '/contacts/', status: 422 } });
+  await page.request.post(`${standInBase}/standin/fail`, { data: { method: 'POST', path: '/tasks', status: 500 } });
   await frame.getByRole('button', { name: 'Submit' }).click();
   const toast = frame.getByTestId('toast').filter({ hasText: 'Form submitted' });
   await expect(toast).toContainText('1 writeback failed');
   await expect(toast).toContainText('Contact note: Note added to Olivia Hart.');
+  await expect(toast).toContainText('Follow-up task: Attempt 1 of 10 failed');
   await expect(toast).toContainText('Pipeline move: Opportunity moved to Quoted.');
   const writebacks = frame.getByTestId('writebacks');
   await expect(writebacks.locator('li[data-kind="CustomFields"]')).toContainText('Failed');
+  await expect(writebacks.locator('li[data-kind="Task"]')).toContainText('Pending');
   await expect(writebacks.getByRole('button', { name: 'Retry' })).toHaveCount(0);
   await snap(page, '33-highlevel-submitted-in-frame');
+  // The worker retries the task after its backoff; the open page shows it land by itself.
+  await expect(writebacks.locator('li[data-kind="Task"]')).toContainText('Done', { timeout: 20_000 });
+  await expect(writebacks.locator('li[data-kind="Task"]')).toContainText('Task “Follow up: Call Disposition” due');
+  await snap(page, '33b-highlevel-retried-by-the-worker');
 
   // What HighLevel received.
   let crm = await standInCrm(page);

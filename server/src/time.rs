@@ -18,6 +18,14 @@ pub fn format_ms(ms: i64, zone_name: &str) -> String {
     }
 }
 
+/// `14:05:09` in the given zone: a time soon, like a retry's.
+pub fn clock_ms(ms: i64, zone_name: &str) -> String {
+    match Utc.timestamp_millis_opt(ms).single() {
+        Some(time) => time.with_timezone(&zone(zone_name)).format("%H:%M:%S").to_string(),
+        None => String::new(),
+    }
+}
+
 /// The date at a moment, in the given zone (the note's `Date:` line is the submit's date).
 pub fn date_at(ms: i64, zone_name: &str) -> Date {
     let Some(moment) = Utc.timestamp_millis_opt(ms).single() else { return Date::UNIX_EPOCH };

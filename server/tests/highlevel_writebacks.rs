@@ -10,7 +10,7 @@ mod connected;
 mod standin;
 
 use app::api::AppError;
-use app::api::ports::{InboxPort, WorkspacePort};
+use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{Role, WritebackKind, WritebackResult, WritebackState};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{Answer, Answers, Writebacks};
@@ -217,11 +217,15 @@ async fn a_writeback_cut_off_mid_run_is_picked_up_when_its_lease_ends(db: Db) {
     f.standin.assert_spec_clean();
 }
 
-async fn settings_read_highlevel_cached_and_an_admin_refreshes_them(db: Db) {
+async fn a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_refreshes_them(db: Db) {
     let f = start(db).await;
     f.install().await;
     let reads = || f.standin.requests().iter().filter(|r| r.path.ends_with("/customFields")).count();
     let sam = f.member(Role::Staff).await;
+    // Its CRM is HighLevel: no built-in CRM pages for it.
+    assert!(!f.service.open_sub_account(&sam, LOCATION).await.unwrap().builtin_crm);
+    let board = f.service.crm_board(&sam, LOCATION).await;
+    assert!(matches!(&board, Err(AppError::BadRequest(m)) if m.contains("CRM is HighLevel")), "{board:?}");
     let settings = f.service.settings(&sam, LOCATION).await.unwrap();
     assert_eq!(settings.crm_source.as_deref(), Some("HighLevel"));
     assert!(settings.crm_fields.iter().any(|c| c.id == FIELD_BUDGET));
@@ -237,7 +241,7 @@ async fn settings_read_highlevel_cached_and_an_admin_refreshes_them(db: Db) {
 }
 
 on_both_backends!(
-    settings_read_highlevel_cached_and_an_admin_refreshes_them,
+    a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_refreshes_them,
     a_signed_stage_change_ends_as_note_fields_task_and_move_in_highlevel,
     writebacks_retry_through_500_and_429_and_complete_exactly_once,
     a_retry_after_a_lost_answer_finds_the_note_and_task_instead_of_making_seconds,

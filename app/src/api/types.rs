@@ -35,6 +35,8 @@ pub struct SubAccountSummary {
     pub id: String,
     pub name: String,
     pub pending_forms: i64,
+    /// Whether its CRM is the built-in one (with OpsFlow's CRM pages); false when it is HighLevel.
+    pub builtin_crm: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -32,7 +32,7 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
                 <A href=format!("{base}/inbox")>"Inbox"</A>
                 <A href=format!("{base}/templates")>"Templates"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
-                <A href=format!("{base}/crm")>"CRM"</A>
+                {sub_account.builtin_crm.then(|| view! { <A href=format!("{base}/crm")>"CRM"</A> })}
             </nav>
         }
     });

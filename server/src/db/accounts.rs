@@ -25,7 +25,14 @@ pub struct SubAccountRow {
     pub name: String,
     pub time_zone: String,
     pub pending_forms: i64,
+    /// 1 when it was installed from HighLevel (its CRM is HighLevel's on a connected server).
+    pub from_highlevel: i64,
 }
+
+/// A sub-account row's columns, for queries on `sub_accounts s`.
+const SUB_ACCOUNT_COLUMNS: &str = "s.id, s.agency_id, s.name, s.time_zone, \
+     (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms, \
+     (SELECT COUNT(*) FROM hl_locations h WHERE h.location_id = s.id) AS from_highlevel";
 
 const USER_COLUMNS: &str = "u.id, u.agency_id, u.email, u.name, u.role, a.name AS agency_name";
 
@@ -145,40 +152,25 @@ impl Store {
 
     /// The sub-accounts a user belongs to, with their pending form counts.
     pub async fn sub_accounts_of(&self, user_id: &str) -> StoreResult<Vec<SubAccountRow>> {
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
-               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
-             FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
-             WHERE m.user_id = $1 ORDER BY s.name",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?)
+        let sql = format!(
+            "SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
+             WHERE m.user_id = $1 ORDER BY s.name"
+        );
+        Ok(sqlx::query_as(&sql).bind(user_id).fetch_all(self.pool()).await?)
     }
 
     /// The sub-account if the user is a member of it. Every tenant-scoped operation starts here.
     pub async fn member_sub_account(&self, user_id: &str, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
-               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
-             FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
-             WHERE m.user_id = $1 AND s.id = $2",
-        )
-        .bind(user_id)
-        .bind(sub_account_id)
-        .fetch_optional(self.pool())
-        .await?)
+        let sql = format!(
+            "SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
+             WHERE m.user_id = $1 AND s.id = $2"
+        );
+        Ok(sqlx::query_as(&sql).bind(user_id).bind(sub_account_id).fetch_optional(self.pool()).await?)
     }
 
     pub async fn sub_account(&self, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.agency_id, s.name, s.time_zone, \
-               (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms \
-             FROM sub_accounts s WHERE s.id = $1",
-        )
-        .bind(sub_account_id)
-        .fetch_optional(self.pool())
-        .await?)
+        let sql = format!("SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s WHERE s.id = $1");
+        Ok(sqlx::query_as(&sql).bind(sub_account_id).fetch_optional(self.pool()).await?)
     }
 
     /// Claims the one-time creation of a sub-account's starter templates. Returns true for

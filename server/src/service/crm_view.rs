@@ -15,12 +15,12 @@ const MAX_TRANSCRIPT: usize = 100_000;
 #[async_trait]
 impl CrmViewPort for Service {
     async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard> {
-        self.member(user, sub_account).await?;
+        self.member_with_builtin_crm(user, sub_account).await?;
         self.builtin.board(sub_account).await.map_err(crm_error)
     }
 
     async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail> {
-        let row = self.member(user, sub_account).await?;
+        let row = self.member_with_builtin_crm(user, sub_account).await?;
         self.builtin.contact_detail(sub_account, contact_id, &row.time_zone).await.map_err(crm_error)
     }
 
@@ -33,7 +33,7 @@ impl CrmViewPort for Service {
         opportunity_id: &str,
         stage_id: &str,
     ) -> AppResult<()> {
-        self.member(user, sub_account).await?;
+        self.member_with_builtin_crm(user, sub_account).await?;
         let opportunity = self.builtin.get_opportunity(sub_account, opportunity_id).await.map_err(crm_error)?;
         if opportunity.pipeline_stage_id == stage_id {
             return Ok(());
@@ -61,7 +61,7 @@ impl CrmViewPort for Service {
         summary: &str,
         transcript: &str,
     ) -> AppResult<()> {
-        self.member(user, sub_account).await?;
+        self.member_with_builtin_crm(user, sub_account).await?;
         let summary = summary.trim();
         if summary.is_empty() {
             return Err(AppError::BadRequest("A call needs a summary.".to_owned()));

@@ -15,7 +15,7 @@ mod writebacks;
 pub use sso::SsoSession;
 
 use app::api::AppError;
-use app::api::types::SessionUser;
+use app::api::types::{SessionUser, SubAccountSummary};
 use std::sync::Arc;
 
 use crate::crm::builtin::BuiltinCrm;
@@ -104,6 +104,33 @@ impl Service {
         match &self.highlevel {
             Some(highlevel) if self.connected_to_highlevel(sub_account_id).await? => Ok(&highlevel.crm),
             _ => Ok(&self.builtin),
+        }
+    }
+
+    /// What the agency page and the top bar show of a sub-account.
+    pub(crate) fn summary(&self, row: SubAccountRow) -> SubAccountSummary {
+        let builtin_crm = self.uses_builtin_crm(&row);
+        SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms, builtin_crm }
+    }
+
+    fn uses_builtin_crm(&self, row: &SubAccountRow) -> bool {
+        self.highlevel.is_none() || row.from_highlevel == 0
+    }
+
+    /// The sub-account, if the user is a member and its CRM is the built-in one: the CRM pages
+    /// show only that one (a connected sub-account's records live in HighLevel).
+    pub(crate) async fn member_with_builtin_crm(
+        &self,
+        user: &SessionUser,
+        sub_account_id: &str,
+    ) -> Result<SubAccountRow, AppError> {
+        let row = self.member(user, sub_account_id).await?;
+        if self.uses_builtin_crm(&row) {
+            Ok(row)
+        } else {
+            Err(AppError::BadRequest(
+                "This sub-account's CRM is HighLevel: its contacts and opportunities are there.".to_owned(),
+            ))
         }
     }
 

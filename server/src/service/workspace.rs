@@ -11,15 +11,10 @@ use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
-use crate::db::accounts::SubAccountRow;
 use crate::db::from_json;
 use crate::db::templates::{DeleteBlock, SaveOutcome};
 use crate::db::triggers::StoredTrigger;
 use crate::time::format_ms;
-
-fn summary(row: SubAccountRow) -> SubAccountSummary {
-    SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms }
-}
 
 fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
     let (event_label, move_to_label) = match &trigger.config.event {
@@ -46,7 +41,8 @@ fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
 #[async_trait]
 impl WorkspacePort for Service {
     async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>> {
-        Ok(self.store.sub_accounts_of(&user.id).await.map_err(internal)?.into_iter().map(summary).collect())
+        let rows = self.store.sub_accounts_of(&user.id).await.map_err(internal)?;
+        Ok(rows.into_iter().map(|row| self.summary(row)).collect())
     }
 
     async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary> {
@@ -59,7 +55,7 @@ impl WorkspacePort for Service {
             tracing::info!(sub_account, "created the starter templates");
         }
         tx.commit().await.map_err(|e| internal(e.into()))?;
-        Ok(summary(row))
+        Ok(self.summary(row))
     }
 
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>> {

@@ -15,7 +15,7 @@ use crate::crm::{CrmError, sentence_case};
 use crate::db::writebacks::{Attempt, Finish};
 use crate::db::{StoreError, StoreResult, now_ms};
 use crate::retry::backoff_ms;
-use crate::time::{date_at, format_ms, next_day_at_nine};
+use crate::time::{clock_ms, date_at, next_day_at_nine};
 use crate::writeback::{self, WritebackJob, Written};
 
 /// Attempts before a writeback that keeps failing is given up on (about 35 minutes of retries;
@@ -90,7 +90,7 @@ impl Service {
                     "Attempt {} of {MAX_ATTEMPTS} failed ({}); trying again at {}.",
                     attempt.number,
                     sentence_case(&why),
-                    format_ms(at, &zone)
+                    clock_ms(at, &zone)
                 );
                 tracing::warn!(?kind, form_id, why, attempt = attempt.number, "writeback will be retried");
                 Finish::Retry { message, at }
