@@ -11,6 +11,9 @@ use tokio::time::Instant;
 
 pub const BURST: usize = 100;
 pub const WINDOW: Duration = Duration::from_secs(10);
+/// The longest pause HighLevel can impose. A `Retry-After` is whatever a response says: a huge
+/// one would overflow the clock (a panic) or stop a sub-account's writebacks for good.
+pub const MAX_PAUSE: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Default)]
 struct Window {
@@ -68,9 +71,10 @@ impl RateLimiter {
         }
     }
 
-    /// HighLevel asked for a pause (`Retry-After`, or no requests remaining in its window).
+    /// HighLevel asked for a pause (`Retry-After`, or no requests remaining in its window), of
+    /// at most [`MAX_PAUSE`].
     pub fn pause(&self, resource: &str, duration: Duration) {
-        let until = Instant::now() + duration;
+        let until = Instant::now() + duration.min(MAX_PAUSE);
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let window = windows.entry(resource.to_owned()).or_default();
         window.paused_until = Some(window.paused_until.map_or(until, |current| current.max(until)));
@@ -104,5 +108,14 @@ mod tests {
         limiter.pause("loc-1", Duration::from_secs(5)); // a shorter pause does not shorten it
         limiter.acquire("loc-1").await;
         assert_eq!(start.elapsed(), Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_pause_is_clamped_instead_of_overflowing_the_clock() {
+        let limiter = RateLimiter::default();
+        let start = Instant::now();
+        limiter.pause("loc-1", Duration::from_secs(u64::MAX));
+        limiter.acquire("loc-1").await;
+        assert_eq!(start.elapsed(), MAX_PAUSE);
     }
 }
