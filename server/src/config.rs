@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (set this when serving over HTTPS).
     #[arg(long, env = "OPSFLOW_SECURE_COOKIES", action = ArgAction::SetTrue)]
     pub secure_cookies: bool,
+    /// The address people open OpsFlow at (`https://opsflow.example.com`), when a proxy in front
+    /// of it changes the Host header: state-changing requests must come from this origin.
+    /// Default: the host each request was sent to.
+    #[arg(long, env = "OPSFLOW_PUBLIC_URL")]
+    pub public_url: Option<String>,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
 }

@@ -24,15 +24,13 @@ use app::api::ports::SharedBackend;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::CONTENT_SECURITY_POLICY;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
@@ -44,8 +42,10 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The whole HTTP application: pages, server functions, API routes and static files.
 pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
-    let frame_ancestors = HeaderValue::from_str(&format!("frame-ancestors {}", service.options().frame_ancestors))
-        .unwrap_or(HeaderValue::from_static("frame-ancestors 'self'"));
+    let options = service.options();
+    let https = options.secure_cookies || options.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
+    let security = http::SecurityHeaders { frame_ancestors: options.frame_ancestors.clone(), https };
+    let own_origin = http::OwnOrigin { public_url: service.options().public_url.clone() };
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };
     let routes = generate_route_list(App);
@@ -58,17 +58,25 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/sso", get(http::sso_page))
         .route("/sso/highlevel", post(http::sso_sign_in))
         .route("/sso/session", get(http::sso_session))
-        .route("/sso/handoff", get(http::sso_handoff))
+        .route("/sso/handoff", get(http::sso_handoff_page).post(http::sso_handoff))
         .route("/oauth/highlevel/callback", get(http::highlevel_callback))
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
-        .leptos_routes_with_context(&state, routes, move || provide_context(backend.clone()), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                http::provide_request_nonce();
+                provide_context(backend.clone());
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(http::provide_request_nonce, shell))
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
-        // Every page may be shown inside the CRM (a custom-menu iframe), and only there.
-        .layer(SetResponseHeaderLayer::if_not_present(CONTENT_SECURITY_POLICY, frame_ancestors))
+        .layer(axum::middleware::from_fn_with_state(own_origin, http::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(security, http::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

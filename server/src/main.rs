@@ -57,6 +57,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         secure_cookies: args.secure_cookies,
         frame_ancestors: connection.frame_ancestors,
         embedded: connection.highlevel.is_some(),
+        public_url: args.public_url.clone(),
     };
     let mut service = Service::new(store.clone(), options);
     if let Some(config) = connection.highlevel {

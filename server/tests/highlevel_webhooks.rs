@@ -186,7 +186,7 @@ async fn a_full_backlog_asks_highlevel_to_retry(db: Db) {
     assert_eq!(server.state("webhook:b-3").await, None, "a 429 keeps nothing: HighLevel sends it again");
 }
 
-async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_crm(db: Db) {
+async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody_else(db: Db) {
     let f = fixture(db).await;
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
     let app = server::router(f.service.clone(), options);
@@ -196,15 +196,15 @@ async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_cr
     let response = reqwest::Client::new().post(format!("{base}/webhooks/highlevel")).body("{}").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.starts_with("frame-ancestors 'self' https://app.gohighlevel.com"), "{csp}");
+    assert!(csp.ends_with("frame-ancestors 'self'"), "{csp}");
     let page = reqwest::get(format!("{base}/login")).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()["content-security-policy"].to_str().unwrap(), csp);
+    assert!(page.headers()["content-security-policy"].to_str().unwrap().ends_with("frame-ancestors 'self'"));
 }
 
 on_both_backends!(
     signed_webhooks_are_kept_once,
     forged_stale_and_unreadable_webhooks_are_refused,
     a_full_backlog_asks_highlevel_to_retry,
-    a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_the_crm,
+    a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody_else,
 );

@@ -27,10 +27,10 @@ async fn start(db: Db) -> Server {
 }
 
 impl Server {
-    /// A client with its own cookie jar, signed in as `email`.
+    /// A client with its own cookie jar, signed in as `email`, whose requests come from
+    /// OpsFlow's own pages (as a browser says with `Origin`).
     async fn client(&self, email: &str, password: &str) -> reqwest::Client {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let client = self.browser().cookie_store(true).build().unwrap();
         let response = client
             .post(format!("{}/api/auth/sign_in", self.base))
             .form(&[("email", email), ("password", password)])
@@ -42,7 +42,13 @@ impl Server {
     }
 
     fn anonymous(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        self.browser().build().unwrap()
+    }
+
+    fn browser(&self) -> reqwest::ClientBuilder {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", self.base.parse().unwrap());
+        reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none())
     }
 }
 
@@ -380,7 +386,7 @@ async fn health_checks_and_server_rendering(db: Db) {
     let (status, health) = body(anonymous.get(format!("{}/healthz", s.base)).send().await.unwrap()).await;
     assert_eq!((status, health), (StatusCode::OK, json!({ "status": "ok" })));
     let (status, ready) = body(anonymous.get(format!("{}/readyz", s.base)).send().await.unwrap()).await;
-    assert_eq!((status, ready["database"].clone()), (StatusCode::OK, json!("ok")));
+    assert_eq!((status, ready), (StatusCode::OK, json!({ "status": "ready" })));
     // The form page renders on the server, fields and all, for a browser without JavaScript.
     let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
     let html =
@@ -403,9 +409,115 @@ async fn health_checks_and_server_rendering(db: Db) {
             assert!(location.starts_with(&format!("/login?next={next}")), "{page}: {location}");
         }
     }
+
+    // A database that stops answering: anyone is told it is down, and nothing of why.
+    s.f.store().pool().close().await;
+    let (status, ready) = body(anonymous.get(format!("{}/readyz", s.base)).send().await.unwrap()).await;
+    assert_eq!((status, ready), (StatusCode::SERVICE_UNAVAILABLE, json!({ "status": "unavailable" })));
+}
+
+/// A page on another site makes the signed-in admin's browser send requests here (the cookie
+/// goes along): every one is refused before it does anything.
+async fn cross_site_requests_are_refused(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let acme = s.f.acme.clone();
+    let url = |path: &str| format!("{}/api/{path}", s.base);
+    let from_evil = |request: reqwest::RequestBuilder| request.header("origin", "https://evil.example");
+    let form_calls: [(&str, FormFields); 4] = [
+        ("triggers/remove", vec![("sub_account", &acme), ("trigger_id", &ids.trigger)]),
+        ("templates/delete", vec![("sub_account", &acme), ("template_id", &ids.template)]),
+        (
+            "crm/move_opportunity",
+            vec![("sub_account", &acme), ("opportunity_id", &ids.opportunity), ("stage_id", &ids.stage)],
+        ),
+        ("auth/sign_out", vec![]),
+    ];
+    for (endpoint, fields) in &form_calls {
+        let (status, error) = body(from_evil(admin.post(url(endpoint))).form(fields).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{endpoint}: {error}");
+        assert_eq!(error["error"], "forbidden");
+        assert!(error["message"].as_str().unwrap().contains("https://evil.example"), "{error}");
+    }
+    // A cross-site form posting `text/plain` that reads as JSON.
+    let submit = json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes" } }).to_string();
+    let plain = |request: reqwest::RequestBuilder| request.header("content-type", "text/plain").body(submit.clone());
+    let (status, _) = body(plain(from_evil(admin.post(url("forms/submit")))).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The same body from OpsFlow's own page is still not JSON to a JSON server function.
+    let (status, error) = body(plain(admin.post(url("forms/submit"))).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{error}");
+    assert_eq!(error["error"], "bad_request");
+    let multipart = format!("--x\r\nContent-Disposition: form-data; name=\"sub_account\"\r\n\r\n{acme}\r\n--x--\r\n");
+    let response = admin
+        .post(url("settings/load"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body(multipart)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // The browser's other signs: a cross-site fetch mode, or a Referer elsewhere.
+    let bare = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookie = admin_session_cookie(&s).await;
+    let signs: [&[(&str, &str)]; 4] = [
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+        &[("referer", "https://evil.example/page")],
+        &[],
+    ];
+    for headers in signs {
+        let mut request = bare.post(url("triggers/remove")).header("cookie", &cookie);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let fields = [("sub_account", acme.as_str()), ("trigger_id", ids.trigger.as_str())];
+        let (status, error) = body(request.form(&fields).send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}: {error}");
+    }
+    let same_origin = bare.post(url("settings/load")).header("cookie", &cookie).header("sec-fetch-site", "same-origin");
+    assert!(same_origin.form(&[("sub_account", &acme)]).send().await.unwrap().status().is_success());
+    // The events API with the cookie, from another site.
+    let event = json!({ "type": "stage_changed", "id": "csrf-1", "sub_account_id": acme,
+                        "opportunity_id": ids.opportunity, "stage_id": ids.stage });
+    let response = from_evil(admin.post(format!("{}/api/v1/events", s.base))).json(&event).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // Login CSRF: signing the victim in to the attacker's account is refused; no cookie is set.
+    let login = from_evil(s.anonymous().post(url("auth/sign_in")))
+        .form(&[("email", server::demo::STAFF_EMAIL), ("password", server::demo::STAFF_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+    assert!(login.headers().get("set-cookie").is_none());
+    // Nothing happened: the trigger, the template, the form and the admin's session are all there.
+    let settings = s.f.service.settings(&s.f.admin, &acme).await.unwrap();
+    assert_eq!(settings.triggers.len(), 1);
+    assert!(s.f.service.templates(&s.f.admin, &acme).await.unwrap().iter().any(|t| t.id == ids.template));
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap().len(), 1);
+    let (_, me) = post_form(&admin, url("auth/me"), &[]).await;
+    assert_eq!(me["email"], server::demo::ADMIN_EMAIL);
+    // Reads by GET are not refused: links from other sites still open pages.
+    let page = admin.get(format!("{}/s/{acme}/inbox", s.base)).header("origin", "https://evil.example").send();
+    assert_eq!(page.await.unwrap().status(), StatusCode::OK);
+}
+
+/// `opsflow_session=…` of a new admin session, for requests sent without a cookie jar.
+async fn admin_session_cookie(s: &Server) -> String {
+    let response = s
+        .anonymous()
+        .post(format!("{}/api/auth/sign_in", s.base))
+        .form(&[("email", server::demo::ADMIN_EMAIL), ("password", server::demo::ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
 }
 
 on_both_backends!(
+    cross_site_requests_are_refused,
     every_endpoint_refuses_another_tenant,
     signed_out_requests_are_refused,
     bad_input_gets_a_typed_error,

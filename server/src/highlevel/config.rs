@@ -58,8 +58,9 @@ pub struct HighLevelArgs {
     #[arg(long, env = "OPSFLOW_SECRET_KEY_FILE")]
     pub secret_key_file: Option<PathBuf>,
     /// Who may embed OpsFlow in a frame: the CSP `frame-ancestors` sources, space-separated.
-    #[arg(long, env = "OPSFLOW_FRAME_ANCESTORS", default_value = DEFAULT_FRAME_ANCESTORS)]
-    pub frame_ancestors: String,
+    /// Default: HighLevel's app domains when connected; only OpsFlow itself when standalone.
+    #[arg(long, env = "OPSFLOW_FRAME_ANCESTORS")]
+    pub frame_ancestors: Option<String>,
 }
 
 // By hand, so that secrets given on the command line never reach a log through `{:?}`.
@@ -140,8 +141,11 @@ pub struct Connection {
 impl HighLevelArgs {
     /// Checks the settings; standalone when no client id is given.
     pub fn connection(&self) -> Result<Connection, ConfigError> {
-        let frame_ancestors = frame_ancestors(&self.frame_ancestors)?;
-        let Some(client_id) = self.highlevel_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) else {
+        let client_id = self.highlevel_client_id.as_deref().map(str::trim).filter(|id| !id.is_empty());
+        // A standalone OpsFlow has no host to be framed by: nobody else may frame it unless told.
+        let default_ancestors = if client_id.is_some() { DEFAULT_FRAME_ANCESTORS } else { "'self'" };
+        let frame_ancestors = frame_ancestors(self.frame_ancestors.as_deref().unwrap_or(default_ancestors))?;
+        let Some(client_id) = client_id else {
             return Ok(Connection { highlevel: None, frame_ancestors });
         };
         let app_id = match client_id.split_once('-') {
@@ -266,9 +270,16 @@ mod tests {
     }
 
     #[test]
-    fn without_a_client_id_the_server_is_standalone() {
+    fn without_a_client_id_the_server_is_standalone_and_not_frameable_by_others() {
         let connection = parse::<&str>(&[]).unwrap();
         assert!(connection.highlevel.is_none());
+        assert_eq!(connection.frame_ancestors, "'self'");
+    }
+
+    #[test]
+    fn connected_mode_is_frameable_by_highlevel() {
+        let key = format!("--secret-key={KEY}");
+        let connection = parse(&connected(&[&key])).unwrap();
         assert!(connection.frame_ancestors.starts_with("'self' https://app.gohighlevel.com"));
     }
 

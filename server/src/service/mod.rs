@@ -24,7 +24,6 @@ use crate::db::accounts::SubAccountRow;
 use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
 use crate::highlevel::HighLevel;
-use crate::highlevel::config::DEFAULT_FRAME_ANCESTORS;
 use crate::notify::Notifier;
 
 #[derive(Clone, Debug)]
@@ -35,11 +34,13 @@ pub struct ServiceOptions {
     pub frame_ancestors: String,
     /// Cookies for a cross-site frame (connected mode: OpsFlow inside HighLevel).
     pub embedded: bool,
+    /// The origin people open OpsFlow at, when it is not the request's Host (see `http::cross_site`).
+    pub public_url: Option<String>,
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
-        Self { secure_cookies: false, frame_ancestors: format!("'self' {DEFAULT_FRAME_ANCESTORS}"), embedded: false }
+        Self { secure_cookies: false, frame_ancestors: "'self'".to_owned(), embedded: false, public_url: None }
     }
 }
 
