@@ -3,7 +3,7 @@
 //! drops the tokens and marks the install ended; the agency's and sub-account's data stay until
 //! an admin deletes them.
 
-use sqlx::FromRow;
+use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreResult, now_ms};
 
@@ -177,16 +177,20 @@ impl Store {
     }
 
     /// Ends a location's install: its token is dropped and its triggers stop (webhooks for it
-    /// are ignored). Returns whether it was installed.
+    /// are ignored); nobody can open it any more (see [`Store::end_access`]). Returns whether
+    /// it was installed.
     pub async fn uninstall_location(&self, location_id: &str) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE hl_locations SET access_token = NULL, expires_at = NULL, uninstalled_at = $1 \
              WHERE location_id = $2 AND uninstalled_at IS NULL",
         )
         .bind(now_ms())
         .bind(location_id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        self.end_access(&mut tx, "sub_account_id = $1", location_id).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -210,7 +214,25 @@ impl Store {
         .bind(company_id)
         .execute(&mut *tx)
         .await?;
+        let of_company = "sub_account_id IN (SELECT location_id FROM hl_locations WHERE company_id = $1)";
+        self.end_access(&mut tx, of_company, company_id).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Uninstalled sub-accounts (`which`, a condition on `memberships.sub_account_id` with one
+    /// parameter) lose their members, and the HighLevel users among them their sessions: they
+    /// came in through HighLevel, which no longer lets them in. (They sign in again through it
+    /// for whatever other sub-accounts they have.)
+    async fn end_access(&self, conn: &mut AnyConnection, which: &str, id: &str) -> StoreResult<()> {
+        sqlx::query(&format!(
+            "DELETE FROM sessions WHERE user_id IN (SELECT user_id FROM memberships WHERE {which}) \
+             AND user_id IN (SELECT id FROM users WHERE password_hash = '!')"
+        ))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(&format!("DELETE FROM memberships WHERE {which}")).bind(id).execute(&mut *conn).await?;
+        Ok(())
     }
 }

@@ -40,6 +40,20 @@ impl Store {
         Ok(true)
     }
 
+    /// Sets a HighLevel user's memberships to exactly these sub-accounts.
+    pub async fn replace_memberships(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &str,
+        sub_account_ids: &[String],
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        for sub_account_id in sub_account_ids {
+            self.add_membership(conn, user_id, sub_account_id).await?;
+        }
+        Ok(())
+    }
+
     /// The installed locations of an agency.
     pub async fn installed_location_ids(&self, company_id: &str) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
@@ -53,27 +67,36 @@ impl Store {
     pub async fn create_handoff(
         &self,
         code_hash: &str,
+        verifier_hash: &str,
         user_id: &str,
         landing: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sso_handoffs (code_hash, user_id, landing, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(code_hash)
-            .bind(user_id)
-            .bind(landing)
-            .bind(expires_at)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            "INSERT INTO sso_handoffs (code_hash, verifier_hash, user_id, landing, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(code_hash)
+        .bind(verifier_hash)
+        .bind(user_id)
+        .bind(landing)
+        .bind(expires_at)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
-    /// Uses up a hand-off code: its user and landing page, if it exists and has not expired.
-    pub async fn take_handoff(&self, code_hash: &str) -> StoreResult<Option<(String, String)>> {
-        let taken: Option<(String, String, i64)> =
-            sqlx::query_as("DELETE FROM sso_handoffs WHERE code_hash = $1 RETURNING user_id, landing, expires_at")
-                .bind(code_hash)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(taken.filter(|(_, _, expires_at)| *expires_at > now_ms()).map(|(user, landing, _)| (user, landing)))
+    /// Uses up a hand-off code: its user and landing page, if it exists, has not expired and
+    /// the verifier matches. A wrong verifier uses the code up too: it is tried once.
+    pub async fn take_handoff(&self, code_hash: &str, verifier_hash: &str) -> StoreResult<Option<(String, String)>> {
+        let taken: Option<(String, String, i64, String)> = sqlx::query_as(
+            "DELETE FROM sso_handoffs WHERE code_hash = $1 RETURNING user_id, landing, expires_at, verifier_hash",
+        )
+        .bind(code_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(taken
+            .filter(|(_, _, expires_at, verifier)| *expires_at > now_ms() && verifier == verifier_hash)
+            .map(|(user, landing, _, _)| (user, landing)))
     }
 }

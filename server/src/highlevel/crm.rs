@@ -100,6 +100,19 @@ impl HighLevelCrm {
         Ok(LocationDetails { name: found.location.name, time_zone: time_zone.unwrap_or_else(|| "UTC".to_owned()) })
     }
 
+    /// A user as HighLevel knows them now (`GET /users/{userId}`, reference §4.8): whether they
+    /// still exist, their role and which sub-accounts they may open.
+    pub async fn user(&self, location_id: &str, user_id: &str) -> CrmResult<HighLevelUser> {
+        let user: UserDto = self.call(location_id, Request::get(format!("/users/{user_id}"), &[])).await?;
+        let roles = user.roles.unwrap_or_default();
+        Ok(HighLevelUser {
+            deleted: user.deleted,
+            agency_user: roles.kind.as_deref() == Some("agency"),
+            admin: roles.role.as_deref() == Some("admin"),
+            location_ids: roles.location_ids,
+        })
+    }
+
     /// A read of any endpoint with the location's token (for calls outside the `Crm` port).
     pub async fn get<T: DeserializeOwned>(
         &self,
@@ -393,6 +406,29 @@ struct UserDto {
     email: String,
     #[serde(default)]
     deleted: bool,
+    #[serde(default)]
+    roles: Option<RolesDto>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RolesDto {
+    /// `agency` (may open any sub-account of the agency) or `account` (only `locationIds`).
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    role: Option<String>,
+    #[serde(default)]
+    location_ids: Vec<String>,
+}
+
+/// What HighLevel says of a user now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HighLevelUser {
+    pub deleted: bool,
+    /// An agency user may open any of the agency's sub-accounts; others only `location_ids`.
+    pub agency_user: bool,
+    pub admin: bool,
+    pub location_ids: Vec<String>,
 }
 
 #[async_trait]

@@ -34,6 +34,32 @@ pub struct SsoUser {
     /// two apart: HighLevel's own location example says `"type": "agency"`.
     #[serde(default)]
     pub active_location: Option<String>,
+    /// `agency` or `location`: without an active location, only an agency user gets the agency's
+    /// sub-accounts.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// When HighLevel made the context, if it says (today's payloads do not): Unix seconds
+    /// (`iat`) or milliseconds / RFC 3339 (`timestamp`).
+    #[serde(default)]
+    pub iat: Option<i64>,
+    #[serde(default)]
+    pub timestamp: Option<serde_json::Value>,
+}
+
+impl SsoUser {
+    /// When the context was made, in Unix milliseconds, if it says.
+    pub fn issued_at_ms(&self) -> Option<i64> {
+        if let Some(seconds) = self.iat {
+            return Some(seconds.saturating_mul(1000));
+        }
+        match self.timestamp.as_ref()? {
+            serde_json::Value::Number(ms) => ms.as_i64(),
+            serde_json::Value::String(text) => {
+                chrono::DateTime::parse_from_rfc3339(text).ok().map(|time| time.timestamp_millis())
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -49,8 +75,9 @@ pub enum SsoError {
     Unreadable(&'static str),
     #[error("the user data does not decrypt with this app's shared secret (a wrong secret, or altered data)")]
     Rejected,
-    #[error("the decrypted user data is not HighLevel's user context: {0}")]
-    NotUserData(String),
+    /// No detail: serde's message would quote the decrypted bytes.
+    #[error("the decrypted user data is not HighLevel's user context")]
+    NotUserData,
 }
 
 /// Decrypts and reads a `REQUEST_USER_DATA` answer.
@@ -67,12 +94,12 @@ pub fn decrypt_user_data(payload: &str, shared_secret: &str) -> Result<SsoUser, 
         .decrypt_padded_mut::<Pkcs7>(&mut buffer)
         .map_err(|_| SsoError::Rejected)?;
     let text = std::str::from_utf8(plain).map_err(|_| SsoError::Rejected)?;
-    serde_json::from_str(text).map_err(|e| SsoError::NotUserData(e.to_string()))
+    serde_json::from_str(text).map_err(|_| SsoError::NotUserData)
 }
 
 /// OpenSSL's EVP_BytesToKey with MD5 and one iteration, as CryptoJS uses it: D1 = MD5(pass ‖ salt),
 /// Dn = MD5(Dn-1 ‖ pass ‖ salt), concatenated into a 32-byte key and a 16-byte IV.
-fn evp_bytes_to_key(passphrase: &[u8], salt: &[u8]) -> ([u8; 32], [u8; 16]) {
+pub fn evp_bytes_to_key(passphrase: &[u8], salt: &[u8]) -> ([u8; 32], [u8; 16]) {
     let mut derived = Vec::with_capacity(48);
     let mut previous: Vec<u8> = Vec::new();
     while derived.len() < 48 {
@@ -120,6 +147,9 @@ mod tests {
                 user_name: "John Doe".into(),
                 email: "johndoe@gmail.com".into(),
                 active_location: None,
+                kind: Some("agency".into()),
+                iat: None,
+                timestamp: None,
             }
         );
         let (location, secret) = payload("location");
@@ -138,7 +168,7 @@ mod tests {
             let mut altered = raw.clone();
             altered[at] ^= 1;
             let result = decrypt_user_data(&BASE64.encode(&altered), &secret);
-            assert!(matches!(result, Err(SsoError::Rejected | SsoError::NotUserData(_))), "byte {at}: {result:?}");
+            assert!(matches!(result, Err(SsoError::Rejected | SsoError::NotUserData)), "byte {at}: {result:?}");
         }
     }
 
@@ -154,6 +184,6 @@ mod tests {
             Err(SsoError::Unreadable("the ciphertext is not whole AES blocks"))
         );
         let (not_json, secret) = payload("not_json");
-        assert!(matches!(decrypt_user_data(&not_json, &secret), Err(SsoError::NotUserData(_))));
+        assert!(matches!(decrypt_user_data(&not_json, &secret), Err(SsoError::NotUserData)));
     }
 }

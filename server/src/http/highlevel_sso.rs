@@ -2,20 +2,28 @@
 //! iframe: it asks the parent window for the user context (`REQUEST_USER_DATA`), posts the
 //! encrypted answer to `/sso/highlevel`, and goes to the user's inbox — or, when the browser
 //! dropped the session cookie because the frame is cross-site, offers to continue in a tab of
-//! its own through the one-time `/sso/handoff` link.
+//! its own through the one-time `/sso/handoff` link, which the frame completes with a verifier
+//! only it holds (see `service::sso`).
+//!
+//! Both pages are plain HTML with a few lines of script (`pages/`): they must work before and
+//! without the app's client, and only relay messages — no form logic lives here.
 
 use app::api::AppError;
 use app::api::ports::AuthPort;
-use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Json};
+use leptos::nonce::Nonce;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{ApiError, plain_page, request_user, status_of};
+use super::{ApiError, request_user};
 use crate::state::AppState;
+
+const SSO_PAGE: &str = include_str!("pages/sso.html");
+const HANDOFF_PAGE: &str = include_str!("pages/handoff.html");
 
 #[derive(Deserialize)]
 pub struct SignIn {
@@ -29,8 +37,9 @@ pub async fn sso_sign_in(State(state): State<AppState>, body: Result<Json<SignIn
     };
     match state.service.sso_sign_in(&request.payload).await {
         Ok(session) => {
-            let body = Json(json!({ "landing": session.landing, "handoff": session.handoff }));
-            with_cookie(body.into_response(), &state.service.session_cookie(Some(&session.token)))
+            let body = json!({ "landing": session.landing, "handoff": session.handoff,
+                               "handoffVerifier": session.handoff_verifier });
+            with_cookie(Json(body).into_response(), &state.service.session_cookie(Some(&session.token)))
         }
         Err(error) => {
             tracing::warn!(%error, "HighLevel sign-in refused");
@@ -47,19 +56,30 @@ pub async fn sso_session(State(state): State<AppState>, headers: HeaderMap) -> R
     }
 }
 
-#[derive(Deserialize)]
-pub struct Handoff {
-    #[serde(default)]
-    code: String,
+/// The page a hand-off link opens: it reads the code from the fragment and asks its opener for
+/// the verifier.
+pub async fn sso_handoff_page(Extension(nonce): Extension<Nonce>) -> Response {
+    Html(HANDOFF_PAGE.replace("{NONCE}", &nonce)).into_response()
 }
 
-pub async fn sso_handoff(State(state): State<AppState>, Query(handoff): Query<Handoff>) -> Response {
-    match state.service.sso_handoff(&handoff.code).await {
+#[derive(Deserialize)]
+pub struct Handoff {
+    code: String,
+    verifier: String,
+}
+
+/// Uses a hand-off code and its verifier: the session cookie, and where to go.
+pub async fn sso_handoff(State(state): State<AppState>, body: Result<Json<Handoff>, JsonRejection>) -> Response {
+    let Json(handoff) = match body {
+        Ok(body) => body,
+        Err(rejection) => return ApiError(AppError::BadRequest(rejection.body_text())).into_response(),
+    };
+    match state.service.sso_handoff(&handoff.code, &handoff.verifier).await {
         Ok((token, landing)) => {
-            let redirect = (StatusCode::SEE_OTHER, [(header::LOCATION, landing)]).into_response();
-            with_cookie(redirect, &state.service.session_cookie(Some(&token)))
+            let body = Json(json!({ "landing": landing })).into_response();
+            with_cookie(body, &state.service.session_cookie(Some(&token)))
         }
-        Err(error) => plain_page(status_of(&error), "Sign-in link expired", &error.to_string()),
+        Err(error) => ApiError(error).into_response(),
     }
 }
 
@@ -70,54 +90,12 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
-pub async fn sso_page() -> Response {
-    Html(SSO_PAGE).into_response()
+/// The custom page, with the sources that may frame it: the only windows it asks who is looking,
+/// and the only ones whose answer it reads (a page that frames it elsewhere gets nothing and is
+/// heard by nobody).
+pub async fn sso_page(State(state): State<AppState>, Extension(nonce): Extension<Nonce>) -> Response {
+    let sources: Vec<&str> = state.service.options().frame_ancestors.split_whitespace().collect();
+    // JSON in a script: `<` escaped so no source can close the element.
+    let sources = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".to_owned()).replace('<', "\\u003c");
+    Html(SSO_PAGE.replace("{NONCE}", &nonce).replace("{FRAME_ANCESTORS}", &sources)).into_response()
 }
-
-/// The custom page. Plain HTML and a few lines of script: it must work before (and without)
-/// the app's client, and only relays messages — no form logic lives here.
-const SSO_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Signing in · OpsFlow</title><link rel="stylesheet" href="/pkg/opsflow.css"></head>
-<body><main class="install-result">
-<h1>OpsFlow</h1>
-<p id="sso-status" role="status">Signing you in with your HighLevel account…</p>
-<p id="sso-tab" hidden><a class="button primary" id="sso-open" target="_blank" rel="noopener">Open OpsFlow in a new tab</a></p>
-</main>
-<script>
-(() => {
-  const status = document.getElementById('sso-status');
-  const say = (text) => { status.textContent = text; };
-  if (window.parent === window) {
-    say('Open OpsFlow from the menu inside HighLevel, or ');
-    const link = Object.assign(document.createElement('a'), { href: '/login', textContent: 'sign in with an OpsFlow account' });
-    status.append(link, '.');
-    return;
-  }
-  const timeout = setTimeout(() => say('HighLevel did not say who you are. Reload the page to try again.'), 15000);
-  window.addEventListener('message', async ({ data }) => {
-    if (!data || data.message !== 'REQUEST_USER_DATA_RESPONSE') return;
-    clearTimeout(timeout);
-    try {
-      const response = await fetch('/sso/highlevel', {
-        method: 'POST', credentials: 'include',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ payload: data.payload }),
-      });
-      const body = await response.json();
-      if (!response.ok) { say(body.message); return; }
-      // A browser that blocks cookies in frames has dropped the session: continue in a tab.
-      const kept = await fetch('/sso/session', { credentials: 'include' });
-      if (kept.ok) { window.location.replace(body.landing); return; }
-      say('Your browser keeps no sign-in inside HighLevel’s frame. Continue in a tab of its own:');
-      const open = document.getElementById('sso-open');
-      open.href = body.handoff;
-      document.getElementById('sso-tab').hidden = false;
-    } catch (error) {
-      say('OpsFlow could not be reached. Reload the page to try again.');
-    }
-  });
-  window.parent.postMessage({ message: 'REQUEST_USER_DATA' }, '*');
-})();
-</script></body></html>
-"#;

@@ -2,6 +2,7 @@
 //! the live inbox stream. Errors answer JSON with the same typed error the UI receives, and so
 //! do the server functions' (see `error_status`).
 
+mod cross_site;
 mod error_status;
 mod events;
 mod health;
@@ -9,14 +10,17 @@ mod highlevel_oauth;
 mod highlevel_sso;
 mod highlevel_webhook;
 mod inbox_stream;
+mod security_headers;
 
+pub use cross_site::{OwnOrigin, refuse_cross_site};
 pub use error_status::server_fn_error_status;
 pub use events::ingest_event;
 pub use health::{healthz, readyz};
 pub use highlevel_oauth::{highlevel_callback, highlevel_install};
-pub use highlevel_sso::{sso_handoff, sso_page, sso_session, sso_sign_in};
+pub use highlevel_sso::{sso_handoff, sso_handoff_page, sso_page, sso_session, sso_sign_in};
 pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
+pub use security_headers::{SecurityHeaders, provide_request_nonce, security_headers};
 
 use app::api::AppError;
 use app::api::ports::AuthPort;

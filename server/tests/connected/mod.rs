@@ -127,6 +127,19 @@ impl Flow {
     }
 }
 
+/// A user context as HighLevel's custom page receives it: CryptoJS's passphrase format under
+/// the app's shared secret (the stand-in config's).
+pub fn sso_payload(context: &Value) -> String {
+    use cbc::cipher::block_padding::Pkcs7;
+    use cbc::cipher::{BlockEncryptMut, KeyIvInit};
+    let salt: [u8; 8] = rand::random();
+    let (key, iv) = server::highlevel::sso::evp_bytes_to_key(b"shared-secret", &salt);
+    let plain = serde_json::to_vec(context).unwrap();
+    let ciphertext =
+        cbc::Encryptor::<aes::Aes256>::new(&key.into(), &iv.into()).encrypt_padded_vec_mut::<Pkcs7>(&plain);
+    BASE64.encode([b"Salted__".as_slice(), &salt, &ciphertext].concat())
+}
+
 pub fn stage_update(stage: &str) -> Value {
     json!({"type": "OpportunityStageUpdate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
            "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": stage, "status": "open"})

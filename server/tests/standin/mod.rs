@@ -33,7 +33,12 @@ pub const STAGE_QUOTED: &str = "0c1d2e3f-4a5b-4c6d-8e7f-901234567890";
 pub const FIELD_OUTCOME: &str = "6dvNaf7VhkQ9snc5vnjJ";
 pub const FIELD_BUDGET: &str = "3sv6UEo51C9Bmpo1cKTq";
 pub const FIELD_SERVICES: &str = "BcdmQEsNgz6AVpgLVUJ0";
+/// A member of LOCATION's staff.
 pub const USER: &str = "MKQJ7wOVVmNOMvrnKKKK";
+/// An agency admin (may open every sub-account of the agency).
+pub const AGENCY_ADMIN: &str = "AvAgencyAdmin0000001";
+/// A user of the agency with no access to LOCATION.
+pub const OTHER_LOCATION_USER: &str = "OtherLocationUser001";
 pub const AUTH_CODE: &str = "059ff0439402599b0ecb45388a9d4b9fc2d17123";
 
 /// Connected-mode settings for the stand-in's app (the client id and secret it expects).
@@ -376,6 +381,10 @@ async fn handle(
             {"id": "sig1", "name": "Signature", "fieldKey": "contact.signature", "dataType": "SIGNATURE", "model": "contact"},
         ]}))
         .into_response(),
+        ("GET", ["users", id]) => match users().into_iter().find(|user| user["id"] == *id) {
+            Some(user) => axum::Json(user).into_response(),
+            None => error(StatusCode::NOT_FOUND, "User not found"),
+        },
         ("GET", ["users"]) => axum::Json(json!({"users": [
             {"id": USER, "name": "Sam Rivera", "firstName": "Sam", "lastName": "Rivera", "email": "sam@acme.example"},
             {"id": "gone", "name": "Former staff", "email": "former@acme.example", "deleted": true},
@@ -387,6 +396,20 @@ async fn handle(
         Some(lost) => failed(&lost),
         None => response,
     }
+}
+
+/// The agency's users, as `GET /users/{userId}` answers (`roles` says where each may go).
+fn users() -> Vec<Value> {
+    let user = |id: &str, name: &str, email: &str, kind: &str, role: &str, locations: &[&str], deleted: bool| {
+        json!({"id": id, "name": name, "email": email, "deleted": deleted,
+               "roles": {"type": kind, "role": role, "locationIds": locations}})
+    };
+    vec![
+        user(USER, "Sam Rivera", "sam@acme.example", "account", "user", &[LOCATION], false),
+        user(AGENCY_ADMIN, "Avery Agency", "avery@northwind.example", "agency", "admin", &[], false),
+        user(OTHER_LOCATION_USER, "Olu Other", "olu@elsewhere.example", "account", "admin", &["elsewhere"], false),
+        user("gone", "Former staff", "former@acme.example", "account", "user", &[LOCATION], true),
+    ]
 }
 
 /// What HighLevel serves besides its API — the marketplace's location chooser, which sends the
