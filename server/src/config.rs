@@ -65,6 +65,10 @@ pub struct ServeArgs {
     /// Default: the host each request was sent to.
     #[arg(long, env = "OPSFLOW_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Behind a reverse proxy: take each client's address from the last X-Forwarded-For entry
+    /// (sign-in throttling counts failures per address).
+    #[arg(long, env = "OPSFLOW_TRUST_PROXY", action = ArgAction::SetTrue)]
+    pub trust_proxy: bool,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
 }

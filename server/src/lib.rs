@@ -45,7 +45,8 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
     let options = service.options();
     let https = options.secure_cookies || options.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
     let security = http::SecurityHeaders { frame_ancestors: options.frame_ancestors.clone(), https };
-    let own_origin = http::OwnOrigin { public_url: service.options().public_url.clone() };
+    let own_origin = http::OwnOrigin { public_url: options.public_url.clone() };
+    let trust_proxy = options.trust_proxy;
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };
     let routes = generate_route_list(App);
@@ -76,6 +77,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(http::provide_request_nonce, shell))
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(own_origin, http::refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(trust_proxy, http::client_address))
         .layer(axum::middleware::from_fn_with_state(security, http::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

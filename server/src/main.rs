@@ -58,6 +58,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         frame_ancestors: connection.frame_ancestors,
         embedded: connection.highlevel.is_some(),
         public_url: args.public_url.clone(),
+        trust_proxy: args.trust_proxy,
     };
     let mut service = Service::new(store.clone(), options);
     if let Some(config) = connection.highlevel {
@@ -74,7 +75,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
     tracing::info!("OpsFlow is listening on http://{}", args.addr);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Where the built client is, the way cargo-leptos lays it out; refuses to start without it,

@@ -17,11 +17,16 @@ struct Server {
 }
 
 async fn start(db: Db) -> Server {
-    let f = fixture(db).await;
+    serve(fixture(db).await).await
+}
+
+/// Serves the fixture as `opsflow serve` does (with each connection's address).
+async fn serve(f: Fixture) -> Server {
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
     let app = server::router(f.service.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     Server { base, f }
 }
@@ -516,7 +521,94 @@ async fn admin_session_cookie(s: &Server) -> String {
     cookie.split(';').next().unwrap().to_owned()
 }
 
+async fn sign_in(s: &Server, email: &str, password: &str, from: &str) -> reqwest::Response {
+    s.anonymous()
+        .post(format!("{}/api/auth/sign_in", s.base))
+        .header("x-forwarded-for", format!("203.0.113.9, {from}"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Guessing passwords: past five failures an account waits, twice as long each time, and so
+/// does an address past twenty, whether the email exists, has a password, or neither.
+async fn password_guessing_is_throttled(db: Db) {
+    let mut f = fixture(db).await;
+    f.service = std::sync::Arc::new(server::service::Service::new(
+        f.store().clone(),
+        server::service::ServiceOptions { trust_proxy: true, ..Default::default() },
+    ));
+    // A HighLevel user: no password at all.
+    let agency: String = sqlx::query_scalar("SELECT id FROM agencies").fetch_one(f.store().pool()).await.unwrap();
+    let mut tx = f.store().begin().await.unwrap();
+    f.store().upsert_sso_user(&mut tx, "hl-x", &agency, "hl@acme.example", "HL", "staff").await.unwrap();
+    tx.commit().await.unwrap();
+    let s = serve(f).await;
+    for email in [server::demo::ADMIN_EMAIL, "nobody@acme.example", "hl@acme.example"] {
+        for attempt in 1..=5 {
+            let response = sign_in(&s, email, "wrong", "198.51.100.1").await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{email}, attempt {attempt}");
+        }
+        // Blocked now, even with the right password, and from another address.
+        let response = sign_in(&s, email, server::demo::ADMIN_PASSWORD, "198.51.100.2").await;
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        assert_eq!(response.headers()["retry-after"], "1");
+        let (_, error) = body(response).await;
+        assert_eq!(error["error"], "too_many_attempts", "{error}");
+    }
+    // After the wait the right password works, and clears the account's failures.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let response = sign_in(&s, server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD, "198.51.100.3").await;
+    assert!(response.status().is_redirection() || response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        sign_in(&s, server::demo::ADMIN_EMAIL, "wrong", "198.51.100.3").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // One address trying many accounts: blocked after twenty failures, for every account.
+    for n in 0..20 {
+        let response = sign_in(&s, &format!("guess{n}@acme.example"), "wrong", "198.51.100.4").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let response = sign_in(&s, server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD, "198.51.100.4").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let response = sign_in(&s, server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD, "198.51.100.5").await;
+    assert!(response.status().is_redirection() || response.status().is_success(), "{}", response.status());
+}
+
+/// 600 bogus sign-ins at once, each from its own address: each is answered (refused, or told to
+/// come back), and the server keeps serving everyone else meanwhile.
+async fn a_crowd_of_sign_ins_does_not_starve_the_server(db: Db) {
+    let mut f = fixture(db).await;
+    f.service = std::sync::Arc::new(server::service::Service::new(
+        f.store().clone(),
+        server::service::ServiceOptions { trust_proxy: true, ..Default::default() },
+    ));
+    let s = std::sync::Arc::new(serve(f).await);
+    let crowd: Vec<_> = (0..600)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                sign_in(&s, &format!("bot{n}@evil.example"), "guess", &format!("10.9.{}.{}", n / 250, n % 250))
+                    .await
+                    .status()
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let health = s.anonymous().get(format!("{}/healthz", s.base)).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "the server answers during the crowd");
+    let mut statuses = std::collections::BTreeMap::new();
+    for attempt in crowd {
+        *statuses.entry(attempt.await.unwrap().as_u16()).or_insert(0) += 1;
+    }
+    assert!(statuses.keys().all(|status| [401, 429].contains(status)), "{statuses:?}");
+    assert!(statuses.contains_key(&429), "beyond the queue, callers are told to come back: {statuses:?}");
+}
+
 on_both_backends!(
+    password_guessing_is_throttled,
+    a_crowd_of_sign_ins_does_not_starve_the_server,
     cross_site_requests_are_refused,
     every_endpoint_refuses_another_tenant,
     signed_out_requests_are_refused,

@@ -8,9 +8,9 @@ use super::types::SessionUser;
 
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::session::{backend, set_cookie};
+    use super::session::{backend, client_address, set_cookie};
     let backend = backend()?;
-    let (_, token) = backend.sign_in(email.trim(), &password).await?;
+    let (_, token) = backend.sign_in(email.trim(), &password, &client_address()).await?;
     set_cookie(&backend.session_cookie(Some(&token)))?;
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())

@@ -37,6 +37,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Too many attempts in a short time (sign-in): wait this many seconds (HTTP 429, `Retry-After`).
+    #[error("Too many attempts. Wait {0} seconds and try again.")]
+    TooManyAttempts(u64),
     #[error("Something went wrong on the server ({0}). Please try again.")]
     Internal(String),
 }
@@ -71,6 +74,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_import",
             "conflict",
             "bad_request",
+            "too_many_attempts",
             "internal",
         ];
         if map.next_key::<String>()?.as_deref() != Some("error") {
@@ -88,6 +92,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_import" => AppError::InvalidImport(details(&mut map)?),
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
+            "too_many_attempts" => AppError::TooManyAttempts(details(&mut map)?),
             "internal" => AppError::Internal(details(&mut map)?),
             _ => return Err(de::Error::unknown_variant(&code, CODES)),
         };
@@ -160,6 +165,7 @@ mod tests {
             AppError::InvalidImport(vec!["The file cannot be read at line 1, column 2: EOF.".into()]),
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
+            AppError::TooManyAttempts(16),
             AppError::Internal("database".into()),
         ];
         for error in examples {
@@ -177,6 +183,7 @@ mod tests {
                 | AppError::InvalidTrigger(_)
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)
+                | AppError::TooManyAttempts(_)
                 | AppError::Internal(_) => {}
             }
         }

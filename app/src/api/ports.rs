@@ -17,8 +17,9 @@ pub type AppResult<T> = Result<T, AppError>;
 
 #[async_trait]
 pub trait AuthPort: Send + Sync {
-    /// Checks the password and opens a session; returns the user and the session token.
-    async fn sign_in(&self, email: &str, password: &str) -> AppResult<(SessionUser, String)>;
+    /// Checks the password and opens a session; returns the user and the session token. Repeated
+    /// failures for the email or from the client's address are throttled (`TooManyAttempts`).
+    async fn sign_in(&self, email: &str, password: &str, client: &str) -> AppResult<(SessionUser, String)>;
     async fn sign_out(&self, token: &str) -> AppResult<()>;
     /// The user a session token belongs to, if the session is live.
     async fn session_user(&self, token: &str) -> AppResult<Option<SessionUser>>;

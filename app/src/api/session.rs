@@ -23,6 +23,18 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
+/// Where a request came from (the peer's address, or the proxy's word for it when the server is
+/// told to trust one). The server puts it in each request's extensions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub String);
+
+/// The calling client's address, or `unknown` when the server did not say.
+pub fn client_address() -> String {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().map(|address| address.0.clone()))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 pub fn backend() -> Result<SharedBackend, AppError> {
     use_context::<SharedBackend>().ok_or_else(|| AppError::Internal("the backend is not configured".to_owned()))
 }

@@ -13,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::db::accounts::PasswordHash;
 
+pub mod throttle;
+
 pub const SESSION_DAYS: i64 = 14;
 
 pub fn hash_password(password: &str) -> Result<PasswordHash, String> {
@@ -23,8 +25,18 @@ pub fn hash_password(password: &str) -> Result<PasswordHash, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Whether `password` matches. An account without a password (HighLevel users sign in through
+/// HighLevel) is checked against the decoy, so it takes as long as a wrong password.
 pub fn verify_password(password: &str, hash: &PasswordHash) -> bool {
-    ParsedHash::new(&hash.0).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    let decoy = decoy_hash();
+    let (parsed, real) = match ParsedHash::new(&hash.0) {
+        Ok(parsed) => (parsed, true),
+        Err(_) => match ParsedHash::new(&decoy.0) {
+            Ok(parsed) => (parsed, false),
+            Err(_) => return false,
+        },
+    };
+    Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && real
 }
 
 /// A hash to verify against when the email is unknown, so a wrong email takes as long as a

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod connections;
 pub mod events;
 pub mod forms;
+pub mod sign_in;
 pub mod sso;
 pub mod stages;
 pub mod templates;

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::status_of;
+use super::{set_retry_after, status_of};
 
 /// Error bodies are a few hundred bytes; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -31,8 +31,13 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
         return Response::from_parts(parts, Body::from("server function error body too large"));
     };
-    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = status_of(&error);
+    let error = serde_json::from_slice::<AppError>(&bytes).ok();
+    if let Some(error) = &error {
+        parts.status = status_of(error);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut response = Response::from_parts(parts, Body::from(bytes));
+    if let Some(error) = &error {
+        set_retry_after(&mut response, error);
+    }
+    response
 }

@@ -10,6 +10,7 @@
 
 use app::api::AppError;
 use app::api::ports::AuthPort;
+use app::api::session::ClientAddress;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -30,12 +31,16 @@ pub struct SignIn {
     payload: String,
 }
 
-pub async fn sso_sign_in(State(state): State<AppState>, body: Result<Json<SignIn>, JsonRejection>) -> Response {
+pub async fn sso_sign_in(
+    State(state): State<AppState>,
+    Extension(client): Extension<ClientAddress>,
+    body: Result<Json<SignIn>, JsonRejection>,
+) -> Response {
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return ApiError(AppError::BadRequest(rejection.body_text())).into_response(),
     };
-    match state.service.sso_sign_in(&request.payload).await {
+    match state.service.sso_sign_in(&request.payload, &client.0).await {
         Ok(session) => {
             let body = json!({ "landing": session.landing, "handoff": session.handoff,
                                "handoffVerifier": session.handoff_verifier });

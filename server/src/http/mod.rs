@@ -2,6 +2,7 @@
 //! the live inbox stream. Errors answer JSON with the same typed error the UI receives, and so
 //! do the server functions' (see `error_status`).
 
+mod client_address;
 mod cross_site;
 mod error_status;
 mod events;
@@ -12,6 +13,7 @@ mod highlevel_webhook;
 mod inbox_stream;
 mod security_headers;
 
+pub use client_address::client_address;
 pub use cross_site::{OwnOrigin, refuse_cross_site};
 pub use error_status::server_fn_error_status;
 pub use events::ingest_event;
@@ -54,6 +56,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         | AppError::InvalidImport(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -65,7 +68,16 @@ impl IntoResponse for ApiError {
         if let Some(object) = body.as_object_mut() {
             object.insert("message".to_owned(), self.0.to_string().into());
         }
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        set_retry_after(&mut response, &self.0);
+        response
+    }
+}
+
+/// `Retry-After` on an answer that says to wait.
+pub(crate) fn set_retry_after(response: &mut Response, error: &AppError) {
+    if let AppError::TooManyAttempts(seconds) = error {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*seconds).into());
     }
 }
 

@@ -17,7 +17,9 @@ pub use sso::SsoSession;
 use app::api::AppError;
 use app::api::types::{SessionUser, SubAccountSummary};
 use std::sync::Arc;
+use std::time::Duration;
 
+use crate::auth::throttle::{PasswordChecks, RequestRate};
 use crate::crm::builtin::BuiltinCrm;
 use crate::crm::{Crm, CrmError, sentence_case};
 use crate::db::accounts::SubAccountRow;
@@ -25,6 +27,10 @@ use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
 use crate::highlevel::HighLevel;
 use crate::notify::Notifier;
+
+/// HighLevel sign-ins one client address may make a minute (a person opens the custom page a
+/// few times; a script replaying a context, many).
+const SSO_SIGN_INS_PER_MINUTE: u32 = 30;
 
 #[derive(Clone, Debug)]
 pub struct ServiceOptions {
@@ -36,11 +42,19 @@ pub struct ServiceOptions {
     pub embedded: bool,
     /// The origin people open OpsFlow at, when it is not the request's Host (see `http::cross_site`).
     pub public_url: Option<String>,
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a reverse proxy).
+    pub trust_proxy: bool,
 }
 
 impl Default for ServiceOptions {
     fn default() -> Self {
-        Self { secure_cookies: false, frame_ancestors: "'self'".to_owned(), embedded: false, public_url: None }
+        Self {
+            secure_cookies: false,
+            frame_ancestors: "'self'".to_owned(),
+            embedded: false,
+            public_url: None,
+            trust_proxy: false,
+        }
     }
 }
 
@@ -52,6 +66,9 @@ pub struct Service {
     pub(crate) notifier: Notifier,
     pub(crate) options: ServiceOptions,
     pub(crate) highlevel: Option<Arc<HighLevel>>,
+    pub(crate) password_checks: PasswordChecks,
+    /// HighLevel sign-ins per client address: each decrypts a context and asks HighLevel.
+    pub(crate) sso_rate: Arc<RequestRate>,
 }
 
 impl Service {
@@ -66,6 +83,8 @@ impl Service {
             store,
             options,
             highlevel: None,
+            password_checks: PasswordChecks::default(),
+            sso_rate: Arc::new(RequestRate::new(SSO_SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
         }
     }
 

@@ -47,7 +47,9 @@ pub struct SsoSession {
 }
 
 impl Service {
-    pub async fn sso_sign_in(&self, payload: &str) -> Result<SsoSession, AppError> {
+    /// Signs in the user of a custom page's context, for a client at `client` (rate limited).
+    pub async fn sso_sign_in(&self, payload: &str, client: &str) -> Result<SsoSession, AppError> {
+        self.sso_rate.check(client).map_err(AppError::TooManyAttempts)?;
         let highlevel = self
             .highlevel()
             .ok_or_else(|| AppError::BadRequest("This OpsFlow is not connected to HighLevel.".into()))?;
