@@ -37,8 +37,11 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use crate::service::Service;
 use crate::state::AppState;
 
-/// Request bodies larger than this are refused with 413 before they are read.
+/// Request bodies larger than this are refused with 413 before they are read...
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// ...except HighLevel's webhooks: a Voice AI call's transcript can be long, and a webhook
+/// refused for its size is lost (HighLevel retries only a 429).
+pub const MAX_WEBHOOK_BYTES: usize = 2 * 1024 * 1024;
 
 /// The whole HTTP application: pages, server functions, API routes and static files.
 pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
@@ -50,11 +53,14 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };
     let routes = generate_route_list(App);
-    Router::new()
+    let webhooks = Router::new()
+        .route("/webhooks/highlevel", post(http::highlevel_webhook))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_WEBHOOK_BYTES));
+    let app = Router::new()
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/api/v1/events", post(http::ingest_event))
-        .route("/webhooks/highlevel", post(http::highlevel_webhook))
         .route("/oauth/highlevel/install", get(http::highlevel_install))
         .route("/sso", get(http::sso_page))
         .route("/sso/highlevel", post(http::sso_sign_in))
@@ -75,12 +81,14 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(http::provide_request_nonce, shell))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    webhooks
+        .merge(app)
         .layer(axum::middleware::from_fn(http::server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(own_origin, http::refuse_cross_site))
         .layer(axum::middleware::from_fn_with_state(trust_proxy, http::client_address))
         .layer(axum::middleware::from_fn_with_state(security, http::security_headers))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(
             TraceLayer::new_for_http()

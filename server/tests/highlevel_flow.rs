@@ -169,7 +169,32 @@ async fn the_catch_up_job_finds_a_change_whose_webhook_was_lost(db: Db) {
     f.standin.assert_spec_clean();
 }
 
+/// A stage change and its catch-up copy, processed at the same moment by two instances: the
+/// second waits for the first and finds the stage already recorded, so one form is made.
+async fn one_stage_change_recorded_twice_at_once_moves_once(db: Db) {
+    let flow = start(db).await;
+    let store = flow.db.store.clone();
+    let mut first = store.begin().await.unwrap();
+    assert!(store.track_stage(&mut first, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION).await.unwrap());
+    let second = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let moved = store.track_stage(&mut tx, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION).await.unwrap();
+            tx.commit().await.unwrap();
+            moved
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    assert!(!second.await.unwrap(), "the second writer saw the first one's stage");
+    let mut third = store.begin().await.unwrap();
+    assert!(store.track_stage(&mut third, LOCATION, OPPORTUNITY, PIPELINE, STAGE_QUOTED).await.unwrap());
+    third.commit().await.unwrap();
+}
+
 on_both_backends!(
+    one_stage_change_recorded_twice_at_once_moves_once,
     a_stage_change_webhook_becomes_a_pending_form_once,
     a_voice_ai_call_end_becomes_a_form_and_trial_calls_do_not,
     install_and_uninstall_webhooks_manage_the_sub_account,

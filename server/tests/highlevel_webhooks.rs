@@ -15,9 +15,10 @@ use reqwest::StatusCode;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::signature::SignatureEncoding;
 use serde_json::{Value, json};
+use server::db::webhooks::WebhookState;
 use server::highlevel::HighLevel;
-use server::highlevel::signature::WebhookKeys;
-use server::highlevel::webhooks::IntakeLimits;
+use server::highlevel::signature::{SignatureHeaders, WebhookKeys};
+use server::highlevel::webhooks::{IntakeError, IntakeLimits, Receipt};
 use server::service::Service;
 use sha2::Sha256;
 use std::sync::Arc;
@@ -57,6 +58,7 @@ struct Server {
     f: Fixture,
     signer: Signer,
     http: reqwest::Client,
+    service: Arc<Service>,
 }
 
 async fn start(db: Db, limits: IntakeLimits) -> Server {
@@ -67,11 +69,11 @@ async fn start(db: Db, limits: IntakeLimits) -> Server {
         .unwrap();
     let service = Arc::new(Service::clone(&f.service).connected(highlevel));
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
-    let app = server::router(service, options);
+    let app = server::router(service.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Server { base, f, signer, http: reqwest::Client::new() }
+    Server { base, f, signer, http: reqwest::Client::new(), service }
 }
 
 fn stage_update(webhook_id: Option<&str>, timestamp: chrono::DateTime<chrono::Utc>) -> Value {
@@ -184,6 +186,63 @@ async fn a_full_backlog_asks_highlevel_to_retry(db: Db) {
     assert_eq!((status, answer["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("busy")));
     assert_eq!(retry_after.as_deref(), Some("60"));
     assert_eq!(server.state("webhook:b-3").await, None, "a 429 keeps nothing: HighLevel sends it again");
+
+    // Another instance sharing the store processes the backlog: this one sees it (the store is
+    // the truth, not a counter of its own)...
+    let leased = server.f.store().lease_webhooks(10, 60_000).await.unwrap();
+    assert_eq!(leased.len(), 2);
+    for webhook in leased {
+        server.f.store().finish_webhook(&webhook.id, WebhookState::Processed, "done", None).await.unwrap();
+    }
+    // ...and HighLevel's redelivery of b-3, ten minutes later with the same body, is taken.
+    let intake = &server.service.highlevel().unwrap().intake;
+    let later = chrono::Utc::now() + chrono::TimeDelta::minutes(10);
+    let signature = server.signer.ed25519(&bytes);
+    assert_eq!(intake.receive(ed25519(&signature), &bytes, later).await.unwrap(), Receipt::Stored);
+    assert_eq!(server.state("webhook:b-3").await.as_deref(), Some("pending"));
+    // A webhook never answered 429 is still held to the freshness window.
+    let replayed = serde_json::to_vec(&stage_update(Some("b-4"), chrono::Utc::now())).unwrap();
+    let signature = server.signer.ed25519(&replayed);
+    let refused = intake.receive(ed25519(&signature), &replayed, later).await;
+    assert!(matches!(refused, Err(IntakeError::Age(_))), "{refused:?}");
+}
+
+fn ed25519(signature: &str) -> SignatureHeaders<'_> {
+    SignatureHeaders { ed25519: Some(signature), rsa: None }
+}
+
+/// A redelivery without a webhookId whose JSON is spaced or ordered differently is the same one;
+/// a webhook as large as a long call's transcript is kept; larger ones are refused whole.
+async fn id_less_redeliveries_and_long_transcripts(db: Db) {
+    let server = start(db, IntakeLimits::default()).await;
+    let compact = br#"{"id":"CALL_9","locationId":"loc","agentId":"a1","contactId":"c1","transcript":"bot: hi"}"#;
+    let spaced = br#"{ "transcript": "bot: hi", "contactId": "c1",
+                       "agentId": "a1", "locationId": "loc", "id": "CALL_9" }"#;
+    let (status, answer, _) = server.deliver(compact, &[("x-ghl-signature", server.signer.ed25519(compact))]).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"status": "stored"})));
+    let (status, answer, _) = server.deliver(spaced, &[("x-ghl-signature", server.signer.ed25519(spaced))]).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"status": "duplicate"})));
+
+    let call = |id: &str, bytes: usize| {
+        let transcript = "human: the kitchen sink leaks again\n".repeat(bytes / 36);
+        serde_json::to_vec(&json!({"id": id, "locationId": "loc", "agentId": "a1", "contactId": "c1",
+                                   "transcript": transcript}))
+        .unwrap()
+    };
+    let long = call("CALL_LONG", 1_900_000);
+    let (status, answer, _) = server.deliver(&long, &[("x-ghl-signature", server.signer.ed25519(&long))]).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"status": "stored"})));
+    let too_long = call("CALL_HUGE", server::MAX_WEBHOOK_BYTES + 1000);
+    let response = server
+        .http
+        .post(format!("{}/webhooks/highlevel", server.base))
+        .header("x-ghl-signature", server.signer.ed25519(&too_long))
+        .header("connection", "close")
+        .body(too_long)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody_else(db: Db) {
@@ -206,5 +265,6 @@ on_both_backends!(
     signed_webhooks_are_kept_once,
     forged_stale_and_unreadable_webhooks_are_refused,
     a_full_backlog_asks_highlevel_to_retry,
+    id_less_redeliveries_and_long_transcripts,
     a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody_else,
 );

@@ -50,7 +50,10 @@ impl Store {
         Ok(moved_at.is_some_and(|at| now_ms() - at <= ECHO_WINDOW_MS))
     }
 
-    /// Records an opportunity's stage and returns the one recorded before (pipeline, stage).
+    /// Records an opportunity's stage; `false` when it was already known to be there. One
+    /// conditional upsert: on PostgreSQL a second writer of the same change (a webhook and the
+    /// catch-up copy of it, processed at once by two instances) waits for the first and then
+    /// finds nothing to change, so only one of them goes on to make a form.
     pub async fn track_stage(
         &self,
         conn: &mut AnyConnection,
@@ -58,26 +61,23 @@ impl Store {
         opportunity_id: &str,
         pipeline_id: &str,
         stage_id: &str,
-    ) -> StoreResult<Option<(String, String)>> {
-        let previous: Option<(String, String)> = sqlx::query_as(
-            "SELECT pipeline_id, stage_id FROM hl_opportunity_stages WHERE location_id = $1 AND opportunity_id = $2",
-        )
-        .bind(location_id)
-        .bind(opportunity_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-        sqlx::query(
+    ) -> StoreResult<bool> {
+        let changed: Option<i64> = sqlx::query_scalar(
             "INSERT INTO hl_opportunity_stages (location_id, opportunity_id, pipeline_id, stage_id, changed_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (location_id, opportunity_id) \
-             DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id, changed_at = excluded.changed_at",
+             DO UPDATE SET pipeline_id = excluded.pipeline_id, stage_id = excluded.stage_id, \
+             changed_at = excluded.changed_at \
+             WHERE hl_opportunity_stages.pipeline_id <> excluded.pipeline_id \
+             OR hl_opportunity_stages.stage_id <> excluded.stage_id \
+             RETURNING changed_at",
         )
         .bind(location_id)
         .bind(opportunity_id)
         .bind(pipeline_id)
         .bind(stage_id)
         .bind(now_ms())
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-        Ok(previous)
+        Ok(changed.is_some())
     }
 }

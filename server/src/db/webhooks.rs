@@ -76,6 +76,43 @@ impl Store {
             .await?)
     }
 
+    /// Whether at least `limit` webhooks wait to be processed, by every instance sharing the
+    /// store. Counts no further than `limit`, so a long backlog costs no more than a full one.
+    pub async fn webhook_backlog_reaches(&self, limit: i64) -> StoreResult<bool> {
+        let counted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM hl_webhooks WHERE state = 'pending' LIMIT $1) AS backlog",
+        )
+        .bind(limit)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(counted >= limit)
+    }
+
+    /// Records that a webhook was answered 429, so its redelivery is accepted when it comes.
+    pub async fn defer_webhook(&self, dedupe_key: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO hl_deferred_webhooks (dedupe_key, deferred_at) VALUES ($1, $2) \
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(dedupe_key)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether this webhook was answered 429 after `since` (Unix ms).
+    pub async fn was_deferred(&self, dedupe_key: &str, since: i64) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT deferred_at FROM hl_deferred_webhooks WHERE dedupe_key = $1 AND deferred_at >= $2",
+        )
+        .bind(dedupe_key)
+        .bind(since)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.is_some())
+    }
+
     /// Leases up to `limit` pending webhooks, oldest first, for `lease_ms`. A webhook another
     /// worker leased in between is skipped (the conditional update claims it for one only).
     pub async fn lease_webhooks(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<StoredWebhook>> {

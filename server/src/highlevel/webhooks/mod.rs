@@ -4,6 +4,13 @@
 //! a forged or stale one 401, and one OpsFlow cannot take now (too many stores in flight, too
 //! long a backlog, the database failing) 429, so that HighLevel sends it again. Processing
 //! happens afterwards, from the store.
+//!
+//! Replays are refused three ways: the signature, the dedupe key (a stored id is stored once),
+//! and — for an id never seen — the five-minute freshness window on `timestamp`. HighLevel sends
+//! a 429'd webhook again ten minutes later with the same body, so the ids answered 429 are
+//! recorded and their redelivery is accepted for [`DEFERRED_FOR_MS`] whatever its timestamp.
+//!
+//! The backlog is counted in the store, so every instance sharing it sees the same one.
 
 pub mod payload;
 pub mod process;
@@ -11,13 +18,16 @@ pub mod process;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::{Notify, Semaphore};
 
 use self::payload::{Envelope, PayloadError};
 use super::signature::{AgeError, SignatureError, SignatureHeaders, WebhookKeys, check_age};
 use crate::db::webhooks::NewWebhook;
-use crate::db::{Store, StoreError, StoreResult};
+use crate::db::{Store, StoreError, StoreResult, now_ms};
+
+/// How long the redelivery of a webhook answered 429 is accepted: HighLevel tries six more times,
+/// ten minutes apart plus jitter (about 70 minutes); a margin on top.
+pub const DEFERRED_FOR_MS: i64 = 2 * 3600 * 1000;
 
 /// How much the intake takes before it answers 429.
 #[derive(Clone, Copy, Debug)]
@@ -61,20 +71,18 @@ pub struct Intake {
     keys: WebhookKeys,
     limits: IntakeLimits,
     in_flight: Arc<Semaphore>,
-    backlog: Arc<AtomicI64>,
     stored: Arc<Notify>,
 }
 
 impl Intake {
-    /// An intake over `store`; the backlog starts at what the store holds unprocessed.
+    /// An intake over `store` (checked to answer).
     pub async fn new(store: Store, keys: WebhookKeys, limits: IntakeLimits) -> StoreResult<Self> {
-        let backlog = store.pending_webhook_count().await?;
+        store.ping().await?;
         Ok(Self {
             store,
             keys,
             limits,
             in_flight: Arc::new(Semaphore::new(limits.in_flight)),
-            backlog: Arc::new(AtomicI64::new(backlog)),
             stored: Arc::new(Notify::new()),
         })
     }
@@ -89,24 +97,34 @@ impl Intake {
         self.keys.verify(headers, body)?;
         let json: Value = serde_json::from_slice(body).map_err(|_| PayloadError::NotAnObject)?;
         let envelope = Envelope::read(&json)?;
-        if let Some(timestamp) = &envelope.timestamp {
-            check_age(timestamp, now)?;
+        let dedupe_key = dedupe_key(&envelope, &json);
+        if let Some(timestamp) = &envelope.timestamp
+            && let Err(stale) = check_age(timestamp, now)
+            && !self.store.was_deferred(&dedupe_key, now_ms() - DEFERRED_FOR_MS).await?
+        {
+            return Err(stale.into());
         }
-        let _permit = self.in_flight.try_acquire().map_err(|_| IntakeError::Overloaded)?;
-        if self.backlog.load(Ordering::Relaxed) >= self.limits.backlog {
-            return Err(IntakeError::Overloaded);
+        let receipt = match self.in_flight.try_acquire() {
+            Ok(_permit) if !self.store.webhook_backlog_reaches(self.limits.backlog).await? => {
+                let text = String::from_utf8_lossy(body);
+                self.enqueue(&NewWebhook {
+                    dedupe_key: &dedupe_key,
+                    event_type: &envelope.event_type,
+                    location_id: envelope.location_id.as_deref(),
+                    company_id: envelope.company_id.as_deref(),
+                    body: &text,
+                })
+                .await
+                .map_err(IntakeError::from)
+            }
+            _ => Err(IntakeError::Overloaded),
+        };
+        if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_)))
+            && let Err(error) = self.store.defer_webhook(&dedupe_key).await
+        {
+            tracing::error!(%error, dedupe_key, "could not record a deferred webhook");
         }
-        let dedupe_key = dedupe_key(&envelope, body);
-        let text = String::from_utf8_lossy(body);
-        self.enqueue(&NewWebhook {
-            dedupe_key: &dedupe_key,
-            event_type: &envelope.event_type,
-            location_id: envelope.location_id.as_deref(),
-            company_id: envelope.company_id.as_deref(),
-            body: &text,
-        })
-        .await
-        .map_err(IntakeError::from)
+        receipt
     }
 
     /// Stores a webhook for processing: one received, or one OpsFlow made up itself for a
@@ -114,7 +132,6 @@ impl Intake {
     pub async fn enqueue(&self, webhook: &NewWebhook<'_>) -> StoreResult<Receipt> {
         Ok(match self.store.insert_webhook(webhook).await? {
             Some(_) => {
-                self.backlog.fetch_add(1, Ordering::Relaxed);
                 self.stored.notify_one();
                 Receipt::Stored
             }
@@ -126,21 +143,48 @@ impl Intake {
     pub fn stored(&self) -> &Notify {
         &self.stored
     }
-
-    /// The processor took `count` webhooks off the backlog.
-    pub fn drained(&self, count: i64) {
-        self.backlog.fetch_sub(count, Ordering::Relaxed);
-    }
 }
 
 /// The `webhookId`; without one, a hash of the body (reference §5.6), so an identical
-/// redelivery is still recognised.
-fn dedupe_key(envelope: &Envelope, body: &[u8]) -> String {
+/// redelivery is still recognised — of the body as JSON, compacted with its keys in order, so
+/// that spacing or key order a redelivery changed do not make it a new webhook.
+fn dedupe_key(envelope: &Envelope, body: &Value) -> String {
     match &envelope.webhook_id {
         Some(id) => format!("webhook:{id}"),
         None => {
-            let digest = Sha256::digest(body);
+            let digest = Sha256::digest(canonical(body).as_bytes());
             format!("body:{}", digest.iter().map(|byte| format!("{byte:02x}")).collect::<String>())
         }
+    }
+}
+
+/// JSON text with no spaces and every object's keys sorted.
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> =
+                keys.iter().map(|key| format!("{}:{}", Value::String((*key).clone()), canonical(&map[*key]))).collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::canonical;
+    use serde_json::json;
+
+    #[test]
+    fn the_same_json_in_other_spacing_or_key_order_reads_the_same() {
+        let a: serde_json::Value =
+            serde_json::from_str(r#"{ "b": [1, {"y": 2, "x": "é"}], "a": null }"#).unwrap_or_default();
+        let b: serde_json::Value = serde_json::from_str(r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#).unwrap_or_default();
+        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(canonical(&a), r#"{"a":null,"b":[1,{"x":"é","y":2}]}"#);
+        assert_ne!(canonical(&json!({"a": [1, 2]})), canonical(&json!({"a": [2, 1]})));
     }
 }

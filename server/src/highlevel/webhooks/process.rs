@@ -103,9 +103,6 @@ impl Processor {
                     (WebhookState::Pending, format!("attempt {} failed: {message}", webhook.attempts), Some(at))
                 }
             };
-            if state != WebhookState::Pending {
-                self.intake.drained(1);
-            }
             if state == WebhookState::Failed {
                 tracing::warn!(id = webhook.id, event = webhook.event_type, message, "webhook failed");
             }
@@ -150,7 +147,7 @@ impl Processor {
             self.stage_names(location, &change.pipeline_id, &change.pipeline_stage_id).await?;
         let mut tx = self.store.begin().await?;
         let echo = self.store.take_echo(&mut tx, location, &change.id, &change.pipeline_stage_id).await?;
-        let previous = self
+        let moved = self
             .store
             .track_stage(&mut tx, location, &change.id, &change.pipeline_id, &change.pipeline_stage_id)
             .await?;
@@ -158,10 +155,7 @@ impl Processor {
             tx.commit().await.map_err(StoreError::from)?;
             return Ok(Outcome::Done(WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned()));
         }
-        if previous
-            .as_ref()
-            .is_some_and(|(pipeline, stage)| *pipeline == change.pipeline_id && *stage == change.pipeline_stage_id)
-        {
+        if !moved {
             tx.commit().await.map_err(StoreError::from)?;
             return Ok(Outcome::Done(WebhookState::Ignored, format!("already known to be at {stage_name}")));
         }
