@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// (sign-in throttling counts failures per address).
     #[arg(long, env = "OPSFLOW_TRUST_PROXY", action = ArgAction::SetTrue)]
     pub trust_proxy: bool,
+    /// On SIGTERM or Ctrl-C, how long requests in flight and background work may take to finish.
+    #[arg(long, env = "OPSFLOW_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
+    pub drain_timeout_secs: u64,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
 }

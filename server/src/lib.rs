@@ -17,6 +17,7 @@ pub mod notify;
 pub mod retry;
 pub mod service;
 pub mod state;
+pub mod supervise;
 pub mod time;
 pub mod writeback;
 

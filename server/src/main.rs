@@ -5,12 +5,14 @@ use leptos::prelude::LeptosOptions;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use server::config::{Cli, Command, ServeArgs};
 use server::db::Store;
 use server::highlevel::HighLevel;
 use server::highlevel::webhooks::IntakeLimits;
 use server::service::{Service, ServiceOptions};
+use server::supervise::supervise;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -59,26 +61,50 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         embedded: connection.highlevel.is_some(),
         public_url: args.public_url.clone(),
         trust_proxy: args.trust_proxy,
+        jobs: server::retry::JobTiming::default(),
     };
     let mut service = Service::new(store.clone(), options);
+    let stop = service.stop_signal();
+    let mut workers = Vec::new();
     if let Some(config) = connection.highlevel {
         tracing::info!(client_id = config.client_id, api = config.api_base, "connected to HighLevel");
         let catch_up_every = config.catch_up_every;
         let highlevel = HighLevel::start(store, config, IntakeLimits::default()).await.map_err(|e| e.to_string())?;
-        highlevel.spawn_workers(service.notifier().clone(), catch_up_every);
+        workers.extend(highlevel.spawn_workers(service.notifier().clone(), catch_up_every, stop.clone()));
         service = service.connected(highlevel);
     }
     // Writebacks left pending (retries, runs a crash cut off) are run from the store.
-    tokio::spawn(service.clone().run_writeback_worker());
+    workers.push(supervise("writebacks", stop.clone(), {
+        let service = service.clone();
+        move || service.clone().run_writeback_worker()
+    }));
     let service = Arc::new(service);
-    let app = server::router(service, leptos_options);
+    let app = server::router(service.clone(), leptos_options);
     let listener =
         tokio::net::TcpListener::bind(args.addr).await.map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
     tracing::info!("OpsFlow is listening on http://{}", args.addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut server = tokio::spawn({
+        let stop = stop.clone();
+        async move { axum::serve(listener, app).with_graceful_shutdown(async move { stop.wait().await }).await }
+    });
+    tokio::select! {
+        () = shutdown_signal() => {}
+        ended = &mut server => return Err(format!("the server stopped: {ended:?}")),
+    }
+    // Stop accepting, end the inbox streams, let requests in flight (and so every event they
+    // wait on) and the workers' current attempts finish — within the drain timeout.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.drain_timeout_secs);
+    service.stop();
+    if tokio::time::timeout_at(deadline, &mut server).await.is_err() {
+        tracing::warn!(seconds = args.drain_timeout_secs, "requests still running after the drain timeout are cut off");
+        server.abort();
+    }
+    if tokio::time::timeout_at(deadline, futures::future::join_all(workers)).await.is_err() {
+        tracing::warn!("background work still running after the drain timeout is cut off; its leases will expire");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 /// Where the built client is, the way cargo-leptos lays it out; refuses to start without it,
@@ -118,5 +144,5 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: draining requests and background work");
 }

@@ -192,7 +192,13 @@ async fn a_full_backlog_asks_highlevel_to_retry(db: Db) {
     let leased = server.f.store().lease_webhooks(10, 60_000).await.unwrap();
     assert_eq!(leased.len(), 2);
     for webhook in leased {
-        server.f.store().finish_webhook(&webhook.id, WebhookState::Processed, "done", None).await.unwrap();
+        let store = server.f.store();
+        // A worker whose lease was taken over (a later lease counts one more attempt) cannot finish it.
+        let stale = store.finish_webhook(&webhook.id, webhook.attempts - 1, WebhookState::Failed, "late", None);
+        assert!(!stale.await.unwrap());
+        assert!(
+            store.finish_webhook(&webhook.id, webhook.attempts, WebhookState::Processed, "done", None).await.unwrap()
+        );
     }
     // ...and HighLevel's redelivery of b-3, ten minutes later with the same body, is taken.
     let intake = &server.service.highlevel().unwrap().intake;

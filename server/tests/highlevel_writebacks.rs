@@ -19,7 +19,12 @@ use chrono::Timelike;
 use common::Db;
 use connected::{Flow, stage_update, start};
 use serde_json::json;
+use server::db::forms::FormCompletion;
+use server::db::writebacks::Finish;
+use server::retry::JobTiming;
+use server::service::ServiceOptions;
 use standin::{CONTACT, FIELD_BUDGET, LOCATION, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
+use std::time::Duration;
 
 fn writebacks() -> Writebacks {
     Writebacks {
@@ -207,7 +212,8 @@ async fn a_writeback_cut_off_mid_run_is_picked_up_when_its_lease_ends(db: Db) {
     let sam = f.member(Role::Staff).await;
     // A submit that died after completing the form: its writebacks are queued, leased to it.
     let kinds = [WritebackKind::Note];
-    let held = f.db.store.complete_form(LOCATION, &form, &sam.id, &sam.name, &[], &kinds).await.unwrap();
+    let completion = FormCompletion { user_id: &sam.id, user_name: &sam.name, answers: &[], writebacks: &kinds };
+    let held = f.db.store.complete_form(LOCATION, &form, &completion, 120_000).await.unwrap();
     assert!(held.is_some());
     assert_eq!(f.service.writeback_round().await.unwrap(), 0, "not while the lease holds");
     sqlx::query("UPDATE writeback_results SET due_at = due_at - 120000").execute(f.db.store.pool()).await.unwrap();
@@ -240,7 +246,52 @@ async fn a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_re
     f.standin.assert_spec_clean();
 }
 
+/// HighLevel takes the note and answers only after five seconds — longer than the lease. The
+/// attempt is cut off inside its lease (so nobody else starts the writeback meanwhile), the
+/// retry finds the note, and there is exactly one.
+async fn a_crm_call_stalled_past_the_lease_is_cut_off_and_writes_one_note(db: Db) {
+    let jobs = JobTiming { lease_ms: 2_000, attempt_limit: Duration::from_millis(500) };
+    let f = connected::start_with(db, ServiceOptions { jobs, ..ServiceOptions::default() }).await;
+    f.install().await;
+    f.triggers_writing(Writebacks { note: true, ..Writebacks::default() }).await;
+    let form = pending_form(&f, "wh-stall").await;
+    let sam = f.member(Role::Staff).await;
+    f.standin.stall_next(Method::POST, "/notes", Duration::from_secs(5));
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    assert_eq!(results[0].state, WritebackState::Pending, "{results:?}");
+    assert!(results[0].message.contains("No answer within 500 ms"), "{}", results[0].message);
+    backoff_passes(&f).await;
+    assert_eq!(f.service.writeback_round().await.unwrap(), 1);
+    let results = f.db.store.writeback_results(&form).await.unwrap();
+    assert_eq!(results[0].state, WritebackState::Succeeded, "{results:?}");
+    assert_eq!(f.standin.crm(|c| c.notes.iter().filter(|n| n["contactId"] == json!(CONTACT)).count()), 1);
+    f.standin.assert_spec_clean();
+}
+
+/// An attempt whose lease ran out and was taken by another cannot record its result over the
+/// other's.
+async fn a_lost_lease_cannot_finish_the_writeback(db: Db) {
+    let (f, form) = connected_with_a_form(db).await;
+    let sam = f.member(Role::Staff).await;
+    let store = &f.db.store;
+    let kinds = [WritebackKind::Note];
+    let completion = FormCompletion { user_id: &sam.id, user_name: &sam.name, answers: &[], writebacks: &kinds };
+    store.complete_form(LOCATION, &form, &completion, 50).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let first = store.claim_writeback(&form, WritebackKind::Note, None, 50).await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = store.claim_writeback(&form, WritebackKind::Note, None, 60_000).await.unwrap().unwrap();
+    let late = Finish::Failed { message: "late".into() };
+    assert!(!store.finish_writeback(&form, WritebackKind::Note, first.fence, &late).await.unwrap());
+    let done = Finish::Succeeded { message: "Added a note.".into(), created_id: Some("note-9".into()) };
+    assert!(store.finish_writeback(&form, WritebackKind::Note, second.fence, &done).await.unwrap());
+    assert!(!store.finish_writeback(&form, WritebackKind::Note, first.fence, &late).await.unwrap());
+    assert_eq!(store.writeback_results(&form).await.unwrap()[0].state, WritebackState::Succeeded);
+}
+
 on_both_backends!(
+    a_crm_call_stalled_past_the_lease_is_cut_off_and_writes_one_note,
+    a_lost_lease_cannot_finish_the_writeback,
     a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_refreshes_them,
     a_signed_stage_change_ends_as_note_fields_task_and_move_in_highlevel,
     writebacks_retry_through_500_and_429_and_complete_exactly_once,

@@ -32,29 +32,34 @@ async fn serve(f: Fixture) -> Server {
 }
 
 impl Server {
-    /// A client with its own cookie jar, signed in as `email`, whose requests come from
-    /// OpsFlow's own pages (as a browser says with `Origin`).
     async fn client(&self, email: &str, password: &str) -> reqwest::Client {
-        let client = self.browser().cookie_store(true).build().unwrap();
-        let response = client
-            .post(format!("{}/api/auth/sign_in", self.base))
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
-        client
+        signed_in(&self.base, email, password).await
     }
 
     fn anonymous(&self) -> reqwest::Client {
-        self.browser().build().unwrap()
+        browser(&self.base).build().unwrap()
     }
+}
 
-    fn browser(&self) -> reqwest::ClientBuilder {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("origin", self.base.parse().unwrap());
-        reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none())
-    }
+/// A client whose requests come from OpsFlow's own pages at `base` (as a browser says with
+/// `Origin`).
+fn browser(base: &str) -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none())
+}
+
+/// Such a client with its own cookie jar, signed in as `email`.
+async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let client = browser(base).cookie_store(true).build().unwrap();
+    let response = client
+        .post(format!("{base}/api/auth/sign_in"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success() || response.status().is_redirection(), "{}", response.status());
+    client
 }
 
 async fn body(response: reqwest::Response) -> (StatusCode, Value) {
@@ -606,7 +611,149 @@ async fn a_crowd_of_sign_ins_does_not_starve_the_server(db: Db) {
     assert!(statuses.contains_key(&429), "beyond the queue, callers are told to come back: {statuses:?}");
 }
 
+/// `opsflow serve` on SIGTERM: the open inbox stream ends, events in flight are answered, the
+/// process exits 0 within its drain timeout, and every event it acknowledged is in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_and_exits_losing_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    // The server refuses to start without a built client; an empty one does for this test.
+    std::fs::create_dir_all(dir.path().join("site/pkg")).unwrap();
+    std::fs::write(dir.path().join("site/pkg/opsflow.wasm"), b"").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsflow"))
+        .args(["serve", "--demo", "--addr", &format!("127.0.0.1:{port}"), "--drain-timeout-secs", "5"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--site-root")
+        .arg(dir.path().join("site"))
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server started");
+    let admin = signed_in(&base, server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let (_, accounts) = post_form(&admin, format!("{base}/api/sub_accounts/list"), &[]).await;
+    let acme = accounts.as_array().unwrap().iter().find(|a| a["name"] == server::demo::ACME).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, board) = post_form(&admin, format!("{base}/api/crm/board"), &[("sub_account", &acme)]).await;
+    let contact = board["pipelines"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["opportunities"].as_array().unwrap().clone())
+        .next()
+        .unwrap()["contact_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut stream = admin.get(format!("{base}/s/{acme}/inbox/stream")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+
+    let events: Vec<_> = (0..200)
+        .map(|n| {
+            let (admin, base, acme, contact) = (admin.clone(), base.clone(), acme.clone(), contact.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(n)).await;
+                let event = json!({ "type": "call_completed", "id": format!("drain-{n}"), "sub_account_id": acme,
+                                    "contact_id": contact, "summary": "Called back" });
+                let sent = admin.post(format!("{base}/api/v1/events")).json(&event).send().await;
+                (n, sent.map(|response| response.status()).ok())
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    // The stream ends (it would otherwise hold the shutdown forever).
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    });
+    assert!(ended.await.is_ok(), "the inbox stream ended");
+    let mut status = None;
+    for _ in 0..150 {
+        if let Some(exit) = child.try_wait().unwrap() {
+            status = Some(exit);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let Some(status) = status else {
+        child.kill().unwrap();
+        panic!("the server did not exit within 15 s");
+    };
+    assert!(status.success(), "{status}");
+    let mut acknowledged = Vec::new();
+    for event in events {
+        if let (n, Some(status)) = event.await.unwrap()
+            && status.is_success()
+        {
+            acknowledged.push(format!("drain-{n}"));
+        }
+    }
+    assert!(!acknowledged.is_empty(), "some events were answered before the stop");
+    let store = server::db::Store::connect(&format!("sqlite://{}", dir.path().join("data/opsflow.db").display()))
+        .await
+        .unwrap();
+    for id in &acknowledged {
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE external_id = $1")
+            .bind(id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(kept, 1, "{id} was acknowledged, so it is stored");
+    }
+}
+
+/// A user's open inboxes: a few at once, and each ends when its session is signed out.
+async fn inbox_streams_are_bounded_and_end_at_sign_out(db: Db) {
+    let s = start(db).await;
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let url = format!("{}/s/{}/inbox/stream", s.base, s.f.acme);
+    let mut streams = Vec::new();
+    for _ in 0..server::notify::STREAMS_PER_USER {
+        let stream = sam.get(&url).send().await.unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        streams.push(stream);
+    }
+    let refused = sam.get(&url).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Another user is not held back by Sam's tabs.
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    assert_eq!(admin.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    // Closing one gives its place back.
+    drop(streams.pop());
+    let mut reopened = None;
+    for _ in 0..50 {
+        let stream = sam.get(&url).send().await.unwrap();
+        if stream.status() == StatusCode::OK {
+            reopened = Some(stream);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    streams.push(reopened.expect("a closed stream's place is given back"));
+    // Signing out ends every stream of the session.
+    post_form(&sam, format!("{}/api/auth/sign_out", s.base), &[]).await;
+    for mut stream in streams {
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+            while let Ok(Some(_)) = stream.chunk().await {}
+        });
+        assert!(ended.await.is_ok(), "the stream ended at sign-out");
+    }
+}
+
 on_both_backends!(
+    inbox_streams_are_bounded_and_end_at_sign_out,
     password_guessing_is_throttled,
     a_crowd_of_sign_ins_does_not_starve_the_server,
     cross_site_requests_are_refused,

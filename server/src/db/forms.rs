@@ -4,7 +4,7 @@ use app::api::types::WritebackKind;
 use app::model::{CleanAnswer, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
-use super::writebacks::{LEASE_MS, kind_name};
+use super::writebacks::kind_name;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 /// A new pending form, with everything it needs to render and write back later: the template
@@ -61,6 +61,14 @@ const SELECT_FORMS: &str = "SELECT f.id, f.sub_account_id, f.template_id, f.temp
      f.created_at, f.submitted_at, f.submitted_by, f.submitted_by_name, f.answers \
      FROM forms f JOIN templates t ON t.id = f.template_id";
 
+/// What a submit records: who, the cleaned answers, and the writebacks to queue.
+pub struct FormCompletion<'a> {
+    pub user_id: &'a str,
+    pub user_name: &'a str,
+    pub answers: &'a [CleanAnswer],
+    pub writebacks: &'a [WritebackKind],
+}
+
 impl Store {
     pub async fn insert_form(&self, conn: &mut AnyConnection, form: &NewForm<'_>) -> StoreResult<String> {
         let id = new_id();
@@ -108,11 +116,10 @@ impl Store {
         &self,
         sub_account_id: &str,
         form_id: &str,
-        user_id: &str,
-        user_name: &str,
-        answers: &[CleanAnswer],
-        writebacks: &[WritebackKind],
+        submission: &FormCompletion<'_>,
+        lease_ms: i64,
     ) -> StoreResult<Option<i64>> {
+        let FormCompletion { user_id, user_name, answers, writebacks } = submission;
         let mut tx = self.begin().await?;
         let now = now_ms();
         let claimed = sqlx::query(
@@ -122,7 +129,7 @@ impl Store {
         .bind(now)
         .bind(user_id)
         .bind(user_name)
-        .bind(to_json(&answers)?)
+        .bind(to_json(answers)?)
         .bind(form_id)
         .bind(sub_account_id)
         .execute(&mut *tx)
@@ -130,7 +137,7 @@ impl Store {
         if claimed.rows_affected() != 1 {
             return Ok(None);
         }
-        let lease = now + LEASE_MS;
+        let lease = now + lease_ms;
         for (position, kind) in writebacks.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO writeback_results (form_id, kind, position, state, message, updated_at, due_at) \

@@ -145,25 +145,29 @@ impl Store {
     }
 
     /// Records what processing made of a webhook. `Pending` with `retry_at` leaves it for a later
-    /// attempt (its lease ends then).
+    /// attempt (its lease ends then). Only the lease's holder may: `attempts` is the fencing
+    /// token the lease returned (a later lease counts again); `false` when the lease was lost.
     pub async fn finish_webhook(
         &self,
         id: &str,
+        attempts: i64,
         state: WebhookState,
         outcome: &str,
         retry_at: Option<i64>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE hl_webhooks SET state = $1, outcome = $2, processed_at = $3, lease_until = $4 WHERE id = $5",
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE hl_webhooks SET state = $1, outcome = $2, processed_at = $3, lease_until = $4 \
+             WHERE id = $5 AND state = 'pending' AND attempts = $6",
         )
         .bind(state.as_str())
         .bind(outcome)
         .bind(now_ms())
         .bind(retry_at.unwrap_or(0))
         .bind(id)
+        .bind(attempts)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// A webhook's state and outcome, by dedupe key (for operators and tests).

@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use super::{Store, StoreError, StoreResult, now_ms};
 
 /// How long whoever runs a writeback holds it; one that died mid-call gives it up after this.
+/// Every attempt is bounded well inside it (see `service::writebacks`).
 pub const LEASE_MS: i64 = 120_000;
 
 /// A writeback the worker may run now.
@@ -26,6 +27,9 @@ pub struct Attempt {
     pub number: i64,
     /// Whether an earlier attempt ran, whose note or task may exist though its answer was lost.
     pub after_another: bool,
+    /// The lease's fencing token: the row's attempt count when it was claimed. A later claim
+    /// (after this lease ran out) counts again, so this attempt can no longer finish the row.
+    pub fence: i64,
 }
 
 /// How an attempt ended.
@@ -80,6 +84,7 @@ impl Store {
         form_id: &str,
         kind: WritebackKind,
         held: Option<i64>,
+        lease_ms: i64,
     ) -> StoreResult<Option<Attempt>> {
         let now = now_ms();
         let row: Option<(i64, i64)> = sqlx::query_as(
@@ -87,26 +92,33 @@ impl Store {
              WHERE form_id = $2 AND kind = $3 AND state = 'pending' AND (due_at <= $4 OR due_at = $5) \
              RETURNING attempts, total_attempts",
         )
-        .bind(now + LEASE_MS)
+        .bind(now + lease_ms)
         .bind(form_id)
         .bind(kind_name(kind))
         .bind(now)
         .bind(held.unwrap_or(-1))
         .fetch_optional(self.pool())
         .await?;
-        Ok(row.map(|(number, total)| Attempt { number, after_another: total > 1 }))
+        Ok(row.map(|(number, total)| Attempt { number, after_another: total > 1, fence: total }))
     }
 
-    /// Records how an attempt ended and gives up its lease.
-    pub async fn finish_writeback(&self, form_id: &str, kind: WritebackKind, finish: &Finish) -> StoreResult<()> {
+    /// Records how an attempt ended and gives up its lease — only while the lease is still the
+    /// attempt's (`fence`); `false` when it was lost and someone else has the row now.
+    pub async fn finish_writeback(
+        &self,
+        form_id: &str,
+        kind: WritebackKind,
+        fence: i64,
+        finish: &Finish,
+    ) -> StoreResult<bool> {
         let (state, message, due_at, created_id) = match finish {
             Finish::Succeeded { message, created_id } => ("succeeded", message, 0, created_id.as_deref()),
             Finish::Retry { message, at } => ("pending", message, *at, None),
             Finish::Failed { message } => ("failed", message, 0, None),
         };
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE writeback_results SET state = $1, message = $2, due_at = $3, created_id = $4, updated_at = $5 \
-             WHERE form_id = $6 AND kind = $7",
+             WHERE form_id = $6 AND kind = $7 AND state = 'pending' AND total_attempts = $8",
         )
         .bind(state)
         .bind(message)
@@ -115,9 +127,10 @@ impl Store {
         .bind(now_ms())
         .bind(form_id)
         .bind(kind_name(kind))
+        .bind(fence)
         .execute(self.pool())
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Pending writebacks that are due, oldest first, and within a form in writeback order.

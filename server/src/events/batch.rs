@@ -4,11 +4,13 @@
 //! turns N flushes into one without weakening the promise: an answered event is on disk.
 
 use sqlx::Acquire;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{CrmEvent, IngestOutcome, ingest_on};
 use crate::db::{Store, StoreError};
 use crate::notify::Notifier;
+use crate::supervise::{Stop, supervise};
 
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
@@ -35,10 +37,12 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    /// Starts the writer task on the current Tokio runtime.
+    /// Starts the writer task on the current Tokio runtime (restarted should it ever fail; the
+    /// queue outlives it). It runs as long as the process: every queued event is answered.
     pub fn start(store: Store, notifier: Notifier) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        tokio::spawn(run(store, notifier, jobs));
+        let jobs = Arc::new(Mutex::new(jobs));
+        supervise("event ingestion", Stop::never(), move || run(store.clone(), notifier.clone(), jobs.clone()));
         Self { queue }
     }
 
@@ -61,7 +65,8 @@ impl Ingestor {
     }
 }
 
-async fn run(store: Store, notifier: Notifier, mut jobs: mpsc::Receiver<Job>) {
+async fn run(store: Store, notifier: Notifier, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+    let mut jobs = jobs.lock().await;
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let results = match process_batch(&store, &batch).await {

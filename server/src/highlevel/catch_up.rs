@@ -15,6 +15,7 @@ use super::webhooks::{Intake, Receipt};
 use crate::crm::CrmResult;
 use crate::db::webhooks::NewWebhook;
 use crate::db::{Store, now_ms};
+use crate::supervise::Stop;
 
 /// HighLevel's largest page.
 const PAGE: usize = 100;
@@ -55,12 +56,15 @@ impl CatchUp {
         Self { store, crm, intake }
     }
 
-    /// Looks at every installed sub-account, then again after `every`, until the process ends.
-    pub async fn run(self, every: Duration) {
+    /// Looks at every installed sub-account, then again after `every`, until the server stops.
+    pub async fn run(self, every: Duration, stop: Stop) {
         loop {
             match self.store.installed_locations().await {
                 Ok(locations) => {
                     for (location, _) in locations {
+                        if stop.requested() {
+                            return;
+                        }
                         if let Err(error) = self.location(&location).await {
                             tracing::warn!(location, %error, "catch-up failed; trying again next round");
                         }
@@ -68,7 +72,9 @@ impl CatchUp {
                 }
                 Err(error) => tracing::error!(%error, "catch-up cannot list sub-accounts"),
             }
-            tokio::time::sleep(every).await;
+            if !stop.sleep(every).await {
+                return;
+            }
         }
     }
 

@@ -28,6 +28,7 @@ use self::webhooks::process::Processor;
 use self::webhooks::{Intake, IntakeLimits};
 use crate::db::{Store, StoreError};
 use crate::notify::Notifier;
+use crate::supervise::{Stop, supervise};
 
 /// OpsFlow's id for a user who signed in from HighLevel: their HighLevel user id, marked.
 pub fn opsflow_user_id(highlevel_user_id: &str) -> String {
@@ -68,12 +69,22 @@ impl HighLevel {
         Ok(Self { config, intake, crm, api, store })
     }
 
-    /// Starts the background work: processing stored webhooks, and the catch-up job every
-    /// `catch_up_every`.
-    pub fn spawn_workers(&self, notifier: Notifier, catch_up_every: Duration) {
+    /// Starts the background work, until `stop`: processing stored webhooks, and the catch-up
+    /// job every `catch_up_every`.
+    pub fn spawn_workers(
+        &self,
+        notifier: Notifier,
+        catch_up_every: Duration,
+        stop: Stop,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         let processor = Processor::new(self.store.clone(), self.intake.clone(), self.crm.clone(), notifier);
-        tokio::spawn(processor.run());
         let catch_up = CatchUp::new(self.store.clone(), self.crm.clone(), self.intake.clone());
-        tokio::spawn(catch_up.run(catch_up_every));
+        vec![
+            supervise("highlevel webhooks", stop.clone(), {
+                let stop = stop.clone();
+                move || processor.clone().run(stop.clone())
+            }),
+            supervise("highlevel catch-up", stop.clone(), move || catch_up.clone().run(catch_up_every, stop.clone())),
+        ]
     }
 }

@@ -69,7 +69,10 @@ impl AuthPort for Service {
     }
 
     async fn sign_out(&self, token: &str) -> AppResult<()> {
-        self.store.delete_session(&token_hash(token)).await.map_err(internal)
+        let hash = token_hash(token);
+        self.store.delete_session(&hash).await.map_err(internal)?;
+        self.notifier.session_ended(&hash);
+        Ok(())
     }
 
     async fn session_user(&self, token: &str) -> AppResult<Option<SessionUser>> {

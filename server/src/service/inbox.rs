@@ -7,6 +7,7 @@ use app::model::{Answers, FormPlan};
 use async_trait::async_trait;
 
 use super::{Service, internal};
+use crate::db::forms::FormCompletion;
 use crate::db::forms::FormRow;
 use crate::time::format_ms;
 use crate::writeback;
@@ -107,9 +108,15 @@ impl InboxPort for Service {
         }
         let writebacks = form.writebacks().map_err(internal)?;
         let kinds = writeback::enabled(&writebacks);
+        let completion = FormCompletion {
+            user_id: &user.id,
+            user_name: &user.name,
+            answers: &evaluation.answers,
+            writebacks: &kinds,
+        };
         let held = self
             .store
-            .complete_form(sub_account, form_id, &user.id, &user.name, &evaluation.answers, &kinds)
+            .complete_form(sub_account, form_id, &completion, self.options.jobs.lease_ms)
             .await
             .map_err(internal)?;
         let Some(held) = held else {

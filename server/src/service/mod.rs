@@ -27,6 +27,8 @@ use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
 use crate::highlevel::HighLevel;
 use crate::notify::Notifier;
+use crate::retry::JobTiming;
+use crate::supervise::{Stop, StopSwitch};
 
 /// HighLevel sign-ins one client address may make a minute (a person opens the custom page a
 /// few times; a script replaying a context, many).
@@ -44,6 +46,8 @@ pub struct ServiceOptions {
     pub public_url: Option<String>,
     /// Take the client's address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_proxy: bool,
+    /// Writeback jobs' lease and attempt bound.
+    pub jobs: JobTiming,
 }
 
 impl Default for ServiceOptions {
@@ -54,6 +58,7 @@ impl Default for ServiceOptions {
             embedded: false,
             public_url: None,
             trust_proxy: false,
+            jobs: JobTiming::default(),
         }
     }
 }
@@ -69,6 +74,8 @@ pub struct Service {
     pub(crate) password_checks: PasswordChecks,
     /// HighLevel sign-ins per client address: each decrypts a context and asks HighLevel.
     pub(crate) sso_rate: Arc<RequestRate>,
+    stop_switch: StopSwitch,
+    pub(crate) stop: Stop,
 }
 
 impl Service {
@@ -76,7 +83,10 @@ impl Service {
     pub fn new(store: Store, options: ServiceOptions) -> Self {
         let notifier = Notifier::default();
         let builtin = BuiltinCrm::new(store.clone());
+        let (stop_switch, stop) = StopSwitch::new();
         Self {
+            stop_switch,
+            stop,
             ingestor: Ingestor::start(store.clone(), notifier.clone()),
             builtin,
             notifier,
@@ -96,6 +106,15 @@ impl Service {
     /// The HighLevel connection, when this server has one.
     pub fn highlevel(&self) -> Option<&HighLevel> {
         self.highlevel.as_deref()
+    }
+
+    /// Asks the service to stop: inbox streams end, workers finish the attempt they are in.
+    pub fn stop(&self) {
+        self.stop_switch.stop();
+    }
+
+    pub fn stop_signal(&self) -> Stop {
+        self.stop.clone()
     }
 
     pub fn options(&self) -> &ServiceOptions {

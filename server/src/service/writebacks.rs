@@ -48,11 +48,15 @@ impl Service {
         self.store.writeback_results(form_id).await.map_err(internal)
     }
 
-    /// One round of the worker: runs the writebacks that are due. Returns how many it ran.
+    /// One round of the worker: runs the writebacks that are due (until the server stops).
+    /// Returns how many it ran.
     pub async fn writeback_round(&self) -> StoreResult<usize> {
         let due = self.store.due_writebacks(BATCH).await?;
         let mut ran = 0;
         for job in &due {
+            if self.stop.requested() {
+                break;
+            }
             if self.run_writeback(&job.sub_account_id, &job.form_id, job.kind, None).await? {
                 ran += 1;
             }
@@ -60,15 +64,17 @@ impl Service {
         Ok(ran)
     }
 
-    /// Runs rounds for as long as the server does.
+    /// Runs rounds until the server stops.
     pub async fn run_writeback_worker(self) {
-        loop {
+        while !self.stop.requested() {
             match self.writeback_round().await {
                 Ok(ran) if ran > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "writeback round failed"),
             }
-            tokio::time::sleep(POLL).await;
+            if !self.stop.sleep(POLL).await {
+                return;
+            }
         }
     }
 
@@ -80,8 +86,17 @@ impl Service {
         kind: WritebackKind,
         held: Option<i64>,
     ) -> StoreResult<bool> {
-        let Some(attempt) = self.store.claim_writeback(form_id, kind, held).await? else { return Ok(false) };
-        let finish = match self.attempt(sub_account, form_id, kind, attempt).await {
+        let timing = self.options.jobs;
+        let Some(attempt) = self.store.claim_writeback(form_id, kind, held, timing.lease_ms).await? else {
+            return Ok(false);
+        };
+        let bounded = tokio::time::timeout(timing.attempt_limit, self.attempt(sub_account, form_id, kind, attempt));
+        let outcome = bounded.await.unwrap_or_else(|_| {
+            let limit = timing.attempt_limit.as_millis();
+            let limit = if limit.is_multiple_of(1000) { format!("{} s", limit / 1000) } else { format!("{limit} ms") };
+            Err(Failure::Crm(CrmError::Unavailable(format!("no answer within {limit}"))))
+        });
+        let finish = match outcome {
             Ok(written) => Finish::Succeeded { message: written.message, created_id: written.created_id },
             Err(Failure::Crm(CrmError::Unavailable(why))) if attempt.number < MAX_ATTEMPTS => {
                 let at = now_ms() + backoff_ms(attempt.number);
@@ -112,7 +127,12 @@ impl Service {
                 return Err(error);
             }
         };
-        self.store.finish_writeback(form_id, kind, &finish).await?;
+        if !self.store.finish_writeback(form_id, kind, attempt.fence, &finish).await? {
+            // Only after a stall beyond the lease, which the attempt bound prevents: someone
+            // else runs the writeback now, and what they record stands.
+            tracing::error!(?kind, form_id, "writeback attempt ended after losing its lease; its result is dropped");
+            return Ok(false);
+        }
         self.notifier.changed(sub_account);
         Ok(true)
     }

@@ -33,6 +33,10 @@ pub struct Flow {
 }
 
 pub async fn start(db: Db) -> Flow {
+    start_with(db, ServiceOptions::default()).await
+}
+
+pub async fn start_with(db: Db, options: ServiceOptions) -> Flow {
     let db = database(db).await;
     let standin = StandIn::start().await;
     let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
@@ -40,7 +44,7 @@ pub async fn start(db: Db) -> Flow {
     let keys = WebhookKeys::from_pem(&ed_pem, server::highlevel::signature::PUBLISHED_RSA_KEY).unwrap();
     let config = standin::config(keys, &standin.base);
     let highlevel = HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap();
-    let service = Arc::new(Service::new(db.store.clone(), ServiceOptions::default()).connected(highlevel.clone()));
+    let service = Arc::new(Service::new(db.store.clone(), options).connected(highlevel.clone()));
     let processor =
         Processor::new(db.store.clone(), highlevel.intake.clone(), highlevel.crm.clone(), service.notifier().clone());
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();

@@ -111,6 +111,9 @@ struct Inner {
     violations: Vec<String>,
     requests: Vec<Recorded>,
     failures: VecDeque<Failure>,
+    /// (method, path part, how long): the next matching request is carried out at once and
+    /// answered that much later.
+    stalls: Vec<(Method, String, std::time::Duration)>,
     tokens: Tokens,
     crm: Crm,
 }
@@ -173,6 +176,11 @@ impl StandIn {
         self.with(|inner| inner.failures.push_back(failure));
     }
 
+    /// The next matching request is carried out at once, and answered after `delay`.
+    pub fn stall_next(&self, method: Method, path_contains: &str, delay: std::time::Duration) {
+        self.with(|inner| inner.stalls.push((method, path_contains.to_owned(), delay)));
+    }
+
     /// A stage change made in HighLevel (its webhook is up to the test).
     pub fn move_in_highlevel(&self, opportunity: &str, stage: &str) -> Value {
         self.with(|inner| {
@@ -224,7 +232,19 @@ fn error(status: StatusCode, message: impl Into<Value>) -> Response {
         .into_response()
 }
 
-async fn handle(
+async fn handle(state: State<StandIn>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let stall = state.with(|inner| {
+        let at = inner.stalls.iter().position(|(m, part, _)| *m == method && uri.path().contains(part.as_str()))?;
+        Some(inner.stalls.remove(at).2)
+    });
+    let response = handle_now(state, method, uri, headers, body).await;
+    if let Some(delay) = stall {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+async fn handle_now(
     State(stand_in): State<StandIn>,
     method: Method,
     uri: Uri,

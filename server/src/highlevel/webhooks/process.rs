@@ -25,11 +25,14 @@ use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
 use crate::notify::Notifier;
 use crate::retry::backoff_ms;
+use crate::supervise::Stop;
 
 /// Webhooks leased per round.
 const BATCH: i64 = 32;
-/// How long a lease lasts: a worker that died mid-webhook gives it up after this.
+/// How long a lease lasts: a worker that died mid-webhook gives it up after this...
 const LEASE_MS: i64 = 120_000;
+/// ...and processing one is cut off well before, so it never runs on after losing its lease.
+const ATTEMPT_LIMIT: Duration = Duration::from_secs(90);
 /// Attempts before a webhook that keeps failing is given up on.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How often the worker looks for webhooks without being woken (retries, other instances).
@@ -75,23 +78,37 @@ impl Processor {
         Self { store, intake, crm, notifier }
     }
 
-    /// Runs until the process ends: a round whenever a webhook is stored, and every few seconds.
-    pub async fn run(self) {
-        loop {
-            match self.round().await {
+    /// Runs until the server stops: a round whenever a webhook is stored, and every few seconds.
+    pub async fn run(self, stop: Stop) {
+        while !stop.requested() {
+            match self.round_until(&stop).await {
                 Ok(processed) if processed > 0 => continue,
                 Ok(_) => {}
                 Err(error) => tracing::error!(%error, "webhook processing round failed"),
             }
-            let _ = tokio::time::timeout(POLL, self.intake.stored().notified()).await;
+            tokio::select! {
+                _ = tokio::time::timeout(POLL, self.intake.stored().notified()) => {}
+                () = stop.wait() => return,
+            }
         }
     }
 
     /// Processes what is due now; returns how many webhooks it leased.
     pub async fn round(&self) -> Result<usize, StoreError> {
+        self.round_until(&Stop::never()).await
+    }
+
+    /// A round that ends after the webhook in hand when the server stops (the rest of the batch
+    /// is taken up again when its lease ends).
+    async fn round_until(&self, stop: &Stop) -> Result<usize, StoreError> {
         let leased = self.store.lease_webhooks(BATCH, LEASE_MS).await?;
         for webhook in &leased {
-            let outcome = self.process(webhook).await;
+            if stop.requested() {
+                break;
+            }
+            let outcome = tokio::time::timeout(ATTEMPT_LIMIT, self.process(webhook))
+                .await
+                .unwrap_or_else(|_| Outcome::Retry(format!("no answer within {} s", ATTEMPT_LIMIT.as_secs())));
             let (state, message, retry_at) = match outcome {
                 Outcome::Done(state, message) => (state, message, None),
                 Outcome::Fail(message) => (WebhookState::Failed, message, None),
@@ -106,7 +123,12 @@ impl Processor {
             if state == WebhookState::Failed {
                 tracing::warn!(id = webhook.id, event = webhook.event_type, message, "webhook failed");
             }
-            self.store.finish_webhook(&webhook.id, state, &message, retry_at).await?;
+            if !self.store.finish_webhook(&webhook.id, webhook.attempts, state, &message, retry_at).await? {
+                tracing::error!(
+                    id = webhook.id,
+                    "webhook processing ended after losing its lease; its result is dropped"
+                );
+            }
         }
         Ok(leased.len())
     }
