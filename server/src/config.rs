@@ -72,6 +72,10 @@ pub struct ServeArgs {
     /// On SIGTERM or Ctrl-C, how long requests in flight and background work may take to finish.
     #[arg(long, env = "OPSFLOW_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,
+    /// How many days processed webhooks and events (without forms) are kept before the hourly
+    /// purge deletes them. Expired sessions and hand-offs are deleted as they end.
+    #[arg(long, env = "OPSFLOW_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub retention_days: u64,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
 }

@@ -78,6 +78,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let service = service.clone();
         move || service.clone().run_writeback_worker()
     }));
+    workers.push(supervise("purge", stop.clone(), {
+        let (service, retention) = (service.clone(), Duration::from_secs(args.retention_days * 24 * 3600));
+        move || service.clone().run_purge_worker(retention)
+    }));
     let service = Arc::new(service);
     let app = server::router(service.clone(), leptos_options);
     let listener =

@@ -267,7 +267,56 @@ async fn a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody
     assert!(page.headers()["content-security-policy"].to_str().unwrap().ends_with("frame-ancestors 'self'"));
 }
 
+/// The hourly purge: what ended goes, records older than the retention period go, and what is
+/// live or still needed (a failed webhook, an event a form was made from) stays.
+async fn ended_and_old_records_are_purged(db: Db) {
+    let server = start(db, IntakeLimits::default()).await;
+    let store = server.f.store();
+    let now = server::db::now_ms();
+    let day = 24 * 3600 * 1000;
+    let user = &server.f.sam.id;
+    store.create_session("ended", user, now - 1).await.unwrap();
+    store.create_session("live", user, now + day).await.unwrap();
+    store.create_handoff("used-up", "v", user, "/", now - 1).await.unwrap();
+    store.create_handoff("fresh", "v", user, "/", now + 60_000).await.unwrap();
+    for id in ["old-done", "old-failed", "new-done"] {
+        assert_eq!(server.signed(&stage_update(Some(id), chrono::Utc::now())).await.0, StatusCode::OK);
+    }
+    for webhook in store.lease_webhooks(10, 60_000).await.unwrap() {
+        let state = if webhook.dedupe_key.contains("failed") { WebhookState::Failed } else { WebhookState::Processed };
+        store.finish_webhook(&webhook.id, webhook.attempts, state, "", None).await.unwrap();
+    }
+    store.defer_webhook("webhook:old-deferred").await.unwrap();
+    let age = |table: &'static str, column: &'static str, filter: &'static str| async move {
+        let sql = format!("UPDATE {table} SET {column} = {column} - {} WHERE {filter}", 40 * day);
+        sqlx::query(&sql).execute(store.pool()).await.unwrap();
+    };
+    age("hl_webhooks", "received_at", "dedupe_key LIKE 'webhook:old-%'").await;
+    age("hl_deferred_webhooks", "deferred_at", "1 = 1").await;
+    // The demo's events are all old now; those forms were made from stay.
+    age("events", "received_at", "1 = 1").await;
+    let with_forms: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT event_id) FROM forms").fetch_one(store.pool()).await.unwrap();
+    let mut tx = store.begin().await.unwrap();
+    store.insert_event(&mut tx, &server.f.acme, "test", "formless", "call_completed", "{}").await.unwrap();
+    tx.commit().await.unwrap();
+    age("events", "received_at", "external_id = 'formless'").await;
+
+    let purged = store.purge(now, now - 30 * day).await.unwrap();
+    assert_eq!((purged.sessions, purged.handoffs, purged.webhooks, purged.deferred_webhooks), (1, 1, 1, 1));
+    assert!(purged.events >= 1, "{purged:?}");
+    let count =
+        |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(store.pool()).await.unwrap() };
+    assert_eq!(count("SELECT COUNT(*) FROM sessions WHERE token_hash IN ('ended', 'live')").await, 1);
+    assert_eq!(count("SELECT COUNT(*) FROM sso_handoffs").await, 1);
+    assert_eq!(server.state("webhook:old-done").await, None);
+    assert_eq!(server.state("webhook:old-failed").await.as_deref(), Some("failed"), "failures stay for operators");
+    assert_eq!(server.state("webhook:new-done").await.as_deref(), Some("processed"));
+    assert_eq!(count("SELECT COUNT(*) FROM events").await, with_forms, "events with forms stay");
+}
+
 on_both_backends!(
+    ended_and_old_records_are_purged,
     signed_webhooks_are_kept_once,
     forged_stale_and_unreadable_webhooks_are_refused,
     a_full_backlog_asks_highlevel_to_retry,

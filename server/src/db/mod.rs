@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod connections;
 pub mod events;
 pub mod forms;
+pub mod retention;
 pub mod sign_in;
 pub mod sso;
 pub mod stages;

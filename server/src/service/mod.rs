@@ -8,6 +8,7 @@
 mod auth;
 mod crm_view;
 mod inbox;
+mod retention;
 mod sso;
 mod workspace;
 mod writebacks;
