@@ -18,7 +18,9 @@ export const highlevel = {
   pipeline: 'VDm7RPYC2GLUvdpKmBfC',
   inspection: '7915dedc-8f18-44d5-8bc3-77c04e994a10',
   quoted: '0c1d2e3f-4a5b-4c6d-8e7f-901234567890',
+  // A member of the sub-account's staff, and an agency admin (so HighLevel's users API says).
   user: 'MKQJ7wOVVmNOMvrnKKKK',
+  agencyAdmin: 'AvAgencyAdmin0000001',
 };
 
 export const connectedEnv = {

@@ -31,9 +31,9 @@ const webhookKey = createPrivateKey(readFileSync(join(__dirname, '../fixtures/we
  * host page is another site than OpsFlow's (localhost against 127.0.0.1), so the frame is
  * cross-site, as inside HighLevel.
  */
-async function openInHighLevel(page: Page, user: { role: string; name: string; email: string }): Promise<FrameLocator> {
+async function openInHighLevel(page: Page, user: HighLevelUser): Promise<FrameLocator> {
   const context = {
-    userId: highlevel.user, companyId: highlevel.company, role: user.role, type: 'location',
+    userId: user.id, companyId: highlevel.company, role: user.role, type: 'location',
     activeLocation: highlevel.location, userName: user.name, email: user.email,
   };
   const payload = CryptoJS.AES.encrypt(JSON.stringify(context), sharedSecret).toString();
@@ -74,8 +74,9 @@ async function standInCrm(page: Page) {
   return (await page.request.get(`${standInBase}/standin/crm`)).json();
 }
 
-const admin = { role: 'admin', name: 'Avery Agency', email: 'avery@northwind.example' };
-const staff = { role: 'user', name: 'Sam Rivera', email: 'sam@acme.example' };
+type HighLevelUser = { id: string; role: string; name: string; email: string };
+const admin = { id: highlevel.agencyAdmin, role: 'admin', name: 'Avery Agency', email: 'avery@northwind.example' };
+const staff = { id: highlevel.user, role: 'user', name: 'Sam Rivera', email: 'sam@acme.example' };
 
 test('install from HighLevel, sign in inside its frame, and write a form back to HighLevel', async ({ page }) => {
   // The agency installs the app: OAuth through the stand-in's location chooser.
@@ -158,4 +159,37 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   crm = await standInCrm(page);
   expect(crm.fieldUpdates).toEqual([[{ id: '3sv6UEo51C9Bmpo1cKTq', key: 'budget', field_value: 5000 }]]);
   expect(crm.notes).toHaveLength(1);
+
+  // Another page inside HighLevel (the frame's cookie is SameSite=None, so the browser sends it)
+  // tries to sign the admin out. The request reaches OpsFlow with the cookie, and is refused: the
+  // admin is still signed in.
+  await page.evaluate(async (base) => {
+    await fetch(`${base}/api/auth/sign_out`, {
+      method: 'POST', credentials: 'include', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '',
+    }).catch(() => undefined);
+  }, connectedBase);
+  await frame.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(frame.getByTestId('crm-source')).toContainText('read from HighLevel');
+});
+
+test('the custom page ignores a user context posted by any window but its parent', async ({ page }) => {
+  // The host page answers nothing; a frame of another site beside OpsFlow's posts a context.
+  const context = {
+    userId: highlevel.user, companyId: highlevel.company, role: 'user', type: 'location',
+    activeLocation: highlevel.location, userName: 'Mallory', email: 'mallory@evil.example',
+  };
+  const payload = CryptoJS.AES.encrypt(JSON.stringify(context), sharedSecret).toString();
+  const sibling = `<script>
+    setTimeout(() => parent.frames[0].postMessage({ message: 'REQUEST_USER_DATA_RESPONSE', payload: ${JSON.stringify(payload)} }, '*'), 500);
+  </script>`;
+  hostPage = `<!doctype html><html><body>
+    <iframe id="opsflow" src="${connectedBase}/sso" style="border:0;width:100%;height:400px"></iframe>
+    <iframe id="sibling" srcdoc="${sibling.replace(/"/g, '&quot;')}"></iframe></body></html>`;
+  await page.goto(`${hostBase}/v2/location/${highlevel.location}/custom-page-link/opsflow`);
+  const frame = page.frameLocator('#opsflow');
+  await expect(frame.locator('#sso-status')).toHaveText('Signing you in with your HighLevel account…');
+  await page.waitForTimeout(1500);
+  await expect(frame.locator('#sso-status')).toHaveText('Signing you in with your HighLevel account…');
+  await expect(frame.getByTestId('sub-account-name')).toHaveCount(0);
+  await snap(page, '36-highlevel-forged-context-ignored');
 });

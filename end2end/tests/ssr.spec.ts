@@ -8,16 +8,20 @@ test('a form renders without JavaScript', async ({ page }) => {
   await expect(page.getByTestId('sub-account-name')).toHaveText('Brightside Dental');
   const sa = subAccountIdFrom(page.url());
 
-  // Set up a pending form through the same server functions the UI calls.
-  const templates = await (await page.request.post('/api/templates/list', { form: { sub_account: sa } })).json();
+  // Set up a pending form through the same server functions the UI calls, as the page would
+  // (a browser names the page's origin; OpsFlow refuses changes without it).
+  const headers = { origin: new URL(page.url()).origin };
+  const templates = await (await page.request.post('/api/templates/list', { headers, form: { sub_account: sa } })).json();
   const template = templates.find((t: { name: string }) => t.name === 'Call Disposition');
   const added = await page.request.post('/api/triggers/add', {
+    headers,
     data: { sub_account: sa, config: { event: { type: 'call_completed' }, template_id: template.id, writebacks: { note: true } } },
   });
   expect(added.ok()).toBeTruthy();
-  const board = await (await page.request.post('/api/crm/board', { form: { sub_account: sa } })).json();
+  const board = await (await page.request.post('/api/crm/board', { headers, form: { sub_account: sa } })).json();
   const contact = board.contacts[0];
   const logged = await page.request.post('/api/crm/log_call', {
+    headers,
     form: { sub_account: sa, contact_id: contact.id, summary: 'Booked a check-up', transcript: '' },
   });
   expect(logged.ok()).toBeTruthy();

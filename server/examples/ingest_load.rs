@@ -46,8 +46,15 @@ async fn post(client: &reqwest::Client, url: String, form: &[(&str, &str)]) -> V
 #[tokio::main]
 async fn main() {
     let args = args();
-    let client =
-        reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(args.concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(args.concurrency)
+        .default_headers(
+            // As OpsFlow's own pages send it: changes from anywhere else are refused.
+            [(reqwest::header::ORIGIN, args.url.parse().unwrap())].into_iter().collect(),
+        )
+        .build()
+        .unwrap();
     let sign_in = client
         .post(format!("{}/api/auth/sign_in", args.url))
         .form(&[("email", "admin@opsflow.test"), ("password", "opsflow-admin")])

@@ -296,7 +296,20 @@ async fn access_follows_what_highlevel_says_now(db: Db) {
     flow.standin.assert_spec_clean();
 }
 
+/// Each sign-in decrypts a context and asks HighLevel: one address gets a few a minute.
+async fn highlevel_sign_in_is_rate_limited_per_address(db: Db) {
+    let server = start(db, true).await;
+    let payload = fixtures()["location"]["payload"].as_str().unwrap().to_owned();
+    let mut statuses = Vec::new();
+    for _ in 0..31 {
+        statuses.push(server.sign_in(&payload).await.0);
+    }
+    assert!(statuses[..30].iter().all(|status| *status == StatusCode::OK), "{statuses:?}");
+    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS);
+}
+
 on_both_backends!(
+    highlevel_sign_in_is_rate_limited_per_address,
     access_follows_what_highlevel_says_now,
     a_location_user_lands_in_their_sub_account_with_a_frame_cookie,
     an_agency_admin_gets_every_installed_sub_account,

@@ -752,7 +752,38 @@ async fn inbox_streams_are_bounded_and_end_at_sign_out(db: Db) {
     }
 }
 
+/// Every response says what the browser may do with it; HSTS only when served over HTTPS.
+async fn responses_carry_the_security_headers(db: Db) {
+    let s = start(db).await;
+    for path in ["/login", "/healthz", "/pkg/missing.js"] {
+        let response = s.anonymous().get(format!("{}{path}", s.base)).send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin", "{path}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .starts_with("default-src 'self'; script-src 'self' 'nonce-")
+        );
+        assert!(headers.get("strict-transport-security").is_none(), "plain HTTP: {path}");
+    }
+    // Two responses never share a nonce.
+    let nonce =
+        |response: reqwest::Response| response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let first = nonce(s.anonymous().get(format!("{}/login", s.base)).send().await.unwrap());
+    assert_ne!(first, nonce(s.anonymous().get(format!("{}/login", s.base)).send().await.unwrap()));
+
+    let mut f = fixture(Db::Sqlite).await;
+    let options = server::service::ServiceOptions { secure_cookies: true, ..Default::default() };
+    f.service = std::sync::Arc::new(server::service::Service::new(f.store().clone(), options));
+    let https = serve(f).await;
+    let response = https.anonymous().get(format!("{}/login", https.base)).send().await.unwrap();
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000");
+}
+
 on_both_backends!(
+    responses_carry_the_security_headers,
     inbox_streams_are_bounded_and_end_at_sign_out,
     password_guessing_is_throttled,
     a_crowd_of_sign_ins_does_not_starve_the_server,
