@@ -172,6 +172,40 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   await expect(frame.getByTestId('crm-source')).toContainText('read from HighLevel');
 });
 
+test('a browser that keeps no cookies in the frame continues in a tab the frame opened', async ({ page, context }) => {
+  // As if the browser dropped the frame's cookie: OpsFlow's check says no session.
+  await context.route(`${connectedBase}/sso/session`, (route) => route.fulfill({ status: 401, body: '{}' }));
+  const payload = CryptoJS.AES.encrypt(JSON.stringify({
+    userId: staff.id, companyId: highlevel.company, role: 'user', type: 'location',
+    activeLocation: highlevel.location, userName: staff.name, email: staff.email,
+  }), sharedSecret).toString();
+  hostPage = `<!doctype html><html><body>
+    <iframe id="opsflow" src="${connectedBase}/sso" style="border:0;width:100%;height:400px"></iframe>
+    <script>
+      window.addEventListener('message', (event) => {
+        if (event.data && event.data.message === 'REQUEST_USER_DATA') {
+          event.source.postMessage({ message: 'REQUEST_USER_DATA_RESPONSE', payload: ${JSON.stringify(payload)} }, '*');
+        }
+      });
+    </script></body></html>`;
+  await page.goto(`${hostBase}/v2/location/${highlevel.location}/custom-page-link/opsflow`);
+  const frame = page.frameLocator('#opsflow');
+  const open = frame.getByRole('link', { name: 'Open OpsFlow in a new tab' });
+  await expect(open).toBeVisible();
+  await snap(page, '37-highlevel-continue-in-a-tab');
+  const href = await open.getAttribute('href');
+  expect(href).toMatch(/^\/sso\/handoff#/);
+  const [tab] = await Promise.all([context.waitForEvent('page'), open.click()]);
+  await expect(tab.getByTestId('sub-account-name')).toHaveText('Acme Plumbing');
+  expect(new URL(tab.url()).pathname).toBe(`/s/${highlevel.location}/inbox`);
+  await snap(tab, '38-highlevel-signed-in-in-a-tab');
+  // The same link in a tab the frame did not open: no verifier to ask for, and it is used up.
+  const again = await context.newPage();
+  await again.goto(`${connectedBase}${href}`);
+  await expect(again.locator('#handoff-status')).toContainText('already used or has expired');
+  await context.unroute(`${connectedBase}/sso/session`);
+});
+
 test('the custom page ignores a user context posted by any window but its parent', async ({ page }) => {
   // The host page answers nothing; a frame of another site beside OpsFlow's posts a context.
   const context = {
