@@ -49,7 +49,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
     let options = service.options();
     let https = options.secure_cookies || options.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
     let security = http::SecurityHeaders { frame_ancestors: options.frame_ancestors.clone(), https };
-    let own_origin = http::OwnOrigin { public_url: options.public_url.clone() };
+    let own_origin = http::OwnOrigin { public_url: options.public_url.clone(), https };
     let trust_proxy = options.trust_proxy;
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };

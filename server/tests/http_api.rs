@@ -579,6 +579,24 @@ async fn password_guessing_is_throttled(db: Db) {
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let response = sign_in(&s, server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD, "198.51.100.5").await;
     assert!(response.status().is_redirection() || response.status().is_success(), "{}", response.status());
+    // Thirty guesses sent at once for one account: five are checked, the rest wait.
+    let s = std::sync::Arc::new(s);
+    let burst: Vec<_> = (0..30)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(
+                async move { sign_in(&s, "burst@acme.example", "wrong", &format!("192.0.2.{n}")).await.status() },
+            )
+        })
+        .collect();
+    let mut checked = 0;
+    for attempt in burst {
+        match attempt.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            status => assert_eq!(status, StatusCode::TOO_MANY_REQUESTS),
+        }
+    }
+    assert_eq!(checked, 5, "only the attempts allowed at once were checked");
 }
 
 /// 600 bogus sign-ins at once, each from its own address: each is answered (refused, or told to
@@ -729,7 +747,19 @@ async fn inbox_streams_are_bounded_and_end_at_sign_out(db: Db) {
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     // Another user is not held back by Sam's tabs.
     let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
-    assert_eq!(admin.get(&url).send().await.unwrap().status(), StatusCode::OK);
+    let mut admins = admin.get(&url).send().await.unwrap();
+    assert_eq!(admins.status(), StatusCode::OK);
+    // The admin loses the sub-account (as a HighLevel sign-in can take it away): the stream ends.
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND sub_account_id = $2")
+        .bind(&s.f.admin.id)
+        .bind(&s.f.acme)
+        .execute(s.f.store().pool())
+        .await
+        .unwrap();
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Ok(Some(_)) = admins.chunk().await {}
+    });
+    assert!(ended.await.is_ok(), "the stream ended with the membership");
     // Closing one gives its place back.
     drop(streams.pop());
     let mut reopened = None;

@@ -1,9 +1,12 @@
 //! Password guessing, slowed down. Every password check runs Argon2, which is slow and
 //! memory-hungry on purpose (19 MiB a hash): at most one per core runs at a time, and a crowd
 //! of sign-ins beyond a short queue is told to come back instead of piling up in memory.
-//! Past a few failures for one account, or many for one client address, each further try waits
-//! twice as long as the last (1 s, 2 s, 4 s... up to 15 minutes), whether the email exists or
-//! not, so the answer says nothing about which accounts exist.
+//! Attempts are counted before the password is checked (a burst sent at once counts whole), and
+//! a right password takes its attempt back. From the fifth attempt for one account, or the
+//! twentieth from one client address, each further try must wait twice as long as the last
+//! (1 s, 2 s, 4 s... up to 15 minutes) and one try goes ahead per wait, whether the email exists
+//! or not, so the answer says nothing about which accounts exist. Attempts are forgotten a day
+//! after the last one.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,17 +14,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
-/// Failures of one account before it waits. One person mistyping stays under it.
-pub const ACCOUNT_FAILURES: i64 = 5;
-/// Failures from one address before it waits: an office behind one address has many people.
-pub const ADDRESS_FAILURES: i64 = 20;
-/// Failures older than this are forgotten.
-pub const FORGET_AFTER_MS: i64 = 15 * 60 * 1000;
+/// Attempts for one account that go ahead at once. One person mistyping stays under it.
+pub const ACCOUNT_ATTEMPTS: i64 = 5;
+/// Attempts from one address that go ahead at once: an office behind one address has many people.
+pub const ADDRESS_ATTEMPTS: i64 = 20;
+/// A key's attempts are forgotten this long after its last one — longer than the longest wait,
+/// so waiting it out does not start the count over.
+pub const FORGET_AFTER_MS: i64 = 24 * 3600 * 1000;
 const MAX_DELAY_MS: i64 = 15 * 60 * 1000;
 
-/// How long to block after the `failures`-th failure, when `allowed` come free.
-pub fn delay_ms(failures: i64, allowed: i64) -> Option<i64> {
-    let over = failures.checked_sub(allowed).filter(|over| *over >= 0)?;
+/// The wait the `attempts`-th attempt starts, when `allowed` go ahead freely (none before the
+/// `allowed`-th).
+pub fn delay_ms(attempts: i64, allowed: i64) -> Option<i64> {
+    let over = attempts.checked_sub(allowed).filter(|over| *over >= 0)?;
     Some(1000_i64.saturating_mul(1_i64 << over.min(20)).min(MAX_DELAY_MS))
 }
 
@@ -52,13 +57,11 @@ impl PasswordChecks {
 
     /// Runs `check` on a blocking thread once a slot is free; `None` when the queue is full.
     pub async fn run<T: Send + 'static>(&self, check: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        let permit = self.running.clone().acquire_owned().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let permit = permit.ok()?;
+        let permit = {
+            // Leaves the queue however the wait ends, a dropped request's included.
+            let _place = Waiting::join(&self.waiting, self.max_waiting)?;
+            self.running.clone().acquire_owned().await.ok()?
+        };
         let result = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             check()
@@ -103,8 +106,26 @@ impl RequestRate {
     }
 }
 
+/// A place in the queue, given back when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn join(waiting: &'a AtomicUsize, max: usize) -> Option<Self> {
+        let place = Waiting(waiting);
+        (waiting.fetch_add(1, Ordering::SeqCst) < max).then_some(place)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -150,5 +171,24 @@ mod tests {
         let done = outcomes.iter().filter(|outcome| matches!(outcome, Ok(Some(())))).count();
         assert!(most.load(Ordering::SeqCst) <= 2, "at most two at once");
         assert!((2..=6).contains(&done), "two running and four waiting at most get through: {done}");
+        assert_eq!(checks.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_dropped_while_waiting_gives_its_place_back() {
+        let checks = PasswordChecks::new(1, 2);
+        let busy = tokio::spawn({
+            let checks = checks.clone();
+            async move { checks.run(|| std::thread::sleep(Duration::from_millis(300))).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for _ in 0..10 {
+            // Waits for the slot, and is dropped (a client that went away) before it gets it.
+            let waited = tokio::time::timeout(Duration::from_millis(10), checks.run(|| ())).await;
+            assert!(waited.is_err());
+        }
+        assert_eq!(checks.waiting.load(Ordering::SeqCst), 0);
+        busy.await.unwrap();
+        assert_eq!(checks.run(|| 7).await, Some(7), "the queue is open again");
     }
 }

@@ -1,24 +1,12 @@
-//! Failed sign-ins, counted in the store so every instance sharing it throttles the same way.
+//! Sign-in attempts, counted in the store so every instance sharing it throttles the same way
+//! (see `auth::throttle`).
 
 use super::{Store, StoreResult};
 
 impl Store {
-    /// Until when any of these keys is blocked (Unix ms; 0 when none is).
-    pub async fn sign_in_blocked_until(&self, keys: &[String]) -> StoreResult<i64> {
-        let mut until = 0;
-        for key in keys {
-            let blocked: Option<i64> = sqlx::query_scalar("SELECT blocked_until FROM sign_in_failures WHERE key = $1")
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-            until = until.max(blocked.unwrap_or(0));
-        }
-        Ok(until)
-    }
-
-    /// Counts a failure for `key` and returns how many there are now: a row whose last failure
-    /// is before `forget_before` starts over. One statement, so concurrent failures all count.
-    pub async fn record_sign_in_failure(&self, key: &str, now: i64, forget_before: i64) -> StoreResult<i64> {
+    /// Counts an attempt for `key` and returns how many there are now: a row whose last attempt
+    /// is before `forget_before` starts over. One statement, so attempts sent at once all count.
+    pub async fn count_sign_in_attempt(&self, key: &str, now: i64, forget_before: i64) -> StoreResult<i64> {
         Ok(sqlx::query_scalar(
             "INSERT INTO sign_in_failures (key, failures, last_failure_at, blocked_until) VALUES ($1, 1, $2, 0) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -34,16 +22,37 @@ impl Store {
         .await?)
     }
 
-    pub async fn block_sign_in(&self, key: &str, until: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE sign_in_failures SET blocked_until = $2 WHERE key = $1 AND blocked_until < $2")
+    /// Takes the one attempt a blocked key is allowed once its wait is over, blocking it again
+    /// until `until`: `Err(blocked_until)` when it is still blocked (or another attempt took
+    /// it first — a conditional update, so one of a burst wins).
+    pub async fn claim_sign_in(&self, key: &str, now: i64, until: i64) -> StoreResult<Result<(), i64>> {
+        let claimed =
+            sqlx::query("UPDATE sign_in_failures SET blocked_until = $3 WHERE key = $1 AND blocked_until <= $2")
+                .bind(key)
+                .bind(now)
+                .bind(until)
+                .execute(self.pool())
+                .await?;
+        if claimed.rows_affected() == 1 {
+            return Ok(Ok(()));
+        }
+        let blocked: Option<i64> = sqlx::query_scalar("SELECT blocked_until FROM sign_in_failures WHERE key = $1")
             .bind(key)
-            .bind(until)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(Err(blocked.unwrap_or(now)))
+    }
+
+    /// An attempt that succeeded no longer counts against `key`.
+    pub async fn uncount_sign_in_attempt(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(key)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
-    pub async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+    pub async fn clear_sign_in_attempts(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(self.pool()).await?;
         Ok(())
     }

@@ -26,40 +26,41 @@ const SIGNED_ROUTES: &[&str] = &["/webhooks/highlevel"];
 
 /// OpsFlow's own origin: the configured public URL, or — when none is configured — whatever
 /// host the request was sent to (a browser always sends the host it resolved, so a page on
-/// another site cannot pose as this one).
+/// another site cannot pose as this one), over HTTPS when OpsFlow is served over HTTPS (a page
+/// someone injects into plain-HTTP traffic for the same host is not OpsFlow's).
 #[derive(Clone, Debug, Default)]
 pub struct OwnOrigin {
     pub public_url: Option<String>,
+    pub https: bool,
 }
 
 impl OwnOrigin {
-    fn accepts(&self, origin: &str, headers: &HeaderMap) -> bool {
+    fn accepts(&self, origin: &str, host: Option<&str>) -> bool {
         let origin = origin.trim_end_matches('/');
         if let Some(public) = &self.public_url {
             return origin.eq_ignore_ascii_case(public.trim_end_matches('/'));
         }
-        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-            return false;
-        };
+        let Some(host) = host else { return false };
         match origin.split_once("://") {
-            Some(("http" | "https", authority)) => authority.eq_ignore_ascii_case(host),
+            Some(("https", authority)) => authority.eq_ignore_ascii_case(host),
+            Some(("http", authority)) => !self.https && authority.eq_ignore_ascii_case(host),
             _ => false,
         }
     }
 
     /// Where the request says it comes from, judged: `Ok` for one of OpsFlow's pages, else the
-    /// reason it is refused.
-    fn check(&self, headers: &HeaderMap) -> Result<(), String> {
+    /// reason it is refused. `host` is where it was sent (`Host`, or HTTP/2's `:authority`).
+    fn check(&self, headers: &HeaderMap, host: Option<&str>) -> Result<(), String> {
         let text = |name| headers.get(name).map(|value: &header::HeaderValue| value.to_str().unwrap_or(""));
         if let Some(origin) = text(header::ORIGIN) {
-            return if self.accepts(origin, headers) { Ok(()) } else { Err(format!("it came from {origin}")) };
+            return if self.accepts(origin, host) { Ok(()) } else { Err(format!("it came from {origin}")) };
         }
         if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
             return if site == "same-origin" { Ok(()) } else { Err(format!("the browser says it is {site}")) };
         }
         if let Some(referer) = text(header::REFERER) {
             let origin = referer_origin(referer);
-            return if self.accepts(origin, headers) { Ok(()) } else { Err(format!("it came from {origin}")) };
+            return if self.accepts(origin, host) { Ok(()) } else { Err(format!("it came from {origin}")) };
         }
         Err("it does not say where it came from".to_owned())
     }
@@ -83,7 +84,12 @@ pub async fn refuse_cross_site(State(own): State<OwnOrigin>, request: Request, n
     if is_safe(request.method()) || SIGNED_ROUTES.contains(&path) {
         return next.run(request).await;
     }
-    if let Err(reason) = own.check(request.headers()) {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| request.uri().authority().map(|authority| authority.as_str()));
+    if let Err(reason) = own.check(request.headers(), host) {
         tracing::warn!(method = %request.method(), path, reason, "cross-site request refused");
         let message = format!(
             "This request was refused because {reason}: OpsFlow only accepts changes made from its own pages. \
@@ -120,9 +126,10 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
+    const HOST: Option<&str> = Some("opsflow.example:3000");
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
-        map.insert(header::HOST, HeaderValue::from_static("opsflow.example:3000"));
         for (name, value) in pairs {
             map.insert(*name, HeaderValue::from_str(value).unwrap());
         }
@@ -152,15 +159,24 @@ mod tests {
             (&[], false),
         ];
         for (pairs, expected) in cases {
-            assert_eq!(own.check(&headers(pairs)).is_ok(), *expected, "{pairs:?}");
+            assert_eq!(own.check(&headers(pairs), HOST).is_ok(), *expected, "{pairs:?}");
         }
+        // A request that names no host at all is nobody's.
+        assert!(own.check(&headers(&[("origin", "http://opsflow.example:3000")]), None).is_err());
+    }
+
+    #[test]
+    fn served_over_https_a_plain_http_origin_is_not_ours() {
+        let own = OwnOrigin { public_url: None, https: true };
+        assert!(own.check(&headers(&[("origin", "https://opsflow.example:3000")]), HOST).is_ok());
+        assert!(own.check(&headers(&[("origin", "http://opsflow.example:3000")]), HOST).is_err());
     }
 
     #[test]
     fn a_configured_public_url_is_the_only_origin() {
-        let own = OwnOrigin { public_url: Some("https://opsflow.agency.example/".to_owned()) };
-        assert!(own.check(&headers(&[("origin", "https://opsflow.agency.example")])).is_ok());
-        assert!(own.check(&headers(&[("origin", "http://opsflow.example:3000")])).is_err());
+        let own = OwnOrigin { public_url: Some("https://opsflow.agency.example/".to_owned()), https: true };
+        assert!(own.check(&headers(&[("origin", "https://opsflow.agency.example")]), HOST).is_ok());
+        assert!(own.check(&headers(&[("origin", "http://opsflow.example:3000")]), HOST).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! A change made by this instance is announced at once. Changes made by another instance (on a
 //! shared PostgreSQL) are caught by a cheap fingerprint check every few seconds, which also
-//! checks that the session is still live. A stream ends when its session is signed out, and
+//! checks that the session is still live and the user still a member. A stream ends when its session is signed out, and
 //! when the server stops. A user has at most a few open (`notify::STREAMS_PER_USER`), and none
 //! holds a database connection between checks, so open streams cannot exhaust the pool.
 
@@ -39,6 +39,7 @@ pub async fn inbox_stream(
     let mut changes = state.service.notifier().subscribe();
     let mut ended_sessions = state.service.notifier().ended_sessions();
     let stop = state.service.stop_signal();
+    let service = state.service.clone();
     let store = state.service.store().clone();
     let (sender, receiver) = mpsc::channel(16);
     tokio::spawn(async move {
@@ -59,8 +60,10 @@ pub async fn inbox_stream(
                 },
                 () = stop.wait() => return,
                 _ = ticker.tick() => {
-                    // Signed out on another instance, or expired.
-                    if matches!(store.session_user(&session).await, Ok(None)) {
+                    // Signed out on another instance, expired, or no longer a member.
+                    if matches!(store.session_user(&session).await, Ok(None))
+                        || matches!(service.member(&user, &sub_account).await, Err(AppError::NotFound(_)))
+                    {
                         return;
                     }
                     let now = store.inbox_fingerprint(&sub_account).await.ok();

@@ -20,16 +20,21 @@ pub(crate) fn session_user(row: UserRow) -> SessionUser {
 }
 
 impl Service {
-    /// Counts a failed sign-in for `key`, blocking it for a while past `allowed` failures.
-    async fn count_sign_in_failure(&self, key: &str, allowed: i64) -> AppResult<()> {
+    /// Counts a sign-in attempt for `key` before its password is checked, so attempts sent at
+    /// once all count. From the `allowed`-th on, an attempt goes ahead only when the key's wait
+    /// is over, and starts the next, longer wait: `Err(seconds to wait)` otherwise.
+    async fn admit_sign_in(&self, key: &str, allowed: i64) -> AppResult<Result<(), u64>> {
         let now = now_ms();
-        let failures =
-            self.store.record_sign_in_failure(key, now, now - throttle::FORGET_AFTER_MS).await.map_err(internal)?;
-        if let Some(delay) = throttle::delay_ms(failures, allowed) {
-            tracing::warn!(key, failures, delay_ms = delay, "sign-in throttled");
-            self.store.block_sign_in(key, now + delay).await.map_err(internal)?;
+        let attempts =
+            self.store.count_sign_in_attempt(key, now, now - throttle::FORGET_AFTER_MS).await.map_err(internal)?;
+        let Some(delay) = throttle::delay_ms(attempts, allowed) else { return Ok(Ok(())) };
+        match self.store.claim_sign_in(key, now, now + delay).await.map_err(internal)? {
+            Ok(()) => Ok(Ok(())),
+            Err(blocked_until) => {
+                tracing::warn!(key, attempts, "sign-in throttled");
+                Ok(Err(throttle::retry_after_seconds(blocked_until - now)))
+            }
         }
-        Ok(())
     }
 }
 
@@ -39,11 +44,10 @@ impl AuthPort for Service {
         // The same path for every email, known or not, with a password or without one.
         let account = format!("account:{}", email.trim().to_lowercase());
         let address = format!("address:{client}");
-        let now = now_ms();
-        let blocked_until =
-            self.store.sign_in_blocked_until(&[account.clone(), address.clone()]).await.map_err(internal)?;
-        if blocked_until > now {
-            return Err(AppError::TooManyAttempts(throttle::retry_after_seconds(blocked_until - now)));
+        for (key, allowed) in [(&account, throttle::ACCOUNT_ATTEMPTS), (&address, throttle::ADDRESS_ATTEMPTS)] {
+            if let Err(wait) = self.admit_sign_in(key, allowed).await? {
+                return Err(AppError::TooManyAttempts(wait));
+            }
         }
         let found = self.store.user_for_sign_in(email).await.map_err(internal)?;
         let password = password.to_owned();
@@ -56,12 +60,10 @@ impl AuthPort for Service {
             .run(move || verify_password(&password, &hash))
             .await
             .ok_or(AppError::TooManyAttempts(1))?;
-        let Some(user) = user.filter(|_| matches) else {
-            self.count_sign_in_failure(&account, throttle::ACCOUNT_FAILURES).await?;
-            self.count_sign_in_failure(&address, throttle::ADDRESS_FAILURES).await?;
-            return Err(AppError::BadCredentials);
-        };
-        self.store.clear_sign_in_failures(&account).await.map_err(internal)?;
+        let Some(user) = user.filter(|_| matches) else { return Err(AppError::BadCredentials) };
+        // The right password: the account starts over, and the address does not count it.
+        self.store.clear_sign_in_attempts(&account).await.map_err(internal)?;
+        self.store.uncount_sign_in_attempt(&address).await.map_err(internal)?;
         let (token, hash) = new_session_token();
         let expires = now_ms() + SESSION_DAYS * 24 * 3600 * 1000;
         self.store.create_session(&hash, &user.id, expires).await.map_err(internal)?;

@@ -27,6 +27,9 @@ const MAX_CONTEXT_AGE_MS: i64 = 5 * 60 * 1000;
 /// ...allowing for clocks this far apart.
 const CLOCK_SKEW_MS: i64 = 60 * 1000;
 
+/// How long a sign-in waits for HighLevel's users API.
+const USERS_API_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What a HighLevel user may open in OpsFlow, and with which role.
 struct Access {
     admin: bool,
@@ -135,7 +138,11 @@ impl Service {
         installed: &[String],
     ) -> Result<Access, AppError> {
         let refused = || AppError::Forbidden("HighLevel says you do not have access to this sub-account.".into());
-        match highlevel.crm.user(location, &user.user_id).await {
+        // Sign-in does not wait out a rate-limit pause or a slow HighLevel: past a few seconds
+        // it goes on with what the context says, as when HighLevel cannot be reached.
+        let asked = tokio::time::timeout(USERS_API_WAIT, highlevel.crm.user(location, &user.user_id)).await;
+        let answer = asked.unwrap_or_else(|_| Err(CrmError::Unavailable("no answer within 5 s".to_owned())));
+        match answer {
             Ok(found) => {
                 let reaches = |id: &String| found.agency_user || found.location_ids.contains(id);
                 if found.deleted || !reaches(&location.to_owned()) {

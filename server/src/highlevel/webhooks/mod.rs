@@ -98,33 +98,46 @@ impl Intake {
         let json: Value = serde_json::from_slice(body).map_err(|_| PayloadError::NotAnObject)?;
         let envelope = Envelope::read(&json)?;
         let dedupe_key = dedupe_key(&envelope, &json);
-        if let Some(timestamp) = &envelope.timestamp
-            && let Err(stale) = check_age(timestamp, now)
-            && !self.store.was_deferred(&dedupe_key, now_ms() - DEFERRED_FOR_MS).await?
-        {
-            return Err(stale.into());
-        }
-        let receipt = match self.in_flight.try_acquire() {
-            Ok(_permit) if !self.store.webhook_backlog_reaches(self.limits.backlog).await? => {
-                let text = String::from_utf8_lossy(body);
-                self.enqueue(&NewWebhook {
-                    dedupe_key: &dedupe_key,
-                    event_type: &envelope.event_type,
-                    location_id: envelope.location_id.as_deref(),
-                    company_id: envelope.company_id.as_deref(),
-                    body: &text,
-                })
-                .await
-                .map_err(IntakeError::from)
-            }
-            _ => Err(IntakeError::Overloaded),
-        };
+        let receipt = self.keep(&envelope, &dedupe_key, body, now).await;
+        // Whatever kept a good webhook from being stored, HighLevel sends it again after a 429:
+        // its redelivery must then be taken, however old its timestamp.
         if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_)))
             && let Err(error) = self.store.defer_webhook(&dedupe_key).await
         {
             tracing::error!(%error, dedupe_key, "could not record a deferred webhook");
         }
         receipt
+    }
+
+    /// Checks a signed webhook's age (a deferred one's redelivery excepted) and stores it, when
+    /// OpsFlow can take it now.
+    async fn keep(
+        &self,
+        envelope: &Envelope,
+        dedupe_key: &str,
+        body: &[u8],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Receipt, IntakeError> {
+        if let Some(timestamp) = &envelope.timestamp
+            && let Err(stale) = check_age(timestamp, now)
+            && !self.store.was_deferred(dedupe_key, now_ms() - DEFERRED_FOR_MS).await?
+        {
+            return Err(stale.into());
+        }
+        let _permit = self.in_flight.try_acquire().map_err(|_| IntakeError::Overloaded)?;
+        if self.store.webhook_backlog_reaches(self.limits.backlog).await? {
+            return Err(IntakeError::Overloaded);
+        }
+        let text = String::from_utf8_lossy(body);
+        Ok(self
+            .enqueue(&NewWebhook {
+                dedupe_key,
+                event_type: &envelope.event_type,
+                location_id: envelope.location_id.as_deref(),
+                company_id: envelope.company_id.as_deref(),
+                body: &text,
+            })
+            .await?)
     }
 
     /// Stores a webhook for processing: one received, or one OpsFlow made up itself for a

@@ -27,8 +27,8 @@ use crate::notify::Notifier;
 use crate::retry::backoff_ms;
 use crate::supervise::Stop;
 
-/// Webhooks leased per round.
-const BATCH: i64 = 32;
+/// Webhooks processed per round.
+const BATCH: usize = 32;
 /// How long a lease lasts: a worker that died mid-webhook gives it up after this...
 const LEASE_MS: i64 = 120_000;
 /// ...and processing one is cut off well before, so it never runs on after losing its lease.
@@ -98,14 +98,15 @@ impl Processor {
         self.round_until(&Stop::never()).await
     }
 
-    /// A round that ends after the webhook in hand when the server stops (the rest of the batch
-    /// is taken up again when its lease ends).
+    /// A round of up to [`BATCH`] webhooks, ending after the one in hand when the server stops.
+    /// Each is leased just before it is processed, so every attempt starts with a whole lease
+    /// (and its bound, shorter than the lease, keeps it inside).
     async fn round_until(&self, stop: &Stop) -> Result<usize, StoreError> {
-        let leased = self.store.lease_webhooks(BATCH, LEASE_MS).await?;
-        for webhook in &leased {
-            if stop.requested() {
-                break;
-            }
+        let mut processed = 0;
+        while processed < BATCH && !stop.requested() {
+            let Some(webhook) = self.store.lease_webhooks(1, LEASE_MS).await?.pop() else { break };
+            processed += 1;
+            let webhook = &webhook;
             let outcome = tokio::time::timeout(ATTEMPT_LIMIT, self.process(webhook))
                 .await
                 .unwrap_or_else(|_| Outcome::Retry(format!("no answer within {} s", ATTEMPT_LIMIT.as_secs())));
@@ -130,7 +131,7 @@ impl Processor {
                 );
             }
         }
-        Ok(leased.len())
+        Ok(processed)
     }
 
     async fn process(&self, stored: &StoredWebhook) -> Outcome {
