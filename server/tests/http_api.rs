@@ -331,6 +331,15 @@ async fn bad_input_gets_a_typed_error(db: Db) {
     assert_eq!(error["error"], "invalid_answers");
     assert_eq!(error["details"]["completed"], json!({ "error": "not_an_option", "value": "Maybe" }));
     assert_eq!(error["details"]["hours"], json!({ "error": "not_a_number" }));
+    // A decimal comma is refused with the same check the browser runs, never stored as 15.
+    let (status, error) = post_json(
+        &sam,
+        format!("{}/api/forms/submit", s.base),
+        json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes", "hours": "1,5" } }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["details"]["hours"], json!({ "error": "not_a_number" }));
     assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap().len(), 1);
     // A valid submit, then a second one: refused, nothing runs twice.
     let submit = json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes" } });

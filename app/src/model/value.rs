@@ -149,8 +149,12 @@ impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldError::Required => f.write_str("This field is required."),
-            FieldError::NotANumber => f.write_str("Enter a number, like 42 or 3.5."),
-            FieldError::NotAnAmount => f.write_str("Enter an amount with at most two decimals, like 120 or 99.50."),
+            FieldError::NotANumber => {
+                f.write_str("Enter a number, like 42 or 3.5 (decimals after a point; a comma only groups thousands).")
+            }
+            FieldError::NotAnAmount => f.write_str(
+                "Enter an amount with at most two decimals, like 120 or 99.50 (a comma only groups thousands).",
+            ),
             FieldError::NotADate => f.write_str("Enter a date as YYYY-MM-DD."),
             FieldError::NotAnOption { value } => write!(f, "“{value}” is not one of the choices."),
             FieldError::NotAnEmail => f.write_str("Enter an email address, like name@example.com."),
@@ -315,22 +319,34 @@ pub fn parse_yes_no(text: &str) -> Result<bool, FieldError> {
     }
 }
 
-/// Removes thousands separators, allocating only when there are some.
-fn without_commas(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(',') { std::borrow::Cow::Owned(text.replace(',', "")) } else { std::borrow::Cow::Borrowed(text) }
+/// Removes thousands separators, allocating only when there are some — and only where they
+/// can be nothing else: between groups of three digits before the decimal point (`1,250.5`).
+/// Anywhere else a comma is someone's decimal separator (`1,5`) and the text is not read at
+/// all: read without the comma it would be 15, silently.
+fn without_grouping(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !text.contains(',') {
+        return Some(std::borrow::Cow::Borrowed(text));
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let whole = unsigned.split_once('.').map_or(unsigned, |(whole, _)| whole);
+    let mut groups = whole.split(',');
+    let first = groups.next()?;
+    let digits = |group: &str| group.bytes().all(|b| b.is_ascii_digit());
+    let grouped = (1..=3).contains(&first.len()) && digits(first) && groups.all(|g| g.len() == 3 && digits(g));
+    (grouped && !unsigned[whole.len()..].contains(',')).then(|| std::borrow::Cow::Owned(text.replace(',', "")))
 }
 
 /// A finite number; `inf` and `NaN`, which Rust's parser accepts, are not numbers to a person.
 /// Expects trimmed text, as [`parse`] passes it.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let number: f64 = without_commas(text).parse().ok()?;
+    let number: f64 = without_grouping(text)?.parse().ok()?;
     number.is_finite().then_some(number)
 }
 
 /// Parses an amount such as `1,250.5` or `-3` into cents; more than two decimals is an error
 /// rather than a silent rounding. Expects trimmed text, as [`parse`] passes it.
 pub fn parse_money(text: &str) -> Option<i64> {
-    let cleaned = without_commas(text.trim_start_matches('$'));
+    let cleaned = without_grouping(text.trim_start_matches('$'))?;
     let (negative, digits) = match cleaned.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, cleaned.as_ref()),

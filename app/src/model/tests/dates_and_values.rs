@@ -1,7 +1,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use crate::model::value::{format_number, parse_money};
+use crate::model::value::{format_number, parse_money, parse_number};
 use crate::model::*;
 
 #[test]
@@ -29,6 +29,29 @@ fn money_is_exact_cents() {
         assert_eq!(parse_money(bad), None, "{bad}");
     }
     assert_eq!(Value::Money(-705).to_string(), "-7.05");
+}
+
+/// A comma groups thousands and nothing else: `1,5` is someone's one and a half, and is refused
+/// rather than read as 15.
+#[test]
+fn a_comma_is_read_only_where_it_groups_thousands() {
+    let read =
+        [("1,250", 1250.0), ("1,250.5", 1250.5), ("-12,345,678.25", -12_345_678.25), ("999", 999.0), ("2.5", 2.5)];
+    for (text, number) in read {
+        assert_eq!(parse_number(text), Some(number), "{text}");
+    }
+    for refused in ["1,5", "2,5", "1,25", "12,5000", ",250", "1,,250", "1,250,", "1.250,5", "1,2345", "1234,567", "-,5"]
+    {
+        assert_eq!(parse_number(refused), None, "{refused}");
+    }
+    assert_eq!(parse_money("1,250.50"), Some(125_050));
+    for refused in ["1,5", "$2,50", "1,25.00"] {
+        assert_eq!(parse_money(refused), None, "{refused}");
+    }
+    assert_eq!(
+        FieldError::NotANumber.to_string(),
+        "Enter a number, like 42 or 3.5 (decimals after a point; a comma only groups thousands)."
+    );
 }
 
 #[test]

@@ -29,6 +29,10 @@ fn values_must_have_the_shape_of_their_kind() {
     assert_eq!(error_for(Field::new("n", "N", FieldKind::Number), "12a"), Some(FieldError::NotANumber));
     assert_eq!(error_for(Field::new("n", "N", FieldKind::Number), "1e400"), Some(FieldError::NotANumber));
     assert_eq!(error_for(Field::new("n", "N", FieldKind::Number), "-3.25"), None);
+    // "2,5" is two and a half to half the world: not 25 (which "Enter 24 or less" implied).
+    let hours = || Field::new("hours", "Hours on site", FieldKind::Number).range(None, Some(24.0));
+    assert_eq!(error_for(hours(), "2,5"), Some(FieldError::NotANumber));
+    assert_eq!(error_for(hours(), "1,5"), Some(FieldError::NotANumber));
     assert_eq!(error_for(Field::new("c", "C", FieldKind::Currency), "9.999"), Some(FieldError::NotAnAmount));
     assert_eq!(error_for(Field::new("c", "C", FieldKind::Currency), "$1,000.5"), None);
     assert_eq!(error_for(Field::new("d", "D", FieldKind::Date), "2026-02-29"), Some(FieldError::NotADate));
