@@ -8,7 +8,7 @@ use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{FormStatus, WritebackKind, WritebackState};
 use app::model::trigger::{FieldMapping, TaskWriteback};
-use app::model::{Answer, Answers, TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{Answer, Answers, TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
 use common::{Db, Fixture, fixture};
 use server::crm::Crm;
 use server::events::{CrmEvent, EventDetail, IngestOutcome};
@@ -341,6 +341,44 @@ async fn triggers_are_checked_before_they_are_saved(db: Db) {
     assert!(f.service.settings(&f.sam, &f.acme).await.unwrap().triggers.is_empty());
 }
 
+/// One event must not put two identical forms in the inbox: a second trigger for the same event
+/// and template is refused, however its writebacks differ, even when both are added at once.
+async fn an_identical_trigger_is_refused(db: Db) {
+    let f = fixture(db).await;
+    f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
+    let jobs = f.pipeline(&f.acme, "Service Jobs").await;
+    let config = TriggerConfig {
+        event: TriggerEvent::StageChanged {
+            pipeline_id: jobs.id.clone(),
+            stage_id: f.stage_id(&f.acme, "Service Jobs", "Job Complete").await,
+        },
+        template_id: template_id(&f, &f.acme, "Job Complete").await,
+        writebacks: Writebacks { note: true, ..Writebacks::default() },
+    };
+    let twice = futures::future::join(
+        f.service.add_trigger(&f.admin, &f.acme, config.clone()),
+        f.service.add_trigger(&f.admin, &f.acme, config.clone()),
+    )
+    .await;
+    let refused = match twice {
+        (Ok(_), Err(refused)) | (Err(refused), Ok(_)) => refused,
+        other => panic!("one of two identical triggers added at once must be refused: {other:?}"),
+    };
+    assert_eq!(refused, AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]));
+    let other_writebacks = TriggerConfig { writebacks: Writebacks::default(), ..config.clone() };
+    let again = f.service.add_trigger(&f.admin, &f.acme, other_writebacks).await;
+    assert_eq!(again.unwrap_err(), AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]));
+    // Another template on the same event is another form: allowed.
+    let other_template = TriggerConfig { template_id: template_id(&f, &f.acme, "Call Disposition").await, ..config };
+    f.service.add_trigger(&f.admin, &f.acme, other_template).await.unwrap();
+    assert_eq!(f.service.settings(&f.admin, &f.acme).await.unwrap().triggers.len(), 2);
+
+    move_first_job(&f, "Job Complete").await;
+    let names: Vec<String> =
+        f.service.pending_forms(&f.sam, &f.acme).await.unwrap().into_iter().map(|p| p.template_name).collect();
+    assert_eq!(names.len(), 2, "one form per template: {names:?}");
+}
+
 async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
@@ -399,5 +437,6 @@ on_both_backends!(
     a_double_submit_runs_writebacks_once,
     a_template_in_use_cannot_be_deleted,
     triggers_are_checked_before_they_are_saved,
+    an_identical_trigger_is_refused,
     nothing_of_another_sub_account_is_reachable,
 );

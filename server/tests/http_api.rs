@@ -412,7 +412,11 @@ async fn health_checks_and_server_rendering(db: Db) {
         sam.get(format!("{}/s/{}/forms/{}", s.base, s.f.acme, ids.form)).send().await.unwrap().text().await.unwrap();
     assert!(html.contains(r#"data-field="completed""#), "{html}");
     assert!(html.contains(r#"<label for="f-hours">Hours on site"#));
-    assert!(!html.contains(r#"data-field="satisfaction""#), "conditional fields start hidden");
+    // Conditional fields are in the page, hidden, with their rule in words (shown without JavaScript).
+    let satisfaction = html.find(r#"data-field="satisfaction""#).expect("conditional field rendered");
+    let wrapper = html[..satisfaction].rfind(r#"<div class="conditional""#).unwrap();
+    assert!(html[wrapper..satisfaction].contains("hidden"), "{}", &html[wrapper..satisfaction]);
+    assert!(html.contains("Answer only if “Was the job completed?” equals “Yes”."), "{html}");
     // The form is an island: its data travels in the page for the browser to hydrate from.
     assert!(html.contains("<leptos-island"), "{html}");
 
@@ -792,6 +796,55 @@ async fn inbox_streams_are_bounded_and_end_at_sign_out(db: Db) {
 }
 
 /// Every response says what the browser may do with it; HSTS only when served over HTTPS.
+/// Without JavaScript the form posts to its own page: the same model validates it; refused, the
+/// page comes back with the answers as typed and what is wrong; accepted, the completed page.
+async fn a_form_posted_without_javascript_is_validated_and_completed(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let page = format!("{}/s/{}/forms/{}", s.base, s.f.acme, ids.form);
+    let refused = sam
+        .post(&page)
+        .form(&[("completed", "Partially"), ("hours", "1,5"), ("incomplete_reason", "Pipes </textarea><b>& fittings")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Enter a number, like 42 or 3.5"), "the model's message: {html}");
+    assert!(html.contains(r#"value="1,5""#), "what was typed stays: {html}");
+    assert!(html.contains("Pipes &lt;/textarea&gt;&lt;b&gt;&amp; fittings</textarea>"), "escaped, kept: {html}");
+    assert!(html.contains(r#"value="Partially" checked"#), "{html}");
+    let pending = s.f.service.pending_forms(&s.f.sam, &s.f.acme).await.unwrap();
+    assert_eq!(pending.len(), 1, "nothing was submitted");
+
+    let accepted = sam
+        .post(&page)
+        .form(&[
+            ("completed", "Yes"),
+            ("work_done", "Repair"),
+            ("work_done", "Cleaning"),
+            ("hours", "1.5"),
+            ("incomplete_reason", "ignored: not shown for Yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(accepted.headers()["location"], format!("/s/{}/forms/{}", s.f.acme, ids.form));
+    let view = s.f.service.form(&s.f.sam, &s.f.acme, &ids.form).await.unwrap();
+    let answers: Vec<(String, String)> =
+        view.submission.unwrap().answers.into_iter().map(|a| (a.key, a.value.to_string())).collect();
+    let expected =
+        [("completed", "Yes"), ("work_done", "Repair, Cleaning"), ("hours", "1.5"), ("follow_up_needed", "No")];
+    assert_eq!(answers, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let html = sam.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Submitted by Sam"), "{html}");
+    // A second post (Back, then Submit again) changes nothing and lands on the completed page.
+    let again = sam.post(&page).form(&[("completed", "No")]).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+}
+
 async fn responses_carry_the_security_headers(db: Db) {
     let s = start(db).await;
     for path in ["/login", "/healthz", "/pkg/missing.js"] {
@@ -807,6 +860,17 @@ async fn responses_carry_the_security_headers(db: Db) {
         );
         assert!(headers.get("strict-transport-security").is_none(), "plain HTTP: {path}");
     }
+    // Pages and API answers hold per-user data: never stored, so Back asks the server again.
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    for path in ["/login".to_owned(), format!("/s/{}/inbox", s.f.acme), "/healthz".to_owned()] {
+        let response = sam.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    let (status, _) = post_form(&sam, format!("{}/api/forms/pending", s.base), &[("sub_account", &s.f.acme)]).await;
+    assert_eq!(status, StatusCode::OK);
+    let response =
+        sam.post(format!("{}/api/forms/pending", s.base)).form(&[("sub_account", &s.f.acme)]).send().await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
     // Two responses never share a nonce.
     let nonce =
         |response: reqwest::Response| response.headers()["content-security-policy"].to_str().unwrap().to_owned();
@@ -823,6 +887,7 @@ async fn responses_carry_the_security_headers(db: Db) {
 
 on_both_backends!(
     responses_carry_the_security_headers,
+    a_form_posted_without_javascript_is_validated_and_completed,
     inbox_streams_are_bounded_and_end_at_sign_out,
     password_guessing_is_throttled,
     a_crowd_of_sign_ins_does_not_starve_the_server,

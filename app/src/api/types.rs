@@ -2,9 +2,10 @@
 //! secrets, and times arrive already formatted in the sub-account's time zone.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::model::trigger::FieldMapping;
-use crate::model::{CleanAnswer, CrmField, Field, Pipeline, Template, TriggerEvent, Writebacks};
+use crate::model::{Answers, CleanAnswer, CrmField, Field, FieldError, Pipeline, Template, TriggerEvent, Writebacks};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -183,6 +184,16 @@ pub struct FormView {
     pub template: Template,
     pub template_version: i64,
     pub submission: Option<Submission>,
+}
+
+/// A form posted without JavaScript that the server refused: the page shows it again with the
+/// answers as sent and what was wrong, instead of an empty form.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RefusedSubmit {
+    pub answers: Answers,
+    pub errors: BTreeMap<String, FieldError>,
+    /// Why, when it was not the answers (the form was gone, the CRM unreachable...).
+    pub message: Option<String>,
 }
 
 /// The built-in CRM's pipeline board.

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::field::FieldKind;
+use super::field::{Field, FieldKind};
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +63,11 @@ impl CrmFieldType {
         }
     }
 
+    /// Types whose values must be among the field's options.
+    pub fn has_options(self) -> bool {
+        matches!(self, Self::SingleOptions | Self::Radio | Self::Checkbox | Self::MultipleOptions)
+    }
+
     /// Whether answers of a form field kind can be written to a custom field of this type
     /// without losing meaning. Any answer can be written as text.
     pub fn accepts(self, kind: FieldKind) -> bool {
@@ -92,6 +97,29 @@ pub struct CrmField {
     pub data_type: CrmFieldType,
     #[serde(default)]
     pub options: Vec<String>,
+}
+
+impl CrmField {
+    /// Whether the field takes `value` as one of its options. A field without a list of options
+    /// (any text-like type) takes any value.
+    pub fn has_option(&self, value: &str) -> bool {
+        self.options.is_empty() || self.options.iter().any(|option| option == value)
+    }
+
+    /// A value the form field can give that this custom field would refuse — an option the CRM
+    /// field does not have — found when the mapping is made rather than when staff submit.
+    pub fn refused_value(&self, field: &Field) -> Option<String> {
+        if !self.data_type.has_options() {
+            return None;
+        }
+        field.possible_values()?.into_iter().find(|value| !self.has_option(value))
+    }
+
+    /// Whether every answer `field` can give can be written here: the type fits and, for a field
+    /// with options, each value is one of them. Settings offers only these.
+    pub fn fits(&self, field: &Field) -> bool {
+        self.data_type.accepts(field.kind) && self.refused_value(field).is_none()
+    }
 }
 
 /// A custom field value as HighLevel's `field_value` expects it for the field's type.

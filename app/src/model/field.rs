@@ -132,6 +132,16 @@ impl Field {
         }
     }
 
+    /// Every value an answer can take, where the kind limits them: the options of a choice field,
+    /// `Yes`/`No` of a checkbox (as the answer reads in a note or custom field). `None` for free input.
+    pub fn possible_values(&self) -> Option<Vec<String>> {
+        match self.kind {
+            FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect => Some(self.options.clone()),
+            FieldKind::Checkbox => Some([true, false].map(|flag| super::value::Value::Bool(flag).to_string()).to_vec()),
+            _ => None,
+        }
+    }
+
     pub fn required(mut self) -> Self {
         self.required = true;
         self

@@ -63,6 +63,26 @@ impl RuleGroup {
             .sum()
     }
 
+    /// The group in words, for a reader who cannot see the form react (a page without
+    /// JavaScript): `“Outcome” equals “No” and (“Hours” is greater than 4 or “Notes” is empty)`.
+    /// `label` names a field by its key.
+    pub fn describe(&self, label: &impl Fn(&str) -> String) -> String {
+        let joiner = match self.logic {
+            Logic::All => " and ",
+            Logic::Any => " or ",
+        };
+        let parts: Vec<String> = self
+            .rules
+            .iter()
+            .map(|rule| match rule {
+                Rule::Group(group) if group.rules.len() > 1 => format!("({})", group.describe(label)),
+                Rule::Group(group) => group.describe(label),
+                Rule::Condition(condition) => condition.describe(label),
+            })
+            .collect();
+        parts.join(joiner)
+    }
+
     fn collect_conditions<'a>(&'a self, out: &mut Vec<&'a Condition>) {
         for rule in &self.rules {
             match rule {
@@ -122,6 +142,15 @@ pub struct Condition {
 impl Condition {
     pub fn new(field: &str, operator: Operator, value: impl Into<ConditionValue>) -> Self {
         Self { field: field.to_owned(), operator, value: value.into() }
+    }
+
+    fn describe(&self, label: &impl Fn(&str) -> String) -> String {
+        let subject = format!("“{}” {}", label(&self.field), self.operator.label());
+        if !self.operator.takes_value() {
+            return subject;
+        }
+        let quoted: Vec<String> = self.value.as_list().iter().map(|v| format!("“{v}”")).collect();
+        format!("{subject} {}", quoted.join(", "))
     }
 }
 

@@ -118,16 +118,41 @@ pub const MAX_TASK_TITLE_LEN: usize = 200;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum TriggerProblem {
-    UnknownPipeline { pipeline_id: String },
-    UnknownStage { stage_id: String },
+    UnknownPipeline {
+        pipeline_id: String,
+    },
+    UnknownStage {
+        stage_id: String,
+    },
     MoveNeedsStageTrigger,
-    MoveToOtherPipeline { stage_id: String },
+    MoveToOtherPipeline {
+        stage_id: String,
+    },
     MoveToSameStage,
-    UnknownFormField { field: String },
-    UnknownCrmField { crm_field_id: String },
-    IncompatibleMapping { field: String, crm_field: String, kind: String, data_type: String },
-    CrmFieldMappedTwice { crm_field: String },
+    UnknownFormField {
+        field: String,
+    },
+    UnknownCrmField {
+        crm_field_id: String,
+    },
+    IncompatibleMapping {
+        field: String,
+        crm_field: String,
+        kind: String,
+        data_type: String,
+    },
+    CrmFieldMappedTwice {
+        crm_field: String,
+    },
+    /// The form field can give a value the CRM field has no option for.
+    MissingOption {
+        field: String,
+        crm_field: String,
+        option: String,
+    },
     TaskTitleTooLong,
+    /// A trigger for the same event already creates a form from the same template.
+    AlreadyExists,
 }
 
 impl<'de> Deserialize<'de> for TriggerProblem {
@@ -143,7 +168,9 @@ impl<'de> Deserialize<'de> for TriggerProblem {
             "unknown_crm_field",
             "incompatible_mapping",
             "crm_field_mapped_twice",
+            "missing_option",
             "task_title_too_long",
+            "already_exists",
         ];
         let mut p = Tagged::read(deserializer, "problem")?;
         Ok(match p.tag() {
@@ -161,7 +188,11 @@ impl<'de> Deserialize<'de> for TriggerProblem {
                 data_type: p.text("data_type")?,
             },
             "crm_field_mapped_twice" => P::CrmFieldMappedTwice { crm_field: p.text("crm_field")? },
+            "missing_option" => {
+                P::MissingOption { field: p.text("field")?, crm_field: p.text("crm_field")?, option: p.text("option")? }
+            }
             "task_title_too_long" => P::TaskTitleTooLong,
+            "already_exists" => P::AlreadyExists,
             _ => return Err(p.unknown(VARIANTS)),
         })
     }
@@ -196,13 +227,21 @@ impl fmt::Display for TriggerProblem {
                 "Form field “{field}” ({kind}) cannot be written to custom field “{crm_field}” ({data_type})."
             ),
             P::CrmFieldMappedTwice { crm_field } => write!(f, "Custom field “{crm_field}” is mapped more than once."),
+            P::MissingOption { field, crm_field, option } => write!(
+                f,
+                "Form field “{field}” can be answered “{option}”, which custom field “{crm_field}” has no option for."
+            ),
             P::TaskTitleTooLong => write!(f, "The task title is longer than {MAX_TASK_TITLE_LEN} characters."),
+            P::AlreadyExists => f.write_str(
+                "A trigger for this event already creates a form from this template; a second would put two identical forms in the inbox.",
+            ),
         }
     }
 }
 
 /// Whether one custom field mapping can work: the form field exists and takes an answer, the CRM
-/// field exists, and its type accepts the form field's kind. The template builder runs this on
+/// field exists, its type accepts the form field's kind and it has an option for every value the
+/// form field can give. The template builder runs this on
 /// every trigger of a template it saves, so an edit cannot silently break a writeback.
 pub fn check_mapping(
     mapping: &FieldMapping,
@@ -222,12 +261,19 @@ pub fn check_mapping(
                 data_type: crm_field.data_type.label().to_owned(),
             })
         }
-        (Some(_), Some(_)) => Ok(()),
+        (Some(field), Some(crm_field)) => match crm_field.refused_value(field) {
+            Some(option) => Err(TriggerProblem::MissingOption {
+                field: field.label.clone(),
+                crm_field: crm_field.name.clone(),
+                option,
+            }),
+            None => Ok(()),
+        },
     }
 }
 
 /// The mappings an edited template breaks, as problems on the fields they map: a field that is
-/// gone or no longer fits its CRM field's type. The builder shows them while editing and the
+/// gone, no longer fits its CRM field's type or gained an option the CRM field lacks. The builder shows them while editing and the
 /// server refuses a save with them. A CRM field removed in the CRM is the trigger's problem, not
 /// the edit's, so it is left out.
 pub fn broken_mappings(
@@ -237,8 +283,11 @@ pub fn broken_mappings(
 ) -> Vec<TemplateProblem> {
     let mut problems = Vec::new();
     for mapping in mappings {
-        let Err(problem @ (TriggerProblem::UnknownFormField { .. } | TriggerProblem::IncompatibleMapping { .. })) =
-            check_mapping(mapping, template, crm_fields)
+        let Err(
+            problem @ (TriggerProblem::UnknownFormField { .. }
+            | TriggerProblem::IncompatibleMapping { .. }
+            | TriggerProblem::MissingOption { .. }),
+        ) = check_mapping(mapping, template, crm_fields)
         else {
             continue;
         };

@@ -39,6 +39,28 @@ impl Answer {
     }
 }
 
+/// The answers of an HTML form posted without JavaScript (`application/x-www-form-urlencoded`
+/// pairs), as the browser's inputs would have recorded them: a multi-select's ticked boxes as a
+/// list, every other field's first value. Names that are not answerable fields are ignored; an
+/// unticked checkbox is not sent, so it stays unanswered, as it does in the browser.
+pub fn answers_from_form(fields: &[Field], pairs: impl IntoIterator<Item = (String, String)>) -> Answers {
+    let mut posted: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in pairs {
+        posted.entry(name).or_default().push(value);
+    }
+    let mut answers = Answers::new();
+    for field in fields.iter().filter(|f| f.kind.takes_answer()) {
+        let Some(mut values) = posted.remove(&field.key) else { continue };
+        let answer = if field.kind == FieldKind::MultiSelect {
+            Answer::Many(values)
+        } else {
+            Answer::One(values.swap_remove(0))
+        };
+        answers.insert(field.key.clone(), answer);
+    }
+    answers
+}
+
 impl From<&str> for Answer {
     fn from(text: &str) -> Self {
         Answer::One(text.to_owned())

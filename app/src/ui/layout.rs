@@ -76,6 +76,13 @@ pub fn SubAccountLayout() -> impl IntoView {
                 match workspace.await {
                     Ok((user, sub_account)) => view! {
                         <TopBar user sub_account/>
+                        <noscript>
+                            <p class="noscript-notice" role="note">
+                                "JavaScript is off. Forms can still be filled in and submitted, with every \
+                                conditional field shown and when it applies; the template builder, drag and \
+                                drop, retries and live updates need JavaScript."
+                            </p>
+                        </noscript>
                         <main class="page">
                             <Outlet/>
                         </main>

@@ -33,6 +33,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
+                // Without JavaScript nothing shows or hides fields as answers change, so every
+                // conditional field is shown, with its rule in words.
+                <noscript>
+                    <style>".conditional[hidden] { display: block; } .applies-when { display: block; }"</style>
+                </noscript>
                 <MetaTags/>
             </head>
             <body>

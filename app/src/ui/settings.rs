@@ -15,7 +15,7 @@ use crate::api::AppError;
 use crate::api::types::{SettingsData, TemplateChoice, TriggerView};
 use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
-use crate::model::{CrmField, Stage, TriggerConfig, TriggerEvent, Writebacks};
+use crate::model::{CrmField, Field, Stage, TriggerConfig, TriggerEvent, Writebacks};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -79,11 +79,19 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
         async move { remove_trigger(sa.get_value(), id.clone()).await.map(|()| id) }
     });
     let problems = RwSignal::new(Vec::<String>::new());
+    // Bumped after each trigger added: the form starts over, so the same trigger is not added
+    // twice by a second click (the server refuses an identical one anyway).
+    let added = RwSignal::new(0_u32);
     Effect::new(move |_| match add.value().get() {
         Some(Ok(trigger)) => {
             problems.set(Vec::new());
-            toasts.show(Tone::Success, "Trigger added", vec![(Tone::Info, trigger.event_label.clone())]);
+            toasts.show(
+                Tone::Success,
+                "Trigger added",
+                vec![(Tone::Info, trigger.event_label.clone()), (Tone::Info, "The form below starts over.".to_owned())],
+            );
             triggers.update(|list| list.push(trigger));
+            added.update(|n| *n += 1);
         }
         Some(Err(AppError::InvalidTrigger(found))) => problems.set(found.iter().map(ToString::to_string).collect()),
         Some(Err(error)) => problems.set(vec![error.to_string()]),
@@ -114,7 +122,13 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
             <h2 id="triggers-heading">"Triggers"</h2>
             {move || view! { <TriggerList triggers=triggers.get() admin on_remove/> }}
         </section>
-        {admin.then(|| view! { <AddTrigger data add problems/> })}
+        {admin.then(|| {
+            let data = StoredValue::new(data);
+            move || {
+                added.track();
+                view! { <AddTrigger data=data.get_value() add problems/> }
+            }
+        })}
     }
 }
 
@@ -187,6 +201,7 @@ fn AddTrigger(
     let template = RwSignal::new(first(|d| d.templates.first().map(|t| t.id.clone())));
     let note = RwSignal::new(true);
     let mappings = RwSignal::new(BTreeMap::<String, String>::new());
+    let mapping_note = RwSignal::new(None::<String>);
     let task = RwSignal::new(false);
     let task_title = RwSignal::new(String::new());
     let move_to = RwSignal::new(String::new());
@@ -238,7 +253,8 @@ fn AddTrigger(
                         <label for="trigger-template">"Create a form from"</label>
                         <select id="trigger-template" on:change=move |ev| {
                             template.set(event_target_value(&ev));
-                            mappings.set(BTreeMap::new());
+                            let next = chosen_template().map(|t| t.fields).unwrap_or_default();
+                            mapping_note.set(data.with_value(|d| carry_over(mappings, &next, &d.crm_fields)));
                         }>
                             {data
                                 .with_value(|d| d.templates.clone())
@@ -293,7 +309,7 @@ fn AddTrigger(
                         <input type="checkbox" id="wb-note" prop:checked=move || note.get() on:change=move |ev| note.set(event_target_checked(&ev))/>
                         <span>"Add the answers as a note on the contact"</span>
                     </label>
-                    <CustomFieldMappings data template=Signal::derive(chosen_template) mappings/>
+                    <CustomFieldMappings data template=Signal::derive(chosen_template) mappings note=mapping_note/>
                     <TaskSetting task task_title template_name=Signal::derive(move || chosen_template().map(|t| t.name).unwrap_or_default())/>
                     <MoveSetting is_stage=Signal::derive(is_stage) stages=Signal::derive(stages) stage move_to/>
                 </fieldset>
@@ -308,11 +324,41 @@ fn AddTrigger(
     }
 }
 
+/// Keeps, after a switch of template, the mappings of fields the new template has too (same key,
+/// still fitting their custom field) and drops the rest; says what happened, so what the screen
+/// shows is what will be saved.
+fn carry_over(
+    mappings: RwSignal<BTreeMap<String, String>>,
+    fields: &[Field],
+    crm_fields: &[CrmField],
+) -> Option<String> {
+    let before = mappings.with_untracked(|m| m.values().filter(|crm| !crm.is_empty()).count());
+    mappings.update(|m| {
+        m.retain(|key, crm_id| {
+            let field = fields.iter().find(|f| &f.key == key);
+            let crm_field = crm_fields.iter().find(|c| &c.id == crm_id);
+            field.zip(crm_field).is_some_and(|(field, crm_field)| crm_field.fits(field))
+        })
+    });
+    let kept = mappings.with_untracked(|m| m.values().filter(|crm| !crm.is_empty()).count());
+    match (before, kept) {
+        (0, _) => None,
+        (_, 0) => Some("The custom field mappings were cleared: the new template has none of those fields.".to_owned()),
+        (before, kept) if before == kept => {
+            Some("The custom field mappings were kept: the new template has the same fields.".to_owned())
+        }
+        (before, kept) => Some(format!(
+            "{kept} of {before} custom field mappings were kept (fields both templates have); the others were cleared."
+        )),
+    }
+}
+
 #[component]
 fn CustomFieldMappings(
     data: StoredValue<SettingsData>,
     template: Signal<Option<TemplateChoice>>,
     mappings: RwSignal<BTreeMap<String, String>>,
+    note: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let rows = move || {
         let fields = template.get().map(|t| t.fields).unwrap_or_default();
@@ -321,8 +367,12 @@ fn CustomFieldMappings(
             .filter(|field| field.kind.takes_answer())
             .map(|field| {
                 let compatible: Vec<CrmField> =
-                    data.with_value(|d| d.crm_fields.iter().filter(|c| c.data_type.accepts(field.kind)).cloned().collect());
+                    data.with_value(|d| d.crm_fields.iter().filter(|c| c.fits(&field)).cloned().collect());
                 let key = field.key.clone();
+                let mapped = {
+                    let key = key.clone();
+                    move || mappings.with(|m| m.get(&key).cloned().unwrap_or_default())
+                };
                 let select_id = format!("map-{}", field.key);
                 view! {
                     <div class="mapping-row">
@@ -336,10 +386,20 @@ fn CustomFieldMappings(
                                 m.insert(key.clone(), value);
                             });
                         }>
-                            <option value="">"Don't write"</option>
+                            <option value="" selected={
+                                let mapped = mapped.clone();
+                                move || mapped().is_empty()
+                            }>"Don't write"</option>
                             {compatible
                                 .into_iter()
-                                .map(|c| view! { <option value=c.id>{format!("{} ({})", c.name, c.data_type.label())}</option> })
+                                .map(|c| {
+                                    let (id, mapped) = (c.id.clone(), mapped.clone());
+                                    view! {
+                                        <option value=c.id selected=move || mapped() == id>
+                                            {format!("{} ({})", c.name, c.data_type.label())}
+                                        </option>
+                                    }
+                                })
                                 .collect_view()}
                         </select>
                     </div>
@@ -352,7 +412,8 @@ fn CustomFieldMappings(
         <div class="mapping">
             <p class="mapping-title">"Write answers to custom fields"</p>
             <div class="mapping-rows">{rows}</div>
-            <p class="hint">"Only custom fields whose type fits the form field are offered."</p>
+            <p class="hint" role="status" data-testid="mapping-note">{move || note.get()}</p>
+            <p class="hint">"Only custom fields that take every answer the form field can give (its type, and each of its options) are offered."</p>
         </div>
     }
     .into_any()

@@ -23,6 +23,8 @@ pub struct Toast {
     pub title: String,
     /// One line per item (a writeback result each, say).
     pub lines: Vec<(Tone, String)>,
+    /// How many times it was shown while showing.
+    repeats: u32,
 }
 
 /// The page's toasts. Cheap to copy; every copy posts to the same list.
@@ -33,9 +35,19 @@ static ITEMS: LazyLock<ArcRwSignal<Vec<Toast>>> = LazyLock::new(|| ArcRwSignal::
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 impl Toasts {
+    /// Shows a toast. The same message while one is showing replaces it with a count (“×2”) —
+    /// a repeat stays visible as new without stacking up copies.
     pub fn show(&self, tone: Tone, title: impl Into<String>, lines: Vec<(Tone, String)>) {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        ITEMS.update(|items| items.push(Toast { id, tone, title: title.into(), lines }));
+        let mut toast = Toast { id, tone, title: title.into(), lines, repeats: 1 };
+        ITEMS.update(|items| {
+            if let Some(at) =
+                items.iter().position(|t| t.tone == toast.tone && t.title == toast.title && t.lines == toast.lines)
+            {
+                toast.repeats += items.remove(at).repeats;
+            }
+            items.push(toast);
+        });
         // Good news fades on its own; errors stay until dismissed.
         #[cfg(feature = "hydrate")]
         if tone != Tone::Error {
@@ -68,7 +80,10 @@ pub fn Toaster() -> impl IntoView {
             <For each=move || ITEMS.get() key=|toast| toast.id let:toast>
                 <div class=format!("toast {}", tone_class(toast.tone)) data-testid="toast">
                     <div class="toast-head">
-                        <strong>{toast.title.clone()}</strong>
+                        <strong>
+                            {toast.title.clone()}
+                            {(toast.repeats > 1).then(|| view! { <span class="toast-repeats">{format!(" ×{}", toast.repeats)}</span> })}
+                        </strong>
                         <button
                             class="icon-button"
                             aria-label="Dismiss notification"

@@ -57,7 +57,9 @@ const SELECT_TRIGGERS: &str = "SELECT g.id, g.template_id, t.name AS template_na
      g.stage_id, g.writebacks FROM triggers g JOIN templates t ON t.id = g.template_id";
 
 impl Store {
-    pub async fn insert_trigger(&self, sub_account_id: &str, config: &TriggerConfig) -> StoreResult<String> {
+    /// Adds a trigger, or returns `None` when the sub-account already has one for the same event
+    /// and template (a unique index decides, so two admins adding it at once get one).
+    pub async fn insert_trigger(&self, sub_account_id: &str, config: &TriggerConfig) -> StoreResult<Option<String>> {
         let id = new_id();
         let (pipeline_id, stage_id) = match &config.event {
             TriggerEvent::StageChanged { pipeline_id, stage_id } => {
@@ -65,9 +67,9 @@ impl Store {
             }
             TriggerEvent::CallCompleted => (None, None),
         };
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO triggers (id, sub_account_id, template_id, event_type, pipeline_id, stage_id, writebacks, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(&id)
         .bind(sub_account_id)
@@ -79,7 +81,7 @@ impl Store {
         .bind(now_ms())
         .execute(self.pool())
         .await?;
-        Ok(id)
+        Ok((done.rows_affected() == 1).then_some(id))
     }
 
     pub async fn triggers(&self, sub_account_id: &str) -> StoreResult<Vec<StoredTrigger>> {

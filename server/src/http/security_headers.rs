@@ -6,9 +6,16 @@
 //! `<script>` does not run even if some text ever escaped unescaped. `'wasm-unsafe-eval'` lets the
 //! client's WebAssembly compile. Styles may be inline (views set `style` attributes); scripts may
 //! not. `frame-ancestors` says who may frame OpsFlow (HighLevel's app when connected).
+//!
+//! Pages and API answers carry per-user data, so they are `Cache-Control: no-store`: Back after a
+//! submit or a sign-out asks the server again instead of showing the old page (the client also
+//! reloads a page the browser restores from its back/forward cache). Static files keep their own.
 
 use axum::extract::{Request, State};
-use axum::http::header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderValue, request::Parts};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -46,6 +53,12 @@ pub async fn security_headers(State(config): State<SecurityHeaders>, mut request
     }
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    let per_user = headers.get(CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| {
+        t.starts_with("text/html") || t.starts_with("application/json") || t.starts_with("text/event-stream")
+    });
+    if per_user && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if config.https {
         headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }

@@ -7,7 +7,7 @@ use app::api::types::{
 use app::model::starter::starter_templates;
 use app::model::transfer;
 use app::model::trigger::{FieldMapping, broken_mappings, check_trigger};
-use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent};
+use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent, TriggerProblem};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
@@ -234,6 +234,7 @@ impl WorkspacePort for Service {
             return Err(AppError::InvalidTrigger(problems));
         }
         let id = self.store.insert_trigger(sub_account, &config).await.map_err(internal)?;
+        let id = id.ok_or_else(|| AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]))?;
         let stored = StoredTrigger {
             id,
             template_id: config.template_id.clone(),

@@ -1,7 +1,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use crate::model::value::{format_number, parse_money, parse_number};
+use crate::model::value::{answers_from_form, format_number, parse_money, parse_number};
 use crate::model::*;
 
 #[test]
@@ -61,4 +61,25 @@ fn values_print_the_way_a_person_writes_them() {
     assert_eq!(Value::Bool(true).to_string(), "Yes");
     assert_eq!(Value::List(vec!["a".into(), "b".into()]).to_string(), "a, b");
     assert_eq!(Value::Text("two\n lines".into()).to_string(), "two lines");
+}
+
+/// A form posted without JavaScript becomes the answers the browser would have recorded.
+#[test]
+fn a_posted_html_form_becomes_answers() {
+    let fields = [
+        Field::new("hours", "Hours", FieldKind::Number),
+        Field::new("tags", "Tags", FieldKind::MultiSelect).options(["Gas", "Water"]),
+        Field::new("done", "Done", FieldKind::Checkbox),
+        Field::new("head", "Head", FieldKind::Section),
+        Field::new("none", "None", FieldKind::MultiSelect).options(["A"]),
+    ];
+    let pairs = [("hours", "1.5"), ("tags", "Gas"), ("tags", "Water"), ("done", "yes"), ("head", "x"), ("evil", "1")];
+    let answers = answers_from_form(&fields, pairs.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let expected: Answers = [
+        ("hours".to_owned(), Answer::from("1.5")),
+        ("tags".to_owned(), Answer::from(vec!["Gas", "Water"])),
+        ("done".to_owned(), Answer::from("yes")),
+    ]
+    .into();
+    assert_eq!(answers, expected);
 }

@@ -105,6 +105,47 @@ fn custom_field_mappings_must_fit() {
     );
 }
 
+/// A mapping is offered (and saved) only when the CRM field takes every value the form field can
+/// give: a Yes/Partially/No dropdown needs all three options, a yes/no checkbox needs Yes and No.
+#[test]
+fn choice_mappings_need_every_option_in_the_crm_field() {
+    let crm = |id: &str, data_type, options: &[&str]| CrmField {
+        id: id.into(),
+        name: id.into(),
+        key: id.into(),
+        data_type,
+        options: options.iter().map(|o| o.to_string()).collect(),
+    };
+    let outcome = Field::new("outcome", "Outcome", FieldKind::Dropdown).options(["Yes", "Partially", "No"]);
+    let done = Field::new("done", "Done", FieldKind::Checkbox);
+    let yes_no = crm("cf_yes_no", CrmFieldType::SingleOptions, &["Yes", "No"]);
+    let three = crm("cf_three", CrmFieldType::Radio, &["No", "Partially", "Yes", "Unknown"]);
+    let free = crm("cf_free", CrmFieldType::Text, &[]);
+
+    assert_eq!(yes_no.refused_value(&outcome), Some("Partially".into()));
+    assert!(!yes_no.fits(&outcome));
+    assert!(three.fits(&outcome));
+    assert!(free.fits(&outcome));
+    assert!(yes_no.fits(&done));
+    assert_eq!(crm("cf_on", CrmFieldType::Radio, &["On", "Off"]).refused_value(&done), Some("Yes".into()));
+    assert!(!crm("cf_list", CrmFieldType::MultipleOptions, &["Yes"]).fits(&done));
+
+    let template = Template { name: "Visit".into(), fields: vec![outcome, done] };
+    let fields = vec![yes_no, three, free];
+    let writebacks = Writebacks { custom_fields: vec![map("outcome", "cf_yes_no")], ..Writebacks::default() };
+    let problem = TriggerProblem::MissingOption {
+        field: "Outcome".into(),
+        crm_field: "cf_yes_no".into(),
+        option: "Partially".into(),
+    };
+    assert_eq!(check_trigger(&stage_trigger(writebacks), &template, &pipelines(), &fields), vec![problem.clone()]);
+    // An option added to the form field later breaks the mapping: the builder says so.
+    assert_eq!(
+        broken_mappings(&[map("outcome", "cf_yes_no")], &template, &fields),
+        vec![TemplateProblem::TriggerMapping { field: "outcome".into(), reason: problem.to_string() }]
+    );
+}
+
 #[test]
 fn type_compatibility_between_form_fields_and_crm_fields() {
     assert!(CrmFieldType::Numerical.accepts(FieldKind::Currency));

@@ -101,3 +101,21 @@ fn evaluate_and_visibility_agree() {
         assert_eq!(plan.visibility(case), plan.evaluate(case).visible);
     }
 }
+
+/// Without JavaScript every conditional field is shown, with its rule in words.
+#[test]
+fn a_rule_reads_as_a_sentence() {
+    let group = RuleGroup::all(vec![
+        when("outcome", Operator::Equals, "No"),
+        Rule::Group(RuleGroup::any(vec![
+            when("hours", Operator::GreaterThan, 4.0),
+            when("notes", Operator::IsEmpty, ConditionValue::None),
+        ])),
+        when("tags", Operator::In, ConditionValue::List(vec!["Gas".into(), "Water".into()])),
+    ]);
+    let label = |key: &str| key.to_uppercase();
+    assert_eq!(
+        group.describe(&label),
+        "“OUTCOME” equals “No” and (“HOURS” is greater than “4” or “NOTES” is empty) and “TAGS” is one of “Gas”, “Water”"
+    );
+}

@@ -155,7 +155,9 @@ fn every_trigger_problem_and_event_round_trips() {
             data_type: "CHECKBOX".into(),
         },
         P::CrmFieldMappedTwice { crm_field: "Notes".into() },
+        P::MissingOption { field: "Outcome".into(), crm_field: "Result".into(), option: "Partially".into() },
         P::TaskTitleTooLong,
+        P::AlreadyExists,
     ];
     round_trip_all(
         &examples,
@@ -169,9 +171,11 @@ fn every_trigger_problem_and_event_round_trips() {
             P::UnknownCrmField { .. } => 6,
             P::IncompatibleMapping { .. } => 7,
             P::CrmFieldMappedTwice { .. } => 8,
-            P::TaskTitleTooLong => 9,
+            P::MissingOption { .. } => 9,
+            P::TaskTitleTooLong => 10,
+            P::AlreadyExists => 11,
         },
-        10,
+        12,
     );
     let stage = TriggerEvent::StageChanged { pipeline_id: "p1".into(), stage_id: "s2".into() };
     round_trip(&stage);

@@ -95,6 +95,10 @@ fn control(
         let key = key.clone();
         move |_| state.touch(&key)
     };
+    // Properties (`prop:value`, `prop:checked`) follow the answers live but are not part of the
+    // server's HTML; the attributes below carry the answers the page starts with, so a page
+    // rendered again after a refused submit without JavaScript shows what was entered.
+    let initial = text();
     let placeholder = field.placeholder.clone().unwrap_or_default();
     let required = field.required.to_string();
     let id = id.to_owned();
@@ -110,6 +114,7 @@ fn control(
                 aria-required=required.clone()
                 aria-invalid=invalid.clone()
                 aria-describedby=described_by.clone()
+                value=initial.clone()
                 prop:value=text.clone()
                 on:input=move |ev| set(event_target_value(&ev))
                 on:blur=touch.clone()
@@ -132,6 +137,9 @@ fn control(
                 aria-required=required
                 aria-invalid=invalid
                 aria-describedby=described_by
+                // The renderer writes a textarea's children unescaped and with a hydration marker
+                // inside (a textarea is not raw text), so its starting text goes in as escaped HTML.
+                inner_html=escape_text(&initial)
                 prop:value=text
                 on:input=move |ev| set(event_target_value(&ev))
                 on:blur=touch
@@ -183,6 +191,7 @@ fn control(
                             let label_for = choice_id.clone();
                             let (checked_key, checked_option, label) = (key.clone(), option.clone(), option.clone());
                             let chosen = option.clone();
+                            let initially = answers.with_untracked(|a| a.get(&key).is_some_and(|v| v.items().contains(&option.as_str())));
                             view! {
                                 <label class="choice" for=label_for>
                                     <input
@@ -190,6 +199,7 @@ fn control(
                                         id=choice_id
                                         name=key.clone()
                                         value=option
+                                        checked=initially
                                         prop:checked=move || answers.with(|a| {
                                             a.get(&checked_key).is_some_and(|v| v.items().contains(&checked_option.as_str()))
                                         })
@@ -218,6 +228,7 @@ fn control(
                         id=id
                         name=key
                         value="yes"
+                        checked=initial == "yes"
                         aria-describedby=described_by
                         aria-invalid=invalid
                         prop:checked=move || text() == "yes"
@@ -231,6 +242,11 @@ fn control(
         }
         FieldKind::Section => ().into_any(),
     }
+}
+
+/// Text as HTML character data.
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Records a ticked or unticked option: a radio answer becomes that option; a multi-select

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::fields::FieldInput;
 use crate::api::AppError;
 use crate::api::inbox::submit_form;
-use crate::api::types::{FormView, WritebackResult, WritebackState};
+use crate::api::types::{FormView, RefusedSubmit, WritebackResult, WritebackState};
 use crate::model::{Answers, FieldError, FormPlan};
 use crate::ui::toast::{Toasts, Tone, use_toasts};
 
@@ -63,8 +63,16 @@ impl FormState {
     }
 }
 
+/// The form while pending. It posts to its own page, so it also works without JavaScript: the
+/// server validates with the same model and answers the completed page, or this page again with
+/// `refused` (the answers as sent and what was wrong). With JavaScript the island submits instead.
 #[component]
-pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
+pub fn FormFill(
+    form: FormView,
+    refused: RefusedSubmit,
+    applies_when: Vec<(String, String)>,
+    on_submitted: Callback<()>,
+) -> impl IntoView {
     let plan = match FormPlan::new(&form.template) {
         Ok(plan) => StoredValue::new(plan),
         Err(problems) => {
@@ -72,13 +80,36 @@ pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
             return view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any();
         }
     };
-    let answers = RwSignal::new(Answers::new());
+    let was_refused = !refused.errors.is_empty() || refused.message.is_some();
+    let answers = RwSignal::new(refused.answers);
     let state = FormState::new(answers, Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a)))));
+    state.server_errors.set(refused.errors);
+    state.show_all_errors.set(was_refused);
     let toasts = use_toasts();
     let (sa, id) = (form.sub_account_id.clone(), form.id.clone());
-    let submit = Action::new(move |answers: &Answers| submit_form(sa.clone(), id.clone(), answers.clone()));
-    Effect::new(move |_| {
-        if let Some(outcome) = submit.value().get() {
+    let action = format!("/s/{sa}/forms/{id}");
+    // Set from the first click until the server answers, before any render: a burst of clicks
+    // (or Enter held down) sends one request, not one per event.
+    let sending = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        // Events can still arrive while the form is being replaced by the completed view.
+        if sending.try_get_untracked().is_none_or(|busy| busy) {
+            return;
+        }
+        state.show_all_errors.set(true);
+        if !state.evaluation.with_untracked(|e| e.is_valid()) {
+            focus_first_error();
+            return;
+        }
+        sending.set(true);
+        let (sa, id, answers) = (sa.clone(), id.clone(), answers.get_untracked());
+        leptos::task::spawn_local(async move {
+            let outcome = submit_form(sa, id, answers).await;
+            // The page may have moved on (the view was replaced) by the time the answer arrives.
+            if sending.try_set(false).is_some() {
+                return;
+            }
             match outcome {
                 Ok(results) => {
                     announce(toasts, &results);
@@ -86,40 +117,47 @@ pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
                 }
                 Err(AppError::InvalidAnswers(errors)) => {
                     state.server_errors.set(errors);
-                    state.show_all_errors.set(true);
                     toasts.show(Tone::Error, "Some answers need attention", Vec::new());
+                    focus_first_error();
                 }
                 Err(error) => {
                     toasts.show(Tone::Error, "The form was not submitted", vec![(Tone::Error, error.to_string())])
                 }
             }
-        }
-    });
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        state.show_all_errors.set(true);
-        if state.evaluation.with_untracked(|e| e.is_valid()) {
-            submit.dispatch(answers.get_untracked());
-        } else {
-            focus_first_error();
-        }
+        });
     };
     let error_count = move || state.evaluation.with(|e| e.errors.len());
     let show_summary = move || state.show_all_errors.get() && error_count() > 0;
     let fields = form.template.fields.clone();
 
     view! {
-        <form class="card form-card" novalidate on:submit=on_submit aria-label=form.template.name.clone()>
+        <form
+            class="card form-card"
+            method="post"
+            action=action
+            novalidate
+            on:submit=on_submit
+            aria-label=form.template.name.clone()
+        >
+            {refused.message.map(|message| view! { <div class="alert alert-error" role="alert">{message}</div> })}
             {fields
                 .into_iter()
                 .enumerate()
                 .map(|(position, field)| {
-                    let visible = move || state.evaluation.with(|e| e.is_visible(position));
-                    view! {
-                        <Show when=visible>
-                            <FieldInput field=field.clone() state/>
-                        </Show>
+                    let note = applies_when.iter().find(|(key, _)| *key == field.key).map(|(_, words)| words.clone());
+                    if note.is_none() && field.show_if.is_none() {
+                        return view! { <FieldInput field state/> }.into_any();
                     }
+                    // Rendered hidden rather than left out: a page without JavaScript shows every
+                    // conditional field (see the shell's noscript style) with its rule in words.
+                    let hidden = move || !state.evaluation.with(|e| e.is_visible(position));
+                    view! {
+                        <div class="conditional" hidden=hidden>
+                            {note.map(|words| view! { <p class="applies-when">{words}</p> })}
+                            <FieldInput field state/>
+                        </div>
+                    }
+                    .into_any()
                 })
                 .collect_view()}
             <div class="form-actions">
@@ -131,8 +169,8 @@ pub fn FormFill(form: FormView, on_submitted: Callback<()>) -> impl IntoView {
                         }}
                     </p>
                 </Show>
-                <button type="submit" class="button button-primary" disabled=move || submit.pending().get()>
-                    {move || if submit.pending().get() { "Submitting…" } else { "Submit" }}
+                <button type="submit" class="button button-primary" aria-disabled=move || sending.get().to_string()>
+                    {move || if sending.get() { "Submitting…" } else { "Submit" }}
                 </button>
             </div>
         </form>
@@ -167,14 +205,19 @@ fn announce(toasts: Toasts, results: &[WritebackResult]) {
     toasts.show(tone, title, lines);
 }
 
-/// Moves focus to the first field with an error, so keyboard and screen-reader users land on it.
+/// Moves focus to the first field with an error, so keyboard and screen-reader users land on it:
+/// the input itself, or the first box of a radio or checkbox group.
 fn focus_first_error() {
     // After the next frame, once the error states are rendered.
     #[cfg(feature = "hydrate")]
     request_animation_frame(|| {
         use wasm_bindgen::JsCast;
         let first = document().query_selector("[aria-invalid='true']").ok().flatten();
-        if let Some(element) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let control = first.and_then(|element| match element.matches("input, select, textarea") {
+            Ok(true) => Some(element),
+            _ => element.query_selector("input").ok().flatten(),
+        });
+        if let Some(element) = control.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = element.focus();
         }
     });

@@ -13,7 +13,7 @@ use super::common::{ErrorView, Loading, sub_account_id};
 use crate::api::inbox::get_form;
 #[cfg(feature = "hydrate")]
 use crate::api::types::WritebackState;
-use crate::api::types::{FormStatus, FormView};
+use crate::api::types::{FormStatus, FormView, RefusedSubmit};
 use crate::ui::island_data::IslandData;
 use crate::ui::toast::{Tone, use_toasts};
 
@@ -23,6 +23,8 @@ pub fn FormPage() -> impl IntoView {
     let params = use_params_map();
     let form_id = Memo::new(move |_| params.read().get("form").unwrap_or_default());
     let form = OnceResource::new(get_form(sa.get_untracked(), form_id.get_untracked()));
+    // Set by the server when it renders this page again for a form posted without JavaScript.
+    let refused = StoredValue::new(use_context::<RefusedSubmit>());
 
     view! {
         <Transition fallback=|| view! { <Loading label="Loading the form…"/> }>
@@ -52,7 +54,11 @@ pub fn FormPage() -> impl IntoView {
                                     {format!("Template v{}", form.template_version)}
                                 </span>
                             </div>
-                            <FormBody form=IslandData(form)/>
+                            <FormBody
+                                applies_when=applies_when(&form)
+                                refused=refused.get_value().map(IslandData)
+                                form=IslandData(form)
+                            />
                         }
                         .into_any()
                     }
@@ -63,12 +69,31 @@ pub fn FormPage() -> impl IntoView {
     }
 }
 
+/// Each conditional field's rule in words, by field key. Only a page without JavaScript shows
+/// them; they are worded here, on the server, so the client carries no code for it.
+fn applies_when(form: &FormView) -> Vec<(String, String)> {
+    let fields = &form.template.fields;
+    let label = |key: &str| fields.iter().find(|f| f.key == key).map_or_else(|| key.to_owned(), |f| f.label.clone());
+    fields
+        .iter()
+        .filter_map(|field| {
+            let rule = field.show_if.as_ref()?;
+            Some((field.key.clone(), format!("Answer only if {}.", rule.describe(&label))))
+        })
+        .collect()
+}
+
 /// The interactive part of the form page: the form while pending, the submission once completed.
 /// After a submit it loads the form again, so the person sees what was recorded; while a
 /// writeback is still pending (retrying), each change in the sub-account loads it again too.
 #[island]
-fn FormBody(form: IslandData<FormView>) -> impl IntoView {
+fn FormBody(
+    form: IslandData<FormView>,
+    refused: Option<IslandData<RefusedSubmit>>,
+    applies_when: Vec<(String, String)>,
+) -> impl IntoView {
     let current = RwSignal::new(form.0);
+    let (refused, applies_when) = (StoredValue::new(refused.map(|r| r.0)), StoredValue::new(applies_when));
     let toasts = use_toasts();
     let reload = Callback::new(move |()| {
         let (sa, id) = current.with_untracked(|f| (f.sub_account_id.clone(), f.id.clone()));
@@ -97,7 +122,15 @@ fn FormBody(form: IslandData<FormView>) -> impl IntoView {
     move || {
         let form = current.get();
         match form.status {
-            FormStatus::Pending => view! { <fill::FormFill form on_submitted=reload/> }.into_any(),
+            FormStatus::Pending => view! {
+                <fill::FormFill
+                    form
+                    refused=refused.get_value().unwrap_or_default()
+                    applies_when=applies_when.get_value()
+                    on_submitted=reload
+                />
+            }
+            .into_any(),
             FormStatus::Completed => view! { <submission::SubmissionView form on_retried=reload/> }.into_any(),
         }
     }

@@ -15,7 +15,19 @@ pub fn SubmissionView(form: FormView, on_retried: Callback<()>) -> impl IntoView
         let (sa, id, kind) = (sub_account.clone(), form_id.clone(), *kind);
         async move {
             match retry_writeback(sa, id, kind).await {
-                Ok(_) => on_retried.run(()),
+                // Say how the new try went: a failure that repeats the old message would
+                // otherwise look as if nothing had happened.
+                Ok(results) => {
+                    if let Some(result) = results.into_iter().find(|r| r.kind == kind) {
+                        let (tone, outcome) = match result.state {
+                            WritebackState::Succeeded => (Tone::Success, "done"),
+                            WritebackState::Pending => (Tone::Info, "will be retried"),
+                            WritebackState::Failed => (Tone::Error, "failed again"),
+                        };
+                        toasts.show(tone, format!("{} {outcome}", kind.label()), vec![(tone, result.message)]);
+                    }
+                    on_retried.run(());
+                }
                 Err(error) => toasts.show(
                     Tone::Error,
                     format!("{} was not retried", kind.label()),
