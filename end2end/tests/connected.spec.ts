@@ -152,7 +152,14 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
   const failed = frame.getByTestId('writebacks').locator('li[data-kind="CustomFields"]');
   await snap(page, '34-highlevel-failed-writeback');
+  // HighLevel refuses it once more: the retry says so, rather than leaving the page as it was.
+  await page.request.post(`${standInBase}/standin/fail`, { data: { method: 'PUT', path: '/contacts/', status: 422 } });
   await failed.getByRole('button', { name: 'Retry' }).click();
+  await expect(frame.getByTestId('toast').filter({ hasText: 'Custom fields failed again' })).toBeVisible();
+  await expect(failed).toContainText('Failed');
+  await snap(page, '34b-highlevel-retry-failed-again');
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await expect(frame.getByTestId('toast').filter({ hasText: 'Custom fields done' })).toBeVisible();
   await expect(failed).toContainText('Done');
   await expect(failed).toContainText('Updated Budget.');
   await snap(page, '35-highlevel-retried');

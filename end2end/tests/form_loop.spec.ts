@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap } from './helpers';
+import { hydrated, openSubAccount, signIn, snap, subAccountIdFrom } from './helpers';
 
 // The whole loop in the browser: a trigger, a move on the board, a live inbox, a conditional
 // form, writebacks on the contact, and the completed view.
@@ -50,14 +50,14 @@ test('stage change → pending form → conditional form → writebacks', async 
   await hydrated(inbox);
   const satisfaction = inbox.getByLabel('Customer satisfaction (1–10)');
   await expect(inbox.getByRole('heading', { name: 'Job Complete' })).toBeVisible();
-  await expect(satisfaction).toHaveCount(0);
+  await expect(satisfaction).toBeHidden();
   await inbox.getByRole('button', { name: 'Submit' }).click();
   await expect(inbox.getByText('This field is required.')).toBeVisible();
   await snap(inbox, '05-form-required');
   await inbox.getByLabel('Yes', { exact: true }).first().check();
   await expect(satisfaction).toBeVisible();
   await inbox.getByLabel('Partially').check();
-  await expect(satisfaction).toHaveCount(0);
+  await expect(satisfaction).toBeHidden();
   await expect(inbox.getByLabel('What is left to do?')).toBeVisible();
   await inbox.getByLabel('Yes', { exact: true }).first().check();
   await inbox.getByLabel('Hours on site').fill('30');
@@ -135,10 +135,20 @@ test('a template with pending forms cannot be deleted', async ({ page }) => {
   const row = page.getByTestId('templates').getByRole('row', { name: /Call Disposition/ });
   await expect(row).toContainText('Has 1 pending form — complete them first.');
   await snap(page, '10-templates-in-use');
-  await row.getByRole('button', { name: 'Delete Call Disposition' }).click();
-  await expect(page.getByTestId('toast').filter({ hasText: 'The template was not deleted' })).toContainText(
-    'This template has 1 pending form. Complete it before deleting the template.',
+  await expect(row.getByRole('button', { name: 'Delete Call Disposition' })).toBeDisabled();
+  await expect(row.getByRole('button', { name: 'Delete Call Disposition' })).toHaveAccessibleDescription(
+    'Has 1 pending form — complete them first.',
   );
+  // The server refuses the deletion anyway, with the same reason.
+  const [headers, sa] = [{ origin: new URL(page.url()).origin }, subAccountIdFrom(page.url())];
+  const templates = await (await page.request.post('/api/templates/list', { headers, form: { sub_account: sa } })).json();
+  const inUse = templates.find((t: { name: string }) => t.name === 'Call Disposition');
+  const refused = await page.request.post('/api/templates/delete', {
+    headers,
+    form: { sub_account: sa, template_id: inUse.id },
+  });
+  expect(refused.status()).toBe(409);
+  expect((await refused.json()).message).toBe('This template has 1 pending form. Complete it before deleting the template.');
   await expect(row).toBeVisible();
 
   // An unused template can be deleted.

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { signIn, snap, subAccountIdFrom } from './helpers';
 
 // With JavaScript disabled: sign-in is a plain form post, and pages render on the server.
-test('a form renders without JavaScript', async ({ page }) => {
+test('a form can be filled in and submitted without JavaScript', async ({ page }) => {
   await signIn(page);
   await page.getByRole('link', { name: 'Brightside Dental' }).click();
   await expect(page.getByTestId('sub-account-name')).toHaveText('Brightside Dental');
@@ -35,11 +35,39 @@ test('a form renders without JavaScript', async ({ page }) => {
   await row.getByRole('link', { name: 'Open' }).click();
 
   await expect(page.getByRole('heading', { name: 'Call Disposition' })).toBeVisible();
+  await expect(page.getByText('JavaScript is off. Forms can still be filled in and submitted')).toBeVisible();
   await expect(page.getByLabel('Call outcome')).toBeVisible();
   await expect(page.getByLabel('Call notes')).toBeVisible();
-  await expect(page.getByLabel('Callback date')).toHaveCount(0);
-  await expect(page.getByRole('button', { name: 'Submit' })).toBeVisible();
+  // Nothing shows or hides fields here: every conditional field is shown, with when it applies.
+  await expect(page.getByLabel('Callback date')).toBeVisible();
+  await expect(page.getByText('Answer only if “Call outcome” equals “Callback requested”.').first()).toBeVisible();
+  await expect(page.getByText('Answer only if “Interest level” is one of “Hot”, “Warm”.')).toBeVisible();
   await snap(page, '11-form-without-javascript');
+
+  // Submitted with a mistake: the page comes back with the answers as typed and what is wrong.
+  const form = page.url();
+  await page.getByLabel('Call outcome').selectOption('Interested');
+  await page.getByLabel('Hot').check();
+  await page.getByLabel('Stated budget').fill('1,5');
+  await page.getByLabel('Call notes').fill('Wants a quote <soon> & a visit');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(form);
+  await expect(page.getByText('Enter an amount with at most two decimals')).toBeVisible();
+  await expect(page.getByLabel('Stated budget')).toHaveValue('1,5');
+  await expect(page.getByLabel('Call notes')).toHaveValue('Wants a quote <soon> & a visit');
+  await expect(page.getByLabel('Hot')).toBeChecked();
+  await expect(page.getByLabel('Call outcome')).toHaveValue('Interested');
+  expect(new URL(page.url()).search).toBe('');
+  await snap(page, '11b-form-without-javascript-refused');
+
+  // Corrected: the completed form, recorded once.
+  await page.getByLabel('Stated budget').fill('1500');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(form);
+  await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
+  await expect(page.getByTestId('responses')).toContainText('1500.00');
+  await expect(page.getByTestId('responses')).toContainText('Wants a quote <soon> & a visit');
+  await snap(page, '11c-form-without-javascript-submitted');
 });
 
 // Sign-in is a plain form post: a refusal comes back as the sign-in page with the server's message.
@@ -48,8 +76,11 @@ test('a refused sign-in explains itself without JavaScript', async ({ page }) =>
   await page.getByLabel('Email').fill('admin@opsflow.test');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/login/);
+  await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
+  // The email stays; the address carries no error codes or internal parameters.
+  await expect(page.getByLabel('Email')).toHaveValue('admin@opsflow.test');
+  expect(page.url()).not.toMatch(/__err|__path/);
   await signIn(page);
   await expect(page.getByRole('link', { name: 'Acme Plumbing' })).toBeVisible();
 });

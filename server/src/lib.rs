@@ -69,6 +69,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/sso/handoff", get(http::sso_handoff_page).post(http::sso_handoff))
         .route("/oauth/highlevel/callback", get(http::highlevel_callback))
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
+        .route("/login", post(http::sign_in_page))
         .route("/s/{sa}/forms/{form}", post(http::submit_form_without_js))
         .leptos_routes_with_context(
             &state,

@@ -845,6 +845,59 @@ async fn a_form_posted_without_javascript_is_validated_and_completed(db: Db) {
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
 }
 
+/// A page someone may not see is still a page: the top bar, a title that says why, a way back,
+/// and the HTTP status to match.
+async fn pages_that_cannot_be_shown_say_why(db: Db) {
+    let s = start(db).await;
+    let ids = acme_with_a_form(&s).await;
+    let base = s.base.clone();
+    let page = |client: reqwest::Client, path: String| {
+        let url = format!("{base}{path}");
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let (status, html) = page(sam, format!("/s/{}/templates/{}", s.f.acme, ids.template)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for part in [r#"<header class="topbar""#, "<h1>Only admins can open this page", "← Templates"] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    let riley = s.client(server::demo::OTHER_STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let (status, html) = page(riley, format!("/s/{}/inbox", s.f.acme)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for part in [r#"<header class="topbar""#, "<h1>Not found", "← Your sub-accounts"] {
+        assert!(html.contains(part), "{part}: {html}");
+    }
+    assert!(!html.contains("Acme"), "nothing of the other sub-account: {html}");
+}
+
+/// The sign-in form posts to its own page: refused, the page again with the email kept and the
+/// reason, nothing internal in the address; accepted, on to where the person was going.
+async fn the_sign_in_page_keeps_the_email_and_the_address_clean(db: Db) {
+    let s = start(db).await;
+    let client = browser(&s.base).cookie_store(true).build().unwrap();
+    let login = format!("{}/login?next=%2Fs%2Fsomewhere", s.base);
+    let form = |password: &'static str| {
+        [("email", server::demo::ADMIN_EMAIL), ("password", password), ("next", "/s/somewhere")]
+    };
+    let refused = client.post(&login).form(&form("wrong")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(refused.headers().get("location").is_none());
+    let html = refused.text().await.unwrap();
+    assert!(html.contains(r#"value="admin@opsflow.test""#), "{html}");
+    assert!(html.contains("That email and password do not match an account."), "{html}");
+    assert!(!html.contains("wrong"), "the password is never sent back");
+    let accepted = client.post(&login).form(&form(server::demo::ADMIN_PASSWORD)).send().await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(accepted.headers()["location"], "/s/somewhere");
+    assert!(accepted.headers()["set-cookie"].to_str().unwrap().starts_with("opsflow_session="));
+    let empty: [(&str, &str); 0] = [];
+    let me = client.post(format!("{}/api/auth/me", s.base)).form(&empty).send().await.unwrap().text().await.unwrap();
+    assert!(me.contains("admin@opsflow.test"), "{me}");
+}
+
 async fn responses_carry_the_security_headers(db: Db) {
     let s = start(db).await;
     for path in ["/login", "/healthz", "/pkg/missing.js"] {
@@ -888,6 +941,8 @@ async fn responses_carry_the_security_headers(db: Db) {
 on_both_backends!(
     responses_carry_the_security_headers,
     a_form_posted_without_javascript_is_validated_and_completed,
+    pages_that_cannot_be_shown_say_why,
+    the_sign_in_page_keeps_the_email_and_the_address_clean,
     inbox_streams_are_bounded_and_end_at_sign_out,
     password_guessing_is_throttled,
     a_crowd_of_sign_ins_does_not_starve_the_server,

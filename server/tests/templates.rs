@@ -10,7 +10,7 @@ use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::PendingVersion;
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;
-use app::model::{FieldKind, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{FieldKind, Template, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
 use common::{Db, Fixture, fixture};
 
 async fn template_id(f: &Fixture, name: &str) -> String {
@@ -131,7 +131,9 @@ async fn create_duplicate_import_and_export(db: Db) {
     assert_eq!(file, export_template(&original));
     let imported = f.service.import_template(&f.admin, &f.acme, &file).await.unwrap();
     assert_ne!(imported.id, id);
-    assert_eq!((imported.version, &imported.template), (1, &original));
+    // The sub-account has a template of that name: the import is told apart by a number.
+    let numbered = Template { name: "Appointment Follow-Up (2)".into(), ..original.clone() };
+    assert_eq!((imported.version, &imported.template), (1, &numbered));
 
     let copy = f.service.duplicate_template(&f.admin, &f.acme, &id).await.unwrap();
     assert_eq!(copy.template.name, "Appointment Follow-Up (copy)");
@@ -142,6 +144,9 @@ async fn create_duplicate_import_and_export(db: Db) {
     let created = f.service.create_template(&f.admin, &f.acme, fresh).await.unwrap();
     assert_eq!(created.version, 1);
     assert_eq!(f.service.templates(&f.admin, &f.acme).await.unwrap().len(), before + 3);
+    let again = f.service.import_template(&f.admin, &f.acme, &file).await.unwrap();
+    assert_eq!(again.template.name, "Appointment Follow-Up (3)");
+    f.service.delete_template(&f.admin, &f.acme, &again.id).await.unwrap();
 
     // A broken file or template saves nothing and says why.
     let refused = f.service.import_template(&f.admin, &f.acme, "{\"format\": ").await.unwrap_err();

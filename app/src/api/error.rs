@@ -44,6 +44,28 @@ pub enum AppError {
     Internal(String),
 }
 
+impl AppError {
+    /// The HTTP status that says what kind of failure this is: the server's answer to a server
+    /// function or API call, and the status of a page that shows the error.
+    #[cfg(feature = "ssr")]
+    pub fn http_status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::InvalidAnswers(_)
+            | AppError::InvalidTemplate(_)
+            | AppError::InvalidTrigger(_)
+            | AppError::InvalidImport(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
 /// Decodes `{"error": code, "details": ...}` as the server writes it, code first, so the details
 /// are read straight into their type. serde's derived decoder for this shape would buffer the
 /// details of an unknown order, which costs the browser more code than the rest of the errors.

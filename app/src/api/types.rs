@@ -196,6 +196,14 @@ pub struct RefusedSubmit {
     pub message: Option<String>,
 }
 
+/// A sign-in the server refused, for the sign-in page it renders again: the email as typed
+/// (never the password) and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefusedSignIn {
+    pub email: String,
+    pub message: String,
+}
+
 /// The built-in CRM's pipeline board.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CrmBoard {

@@ -23,8 +23,55 @@ impl Template {
         FormPlan::new(self).err().unwrap_or_default()
     }
 
+    /// `name` if no template in `taken` has it, else the first free “name (2)”, “name (3)”… —
+    /// kept within the length limit, so an import or a copy never adds a second template that
+    /// staff cannot tell apart from the first.
+    pub fn unused_name(name: &str, taken: &[String]) -> String {
+        let is_taken = |candidate: &str| taken.iter().any(|t| t.trim() == candidate);
+        let name = name.trim();
+        if !is_taken(name) {
+            return name.to_owned();
+        }
+        (2..)
+            .map(|n| {
+                let suffix = format!(" ({n})");
+                let room = Self::MAX_NAME_LEN.saturating_sub(suffix.chars().count());
+                format!("{}{suffix}", name.chars().take(room).collect::<String>().trim_end())
+            })
+            .find(|candidate| !is_taken(candidate))
+            .unwrap_or_default()
+    }
+
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
+    }
+}
+
+/// The texts of a field an admin writes, each with its length limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextPart {
+    Label,
+    Help,
+    Placeholder,
+    Option,
+}
+
+impl TextPart {
+    pub fn max_len(self) -> usize {
+        match self {
+            TextPart::Label | TextPart::Placeholder | TextPart::Option => 200,
+            TextPart::Help => 500,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TextPart::Label => "label",
+            TextPart::Help => "help text",
+            TextPart::Placeholder => "placeholder",
+            TextPart::Option => "option",
+        }
     }
 }
 
@@ -61,6 +108,12 @@ pub enum TemplateProblem {
     BadPattern {
         field: String,
         reason: String,
+    },
+    /// A label, help text, placeholder or option longer than its limit (they are printed into
+    /// notes and CRM fields, so they are kept to what a person would write).
+    TextTooLong {
+        field: String,
+        part: TextPart,
     },
     SectionRequired {
         field: String,
@@ -112,6 +165,7 @@ impl TemplateProblem {
             | P::MinAboveMax { field }
             | P::LengthRange { field }
             | P::BadPattern { field, .. }
+            | P::TextTooLong { field, .. }
             | P::SectionRequired { field }
             | P::EmptyRuleGroup { field }
             | P::RuleOnMissingField { field, .. }
@@ -138,6 +192,7 @@ impl<'de> Deserialize<'de> for TemplateProblem {
             "min_above_max",
             "length_range",
             "bad_pattern",
+            "text_too_long",
             "section_required",
             "empty_rule_group",
             "rule_on_missing_field",
@@ -160,6 +215,7 @@ impl<'de> Deserialize<'de> for TemplateProblem {
             "min_above_max" => P::MinAboveMax { field: p.text("field")? },
             "length_range" => P::LengthRange { field: p.text("field")? },
             "bad_pattern" => P::BadPattern { field: p.text("field")?, reason: p.text("reason")? },
+            "text_too_long" => P::TextTooLong { field: p.text("field")?, part: p.named("part")? },
             "section_required" => P::SectionRequired { field: p.text("field")? },
             "empty_rule_group" => P::EmptyRuleGroup { field: p.text("field")? },
             "rule_on_missing_field" => P::RuleOnMissingField { field: p.text("field")?, missing: p.text("missing")? },
@@ -206,6 +262,9 @@ impl fmt::Display for TemplateProblem {
             }
             P::LengthRange { field } => write!(f, "Field “{field}” has a minimum length above its maximum length."),
             P::BadPattern { field, reason } => write!(f, "The pattern of field “{field}” does not compile: {reason}"),
+            P::TextTooLong { field, part } => {
+                write!(f, "Field “{field}”: the {} is longer than {} characters.", part.label(), part.max_len())
+            }
             P::SectionRequired { field } => {
                 write!(f, "Section heading “{field}” takes no answer, so it cannot be required.")
             }

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
 use serde::Serialize;
@@ -65,6 +66,31 @@ pub fn ErrorView(error: AppError) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A page whose data cannot be shown: a heading that says what kind of failure it is, the
+/// reason, a way back — and, rendered on the server, the matching HTTP status (403 for a staff
+/// member on an admin page, 404 for another sub-account's address).
+#[component]
+pub fn ErrorPage(error: AppError, #[prop(into)] back: String, back_label: &'static str) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(error.http_status());
+    }
+    let heading = match &error {
+        AppError::Forbidden(_) => "Only admins can open this page",
+        AppError::NotFound(_) => "Not found",
+        AppError::NotSignedIn => "Signed out",
+        _ => "This page cannot be shown",
+    };
+    view! {
+        <Title text=heading/>
+        <div class="error-page">
+            <h1>{heading}</h1>
+            <ErrorView error/>
+            <p><a href=back>{back_label}</a></p>
+        </div>
+    }
 }
 
 #[component]

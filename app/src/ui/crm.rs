@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorView, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
@@ -65,7 +65,7 @@ pub fn BoardPage() -> impl IntoView {
                         </section>
                     }
                     .into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
         </Transition>
@@ -273,7 +273,7 @@ pub fn ContactPage() -> impl IntoView {
                         </div>
                     }
                     .into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
         </Transition>

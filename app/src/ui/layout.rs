@@ -4,15 +4,19 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::{A, Outlet};
 
-use super::common::{ErrorView, Loading, load_first, sub_account_id};
+use super::common::{ErrorPage, ErrorView, Loading, load_first, sub_account_id};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::types::{SessionUser, SubAccountSummary};
 use crate::api::workspace::open_sub_account;
 
-/// The signed-in user and the open sub-account, shared with the pages inside the layout.
+/// The signed-in user and the open sub-account (or why it cannot be opened), shared with the
+/// pages inside the layout.
 #[derive(Clone, Copy)]
-pub struct Workspace(pub OnceResource<Result<(SessionUser, SubAccountSummary), AppError>>);
+pub struct Workspace(pub OnceResource<Result<(SessionUser, Opened), AppError>>);
+
+/// The sub-account, or why this user cannot open it.
+type Opened = Result<SubAccountSummary, AppError>;
 
 /// Whether the signed-in user is an admin. The pages inside the layout render once the workspace
 /// has loaded, so they always know.
@@ -66,15 +70,14 @@ pub fn SubAccountLayout() -> impl IntoView {
     // inside render only after it has answered.
     let workspace = load_first(async move {
         let user = me().await?.ok_or(AppError::NotSignedIn)?;
-        let sub_account = open_sub_account(sa).await?;
-        Ok((user, sub_account))
+        Ok((user, open_sub_account(sa).await))
     });
     provide_context(Workspace(workspace));
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match workspace.await {
-                    Ok((user, sub_account)) => view! {
+                    Ok((user, Ok(sub_account))) => view! {
                         <TopBar user sub_account/>
                         <noscript>
                             <p class="noscript-notice" role="note">
@@ -85,6 +88,14 @@ pub fn SubAccountLayout() -> impl IntoView {
                         </noscript>
                         <main class="page">
                             <Outlet/>
+                        </main>
+                    }
+                    .into_any(),
+                    // Another sub-account's address looks like one that does not exist.
+                    Ok((user, Err(error))) => view! {
+                        <TopBar user/>
+                        <main class="page narrow">
+                            <ErrorPage error back="/" back_label="← Your sub-accounts"/>
                         </main>
                     }
                     .into_any(),

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use std::collections::BTreeMap;
 
 use super::common::confirm;
-use super::common::{ErrorView, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
@@ -38,7 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
                         <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                     }
                     .into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
         </Transition>

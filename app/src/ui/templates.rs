@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorView, Loading, confirm, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Toasts, Tone, use_toasts};
@@ -54,7 +54,7 @@ pub fn TemplatesPage() -> impl IntoView {
                         <TemplateTable sub_account=sa.get_untracked() templates=IslandData(templates) admin/>
                     }
                     .into_any(),
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
         </Transition>
@@ -189,10 +189,10 @@ fn TemplateRow(
     let reason_id = format!("why-{}", template.id);
     let blocked = reason.is_some();
     let (id, name) = (StoredValue::new(template.id.clone()), StoredValue::new(template.name.clone()));
-    // A template in use is not deleted, so there is nothing to confirm: the server's refusal
-    // explains why in a toast.
+    // A template in use cannot be deleted: its button is disabled, with the reason beside it (and
+    // the server refuses the same deletion with the same reason).
     let on_delete = move |_| {
-        if blocked || confirm(&format!("Delete the template “{}”? This cannot be undone.", name.get_value())) {
+        if confirm(&format!("Delete the template “{}”? This cannot be undone.", name.get_value())) {
             delete.dispatch(id.get_value());
         }
     };
@@ -246,7 +246,8 @@ fn TemplateRow(
                         on:click=on_export>"Export"</button>
                     <button
                         type="button"
-                        class=if blocked { "button button-small button-danger is-blocked" } else { "button button-small button-danger" }
+                        class="button button-small button-danger"
+                        disabled=blocked
                         aria-describedby=reason_id.clone()
                         aria-label=format!("Delete {}", template.name)
                         on:click=on_delete

@@ -125,6 +125,14 @@ impl Store {
         Ok(SaveOutcome::Saved(next))
     }
 
+    /// The names of the sub-account's live templates.
+    pub async fn template_names(&self, sub_account_id: &str) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT name FROM templates WHERE sub_account_id = $1 AND deleted_at IS NULL")
+            .bind(sub_account_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     pub async fn template_summaries(&self, sub_account_id: &str) -> StoreResult<Vec<TemplateSummaryRow>> {
         Ok(sqlx::query_as(
             "SELECT t.id, t.name, t.current_version, v.definition, t.updated_at, \

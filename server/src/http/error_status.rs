@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::{set_retry_after, status_of};
+use super::set_retry_after;
 
 /// Error bodies are a few hundred bytes; anything larger is not one of ours.
 const MAX_ERROR_BODY: usize = 64 * 1024;
@@ -33,7 +33,7 @@ pub async fn server_fn_error_status(request: Request, next: Next) -> Response {
     };
     let error = serde_json::from_slice::<AppError>(&bytes).ok();
     if let Some(error) = &error {
-        parts.status = status_of(error);
+        parts.status = error.http_status();
     }
     let mut response = Response::from_parts(parts, Body::from(bytes));
     if let Some(error) = &error {

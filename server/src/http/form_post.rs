@@ -7,20 +7,18 @@
 //! wrong, instead of an empty form.
 
 use app::api::AppError;
-use app::api::ports::{InboxPort, SharedBackend};
+use app::api::ports::InboxPort;
 use app::api::types::RefusedSubmit;
 use app::model::Answers;
 use app::model::value::answers_from_form;
-use app::shell;
 use axum::Form;
-use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use leptos::prelude::provide_context;
 
-use super::{provide_request_nonce, request_user, status_of};
+use super::rendered::render_page;
+use super::request_user;
 use crate::state::AppState;
 
 pub async fn submit_form_without_js(
@@ -60,31 +58,11 @@ fn bad_form(rejection: FormRejection) -> Refusal {
 
 /// Renders the form page again with the refused answers and why, under the error's status.
 async fn refused(state: &AppState, parts: Parts, (error, answers): Refusal) -> Response {
-    let status = status_of(&error);
+    let status = error.http_status();
+    let answers = answers.unwrap_or_default();
     let submit = match error {
-        AppError::InvalidAnswers(errors) => {
-            RefusedSubmit { answers: answers.unwrap_or_default(), errors, message: None }
-        }
-        other => RefusedSubmit {
-            answers: answers.unwrap_or_default(),
-            errors: Default::default(),
-            message: Some(other.to_string()),
-        },
+        AppError::InvalidAnswers(errors) => RefusedSubmit { answers, errors, message: None },
+        other => RefusedSubmit { answers, errors: Default::default(), message: Some(other.to_string()) },
     };
-    let backend: SharedBackend = state.service.clone();
-    let options = state.leptos_options.clone();
-    let render = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_request_nonce();
-            provide_context(backend.clone());
-            provide_context(submit.clone());
-        },
-        move || shell(options.clone()),
-    );
-    let mut response = render(Request::from_parts(parts, Body::empty())).await;
-    // The page itself rendered fine; the status says the submit did not go through.
-    if response.status().is_success() {
-        *response.status_mut() = status;
-    }
-    response
+    render_page(state, parts, submit, status).await
 }

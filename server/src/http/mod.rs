@@ -12,7 +12,9 @@ mod highlevel_oauth;
 mod highlevel_sso;
 mod highlevel_webhook;
 mod inbox_stream;
+mod rendered;
 mod security_headers;
+mod sign_in_page;
 
 pub use client_address::client_address;
 pub use cross_site::{OwnOrigin, refuse_cross_site};
@@ -25,6 +27,7 @@ pub use highlevel_sso::{sso_handoff, sso_handoff_page, sso_page, sso_session, ss
 pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
 pub use security_headers::{SecurityHeaders, provide_request_nonce, security_headers};
+pub use sign_in_page::sign_in_page;
 
 use app::api::AppError;
 use app::api::ports::AuthPort;
@@ -46,26 +49,9 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// The HTTP status that says what kind of failure an error is.
-pub fn status_of(error: &AppError) -> StatusCode {
-    match error {
-        AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::InvalidAnswers(_)
-        | AppError::InvalidTemplate(_)
-        | AppError::InvalidTrigger(_)
-        | AppError::InvalidImport(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
-        AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = status_of(&self.0);
+        let status = self.0.http_status();
         let mut body = serde_json::to_value(&self.0).unwrap_or_default();
         if let Some(object) = body.as_object_mut() {
             object.insert("message".to_owned(), self.0.to_string().into());

@@ -262,15 +262,16 @@ impl Service {
         Ok(TemplateDraft { id: current.template_id, version: current.version, template: current.template })
     }
 
-    async fn insert_template(&self, sub_account: &str, template: Template) -> AppResult<TemplateDraft> {
+    /// Adds a template, renamed “… (2)” when the sub-account already has one of that name.
+    async fn insert_template(&self, sub_account: &str, mut template: Template) -> AppResult<TemplateDraft> {
+        let taken = self.store.template_names(sub_account).await.map_err(internal)?;
+        template.name = Template::unused_name(&template.name, &taken);
         let mut tx = self.store.begin().await.map_err(internal)?;
         let id = self.store.create_template(&mut tx, sub_account, &template).await.map_err(internal)?;
         tx.commit().await.map_err(|e| internal(e.into()))?;
         Ok(TemplateDraft { id, version: 1, template })
     }
 
-    /// The custom field mappings of this template's triggers that the edited template would
-    /// break: a mapped field removed, or changed to a kind its CRM field does not take.
     /// The custom field mappings of the triggers that use a template, with the CRM fields they
     /// map to (read from the CRM only when there are mappings).
     async fn mappings_of(&self, sub_account: &str, template_id: &str) -> AppResult<TemplateMappings> {

@@ -36,6 +36,29 @@ fn call_disposition_asks_for_a_callback_date_only_for_callbacks() {
     assert!(interested.is_valid());
 }
 
+/// Labels, help, placeholders and options are printed into notes and CRM fields: each has a
+/// limit, checked by the model in the builder and again on save.
+#[test]
+fn texts_have_length_limits() {
+    use crate::model::template::TextPart;
+    let at_limit = Field::new("a", "L".repeat(200), FieldKind::Dropdown)
+        .help("h".repeat(500))
+        .placeholder("p".repeat(200))
+        .options(["o".repeat(200)]);
+    assert_eq!(template(vec![at_limit]).problems(), vec![]);
+    let over = Field::new("a", "L".repeat(5000), FieldKind::Dropdown).help("h".repeat(501)).options([
+        "fine".to_owned(),
+        "o".repeat(201),
+        "p".repeat(300),
+    ]);
+    let problem = |part| TemplateProblem::TextTooLong { field: "a".into(), part };
+    assert_eq!(
+        template(vec![over]).problems(),
+        vec![problem(TextPart::Label), problem(TextPart::Help), problem(TextPart::Option)]
+    );
+    assert_eq!(problem(TextPart::Help).to_string(), "Field “a”: the help text is longer than 500 characters.");
+}
+
 #[test]
 fn cycles_are_found_whatever_their_length() {
     let self_loop = template(vec![shown_by("a", "a")]);
@@ -161,4 +184,16 @@ fn templates_round_trip_through_the_documented_json_shape() {
     assert!(matches!(&rule.rules[1], Rule::Group(g) if g.logic == Logic::All));
     let again: Template = serde_json::from_value(serde_json::to_value(&template).expect("serialises")).expect("parses");
     assert_eq!(again, template);
+}
+
+#[test]
+fn a_taken_name_gets_the_next_free_number() {
+    let taken = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(Template::unused_name("Visit", &taken(&["Other"])), "Visit");
+    assert_eq!(Template::unused_name("Visit ", &taken(&["Visit"])), "Visit (2)");
+    assert_eq!(Template::unused_name("Visit", &taken(&["Visit", "Visit (2)", "Visit (3)"])), "Visit (4)");
+    let long = "x".repeat(Template::MAX_NAME_LEN);
+    let renamed = Template::unused_name(&long, &taken(&[&long]));
+    assert_eq!(renamed.chars().count(), Template::MAX_NAME_LEN);
+    assert!(renamed.ends_with("x (2)"), "{renamed}");
 }

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorView, Loading, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
@@ -51,7 +51,7 @@ pub fn BuilderPage() -> impl IntoView {
                             <TemplateBuilder sub_account=sa draft=IslandData(draft) mappings=IslandData(mappings)/>
                         }
                         .into_any(),
-                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                        Err(error) => view! { <ErrorPage error back=format!("/s/{sa}/templates") back_label="← Templates"/> }.into_any(),
                     }
                 })
             }}

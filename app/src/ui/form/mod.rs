@@ -9,7 +9,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorView, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, sub_account_id};
 use crate::api::inbox::get_form;
 #[cfg(feature = "hydrate")]
 use crate::api::types::WritebackState;
@@ -62,7 +62,7 @@ pub fn FormPage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
         </Transition>

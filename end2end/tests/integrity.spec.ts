@@ -1,0 +1,154 @@
+import { expect, test, type Page } from '@playwright/test';
+import { hydrated, openSubAccount, signIn, snap, subAccountIdFrom } from './helpers';
+
+// What people enter is what is kept: the trigger form saves what it shows, a burst of clicks
+// submits once, and Back never shows a form as fillable after it was submitted or data after a
+// sign-out.
+test.describe.configure({ mode: 'serial' });
+
+async function settings(page: Page) {
+  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Settings' }).click();
+  await hydrated(page);
+}
+
+async function optionLabels(page: Page, select: string): Promise<string[]> {
+  return page.locator(`${select} option`).allTextContents();
+}
+
+async function mappedValues(page: Page): Promise<string[]> {
+  return page.locator('.mapping-row select').evaluateAll((selects) => selects.map((s) => (s as HTMLSelectElement).value));
+}
+
+test('the trigger form saves exactly what it shows, once', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  await settings(page);
+  await page.getByLabel('Create a form from').selectOption({ label: 'Job Complete' });
+  await page.getByLabel('Pipeline', { exact: true }).selectOption({ label: 'Sales Pipeline' });
+  await page.getByLabel('Stage', { exact: true }).selectOption({ label: 'Won' });
+
+  // Only custom fields that take every answer are offered: "Yes/Partially/No" fits no CRM
+  // dropdown of the demo, a yes/no checkbox no Hot/Warm/Cold radio; text fields take anything.
+  const completed = await optionLabels(page, '#map-completed');
+  expect(completed).not.toContain('Call Outcome (Dropdown (single))');
+  expect(completed).not.toContain('Interest Level (Radio)');
+  expect(completed).toContain('Last Form Notes (Large text)');
+  expect(await optionLabels(page, '#map-follow_up_needed')).not.toContain('Interest Level (Radio)');
+  expect(await optionLabels(page, '#map-work_done')).toContain('Services (Dropdown (multiple))');
+
+  // Two mappings, then another template: the screen clears them and says so.
+  await page.locator('#map-invoice_amount').selectOption({ label: 'Invoice Amount (Monetary)' });
+  await page.locator('#map-satisfaction').selectOption({ label: 'Job Satisfaction (Number)' });
+  await page.getByLabel('Create a form from').selectOption({ label: 'Call Disposition' });
+  await expect(page.getByTestId('mapping-note')).toHaveText(
+    'The custom field mappings were cleared: the new template has none of those fields.',
+  );
+  expect((await mappedValues(page)).every((value) => value === '')).toBe(true);
+  await snap(page, '40-settings-mappings-cleared');
+  // Back to Job Complete: still nothing mapped, as the screen shows.
+  await page.getByLabel('Create a form from').selectOption({ label: 'Job Complete' });
+  expect((await mappedValues(page)).every((value) => value === '')).toBe(true);
+
+  await page.locator('#map-invoice_amount').selectOption({ label: 'Invoice Amount (Monetary)' });
+  await page.getByRole('button', { name: 'Add trigger' }).click();
+  const added = page.getByTestId('triggers').getByRole('listitem').filter({ hasText: 'Sales Pipeline › Won' });
+  await expect(added).toContainText('Job Complete');
+  await expect(added).toContainText('1 custom field');
+  // The form starts over, so a second click does not add the same trigger again...
+  await expect(page.getByLabel('Create a form from')).not.toHaveValue(
+    await page.getByLabel('Create a form from').locator('option', { hasText: 'Job Complete' }).getAttribute('value') ?? '',
+  );
+  expect((await mappedValues(page)).every((value) => value === '')).toBe(true);
+  await snap(page, '41-settings-trigger-added-form-reset');
+
+  // ...and the same trigger entered again is refused by the server, saying why.
+  await page.getByLabel('Create a form from').selectOption({ label: 'Job Complete' });
+  await page.getByLabel('Pipeline', { exact: true }).selectOption({ label: 'Sales Pipeline' });
+  await page.getByLabel('Stage', { exact: true }).selectOption({ label: 'Won' });
+  await page.getByRole('button', { name: 'Add trigger' }).click();
+  await expect(page.getByRole('alert')).toContainText('A trigger for this event already creates a form from this template');
+  await expect(page.getByTestId('triggers').getByRole('listitem').filter({ hasText: 'Sales Pipeline › Won' })).toHaveCount(1);
+  await snap(page, '42-settings-duplicate-refused');
+
+  // Clean up: this trigger is not part of the other tests' story.
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Remove trigger Sales Pipeline › Won' }).click();
+  await expect(added).toHaveCount(0);
+});
+
+test('a burst of clicks submits once; Back and Forward show the form as submitted', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  let submits = 0;
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/forms/submit')) submits += 1;
+  });
+
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  const sa = subAccountIdFrom(page.url());
+  const headers = { origin: new URL(page.url()).origin };
+  const templates = await (await page.request.post('/api/templates/list', { headers, form: { sub_account: sa } })).json();
+  const template = templates.find((t: { name: string }) => t.name === 'Job Complete');
+  const trigger = await (
+    await page.request.post('/api/triggers/add', {
+      headers,
+      data: { sub_account: sa, config: { event: { type: 'call_completed' }, template_id: template.id, writebacks: { note: true } } },
+    })
+  ).json();
+  const board = await (await page.request.post('/api/crm/board', { headers, form: { sub_account: sa } })).json();
+  const contact = board.contacts.find((c: { name: string }) => c.name === 'Marcus Webb') ?? board.contacts[1];
+  const logged = await page.request.post('/api/crm/log_call', {
+    headers,
+    form: { sub_account: sa, contact_id: contact.id, summary: 'Asked about the invoice', transcript: '' },
+  });
+  expect(logged.ok()).toBeTruthy();
+  // The form is the trigger's only one: remove the trigger now, forms stay.
+  await page.request.post('/api/triggers/remove', { headers, form: { sub_account: sa, trigger_id: trigger.id } });
+
+  await page.goto(`/s/${sa}/inbox`);
+  await hydrated(page);
+  const row = page.getByTestId('pending-forms').getByRole('row', { name: new RegExp(contact.name) }).filter({ hasText: 'Job Complete' });
+  await row.getByRole('link', { name: 'Open' }).click();
+  await hydrated(page);
+  await page.getByLabel('Yes', { exact: true }).first().check();
+  // 500 clicks in one go, before the page can render anything in between.
+  await page.evaluate(() => {
+    const submit = document.querySelector<HTMLButtonElement>('form.form-card button[type="submit"]');
+    for (let i = 0; i < 500; i += 1) submit?.click();
+  });
+  await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
+  await expect(page.getByTestId('toast').filter({ hasText: 'Form submitted' })).toHaveCount(1);
+  expect(submits).toBe(1);
+  await expect(page.locator('.toast-error')).toHaveCount(0);
+  expect(problems).toEqual([]);
+  await snap(page, '43-burst-submitted-once');
+
+  // Back: the inbox, asked again, no longer lists the form.
+  await page.goBack();
+  await expect(page.getByTestId('sub-account-name')).toHaveText('Acme Plumbing');
+  await expect(
+    page.getByTestId('pending-forms').getByRole('row', { name: new RegExp(contact.name) }).filter({ hasText: 'Job Complete' }),
+  ).toHaveCount(0);
+  // Forward: the form page says who submitted it and offers no Submit.
+  await page.goForward();
+  await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Submit' })).toHaveCount(0);
+  await snap(page, '44-forward-after-submit');
+});
+
+test('Back after signing out shows no data', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  await expect(page.getByTestId('pending-forms')).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await page.goBack();
+  await expect(page.getByLabel('Password')).toBeVisible();
+  await expect(page.getByTestId('pending-forms')).toHaveCount(0);
+  await expect(page.getByTestId('sub-account-name')).toHaveCount(0);
+  await snap(page, '45-back-after-sign-out');
+});
