@@ -76,7 +76,7 @@ test('build a template, preview its rule, save it and fill a form made from it',
 
   // A problem is shown where it is, and goes away when fixed.
   await properties.getByLabel('Option 3', { exact: true }).fill('Fixed');
-  await expect(page.getByTestId('field-problems')).toContainText('“Fixed”');
+  await expect(page.getByTestId('field-problems')).toContainText('Field “Outcome” lists the option “Fixed” twice.');
   await expect(page.getByTestId('problem-summary')).toBeVisible();
   await properties.getByLabel('Option 3', { exact: true }).fill('Needs parts');
   await expect(page.getByTestId('problem-summary')).toHaveCount(0);

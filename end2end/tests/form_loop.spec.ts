@@ -34,7 +34,19 @@ test('stage change → pending form → conditional form → writebacks', async 
   await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'CRM' }).click();
   await hydrated(page);
   const deal = page.locator('[data-deal="Lane service call"]');
-  await deal.dragTo(page.locator('.column[data-stage="Job Complete"]'));
+  // While dragging, the column under the deal is highlighted as the drop target.
+  const target = page.locator('.column[data-stage="Job Complete"]');
+  await deal.hover();
+  await page.mouse.down();
+  const box = await target.boundingBox();
+  if (!box) throw new Error('no Job Complete column');
+  await page.mouse.move(box.x + box.width / 2, box.y + 40, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2, box.y + 60, { steps: 2 });
+  await expect(target).toHaveClass(/drop-target/);
+  await expect(page.locator('.column.drop-target')).toHaveCount(1);
+  await snap(page, '03a-crm-board-drop-target');
+  await page.mouse.up();
+  await expect(page.locator('.column.drop-target')).toHaveCount(0);
   await expect(page.getByTestId('toast').filter({ hasText: 'Moved to Job Complete' })).toBeVisible();
   await expect(page.locator('.column[data-stage="Job Complete"] [data-deal="Lane service call"]')).toBeVisible();
   await snap(page, '03-crm-board');

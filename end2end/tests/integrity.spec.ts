@@ -140,6 +140,35 @@ test('a burst of clicks submits once; Back and Forward show the form as submitte
   await snap(page, '44-forward-after-submit');
 });
 
+test('an edit that lost the race says who saved first and can be kept as a copy', async ({ page, context }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Brightside Dental');
+  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Templates' }).click();
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Edit Appointment Follow-Up' }).click();
+  await page.getByTestId('builder').waitFor();
+  await hydrated(page);
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await other.getByTestId('builder').waitFor();
+  await hydrated(other);
+
+  await other.getByLabel('Template name').fill('Appointment follow-up (short)');
+  await other.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(other.getByTestId('toast').filter({ hasText: 'Saved as version' })).toBeVisible();
+
+  await page.getByLabel('Template name').fill('Appointment follow-up (long)');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const conflict = page.getByTestId('edit-conflict');
+  await expect(conflict).toContainText('You saved it in another tab or window as version');
+  await expect(page.getByLabel('Template name')).toHaveValue('Appointment follow-up (long)');
+  await snap(page, '46-builder-edit-conflict');
+  await conflict.getByRole('button', { name: 'Save mine as a copy' }).click();
+  await expect(page.getByLabel('Template name')).toHaveValue('Appointment follow-up (long) (copy)');
+  await page.getByTestId('builder').waitFor();
+  await expect(page.getByTestId('builder-status')).toContainText('Saved · v1');
+});
+
 test('Back after signing out shows no data', async ({ page }) => {
   await signIn(page);
   await openSubAccount(page, 'Acme Plumbing');

@@ -10,18 +10,19 @@ pub fn zone(name: &str) -> Tz {
     name.parse().unwrap_or(Tz::UTC)
 }
 
-/// `2026-11-21 14:05` in the given zone.
+/// `2026-11-21 14:05 CST` in the given zone, which the time names: staff and the sub-account
+/// may be in different zones.
 pub fn format_ms(ms: i64, zone_name: &str) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
-        Some(time) => time.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M").to_string(),
+        Some(time) => time.with_timezone(&zone(zone_name)).format("%Y-%m-%d %H:%M %Z").to_string(),
         None => String::new(),
     }
 }
 
-/// `14:05:09` in the given zone: a time soon, like a retry's.
+/// `14:05:09 CST` in the given zone: a time soon, like a retry's.
 pub fn clock_ms(ms: i64, zone_name: &str) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
-        Some(time) => time.with_timezone(&zone(zone_name)).format("%H:%M:%S").to_string(),
+        Some(time) => time.with_timezone(&zone(zone_name)).format("%H:%M:%S %Z").to_string(),
         None => String::new(),
     }
 }
@@ -51,4 +52,18 @@ pub fn next_day_at_nine(day: Date, zone_name: &str) -> String {
         .earliest()
         .map(|local| local.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|| format!("{tomorrow}T09:00:00Z"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clock_ms, format_ms};
+
+    #[test]
+    fn times_name_their_zone() {
+        let july = 1_782_900_000_000; // 2026-07-01 10:00 UTC
+        assert_eq!(format_ms(july, "America/Chicago"), "2026-07-01 05:00 CDT");
+        assert_eq!(format_ms(july, "Europe/London"), "2026-07-01 11:00 BST");
+        assert_eq!(format_ms(july, "Not/AZone"), "2026-07-01 10:00 UTC");
+        assert_eq!(clock_ms(july + 9_000, "Asia/Kolkata"), "15:30:09 IST");
+    }
 }

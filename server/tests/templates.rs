@@ -60,7 +60,11 @@ async fn each_save_is_a_new_version_and_forms_keep_theirs(db: Db) {
     let mut other = draft.template.clone();
     other.name = "Someone else's edit".into();
     let stale = f.service.save_template(&f.admin, &f.acme, &id, 1, other).await.unwrap_err();
-    assert!(matches!(&stale, AppError::Conflict(m) if m.contains("version 2")), "{stale:?}");
+    assert!(
+        matches!(&stale, AppError::Conflict(m)
+            if m.starts_with("This template changed while you were editing: You saved it in another tab or window as version 2 at ")),
+        "the same admin, in another tab: {stale:?}"
+    );
 
     // A template with problems is refused with the same list the builder shows; nothing is stored.
     let mut broken = edited.clone();

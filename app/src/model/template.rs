@@ -23,6 +23,11 @@ impl Template {
         FormPlan::new(self).err().unwrap_or_default()
     }
 
+    /// “Name (copy)”, kept within the name's length limit.
+    pub fn copy_name(name: &str) -> String {
+        Self::with_suffix(name, " (copy)")
+    }
+
     /// `name` if no template in `taken` has it, else the first free “name (2)”, “name (3)”… —
     /// kept within the length limit, so an import or a copy never adds a second template that
     /// staff cannot tell apart from the first.
@@ -33,13 +38,23 @@ impl Template {
             return name.to_owned();
         }
         (2..)
-            .map(|n| {
-                let suffix = format!(" ({n})");
-                let room = Self::MAX_NAME_LEN.saturating_sub(suffix.chars().count());
-                format!("{}{suffix}", name.chars().take(room).collect::<String>().trim_end())
-            })
+            .map(|n| Self::with_suffix(name, &format!(" ({n})")))
             .find(|candidate| !is_taken(candidate))
             .unwrap_or_default()
+    }
+
+    /// `name` and `suffix`, the name shortened to keep the whole within the length limit.
+    fn with_suffix(name: &str, suffix: &str) -> String {
+        let room = Self::MAX_NAME_LEN.saturating_sub(suffix.chars().count());
+        format!("{}{suffix}", name.trim().chars().take(room).collect::<String>().trim_end())
+    }
+
+    /// A problem of this template in words, fields named by their labels as the admin sees
+    /// them (a field without a label by its key).
+    pub fn explain(&self, problem: &TemplateProblem) -> String {
+        problem.describe(&|key| {
+            self.field(key).map(|f| f.label.trim()).filter(|label| !label.is_empty()).unwrap_or(key).to_owned()
+        })
     }
 
     pub fn field(&self, key: &str) -> Option<&Field> {
@@ -240,59 +255,71 @@ impl<'de> Deserialize<'de> for TemplateProblem {
 
 impl fmt::Display for TemplateProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(&|key| key.to_owned()))
+    }
+}
+
+impl TemplateProblem {
+    /// The problem in words, each field named by `name` (given its key): by key in an API's
+    /// answer (`Display`), by label in the builder ([`Template::explain`]). Problems about keys
+    /// name the key.
+    pub fn describe(&self, name: &dyn Fn(&str) -> String) -> String {
         use TemplateProblem as P;
         match self {
-            P::EmptyName => f.write_str("The template needs a name."),
-            P::NameTooLong => write!(f, "The template name is longer than {} characters.", Template::MAX_NAME_LEN),
-            P::NoFields => f.write_str("The template has no fields; add at least one."),
-            P::InvalidKey { field } => write!(
-                f,
+            P::EmptyName => "The template needs a name.".to_owned(),
+            P::NameTooLong => format!("The template name is longer than {} characters.", Template::MAX_NAME_LEN),
+            P::NoFields => "The template has no fields; add at least one.".to_owned(),
+            P::InvalidKey { field } => format!(
                 "Field key “{field}” must start with a lowercase letter and use only a-z, 0-9 and _ (64 at most)."
             ),
-            P::DuplicateKey { key } => {
-                write!(f, "Two fields use the key “{key}”; keys must be unique.")
+            P::DuplicateKey { key } => format!("Two fields use the key “{key}”; keys must be unique."),
+            P::EmptyLabel { field } => format!("Field “{}” needs a label.", name(field)),
+            P::NoOptions { field } => {
+                format!("Field “{}” is a choice field without options; add at least one.", name(field))
             }
-            P::EmptyLabel { field } => write!(f, "Field “{field}” needs a label."),
-            P::NoOptions { field } => write!(f, "Field “{field}” is a choice field without options; add at least one."),
             P::DuplicateOption { field, option } => {
-                write!(f, "Field “{field}” lists the option “{option}” twice.")
+                format!("Field “{}” lists the option “{option}” twice.", name(field))
             }
-            P::MinAboveMax { field } => {
-                write!(f, "Field “{field}” has a minimum above its maximum.")
+            P::MinAboveMax { field } => format!("Field “{}” has a minimum above its maximum.", name(field)),
+            P::LengthRange { field } => {
+                format!("Field “{}” has a minimum length above its maximum length.", name(field))
             }
-            P::LengthRange { field } => write!(f, "Field “{field}” has a minimum length above its maximum length."),
-            P::BadPattern { field, reason } => write!(f, "The pattern of field “{field}” does not compile: {reason}"),
+            P::BadPattern { field, reason } => {
+                format!("The pattern of field “{}” does not compile: {reason}", name(field))
+            }
             P::TextTooLong { field, part } => {
-                write!(f, "Field “{field}”: the {} is longer than {} characters.", part.label(), part.max_len())
+                format!("Field “{}”: the {} is longer than {} characters.", name(field), part.label(), part.max_len())
             }
             P::SectionRequired { field } => {
-                write!(f, "Section heading “{field}” takes no answer, so it cannot be required.")
+                format!("Section heading “{}” takes no answer, so it cannot be required.", name(field))
             }
             P::EmptyRuleGroup { field } => {
-                write!(f, "A condition group of field “{field}” is empty; add a condition or remove it.")
+                format!("A condition group of field “{}” is empty; add a condition or remove it.", name(field))
             }
             P::RuleOnMissingField { field, missing } => {
-                write!(f, "Field “{field}” is shown by a rule on “{missing}”, which is not in the template.")
+                format!("Field “{}” is shown by a rule on “{missing}”, which is not in the template.", name(field))
             }
-            P::RuleOnSection { field, controlling } => {
-                write!(f, "Field “{field}” has a rule on section heading “{controlling}”, which has no value.")
-            }
-            P::OperatorNotForKind { field, controlling, operator, kind } => write!(
-                f,
-                "Field “{field}”: “{}” cannot test “{controlling}”, a {} field.",
+            P::RuleOnSection { field, controlling } => format!(
+                "Field “{}” has a rule on section heading “{}”, which has no value.",
+                name(field),
+                name(controlling)
+            ),
+            P::OperatorNotForKind { field, controlling, operator, kind } => format!(
+                "Field “{}”: “{}” cannot test “{}”, a {} field.",
+                name(field),
                 operator.label(),
+                name(controlling),
                 kind.label().to_lowercase()
             ),
             P::BadRuleValue { field, controlling, reason } => {
-                write!(f, "Field “{field}”: the rule on “{controlling}” {reason}")
+                format!("Field “{}”: the rule on “{}” {reason}", name(field), name(controlling))
             }
-            P::RuleCycle { fields } => write!(
-                f,
+            P::RuleCycle { fields } => format!(
                 "Fields {} show each other in a circle, so none could ever appear.",
-                fields.iter().map(|k| format!("“{k}”")).collect::<Vec<_>>().join(" → ")
+                fields.iter().map(|k| format!("“{}”", name(k))).collect::<Vec<_>>().join(" → ")
             ),
             P::TriggerMapping { reason, .. } => {
-                write!(f, "{reason} A trigger writes this field to the CRM; change its mapping in Settings first.")
+                format!("{reason} A trigger writes this field to the CRM; change its mapping in Settings first.")
             }
         }
     }

@@ -97,18 +97,33 @@ fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>
         }
         None => {}
     });
-    let dragging = RwSignal::new(None::<String>);
+    let dragging = Dragging { deal: RwSignal::new(None), over: RwSignal::new(None) };
     let on_move = move |m| {
         move_action.dispatch(m);
     };
     move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move/> }).collect_view()
 }
 
+/// A drag on the boards: the deal being dragged, and the stage column it is over (highlighted,
+/// so the person sees where it will land).
+#[derive(Clone, Copy)]
+struct Dragging {
+    deal: RwSignal<Option<String>>,
+    over: RwSignal<Option<String>>,
+}
+
+impl Dragging {
+    fn end(self) {
+        self.deal.set(None);
+        self.over.set(None);
+    }
+}
+
 #[component]
 fn Board(
     sa: StoredValue<String>,
     pipeline: PipelineBoard,
-    dragging: RwSignal<Option<String>>,
+    dragging: Dragging,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let stages: Vec<(String, String)> =
@@ -124,15 +139,22 @@ fn Board(
                     .map(|column| {
                         let (stage_id, stage_name) = (column.stage_id.clone(), column.stage_name.clone());
                         let count = column.opportunities.len();
+                        let (this, here) = (stage_id.clone(), stage_id.clone());
                         view! {
                             <div
                                 class="column"
+                                class:drop-target=move || dragging.over.with(|over| over.as_ref() == Some(&here))
                                 data-stage=column.stage_name.clone()
-                                on:dragover=move |ev| ev.prevent_default()
+                                on:dragover=move |ev| {
+                                    ev.prevent_default();
+                                    if dragging.over.with_untracked(|over| over.as_ref() != Some(&this)) {
+                                        dragging.over.set(Some(this.clone()));
+                                    }
+                                }
                                 on:drop=move |ev| {
                                     ev.prevent_default();
-                                    if let Some(opportunity_id) = dragging.get_untracked() {
-                                        dragging.set(None);
+                                    if let Some(opportunity_id) = dragging.deal.get_untracked() {
+                                        dragging.end();
                                         on_move(Move { opportunity_id, stage_id: stage_id.clone(), stage_name: stage_name.clone() });
                                     }
                                 }
@@ -161,7 +183,7 @@ fn Card(
     card: OpportunityCard,
     current: String,
     stages: StoredValue<Vec<(String, String)>>,
-    dragging: RwSignal<Option<String>>,
+    dragging: Dragging,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let id = card.id.clone();
@@ -177,7 +199,8 @@ fn Card(
         }
     };
     view! {
-        <article class="deal" draggable="true" data-testid="deal" data-deal=card.name.clone() on:dragstart=move |_| dragging.set(Some(id.clone()))>
+        <article class="deal" draggable="true" data-testid="deal" data-deal=card.name.clone()
+            on:dragstart=move |_| dragging.deal.set(Some(id.clone())) on:dragend=move |_| dragging.end()>
             <p class="deal-name">{card.name.clone()}</p>
             <a href=format!("/s/{}/crm/contacts/{}", sa.get_value(), card.contact_id)>{card.contact_name.clone()}</a>
             <p class="deal-value">{dollars(card.monetary_value)}</p>

@@ -29,10 +29,21 @@ pub struct TemplateVersion {
 pub enum SaveOutcome {
     /// Stored as this version.
     Saved(i64),
-    /// Someone saved since the edit began; the current version is this one.
-    Stale(i64),
+    /// Someone saved since the edit began: the version that is current now.
+    Stale(NewerVersion),
     /// No such live template in the sub-account.
     Missing,
+}
+
+/// The version a stale save lost to, and who saved it when.
+#[derive(Debug, PartialEq, Eq, FromRow)]
+pub struct NewerVersion {
+    pub version: i64,
+    /// The user who saved it (`None` for a starter template or a version saved before authors
+    /// were recorded), with their name.
+    pub saved_by: Option<String>,
+    pub saved_by_name: Option<String>,
+    pub saved_at: i64,
 }
 
 /// Why a template may not be deleted now.
@@ -43,12 +54,13 @@ pub enum DeleteBlock {
 }
 
 impl Store {
-    /// Creates a template at version 1.
+    /// Creates a template at version 1, saved by `saved_by` (nobody for a starter template).
     pub async fn create_template(
         &self,
         conn: &mut AnyConnection,
         sub_account_id: &str,
         template: &Template,
+        saved_by: Option<&str>,
     ) -> StoreResult<String> {
         let id = new_id();
         let now = now_ms();
@@ -63,11 +75,13 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         sqlx::query(
-            "INSERT INTO template_versions (template_id, version, definition, created_at) VALUES ($1, 1, $2, $3)",
+            "INSERT INTO template_versions (template_id, version, definition, created_at, saved_by) \
+             VALUES ($1, 1, $2, $3, $4)",
         )
         .bind(&id)
         .bind(to_json(template)?)
         .bind(now)
+        .bind(saved_by)
         .execute(&mut *conn)
         .await?;
         Ok(id)
@@ -82,6 +96,7 @@ impl Store {
         template_id: &str,
         base_version: i64,
         template: &Template,
+        saved_by: &str,
     ) -> StoreResult<SaveOutcome> {
         let mut tx = self.begin().await?;
         let current: Option<(i64,)> = sqlx::query_as(
@@ -93,7 +108,7 @@ impl Store {
         .await?;
         let Some((current,)) = current else { return Ok(SaveOutcome::Missing) };
         if current != base_version {
-            return Ok(SaveOutcome::Stale(current));
+            return Ok(SaveOutcome::Stale(newer_version(&mut tx, template_id, current).await?));
         }
         let next = base_version + 1;
         let now = now_ms();
@@ -110,15 +125,19 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Ok(SaveOutcome::Stale(next));
+            drop(tx);
+            let mut conn = self.pool().acquire().await?;
+            return Ok(SaveOutcome::Stale(newer_version(&mut conn, template_id, next).await?));
         }
         sqlx::query(
-            "INSERT INTO template_versions (template_id, version, definition, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO template_versions (template_id, version, definition, created_at, saved_by) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(template_id)
         .bind(next)
         .bind(to_json(template)?)
         .bind(now)
+        .bind(saved_by)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -235,4 +254,17 @@ impl Store {
         tx.commit().await?;
         Ok(outcome)
     }
+}
+
+/// Who saved `version` of a template, and when.
+async fn newer_version(conn: &mut AnyConnection, template_id: &str, version: i64) -> StoreResult<NewerVersion> {
+    Ok(sqlx::query_as(
+        "SELECT v.version, v.saved_by, u.name AS saved_by_name, v.created_at AS saved_at \
+         FROM template_versions v LEFT JOIN users u ON u.id = v.saved_by \
+         WHERE v.template_id = $1 AND v.version = $2",
+    )
+    .bind(template_id)
+    .bind(version)
+    .fetch_one(conn)
+    .await?)
 }

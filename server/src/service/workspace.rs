@@ -12,7 +12,7 @@ use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
 use crate::db::from_json;
-use crate::db::templates::{DeleteBlock, SaveOutcome};
+use crate::db::templates::{DeleteBlock, NewerVersion, SaveOutcome};
 use crate::db::triggers::StoredTrigger;
 use crate::time::format_ms;
 
@@ -50,7 +50,7 @@ impl WorkspacePort for Service {
         let mut tx = self.store.begin().await.map_err(internal)?;
         if self.store.claim_starters(&mut tx, sub_account).await.map_err(internal)? {
             for template in starter_templates() {
-                self.store.create_template(&mut tx, sub_account, &template).await.map_err(internal)?;
+                self.store.create_template(&mut tx, sub_account, &template, None).await.map_err(internal)?;
             }
             tracing::info!(sub_account, "created the starter templates");
         }
@@ -126,19 +126,16 @@ impl WorkspacePort for Service {
         base_version: i64,
         template: Template,
     ) -> AppResult<TemplateDraft> {
-        self.admin_member(user, sub_account).await?;
+        let row = self.admin_member(user, sub_account).await?;
         let mut problems = template.problems();
         let context = self.mappings_of(sub_account, template_id).await?;
         problems.extend(broken_mappings(&context.mappings, &template, &context.crm_fields));
         if !problems.is_empty() {
             return Err(AppError::InvalidTemplate(problems));
         }
-        match self.store.save_template_version(sub_account, template_id, base_version, &template).await {
+        match self.store.save_template_version(sub_account, template_id, base_version, &template, &user.id).await {
             Ok(SaveOutcome::Saved(version)) => Ok(TemplateDraft { id: template_id.to_owned(), version, template }),
-            Ok(SaveOutcome::Stale(current)) => Err(AppError::Conflict(format!(
-                "Someone saved version {current} of this template after you opened it. Reload it to see their \
-                 changes; yours were not saved."
-            ))),
+            Ok(SaveOutcome::Stale(newer)) => Err(AppError::Conflict(stale_edit(&newer, user, &row.time_zone))),
             Ok(SaveOutcome::Missing) => Err(AppError::not_found("That template")),
             Err(error) => Err(internal(error)),
         }
@@ -155,7 +152,7 @@ impl WorkspacePort for Service {
         if !problems.is_empty() {
             return Err(AppError::InvalidTemplate(problems));
         }
-        self.insert_template(sub_account, template).await
+        self.insert_template(sub_account, template, &user.id).await
     }
 
     async fn duplicate_template(
@@ -166,15 +163,15 @@ impl WorkspacePort for Service {
     ) -> AppResult<TemplateDraft> {
         self.admin_member(user, sub_account).await?;
         let mut template = self.current_draft(sub_account, template_id).await?.template;
-        template.name = copy_name(&template.name);
-        self.insert_template(sub_account, template).await
+        template.name = Template::copy_name(&template.name);
+        self.insert_template(sub_account, template, &user.id).await
     }
 
     async fn import_template(&self, user: &SessionUser, sub_account: &str, file: &str) -> AppResult<TemplateDraft> {
         self.admin_member(user, sub_account).await?;
         let template = transfer::import_template(file)
             .map_err(|problems| AppError::InvalidImport(problems.iter().map(ToString::to_string).collect()))?;
-        self.insert_template(sub_account, template).await
+        self.insert_template(sub_account, template, &user.id).await
     }
 
     async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String> {
@@ -263,11 +260,16 @@ impl Service {
     }
 
     /// Adds a template, renamed “… (2)” when the sub-account already has one of that name.
-    async fn insert_template(&self, sub_account: &str, mut template: Template) -> AppResult<TemplateDraft> {
+    async fn insert_template(
+        &self,
+        sub_account: &str,
+        mut template: Template,
+        saved_by: &str,
+    ) -> AppResult<TemplateDraft> {
         let taken = self.store.template_names(sub_account).await.map_err(internal)?;
         template.name = Template::unused_name(&template.name, &taken);
         let mut tx = self.store.begin().await.map_err(internal)?;
-        let id = self.store.create_template(&mut tx, sub_account, &template).await.map_err(internal)?;
+        let id = self.store.create_template(&mut tx, sub_account, &template, Some(saved_by)).await.map_err(internal)?;
         tx.commit().await.map_err(|e| internal(e.into()))?;
         Ok(TemplateDraft { id, version: 1, template })
     }
@@ -290,13 +292,57 @@ impl Service {
     }
 }
 
-/// "Name (copy)", kept within the name's length limit.
-fn copy_name(name: &str) -> String {
-    let suffix = " (copy)";
-    let room = Template::MAX_NAME_LEN.saturating_sub(suffix.chars().count());
-    format!("{}{suffix}", name.chars().take(room).collect::<String>().trim_end())
+/// Why a save was refused: who saved first and when — the same person in another tab or window
+/// is told so — and that nothing of this edit was lost yet.
+fn stale_edit(newer: &NewerVersion, user: &SessionUser, zone: &str) -> String {
+    let who = match (&newer.saved_by, &newer.saved_by_name) {
+        (Some(id), _) if *id == user.id => "You saved it in another tab or window".to_owned(),
+        (_, Some(name)) => format!("{name} saved it"),
+        _ => "Someone saved it".to_owned(),
+    };
+    format!(
+        "This template changed while you were editing: {who} as version {} at {}. Your changes are not \
+         saved yet — reload to see the new version, or save yours as a copy.",
+        newer.version,
+        format_ms(newer.saved_at, zone)
+    )
 }
 
 fn plural(count: i64) -> &'static str {
     if count == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use app::api::types::{Role, SessionUser};
+
+    use super::stale_edit;
+    use crate::db::templates::NewerVersion;
+
+    #[test]
+    fn a_stale_edit_says_who_saved_first() {
+        let user = SessionUser {
+            id: "u1".into(),
+            name: "Avery Admin".into(),
+            email: "avery@example.com".into(),
+            role: Role::Admin,
+            agency_name: "Agency".into(),
+        };
+        let newer = |saved_by: Option<&str>, name: Option<&str>| NewerVersion {
+            version: 4,
+            saved_by: saved_by.map(str::to_owned),
+            saved_by_name: name.map(str::to_owned),
+            saved_at: 1_782_900_000_000,
+        };
+        let message = stale_edit(&newer(Some("u2"), Some("Jordan Lee")), &user, "Europe/London");
+        assert_eq!(
+            message,
+            "This template changed while you were editing: Jordan Lee saved it as version 4 at 2026-07-01 11:00 \
+             BST. Your changes are not saved yet — reload to see the new version, or save yours as a copy."
+        );
+        assert!(
+            stale_edit(&newer(Some("u1"), Some("Avery Admin")), &user, "UTC").contains("You saved it in another tab")
+        );
+        assert!(stale_edit(&newer(None, None), &user, "UTC").contains("Someone saved it as version 4"));
+    }
 }

@@ -74,7 +74,7 @@ impl Flow {
     pub async fn triggers_writing(&self, writebacks: Writebacks) {
         let store = &self.db.store;
         let mut tx = store.begin().await.unwrap();
-        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0]).await.unwrap();
+        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0], None).await.unwrap();
         tx.commit().await.unwrap();
         for event in [
             TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },

@@ -197,3 +197,23 @@ fn a_taken_name_gets_the_next_free_number() {
     assert_eq!(renamed.chars().count(), Template::MAX_NAME_LEN);
     assert!(renamed.ends_with("x (2)"), "{renamed}");
 }
+
+/// The builder names fields as the admin sees them; an API answer names them by key.
+#[test]
+fn problems_name_fields_by_label_in_the_builder() {
+    let outcome = Field::new("outcome", "Call outcome", FieldKind::Dropdown).options(["Yes", "Yes"]);
+    let shown = text("notes").show_if(RuleGroup::when("outcome", Operator::GreaterThan, 3.0));
+    let unlabelled = Field::new("field_3", " ", FieldKind::ShortText);
+    let template = template(vec![outcome, shown, unlabelled]);
+    let problems = template.problems();
+    let explained: Vec<String> = problems.iter().map(|p| template.explain(p)).collect();
+    assert_eq!(
+        explained,
+        [
+            "Field “Call outcome” lists the option “Yes” twice.",
+            "Field “field_3” needs a label.",
+            "Field “NOTES”: “is greater than” cannot test “Call outcome”, a dropdown field.",
+        ]
+    );
+    assert_eq!(problems[0].to_string(), "Field “outcome” lists the option “Yes” twice.");
+}

@@ -124,7 +124,9 @@ impl Editor {
 
     /// The problems shown on the field with this key.
     pub fn problems_of(&self, key: &str) -> Vec<String> {
-        self.problems.with(|all| all.iter().filter(|p| p.field() == Some(key)).map(ToString::to_string).collect())
+        self.problems.with(|all| {
+            self.template.with(|t| all.iter().filter(|p| p.field() == Some(key)).map(|p| t.explain(p)).collect())
+        })
     }
 
     pub fn position_of(&self, key: &str) -> Option<usize> {

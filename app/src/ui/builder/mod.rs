@@ -20,8 +20,9 @@ use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
-use crate::api::templates::{get_template, load_template_mappings, save_template};
+use crate::api::templates::{create_template, get_template, load_template_mappings, save_template};
 use crate::api::types::{TemplateDraft, TemplateMappings};
+use crate::model::Template;
 use canvas::{Canvas, Drag, Palette};
 use editor::Editor;
 use preview::Preview;
@@ -68,21 +69,50 @@ fn TemplateBuilder(
     let editor = Editor::new(draft.0, mappings.0);
     let drag = Drag::new();
     let toasts = use_toasts();
+    let sa = StoredValue::new(sub_account);
     let save = Action::new(move |(): &()| {
-        let (sa, saved) = (sub_account.clone(), editor.saved.get_untracked());
+        let (sa, saved) = (sa.get_value(), editor.saved.get_untracked());
         let template = editor.template.get_untracked();
         async move { save_template(sa, saved.id, saved.version, template).await }
     });
+    // Someone saved since this edit began: the edit stays on screen with what to do about it.
+    let conflict = RwSignal::new(None::<String>);
     Effect::new(move |_| match save.value().get() {
         Some(Ok(draft)) => {
             toasts.show(Tone::Success, format!("Saved as version {}", draft.version), Vec::new());
+            conflict.set(None);
             editor.saved.set(draft);
         }
+        Some(Err(AppError::Conflict(message))) => conflict.set(Some(message)),
         Some(Err(error)) => {
             toasts.show(Tone::Error, "The template was not saved", vec![(Tone::Error, error.to_string())])
         }
         None => {}
     });
+    let reload = move |_| {
+        // The person chose to drop the edit: nothing to warn about when the page goes.
+        editor.saved.update(|saved| saved.template = editor.template.get_untracked());
+        #[cfg(feature = "hydrate")]
+        let _ = window().location().reload();
+    };
+    let save_copy = move |_| {
+        let mut copy = editor.template.get_untracked();
+        copy.name = Template::copy_name(&copy.name);
+        leptos::task::spawn_local(async move {
+            match create_template(sa.get_value(), copy).await {
+                Ok(made) => {
+                    editor.saved.update(|saved| saved.template = editor.template.get_untracked());
+                    #[cfg(feature = "hydrate")]
+                    let _ = window().location().set_href(&format!("/s/{}/templates/{}", sa.get_value(), made.id));
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = made;
+                }
+                Err(error) => {
+                    toasts.show(Tone::Error, "The copy was not saved", vec![(Tone::Error, error.to_string())])
+                }
+            }
+        });
+    };
     let try_save = move || {
         let count = editor.problems.with_untracked(Vec::len);
         if count > 0 {
@@ -131,6 +161,15 @@ fn TemplateBuilder(
                         disabled=move || save.pending().get() on:click=move |_| try_save()>"Save"</button>
                 </div>
             </div>
+            {move || conflict.get().map(|message| view! {
+                <div class="alert alert-error" role="alert" data-testid="edit-conflict">
+                    <p>{message}</p>
+                    <div class="alert-actions">
+                        <button type="button" class="button button-small" on:click=reload>"Reload the new version"</button>
+                        <button type="button" class="button button-small" on:click=save_copy>"Save mine as a copy"</button>
+                    </div>
+                </div>
+            })}
             <ProblemSummary editor/>
             <div class="sr-only" role="status" aria-live="polite" data-testid="announcer">{move || editor.announcement.get()}</div>
             <div class="builder-panes">
@@ -162,7 +201,7 @@ fn ProblemSummary(editor: Editor) -> impl IntoView {
                     {problems
                         .into_iter()
                         .map(|problem| {
-                            let text = problem.to_string();
+                            let text = editor.template.with_untracked(|t| t.explain(&problem));
                             let position = problem
                                 .field()
                                 .and_then(|key| editor.template.with_untracked(|t| t.fields.iter().position(|f| f.key == key)));
