@@ -1,6 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap } from './helpers';
+import { axeViolations, hydrated, openSubAccount, signIn, snap } from './helpers';
 
 // The template builder: build a form by dragging and by keyboard, give a field a rule with a
 // nested group, watch the preview obey it, save, and fill a form made from the template.
@@ -27,9 +26,7 @@ async function expectOrder(page: Page, labels: string[]) {
 
 /** Fails on any axe-core violation, listing them. */
 async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const found = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
-  expect(found).toEqual([]);
+  expect(await axeViolations(page)).toEqual([]);
 }
 
 test('build a template, preview its rule, save it and fill a form made from it', async ({ page }) => {

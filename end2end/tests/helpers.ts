@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 export const admin = { email: 'admin@opsflow.test', password: 'opsflow-admin' };
@@ -36,4 +37,10 @@ export function subAccountIdFrom(url: string): string {
   const match = url.match(/\/s\/([0-9a-f]+)/);
   if (!match) throw new Error(`no sub-account in ${url}`);
   return match[1];
+}
+
+/** Every axe-core violation on the page, one line each: the rule, what it asks, where. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
 }

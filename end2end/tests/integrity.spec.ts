@@ -138,6 +138,21 @@ test('a burst of clicks submits once; Back and Forward show the form as submitte
   await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Submit' })).toHaveCount(0);
   await snap(page, '44-forward-after-submit');
+
+  // The Completed tab shows the form's writebacks at a glance, and finds it by search and template.
+  await page.goto(`/s/${sa}/inbox?tab=completed`);
+  await page.getByLabel('Search').fill(contact.name.split(' ')[1]);
+  await page.getByLabel('Template', { exact: true }).selectOption({ label: 'Job Complete' });
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/q=.*template=/);
+  const rows = page.getByTestId('completed-forms').locator('tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(contact.name);
+  await expect(rows.first()).toContainText('All done');
+  await snap(page, '44b-completed-search');
+  await page.getByLabel('Search').fill('nobody-by-this-name');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByText('No forms match. Try another search or template.')).toBeVisible();
 });
 
 test('an edit that lost the race says who saved first and can be kept as a copy', async ({ page, context }) => {

@@ -6,7 +6,7 @@ mod common;
 
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
-use app::api::types::{FormStatus, WritebackKind, WritebackState};
+use app::api::types::{FormStatus, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{Answer, Answers, TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
 use common::{Db, Fixture, fixture};
@@ -46,7 +46,7 @@ async fn move_first_job(f: &Fixture, stage: &str) -> (String, String) {
 }
 
 async fn only_pending_form(f: &Fixture) -> String {
-    let pending = f.service.pending_forms(&f.sam, &f.acme).await.unwrap();
+    let pending = f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 1, "{pending:?}");
     pending[0].id.clone()
 }
@@ -89,7 +89,7 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
 
     // A board move into the trigger's stage creates one form with the pipeline context.
     let (opportunity, contact) = move_first_job(&f, "Job Complete").await;
-    let pending = f.service.pending_forms(&f.sam, &f.acme).await.unwrap();
+    let pending = f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].context, "Service Jobs › Job Complete");
     assert_eq!(pending[0].template_name, "Job Complete");
@@ -114,7 +114,7 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
     let first = f.service.ingestor().ingest(event.clone()).await.unwrap();
     assert!(matches!(&first, IngestOutcome::Accepted { forms, .. } if forms.len() == 1), "{first:?}");
     assert_eq!(f.service.ingestor().ingest(event.clone()).await.unwrap(), IngestOutcome::Duplicate);
-    assert_eq!(f.service.pending_forms(&f.sam, &f.acme).await.unwrap().len(), 2);
+    assert_eq!(f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows.len(), 2);
 
     // A stage no trigger listens to: stored, no form.
     let mut other = event.clone();
@@ -127,7 +127,7 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
 
     // A finished call creates a Call Completed form for the contact.
     f.service.log_call(&f.sam, &f.acme, &contact, "Asked for a quote", "bot: Hello\nhuman: Hi").await.unwrap();
-    let pending = f.service.pending_forms(&f.sam, &f.acme).await.unwrap();
+    let pending = f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 3);
     assert_eq!(pending.iter().filter(|p| p.context == "Call Completed").count(), 1);
 
@@ -194,8 +194,8 @@ async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(
     assert!(detail.custom_fields.is_empty(), "a failed custom field update writes nothing");
 
     // The form is completed and shows what happened.
-    assert!(f.service.pending_forms(&f.sam, &f.acme).await.unwrap().is_empty());
-    let completed = f.service.completed_forms(&f.sam, &f.acme).await.unwrap();
+    assert!(f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows.is_empty());
+    let completed = f.service.completed_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(completed[0].submitted_by, "Sam Staff");
     let view = f.service.form(&f.sam, &f.acme, &form).await.unwrap();
     assert_eq!(view.status, FormStatus::Completed);
@@ -203,7 +203,7 @@ async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(
     assert_eq!(submission.writebacks, results);
     assert_eq!(submission.answers.len(), 6);
     // The pipeline move did not echo back into a new form.
-    assert!(f.service.pending_forms(&f.sam, &f.acme).await.unwrap().is_empty());
+    assert!(f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows.is_empty());
 }
 
 async fn mapped_custom_fields_are_written_with_their_types(db: Db) {
@@ -374,9 +374,75 @@ async fn an_identical_trigger_is_refused(db: Db) {
     assert_eq!(f.service.settings(&f.admin, &f.acme).await.unwrap().triggers.len(), 2);
 
     move_first_job(&f, "Job Complete").await;
-    let names: Vec<String> =
-        f.service.pending_forms(&f.sam, &f.acme).await.unwrap().into_iter().map(|p| p.template_name).collect();
+    let names: Vec<String> = f
+        .service
+        .pending_forms(&f.sam, &f.acme, &InboxQuery::default())
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|p| p.template_name)
+        .collect();
     assert_eq!(names.len(), 2, "one form per template: {names:?}");
+}
+
+/// The inbox pages 25 forms at a time, newest first, and narrows by search and template; the
+/// Completed tab says how each form's writebacks went.
+async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
+    let f = fixture(db).await;
+    f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
+    let call_disposition = template_id(&f, &f.acme, "Call Disposition").await;
+    let call = TriggerConfig {
+        event: TriggerEvent::CallCompleted,
+        template_id: call_disposition.clone(),
+        writebacks: Writebacks { note: true, ..Writebacks::default() },
+    };
+    f.service.add_trigger(&f.admin, &f.acme, call).await.unwrap();
+    let contacts = f.service.crm_board(&f.sam, &f.acme).await.unwrap().contacts;
+    for n in 0..27 {
+        let contact = &contacts[n % contacts.len()];
+        f.service.log_call(&f.sam, &f.acme, &contact.id, &format!("Call {n}"), "").await.unwrap();
+    }
+    let query = |search: &str, template_id: &str, page: u32| InboxQuery {
+        search: search.to_owned(),
+        template_id: template_id.to_owned(),
+        page,
+    };
+    let first = f.service.pending_forms(&f.sam, &f.acme, &query("", "", 1)).await.unwrap();
+    assert_eq!((first.rows.len(), first.total, first.page, first.pages), (25, 27, 1, 2));
+    let names: Vec<&str> = first.templates.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["Appointment Follow-Up", "Call Disposition", "Job Complete"]);
+    let second = f.service.pending_forms(&f.sam, &f.acme, &query("", "", 2)).await.unwrap();
+    assert_eq!((second.rows.len(), second.page), (2, 2));
+    let mut seen: Vec<String> = first.rows.iter().chain(&second.rows).map(|r| r.id.clone()).collect();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 27, "every form on exactly one page");
+
+    // A search matches contact names whatever their case; LIKE's wildcards are only characters.
+    let someone = &contacts[0].name;
+    let last_name = someone.split(' ').next_back().unwrap().to_uppercase();
+    let found = f.service.pending_forms(&f.sam, &f.acme, &query(&last_name, "", 1)).await.unwrap();
+    assert_eq!(found.total, 5, "{someone}: calls 0, 6, 12, 18 and 24");
+    assert!(found.rows.iter().all(|r| r.contact_name == *someone));
+    for wildcard in ["%", "_", "\\"] {
+        let none = f.service.pending_forms(&f.sam, &f.acme, &query(wildcard, "", 1)).await.unwrap();
+        assert_eq!((none.total, none.pages), (0, 1), "{wildcard}");
+    }
+    let job_complete = template_id(&f, &f.acme, "Job Complete").await;
+    assert_eq!(f.service.pending_forms(&f.sam, &f.acme, &query("", &job_complete, 1)).await.unwrap().total, 0);
+    let by_template = f.service.pending_forms(&f.sam, &f.acme, &query("disposition", &call_disposition, 1)).await;
+    assert_eq!(by_template.unwrap().total, 27, "the search reads template names too");
+
+    // Completed: who submitted, and the writebacks at a glance.
+    let answers = answers(&[("outcome", "Interested"), ("interest_level", "Hot")]);
+    for row in &second.rows {
+        f.service.submit_form(&f.sam, &f.acme, &row.id, answers.clone()).await.unwrap();
+    }
+    let completed = f.service.completed_forms(&f.sam, &f.acme, &query("sam staff", "", 1)).await.unwrap();
+    assert_eq!(completed.total, 2);
+    assert!(completed.rows.iter().all(|r| r.writebacks == WritebacksOverview::AllDone), "{:?}", completed.rows);
+    assert_eq!(f.service.pending_forms(&f.sam, &f.acme, &query("", "", 1)).await.unwrap().pages, 1);
 }
 
 async fn nothing_of_another_sub_account_is_reachable(db: Db) {
@@ -400,8 +466,8 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     not_found(f.service.delete_template(riley, &f.acme, &template).await, "delete template");
     not_found(f.service.settings(riley, &f.acme).await.map(drop), "settings");
     not_found(f.service.remove_trigger(riley, &f.acme, &trigger).await, "remove trigger");
-    not_found(f.service.pending_forms(riley, &f.acme).await.map(drop), "pending");
-    not_found(f.service.completed_forms(riley, &f.acme).await.map(drop), "completed");
+    not_found(f.service.pending_forms(riley, &f.acme, &InboxQuery::default()).await.map(drop), "pending");
+    not_found(f.service.completed_forms(riley, &f.acme, &InboxQuery::default()).await.map(drop), "completed");
     not_found(f.service.form(riley, &f.acme, &form).await.map(drop), "form");
     not_found(f.service.submit_form(riley, &f.acme, &form, job_complete_answers()).await.map(drop), "submit");
     not_found(f.service.crm_board(riley, &f.acme).await.map(drop), "board");
@@ -438,5 +504,6 @@ on_both_backends!(
     a_template_in_use_cannot_be_deleted,
     triggers_are_checked_before_they_are_saved,
     an_identical_trigger_is_refused,
+    the_inbox_is_paged_searched_and_filtered,
     nothing_of_another_sub_account_is_reachable,
 );

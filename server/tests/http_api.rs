@@ -4,6 +4,8 @@
 
 mod common;
 
+use app::api::types::InboxQuery;
+
 use app::api::ports::{InboxPort, WorkspacePort};
 use app::model::{TriggerConfig, TriggerEvent, Writebacks};
 use common::{Db, Fixture, fixture};
@@ -128,7 +130,7 @@ async fn acme_with_a_form(s: &Server) -> AcmeIds {
         use app::api::ports::CrmViewPort;
         f.service.move_opportunity(&f.admin, &f.acme, &card.id, &stage_id).await.unwrap();
     }
-    let form = f.service.pending_forms(&f.admin, &f.acme).await.unwrap()[0].id.clone();
+    let form = f.service.pending_forms(&f.admin, &f.acme, &InboxQuery::default()).await.unwrap().rows[0].id.clone();
     AcmeIds { form, template, trigger, contact: card.contact_id, opportunity: card.id, stage: stage_id }
 }
 
@@ -252,7 +254,7 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
     // Riley's lists never show Acme's data, and Acme's form is untouched.
     let (_, accounts) = post_form(&riley, url("sub_accounts/list"), &[]).await;
     assert_eq!(accounts.as_array().unwrap().len(), 1);
-    let pending = s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap();
+    let pending = s.f.service.pending_forms(&s.f.admin, &acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 1);
     assert_eq!(s.f.service.settings(&s.f.admin, &acme).await.unwrap().triggers.len(), 1);
 }
@@ -340,7 +342,7 @@ async fn bad_input_gets_a_typed_error(db: Db) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["details"]["hours"], json!({ "error": "not_a_number" }));
-    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap().len(), 1);
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme, &InboxQuery::default()).await.unwrap().rows.len(), 1);
     // A valid submit, then a second one: refused, nothing runs twice.
     let submit = json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes" } });
     let (status, results) = post_json(&sam, format!("{}/api/forms/submit", s.base), submit.clone()).await;
@@ -374,7 +376,7 @@ async fn the_events_api_stores_each_event_once(db: Db) {
     let (status, again) = post_json(&admin, url.clone(), event).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, json!({ "outcome": "duplicate" }));
-    assert_eq!(s.f.service.pending_forms(&s.f.admin, &s.f.acme).await.unwrap().len(), 2);
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &s.f.acme, &InboxQuery::default()).await.unwrap().rows.len(), 2);
 
     let (status, error) =
         post_json(&admin, url.clone(), json!({ "type": "deal_won", "id": "1", "sub_account_id": s.f.acme })).await;
@@ -518,7 +520,7 @@ async fn cross_site_requests_are_refused(db: Db) {
     let settings = s.f.service.settings(&s.f.admin, &acme).await.unwrap();
     assert_eq!(settings.triggers.len(), 1);
     assert!(s.f.service.templates(&s.f.admin, &acme).await.unwrap().iter().any(|t| t.id == ids.template));
-    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme).await.unwrap().len(), 1);
+    assert_eq!(s.f.service.pending_forms(&s.f.admin, &acme, &InboxQuery::default()).await.unwrap().rows.len(), 1);
     let (_, me) = post_form(&admin, url("auth/me"), &[]).await;
     assert_eq!(me["email"], server::demo::ADMIN_EMAIL);
     // Reads by GET are not refused: links from other sites still open pages.
@@ -815,7 +817,7 @@ async fn a_form_posted_without_javascript_is_validated_and_completed(db: Db) {
     assert!(html.contains(r#"value="1,5""#), "what was typed stays: {html}");
     assert!(html.contains("Pipes &lt;/textarea&gt;&lt;b&gt;&amp; fittings</textarea>"), "escaped, kept: {html}");
     assert!(html.contains(r#"value="Partially" checked"#), "{html}");
-    let pending = s.f.service.pending_forms(&s.f.sam, &s.f.acme).await.unwrap();
+    let pending = s.f.service.pending_forms(&s.f.sam, &s.f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 1, "nothing was submitted");
 
     let accepted = sam

@@ -7,7 +7,7 @@ mod common;
 
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
-use app::api::types::PendingVersion;
+use app::api::types::{InboxQuery, PendingVersion};
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;
 use app::model::{FieldKind, Template, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
@@ -47,7 +47,7 @@ async fn each_save_is_a_new_version_and_forms_keep_theirs(db: Db) {
     assert_eq!(f.service.template(&f.admin, &f.acme, &id).await.unwrap().template, edited);
 
     // The form made before the save keeps version 1, label and all.
-    let pending = f.service.pending_forms(&f.sam, &f.acme).await.unwrap();
+    let pending = f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending[0].template_version, 1);
     let form = f.service.form(&f.sam, &f.acme, &pending[0].id).await.unwrap();
     assert_eq!((form.template_version, form.template.fields[0].label.clone()), (1, original_label));

@@ -4,19 +4,25 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
-use super::types::{CompletedFormRow, FormView, PendingFormRow, WritebackKind, WritebackResult};
+use super::types::{CompletedFormRow, FormView, InboxPage, InboxQuery, PendingFormRow, WritebackKind, WritebackResult};
 use crate::model::Answers;
 
 #[server(prefix = "/api", endpoint = "forms/pending")]
-pub async fn pending_forms(sub_account: String) -> Result<Vec<PendingFormRow>, AppError> {
+pub async fn pending_forms(
+    sub_account: String,
+    #[server(default)] query: InboxQuery,
+) -> Result<InboxPage<PendingFormRow>, AppError> {
     use super::session::{backend, current_user};
-    backend()?.pending_forms(&current_user().await?, &sub_account).await
+    backend()?.pending_forms(&current_user().await?, &sub_account, &query).await
 }
 
 #[server(prefix = "/api", endpoint = "forms/completed")]
-pub async fn completed_forms(sub_account: String) -> Result<Vec<CompletedFormRow>, AppError> {
+pub async fn completed_forms(
+    sub_account: String,
+    #[server(default)] query: InboxQuery,
+) -> Result<InboxPage<CompletedFormRow>, AppError> {
     use super::session::{backend, current_user};
-    backend()?.completed_forms(&current_user().await?, &sub_account).await
+    backend()?.completed_forms(&current_user().await?, &sub_account, &query).await
 }
 
 #[server(prefix = "/api", endpoint = "forms/get")]

@@ -82,8 +82,18 @@ pub trait WorkspacePort: Send + Sync {
 
 #[async_trait]
 pub trait InboxPort: Send + Sync {
-    async fn pending_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<PendingFormRow>>;
-    async fn completed_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<CompletedFormRow>>;
+    async fn pending_forms(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        query: &InboxQuery,
+    ) -> AppResult<InboxPage<PendingFormRow>>;
+    async fn completed_forms(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        query: &InboxQuery,
+    ) -> AppResult<InboxPage<CompletedFormRow>>;
     async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView>;
     /// Re-validates the answers with the shared model, completes the form once, and runs its
     /// writebacks; returns each writeback's state after its first attempt (a retryable failure

@@ -110,6 +110,62 @@ pub struct CompletedFormRow {
     pub template_name: String,
     pub submitted_by: String,
     pub submitted_at: String,
+    pub writebacks: WritebacksOverview,
+}
+
+/// A completed form's writebacks at a glance: the inbox row's badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WritebacksOverview {
+    /// The trigger had none.
+    None,
+    AllDone,
+    /// Some still running or waiting for a retry, none failed.
+    Pending,
+    /// At least one failed (an admin can retry it from the form).
+    Failed,
+}
+
+/// Which forms an inbox tab lists: those matching a search (contact, template or who submitted
+/// it) and a template, one page at a time.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InboxQuery {
+    #[serde(default)]
+    pub search: String,
+    /// Empty for every template.
+    #[serde(default)]
+    pub template_id: String,
+    /// From 1; 0 reads as the first page.
+    #[serde(default)]
+    pub page: u32,
+}
+
+impl InboxQuery {
+    pub const PAGE_SIZE: u32 = 25;
+
+    /// Whether it narrows the list (a search or a template chosen).
+    pub fn is_filtered(&self) -> bool {
+        !self.search.trim().is_empty() || !self.template_id.is_empty()
+    }
+}
+
+/// One page of an inbox tab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxPage<T> {
+    pub rows: Vec<T>,
+    /// How many forms match, on all pages.
+    pub total: u32,
+    /// This page, from 1, and how many there are (at least 1).
+    pub page: u32,
+    pub pages: u32,
+    /// The sub-account's templates, to filter by.
+    pub templates: Vec<TemplateOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TemplateOption {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,16 +10,28 @@ use std::fmt;
 
 use super::date::Date;
 use super::field::{Field, FieldKind};
-use super::tagged::Tagged;
+use super::tagged::{Scalar, Tagged};
 
 /// Raw answers by field key, exactly as entered.
 pub type Answers = BTreeMap<String, Answer>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Answer {
     One(String),
     Many(Vec<String>),
+}
+
+/// Read through the decoder of flat values (see `tagged`): serde's derived untagged decoder
+/// would add its buffering machinery to the browser's code for one text-or-list.
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Scalar::deserialize(deserializer)? {
+            Scalar::Text(text) => Ok(Answer::One(text)),
+            Scalar::List(items) => Ok(Answer::Many(items)),
+            _ => Err(serde::de::Error::custom("an answer is a text or a list of texts")),
+        }
+    }
 }
 
 impl Answer {

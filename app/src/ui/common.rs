@@ -118,19 +118,6 @@ pub fn encode_component(text: &str) -> String {
         .collect()
 }
 
-/// A loaded list as a page shows it: its rows, one sentence when there are none, or the error.
-pub fn list_view<T>(
-    loaded: Result<Vec<T>, AppError>,
-    empty: &'static str,
-    rows: impl FnOnce(Vec<T>) -> AnyView,
-) -> AnyView {
-    match loaded {
-        Ok(items) if items.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
-        Ok(items) => rows(items),
-        Err(error) => view! { <ErrorView error/> }.into_any(),
-    }
-}
-
 /// The browser's confirmation dialog (always yes during server rendering, where it never runs).
 pub fn confirm(message: &str) -> bool {
     #[cfg(feature = "hydrate")]

@@ -61,6 +61,41 @@ const SELECT_FORMS: &str = "SELECT f.id, f.sub_account_id, f.template_id, f.temp
      f.created_at, f.submitted_at, f.submitted_by, f.submitted_by_name, f.answers \
      FROM forms f JOIN templates t ON t.id = f.template_id";
 
+/// Which forms of a tab: a template (empty for all), a search in the contact, template and
+/// submitter names (empty for none), and the page as a limit and offset.
+pub struct InboxFilter<'a> {
+    pub template_id: &'a str,
+    pub search: &'a str,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A form as an inbox row shows it, with its writebacks counted by state.
+#[derive(Clone, Debug, FromRow)]
+pub struct InboxFormRow {
+    pub id: String,
+    pub template_version: i64,
+    pub template_name: String,
+    pub contact_name: String,
+    pub context: String,
+    pub created_at: i64,
+    pub submitted_at: Option<i64>,
+    pub submitted_by_name: Option<String>,
+    pub writebacks: i64,
+    pub pending_writebacks: i64,
+    pub failed_writebacks: i64,
+}
+
+/// `%text%` in lower case with LIKE's wildcards escaped, or empty for no search.
+fn like_pattern(search: &str) -> String {
+    let search = search.trim().to_lowercase();
+    if search.is_empty() {
+        return String::new();
+    }
+    let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// What a submit records: who, the cleaned answers, and the writebacks to queue.
 pub struct FormCompletion<'a> {
     pub user_id: &'a str,
@@ -96,10 +131,48 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn forms_with_status(&self, sub_account_id: &str, status: &str, limit: i64) -> StoreResult<Vec<FormRow>> {
+    /// One page of a sub-account's forms with `status`, newest first (created for pending forms,
+    /// submitted for completed ones), narrowed by `filter`; with how many match in all.
+    pub async fn inbox_forms(
+        &self,
+        sub_account_id: &str,
+        status: &str,
+        filter: &InboxFilter<'_>,
+    ) -> StoreResult<(Vec<InboxFormRow>, i64)> {
         let order = if status == "pending" { "f.created_at DESC" } else { "f.submitted_at DESC" };
-        let sql = format!("{SELECT_FORMS} WHERE f.sub_account_id = $1 AND f.status = $2 ORDER BY {order} LIMIT $3");
-        Ok(sqlx::query_as(&sql).bind(sub_account_id).bind(status).bind(limit).fetch_all(self.pool()).await?)
+        // An empty search or template matches everything; `\` escapes LIKE's wildcards in the search.
+        let matching = "FROM forms f JOIN templates t ON t.id = f.template_id \
+             WHERE f.sub_account_id = $1 AND f.status = $2 AND ($3 = '' OR f.template_id = $3) \
+               AND ($4 = '' OR LOWER(f.contact_name) LIKE $4 ESCAPE '\\' OR LOWER(t.name) LIKE $4 ESCAPE '\\' \
+                    OR LOWER(COALESCE(f.submitted_by_name, '')) LIKE $4 ESCAPE '\\')";
+        let pattern = like_pattern(filter.search);
+        let sql = format!(
+            "SELECT f.id, f.template_version, t.name AS template_name, f.contact_name, f.context, f.created_at, \
+               f.submitted_at, f.submitted_by_name, \
+               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id) AS writebacks, \
+               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id AND w.state = 'pending') \
+                 AS pending_writebacks, \
+               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id AND w.state = 'failed') \
+                 AS failed_writebacks \
+             {matching} ORDER BY {order}, f.id LIMIT $5 OFFSET $6"
+        );
+        let rows = sqlx::query_as(&sql)
+            .bind(sub_account_id)
+            .bind(status)
+            .bind(filter.template_id)
+            .bind(&pattern)
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(self.pool())
+            .await?;
+        let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {matching}"))
+            .bind(sub_account_id)
+            .bind(status)
+            .bind(filter.template_id)
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await?;
+        Ok((rows, total))
     }
 
     pub async fn form(&self, sub_account_id: &str, form_id: &str) -> StoreResult<Option<FormRow>> {

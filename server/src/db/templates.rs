@@ -144,12 +144,14 @@ impl Store {
         Ok(SaveOutcome::Saved(next))
     }
 
-    /// The names of the sub-account's live templates.
-    pub async fn template_names(&self, sub_account_id: &str) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT name FROM templates WHERE sub_account_id = $1 AND deleted_at IS NULL")
-            .bind(sub_account_id)
-            .fetch_all(self.pool())
-            .await?)
+    /// The ids and names of the sub-account's live templates, by name.
+    pub async fn template_names(&self, sub_account_id: &str) -> StoreResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, name FROM templates WHERE sub_account_id = $1 AND deleted_at IS NULL ORDER BY name",
+        )
+        .bind(sub_account_id)
+        .fetch_all(self.pool())
+        .await?)
     }
 
     pub async fn template_summaries(&self, sub_account_id: &str) -> StoreResult<Vec<TemplateSummaryRow>> {

@@ -1,51 +1,58 @@
 use app::api::AppError;
 use app::api::ports::{AppResult, InboxPort};
 use app::api::types::{
-    CompletedFormRow, FormStatus, FormView, PendingFormRow, SessionUser, Submission, WritebackKind, WritebackResult,
+    CompletedFormRow, FormStatus, FormView, InboxPage, InboxQuery, PendingFormRow, SessionUser, Submission,
+    TemplateOption, WritebackKind, WritebackResult, WritebacksOverview,
 };
 use app::model::{Answers, FormPlan};
 use async_trait::async_trait;
 
 use super::{Service, internal};
-use crate::db::forms::FormCompletion;
-use crate::db::forms::FormRow;
+use crate::db::forms::{FormCompletion, FormRow, InboxFilter, InboxFormRow};
 use crate::time::format_ms;
 use crate::writeback;
 
-/// How many rows an inbox tab shows.
-const INBOX_LIMIT: i64 = 500;
-
 #[async_trait]
 impl InboxPort for Service {
-    async fn pending_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<PendingFormRow>> {
+    async fn pending_forms(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        query: &InboxQuery,
+    ) -> AppResult<InboxPage<PendingFormRow>> {
         let row = self.member(user, sub_account).await?;
-        let forms = self.store.forms_with_status(sub_account, "pending", INBOX_LIMIT).await.map_err(internal)?;
-        Ok(forms
-            .into_iter()
-            .map(|f| PendingFormRow {
-                id: f.id,
-                contact_name: f.contact_name,
-                template_name: f.template_name,
-                template_version: f.template_version,
-                context: f.context,
-                created_at: format_ms(f.created_at, &row.time_zone),
-            })
-            .collect())
+        self.inbox_page(sub_account, "pending", query, |f| PendingFormRow {
+            id: f.id,
+            contact_name: f.contact_name,
+            template_name: f.template_name,
+            template_version: f.template_version,
+            context: f.context,
+            created_at: format_ms(f.created_at, &row.time_zone),
+        })
+        .await
     }
 
-    async fn completed_forms(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<CompletedFormRow>> {
+    async fn completed_forms(
+        &self,
+        user: &SessionUser,
+        sub_account: &str,
+        query: &InboxQuery,
+    ) -> AppResult<InboxPage<CompletedFormRow>> {
         let row = self.member(user, sub_account).await?;
-        let forms = self.store.forms_with_status(sub_account, "completed", INBOX_LIMIT).await.map_err(internal)?;
-        Ok(forms
-            .into_iter()
-            .map(|f| CompletedFormRow {
-                id: f.id,
-                contact_name: f.contact_name,
-                template_name: f.template_name,
-                submitted_by: f.submitted_by_name.unwrap_or_default(),
-                submitted_at: f.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
-            })
-            .collect())
+        self.inbox_page(sub_account, "completed", query, |f| CompletedFormRow {
+            writebacks: match (f.writebacks, f.failed_writebacks, f.pending_writebacks) {
+                (0, _, _) => WritebacksOverview::None,
+                (_, 1.., _) => WritebacksOverview::Failed,
+                (_, _, 1..) => WritebacksOverview::Pending,
+                _ => WritebacksOverview::AllDone,
+            },
+            id: f.id,
+            contact_name: f.contact_name,
+            template_name: f.template_name,
+            submitted_by: f.submitted_by_name.unwrap_or_default(),
+            submitted_at: f.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
+        })
+        .await
     }
 
     async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView> {
@@ -150,6 +157,34 @@ impl InboxPort for Service {
 }
 
 impl Service {
+    /// One page of an inbox tab, each form shown by `row`, with the templates to filter by.
+    async fn inbox_page<T>(
+        &self,
+        sub_account: &str,
+        status: &str,
+        query: &InboxQuery,
+        row: impl Fn(InboxFormRow) -> T,
+    ) -> AppResult<InboxPage<T>> {
+        let per_page = InboxQuery::PAGE_SIZE;
+        let page = query.page.max(1);
+        let filter = InboxFilter {
+            template_id: &query.template_id,
+            search: &query.search,
+            limit: i64::from(per_page),
+            offset: i64::from(page - 1) * i64::from(per_page),
+        };
+        let (rows, total) = self.store.inbox_forms(sub_account, status, &filter).await.map_err(internal)?;
+        let total = u32::try_from(total).unwrap_or(u32::MAX);
+        let templates = self.store.template_names(sub_account).await.map_err(internal)?;
+        Ok(InboxPage {
+            rows: rows.into_iter().map(row).collect(),
+            total,
+            page,
+            pages: total.div_ceil(per_page).max(1),
+            templates: templates.into_iter().map(|(id, name)| TemplateOption { id, name }).collect(),
+        })
+    }
+
     async fn load_form(&self, sub_account: &str, form_id: &str) -> AppResult<FormRow> {
         self.store.form(sub_account, form_id).await.map_err(internal)?.ok_or_else(|| AppError::not_found("That form"))
     }

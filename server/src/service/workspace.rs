@@ -266,7 +266,8 @@ impl Service {
         mut template: Template,
         saved_by: &str,
     ) -> AppResult<TemplateDraft> {
-        let taken = self.store.template_names(sub_account).await.map_err(internal)?;
+        let taken: Vec<String> =
+            self.store.template_names(sub_account).await.map_err(internal)?.into_iter().map(|(_, name)| name).collect();
         template.name = Template::unused_name(&template.name, &taken);
         let mut tx = self.store.begin().await.map_err(internal)?;
         let id = self.store.create_template(&mut tx, sub_account, &template, Some(saved_by)).await.map_err(internal)?;

@@ -11,7 +11,7 @@ use ed25519_dalek::Signer as _;
 use ed25519_dalek::pkcs8::EncodePublicKey;
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
-use server::db::forms::FormRow;
+use server::db::forms::{FormRow, InboxFilter};
 use server::highlevel::HighLevel;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
@@ -107,7 +107,13 @@ impl Flow {
     }
 
     pub async fn pending(&self) -> Vec<FormRow> {
-        self.db.store.forms_with_status(LOCATION, "pending", 50).await.unwrap()
+        let filter = InboxFilter { template_id: "", search: "", limit: 50, offset: 0 };
+        let (rows, _) = self.db.store.inbox_forms(LOCATION, "pending", &filter).await.unwrap();
+        let mut forms = Vec::new();
+        for row in rows {
+            forms.push(self.db.store.form(LOCATION, &row.id).await.unwrap().unwrap());
+        }
+        forms
     }
 
     /// A HighLevel user of the sub-account, as signing in from the custom page makes them.

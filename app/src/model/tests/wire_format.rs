@@ -254,3 +254,13 @@ fn malformed_wire_data_gets_an_error_that_names_the_problem() {
     );
     assert!(decode_error::<ConditionValue>(json!({"a": 1})).contains("a string, a number"));
 }
+
+#[test]
+fn answers_are_texts_or_lists_of_texts() {
+    let answers: Answers = serde_json::from_str(r#"{"a": "x", "b": ["y", "z"]}"#).expect("answers");
+    assert_eq!(answers["a"], Answer::One("x".into()));
+    assert_eq!(answers["b"], Answer::Many(vec!["y".into(), "z".into()]));
+    assert_eq!(serde_json::to_string(&answers).expect("serialises"), r#"{"a":"x","b":["y","z"]}"#);
+    let refused = serde_json::from_str::<Answers>(r#"{"a": 4}"#).expect_err("a number is not an answer");
+    assert!(refused.to_string().contains("an answer is a text or a list of texts"), "{refused}");
+}
