@@ -65,6 +65,8 @@ test('stage change → pending form → conditional form → writebacks', async 
   await expect(satisfaction).toBeHidden();
   await inbox.getByRole('button', { name: 'Submit' }).click();
   await expect(inbox.getByText('This field is required.')).toBeVisible();
+  // Focus lands on the first invalid field, a radio group here: its first choice.
+  await expect(inbox.locator('input[name="completed"]').first()).toBeFocused();
   await snap(inbox, '05-form-required');
   await inbox.getByLabel('Yes', { exact: true }).first().check();
   await expect(satisfaction).toBeVisible();
@@ -160,7 +162,7 @@ test('a template with pending forms cannot be deleted', async ({ page }) => {
     form: { sub_account: sa, template_id: inUse.id },
   });
   expect(refused.status()).toBe(409);
-  expect((await refused.json()).message).toBe('This template has 1 pending form. Complete it before deleting the template.');
+  expect((await refused.json()).details).toBe('This template has 1 pending form. Complete it before deleting the template.');
   await expect(row).toBeVisible();
 
   // An unused template can be deleted.

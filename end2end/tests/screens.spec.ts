@@ -36,8 +36,8 @@ test('every page passes axe-core on a desktop and at 360 px', async ({ page, bro
   await page.getByRole('link', { name: 'Acme Plumbing' }).click();
   await hydrated(page);
   const sa = subAccountIdFrom(page.url());
-  const pending = await api(page, 'forms/pending', { sub_account: sa });
-  const completed = await api(page, 'forms/completed', { sub_account: sa });
+  const pending = (await api(page, 'forms/pending', { sub_account: sa })).rows;
+  const completed = (await api(page, 'forms/completed', { sub_account: sa })).rows;
   const templates = await api(page, 'templates/list', { sub_account: sa });
   const board = await api(page, 'crm/board', { sub_account: sa });
   expect(pending.length).toBeGreaterThan(0);

@@ -107,6 +107,10 @@ pub struct Field {
     pub max_length: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// What staff read when an answer does not match the pattern, in the admin's words (“Enter
+    /// the job number, like JOB-1234”); a generic sentence when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_message: Option<String>,
     /// When set, the field is shown only while the rule holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<RuleGroup>,
@@ -128,6 +132,7 @@ impl Field {
             min_length: None,
             max_length: None,
             pattern: None,
+            pattern_message: None,
             show_if: None,
         }
     }
@@ -139,6 +144,15 @@ impl Field {
             FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect => Some(self.options.clone()),
             FieldKind::Checkbox => Some([true, false].map(|flag| super::value::Value::Bool(flag).to_string()).to_vec()),
             _ => None,
+        }
+    }
+
+    /// The words staff read for an error in this field's answer: the admin's own message for a
+    /// pattern mismatch, the model's sentence otherwise.
+    pub fn error_text(&self, error: &super::value::FieldError) -> String {
+        match (error, self.pattern_message.as_deref().map(str::trim)) {
+            (super::value::FieldError::PatternMismatch, Some(message)) if !message.is_empty() => message.to_owned(),
+            _ => error.to_string(),
         }
     }
 

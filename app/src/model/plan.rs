@@ -269,6 +269,7 @@ fn check_constraints(field: &Field, problems: &mut Vec<TemplateProblem>) {
         (TextPart::Label, Some(&field.label)),
         (TextPart::Help, field.help.as_ref()),
         (TextPart::Placeholder, field.placeholder.as_ref()),
+        (TextPart::PatternMessage, field.pattern_message.as_ref()),
     ];
     let options = field.options.iter().map(|option| (TextPart::Option, Some(option)));
     let mut too_long: Vec<TextPart> = texts

@@ -70,12 +70,13 @@ pub enum TextPart {
     Help,
     Placeholder,
     Option,
+    PatternMessage,
 }
 
 impl TextPart {
     pub fn max_len(self) -> usize {
         match self {
-            TextPart::Label | TextPart::Placeholder | TextPart::Option => 200,
+            TextPart::Label | TextPart::Placeholder | TextPart::Option | TextPart::PatternMessage => 200,
             TextPart::Help => 500,
         }
     }
@@ -86,6 +87,7 @@ impl TextPart {
             TextPart::Help => "help text",
             TextPart::Placeholder => "placeholder",
             TextPart::Option => "option",
+            TextPart::PatternMessage => "pattern message",
         }
     }
 }

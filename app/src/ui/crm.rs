@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorPage, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
@@ -73,8 +73,9 @@ pub fn BoardPage() -> impl IntoView {
 }
 
 /// The pipeline boards. A deal moves by drag and drop or with its stage list; the boards then
-/// load again, since the move may have run writebacks of its own.
-#[island]
+/// load again, since the move may have run writebacks of its own. Lazy: only this page loads
+/// its code.
+#[island(lazy)]
 fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>) -> impl IntoView {
     let sa = StoredValue::new(sub_account);
     let toasts = use_toasts();
@@ -101,7 +102,11 @@ fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>
     let on_move = move |m| {
         move_action.dispatch(m);
     };
-    move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move/> }).collect_view()
+    view! {
+        <div data-live=live_flag()>
+            {move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move/> }).collect_view()}
+        </div>
+    }
 }
 
 /// A drag on the boards: the deal being dragged, and the stage column it is over (highlighted,
@@ -304,8 +309,8 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 /// A contact's Voice AI calls and the form that logs a finished one, which fires the
-/// call-completed triggers like a call in a connected CRM.
-#[island]
+/// call-completed triggers like a call in a connected CRM. Lazy, like the boards.
+#[island(lazy)]
 fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallView>>) -> impl IntoView {
     let toasts = use_toasts();
     let calls = RwSignal::new(calls.0);
@@ -338,6 +343,7 @@ fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallVi
         call.dispatch((summary.get_untracked(), transcript.get_untracked()));
     };
     view! {
+        <div data-live=live_flag()>
         {move || calls.with(Vec::is_empty).then(|| view! { <p class="empty">"No calls logged yet."</p> })}
         <ul class="plain">
             {move || calls.get().into_iter().map(|call| view! {
@@ -356,6 +362,7 @@ fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallVi
             </div>
             <button type="submit" class="button" disabled=move || call.pending().get()>"Log call"</button>
         </form>
+        </div>
     }
 }
 

@@ -34,9 +34,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options islands=true/>
                 // Without JavaScript nothing shows or hides fields as answers change, so every
-                // conditional field is shown, with its rule in words.
+                // conditional field is shown, with its rule in words. (More specific than the
+                // stylesheet's rules, which come after this.)
                 <noscript>
-                    <style>".conditional[hidden] { display: block; } .applies-when { display: block; }"</style>
+                    <style>".conditional[hidden] { display: block; } .conditional > .applies-when { display: block; }"</style>
                 </noscript>
                 <MetaTags/>
             </head>

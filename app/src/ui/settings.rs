@@ -6,8 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;
 
-use super::common::confirm;
-use super::common::{ErrorPage, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
@@ -66,8 +65,9 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
 }
 
 /// The triggers and, for admins, the form that adds one. Keeps its list current itself: an
-/// added trigger is appended as the server answered it, a removed one dropped.
-#[island]
+/// added trigger is appended as the server answered it, a removed one dropped. Lazy: only this
+/// page loads its code.
+#[island(lazy)]
 fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: bool) -> impl IntoView {
     let IslandData(data) = data;
     let sa = StoredValue::new(sub_account);
@@ -118,6 +118,7 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
     });
 
     view! {
+        <div data-live=live_flag()>
         <section aria-labelledby="triggers-heading">
             <h2 id="triggers-heading">"Triggers"</h2>
             {move || view! { <TriggerList triggers=triggers.get() admin on_remove/> }}
@@ -129,6 +130,7 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
                 view! { <AddTrigger data=data.get_value() add problems/> }
             }
         })}
+        </div>
     }
 }
 

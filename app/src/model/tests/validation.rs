@@ -82,6 +82,29 @@ fn ranges_lengths_and_patterns() {
     assert_eq!(error_for(code(), "abc-12"), Some(FieldError::PatternMismatch));
 }
 
+/// A pattern can carry the admin's own message; every other error keeps the model's words.
+#[test]
+fn a_pattern_speaks_in_the_admins_words() {
+    let mut job = Field::new("job", "Job number", FieldKind::ShortText).pattern("JOB-[0-9]{4}");
+    assert_eq!(
+        job.error_text(&FieldError::PatternMismatch),
+        FieldError::PatternMismatch.to_string(),
+        "no message: the generic sentence"
+    );
+    job.pattern_message = Some("Enter the job number, like JOB-1234.".into());
+    assert_eq!(job.error_text(&FieldError::PatternMismatch), "Enter the job number, like JOB-1234.");
+    assert_eq!(job.error_text(&FieldError::Required), "This field is required.");
+    job.pattern_message = Some("m".repeat(201));
+    let template = Template { name: "T".into(), fields: vec![job] };
+    assert_eq!(
+        template.problems(),
+        vec![TemplateProblem::TextTooLong {
+            field: "job".into(),
+            part: crate::model::template::TextPart::PatternMessage
+        }]
+    );
+}
+
 #[test]
 fn hidden_fields_are_never_validated_nor_kept() {
     let plan = plan(vec![

@@ -61,6 +61,20 @@ fn add_field(editor: Editor, at: usize, kind: FieldKind) {
     editor.selected.set(Some(landed));
     let count = editor.template.with_untracked(|t| t.fields.len());
     editor.announcement.set(format!("Added {} at position {} of {count}.", kind.label(), landed + 1));
+    reveal_selected();
+}
+
+/// Scrolls the selected field into view once it is rendered: on a phone the form is below the
+/// palette, and a tapped kind must not land out of sight.
+fn reveal_selected() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        if let Ok(Some(row)) = document().query_selector(".canvas-row.selected") {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            row.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
 }
 
 /// Moves a field and keeps it selected, announcing where it went.
@@ -79,11 +93,26 @@ pub fn move_to(editor: Editor, from: usize, to: usize) {
 
 #[component]
 pub fn Palette(editor: Editor, drag: Drag) -> impl IntoView {
+    // On a phone the palette folds away under its heading, so the form stays in view; a tap
+    // on a kind adds it and folds the palette again.
+    let open = RwSignal::new(false);
     view! {
-        <section class="builder-pane palette" aria-labelledby="palette-title">
+        <section class="builder-pane palette" class:is-open=move || open.get() aria-labelledby="palette-title">
             <h2 id="palette-title">"Add a field"</h2>
-            <p class="hint">"Drag onto the form, or click to add at the end."</p>
-            <ul class="palette-list">
+            <button
+                type="button"
+                class="button button-small palette-toggle"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="palette-list"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || if open.get() { "Hide field kinds" } else { "Show field kinds" }}
+            </button>
+            <p class="hint">
+                <span class="hint-pointer">"Drag onto the form, or click to add at the end."</span>
+                <span class="hint-touch">"Tap a kind to add it at the end of the form."</span>
+            </p>
+            <ul class="palette-list" id="palette-list">
                 {FieldKind::ALL
                     .into_iter()
                     .map(|kind| {
@@ -99,6 +128,7 @@ pub fn Palette(editor: Editor, drag: Drag) -> impl IntoView {
                                     on:click=move |_| {
                                         let end = editor.template.with_untracked(|t| t.fields.len());
                                         add_field(editor, end, kind);
+                                        open.set(false);
                                     }
                                 >
                                     <span class="kind-icon" aria-hidden="true">{kind_icon(kind)}</span>

@@ -77,6 +77,8 @@ fn FieldProperties(editor: Editor, index: usize) -> impl IntoView {
                 </div>
                 <TextProp editor index id="p-pattern" label="Pattern (regular expression)"
                     get=|f| f.pattern.clone().unwrap_or_default() set=|f, v| f.pattern = non_empty(v)/>
+                <TextProp editor index id="p-pattern-message" label="Message when an answer does not match"
+                    get=|f| f.pattern_message.clone().unwrap_or_default() set=|f, v| f.pattern_message = non_empty(v)/>
             })}
             <ShowIf editor index/>
         })

@@ -41,8 +41,10 @@ pub fn FieldInput(field: Field, state: FormState) -> impl IntoView {
     let grouped = matches!(field.kind, FieldKind::Radio | FieldKind::MultiSelect | FieldKind::Checkbox);
     let required_mark = field.required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> });
     let help = field.help.clone().map(|help| view! { <p class="help" id=help_id.clone()>{help}</p> });
-    let error_view =
-        move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{e.to_string()}</p> });
+    let error_view = {
+        let field = field.clone();
+        move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{field.error_text(&e)}</p> })
+    };
     let control = control(&field, &id, state, described_by, invalid);
     let class = move || if error.with(Option::is_some) { "field has-error" } else { "field" };
 
@@ -86,9 +88,7 @@ fn control(
         let key = key.clone();
         move |value: String| {
             state.edited(&key);
-            answers.update(|a| {
-                a.insert(key.clone(), Answer::One(value));
-            });
+            answers.try_update(|a| a.insert(key.clone(), Answer::One(value)));
         }
     };
     let touch = {
@@ -206,7 +206,7 @@ fn control(
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
                                             state.edited(&key);
-                                            answers.update(|a| choose(a, &key, &chosen, on, multiple));
+                                            answers.try_update(|a| choose(a, &key, &chosen, on, multiple));
                                         }
                                         on:blur=touch
                                     />

@@ -45,20 +45,19 @@ impl FormState {
         }
     }
 
+    /// Records that the person left a field. Like every handler of the form's inputs it reads
+    /// the state with `try_`: when the submitted form is replaced by its completed view, the
+    /// browser blurs the focused input as it goes, after the state is gone.
     pub fn touch(&self, key: &str) {
-        if !self.touched.with_untracked(|t| t.contains(key)) {
-            self.touched.update(|t| {
-                t.insert(key.to_owned());
-            });
+        if self.touched.try_with_untracked(|t| t.contains(key)) == Some(false) {
+            self.touched.try_update(|t| t.insert(key.to_owned()));
         }
     }
 
     /// Records an edit; a server error about the old value no longer applies.
     pub fn edited(&self, key: &str) {
-        if self.server_errors.with_untracked(|e| e.contains_key(key)) {
-            self.server_errors.update(|e| {
-                e.remove(key);
-            });
+        if self.server_errors.try_with_untracked(|e| e.contains_key(key)) == Some(true) {
+            self.server_errors.try_update(|e| e.remove(key));
         }
     }
 }
