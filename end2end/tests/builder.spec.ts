@@ -246,8 +246,15 @@ test('the builder works on a 360 px screen and inside an iframe', async ({ page 
   await page.setViewportSize({ width: 360, height: 780 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+  // On a phone the palette folds under its heading; a tapped kind is added, selected and shown.
+  await expect(page.locator('.palette-item[data-kind="Email"]')).toBeHidden();
+  await page.getByRole('button', { name: 'Show field kinds' }).click();
+  await snap(page, '23a-builder-360px-palette-open');
   await page.locator('.palette-item[data-kind="Email"]').click();
   await expect(canvasRows(page).last()).toContainText('Email');
+  await expect(canvasRows(page).last()).toHaveClass(/selected/);
+  await expect(canvasRows(page).last()).toBeInViewport();
+  await expect(page.locator('.palette-item[data-kind="Email"]')).toBeHidden();
   await snap(page, '23-builder-360px');
 
   // Embedded, as in a CRM's custom menu: the same page in a frame of another page.

@@ -147,6 +147,27 @@ impl Field {
         }
     }
 
+    /// The texts of this field over their length limits. Checked when a template is saved, not
+    /// when a form is shown or submitted: a version saved before the limits still works.
+    pub fn text_problems(&self) -> Vec<super::template::TemplateProblem> {
+        use super::template::{TemplateProblem, TextPart};
+        let texts = [
+            (TextPart::Label, Some(&self.label)),
+            (TextPart::Help, self.help.as_ref()),
+            (TextPart::Placeholder, self.placeholder.as_ref()),
+            (TextPart::PatternMessage, self.pattern_message.as_ref()),
+        ];
+        let options = self.options.iter().map(|option| (TextPart::Option, Some(option)));
+        let mut too_long: Vec<TextPart> = texts
+            .into_iter()
+            .chain(options)
+            .filter(|(part, text)| text.is_some_and(|t| t.chars().count() > part.max_len()))
+            .map(|(part, _)| part)
+            .collect();
+        too_long.dedup();
+        too_long.into_iter().map(|part| TemplateProblem::TextTooLong { field: self.key.clone(), part }).collect()
+    }
+
     /// The words staff read for an error in this field's answer: the admin's own message for a
     /// pattern mismatch, the model's sentence otherwise.
     pub fn error_text(&self, error: &super::value::FieldError) -> String {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::date::Date;
 use super::field::{Field, FieldKind, is_valid_key};
 use super::rule::{Condition, Logic, Operator, Rule, RuleGroup};
-use super::template::{Template, TemplateProblem, TextPart};
+use super::template::{Template, TemplateProblem};
 use super::value::{self, Answer, Answers, FieldError, Parsed, Value};
 
 /// A sound template, ready to evaluate answers against.
@@ -265,21 +265,6 @@ fn check_constraints(field: &Field, problems: &mut Vec<TemplateProblem>) {
     if field.label.trim().is_empty() {
         problems.push(TemplateProblem::EmptyLabel { field: key() });
     }
-    let texts = [
-        (TextPart::Label, Some(&field.label)),
-        (TextPart::Help, field.help.as_ref()),
-        (TextPart::Placeholder, field.placeholder.as_ref()),
-        (TextPart::PatternMessage, field.pattern_message.as_ref()),
-    ];
-    let options = field.options.iter().map(|option| (TextPart::Option, Some(option)));
-    let mut too_long: Vec<TextPart> = texts
-        .into_iter()
-        .chain(options)
-        .filter(|(part, text)| text.is_some_and(|t| t.chars().count() > part.max_len()))
-        .map(|(part, _)| part)
-        .collect();
-    too_long.dedup();
-    problems.extend(too_long.into_iter().map(|part| TemplateProblem::TextTooLong { field: key(), part }));
     if field.kind == FieldKind::Section && field.required {
         problems.push(TemplateProblem::SectionRequired { field: key() });
     }

@@ -18,9 +18,12 @@ pub struct Template {
 impl Template {
     pub const MAX_NAME_LEN: usize = 120;
 
-    /// Everything that keeps this template from making a working form; empty when it is sound.
+    /// Everything that keeps this template from being saved; empty when it is sound: what keeps
+    /// it from making a working form, and texts over their length limits.
     pub fn problems(&self) -> Vec<TemplateProblem> {
-        FormPlan::new(self).err().unwrap_or_default()
+        let mut problems = FormPlan::new(self).err().unwrap_or_default();
+        problems.extend(self.fields.iter().flat_map(Field::text_problems));
+        problems
     }
 
     /// “Name (copy)”, kept within the name's length limit.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::crm::{CrmField, Pipeline};
+use super::field::Field;
 use super::tagged::Tagged;
 use super::template::{Template, TemplateProblem};
 
@@ -272,13 +273,16 @@ pub fn check_mapping(
     }
 }
 
-/// The mappings an edited template breaks, as problems on the fields they map: a field that is
-/// gone, no longer fits its CRM field's type or gained an option the CRM field lacks. The builder shows them while editing and the
-/// server refuses a save with them. A CRM field removed in the CRM is the trigger's problem, not
-/// the edit's, so it is left out.
+/// The mappings an edit of `base` into `template` breaks, as problems on the fields they map: a
+/// field that is gone, no longer fits its CRM field's type, or gained an option the CRM field
+/// lacks. The builder shows them while editing and the server refuses a save with them. What
+/// was already so before the edit — a CRM field removed or an option dropped in the CRM, a
+/// mapping saved before options were checked — is the trigger's problem, not the edit's, so it is
+/// left out: it must not keep the admin from saving other changes.
 pub fn broken_mappings(
     mappings: &[FieldMapping],
     template: &Template,
+    base: &Template,
     crm_fields: &[CrmField],
 ) -> Vec<TemplateProblem> {
     let mut problems = Vec::new();
@@ -291,6 +295,11 @@ pub fn broken_mappings(
         else {
             continue;
         };
+        if let TriggerProblem::MissingOption { option, .. } = &problem
+            && base.field(&mapping.form_field).and_then(Field::possible_values).is_some_and(|was| was.contains(option))
+        {
+            continue;
+        }
         let problem =
             TemplateProblem::TriggerMapping { field: mapping.form_field.clone(), reason: problem.to_string() };
         if !problems.contains(&problem) {

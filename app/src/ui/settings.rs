@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;
 
-use super::common::{ErrorPage, Loading, confirm, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
@@ -65,9 +65,8 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
 }
 
 /// The triggers and, for admins, the form that adds one. Keeps its list current itself: an
-/// added trigger is appended as the server answered it, a removed one dropped. Lazy: only this
-/// page loads its code.
-#[island(lazy)]
+/// added trigger is appended as the server answered it, a removed one dropped.
+#[island]
 fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: bool) -> impl IntoView {
     let IslandData(data) = data;
     let sa = StoredValue::new(sub_account);
@@ -118,19 +117,11 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
     });
 
     view! {
-        <div data-live=live_flag()>
         <section aria-labelledby="triggers-heading">
             <h2 id="triggers-heading">"Triggers"</h2>
             {move || view! { <TriggerList triggers=triggers.get() admin on_remove/> }}
         </section>
-        {admin.then(|| {
-            let data = StoredValue::new(data);
-            move || {
-                added.track();
-                view! { <AddTrigger data=data.get_value() add problems/> }
-            }
-        })}
-        </div>
+        {admin.then(|| view! { <AddTrigger data add problems added=added.read_only()/> })}
     }
 }
 
@@ -194,9 +185,10 @@ fn AddTrigger(
     data: SettingsData,
     add: Action<TriggerConfig, Result<TriggerView, AppError>>,
     problems: RwSignal<Vec<String>>,
+    added: ReadSignal<u32>,
 ) -> impl IntoView {
     let data = StoredValue::new(data);
-    let first = |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
+    let first = move |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
     let kind = RwSignal::new("stage_changed".to_owned());
     let pipeline = RwSignal::new(first(|d| d.pipelines.first().map(|p| p.id.clone())));
     let stage = RwSignal::new(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
@@ -208,6 +200,24 @@ fn AddTrigger(
     let task_title = RwSignal::new(String::new());
     let move_to = RwSignal::new(String::new());
     let is_stage = move || kind.get() == "stage_changed";
+    // After each trigger added the form starts over, so the same trigger is not added twice by a
+    // second click.
+    Effect::new(move |seen: Option<u32>| {
+        let count = added.get();
+        if seen.is_some_and(|seen| seen != count) {
+            kind.set("stage_changed".to_owned());
+            pipeline.set(first(|d| d.pipelines.first().map(|p| p.id.clone())));
+            stage.set(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
+            template.set(first(|d| d.templates.first().map(|t| t.id.clone())));
+            note.set(true);
+            mappings.set(BTreeMap::new());
+            mapping_note.set(None);
+            task.set(false);
+            task_title.set(String::new());
+            move_to.set(String::new());
+        }
+        count
+    });
 
     let stages = move || {
         data.with_value(|d| {

@@ -86,13 +86,14 @@ pub struct InboxFormRow {
     pub failed_writebacks: i64,
 }
 
-/// `%text%` in lower case with LIKE's wildcards escaped, or empty for no search.
+/// `%text%` with LIKE's wildcards escaped by `!`, or empty for no search. Folded to lower case
+/// as the databases' `LOWER` folds (ASCII only), so a name is found as it is written.
 fn like_pattern(search: &str) -> String {
-    let search = search.trim().to_lowercase();
+    let search = search.trim().to_ascii_lowercase();
     if search.is_empty() {
         return String::new();
     }
-    let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = search.replace('!', "!!").replace('%', "!%").replace('_', "!_");
     format!("%{escaped}%")
 }
 
@@ -140,11 +141,11 @@ impl Store {
         filter: &InboxFilter<'_>,
     ) -> StoreResult<(Vec<InboxFormRow>, i64)> {
         let order = if status == "pending" { "f.created_at DESC" } else { "f.submitted_at DESC" };
-        // An empty search or template matches everything; `\` escapes LIKE's wildcards in the search.
+        // An empty search or template matches everything; `!` escapes LIKE's wildcards in the search.
         let matching = "FROM forms f JOIN templates t ON t.id = f.template_id \
              WHERE f.sub_account_id = $1 AND f.status = $2 AND ($3 = '' OR f.template_id = $3) \
-               AND ($4 = '' OR LOWER(f.contact_name) LIKE $4 ESCAPE '\\' OR LOWER(t.name) LIKE $4 ESCAPE '\\' \
-                    OR LOWER(COALESCE(f.submitted_by_name, '')) LIKE $4 ESCAPE '\\')";
+               AND ($4 = '' OR LOWER(f.contact_name) LIKE $4 ESCAPE '!' OR LOWER(t.name) LIKE $4 ESCAPE '!' \
+                    OR LOWER(COALESCE(f.submitted_by_name, '')) LIKE $4 ESCAPE '!')";
         let pattern = like_pattern(filter.search);
         let sql = format!(
             "SELECT f.id, f.template_version, t.name AS template_name, f.contact_name, f.context, f.created_at, \

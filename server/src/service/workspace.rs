@@ -129,7 +129,10 @@ impl WorkspacePort for Service {
         let row = self.admin_member(user, sub_account).await?;
         let mut problems = template.problems();
         let context = self.mappings_of(sub_account, template_id).await?;
-        problems.extend(broken_mappings(&context.mappings, &template, &context.crm_fields));
+        if !context.mappings.is_empty() {
+            let base = self.current_draft(sub_account, template_id).await?.template;
+            problems.extend(broken_mappings(&context.mappings, &template, &base, &context.crm_fields));
+        }
         if !problems.is_empty() {
             return Err(AppError::InvalidTemplate(problems));
         }

@@ -57,6 +57,10 @@ fn texts_have_length_limits() {
         vec![problem(TextPart::Label), problem(TextPart::Help), problem(TextPart::Option)]
     );
     assert_eq!(problem(TextPart::Help).to_string(), "Field “a”: the help text is longer than 500 characters.");
+    // Limits apply when a template is saved: a version stored before them still shows and submits.
+    let stored = template(vec![Field::new("a", "A", FieldKind::ShortText).help("h".repeat(600))]);
+    assert!(FormPlan::new(&stored).is_ok());
+    assert_eq!(stored.problems().len(), 1);
 }
 
 #[test]

@@ -139,11 +139,16 @@ fn choice_mappings_need_every_option_in_the_crm_field() {
         option: "Partially".into(),
     };
     assert_eq!(check_trigger(&stage_trigger(writebacks), &template, &pipelines(), &fields), vec![problem.clone()]);
-    // An option added to the form field later breaks the mapping: the builder says so.
+    // An option added to the form field by an edit breaks the mapping: the builder says so...
+    let mut before = template.clone();
+    before.fields[0].options = vec!["Yes".into(), "No".into()];
+    let mapping = [map("outcome", "cf_yes_no")];
     assert_eq!(
-        broken_mappings(&[map("outcome", "cf_yes_no")], &template, &fields),
+        broken_mappings(&mapping, &template, &before, &fields),
         vec![TemplateProblem::TriggerMapping { field: "outcome".into(), reason: problem.to_string() }]
     );
+    // ...but a mismatch that was there before the edit does not block saving other changes.
+    assert_eq!(broken_mappings(&mapping, &template, &template, &fields), vec![]);
 }
 
 #[test]
@@ -197,12 +202,16 @@ fn task_titles_default_to_the_template_name() {
 #[test]
 fn an_edit_that_breaks_a_mapping_is_a_problem_on_that_field() {
     let mappings = [map("hours", "cf_num"), map("hours", "cf_num"), map("notes", "cf_text"), map("notes", "cf_gone")];
-    assert_eq!(broken_mappings(&mappings, &template(), &crm_fields()), vec![], "a CRM field gone is not the edit's");
+    assert_eq!(
+        broken_mappings(&mappings, &template(), &template(), &crm_fields()),
+        vec![],
+        "a CRM field gone is not the edit's"
+    );
 
     let mut edited = template();
     edited.fields[0].kind = FieldKind::Date;
     edited.fields.remove(1);
-    let problems = broken_mappings(&mappings, &edited, &crm_fields());
+    let problems = broken_mappings(&mappings, &edited, &template(), &crm_fields());
     let on: Vec<_> = problems.iter().map(|p| p.field()).collect();
     // One problem per field and reason, however many triggers repeat the mapping.
     assert_eq!(on, [Some("hours"), Some("notes")]);

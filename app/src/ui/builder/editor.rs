@@ -39,11 +39,15 @@ impl Editor {
         // The first field starts selected, so the properties pane shows what it is for.
         let selected = RwSignal::new((!draft.template.fields.is_empty()).then_some(0));
         let template = RwSignal::new(draft.template.clone());
+        let saved = RwSignal::new(draft);
         let mappings = StoredValue::new(mappings);
         let problems = Memo::new(move |_| {
             template.with(|t| {
                 let mut problems = t.problems();
-                mappings.with_value(|m| problems.extend(broken_mappings(&m.mappings, t, &m.crm_fields)));
+                saved.with(|base| {
+                    mappings
+                        .with_value(|m| problems.extend(broken_mappings(&m.mappings, t, &base.template, &m.crm_fields)))
+                });
                 problems
             })
         });
@@ -54,7 +58,7 @@ impl Editor {
             template,
             positions,
             selected,
-            saved: RwSignal::new(draft),
+            saved,
             problems,
             announcement: RwSignal::new(String::new()),
             history: StoredValue::new(History::new(UNDO_LIMIT)),
