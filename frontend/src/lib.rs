@@ -10,15 +10,6 @@ use app as _;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_islands();
-    // Pages are sent with `Cache-Control: no-store`, but a browser may still restore one from its
-    // back/forward cache, as it was: a form submitted since would look pending and fillable. A
-    // restored page loads again, so it shows what is true now.
-    let restored = leptos::prelude::window_event_listener(leptos::ev::pageshow, |event| {
-        if event.persisted() {
-            let _ = leptos::prelude::window().location().reload();
-        }
-    });
-    drop(restored); // The listener stays for the page's life; the handle only removes it.
     // Leptos' loader hydrates the islands right after this returns, one after another without
     // waiting on anything; a zero timeout runs once they are all done. Lets end-to-end tests (and
     // anyone curious) see that the page is interactive now.

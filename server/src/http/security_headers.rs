@@ -8,8 +8,8 @@
 //! not. `frame-ancestors` says who may frame OpsFlow (HighLevel's app when connected).
 //!
 //! Pages and API answers carry per-user data, so they are `Cache-Control: no-store`: Back after a
-//! submit or a sign-out asks the server again instead of showing the old page (the client also
-//! reloads a page the browser restores from its back/forward cache). Static files keep their own.
+//! submit or a sign-out asks the server again instead of showing the old page (the browser keeps
+//! such a page out of its back/forward cache). Static files keep their own.
 
 use axum::extract::{Request, State};
 use axum::http::header::{
