@@ -32,7 +32,7 @@ pub fn Preview(editor: Editor) -> impl IntoView {
     let evaluation = Memo::new(move |_| {
         plan.with(|p| p.plan.as_ref().map(|plan| answers.with(|a| plan.evaluate(a))).unwrap_or_default())
     });
-    let state = FormState::new(answers, evaluation);
+    let state = FormState::new(answers, evaluation, Default::default());
     // Keyed by the whole field: an edited field is rebuilt, the other 199 stay as they are.
     let rows = move || {
         plan.with(|p| {

@@ -34,13 +34,18 @@ impl FormState {
             .or_else(|| self.evaluation.with(|e| e.errors.get(key).cloned()))
     }
 
-    /// The state of a form whose answers are evaluated by `evaluation`.
-    pub fn new(answers: RwSignal<Answers>, evaluation: Memo<crate::model::Evaluation>) -> Self {
+    /// The state of a form whose answers are evaluated by `evaluation`, with the errors the
+    /// server already found in them (a refused submit), shown at once.
+    pub fn new(
+        answers: RwSignal<Answers>,
+        evaluation: Memo<crate::model::Evaluation>,
+        server_errors: BTreeMap<String, FieldError>,
+    ) -> Self {
         Self {
             answers,
             touched: RwSignal::new(HashSet::new()),
-            show_all_errors: RwSignal::new(false),
-            server_errors: RwSignal::new(BTreeMap::new()),
+            show_all_errors: RwSignal::new(!server_errors.is_empty()),
+            server_errors: RwSignal::new(server_errors),
             evaluation,
         }
     }
@@ -79,11 +84,9 @@ pub fn FormFill(
             return view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any();
         }
     };
-    let was_refused = !refused.errors.is_empty() || refused.message.is_some();
     let answers = RwSignal::new(refused.answers);
-    let state = FormState::new(answers, Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a)))));
-    state.server_errors.set(refused.errors);
-    state.show_all_errors.set(was_refused);
+    let evaluation = Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a))));
+    let state = FormState::new(answers, evaluation, refused.errors);
     let toasts = use_toasts();
     let (sa, id) = (form.sub_account_id.clone(), form.id.clone());
     let action = format!("/s/{sa}/forms/{id}");
