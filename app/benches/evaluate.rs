@@ -3,7 +3,9 @@
 //!
 //! `cargo bench -p app --bench evaluate`
 
-use app::model::{Answer, Answers, Condition, Field, FieldKind, FormPlan, Operator, Rule, RuleGroup, Template};
+use app::model::{
+    Answer, Answers, Condition, Field, FieldKind, FormPlan, NumberFormat, Operator, Rule, RuleGroup, Template,
+};
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 
 const FIELDS: usize = 200;
@@ -53,7 +55,7 @@ fn answers() -> Answers {
 
 fn bench(c: &mut Criterion) {
     let template = Template { name: "Bench".to_owned(), fields: (0..FIELDS).map(field).collect() };
-    let plan = FormPlan::new(&template).expect("the bench template is sound");
+    let plan = FormPlan::new(&template, NumberFormat::default()).expect("the bench template is sound");
     let answers = answers();
     assert!(plan.visibility(&answers).iter().filter(|v| **v).count() > FIELDS / 2, "most fields are shown");
 
@@ -61,7 +63,9 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("visibility (rules only)", |b| b.iter(|| plan.visibility(black_box(&answers))));
     group.bench_function("evaluate (rules, validation, cleaning)", |b| b.iter(|| plan.evaluate(black_box(&answers))));
-    group.bench_function("compile the template", |b| b.iter(|| FormPlan::new(black_box(&template))));
+    group.bench_function("compile the template", |b| {
+        b.iter(|| FormPlan::new(black_box(&template), NumberFormat::default()))
+    });
     group.finish();
 }
 

@@ -194,3 +194,71 @@ test('Back after signing out shows no data', async ({ page }) => {
   await expect(page.getByTestId('sub-account-name')).toHaveCount(0);
   await snap(page, '45-back-after-sign-out');
 });
+
+// A German sub-account: staff type 2,5 hours and 1.450,5 euros; 2.5 is refused rather than read
+// as 25; the Completed view and the CRM board write amounts the German way.
+test('numbers and money are read and written as the sub-account writes them', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Brightside Dental');
+  const sa = subAccountIdFrom(page.url());
+  const headers = { origin: new URL(page.url()).origin };
+  try {
+    await settings(page);
+    const example = page.getByTestId('number-format-example');
+    await expect(example).toContainText('$1,250.50');
+    await page.getByLabel('Region').selectOption('de-DE');
+    await page.getByLabel('Currency').selectOption('EUR');
+    await page.getByRole('button', { name: 'Save number format' }).click();
+    await expect(example).toContainText(/1\.250,50\s€/);
+    await expect(page.getByTestId('number-format')).toContainText('Chosen by an admin.');
+    await snap(page, '44-settings-number-format');
+
+    const templates = await (await page.request.post('/api/templates/list', { headers, form: { sub_account: sa } })).json();
+    const template = templates.find((t: { name: string }) => t.name === 'Job Complete');
+    const trigger = await (
+      await page.request.post('/api/triggers/add', {
+        headers,
+        data: { sub_account: sa, config: { event: { type: 'call_completed' }, template_id: template.id, writebacks: { note: true } } },
+      })
+    ).json();
+    const board = await (await page.request.post('/api/crm/board', { headers, form: { sub_account: sa } })).json();
+    const contact = board.contacts[0];
+    const logged = await page.request.post('/api/crm/log_call', {
+      headers,
+      form: { sub_account: sa, contact_id: contact.id, summary: 'Crown fitted', transcript: '' },
+    });
+    expect(logged.ok()).toBeTruthy();
+    await page.request.post('/api/triggers/remove', { headers, form: { sub_account: sa, trigger_id: trigger.id } });
+
+    await page.goto(`/s/${sa}/inbox`);
+    await hydrated(page);
+    const row = page.getByTestId('pending-forms').getByRole('row', { name: new RegExp(contact.name) }).filter({ hasText: 'Job Complete' });
+    await row.getByRole('link', { name: 'Open' }).click();
+    await hydrated(page);
+    await page.getByLabel('Yes', { exact: true }).first().check();
+    const hours = page.getByLabel('Hours on site');
+    await hours.fill('2.5');
+    await hours.blur();
+    await expect(page.getByText('Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands).')).toBeVisible();
+    await snap(page, '45-german-number-refused');
+    await hours.fill('2,5');
+    await page.getByLabel('Invoice amount').fill('1.450,5');
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
+    const responses = page.getByTestId('responses');
+    await expect(responses).toContainText('2,5');
+    await expect(responses).toContainText(/1\.450,50\s€/);
+    await snap(page, '46-german-amounts-completed');
+
+    await page.goto(`/s/${sa}/crm`);
+    await hydrated(page);
+    await expect(page.locator('.deal-value').first()).toContainText(/\d\s€$/);
+  } finally {
+    // The other tests expect Brightside as the demo made it.
+    const reset = await page.request.post('/api/settings/number-format', {
+      headers: { ...headers, accept: 'application/json' },
+      form: { sub_account: sa, locale: 'en-US', currency: 'USD' },
+    });
+    expect(reset.ok()).toBeTruthy();
+  }
+});

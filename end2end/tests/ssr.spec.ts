@@ -66,7 +66,7 @@ test('a form can be filled in and submitted without JavaScript', async ({ page }
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page).toHaveURL(form);
   await expect(page.getByText('Submitted by Avery Admin')).toBeVisible();
-  await expect(page.getByTestId('responses')).toContainText('1500.00');
+  await expect(page.getByTestId('responses')).toContainText('$1,500.00');
   await expect(page.getByTestId('responses')).toContainText('Wants a quote <soon> & a visit');
   await snap(page, '11c-form-without-javascript-submitted');
 });

@@ -8,7 +8,10 @@ use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{FormStatus, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
-use app::model::{Answer, Answers, TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
+use app::model::{
+    Answer, Answers, Currency, FieldError, Locale, NumberFormat, TriggerConfig, TriggerEvent, TriggerProblem, Value,
+    Writebacks,
+};
 use common::{Db, Fixture, fixture};
 use server::crm::Crm;
 use server::events::{CrmEvent, EventDetail, IngestOutcome};
@@ -183,7 +186,7 @@ async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(
         detail.notes[0].body,
         format!(
             "--- OpsFlow: Job Complete ---\nContact: {}\nDate: {today}\nWas the job completed?: Yes\n\
-             Work performed: Inspection, Repair\nHours on site: 2.5\nInvoice amount: 450.00\n\
+             Work performed: Inspection, Repair\nHours on site: 2.5\nInvoice amount: $450.00\n\
              Customer satisfaction (1–10): 9\nFollow-up visit needed: No",
             detail.name
         )
@@ -228,7 +231,7 @@ async fn mapped_custom_fields_are_written_with_their_types(db: Db) {
     let detail = f.service.contact(&f.sam, &f.acme, &contact).await.unwrap();
     assert_eq!(
         detail.custom_fields,
-        [("Invoice Amount".to_owned(), "450".to_owned()), ("Services".to_owned(), "Inspection, Repair".to_owned())],
+        [("Invoice Amount".to_owned(), "$450.00".to_owned()), ("Services".to_owned(), "Inspection, Repair".to_owned())],
         "only mapped, visible, answered fields are written"
     );
 }
@@ -250,7 +253,7 @@ async fn invalid_answers_are_refused_and_nothing_is_written(db: Db) {
     let Err(AppError::InvalidAnswers(errors)) = error else { panic!("expected invalid answers, got {error:?}") };
     let keys: Vec<&str> = errors.keys().map(String::as_str).collect();
     assert_eq!(keys, ["hours", "incomplete_reason"]);
-    assert_eq!(errors["incomplete_reason"].to_string(), "This field is required.");
+    assert_eq!(errors["incomplete_reason"].describe(&app::model::NumberFormat::default()), "This field is required.");
     assert_eq!(only_pending_form(&f).await, form, "the form stays pending");
     assert!(f.service.contact(&f.sam, &f.acme, &contact).await.unwrap().notes.is_empty());
 }
@@ -474,6 +477,7 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     not_found(f.service.contact(riley, &f.acme, &contact).await.map(drop), "contact");
     not_found(f.service.move_opportunity(riley, &f.acme, &opportunity, &stage).await, "move");
     not_found(f.service.log_call(riley, &f.acme, &contact, "x", "").await, "log call");
+    not_found(f.service.set_number_format(riley, &f.acme, NumberFormat::default()).await, "number format");
     // Acme's ids under Brightside's sub-account, by someone who belongs to Brightside.
     not_found(f.service.form(riley, &f.brightside, &form).await.map(drop), "form via own sub-account");
     not_found(
@@ -494,7 +498,56 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     assert_eq!(only_pending_form(&f).await, form);
 }
 
+/// A German sub-account: staff type `2,5` hours and `1.450,5` euros, which are read as the
+/// numbers they mean; `2.5` is refused rather than read as 25; the note, the custom field and
+/// the Completed view write them the German way. Only an admin changes the format.
+async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
+    let f = fixture(db).await;
+    f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
+    let german = NumberFormat { locale: Locale::DeDe, currency: Currency::Eur };
+    let refused = f.service.set_number_format(&f.sam, &f.acme, german).await;
+    assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
+    assert_eq!(f.service.settings(&f.admin, &f.acme).await.unwrap().number_format, NumberFormat::default());
+    f.service.set_number_format(&f.admin, &f.acme, german).await.unwrap();
+    let settings = f.service.settings(&f.admin, &f.acme).await.unwrap();
+    assert_eq!((settings.number_format, settings.number_format_chosen), (german, true));
+    assert_eq!(f.service.open_sub_account(&f.sam, &f.acme).await.unwrap().number_format, german);
+
+    let fields = f.service.builtin().custom_fields(&f.acme).await.unwrap();
+    let invoice = fields.iter().find(|c| c.name == "Invoice Amount").unwrap().id.clone();
+    let writebacks = Writebacks {
+        note: true,
+        custom_fields: vec![FieldMapping { form_field: "invoice_amount".into(), crm_field_id: invoice }],
+        ..Writebacks::default()
+    };
+    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
+    let (_, contact) = move_first_job(&f, "Job Complete").await;
+    let form = only_pending_form(&f).await;
+    assert_eq!(f.service.form(&f.sam, &f.acme, &form).await.unwrap().number_format, german);
+
+    let mut given = job_complete_answers();
+    let refused = f.service.submit_form(&f.sam, &f.acme, &form, given.clone()).await;
+    let Err(AppError::InvalidAnswers(errors)) = refused else { panic!("2.5 is refused in Germany: {refused:?}") };
+    assert_eq!(errors.get("hours"), Some(&FieldError::NotANumber));
+    assert_eq!(
+        errors["hours"].describe(&german),
+        "Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
+    );
+    given.insert("hours".into(), Answer::One("2,5".into()));
+    given.insert("invoice_amount".into(), Answer::One("1.450,5 €".into()));
+    f.service.submit_form(&f.sam, &f.acme, &form, given).await.unwrap();
+
+    let submission = f.service.form(&f.sam, &f.acme, &form).await.unwrap().submission.unwrap();
+    let value = |key: &str| submission.answers.iter().find(|a| a.key == key).unwrap().value.clone();
+    assert_eq!((value("hours"), value("invoice_amount")), (Value::Number(2.5), Value::Money(145_050)));
+    let detail = f.service.contact(&f.sam, &f.acme, &contact).await.unwrap();
+    let note = &detail.notes[0].body;
+    assert!(note.contains("\nHours on site: 2,5\nInvoice amount: 1.450,50\u{a0}€\n"), "{note}");
+    assert_eq!(detail.custom_fields, [("Invoice Amount".to_owned(), "1.450,50\u{a0}€".to_owned())]);
+}
+
 on_both_backends!(
+    a_sub_account_reads_and_writes_numbers_its_own_way,
     starters_are_created_once_even_when_opened_concurrently,
     events_create_forms_per_matching_trigger_exactly_once,
     submit_writes_back_everything_and_one_failure_does_not_stop_the_others,

@@ -8,6 +8,7 @@ mod common;
 mod connected;
 mod standin;
 
+use app::model::{Currency, Locale, NumberFormat};
 use common::Db;
 use connected::{stage_update, start};
 use serde_json::json;
@@ -87,6 +88,9 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     assert_eq!(f.outcome("i-1").await.1, format!("sub-account {LOCATION} installed"));
     let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
     assert_eq!((sub_account.name.as_str(), sub_account.time_zone.as_str()), ("Acme Plumbing", "America/Chicago"));
+    // Numbers and money follow the location's country (Canada) until an admin chooses.
+    let canadian = NumberFormat { locale: Locale::EnCa, currency: Currency::Cad };
+    assert_eq!((sub_account.country.as_deref(), sub_account.number_format()), (Some("CA"), canadian));
     let agency: String = sqlx::query_scalar("SELECT name FROM agencies WHERE id = $1")
         .bind(COMPANY)
         .fetch_one(f.db.store.pool())

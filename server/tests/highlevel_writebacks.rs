@@ -92,7 +92,7 @@ async fn a_signed_stage_change_ends_as_note_fields_task_and_move_in_highlevel(db
     assert_eq!(notes.len(), 1);
     let body = notes[0]["body"].as_str().unwrap();
     assert!(body.starts_with("--- OpsFlow: Call Disposition ---\nContact: Olivia Hart\nDate: "), "{body}");
-    assert!(body.contains("\nCall outcome: Interested\nInterest level: Hot\nStated budget: 5000.00"), "{body}");
+    assert!(body.contains("\nCall outcome: Interested\nInterest level: Hot\nStated budget: $5,000.00"), "{body}");
     assert_eq!(notes[0]["userId"], json!(USER), "credited to the HighLevel user who submitted");
     assert_eq!(field_updates, vec![json!([{"id": FIELD_BUDGET, "key": "budget", "field_value": 5000.0}])]);
     assert_eq!(tasks.len(), 1);

@@ -167,6 +167,11 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
             ),
             ("settings", url("settings/load"), vec![("sub_account", sub_account)]),
             (
+                "number format",
+                url("settings/number-format"),
+                vec![("sub_account", sub_account), ("locale", "de-DE"), ("currency", "EUR")],
+            ),
+            (
                 "remove trigger",
                 url("triggers/remove"),
                 vec![("sub_account", sub_account), ("trigger_id", &ids.trigger)],
@@ -199,7 +204,8 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
             } else {
                 // On her own sub-account, admin-only changes stop at her role before any lookup.
                 let admin_only =
-                    matches!(what, "delete template" | "duplicate template" | "template mappings" | "remove trigger");
+                    matches!(what, "delete template" | "duplicate template" | "template mappings" | "remove trigger")
+                        || what == "number format";
                 let (expected, code) = if own && admin_only {
                     ("forbidden", StatusCode::FORBIDDEN)
                 } else {
@@ -450,8 +456,9 @@ async fn cross_site_requests_are_refused(db: Db) {
     let acme = s.f.acme.clone();
     let url = |path: &str| format!("{}/api/{path}", s.base);
     let from_evil = |request: reqwest::RequestBuilder| request.header("origin", "https://evil.example");
-    let form_calls: [(&str, FormFields); 4] = [
+    let form_calls: [(&str, FormFields); 5] = [
         ("triggers/remove", vec![("sub_account", &acme), ("trigger_id", &ids.trigger)]),
+        ("settings/number-format", vec![("sub_account", &acme), ("locale", "de-DE"), ("currency", "EUR")]),
         ("templates/delete", vec![("sub_account", &acme), ("template_id", &ids.template)]),
         (
             "crm/move_opportunity",
@@ -797,6 +804,43 @@ async fn inbox_streams_are_bounded_and_end_at_sign_out(db: Db) {
     }
 }
 
+/// The number format is set by a plain form on the settings page: admins only, a region or
+/// currency OpsFlow does not know is a typed 400, and the browser is sent back to the page.
+async fn the_number_format_is_set_by_a_plain_form(db: Db) {
+    let s = start(db).await;
+    let acme = s.f.acme.clone();
+    let url = format!("{}/api/settings/number-format", s.base);
+    let settings_page = format!("{}/s/{acme}/settings", s.base);
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let (status, error) =
+        post_form(&sam, url.clone(), &[("sub_account", &acme), ("locale", "de-DE"), ("currency", "EUR")]).await;
+    assert_eq!((status, error["error"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{error}");
+
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let (status, error) =
+        post_form(&admin, url.clone(), &[("sub_account", &acme), ("locale", "xx-XX"), ("currency", "EUR")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert_eq!(error["details"], "“xx-XX” is not a region OpsFlow knows.", "{error}");
+    let sent = admin
+        .post(&url)
+        .header("referer", &settings_page)
+        .header("accept", "text/html")
+        .form(&[("sub_account", acme.as_str()), ("locale", "de-DE"), ("currency", "EUR")])
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_redirection(), "{}", sent.status());
+    // Leptos sends the browser back to the page it came from (with an emptied query).
+    assert_eq!(sent.headers()["location"].to_str().unwrap().trim_end_matches('?'), settings_page);
+    let html = admin.get(&settings_page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("amounts like 1.250,50\u{a0}€"), "{html}");
+    assert!(html.contains(r#"<option value="de-DE" selected"#), "{html}");
+    let row = s.f.store().sub_account(&acme).await.unwrap().unwrap();
+    assert_eq!((row.locale.as_deref(), row.currency.as_deref()), (Some("de-DE"), Some("EUR")));
+    let untouched = s.f.store().sub_account(&s.f.brightside).await.unwrap().unwrap();
+    assert_eq!((untouched.locale, untouched.currency), (None, None), "only Acme changed");
+}
+
 /// Every response says what the browser may do with it; HSTS only when served over HTTPS.
 /// Without JavaScript the form posts to its own page: the same model validates it; refused, the
 /// page comes back with the answers as typed and what is wrong; accepted, the completed page.
@@ -836,7 +880,7 @@ async fn a_form_posted_without_javascript_is_validated_and_completed(db: Db) {
     assert_eq!(accepted.headers()["location"], format!("/s/{}/forms/{}", s.f.acme, ids.form));
     let view = s.f.service.form(&s.f.sam, &s.f.acme, &ids.form).await.unwrap();
     let answers: Vec<(String, String)> =
-        view.submission.unwrap().answers.into_iter().map(|a| (a.key, a.value.to_string())).collect();
+        view.submission.unwrap().answers.into_iter().map(|a| (a.key, a.value.show(&view.number_format))).collect();
     let expected =
         [("completed", "Yes"), ("work_done", "Repair, Cleaning"), ("hours", "1.5"), ("follow_up_needed", "No")];
     assert_eq!(answers, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
@@ -941,6 +985,7 @@ async fn responses_carry_the_security_headers(db: Db) {
 }
 
 on_both_backends!(
+    the_number_format_is_set_by_a_plain_form,
     responses_carry_the_security_headers,
     a_form_posted_without_javascript_is_validated_and_completed,
     pages_that_cannot_be_shown_say_why,

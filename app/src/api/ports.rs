@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::error::AppError;
 use super::types::*;
-use crate::model::{Answers, Template, TriggerConfig};
+use crate::model::{Answers, NumberFormat, Template, TriggerConfig};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -75,6 +75,8 @@ pub trait WorkspacePort: Send + Sync {
     /// Forgets the cached pipelines, stages and custom fields of a connected sub-account, so
     /// the next read asks the CRM (admins only).
     async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()>;
+    /// Sets how the sub-account writes numbers and money (admins only).
+    async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()>;
     async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
     -> AppResult<TriggerView>;
     async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()>;

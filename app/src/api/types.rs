@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::model::trigger::FieldMapping;
-use crate::model::{Answers, CleanAnswer, CrmField, Field, FieldError, Pipeline, Template, TriggerEvent, Writebacks};
+use crate::model::{
+    Answers, CleanAnswer, CrmField, Field, FieldError, NumberFormat, Pipeline, Template, TriggerEvent, Writebacks,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +40,8 @@ pub struct SubAccountSummary {
     pub pending_forms: i64,
     /// Whether its CRM is the built-in one (with OpsFlow's CRM pages); false when it is HighLevel.
     pub builtin_crm: bool,
+    /// How its people write numbers and money.
+    pub number_format: NumberFormat,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,6 +95,10 @@ pub struct SettingsData {
     pub crm_fields: Vec<CrmField>,
     pub templates: Vec<TemplateChoice>,
     pub triggers: Vec<TriggerView>,
+    /// How the sub-account writes numbers and money, and whether an admin chose it (otherwise
+    /// it follows the CRM's country, or the default).
+    pub number_format: NumberFormat,
+    pub number_format_chosen: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -240,6 +248,8 @@ pub struct FormView {
     pub template: Template,
     pub template_version: i64,
     pub submission: Option<Submission>,
+    /// How the sub-account writes numbers and money: answers are read and shown this way.
+    pub number_format: NumberFormat,
 }
 
 /// A form posted without JavaScript that the server refused: the page shows it again with the
@@ -265,6 +275,8 @@ pub struct RefusedSignIn {
 pub struct CrmBoard {
     pub pipelines: Vec<PipelineBoard>,
     pub contacts: Vec<ContactRow>,
+    /// How the deals' values are written.
+    pub number_format: NumberFormat,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,6 +6,8 @@ use leptos::server_fn::codec::Json;
 use super::error::AppError;
 use super::types::{SettingsData, SubAccountSummary, TriggerView};
 use crate::model::TriggerConfig;
+#[cfg(feature = "ssr")]
+use crate::model::{NumberFormat, locale::UnknownTag};
 
 #[server(prefix = "/api", endpoint = "sub_accounts/list")]
 pub async fn list_sub_accounts() -> Result<Vec<SubAccountSummary>, AppError> {
@@ -31,6 +33,18 @@ pub async fn load_settings(sub_account: String) -> Result<SettingsData, AppError
 pub async fn refresh_crm(sub_account: String) -> Result<(), AppError> {
     use super::session::{backend, current_user};
     backend()?.refresh_crm(&current_user().await?, &sub_account).await
+}
+
+/// Sets how the sub-account writes numbers and money (admins). Posted by a plain form, like the
+/// refresh: the settings page reloads showing the new format.
+#[server(prefix = "/api", endpoint = "settings/number-format")]
+pub async fn save_number_format(sub_account: String, locale: String, currency: String) -> Result<(), AppError> {
+    use super::session::{backend, current_user};
+    let format = NumberFormat {
+        locale: locale.parse().map_err(|e: UnknownTag| AppError::BadRequest(e.to_string()))?,
+        currency: currency.parse().map_err(|e: UnknownTag| AppError::BadRequest(e.to_string()))?,
+    };
+    backend()?.set_number_format(&current_user().await?, &sub_account, format).await
 }
 
 #[server(prefix = "/api", endpoint = "triggers/add", input = Json)]

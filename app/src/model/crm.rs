@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::field::{Field, FieldKind};
+use super::locale::NumberFormat;
 use super::value::Value;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,8 +134,9 @@ pub enum CrmFieldValue {
 
 impl CrmFieldValue {
     /// Converts a cleaned answer for a custom field of type `data_type` (numbers as numbers,
-    /// checkbox and multi-option fields as string lists, everything else as text).
-    pub fn from_answer(value: &Value, data_type: CrmFieldType) -> Self {
+    /// checkbox and multi-option fields as string lists, everything else as text written as
+    /// the sub-account writes it).
+    pub fn from_answer(value: &Value, data_type: CrmFieldType, format: &NumberFormat) -> Self {
         match (data_type, value) {
             (CrmFieldType::Numerical | CrmFieldType::Monetory, v) if v.as_number().is_some() => {
                 CrmFieldValue::Number(v.as_number().unwrap_or_default())
@@ -143,17 +145,20 @@ impl CrmFieldValue {
                 CrmFieldValue::List(items.clone())
             }
             (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, other) => {
-                CrmFieldValue::List(vec![other.to_string()])
+                CrmFieldValue::List(vec![other.show(format)])
             }
-            (_, other) => CrmFieldValue::Text(other.to_string()),
+            (_, other) => CrmFieldValue::Text(other.show(format)),
         }
     }
 
-    /// The value as text, for display and for text-typed storage.
-    pub fn display(&self) -> String {
+    /// The value as people read it: an amount of a monetary field with its currency.
+    pub fn show(&self, data_type: CrmFieldType, format: &NumberFormat) -> String {
         match self {
             CrmFieldValue::Text(text) => text.clone(),
-            CrmFieldValue::Number(number) => super::value::format_number(*number),
+            CrmFieldValue::Number(amount) if data_type == CrmFieldType::Monetory => {
+                format.money((amount * 100.0).round() as i64)
+            }
+            CrmFieldValue::Number(number) => format.number(*number),
             CrmFieldValue::List(items) => items.join(", "),
         }
     }

@@ -142,7 +142,11 @@ impl Field {
     pub fn possible_values(&self) -> Option<Vec<String>> {
         match self.kind {
             FieldKind::Dropdown | FieldKind::Radio | FieldKind::MultiSelect => Some(self.options.clone()),
-            FieldKind::Checkbox => Some([true, false].map(|flag| super::value::Value::Bool(flag).to_string()).to_vec()),
+            FieldKind::Checkbox => Some(
+                [true, false]
+                    .map(|flag| super::value::Value::Bool(flag).show(&super::locale::NumberFormat::TEMPLATE))
+                    .to_vec(),
+            ),
             _ => None,
         }
     }
@@ -170,10 +174,10 @@ impl Field {
 
     /// The words staff read for an error in this field's answer: the admin's own message for a
     /// pattern mismatch, the model's sentence otherwise.
-    pub fn error_text(&self, error: &super::value::FieldError) -> String {
+    pub fn error_text(&self, error: &super::value::FieldError, format: &super::locale::NumberFormat) -> String {
         match (error, self.pattern_message.as_deref().map(str::trim)) {
             (super::value::FieldError::PatternMismatch, Some(message)) if !message.is_empty() => message.to_owned(),
-            _ => error.to_string(),
+            _ => error.describe(format),
         }
     }
 

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::date::Date;
 use super::field::{Field, FieldKind, is_valid_key};
+use super::locale::NumberFormat;
 use super::rule::{Condition, Logic, Operator, Rule, RuleGroup};
 use super::template::{Template, TemplateProblem};
 use super::value::{self, Answer, Answers, FieldError, Parsed, Value};
@@ -29,6 +30,8 @@ pub struct FormPlan {
     controlling: Vec<bool>,
     /// Field positions in key order, to pair fields with the (key-ordered) answers in one walk.
     by_key: Vec<usize>,
+    /// How the sub-account writes numbers and money, to read the answers with.
+    format: NumberFormat,
 }
 
 /// The outcome of evaluating answers: what is shown, what is wrong, and what would be saved.
@@ -87,8 +90,10 @@ enum Expected {
 }
 
 impl FormPlan {
-    /// Compiles a template, or lists every problem that keeps it from working.
-    pub fn new(template: &Template) -> Result<Self, Vec<TemplateProblem>> {
+    /// Compiles a template, or lists every problem that keeps it from working. Answers will be
+    /// read as `format` writes numbers; the template's own values are in its one notation
+    /// ([`NumberFormat::TEMPLATE`]).
+    pub fn new(template: &Template, format: NumberFormat) -> Result<Self, Vec<TemplateProblem>> {
         let mut problems = Vec::new();
         let name = template.name.trim();
         if name.is_empty() {
@@ -142,7 +147,7 @@ impl FormPlan {
         }
         let mut by_key: Vec<usize> = (0..template.fields.len()).collect();
         by_key.sort_by(|a, b| template.fields[*a].key.cmp(&template.fields[*b].key));
-        Ok(Self { template: template.clone(), order, rules, patterns, controlling, by_key })
+        Ok(Self { template: template.clone(), order, rules, patterns, controlling, by_key, format })
     }
 
     pub fn template(&self) -> &Template {
@@ -156,7 +161,7 @@ impl FormPlan {
         let mut values: Vec<Option<Parsed>> = vec![None; self.template.fields.len()];
         for (position, answer) in self.pair(answers) {
             if self.controlling[position] {
-                values[position] = value::parse(&self.template.fields[position], answer).ok().flatten();
+                values[position] = value::parse(&self.template.fields[position], answer, &self.format).ok().flatten();
             }
         }
         self.visibility_of(&values)
@@ -196,7 +201,7 @@ impl FormPlan {
         let fields = &self.template.fields;
         let mut parsed: Vec<Result<Option<Parsed>, FieldError>> = (0..fields.len()).map(|_| Ok(None)).collect();
         for (position, answer) in self.pair(answers) {
-            parsed[position] = value::parse(&fields[position], answer);
+            parsed[position] = value::parse(&fields[position], answer, &self.format);
         }
         let values: Vec<Option<Parsed>> = parsed.iter().map(|p| p.as_ref().ok().cloned().flatten()).collect();
         let visible = self.visibility_of(&values);
@@ -393,7 +398,8 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
             items
                 .iter()
                 .map(|item| {
-                    value::parse_number(item.trim())
+                    NumberFormat::TEMPLATE
+                        .parse_number(item.trim())
                         .ok_or_else(|| format!("compares with “{item}”, which is not a number."))
                 })
                 .collect::<Result<_, _>>()
@@ -410,7 +416,8 @@ fn expected_value(controlling: &Field, condition: &Condition) -> Result<Expected
     };
     let single = single.trim();
     match kind {
-        FieldKind::Number | FieldKind::Currency => value::parse_number(single)
+        FieldKind::Number | FieldKind::Currency => NumberFormat::TEMPLATE
+            .parse_number(single)
             .map(Expected::Number)
             .ok_or_else(|| format!("compares with “{single}”, which is not a number.")),
         FieldKind::Date => Date::parse(single)

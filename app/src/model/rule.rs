@@ -288,7 +288,7 @@ impl ConditionValue {
         match self {
             ConditionValue::None => None,
             ConditionValue::Text(text) => Some(text.clone()),
-            ConditionValue::Number(number) => Some(super::value::format_number(*number)),
+            ConditionValue::Number(number) => Some(super::locale::NumberFormat::TEMPLATE.number(*number)),
             ConditionValue::Bool(flag) => Some(if *flag { "yes" } else { "no" }.to_owned()),
             ConditionValue::List(items) => match items.as_slice() {
                 [one] => Some(one.clone()),

@@ -21,7 +21,7 @@ impl Template {
     /// Everything that keeps this template from being saved; empty when it is sound: what keeps
     /// it from making a working form, and texts over their length limits.
     pub fn problems(&self) -> Vec<TemplateProblem> {
-        let mut problems = FormPlan::new(self).err().unwrap_or_default();
+        let mut problems = FormPlan::new(self, super::locale::NumberFormat::TEMPLATE).err().unwrap_or_default();
         problems.extend(self.fields.iter().flat_map(Field::text_problems));
         problems
     }

@@ -6,10 +6,10 @@
 use serde::Deserializer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 use super::date::Date;
 use super::field::{Field, FieldKind};
+use super::locale::NumberFormat;
 use super::tagged::{Scalar, Tagged};
 
 /// Raw answers by field key, exactly as entered.
@@ -135,27 +135,20 @@ impl Value {
     }
 }
 
-/// How a value reads in a note, a CRM text field and the Completed view.
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Value {
+    /// How the value reads in a note, a CRM text field and the Completed view, numbers and
+    /// money as the sub-account writes them.
+    pub fn show(&self, format: &NumberFormat) -> String {
         match self {
             // A note has one line per field, so line breaks inside an answer become spaces.
-            Value::Text(text) => f.write_str(&text.split_whitespace().collect::<Vec<_>>().join(" ")),
-            Value::Number(number) => f.write_str(&format_number(*number)),
-            Value::Money(cents) => {
-                let sign = if *cents < 0 { "-" } else { "" };
-                write!(f, "{sign}{}.{:02}", cents.unsigned_abs() / 100, cents.unsigned_abs() % 100)
-            }
-            Value::Date(date) => write!(f, "{date}"),
-            Value::Bool(flag) => f.write_str(if *flag { "Yes" } else { "No" }),
-            Value::List(items) => f.write_str(&items.join(", ")),
+            Value::Text(text) => text.split_whitespace().collect::<Vec<_>>().join(" "),
+            Value::Number(number) => format.number(*number),
+            Value::Money(cents) => format.money(*cents),
+            Value::Date(date) => date.to_string(),
+            Value::Bool(flag) => if *flag { "Yes" } else { "No" }.to_owned(),
+            Value::List(items) => items.join(", "),
         }
     }
-}
-
-/// A number without a trailing `.0`: `5`, `2.5`, `-0.25`.
-pub fn format_number(number: f64) -> String {
-    if number.fract() == 0.0 && number.abs() < 1e15 { format!("{}", number as i64) } else { format!("{number}") }
 }
 
 /// What is wrong with one answer. The `Display` text is shown under the field, in the browser
@@ -179,27 +172,25 @@ pub enum FieldError {
     OneValueExpected,
 }
 
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FieldError {
+    /// The sentence staff read under the field, in the browser and in the server's refusal
+    /// alike; numbers are written as the sub-account writes them.
+    pub fn describe(&self, format: &NumberFormat) -> String {
         match self {
-            FieldError::Required => f.write_str("This field is required."),
-            FieldError::NotANumber => {
-                f.write_str("Enter a number, like 42 or 3.5 (decimals after a point; a comma only groups thousands).")
-            }
-            FieldError::NotAnAmount => f.write_str(
-                "Enter an amount with at most two decimals, like 120 or 99.50 (a comma only groups thousands).",
-            ),
-            FieldError::NotADate => f.write_str("Enter a date as YYYY-MM-DD."),
-            FieldError::NotAnOption { value } => write!(f, "“{value}” is not one of the choices."),
-            FieldError::NotAnEmail => f.write_str("Enter an email address, like name@example.com."),
-            FieldError::NotAPhone => f.write_str("Enter a phone number of 7 to 15 digits, like +1 555 010 0199."),
-            FieldError::NotYesOrNo => f.write_str("Answer yes or no."),
-            FieldError::TooSmall { min } => write!(f, "Enter {} or more.", format_number(*min)),
-            FieldError::TooLarge { max } => write!(f, "Enter {} or less.", format_number(*max)),
-            FieldError::TooShort { min } => write!(f, "Enter at least {min} characters."),
-            FieldError::TooLong { max } => write!(f, "Enter at most {max} characters."),
-            FieldError::PatternMismatch => f.write_str("This does not have the expected format."),
-            FieldError::OneValueExpected => f.write_str("Choose only one value."),
+            FieldError::Required => "This field is required.".to_owned(),
+            FieldError::NotANumber => format.number_hint(),
+            FieldError::NotAnAmount => format.money_hint(),
+            FieldError::NotADate => "Enter a date as YYYY-MM-DD.".to_owned(),
+            FieldError::NotAnOption { value } => format!("“{value}” is not one of the choices."),
+            FieldError::NotAnEmail => "Enter an email address, like name@example.com.".to_owned(),
+            FieldError::NotAPhone => "Enter a phone number of 7 to 15 digits, like +1 555 010 0199.".to_owned(),
+            FieldError::NotYesOrNo => "Answer yes or no.".to_owned(),
+            FieldError::TooSmall { min } => format!("Enter {} or more.", format.number(*min)),
+            FieldError::TooLarge { max } => format!("Enter {} or less.", format.number(*max)),
+            FieldError::TooShort { min } => format!("Enter at least {min} characters."),
+            FieldError::TooLong { max } => format!("Enter at most {max} characters."),
+            FieldError::PatternMismatch => "This does not have the expected format.".to_owned(),
+            FieldError::OneValueExpected => "Choose only one value.".to_owned(),
         }
     }
 }
@@ -286,9 +277,14 @@ impl Parsed<'_> {
     }
 }
 
-/// Parses an answer for a field. `Ok(None)` means "not answered"; constraints other than the
-/// shape of the value (required, min/max, length, pattern) are checked by the evaluation.
-pub fn parse<'a>(field: &'a Field, answer: Option<&'a Answer>) -> Result<Option<Parsed<'a>>, FieldError> {
+/// Parses an answer for a field, numbers and money as `format` writes them. `Ok(None)` means
+/// "not answered"; constraints other than the shape of the value (required, min/max, length,
+/// pattern) are checked by the evaluation.
+pub fn parse<'a>(
+    field: &'a Field,
+    answer: Option<&'a Answer>,
+    format: &NumberFormat,
+) -> Result<Option<Parsed<'a>>, FieldError> {
     let kind = field.kind;
     if kind == FieldKind::MultiSelect {
         let items: Vec<&str> = answer
@@ -316,8 +312,8 @@ pub fn parse<'a>(field: &'a Field, answer: Option<&'a Answer>) -> Result<Option<
     }
     let value = match kind {
         FieldKind::ShortText | FieldKind::LongText => Parsed::Text(text),
-        FieldKind::Number => Parsed::Number(parse_number(text).ok_or(FieldError::NotANumber)?),
-        FieldKind::Currency => Parsed::Money(parse_money(text).ok_or(FieldError::NotAnAmount)?),
+        FieldKind::Number => Parsed::Number(format.parse_number(text).ok_or(FieldError::NotANumber)?),
+        FieldKind::Currency => Parsed::Money(format.parse_money(text).ok_or(FieldError::NotAnAmount)?),
         FieldKind::Date => Parsed::Date(Date::parse(text).ok_or(FieldError::NotADate)?),
         FieldKind::Dropdown | FieldKind::Radio => {
             let option = field.options.iter().find(|o| o.as_str() == text);
@@ -351,52 +347,6 @@ pub fn parse_yes_no(text: &str) -> Result<bool, FieldError> {
     } else {
         Err(FieldError::NotYesOrNo)
     }
-}
-
-/// Removes thousands separators, allocating only when there are some — and only where they
-/// can be nothing else: between groups of three digits before the decimal point (`1,250.5`).
-/// Anywhere else a comma is someone's decimal separator (`1,5`) and the text is not read at
-/// all: read without the comma it would be 15, silently.
-fn without_grouping(text: &str) -> Option<std::borrow::Cow<'_, str>> {
-    if !text.contains(',') {
-        return Some(std::borrow::Cow::Borrowed(text));
-    }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let whole = unsigned.split_once('.').map_or(unsigned, |(whole, _)| whole);
-    let mut groups = whole.split(',');
-    let first = groups.next()?;
-    let digits = |group: &str| group.bytes().all(|b| b.is_ascii_digit());
-    let grouped = (1..=3).contains(&first.len()) && digits(first) && groups.all(|g| g.len() == 3 && digits(g));
-    (grouped && !unsigned[whole.len()..].contains(',')).then(|| std::borrow::Cow::Owned(text.replace(',', "")))
-}
-
-/// A finite number; `inf` and `NaN`, which Rust's parser accepts, are not numbers to a person.
-/// Expects trimmed text, as [`parse`] passes it.
-pub fn parse_number(text: &str) -> Option<f64> {
-    let number: f64 = without_grouping(text)?.parse().ok()?;
-    number.is_finite().then_some(number)
-}
-
-/// Parses an amount such as `1,250.5` or `-3` into cents; more than two decimals is an error
-/// rather than a silent rounding. Expects trimmed text, as [`parse`] passes it.
-pub fn parse_money(text: &str) -> Option<i64> {
-    let cleaned = without_grouping(text.trim_start_matches('$'))?;
-    let (negative, digits) = match cleaned.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, cleaned.as_ref()),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 13 || fraction.len() > 2 || !all_digits(whole) || !all_digits(fraction) {
-        return None;
-    }
-    let fraction_cents = match fraction.len() {
-        0 => 0,
-        1 => fraction.parse::<i64>().ok()? * 10,
-        _ => fraction.parse::<i64>().ok()?,
-    };
-    let cents = whole.parse::<i64>().ok()? * 100 + fraction_cents;
-    Some(if negative { -cents } else { cents })
 }
 
 fn is_email(text: &str) -> bool {

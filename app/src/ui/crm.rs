@@ -12,6 +12,7 @@ use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::crm::{load_contact, load_crm_board, log_call, move_opportunity};
 use crate::api::types::{CallView, OpportunityCard, PipelineBoard};
+use crate::model::NumberFormat;
 
 #[derive(Clone, Debug, PartialEq)]
 struct Move {
@@ -35,7 +36,7 @@ pub fn BoardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match board.await {
                     Ok(board) => view! {
-                        <PipelineBoards sub_account=sa.get_untracked() pipelines=IslandData(board.pipelines)/>
+                        <PipelineBoards sub_account=sa.get_untracked() pipelines=IslandData(board.pipelines) format=board.number_format/>
                         <section aria-labelledby="contacts-heading">
                             <h2 id="contacts-heading">"Contacts"</h2>
                             <table class="table">
@@ -76,7 +77,11 @@ pub fn BoardPage() -> impl IntoView {
 /// load again, since the move may have run writebacks of its own. Lazy: only this page loads
 /// its code.
 #[island(lazy)]
-fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>) -> impl IntoView {
+fn PipelineBoards(
+    sub_account: String,
+    pipelines: IslandData<Vec<PipelineBoard>>,
+    format: NumberFormat,
+) -> impl IntoView {
     let sa = StoredValue::new(sub_account);
     let toasts = use_toasts();
     let boards = RwSignal::new(pipelines.0);
@@ -104,7 +109,7 @@ fn PipelineBoards(sub_account: String, pipelines: IslandData<Vec<PipelineBoard>>
     };
     view! {
         <div data-live=live_flag()>
-            {move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move/> }).collect_view()}
+            {move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move format/> }).collect_view()}
         </div>
     }
 }
@@ -130,6 +135,7 @@ fn Board(
     pipeline: PipelineBoard,
     dragging: Dragging,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
+    format: NumberFormat,
 ) -> impl IntoView {
     let stages: Vec<(String, String)> =
         pipeline.columns.iter().map(|c| (c.stage_id.clone(), c.stage_name.clone())).collect();
@@ -171,7 +177,7 @@ fn Board(
                                 {column
                                     .opportunities
                                     .into_iter()
-                                    .map(|card| view! { <Card sa card current=column.stage_id.clone() stages dragging on_move/> })
+                                    .map(|card| view! { <Card sa card current=column.stage_id.clone() stages dragging on_move format/> })
                                     .collect_view()}
                             </div>
                         }
@@ -190,6 +196,7 @@ fn Card(
     stages: StoredValue<Vec<(String, String)>>,
     dragging: Dragging,
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
+    format: NumberFormat,
 ) -> impl IntoView {
     let id = card.id.clone();
     let select_id = format!("move-{}", card.id);
@@ -208,7 +215,7 @@ fn Card(
             on:dragstart=move |_| dragging.deal.set(Some(id.clone())) on:dragend=move |_| dragging.end()>
             <p class="deal-name">{card.name.clone()}</p>
             <a href=format!("/s/{}/crm/contacts/{}", sa.get_value(), card.contact_id)>{card.contact_name.clone()}</a>
-            <p class="deal-value">{dollars(card.monetary_value)}</p>
+            <p class="deal-value">{format.whole_money(card.monetary_value)}</p>
             <label class="sr-only" for=select_id.clone()>{format!("Move {} to stage", card.name)}</label>
             <select id=select_id class="deal-move" on:change=on_change>
                 {stages
@@ -363,27 +370,5 @@ fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallVi
             <button type="submit" class="button" disabled=move || call.pending().get()>"Log call"</button>
         </form>
         </div>
-    }
-}
-
-/// `$12,345` — whole dollars with thousands separators.
-fn dollars(value: f64) -> String {
-    let whole = format!("{:.0}", value.abs());
-    let grouped: Vec<String> =
-        whole.as_bytes().rchunks(3).rev().map(|chunk| String::from_utf8_lossy(chunk).into_owned()).collect();
-    format!("{}${}", if value < 0.0 { "-" } else { "" }, grouped.join(","))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dollars;
-
-    #[test]
-    fn dollars_are_whole_and_grouped() {
-        assert_eq!(dollars(0.0), "$0");
-        assert_eq!(dollars(950.0), "$950");
-        assert_eq!(dollars(12_345.4), "$12,345");
-        assert_eq!(dollars(1_234_567.5), "$1,234,568");
-        assert_eq!(dollars(-999.5), "-$1,000");
     }
 }

@@ -9,6 +9,7 @@ use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::types::{SessionUser, SubAccountSummary};
 use crate::api::workspace::open_sub_account;
+use crate::model::NumberFormat;
 
 /// The signed-in user and the open sub-account (or why it cannot be opened), shared with the
 /// pages inside the layout.
@@ -25,6 +26,16 @@ pub fn is_admin() -> bool {
         .and_then(|w| w.0.get_untracked())
         .and_then(Result::ok)
         .is_some_and(|(user, _)| user.is_admin())
+}
+
+/// How the open sub-account writes numbers and money.
+pub fn number_format() -> NumberFormat {
+    use_context::<Workspace>()
+        .and_then(|w| w.0.get_untracked())
+        .and_then(Result::ok)
+        .and_then(|(_, opened)| opened.ok())
+        .map(|sub_account| sub_account.number_format)
+        .unwrap_or_default()
 }
 
 #[component]

@@ -14,7 +14,7 @@ use crate::api::AppError;
 use crate::api::types::{SettingsData, TemplateChoice, TriggerView};
 use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
-use crate::model::{CrmField, Field, Stage, TriggerConfig, TriggerEvent, Writebacks};
+use crate::model::{CrmField, Currency, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -34,6 +34,13 @@ pub fn SettingsPage() -> impl IntoView {
                         {data.crm_source.clone().map(|source| view! {
                             <CrmSource source sub_account=sa.get_untracked() admin/>
                         })}
+                        <NumberFormatSettings
+                            sub_account=sa.get_untracked()
+                            format=data.number_format
+                            chosen=data.number_format_chosen
+                            from_crm=data.crm_source.clone()
+                            admin
+                        />
                         <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                     }
                     .into_any(),
@@ -61,6 +68,68 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
                 </form>
             })}
         </div>
+    }
+}
+
+/// How the sub-account writes numbers and money, with an example, and for admins the form that
+/// changes it: a plain form post, so the page reloads with the new format and the client
+/// carries no code for it.
+#[component]
+fn NumberFormatSettings(
+    sub_account: String,
+    format: NumberFormat,
+    chosen: bool,
+    from_crm: Option<String>,
+    admin: bool,
+) -> impl IntoView {
+    let source = match (chosen, from_crm) {
+        (true, _) => "Chosen by an admin.".to_owned(),
+        (false, Some(crm)) => format!("Set from the {crm} location's country until an admin chooses."),
+        (false, None) => "The default, until an admin chooses.".to_owned(),
+    };
+    let example = format!(
+        "Staff type numbers like {} and amounts like {}; the Completed view and the CRM note write them the same way.",
+        format.number(1234.5),
+        format.money(125_050)
+    );
+    view! {
+        <section class="card" aria-labelledby="numbers-heading" data-testid="number-format">
+            <h2 id="numbers-heading">"Numbers and money"</h2>
+            <p data-testid="number-format-example">{example}</p>
+            <p class="muted">{source}</p>
+            {admin.then(|| view! {
+                <form method="post" action="/api/settings/number-format">
+                    <input type="hidden" name="sub_account" value=sub_account/>
+                    <div class="field-row">
+                        <div class="field">
+                            <label for="number-locale">"Region"</label>
+                            <select id="number-locale" name="locale">
+                                {Locale::ALL.map(|locale| {
+                                    let shown = NumberFormat { locale, currency: format.currency };
+                                    view! {
+                                        <option value=locale.as_str() selected=locale == format.locale>
+                                            {format!("{} — {}", locale.label(), shown.number(1234.5))}
+                                        </option>
+                                    }
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="number-currency">"Currency"</label>
+                            <select id="number-currency" name="currency">
+                                {Currency::ALL.map(|currency| view! {
+                                    <option value=currency.as_str() selected=currency == format.currency>
+                                        {format!("{} ({})", currency.label(), currency.as_str())}
+                                    </option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    </div>
+                    <p class="help">"Forms already submitted keep their notes; new answers are read and written this way."</p>
+                    <button type="submit" class="button">"Save number format"</button>
+                </form>
+            })}
+        </section>
     }
 }
 

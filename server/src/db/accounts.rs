@@ -1,5 +1,6 @@
 //! Agencies, sub-accounts, users, memberships and sessions.
 
+use app::model::NumberFormat;
 use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreResult, new_id, now_ms};
@@ -27,12 +28,24 @@ pub struct SubAccountRow {
     pub pending_forms: i64,
     /// 1 when it was installed from HighLevel (its CRM is HighLevel's on a connected server).
     pub from_highlevel: i64,
+    /// The CRM's country, and the region and currency an admin chose (see `number_format`).
+    pub country: Option<String>,
+    pub locale: Option<String>,
+    pub currency: Option<String>,
+}
+
+impl SubAccountRow {
+    /// How the sub-account writes numbers and money.
+    pub fn number_format(&self) -> NumberFormat {
+        NumberFormat::resolve(self.locale.as_deref(), self.currency.as_deref(), self.country.as_deref())
+    }
 }
 
 /// A sub-account row's columns, for queries on `sub_accounts s`.
 const SUB_ACCOUNT_COLUMNS: &str = "s.id, s.agency_id, s.name, s.time_zone, \
      (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms, \
-     (SELECT COUNT(*) FROM hl_locations h WHERE h.location_id = s.id) AS from_highlevel";
+     (SELECT COUNT(*) FROM hl_locations h WHERE h.location_id = s.id) AS from_highlevel, \
+     s.country, s.locale, s.currency";
 
 const USER_COLUMNS: &str = "u.id, u.agency_id, u.email, u.name, u.role, a.name AS agency_name";
 
@@ -171,6 +184,17 @@ impl Store {
     pub async fn sub_account(&self, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
         let sql = format!("SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s WHERE s.id = $1");
         Ok(sqlx::query_as(&sql).bind(sub_account_id).fetch_optional(self.pool()).await?)
+    }
+
+    /// Records the region and currency an admin chose for a sub-account's numbers and money.
+    pub async fn set_number_format(&self, sub_account_id: &str, format: NumberFormat) -> StoreResult<()> {
+        sqlx::query("UPDATE sub_accounts SET locale = $1, currency = $2 WHERE id = $3")
+            .bind(format.locale.as_str())
+            .bind(format.currency.as_str())
+            .bind(sub_account_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Claims the one-time creation of a sub-account's starter templates. Returns true for

@@ -119,11 +119,19 @@ impl Store {
         Ok(())
     }
 
-    /// Names a sub-account as HighLevel does (an install names it before its details are known).
-    pub async fn rename_sub_account(&self, location_id: &str, name: &str, time_zone: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sub_accounts SET name = $1, time_zone = $2 WHERE id = $3")
+    /// Names a sub-account as HighLevel does (an install names it before its details are known),
+    /// with its time zone and country.
+    pub async fn rename_sub_account(
+        &self,
+        location_id: &str,
+        name: &str,
+        time_zone: &str,
+        country: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE sub_accounts SET name = $1, time_zone = $2, country = $3 WHERE id = $4")
             .bind(name)
             .bind(time_zone)
+            .bind(country)
             .bind(location_id)
             .execute(self.pool())
             .await?;

@@ -92,12 +92,17 @@ impl HighLevelCrm {
         self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(location_id);
     }
 
-    /// The sub-account's name and time zone (`GET /locations/{locationId}`).
+    /// The sub-account's name, time zone and country (`GET /locations/{locationId}`).
     pub async fn location_details(&self, location_id: &str) -> CrmResult<LocationDetails> {
         let found: LocationBody =
             self.call(location_id, Request::get(format!("/locations/{location_id}"), &[])).await?;
         let time_zone = found.location.timezone.filter(|zone| zone.parse::<chrono_tz::Tz>().is_ok());
-        Ok(LocationDetails { name: found.location.name, time_zone: time_zone.unwrap_or_else(|| "UTC".to_owned()) })
+        let country = found.location.country.map(|c| c.trim().to_ascii_uppercase()).filter(|c| c.len() == 2);
+        Ok(LocationDetails {
+            name: found.location.name,
+            time_zone: time_zone.unwrap_or_else(|| "UTC".to_owned()),
+            country,
+        })
     }
 
     /// A user as HighLevel knows them now (`GET /users/{userId}`, reference §4.8): whether they
@@ -169,6 +174,8 @@ pub struct LocationDetails {
     pub name: String,
     /// An IANA zone; UTC when HighLevel gives none or one OpsFlow does not know.
     pub time_zone: String,
+    /// The ISO 3166 code, which sets how numbers and money are written until an admin chooses.
+    pub country: Option<String>,
 }
 
 /// What a 404 from `path` says is missing, in words ("Contact abc").
@@ -193,6 +200,7 @@ struct LocationBody {
 struct LocationDto {
     name: String,
     timezone: Option<String>,
+    country: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -64,7 +64,11 @@ impl HighLevel {
             self.store.install_location(&location.id, &company_id, &name, "UTC").await?;
             // The time zone (due dates of tasks) needs the location's own record.
             match self.crm.location_details(&location.id).await {
-                Ok(details) => self.store.rename_sub_account(&location.id, &details.name, &details.time_zone).await?,
+                Ok(details) => {
+                    self.store
+                        .rename_sub_account(&location.id, &details.name, &details.time_zone, details.country.as_deref())
+                        .await?
+                }
                 Err(error) => tracing::warn!(location = location.id, %error, "installed without its time zone"),
             }
             sub_accounts.push(name);

@@ -15,13 +15,16 @@ const MAX_TRANSCRIPT: usize = 100_000;
 #[async_trait]
 impl CrmViewPort for Service {
     async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard> {
-        self.member_with_builtin_crm(user, sub_account).await?;
-        self.builtin.board(sub_account).await.map_err(crm_error)
+        let row = self.member_with_builtin_crm(user, sub_account).await?;
+        self.builtin.board(sub_account, row.number_format()).await.map_err(crm_error)
     }
 
     async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail> {
         let row = self.member_with_builtin_crm(user, sub_account).await?;
-        self.builtin.contact_detail(sub_account, contact_id, &row.time_zone).await.map_err(crm_error)
+        self.builtin
+            .contact_detail(sub_account, contact_id, &row.time_zone, row.number_format())
+            .await
+            .map_err(crm_error)
     }
 
     /// A move on the board is a real CRM change, and fires the same stage-change event a

@@ -86,6 +86,7 @@ impl InboxPort for Service {
             template,
             template_version: form.template_version,
             submission,
+            number_format: row.number_format(),
         })
     }
 
@@ -96,7 +97,7 @@ impl InboxPort for Service {
         form_id: &str,
         answers: Answers,
     ) -> AppResult<Vec<WritebackResult>> {
-        self.member(user, sub_account).await?;
+        let row = self.member(user, sub_account).await?;
         let form = self.load_form(sub_account, form_id).await?;
         if form.status != "pending" {
             return Err(already_submitted(&form));
@@ -108,7 +109,7 @@ impl InboxPort for Service {
             .map_err(internal)?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         // The same evaluation the browser ran; the server's answer is the one that counts.
-        let plan = FormPlan::new(&template).map_err(AppError::InvalidTemplate)?;
+        let plan = FormPlan::new(&template, row.number_format()).map_err(AppError::InvalidTemplate)?;
         let evaluation = plan.evaluate(&answers);
         if !evaluation.is_valid() {
             return Err(AppError::InvalidAnswers(evaluation.errors));

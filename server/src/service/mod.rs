@@ -150,7 +150,8 @@ impl Service {
     /// What the agency page and the top bar show of a sub-account.
     pub(crate) fn summary(&self, row: SubAccountRow) -> SubAccountSummary {
         let builtin_crm = self.uses_builtin_crm(&row);
-        SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms, builtin_crm }
+        let number_format = row.number_format();
+        SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms, builtin_crm, number_format }
     }
 
     fn uses_builtin_crm(&self, row: &SubAccountRow) -> bool {

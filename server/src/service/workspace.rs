@@ -7,7 +7,7 @@ use app::api::types::{
 use app::model::starter::starter_templates;
 use app::model::transfer;
 use app::model::trigger::{FieldMapping, broken_mappings, check_trigger};
-use app::model::{Pipeline, Template, TriggerConfig, TriggerEvent, TriggerProblem};
+use app::model::{NumberFormat, Pipeline, Template, TriggerConfig, TriggerEvent, TriggerProblem};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, internal};
@@ -183,7 +183,7 @@ impl WorkspacePort for Service {
     }
 
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
-        self.member(user, sub_account).await?;
+        let row = self.member(user, sub_account).await?;
         let crm = self.crm_for(sub_account).await?;
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
         let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
@@ -198,7 +198,15 @@ impl WorkspacePort for Service {
         let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
         let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
-        Ok(SettingsData { crm_source, pipelines, crm_fields, templates, triggers })
+        Ok(SettingsData {
+            crm_source,
+            pipelines,
+            crm_fields,
+            templates,
+            triggers,
+            number_format: row.number_format(),
+            number_format_chosen: row.locale.is_some() && row.currency.is_some(),
+        })
     }
 
     async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()> {
@@ -208,6 +216,18 @@ impl WorkspacePort for Service {
         {
             highlevel.crm.forget_cache(sub_account);
         }
+        Ok(())
+    }
+
+    async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()> {
+        self.admin_member(user, sub_account).await?;
+        self.store.set_number_format(sub_account, format).await.map_err(internal)?;
+        tracing::info!(
+            sub_account,
+            locale = format.locale.as_str(),
+            currency = format.currency.as_str(),
+            "number format set"
+        );
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 
 use app::api::ports::AppResult;
 use app::api::types::{WritebackKind, WritebackResult};
+use app::model::NumberFormat;
 use std::time::Duration;
 
 use super::{Service, internal};
@@ -30,6 +31,7 @@ const POLL: Duration = Duration::from_secs(2);
 struct Context {
     template_name: String,
     zone: String,
+    format: NumberFormat,
 }
 
 impl Service {
@@ -163,6 +165,7 @@ impl Service {
             user_id: form.submitted_by.as_deref(),
             today,
             task_due: next_day_at_nine(today, &context.zone),
+            format: context.format,
         };
         let crm = self
             .crm_for(sub_account)
@@ -184,8 +187,8 @@ impl Service {
             .template_version(sub_account, &form.template_id, form.template_version)
             .await?
             .ok_or_else(|| gone("the form's template version"))?;
-        let zone = self.store.sub_account(sub_account).await?.ok_or_else(|| gone("the sub-account"))?.time_zone;
-        Ok(Context { template_name: template.name, zone })
+        let row = self.store.sub_account(sub_account).await?.ok_or_else(|| gone("the sub-account"))?;
+        Ok(Context { template_name: template.name, format: row.number_format(), zone: row.time_zone })
     }
 }
 

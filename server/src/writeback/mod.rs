@@ -10,7 +10,7 @@
 
 use app::api::types::WritebackKind;
 use app::model::trigger::default_task_title;
-use app::model::{CleanAnswer, CrmFieldValue, Date, Writebacks, format_note};
+use app::model::{CleanAnswer, CrmFieldValue, Date, NumberFormat, Writebacks, format_note};
 use std::collections::HashSet;
 
 use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
@@ -31,6 +31,8 @@ pub struct WritebackJob<'a> {
     pub today: Date,
     /// When the follow-up task is due (ISO 8601).
     pub task_due: String,
+    /// How the sub-account writes numbers and money, for the note and text fields.
+    pub format: NumberFormat,
 }
 
 /// The writebacks a trigger's settings turn on, in the order they run.
@@ -85,7 +87,7 @@ pub async fn write(
 }
 
 async fn write_note(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>) -> Result<Written, CrmError> {
-    let body = format_note(job.template_name, job.contact_name, job.today, job.answers);
+    let body = format_note(job.template_name, job.contact_name, job.today, job.answers, &job.format);
     let message = format!("Note added to {}.", job.contact_name);
     if let Attempt::Again { claimed_by_others } = attempt {
         let notes = crm.contact_notes(job.location_id, job.contact_id).await?;
@@ -114,7 +116,7 @@ async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<St
         updates.push(CustomFieldUpdate {
             id: field.id.clone(),
             key: field.key.clone(),
-            field_value: CrmFieldValue::from_answer(&answer.value, field.data_type),
+            field_value: CrmFieldValue::from_answer(&answer.value, field.data_type, &job.format),
         });
         names.push(field.name.clone());
     }

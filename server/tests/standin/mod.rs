@@ -390,7 +390,7 @@ async fn handle_now(
             axum::Json(json!({"opportunity": found})).into_response()
         }
         ("GET", ["locations", id]) => axum::Json(json!({"location": {
-            "id": id, "companyId": COMPANY, "name": "Acme Plumbing", "timezone": "America/Chicago"}}))
+            "id": id, "companyId": COMPANY, "name": "Acme Plumbing", "timezone": "America/Chicago", "country": "CA"}}))
         .into_response(),
         ("GET", ["locations", _, "customFields"]) => axum::Json(json!({"customFields": [
             {"id": FIELD_OUTCOME, "name": "Inspection outcome", "fieldKey": "contact.inspection_outcome",

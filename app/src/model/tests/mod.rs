@@ -3,6 +3,7 @@
 
 mod dates_and_values;
 mod editing;
+mod locale;
 mod note;
 mod operators;
 mod template_checks;
@@ -20,7 +21,7 @@ pub(crate) fn answers(pairs: &[(&str, Answer)]) -> Answers {
 
 pub(crate) fn plan(fields: Vec<Field>) -> FormPlan {
     let template = Template { name: "Test".to_owned(), fields };
-    match FormPlan::new(&template) {
+    match FormPlan::new(&template, NumberFormat::default()) {
         Ok(plan) => plan,
         Err(problems) => panic!("test template should be sound: {problems:?}"),
     }

@@ -28,7 +28,7 @@ fn the_starter_templates_are_sound() {
 
 #[test]
 fn call_disposition_asks_for_a_callback_date_only_for_callbacks() {
-    let plan = FormPlan::new(&starter::starter_templates()[0]).expect("sound");
+    let plan = FormPlan::new(&starter::starter_templates()[0], NumberFormat::default()).expect("sound");
     let callback = plan.evaluate(&super::answers(&[("outcome", "Callback requested".into())]));
     assert_eq!(callback.errors.get("callback_date"), Some(&FieldError::Required));
     let interested =
@@ -59,7 +59,7 @@ fn texts_have_length_limits() {
     assert_eq!(problem(TextPart::Help).to_string(), "Field “a”: the help text is longer than 500 characters.");
     // Limits apply when a template is saved: a version stored before them still shows and submits.
     let stored = template(vec![Field::new("a", "A", FieldKind::ShortText).help("h".repeat(600))]);
-    assert!(FormPlan::new(&stored).is_ok());
+    assert!(FormPlan::new(&stored, NumberFormat::default()).is_ok());
     assert_eq!(stored.problems().len(), 1);
 }
 

@@ -166,20 +166,32 @@ fn type_compatibility_between_form_fields_and_crm_fields() {
 
 #[test]
 fn custom_field_values_take_the_shape_highlevel_expects() {
-    assert_eq!(CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Monetory), CrmFieldValue::Number(10.5));
     assert_eq!(
-        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Text),
-        CrmFieldValue::Text("10.50".into())
+        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Monetory, &NumberFormat::default()),
+        CrmFieldValue::Number(10.5)
     );
     assert_eq!(
-        CrmFieldValue::from_answer(&Value::List(vec!["a".into()]), CrmFieldType::MultipleOptions),
+        CrmFieldValue::from_answer(&Value::Money(1050), CrmFieldType::Text, &NumberFormat::default()),
+        CrmFieldValue::Text("$10.50".into())
+    );
+    assert_eq!(
+        CrmFieldValue::from_answer(
+            &Value::List(vec!["a".into()]),
+            CrmFieldType::MultipleOptions,
+            &NumberFormat::default()
+        ),
         CrmFieldValue::List(vec!["a".into()])
     );
     assert_eq!(
-        CrmFieldValue::from_answer(&Value::Bool(true), CrmFieldType::Checkbox),
+        CrmFieldValue::from_answer(&Value::Bool(true), CrmFieldType::Checkbox, &NumberFormat::default()),
         CrmFieldValue::List(vec!["Yes".into()])
     );
-    let json = serde_json::to_value(CrmFieldValue::from_answer(&Value::Number(3.0), CrmFieldType::Numerical)).ok();
+    let json = serde_json::to_value(CrmFieldValue::from_answer(
+        &Value::Number(3.0),
+        CrmFieldType::Numerical,
+        &NumberFormat::default(),
+    ))
+    .ok();
     assert_eq!(json, Some(serde_json::json!(3.0)));
 }
 

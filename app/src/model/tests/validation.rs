@@ -87,13 +87,16 @@ fn ranges_lengths_and_patterns() {
 fn a_pattern_speaks_in_the_admins_words() {
     let mut job = Field::new("job", "Job number", FieldKind::ShortText).pattern("JOB-[0-9]{4}");
     assert_eq!(
-        job.error_text(&FieldError::PatternMismatch),
-        FieldError::PatternMismatch.to_string(),
+        job.error_text(&FieldError::PatternMismatch, &NumberFormat::default()),
+        FieldError::PatternMismatch.describe(&NumberFormat::default()),
         "no message: the generic sentence"
     );
     job.pattern_message = Some("Enter the job number, like JOB-1234.".into());
-    assert_eq!(job.error_text(&FieldError::PatternMismatch), "Enter the job number, like JOB-1234.");
-    assert_eq!(job.error_text(&FieldError::Required), "This field is required.");
+    assert_eq!(
+        job.error_text(&FieldError::PatternMismatch, &NumberFormat::default()),
+        "Enter the job number, like JOB-1234."
+    );
+    assert_eq!(job.error_text(&FieldError::Required, &NumberFormat::default()), "This field is required.");
     job.pattern_message = Some("m".repeat(201));
     let template = Template { name: "T".into(), fields: vec![job] };
     assert_eq!(
@@ -153,7 +156,10 @@ fn cleaning_keeps_visible_answered_fields_in_template_order() {
 
 #[test]
 fn error_messages_say_what_to_do() {
-    assert_eq!(FieldError::Required.to_string(), "This field is required.");
-    assert_eq!(FieldError::TooLarge { max: 10.0 }.to_string(), "Enter 10 or less.");
-    assert_eq!(FieldError::NotAnOption { value: "Pink".into() }.to_string(), "“Pink” is not one of the choices.");
+    assert_eq!(FieldError::Required.describe(&NumberFormat::default()), "This field is required.");
+    assert_eq!(FieldError::TooLarge { max: 10.0 }.describe(&NumberFormat::default()), "Enter 10 or less.");
+    assert_eq!(
+        FieldError::NotAnOption { value: "Pink".into() }.describe(&NumberFormat::default()),
+        "“Pink” is not one of the choices."
+    );
 }

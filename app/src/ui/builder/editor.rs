@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use crate::api::types::{TemplateDraft, TemplateMappings};
 use crate::model::editing::History;
 use crate::model::trigger::broken_mappings;
-use crate::model::{Template, TemplateProblem};
+use crate::model::{NumberFormat, Template, TemplateProblem};
 
 /// Steps of undo an editing session keeps.
 const UNDO_LIMIT: usize = 200;
@@ -32,10 +32,12 @@ pub struct Editor {
     last_edit: StoredValue<Option<String>>,
     /// Bumped on every undo and redo, which is all a button's enabled state depends on.
     history_changed: RwSignal<u32>,
+    /// How the sub-account writes numbers: the preview reads answers as its forms will.
+    pub format: NumberFormat,
 }
 
 impl Editor {
-    pub fn new(draft: TemplateDraft, mappings: TemplateMappings) -> Self {
+    pub fn new(draft: TemplateDraft, mappings: TemplateMappings, format: NumberFormat) -> Self {
         // The first field starts selected, so the properties pane shows what it is for.
         let selected = RwSignal::new((!draft.template.fields.is_empty()).then_some(0));
         let template = RwSignal::new(draft.template.clone());
@@ -64,6 +66,7 @@ impl Editor {
             history: StoredValue::new(History::new(UNDO_LIMIT)),
             last_edit: StoredValue::new(None),
             history_changed: RwSignal::new(0),
+            format,
         }
     }
 

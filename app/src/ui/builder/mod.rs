@@ -18,11 +18,12 @@ use leptos_router::hooks::use_params_map;
 
 use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
 use super::island_data::IslandData;
+use super::layout::number_format;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::templates::{create_template, get_template, load_template_mappings, save_template};
 use crate::api::types::{TemplateDraft, TemplateMappings};
-use crate::model::Template;
+use crate::model::{NumberFormat, Template};
 use canvas::{Canvas, Drag, Palette};
 use editor::Editor;
 use preview::Preview;
@@ -49,7 +50,7 @@ pub fn BuilderPage() -> impl IntoView {
                             <Title text=format!("Edit {}", draft.template.name)/>
                             <a href=format!("/s/{sa}/templates") class="back-link">"← Templates"</a>
                             <h1 class="sr-only">{format!("Edit {}", draft.template.name)}</h1>
-                            <TemplateBuilder sub_account=sa draft=IslandData(draft) mappings=IslandData(mappings)/>
+                            <TemplateBuilder sub_account=sa draft=IslandData(draft) mappings=IslandData(mappings) number_format=number_format()/>
                         }
                         .into_any(),
                         Err(error) => view! { <ErrorPage error back=format!("/s/{sa}/templates") back_label="← Templates"/> }.into_any(),
@@ -65,8 +66,9 @@ fn TemplateBuilder(
     sub_account: String,
     draft: IslandData<TemplateDraft>,
     mappings: IslandData<TemplateMappings>,
+    number_format: NumberFormat,
 ) -> impl IntoView {
-    let editor = Editor::new(draft.0, mappings.0);
+    let editor = Editor::new(draft.0, mappings.0, number_format);
     let drag = Drag::new();
     let toasts = use_toasts();
     let sa = StoredValue::new(sub_account);

@@ -22,7 +22,10 @@ pub fn Preview(editor: Editor) -> impl IntoView {
     // While the template has a problem (a half-made rule, say) the preview keeps the last plan
     // that worked, instead of going blank under the admin's hands.
     let plan = Memo::new_with_compare(
-        move |previous: Option<&PreviewPlan>| match editor.template.with(FormPlan::new) {
+        move |previous: Option<&PreviewPlan>| match editor
+            .template
+            .with(|template| FormPlan::new(template, editor.format))
+        {
             Ok(plan) => PreviewPlan { plan: Some(plan), current: true },
             Err(_) => PreviewPlan { plan: previous.and_then(|p| p.plan.clone()), current: false },
         },
@@ -32,7 +35,7 @@ pub fn Preview(editor: Editor) -> impl IntoView {
     let evaluation = Memo::new(move |_| {
         plan.with(|p| p.plan.as_ref().map(|plan| answers.with(|a| plan.evaluate(a))).unwrap_or_default())
     });
-    let state = FormState::new(answers, evaluation, Default::default());
+    let state = FormState::new(answers, evaluation, Default::default(), editor.format);
     // Keyed by the whole field: an edited field is rebuilt, the other 199 stay as they are.
     let rows = move || {
         plan.with(|p| {

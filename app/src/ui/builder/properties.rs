@@ -7,7 +7,7 @@ use super::canvas::refocus;
 use super::editor::Editor;
 use super::rules::ShowIf;
 use crate::model::editing::{key_from_label, rename_key};
-use crate::model::{Field, FieldKind};
+use crate::model::{Field, FieldKind, NumberFormat};
 
 #[component]
 pub fn Properties(editor: Editor) -> impl IntoView {
@@ -156,7 +156,7 @@ fn NumberProp(
     let value = Memo::new(move |_| {
         editor
             .template
-            .with(|t| t.fields.get(index).and_then(get).map(crate::model::value::format_number))
+            .with(|t| t.fields.get(index).and_then(get).map(|n| NumberFormat::TEMPLATE.number(n)))
             .unwrap_or_default()
     });
     view! {

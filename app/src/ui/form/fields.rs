@@ -43,7 +43,11 @@ pub fn FieldInput(field: Field, state: FormState) -> impl IntoView {
     let help = field.help.clone().map(|help| view! { <p class="help" id=help_id.clone()>{help}</p> });
     let error_view = {
         let field = field.clone();
-        move || error.get().map(|e| view! { <p class="field-error" id=error_id.clone()>{field.error_text(&e)}</p> })
+        move || {
+            error
+                .get()
+                .map(|e| view! { <p class="field-error" id=error_id.clone()>{field.error_text(&e, &state.format)}</p> })
+        }
     };
     let control = control(&field, &id, state, described_by, invalid);
     let class = move || if error.with(Option::is_some) { "field has-error" } else { "field" };

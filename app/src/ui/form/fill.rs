@@ -8,7 +8,7 @@ use super::fields::FieldInput;
 use crate::api::AppError;
 use crate::api::inbox::submit_form;
 use crate::api::types::{FormView, RefusedSubmit, WritebackResult, WritebackState};
-use crate::model::{Answers, FieldError, FormPlan};
+use crate::model::{Answers, FieldError, FormPlan, NumberFormat};
 use crate::ui::toast::{Toasts, Tone, use_toasts};
 
 /// What the inputs need to show one field's state.
@@ -19,6 +19,8 @@ pub struct FormState {
     show_all_errors: RwSignal<bool>,
     server_errors: RwSignal<BTreeMap<String, FieldError>>,
     evaluation: Memo<crate::model::Evaluation>,
+    /// How the sub-account writes numbers, for the error messages.
+    pub format: NumberFormat,
 }
 
 impl FormState {
@@ -40,6 +42,7 @@ impl FormState {
         answers: RwSignal<Answers>,
         evaluation: Memo<crate::model::Evaluation>,
         server_errors: BTreeMap<String, FieldError>,
+        format: NumberFormat,
     ) -> Self {
         Self {
             answers,
@@ -47,6 +50,7 @@ impl FormState {
             show_all_errors: RwSignal::new(!server_errors.is_empty()),
             server_errors: RwSignal::new(server_errors),
             evaluation,
+            format,
         }
     }
 
@@ -77,7 +81,7 @@ pub fn FormFill(
     applies_when: Vec<(String, String)>,
     on_submitted: Callback<()>,
 ) -> impl IntoView {
-    let plan = match FormPlan::new(&form.template) {
+    let plan = match FormPlan::new(&form.template, form.number_format) {
         Ok(plan) => StoredValue::new(plan),
         Err(problems) => {
             let error = AppError::InvalidTemplate(problems);
@@ -86,7 +90,7 @@ pub fn FormFill(
     };
     let answers = RwSignal::new(refused.answers);
     let evaluation = Memo::new(move |_| plan.with_value(|plan| answers.with(|a| plan.evaluate(a))));
-    let state = FormState::new(answers, evaluation, refused.errors);
+    let state = FormState::new(answers, evaluation, refused.errors, form.number_format);
     let toasts = use_toasts();
     let (sa, id) = (form.sub_account_id.clone(), form.id.clone());
     let action = format!("/s/{sa}/forms/{id}");

@@ -36,6 +36,7 @@ pub fn SubmissionView(form: FormView, on_retried: Callback<()>) -> impl IntoView
             }
         }
     });
+    let format = form.number_format;
     let Some(submission) = form.submission else {
         return view! { <p class="empty">"This form has not been submitted."</p> }.into_any();
     };
@@ -56,7 +57,7 @@ pub fn SubmissionView(form: FormView, on_retried: Callback<()>) -> impl IntoView
                             .map(|answer| view! {
                                 <div class="response">
                                     <dt>{answer.label}</dt>
-                                    <dd>{answer.value.to_string()}</dd>
+                                    <dd>{answer.value.show(&format)}</dd>
                                 </div>
                             })
                             .collect_view()}

@@ -4,7 +4,7 @@ use app::api::types::{
     CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
     StageColumn, TaskView,
 };
-use app::model::CrmFieldValue;
+use app::model::{CrmFieldType, CrmFieldValue, NumberFormat};
 
 use super::BuiltinCrm;
 use crate::crm::{Crm, CrmResult};
@@ -13,7 +13,7 @@ use crate::events::{CrmEvent, EventDetail};
 use crate::time::format_ms;
 
 impl BuiltinCrm {
-    pub async fn board(&self, sub_account_id: &str) -> CrmResult<CrmBoard> {
+    pub async fn board(&self, sub_account_id: &str, number_format: NumberFormat) -> CrmResult<CrmBoard> {
         let pipelines = self.pipelines(sub_account_id).await?;
         let cards: Vec<(String, String, String, String, String, String, f64)> = sqlx::query_as(
             "SELECT o.id, o.name, o.pipeline_id, o.stage_id, c.id, c.first_name || ' ' || c.last_name, o.monetary_value \
@@ -57,6 +57,7 @@ impl BuiltinCrm {
         .fetch_all(self.store().pool())
         .await?;
         Ok(CrmBoard {
+            number_format,
             pipelines: board,
             contacts: contacts
                 .into_iter()
@@ -65,11 +66,17 @@ impl BuiltinCrm {
         })
     }
 
-    pub async fn contact_detail(&self, sub_account_id: &str, contact_id: &str, zone: &str) -> CrmResult<ContactDetail> {
+    pub async fn contact_detail(
+        &self,
+        sub_account_id: &str,
+        contact_id: &str,
+        zone: &str,
+        number_format: NumberFormat,
+    ) -> CrmResult<ContactDetail> {
         let contact = self.get_contact(sub_account_id, contact_id).await?;
         let pool = self.store().pool();
-        let values: Vec<(String, String)> = sqlx::query_as(
-            "SELECT f.name, v.value FROM crm_contact_field_values v JOIN crm_custom_fields f ON f.id = v.field_id \
+        let values: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT f.name, f.data_type, v.value FROM crm_contact_field_values v JOIN crm_custom_fields f ON f.id = v.field_id \
              WHERE v.contact_id = $1 AND f.sub_account_id = $2 ORDER BY f.position",
         )
         .bind(contact_id)
@@ -78,7 +85,10 @@ impl BuiltinCrm {
         .await?;
         let custom_fields = values
             .into_iter()
-            .map(|(name, value)| Ok((name, from_json::<CrmFieldValue>(&value)?.display())))
+            .map(|(name, data_type, value)| {
+                let data_type: CrmFieldType = from_json(&format!("\"{data_type}\""))?;
+                Ok((name, from_json::<CrmFieldValue>(&value)?.show(data_type, &number_format)))
+            })
             .collect::<CrmResult<Vec<_>>>()?;
         let opportunities: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT o.id, o.name, p.name, s.name FROM crm_opportunities o \

@@ -275,7 +275,11 @@ impl Processor {
         // The agency's token may not be here yet (INSTALL can beat the OAuth callback); the
         // callback names the sub-accounts then.
         match self.crm.location_details(&location).await {
-            Ok(details) => self.store.rename_sub_account(&location, &details.name, &details.time_zone).await?,
+            Ok(details) => {
+                self.store
+                    .rename_sub_account(&location, &details.name, &details.time_zone, details.country.as_deref())
+                    .await?
+            }
             Err(error) => tracing::info!(location, %error, "installed; the sub-account's name comes later"),
         }
         Ok(Outcome::Done(WebhookState::Processed, format!("sub-account {location} installed")))
