@@ -211,7 +211,7 @@ test('numbers and money are read and written as the sub-account writes them', as
     await page.getByRole('button', { name: 'Save number format' }).click();
     await expect(example).toContainText(/1\.250,50\s€/);
     await expect(page.getByTestId('number-format')).toContainText('Chosen by an admin.');
-    await snap(page, '44-settings-number-format');
+    await snap(page, '47-settings-number-format');
 
     const templates = await (await page.request.post('/api/templates/list', { headers, form: { sub_account: sa } })).json();
     const template = templates.find((t: { name: string }) => t.name === 'Job Complete');
@@ -240,7 +240,7 @@ test('numbers and money are read and written as the sub-account writes them', as
     await hours.fill('2.5');
     await hours.blur();
     await expect(page.getByText('Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands).')).toBeVisible();
-    await snap(page, '45-german-number-refused');
+    await snap(page, '47b-german-number-refused');
     await hours.fill('2,5');
     await page.getByLabel('Invoice amount').fill('1.450,5');
     await page.getByRole('button', { name: 'Submit' }).click();
@@ -248,7 +248,7 @@ test('numbers and money are read and written as the sub-account writes them', as
     const responses = page.getByTestId('responses');
     await expect(responses).toContainText('2,5');
     await expect(responses).toContainText(/1\.450,50\s€/);
-    await snap(page, '46-german-amounts-completed');
+    await snap(page, '47c-german-amounts-completed');
 
     await page.goto(`/s/${sa}/crm`);
     await hydrated(page);

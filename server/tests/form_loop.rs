@@ -6,7 +6,7 @@ mod common;
 
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
-use app::api::types::{FormStatus, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
+use app::api::types::{FormStatus, FormatOrigin, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{
     Answer, Answers, Currency, FieldError, Locale, NumberFormat, TriggerConfig, TriggerEvent, TriggerProblem, Value,
@@ -167,7 +167,7 @@ async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(
         .execute(f.store().pool())
         .await
         .unwrap();
-    let results = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers()).await.unwrap();
+    let results = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers(), None).await.unwrap();
     let states: Vec<(WritebackKind, WritebackState)> = results.iter().map(|r| (r.kind, r.state)).collect();
     assert_eq!(
         states,
@@ -225,7 +225,7 @@ async fn mapped_custom_fields_are_written_with_their_types(db: Db) {
     stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
-    let results = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers()).await.unwrap();
+    let results = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers(), None).await.unwrap();
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].state, WritebackState::Succeeded, "{}", results[0].message);
     let detail = f.service.contact(&f.sam, &f.acme, &contact).await.unwrap();
@@ -249,7 +249,8 @@ async fn invalid_answers_are_refused_and_nothing_is_written(db: Db) {
     .await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
-    let error = f.service.submit_form(&f.sam, &f.acme, &form, answers(&[("completed", "No"), ("hours", "30")])).await;
+    let error =
+        f.service.submit_form(&f.sam, &f.acme, &form, answers(&[("completed", "No"), ("hours", "30")]), None).await;
     let Err(AppError::InvalidAnswers(errors)) = error else { panic!("expected invalid answers, got {error:?}") };
     let keys: Vec<&str> = errors.keys().map(String::as_str).collect();
     assert_eq!(keys, ["hours", "incomplete_reason"]);
@@ -268,7 +269,7 @@ async fn a_double_submit_runs_writebacks_once(db: Db) {
     let submits: Vec<_> = (0..4)
         .map(|_| {
             let (service, user, acme, form) = (f.service.clone(), f.sam.clone(), f.acme.clone(), form.clone());
-            tokio::spawn(async move { service.submit_form(&user, &acme, &form, job_complete_answers()).await })
+            tokio::spawn(async move { service.submit_form(&user, &acme, &form, job_complete_answers(), None).await })
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -279,7 +280,7 @@ async fn a_double_submit_runs_writebacks_once(db: Db) {
     assert!(outcomes.iter().filter(|o| o.is_err()).all(|o| matches!(o, Err(AppError::Conflict(_)))));
     let detail = f.service.contact(&f.sam, &f.acme, &contact).await.unwrap();
     assert_eq!((detail.notes.len(), detail.tasks.len()), (1, 1));
-    let again = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers()).await;
+    let again = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers(), None).await;
     assert!(matches!(again, Err(AppError::Conflict(ref m)) if m.contains("already submitted")), "{again:?}");
 }
 
@@ -300,7 +301,7 @@ async fn a_template_in_use_cannot_be_deleted(db: Db) {
 
     // The removed trigger's pending form still works, then the template can go.
     let form = only_pending_form(&f).await;
-    f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers()).await.unwrap();
+    f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers(), None).await.unwrap();
     let staff = f.service.delete_template(&f.sam, &f.acme, &template).await;
     assert!(matches!(staff, Err(AppError::Forbidden(_))), "{staff:?}");
     f.service.delete_template(&f.admin, &f.acme, &template).await.unwrap();
@@ -440,7 +441,7 @@ async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
     // Completed: who submitted, and the writebacks at a glance.
     let answers = answers(&[("outcome", "Interested"), ("interest_level", "Hot")]);
     for row in &second.rows {
-        f.service.submit_form(&f.sam, &f.acme, &row.id, answers.clone()).await.unwrap();
+        f.service.submit_form(&f.sam, &f.acme, &row.id, answers.clone(), None).await.unwrap();
     }
     let completed = f.service.completed_forms(&f.sam, &f.acme, &query("sam staff", "", 1)).await.unwrap();
     assert_eq!(completed.total, 2);
@@ -472,7 +473,7 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     not_found(f.service.pending_forms(riley, &f.acme, &InboxQuery::default()).await.map(drop), "pending");
     not_found(f.service.completed_forms(riley, &f.acme, &InboxQuery::default()).await.map(drop), "completed");
     not_found(f.service.form(riley, &f.acme, &form).await.map(drop), "form");
-    not_found(f.service.submit_form(riley, &f.acme, &form, job_complete_answers()).await.map(drop), "submit");
+    not_found(f.service.submit_form(riley, &f.acme, &form, job_complete_answers(), None).await.map(drop), "submit");
     not_found(f.service.crm_board(riley, &f.acme).await.map(drop), "board");
     not_found(f.service.contact(riley, &f.acme, &contact).await.map(drop), "contact");
     not_found(f.service.move_opportunity(riley, &f.acme, &opportunity, &stage).await, "move");
@@ -481,7 +482,7 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     // Acme's ids under Brightside's sub-account, by someone who belongs to Brightside.
     not_found(f.service.form(riley, &f.brightside, &form).await.map(drop), "form via own sub-account");
     not_found(
-        f.service.submit_form(riley, &f.brightside, &form, job_complete_answers()).await.map(drop),
+        f.service.submit_form(riley, &f.brightside, &form, job_complete_answers(), None).await.map(drop),
         "submit via own",
     );
     not_found(f.service.delete_template(&f.admin, &f.brightside, &template).await, "template via other");
@@ -510,7 +511,7 @@ async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
     assert_eq!(f.service.settings(&f.admin, &f.acme).await.unwrap().number_format, NumberFormat::default());
     f.service.set_number_format(&f.admin, &f.acme, german).await.unwrap();
     let settings = f.service.settings(&f.admin, &f.acme).await.unwrap();
-    assert_eq!((settings.number_format, settings.number_format_chosen), (german, true));
+    assert_eq!((settings.number_format, settings.number_format_origin), (german, FormatOrigin::Chosen));
     assert_eq!(f.service.open_sub_account(&f.sam, &f.acme).await.unwrap().number_format, german);
 
     let fields = f.service.builtin().custom_fields(&f.acme).await.unwrap();
@@ -526,7 +527,7 @@ async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
     assert_eq!(f.service.form(&f.sam, &f.acme, &form).await.unwrap().number_format, german);
 
     let mut given = job_complete_answers();
-    let refused = f.service.submit_form(&f.sam, &f.acme, &form, given.clone()).await;
+    let refused = f.service.submit_form(&f.sam, &f.acme, &form, given.clone(), None).await;
     let Err(AppError::InvalidAnswers(errors)) = refused else { panic!("2.5 is refused in Germany: {refused:?}") };
     assert_eq!(errors.get("hours"), Some(&FieldError::NotANumber));
     assert_eq!(
@@ -534,8 +535,14 @@ async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
         "Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
     );
     given.insert("hours".into(), Answer::One("2,5".into()));
+    given.insert("invoice_amount".into(), Answer::One("1,450".into()));
+    // Typed on a page that still showed US numbers: read the German way, `1,450` would be 1,45 €.
+    let stale = f.service.submit_form(&f.sam, &f.acme, &form, given.clone(), Some(NumberFormat::default())).await;
+    let Err(AppError::BadRequest(why)) = stale else { panic!("a changed format is not applied silently: {stale:?}") };
+    assert!(why.contains("an admin changed how numbers are written here (now like 1234,5 and 1.250,50"), "{why}");
+    assert_eq!(only_pending_form(&f).await, form, "nothing was saved");
     given.insert("invoice_amount".into(), Answer::One("1.450,5 €".into()));
-    f.service.submit_form(&f.sam, &f.acme, &form, given).await.unwrap();
+    f.service.submit_form(&f.sam, &f.acme, &form, given, Some(german)).await.unwrap();
 
     let submission = f.service.form(&f.sam, &f.acme, &form).await.unwrap().submission.unwrap();
     let value = |key: &str| submission.answers.iter().find(|a| a.key == key).unwrap().value.clone();

@@ -91,6 +91,7 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     // Numbers and money follow the location's country (Canada) until an admin chooses.
     let canadian = NumberFormat { locale: Locale::EnCa, currency: Currency::Cad };
     assert_eq!((sub_account.country.as_deref(), sub_account.number_format()), (Some("CA"), canadian));
+    assert_eq!(sub_account.number_format_origin(), app::api::types::FormatOrigin::Country("CA".to_owned()));
     let agency: String = sqlx::query_scalar("SELECT name FROM agencies WHERE id = $1")
         .bind(COMPANY)
         .fetch_one(f.db.store.pool())

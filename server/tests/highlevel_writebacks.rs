@@ -83,7 +83,7 @@ async fn created_id(f: &Flow, form: &str, kind: &str) -> Option<String> {
 async fn a_signed_stage_change_ends_as_note_fields_task_and_move_in_highlevel(db: Db) {
     let (f, form) = connected_with_a_form(db).await;
     let sam = f.member(Role::Staff).await;
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
     assert!(results.iter().all(|r| r.state == WritebackState::Succeeded), "{results:?}");
     assert_eq!(results[1].message, "Updated Budget.");
 
@@ -119,7 +119,7 @@ async fn writebacks_retry_through_500_and_429_and_complete_exactly_once(db: Db) 
     f.standin.fail_next(Method::POST, "/notes", 500, None);
     f.standin.fail_next(Method::POST, "/tasks", 429, Some(1));
     f.standin.fail_next(Method::PUT, "/opportunities/", 503, None);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
     assert_eq!(
         states(&results),
         [
@@ -155,7 +155,7 @@ async fn a_retry_after_a_lost_answer_finds_the_note_and_task_instead_of_making_s
     // HighLevel creates both, but the answers never arrive.
     f.standin.lose_next_answer(Method::POST, "/notes", 502);
     f.standin.lose_next_answer(Method::POST, "/tasks", 504);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
     assert_eq!(results[0].state, WritebackState::Pending);
     assert_eq!(results[2].state, WritebackState::Pending);
     backoff_passes(&f).await;
@@ -175,7 +175,7 @@ async fn a_retry_after_a_lost_answer_finds_the_note_and_task_instead_of_making_s
     f.processor.round().await.unwrap();
     let second = f.pending().await[0].id.clone();
     f.standin.lose_next_answer(Method::POST, "/notes", 502);
-    f.service.submit_form(&sam, LOCATION, &second, answers()).await.unwrap();
+    f.service.submit_form(&sam, LOCATION, &second, answers(), None).await.unwrap();
     backoff_passes(&f).await;
     f.service.writeback_round().await.unwrap();
     assert_eq!(f.standin.crm(|c| c.notes.len()), 2);
@@ -187,7 +187,7 @@ async fn a_refused_writeback_fails_at_once_and_an_admin_can_retry_it(db: Db) {
     let (f, form) = connected_with_a_form(db).await;
     let sam = f.member(Role::Staff).await;
     f.standin.fail_next(Method::PUT, "/contacts/", 422, None);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
     assert_eq!(results[1].state, WritebackState::Failed, "a 4xx is final");
     assert!(results[1].message.starts_with("The CRM refused the change: "), "{}", results[1].message);
     backoff_passes(&f).await;
@@ -257,7 +257,7 @@ async fn a_crm_call_stalled_past_the_lease_is_cut_off_and_writes_one_note(db: Db
     let form = pending_form(&f, "wh-stall").await;
     let sam = f.member(Role::Staff).await;
     f.standin.stall_next(Method::POST, "/notes", Duration::from_secs(5));
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers()).await.unwrap();
+    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
     assert_eq!(results[0].state, WritebackState::Pending, "{results:?}");
     assert!(results[0].message.contains("No answer within 500 ms"), "{}", results[0].message);
     backoff_passes(&f).await;

@@ -5,7 +5,7 @@ use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
 use super::types::{CompletedFormRow, FormView, InboxPage, InboxQuery, PendingFormRow, WritebackKind, WritebackResult};
-use crate::model::Answers;
+use crate::model::{Answers, NumberFormat};
 
 #[server(prefix = "/api", endpoint = "forms/pending")]
 pub async fn pending_forms(
@@ -36,9 +36,12 @@ pub async fn submit_form(
     sub_account: String,
     form_id: String,
     answers: Answers,
+    /// The number format the answers were typed in (the form page's).
+    #[server(default)]
+    read_as: Option<NumberFormat>,
 ) -> Result<Vec<WritebackResult>, AppError> {
     use super::session::{backend, current_user};
-    backend()?.submit_form(&current_user().await?, &sub_account, &form_id, answers).await
+    backend()?.submit_form(&current_user().await?, &sub_account, &form_id, answers, read_as).await
 }
 
 #[server(prefix = "/api", endpoint = "forms/retry-writeback")]

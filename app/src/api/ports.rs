@@ -99,13 +99,16 @@ pub trait InboxPort: Send + Sync {
     async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView>;
     /// Re-validates the answers with the shared model, completes the form once, and runs its
     /// writebacks; returns each writeback's state after its first attempt (a retryable failure
-    /// is pending, and retried in the background).
+    /// is pending, and retried in the background). `read_as` is the number format the person
+    /// typed the answers in (the page's); when the sub-account's has changed since and would
+    /// read them differently, nothing is saved.
     async fn submit_form(
         &self,
         user: &SessionUser,
         sub_account: &str,
         form_id: &str,
         answers: Answers,
+        read_as: Option<NumberFormat>,
     ) -> AppResult<Vec<WritebackResult>>;
     /// Queues a failed writeback again and tries it at once (admins only).
     async fn retry_writeback(

@@ -95,10 +95,20 @@ pub struct SettingsData {
     pub crm_fields: Vec<CrmField>,
     pub templates: Vec<TemplateChoice>,
     pub triggers: Vec<TriggerView>,
-    /// How the sub-account writes numbers and money, and whether an admin chose it (otherwise
-    /// it follows the CRM's country, or the default).
+    /// How the sub-account writes numbers and money, and what decided it.
     pub number_format: NumberFormat,
-    pub number_format_chosen: bool,
+    pub number_format_origin: FormatOrigin,
+}
+
+/// What decided a sub-account's number format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormatOrigin {
+    /// An admin, on the settings page.
+    Chosen,
+    /// The CRM location's country (an ISO code), until an admin chooses.
+    Country(String),
+    /// Nothing yet: the default.
+    Default,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -251,6 +261,11 @@ pub struct FormView {
     /// How the sub-account writes numbers and money: answers are read and shown this way.
     pub number_format: NumberFormat,
 }
+
+/// The hidden inputs with which a form posted without JavaScript says which number format its
+/// page showed (dotted, so no field key can take them).
+pub const READ_AS_LOCALE: &str = "read_as.locale";
+pub const READ_AS_CURRENCY: &str = "read_as.currency";
 
 /// A form posted without JavaScript that the server refused: the page shows it again with the
 /// answers as sent and what was wrong, instead of an empty form.

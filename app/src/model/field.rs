@@ -173,10 +173,14 @@ impl Field {
     }
 
     /// The words staff read for an error in this field's answer: the admin's own message for a
-    /// pattern mismatch, the model's sentence otherwise.
+    /// pattern mismatch, limits of an amount as money, the model's sentence otherwise.
     pub fn error_text(&self, error: &super::value::FieldError, format: &super::locale::NumberFormat) -> String {
+        use super::value::FieldError as E;
+        let money = |amount: f64| format.money((amount * 100.0).round() as i64);
         match (error, self.pattern_message.as_deref().map(str::trim)) {
-            (super::value::FieldError::PatternMismatch, Some(message)) if !message.is_empty() => message.to_owned(),
+            (E::PatternMismatch, Some(message)) if !message.is_empty() => message.to_owned(),
+            (E::TooSmall { min }, _) if self.kind == FieldKind::Currency => format!("Enter {} or more.", money(*min)),
+            (E::TooLarge { max }, _) if self.kind == FieldKind::Currency => format!("Enter {} or less.", money(*max)),
             _ => error.describe(format),
         }
     }

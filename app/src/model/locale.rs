@@ -341,7 +341,6 @@ impl NumberFormat {
             "IT" => (Locale::ItIt, Currency::Eur),
             "NL" => (Locale::NlNl, Currency::Eur),
             "BR" => (Locale::PtBr, Currency::Brl),
-            "ZA" => (Locale::EnGb, Currency::Zar),
             _ => return None,
         };
         Some(NumberFormat { locale, currency })
@@ -402,16 +401,15 @@ impl NumberFormat {
 
     /// An amount with its currency and grouped digits: `$1,250.50`, `1.250,50 €`.
     pub fn money(&self, cents: i64) -> String {
-        let whole = self.grouped(cents.unsigned_abs() / 100);
+        let whole = self.grouped(&(cents.unsigned_abs() / 100).to_string());
         let amount = format!("{whole}{}{:02}", self.locale.decimal_mark(), cents.unsigned_abs() % 100);
         self.with_currency(cents < 0, &amount)
     }
 
     /// An amount rounded to whole units, for overviews such as the CRM board: `$12,345`.
     pub fn whole_money(&self, amount: f64) -> String {
-        let rounded = amount.abs().round();
-        let units = if rounded < 1e15 { rounded as u64 } else { 0 };
-        self.with_currency(amount < 0.0 && units > 0, &self.grouped(units))
+        let units = format!("{:.0}", amount.abs());
+        self.with_currency(amount < 0.0 && units != "0", &self.grouped(&units))
     }
 
     /// How this region writes a number, for error messages: `3.5` or `3,5`.
@@ -442,8 +440,8 @@ impl NumberFormat {
         (decimal, self.locale.group_name())
     }
 
-    fn grouped(&self, units: u64) -> String {
-        let digits = units.to_string();
+    /// Digits with the grouping mark between groups of three.
+    fn grouped(&self, digits: &str) -> String {
         let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
         for (i, digit) in digits.chars().enumerate() {
             if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -464,21 +462,21 @@ impl NumberFormat {
         }
     }
 
-    /// The amount without this sub-account's currency symbol or code, before or after it (and
-    /// a sign before the symbol: `-$5`).
+    /// The amount without this sub-account's currency code or symbol, before or after it (and
+    /// a sign before the symbol: `-$5`). The code goes first: `R` is the start of `ZAR`.
     fn without_currency<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        let marks = [self.currency.symbol(self.locale), self.currency.as_str()];
+        let marks = [self.currency.as_str(), self.currency.symbol(self.locale)];
         let (negative, rest) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text),
         };
         for mark in marks {
             if let Some(amount) = rest.strip_prefix(mark) {
-                let amount = amount.trim_start_matches([' ', NBSP]);
+                let amount = amount.trim_start();
                 return if negative { Cow::Owned(format!("-{amount}")) } else { Cow::Borrowed(amount) };
             }
             if let Some(amount) = text.strip_suffix(mark) {
-                return Cow::Borrowed(amount.trim_end_matches([' ', NBSP]));
+                return Cow::Borrowed(amount.trim_end());
             }
         }
         Cow::Borrowed(text)
@@ -487,9 +485,10 @@ impl NumberFormat {
     /// Splits typed text into sign, whole digits (grouping removed) and fraction digits; `None`
     /// when a mark is where it cannot be read one way only.
     fn split<'a>(&self, text: &'a str) -> Option<Decimal<'a>> {
-        let (negative, unsigned) = match text.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, text),
+        let (negative, unsigned) = match (text.strip_prefix('-'), text.strip_prefix('+')) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            (None, None) => (false, text),
         };
         let (whole, fraction) = unsigned.split_once(self.locale.decimal_mark()).unwrap_or((unsigned, ""));
         let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
@@ -501,8 +500,11 @@ impl NumberFormat {
         }
         let mut groups = whole.split(|c| self.locale.groups_with(c));
         let first = groups.next()?;
-        let grouped =
-            (1..=3).contains(&first.len()) && digits(first) && groups.all(|group| group.len() == 3 && digits(group));
+        // Nobody groups `0,500`: a leading zero means the mark is a decimal one.
+        let grouped = (1..=3).contains(&first.len())
+            && digits(first)
+            && !first.starts_with('0')
+            && groups.all(|group| group.len() == 3 && digits(group));
         grouped.then(|| Decimal {
             negative,
             whole: Cow::Owned(whole.chars().filter(char::is_ascii_digit).collect()),

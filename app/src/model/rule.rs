@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::field::FieldKind;
+use super::field::{Field, FieldKind};
+use super::locale::NumberFormat;
 use super::tagged::Scalar;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,9 +65,9 @@ impl RuleGroup {
     }
 
     /// The group in words, for a reader who cannot see the form react (a page without
-    /// JavaScript): `“Outcome” equals “No” and (“Hours” is greater than 4 or “Notes” is empty)`.
-    /// `label` names a field by its key.
-    pub fn describe(&self, label: &impl Fn(&str) -> String) -> String {
+    /// JavaScript): `“Outcome” equals “No” and (“Hours” is greater than “4,5” or “Notes” is
+    /// empty)`. Fields are named by their labels, and numbers written as `format` writes them.
+    pub fn describe(&self, fields: &[Field], format: &NumberFormat) -> String {
         let joiner = match self.logic {
             Logic::All => " and ",
             Logic::Any => " or ",
@@ -75,9 +76,9 @@ impl RuleGroup {
             .rules
             .iter()
             .map(|rule| match rule {
-                Rule::Group(group) if group.rules.len() > 1 => format!("({})", group.describe(label)),
-                Rule::Group(group) => group.describe(label),
-                Rule::Condition(condition) => condition.describe(label),
+                Rule::Group(group) if group.rules.len() > 1 => format!("({})", group.describe(fields, format)),
+                Rule::Group(group) => group.describe(fields, format),
+                Rule::Condition(condition) => condition.describe(fields, format),
             })
             .collect();
         parts.join(joiner)
@@ -144,12 +145,19 @@ impl Condition {
         Self { field: field.to_owned(), operator, value: value.into() }
     }
 
-    fn describe(&self, label: &impl Fn(&str) -> String) -> String {
-        let subject = format!("“{}” {}", label(&self.field), self.operator.label());
+    fn describe(&self, fields: &[Field], format: &NumberFormat) -> String {
+        let field = fields.iter().find(|f| f.key == self.field);
+        let subject = format!("“{}” {}", field.map_or(self.field.as_str(), |f| &f.label), self.operator.label());
         if !self.operator.takes_value() {
             return subject;
         }
-        let quoted: Vec<String> = self.value.as_list().iter().map(|v| format!("“{v}”")).collect();
+        // Rule values are in the template's notation; a reader sees their own.
+        let written = |value: &str| match (field.map(|f| f.kind), NumberFormat::TEMPLATE.parse_number(value.trim())) {
+            (Some(FieldKind::Number), Some(number)) => format.number(number),
+            (Some(FieldKind::Currency), Some(amount)) => format.money((amount * 100.0).round() as i64),
+            _ => value.to_owned(),
+        };
+        let quoted: Vec<String> = self.value.as_list().iter().map(|v| format!("“{}”", written(v))).collect();
         format!("{subject} {}", quoted.join(", "))
     }
 }

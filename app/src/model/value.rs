@@ -151,8 +151,7 @@ impl Value {
     }
 }
 
-/// What is wrong with one answer. The `Display` text is shown under the field, in the browser
-/// and in the server's refusal alike.
+/// What is wrong with one answer; [`FieldError::describe`] words it for staff.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum FieldError {

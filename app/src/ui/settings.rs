@@ -11,7 +11,7 @@ use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
-use crate::api::types::{SettingsData, TemplateChoice, TriggerView};
+use crate::api::types::{FormatOrigin, SettingsData, TemplateChoice, TriggerView};
 use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
 use crate::model::{CrmField, Currency, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks};
@@ -37,8 +37,8 @@ pub fn SettingsPage() -> impl IntoView {
                         <NumberFormatSettings
                             sub_account=sa.get_untracked()
                             format=data.number_format
-                            chosen=data.number_format_chosen
-                            from_crm=data.crm_source.clone()
+                            origin=data.number_format_origin.clone()
+                            crm=data.crm_source.clone()
                             admin
                         />
                         <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
@@ -78,14 +78,17 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
 fn NumberFormatSettings(
     sub_account: String,
     format: NumberFormat,
-    chosen: bool,
-    from_crm: Option<String>,
+    origin: FormatOrigin,
+    crm: Option<String>,
     admin: bool,
 ) -> impl IntoView {
-    let source = match (chosen, from_crm) {
-        (true, _) => "Chosen by an admin.".to_owned(),
-        (false, Some(crm)) => format!("Set from the {crm} location's country until an admin chooses."),
-        (false, None) => "The default, until an admin chooses.".to_owned(),
+    let source = match origin {
+        FormatOrigin::Chosen => "Chosen by an admin.".to_owned(),
+        FormatOrigin::Country(country) => format!(
+            "Set from the {} location's country ({country}) until an admin chooses.",
+            crm.as_deref().unwrap_or("CRM")
+        ),
+        FormatOrigin::Default => "The default, until an admin chooses.".to_owned(),
     };
     let example = format!(
         "Staff type numbers like {} and amounts like {}; the Completed view and the CRM note write them the same way.",

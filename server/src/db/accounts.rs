@@ -1,6 +1,7 @@
 //! Agencies, sub-accounts, users, memberships and sessions.
 
-use app::model::NumberFormat;
+use app::api::types::FormatOrigin;
+use app::model::{Currency, Locale, NumberFormat};
 use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreResult, new_id, now_ms};
@@ -38,6 +39,20 @@ impl SubAccountRow {
     /// How the sub-account writes numbers and money.
     pub fn number_format(&self) -> NumberFormat {
         NumberFormat::resolve(self.locale.as_deref(), self.currency.as_deref(), self.country.as_deref())
+    }
+
+    /// What decided [`Self::number_format`].
+    pub fn number_format_origin(&self) -> FormatOrigin {
+        let known = |tag: &Option<String>, parse: fn(&str) -> bool| tag.as_deref().is_some_and(parse);
+        if known(&self.locale, |t| t.parse::<Locale>().is_ok())
+            && known(&self.currency, |t| t.parse::<Currency>().is_ok())
+        {
+            return FormatOrigin::Chosen;
+        }
+        match &self.country {
+            Some(country) if NumberFormat::for_country(country).is_some() => FormatOrigin::Country(country.clone()),
+            _ => FormatOrigin::Default,
+        }
     }
 }
 

@@ -128,7 +128,7 @@ impl Store {
         time_zone: &str,
         country: Option<&str>,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE sub_accounts SET name = $1, time_zone = $2, country = $3 WHERE id = $4")
+        sqlx::query("UPDATE sub_accounts SET name = $1, time_zone = $2, country = COALESCE($3, country) WHERE id = $4")
             .bind(name)
             .bind(time_zone)
             .bind(country)

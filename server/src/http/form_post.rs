@@ -9,8 +9,9 @@
 use app::api::AppError;
 use app::api::ports::InboxPort;
 use app::api::types::RefusedSubmit;
-use app::model::Answers;
+use app::api::types::{READ_AS_CURRENCY, READ_AS_LOCALE};
 use app::model::value::answers_from_form;
+use app::model::{Answers, NumberFormat};
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -35,8 +36,9 @@ pub async fn submit_form_without_js(
     let outcome: Result<(), Refusal> = async {
         let user = request_user(&state.service, &parts.headers).await.map_err(|e| (e.0, None))?;
         let form = state.service.form(&user, &sub_account, &form_id).await.map_err(|e| (e, None))?;
+        let read_as = read_as(&pairs);
         let answers = answers_from_form(&form.template.fields, pairs);
-        match state.service.submit_form(&user, &sub_account, &form_id, answers.clone()).await {
+        match state.service.submit_form(&user, &sub_account, &form_id, answers.clone(), read_as).await {
             // A conflict is someone else's submit: the completed page says who, and when.
             Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
             Err(error) => Err((error, Some(answers))),
@@ -47,6 +49,17 @@ pub async fn submit_form_without_js(
         Ok(()) => Redirect::to(&page).into_response(),
         Err(refusal) => refused(&state, parts, refusal).await,
     }
+}
+
+/// The number format the page was rendered with, from its hidden `read_as.*` inputs (names no
+/// field can have); `None` when absent or unknown, and the answers are read as the sub-account
+/// writes numbers now.
+fn read_as(pairs: &[(String, String)]) -> Option<NumberFormat> {
+    let value = |name: &str| pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+    Some(NumberFormat {
+        locale: value(READ_AS_LOCALE)?.parse().ok()?,
+        currency: value(READ_AS_CURRENCY)?.parse().ok()?,
+    })
 }
 
 /// The error and, when the form was read, the answers as sent.

@@ -4,7 +4,7 @@ use app::api::types::{
     CompletedFormRow, FormStatus, FormView, InboxPage, InboxQuery, PendingFormRow, SessionUser, Submission,
     TemplateOption, WritebackKind, WritebackResult, WritebacksOverview,
 };
-use app::model::{Answers, FormPlan};
+use app::model::{Answers, FormPlan, NumberFormat};
 use async_trait::async_trait;
 
 use super::{Service, internal};
@@ -96,6 +96,7 @@ impl InboxPort for Service {
         sub_account: &str,
         form_id: &str,
         answers: Answers,
+        read_as: Option<NumberFormat>,
     ) -> AppResult<Vec<WritebackResult>> {
         let row = self.member(user, sub_account).await?;
         let form = self.load_form(sub_account, form_id).await?;
@@ -109,8 +110,18 @@ impl InboxPort for Service {
             .map_err(internal)?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         // The same evaluation the browser ran; the server's answer is the one that counts.
-        let plan = FormPlan::new(&template, row.number_format()).map_err(AppError::InvalidTemplate)?;
+        let format = row.number_format();
+        let plan = FormPlan::new(&template, format).map_err(AppError::InvalidTemplate)?;
         let evaluation = plan.evaluate(&answers);
+        // An admin changed how numbers are written while the form was open: what was typed as
+        // `1,250` must not be kept as 1.25 (or refused in words the page did not use) without the
+        // person seeing it.
+        if let Some(typed_in) = read_as.filter(|typed_in| *typed_in != format) {
+            let as_typed = FormPlan::new(&template, typed_in).map_err(AppError::InvalidTemplate)?.evaluate(&answers);
+            if (&as_typed.answers, &as_typed.errors) != (&evaluation.answers, &evaluation.errors) {
+                return Err(AppError::BadRequest(format_changed(&format)));
+            }
+        }
         if !evaluation.is_valid() {
             return Err(AppError::InvalidAnswers(evaluation.errors));
         }
@@ -196,4 +207,14 @@ fn already_submitted(form: &FormRow) -> AppError {
         "This form was already submitted by {}; its writebacks ran once and will not run again.",
         form.submitted_by_name.as_deref().unwrap_or("someone")
     ))
+}
+
+/// Why answers typed under an older number format were not saved.
+fn format_changed(now: &NumberFormat) -> String {
+    format!(
+        "While this form was open, an admin changed how numbers are written here (now like {} and {}). \
+         Check the numbers and amounts on the form, then submit again.",
+        now.number(1234.5),
+        now.money(125_050)
+    )
 }

@@ -205,7 +205,7 @@ impl WorkspacePort for Service {
             templates,
             triggers,
             number_format: row.number_format(),
-            number_format_chosen: row.locale.is_some() && row.currency.is_some(),
+            number_format_origin: row.number_format_origin(),
         })
     }
 

@@ -28,6 +28,8 @@ fn numbers_are_read_one_way_only() {
         (US, "999", 999.0),
         (US, "2.5", 2.5),
         (US, ".5", 0.5),
+        (US, "+5", 5.0),
+        (US, "0.001", 0.001),
         (DE, "2,5", 2.5),
         (DE, "1.250", 1250.0),
         (DE, "1.250,5", 1250.5),
@@ -46,10 +48,10 @@ fn numbers_are_read_one_way_only() {
             US,
             &[
                 "1,5", "2,5", "1,25", "12,5000", ",250", "1,,250", "1,250,", "1.250,5", "1,2345", "1234,567", "-,5",
-                "1e3", "inf", "NaN", "--1", "+-1", "", "-", "1.2.3",
+                "1e3", "inf", "NaN", "--1", "+-1", "", "-", "1.2.3", "0,001", "00,500", "0,500.5",
             ],
         ),
-        (DE, &["1.5", "2.5", "1,250.5", "1.25", "12.5000", "1,2,3", "1 250"]),
+        (DE, &["1.5", "2.5", "1,250.5", "1.25", "12.5000", "1,2,3", "1 250", "0.001", "0.050"]),
         (FR, &["1.5", "1.250", "1 25", "1 250.5"]),
         (CH, &["1,5", "1'25", "1’250,5"]),
     ];
@@ -75,6 +77,9 @@ fn money_is_exact_cents_with_or_without_its_currency() {
         (DE, "1.234,56\u{a0}€", 123_456),
         (DE, "€ 12,5", 1250),
         (DE, "12 EUR", 1200),
+        (FR, "1 250,50\u{202f}€", 125_050),
+        (format(Locale::EnGb, Currency::Zar), "5 ZAR", 500),
+        (format(Locale::EnGb, Currency::Zar), "R5", 500),
         (CH, "CHF 1’250.50", 125_050),
         (format(Locale::EnCa, Currency::Cad), "$99", 9900),
     ];
@@ -82,8 +87,25 @@ fn money_is_exact_cents_with_or_without_its_currency() {
         assert_eq!(format.parse_money(text), Some(*cents), "{:?} {text}", format.locale);
     }
     let refused: &[(NumberFormat, &[&str])] = &[
-        (US, &["", ".5", "1.234", "1e3", "--1", "12 34", "99999999999999", "1,5", "$2,50", "1,25.00", "€5", "5 EUR"]),
-        (DE, &["1.5", "2.50", "$5", "1,234"]),
+        (
+            US,
+            &[
+                "",
+                ".5",
+                "1.234",
+                "1e3",
+                "--1",
+                "12 34",
+                "99999999999999",
+                "1,5",
+                "$2,50",
+                "1,25.00",
+                "€5",
+                "5 EUR",
+                "$0,050",
+            ],
+        ),
+        (DE, &["1.5", "2.50", "$5", "1,234", "0.050"]),
     ];
     for (format, texts) in refused {
         for text in *texts {
@@ -139,6 +161,7 @@ fn overviews_round_to_whole_units() {
     assert_eq!(US.whole_money(-999.5), "-$1,000");
     assert_eq!(US.whole_money(-0.2), "$0");
     assert_eq!(DE.whole_money(12_345.4), "12.345\u{a0}€");
+    assert_eq!(US.whole_money(2e15), "$2,000,000,000,000,000", "no limit below what f64 holds");
 }
 
 /// The messages say which mark is the decimal one, with an example in the region's notation.
@@ -159,6 +182,10 @@ fn errors_speak_the_regions_notation() {
     );
     assert_eq!(FieldError::TooLarge { max: 24.5 }.describe(&DE), "Enter 24,5 or less.");
     assert_eq!(FieldError::TooLarge { max: 24.5 }.describe(&US), "Enter 24.5 or less.");
+    // The limits of an amount are money.
+    let invoice = Field::new("invoice", "Invoice", FieldKind::Currency);
+    assert_eq!(invoice.error_text(&FieldError::TooSmall { min: 1250.5 }, &DE), "Enter 1.250,50\u{a0}€ or more.");
+    assert_eq!(invoice.error_text(&FieldError::TooLarge { max: 10.0 }, &US), "Enter $10.00 or less.");
 }
 
 /// A form of a German sub-account reads `2,5` hours as two and a half and refuses `2.5`; its
@@ -197,6 +224,7 @@ fn a_sub_account_follows_its_country_until_an_admin_chooses() {
     assert_eq!(NumberFormat::resolve(None, None, Some("DE")), DE);
     assert_eq!(NumberFormat::resolve(None, None, Some("ch")), CH);
     assert_eq!(NumberFormat::resolve(None, None, Some("JP")), US, "a country without a convention");
+    assert_eq!(NumberFormat::for_country("ZA"), None, "South Africans write both marks: no guess");
     assert_eq!(NumberFormat::resolve(Some("fr-FR"), Some("EUR"), Some("US")), FR, "the admin's choice wins");
     assert_eq!(NumberFormat::resolve(Some("xx-YY"), Some("ABC"), Some("DE")), DE, "an unknown tag falls back");
     assert_eq!("de-de".parse::<Locale>(), Ok(Locale::DeDe));

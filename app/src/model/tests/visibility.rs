@@ -113,9 +113,22 @@ fn a_rule_reads_as_a_sentence() {
         ])),
         when("tags", Operator::In, ConditionValue::List(vec!["Gas".into(), "Water".into()])),
     ]);
-    let label = |key: &str| key.to_uppercase();
+    let fields = [
+        Field::new("outcome", "Outcome", FieldKind::Dropdown).options(["Yes", "No"]),
+        Field::new("hours", "Hours", FieldKind::Number),
+        Field::new("notes", "Notes", FieldKind::LongText),
+    ];
     assert_eq!(
-        group.describe(&label),
-        "“OUTCOME” equals “No” and (“HOURS” is greater than “4” or “NOTES” is empty) and “TAGS” is one of “Gas”, “Water”"
+        group.describe(&fields, &NumberFormat::default()),
+        "“Outcome” equals “No” and (“Hours” is greater than “4” or “Notes” is empty) and “tags” is one of “Gas”, “Water”"
+    );
+    let budget =
+        RuleGroup::all(vec![when("hours", Operator::GreaterThan, 8.5), when("budget", Operator::LessThan, "1000")]);
+    let fields = [Field::new("hours", "Hours", FieldKind::Number), Field::new("budget", "Budget", FieldKind::Currency)];
+    let german = NumberFormat { locale: Locale::DeDe, currency: Currency::Eur };
+    assert_eq!(
+        budget.describe(&fields, &german),
+        "“Hours” is greater than “8,5” and “Budget” is less than “1.000,00\u{a0}€”",
+        "numbers as the sub-account writes them"
     );
 }

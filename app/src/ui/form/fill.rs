@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::fields::FieldInput;
 use crate::api::AppError;
 use crate::api::inbox::submit_form;
-use crate::api::types::{FormView, RefusedSubmit, WritebackResult, WritebackState};
+use crate::api::types::{FormView, READ_AS_CURRENCY, READ_AS_LOCALE, RefusedSubmit, WritebackResult, WritebackState};
 use crate::model::{Answers, FieldError, FormPlan, NumberFormat};
 use crate::ui::toast::{Toasts, Tone, use_toasts};
 
@@ -97,6 +97,7 @@ pub fn FormFill(
     // Set from the first click until the server answers, before any render: a burst of clicks
     // (or Enter held down) sends one request, not one per event.
     let sending = RwSignal::new(false);
+    let read_as = form.number_format;
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         // Events can still arrive while the form is being replaced by the completed view.
@@ -111,7 +112,7 @@ pub fn FormFill(
         sending.set(true);
         let (sa, id, answers) = (sa.clone(), id.clone(), answers.get_untracked());
         leptos::task::spawn_local(async move {
-            let outcome = submit_form(sa, id, answers).await;
+            let outcome = submit_form(sa, id, answers, Some(read_as)).await;
             // The page may have moved on (the view was replaced) by the time the answer arrives.
             if sending.try_set(false).is_some() {
                 return;
@@ -146,6 +147,8 @@ pub fn FormFill(
             aria-label=form.template.name.clone()
         >
             {refused.message.map(|message| view! { <div class="alert alert-error" role="alert">{message}</div> })}
+            <input type="hidden" name=READ_AS_LOCALE value=form.number_format.locale.as_str()/>
+            <input type="hidden" name=READ_AS_CURRENCY value=form.number_format.currency.as_str()/>
             {fields
                 .into_iter()
                 .enumerate()

@@ -73,12 +73,11 @@ pub fn FormPage() -> impl IntoView {
 /// them; they are worded here, on the server, so the client carries no code for it.
 fn applies_when(form: &FormView) -> Vec<(String, String)> {
     let fields = &form.template.fields;
-    let label = |key: &str| fields.iter().find(|f| f.key == key).map_or_else(|| key.to_owned(), |f| f.label.clone());
     fields
         .iter()
         .filter_map(|field| {
             let rule = field.show_if.as_ref()?;
-            Some((field.key.clone(), format!("Answer only if {}.", rule.describe(&label))))
+            Some((field.key.clone(), format!("Answer only if {}.", rule.describe(fields, &form.number_format))))
         })
         .collect()
 }

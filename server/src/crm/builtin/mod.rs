@@ -74,9 +74,14 @@ struct CustomFieldRow {
     options: String,
 }
 
+/// A custom field's type as stored: HighLevel's `dataType` spelling (`MONETORY`).
+fn stored_field_type(stored: &str) -> CrmResult<CrmFieldType> {
+    Ok(from_json(&format!("\"{stored}\""))?)
+}
+
 impl CustomFieldRow {
     fn into_field(self) -> CrmResult<CrmField> {
-        let data_type: CrmFieldType = from_json(&format!("\"{}\"", self.data_type))?;
+        let data_type = stored_field_type(&self.data_type)?;
         Ok(CrmField {
             id: self.id,
             name: self.name,

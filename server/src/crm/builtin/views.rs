@@ -4,7 +4,7 @@ use app::api::types::{
     CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
     StageColumn, TaskView,
 };
-use app::model::{CrmFieldType, CrmFieldValue, NumberFormat};
+use app::model::{CrmFieldValue, NumberFormat};
 
 use super::BuiltinCrm;
 use crate::crm::{Crm, CrmResult};
@@ -86,8 +86,8 @@ impl BuiltinCrm {
         let custom_fields = values
             .into_iter()
             .map(|(name, data_type, value)| {
-                let data_type: CrmFieldType = from_json(&format!("\"{data_type}\""))?;
-                Ok((name, from_json::<CrmFieldValue>(&value)?.show(data_type, &number_format)))
+                let value = from_json::<CrmFieldValue>(&value)?;
+                Ok((name, value.show(super::stored_field_type(&data_type)?, &number_format)))
             })
             .collect::<CrmResult<Vec<_>>>()?;
         let opportunities: Vec<(String, String, String, String)> = sqlx::query_as(
