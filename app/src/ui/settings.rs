@@ -30,20 +30,18 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(data) => view! {
-                        {data.crm_source.clone().map(|source| view! {
-                            <CrmSource source sub_account=sa.get_untracked() admin/>
-                        })}
-                        <NumberFormatSettings
-                            sub_account=sa.get_untracked()
-                            format=data.number_format
-                            origin=data.number_format_origin.clone()
-                            crm=data.crm_source.clone()
-                            admin
-                        />
-                        <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
+                    Ok(data) => {
+                        let (format, origin) = (data.number_format, data.number_format_origin.clone());
+                        let crm_source = data.crm_source.clone();
+                        view! {
+                            {crm_source.clone().map(|source| view! {
+                                <CrmSource source sub_account=sa.get_untracked() admin/>
+                            })}
+                            <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
+                            <NumberFormatSettings sub_account=sa.get_untracked() format origin crm=crm_source admin/>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     Err(error) => view! { <ErrorPage error back=format!("/s/{}/inbox", sa.get_untracked()) back_label="← Inbox"/> }.into_any(),
                 }
             })}
