@@ -1,18 +1,19 @@
 //! Load generator for event ingestion over HTTP (`POST /api/v1/events`).
 //!
 //! ```text
-//! ingest_load --url http://127.0.0.1:3200 --events 20000 --concurrency 64 [--verify]
+//! ingest_load --url http://127.0.0.1:3200 --events 20000 --concurrency 64 [--verify] [--report-every 20000]
 //! ```
 //! Signs in as the demo admin, adds a stage trigger in Acme Plumbing, then sends `--events`
 //! stage-change events with ids `load-<n>` from `--concurrency` parallel clients and reports
 //! throughput and latency percentiles. With `--verify` it sends the same ids again and checks
 //! that every one is answered `duplicate` — run after killing and restarting the server, that
-//! proves every acknowledged event was durable.
+//! proves every acknowledged event was durable. `--report-every N` also prints the throughput of
+//! each run of N events, to show whether ingestion slows down as the store grows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 struct Args {
@@ -20,10 +21,12 @@ struct Args {
     events: usize,
     concurrency: usize,
     verify: bool,
+    report_every: usize,
 }
 
 fn args() -> Args {
-    let mut args = Args { url: "http://127.0.0.1:3200".into(), events: 20_000, concurrency: 64, verify: false };
+    let mut args =
+        Args { url: "http://127.0.0.1:3200".into(), events: 20_000, concurrency: 64, verify: false, report_every: 0 };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -33,6 +36,9 @@ fn args() -> Args {
                 args.concurrency = it.next().and_then(|v| v.parse().ok()).expect("--concurrency needs a number")
             }
             "--verify" => args.verify = true,
+            "--report-every" => {
+                args.report_every = it.next().and_then(|v| v.parse().ok()).expect("--report-every needs a number")
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -90,12 +96,16 @@ async fn main() {
     }
 
     let next = Arc::new(AtomicUsize::new(0));
+    // When each run of `report_every` answered events ended.
+    let done = Arc::new(AtomicUsize::new(0));
+    let marks = Arc::new(Mutex::new(Vec::new()));
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
         let (client, next, url) = (client.clone(), next.clone(), format!("{}/api/v1/events", args.url));
         let (acme, opportunities, stages) = (acme.clone(), opportunities.clone(), stages.clone());
-        let (events, verify) = (args.events, args.verify);
+        let (events, verify, report_every) = (args.events, args.verify, args.report_every);
+        let (done, marks) = (done.clone(), marks.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut problems = 0_usize;
@@ -114,6 +124,10 @@ async fn main() {
                 let status = response.status().as_u16();
                 let body: Value = response.json().await.unwrap_or(Value::Null);
                 latencies.push(sent.elapsed());
+                let answered = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if report_every > 0 && answered.is_multiple_of(report_every) {
+                    marks.lock().unwrap().push((answered, Instant::now()));
+                }
                 let expected = if verify { (200, "duplicate") } else { (201, "accepted") };
                 if (status, body["outcome"].as_str().unwrap_or("")) != expected {
                     problems += 1;
@@ -146,6 +160,19 @@ async fn main() {
         percentile(0.99),
         latencies[latencies.len() - 1]
     );
+    let mut marks = marks.lock().unwrap().clone();
+    marks.sort();
+    let mut rates = Vec::new();
+    let mut previous = started;
+    for (answered, at) in marks {
+        let rate = args.report_every as f64 / at.duration_since(previous).as_secs_f64();
+        println!("events {:>7}..{answered:<7} {rate:>6.0} events/s", answered - args.report_every + 1);
+        rates.push(rate);
+        previous = at;
+    }
+    if let (Some(first), Some(last)) = (rates.first(), rates.last()) {
+        println!("last run / first run: {:.0} %", last / first * 100.0);
+    }
     println!("unexpected answers: {problems}");
     if problems > 0 {
         std::process::exit(1);

@@ -118,6 +118,10 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
     assert!(matches!(&first, IngestOutcome::Accepted { forms, .. } if forms.len() == 1), "{first:?}");
     assert_eq!(f.service.ingestor().ingest(event.clone()).await.unwrap(), IngestOutcome::Duplicate);
     assert_eq!(f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows.len(), 2);
+    // The agency page counts them; opening the sub-account (every page) does not.
+    let listed = f.service.sub_accounts(&f.sam).await.unwrap();
+    assert_eq!(listed.iter().find(|s| s.id == f.acme).and_then(|s| s.pending_forms), Some(2));
+    assert_eq!(f.service.open_sub_account(&f.sam, &f.acme).await.unwrap().pending_forms, None);
 
     // A stage no trigger listens to: stored, no form.
     let mut other = event.clone();

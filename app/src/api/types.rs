@@ -37,7 +37,9 @@ impl SessionUser {
 pub struct SubAccountSummary {
     pub id: String,
     pub name: String,
-    pub pending_forms: i64,
+    /// Its pending forms, counted only for the agency page's list: every other page opens the
+    /// sub-account with a lookup that costs the same however many forms it holds.
+    pub pending_forms: Option<i64>,
     /// Whether its CRM is the built-in one (with OpsFlow's CRM pages); false when it is HighLevel.
     pub builtin_crm: bool,
     /// How its people write numbers and money.

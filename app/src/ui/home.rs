@@ -32,7 +32,7 @@ pub fn HomePage() -> impl IntoView {
                                     {sub_accounts
                                         .into_iter()
                                         .map(|s| {
-                                            let pending = match s.pending_forms {
+                                            let pending = match s.pending_forms.unwrap_or_default() {
                                                 0 => "No pending forms".to_owned(),
                                                 1 => "1 pending form".to_owned(),
                                                 n => format!("{n} pending forms"),

@@ -26,7 +26,6 @@ pub struct SubAccountRow {
     pub agency_id: String,
     pub name: String,
     pub time_zone: String,
-    pub pending_forms: i64,
     /// 1 when it was installed from HighLevel (its CRM is HighLevel's on a connected server).
     pub from_highlevel: i64,
     /// The CRM's country, and the region and currency an admin chose (see `number_format`).
@@ -57,8 +56,9 @@ impl SubAccountRow {
 }
 
 /// A sub-account row's columns, for queries on `sub_accounts s`.
+/// Only lookups by primary key: every request of a member reads these, so they must cost the
+/// same however much the sub-account holds (counts are asked for where a page shows them).
 const SUB_ACCOUNT_COLUMNS: &str = "s.id, s.agency_id, s.name, s.time_zone, \
-     (SELECT COUNT(*) FROM forms f WHERE f.sub_account_id = s.id AND f.status = 'pending') AS pending_forms, \
      (SELECT COUNT(*) FROM hl_locations h WHERE h.location_id = s.id) AS from_highlevel, \
      s.country, s.locale, s.currency";
 
@@ -185,6 +185,19 @@ impl Store {
              WHERE m.user_id = $1 ORDER BY s.name"
         );
         Ok(sqlx::query_as(&sql).bind(user_id).fetch_all(self.pool()).await?)
+    }
+
+    /// The number of pending forms of each sub-account the user belongs to (those with none are
+    /// absent), for the agency page.
+    pub async fn pending_counts_of(&self, user_id: &str) -> StoreResult<std::collections::HashMap<String, i64>> {
+        let counts: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT f.sub_account_id, COUNT(*) FROM forms f JOIN memberships m ON m.sub_account_id = f.sub_account_id \
+             WHERE m.user_id = $1 AND f.status = 'pending' GROUP BY f.sub_account_id",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(counts.into_iter().collect())
     }
 
     /// The sub-account if the user is a member of it. Every tenant-scoped operation starts here.

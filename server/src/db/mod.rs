@@ -85,6 +85,10 @@ impl Store {
                     sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    // 32 MiB of pages per connection instead of SQLite's 2 MiB: the indexes of
+                    // random ids outgrow 2 MiB at a few ten thousand events, and every insert then
+                    // waits on the OS for its pages (ingestion slowed by a fifth over 200,000).
+                    sqlx::query("PRAGMA cache_size = -32768").execute(&mut *conn).await?;
                     Ok(())
                 })
             }),

@@ -4,7 +4,7 @@ use app::api::session::SESSION_COOKIE;
 use app::api::types::{Role, SessionUser};
 use async_trait::async_trait;
 
-use super::{Service, internal};
+use super::Service;
 use crate::auth::{SESSION_DAYS, decoy_hash, new_session_token, throttle, token_hash, verify_password};
 use crate::db::accounts::UserRow;
 use crate::db::now_ms;
@@ -25,10 +25,9 @@ impl Service {
     /// is over, and starts the next, longer wait: `Err(seconds to wait)` otherwise.
     async fn admit_sign_in(&self, key: &str, allowed: i64) -> AppResult<Result<(), u64>> {
         let now = now_ms();
-        let attempts =
-            self.store.count_sign_in_attempt(key, now, now - throttle::FORGET_AFTER_MS).await.map_err(internal)?;
+        let attempts = self.store.count_sign_in_attempt(key, now, now - throttle::FORGET_AFTER_MS).await?;
         let Some(delay) = throttle::delay_ms(attempts, allowed) else { return Ok(Ok(())) };
-        match self.store.claim_sign_in(key, now, now + delay).await.map_err(internal)? {
+        match self.store.claim_sign_in(key, now, now + delay).await? {
             Ok(()) => Ok(Ok(())),
             Err(blocked_until) => {
                 tracing::warn!(key, attempts, "sign-in throttled");
@@ -49,7 +48,7 @@ impl AuthPort for Service {
                 return Err(AppError::TooManyAttempts(wait));
             }
         }
-        let found = self.store.user_for_sign_in(email).await.map_err(internal)?;
+        let found = self.store.user_for_sign_in(email).await?;
         let password = password.to_owned();
         let (user, hash) = match found {
             Some((user, hash)) => (Some(user), hash),
@@ -62,23 +61,23 @@ impl AuthPort for Service {
             .ok_or(AppError::TooManyAttempts(1))?;
         let Some(user) = user.filter(|_| matches) else { return Err(AppError::BadCredentials) };
         // The right password: the account starts over, and the address does not count it.
-        self.store.clear_sign_in_attempts(&account).await.map_err(internal)?;
-        self.store.uncount_sign_in_attempt(&address).await.map_err(internal)?;
+        self.store.clear_sign_in_attempts(&account).await?;
+        self.store.uncount_sign_in_attempt(&address).await?;
         let (token, hash) = new_session_token();
         let expires = now_ms() + SESSION_DAYS * 24 * 3600 * 1000;
-        self.store.create_session(&hash, &user.id, expires).await.map_err(internal)?;
+        self.store.create_session(&hash, &user.id, expires).await?;
         Ok((session_user(user), token))
     }
 
     async fn sign_out(&self, token: &str) -> AppResult<()> {
         let hash = token_hash(token);
-        self.store.delete_session(&hash).await.map_err(internal)?;
+        self.store.delete_session(&hash).await?;
         self.notifier.session_ended(&hash);
         Ok(())
     }
 
     async fn session_user(&self, token: &str) -> AppResult<Option<SessionUser>> {
-        Ok(self.store.session_user(&token_hash(token)).await.map_err(internal)?.map(session_user))
+        Ok(self.store.session_user(&token_hash(token)).await?.map(session_user))
     }
 
     /// Inside HighLevel's iframe the session cookie is a third-party cookie: it must be

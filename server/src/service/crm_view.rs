@@ -75,8 +75,7 @@ impl CrmViewPort for Service {
             )));
         }
         let contact = self.builtin.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
-        let call_id =
-            self.builtin.insert_call(sub_account, contact_id, summary, transcript).await.map_err(super::internal)?;
+        let call_id = self.builtin.insert_call(sub_account, contact_id, summary, transcript).await?;
         let event = CrmEvent {
             sub_account_id: sub_account.to_owned(),
             source: "builtin".to_owned(),

@@ -7,7 +7,7 @@ use app::api::types::{
 use app::model::{Answers, FormPlan, NumberFormat};
 use async_trait::async_trait;
 
-use super::{Service, internal};
+use super::Service;
 use crate::db::forms::{FormCompletion, FormRow, InboxFilter, InboxFormRow};
 use crate::time::format_ms;
 use crate::writeback;
@@ -61,15 +61,14 @@ impl InboxPort for Service {
         let template = self
             .store
             .template_version(sub_account, &form.template_id, form.template_version)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         let submission = if form.status == "completed" {
             Some(Submission {
                 submitted_by: form.submitted_by_name.clone().unwrap_or_default(),
                 submitted_at: form.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
-                answers: form.clean_answers().map_err(internal)?,
-                writebacks: self.store.writeback_results(&form.id).await.map_err(internal)?,
+                answers: form.clean_answers()?,
+                writebacks: self.store.writeback_results(&form.id).await?,
                 can_retry: user.is_admin(),
             })
         } else {
@@ -106,8 +105,7 @@ impl InboxPort for Service {
         let template = self
             .store
             .template_version(sub_account, &form.template_id, form.template_version)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         // The same evaluation the browser ran; the server's answer is the one that counts.
         let format = row.number_format();
@@ -125,7 +123,7 @@ impl InboxPort for Service {
         if !evaluation.is_valid() {
             return Err(AppError::InvalidAnswers(evaluation.errors));
         }
-        let writebacks = form.writebacks().map_err(internal)?;
+        let writebacks = form.writebacks()?;
         let kinds = writeback::enabled(&writebacks);
         let completion = FormCompletion {
             user_id: &user.id,
@@ -133,11 +131,7 @@ impl InboxPort for Service {
             answers: &evaluation.answers,
             writebacks: &kinds,
         };
-        let held = self
-            .store
-            .complete_form(sub_account, form_id, &completion, self.options.jobs.lease_ms)
-            .await
-            .map_err(internal)?;
+        let held = self.store.complete_form(sub_account, form_id, &completion, self.options.jobs.lease_ms).await?;
         let Some(held) = held else {
             let now = self.load_form(sub_account, form_id).await?;
             return Err(already_submitted(&now));
@@ -156,15 +150,15 @@ impl InboxPort for Service {
         self.admin_member(user, sub_account).await?;
         self.load_form(sub_account, form_id).await?;
         let message = format!("{} asked for another try.", user.name);
-        if !self.store.retry_writeback(form_id, kind, &message).await.map_err(internal)? {
+        if !self.store.retry_writeback(form_id, kind, &message).await? {
             return Err(AppError::Conflict(format!(
                 "The {} writeback has not failed, so there is nothing to retry.",
                 kind.label().to_lowercase()
             )));
         }
         self.notifier.changed(sub_account);
-        self.run_writeback(sub_account, form_id, kind, None).await.map_err(internal)?;
-        self.store.writeback_results(form_id).await.map_err(internal)
+        self.run_writeback(sub_account, form_id, kind, None).await?;
+        Ok(self.store.writeback_results(form_id).await?)
     }
 }
 
@@ -185,9 +179,9 @@ impl Service {
             limit: i64::from(per_page),
             offset: i64::from(page - 1) * i64::from(per_page),
         };
-        let (rows, total) = self.store.inbox_forms(sub_account, status, &filter).await.map_err(internal)?;
+        let (rows, total) = self.store.inbox_forms(sub_account, status, &filter).await?;
         let total = u32::try_from(total).unwrap_or(u32::MAX);
-        let templates = self.store.template_names(sub_account).await.map_err(internal)?;
+        let templates = self.store.template_names(sub_account).await?;
         Ok(InboxPage {
             rows: rows.into_iter().map(row).collect(),
             total,
@@ -198,7 +192,7 @@ impl Service {
     }
 
     async fn load_form(&self, sub_account: &str, form_id: &str) -> AppResult<FormRow> {
-        self.store.form(sub_account, form_id).await.map_err(internal)?.ok_or_else(|| AppError::not_found("That form"))
+        self.store.form(sub_account, form_id).await?.ok_or_else(|| AppError::not_found("That form"))
     }
 }
 

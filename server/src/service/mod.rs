@@ -148,10 +148,10 @@ impl Service {
     }
 
     /// What the agency page and the top bar show of a sub-account.
-    pub(crate) fn summary(&self, row: SubAccountRow) -> SubAccountSummary {
+    pub(crate) fn summary(&self, row: SubAccountRow, pending_forms: Option<i64>) -> SubAccountSummary {
         let builtin_crm = self.uses_builtin_crm(&row);
         let number_format = row.number_format();
-        SubAccountSummary { id: row.id, name: row.name, pending_forms: row.pending_forms, builtin_crm, number_format }
+        SubAccountSummary { id: row.id, name: row.name, pending_forms, builtin_crm, number_format }
     }
 
     fn uses_builtin_crm(&self, row: &SubAccountRow) -> bool {
@@ -180,15 +180,14 @@ impl Service {
         if self.highlevel.is_none() {
             return Ok(false);
         }
-        Ok(self.store.location_token(sub_account_id).await.map_err(internal)?.is_some())
+        Ok(self.store.location_token(sub_account_id).await?.is_some())
     }
 
     /// The sub-account, if the user is a member; `NotFound` otherwise.
     pub async fn member(&self, user: &SessionUser, sub_account_id: &str) -> Result<SubAccountRow, AppError> {
         self.store
             .member_sub_account(&user.id, sub_account_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("That sub-account"))
     }
 
@@ -199,9 +198,15 @@ impl Service {
     }
 }
 
-/// Logs a store failure with its details and answers a generic error: database messages are
-/// for the operator, not the browser.
-pub(crate) fn internal(error: StoreError) -> AppError {
+/// A store failure is logged with its details and answered with a generic error: database
+/// messages are for the operator, not the browser. `?` applies it.
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        internal(error)
+    }
+}
+
+fn internal(error: StoreError) -> AppError {
     let reference = crate::db::new_id();
     tracing::error!(%error, reference, "store operation failed");
     AppError::Internal(format!("reference {}", &reference[..8]))

@@ -14,10 +14,10 @@
 
 use app::api::AppError;
 
-use super::{Service, internal};
+use super::Service;
 use crate::auth::{SESSION_DAYS, new_session_token, token_hash};
 use crate::crm::CrmError;
-use crate::db::now_ms;
+use crate::db::{StoreError, now_ms};
 use crate::highlevel::sso::{SsoRole, SsoUser, decrypt_user_data};
 use crate::highlevel::{HighLevel, opsflow_user_id};
 
@@ -74,14 +74,14 @@ impl Service {
                 ));
             }
         }
-        let company = self.store.company_tokens(&user.company_id).await.map_err(internal)?;
+        let company = self.store.company_tokens(&user.company_id).await?;
         if company.is_none_or(|row| row.uninstalled_at.is_some()) {
             return Err(AppError::Forbidden(
                 "OpsFlow is not installed for this agency. An agency admin can install it from the HighLevel marketplace."
                     .into(),
             ));
         }
-        let installed = self.store.installed_location_ids(&user.company_id).await.map_err(internal)?;
+        let installed = self.store.installed_location_ids(&user.company_id).await?;
         let access = match &user.active_location {
             Some(location) => {
                 if !installed.contains(location) {
@@ -97,24 +97,21 @@ impl Service {
         };
         let user_id = opsflow_user_id(&user.user_id);
         let role = if access.admin { "admin" } else { "staff" };
-        let mut tx = self.store.begin().await.map_err(internal)?;
-        let saved = self
-            .store
-            .upsert_sso_user(&mut tx, &user_id, &user.company_id, &user.email, &user.user_name, role)
-            .await
-            .map_err(internal)?;
+        let mut tx = self.store.begin().await?;
+        let saved =
+            self.store.upsert_sso_user(&mut tx, &user_id, &user.company_id, &user.email, &user.user_name, role).await?;
         if !saved {
             return Err(AppError::Conflict(format!(
                 "The email {} already belongs to another OpsFlow account; sign in with it there.",
                 user.email
             )));
         }
-        self.store.replace_memberships(&mut tx, &user_id, &access.locations).await.map_err(internal)?;
-        tx.commit().await.map_err(|error| internal(error.into()))?;
+        self.store.replace_memberships(&mut tx, &user_id, &access.locations).await?;
+        tx.commit().await.map_err(StoreError::from)?;
 
         let (token, hash) = new_session_token();
         let expires = now_ms() + SESSION_DAYS * 24 * 3600 * 1000;
-        self.store.create_session(&hash, &user_id, expires).await.map_err(internal)?;
+        self.store.create_session(&hash, &user_id, expires).await?;
         let landing = match &user.active_location {
             Some(location) => format!("/s/{location}/inbox"),
             None => "/".to_owned(),
@@ -122,7 +119,7 @@ impl Service {
         let (code, code_hash) = new_session_token();
         let (handoff_verifier, verifier_hash) = new_session_token();
         let expires = now_ms() + HANDOFF_MS;
-        self.store.create_handoff(&code_hash, &verifier_hash, &user_id, &landing, expires).await.map_err(internal)?;
+        self.store.create_handoff(&code_hash, &verifier_hash, &user_id, &landing, expires).await?;
         tracing::info!(user_id, role, sub_accounts = access.locations.len(), "signed in from HighLevel");
         Ok(SsoSession { token, landing, handoff: format!("/sso/handoff#{code}"), handoff_verifier })
     }
@@ -161,17 +158,14 @@ impl Service {
 
     /// Uses a hand-off code and its verifier: a new session for its user, and where to go.
     pub async fn sso_handoff(&self, code: &str, verifier: &str) -> Result<(String, String), AppError> {
-        let taken = self.store.take_handoff(&token_hash(code), &token_hash(verifier)).await.map_err(internal)?;
+        let taken = self.store.take_handoff(&token_hash(code), &token_hash(verifier)).await?;
         let (user_id, landing) = taken.ok_or_else(|| {
             AppError::BadRequest(
                 "This sign-in link was already used or has expired. Open OpsFlow from HighLevel again.".into(),
             )
         })?;
         let (token, hash) = new_session_token();
-        self.store
-            .create_session(&hash, &user_id, now_ms() + SESSION_DAYS * 24 * 3600 * 1000)
-            .await
-            .map_err(internal)?;
+        self.store.create_session(&hash, &user_id, now_ms() + SESSION_DAYS * 24 * 3600 * 1000).await?;
         Ok((token, landing))
     }
 }

@@ -10,10 +10,10 @@ use app::model::trigger::{FieldMapping, broken_mappings, check_trigger};
 use app::model::{NumberFormat, Pipeline, Template, TriggerConfig, TriggerEvent, TriggerProblem};
 use async_trait::async_trait;
 
-use super::{Service, crm_error, internal};
-use crate::db::from_json;
+use super::{Service, crm_error};
 use crate::db::templates::{DeleteBlock, NewerVersion, SaveOutcome};
 use crate::db::triggers::StoredTrigger;
+use crate::db::{StoreError, from_json};
 use crate::time::format_ms;
 
 fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
@@ -41,30 +41,37 @@ fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
 #[async_trait]
 impl WorkspacePort for Service {
     async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>> {
-        let rows = self.store.sub_accounts_of(&user.id).await.map_err(internal)?;
-        Ok(rows.into_iter().map(|row| self.summary(row)).collect())
+        let rows = self.store.sub_accounts_of(&user.id).await?;
+        let counts = self.store.pending_counts_of(&user.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let pending = counts.get(&row.id).copied().unwrap_or(0);
+                self.summary(row, Some(pending))
+            })
+            .collect())
     }
 
     async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary> {
         let row = self.member(user, sub_account).await?;
-        let mut tx = self.store.begin().await.map_err(internal)?;
-        if self.store.claim_starters(&mut tx, sub_account).await.map_err(internal)? {
+        let mut tx = self.store.begin().await?;
+        if self.store.claim_starters(&mut tx, sub_account).await? {
             for template in starter_templates() {
-                self.store.create_template(&mut tx, sub_account, &template, None).await.map_err(internal)?;
+                self.store.create_template(&mut tx, sub_account, &template, None).await?;
             }
             tracing::info!(sub_account, "created the starter templates");
         }
-        tx.commit().await.map_err(|e| internal(e.into()))?;
-        Ok(self.summary(row))
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(self.summary(row, None))
     }
 
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>> {
         let row = self.member(user, sub_account).await?;
-        let rows = self.store.template_summaries(sub_account).await.map_err(internal)?;
-        let pending = self.store.pending_versions(sub_account).await.map_err(internal)?;
+        let rows = self.store.template_summaries(sub_account).await?;
+        let pending = self.store.pending_versions(sub_account).await?;
         rows.into_iter()
             .map(|t| {
-                let template: Template = from_json(&t.definition).map_err(internal)?;
+                let template: Template = from_json(&t.definition)?;
                 let pending_versions = pending
                     .iter()
                     .filter(|(id, _, _)| *id == t.id)
@@ -86,7 +93,7 @@ impl WorkspacePort for Service {
 
     async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()> {
         self.admin_member(user, sub_account).await?;
-        match self.store.delete_template(sub_account, template_id).await.map_err(internal)? {
+        match self.store.delete_template(sub_account, template_id).await? {
             None => Err(AppError::not_found("That template")),
             Some(Ok(())) => Ok(()),
             Some(Err(DeleteBlock::PendingForms(count))) => Err(AppError::Conflict(format!(
@@ -140,7 +147,7 @@ impl WorkspacePort for Service {
             Ok(SaveOutcome::Saved(version)) => Ok(TemplateDraft { id: template_id.to_owned(), version, template }),
             Ok(SaveOutcome::Stale(newer)) => Err(AppError::Conflict(stale_edit(&newer, user, &row.time_zone))),
             Ok(SaveOutcome::Missing) => Err(AppError::not_found("That template")),
-            Err(error) => Err(internal(error)),
+            Err(error) => Err(error.into()),
         }
     }
 
@@ -187,15 +194,15 @@ impl WorkspacePort for Service {
         let crm = self.crm_for(sub_account).await?;
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
         let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let summaries = self.store.template_summaries(sub_account).await.map_err(internal)?;
+        let summaries = self.store.template_summaries(sub_account).await?;
         let templates = summaries
             .into_iter()
             .map(|t| {
-                let template: Template = from_json(&t.definition).map_err(internal)?;
+                let template: Template = from_json(&t.definition)?;
                 Ok(TemplateChoice { id: t.id, name: t.name, fields: template.fields })
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
+        let triggers = self.store.triggers(sub_account).await?;
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
         let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
         Ok(SettingsData {
@@ -221,7 +228,7 @@ impl WorkspacePort for Service {
 
     async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()> {
         self.admin_member(user, sub_account).await?;
-        self.store.set_number_format(sub_account, format).await.map_err(internal)?;
+        self.store.set_number_format(sub_account, format).await?;
         tracing::info!(
             sub_account,
             locale = format.locale.as_str(),
@@ -238,12 +245,11 @@ impl WorkspacePort for Service {
         config: TriggerConfig,
     ) -> AppResult<TriggerView> {
         self.admin_member(user, sub_account).await?;
-        let mut conn = self.store.pool().acquire().await.map_err(|e| internal(e.into()))?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let template = self
             .store
             .current_template(&mut conn, sub_account, &config.template_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| AppError::not_found("That template"))?;
         drop(conn);
         let crm = self.crm_for(sub_account).await?;
@@ -253,7 +259,7 @@ impl WorkspacePort for Service {
         if !problems.is_empty() {
             return Err(AppError::InvalidTrigger(problems));
         }
-        let id = self.store.insert_trigger(sub_account, &config).await.map_err(internal)?;
+        let id = self.store.insert_trigger(sub_account, &config).await?;
         let id = id.ok_or_else(|| AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]))?;
         let stored = StoredTrigger {
             id,
@@ -266,7 +272,7 @@ impl WorkspacePort for Service {
 
     async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()> {
         self.admin_member(user, sub_account).await?;
-        if self.store.delete_trigger(sub_account, trigger_id).await.map_err(internal)? {
+        if self.store.delete_trigger(sub_account, trigger_id).await? {
             Ok(())
         } else {
             Err(AppError::not_found("That trigger"))
@@ -276,8 +282,8 @@ impl WorkspacePort for Service {
 
 impl Service {
     async fn current_draft(&self, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft> {
-        let mut conn = self.store.pool().acquire().await.map_err(|e| internal(e.into()))?;
-        let current = self.store.current_template(&mut conn, sub_account, template_id).await.map_err(internal)?;
+        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
+        let current = self.store.current_template(&mut conn, sub_account, template_id).await?;
         let current = current.ok_or_else(|| AppError::not_found("That template"))?;
         Ok(TemplateDraft { id: current.template_id, version: current.version, template: current.template })
     }
@@ -290,18 +296,18 @@ impl Service {
         saved_by: &str,
     ) -> AppResult<TemplateDraft> {
         let taken: Vec<String> =
-            self.store.template_names(sub_account).await.map_err(internal)?.into_iter().map(|(_, name)| name).collect();
+            self.store.template_names(sub_account).await?.into_iter().map(|(_, name)| name).collect();
         template.name = Template::unused_name(&template.name, &taken);
-        let mut tx = self.store.begin().await.map_err(internal)?;
-        let id = self.store.create_template(&mut tx, sub_account, &template, Some(saved_by)).await.map_err(internal)?;
-        tx.commit().await.map_err(|e| internal(e.into()))?;
+        let mut tx = self.store.begin().await?;
+        let id = self.store.create_template(&mut tx, sub_account, &template, Some(saved_by)).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(TemplateDraft { id, version: 1, template })
     }
 
     /// The custom field mappings of the triggers that use a template, with the CRM fields they
     /// map to (read from the CRM only when there are mappings).
     async fn mappings_of(&self, sub_account: &str, template_id: &str) -> AppResult<TemplateMappings> {
-        let triggers = self.store.triggers(sub_account).await.map_err(internal)?;
+        let triggers = self.store.triggers(sub_account).await?;
         let mappings: Vec<FieldMapping> = triggers
             .into_iter()
             .filter(|t| t.template_id == template_id)

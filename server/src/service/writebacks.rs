@@ -11,7 +11,7 @@ use app::api::types::{WritebackKind, WritebackResult};
 use app::model::NumberFormat;
 use std::time::Duration;
 
-use super::{Service, internal};
+use super::Service;
 use crate::crm::{CrmError, sentence_case};
 use crate::db::writebacks::{Attempt, Finish};
 use crate::db::{StoreError, StoreResult, now_ms};
@@ -45,9 +45,9 @@ impl Service {
         held: i64,
     ) -> AppResult<Vec<WritebackResult>> {
         for kind in kinds {
-            self.run_writeback(sub_account, form_id, *kind, Some(held)).await.map_err(internal)?;
+            self.run_writeback(sub_account, form_id, *kind, Some(held)).await?;
         }
-        self.store.writeback_results(form_id).await.map_err(internal)
+        Ok(self.store.writeback_results(form_id).await?)
     }
 
     /// One round of the worker: runs the writebacks that are due (until the server stops).
