@@ -1,6 +1,7 @@
 //! Command line and environment. Every option has a flag and an environment variable;
 //! `opsflow --help` lists them all.
 
+use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,12 @@ pub struct DatabaseArgs {
     pub data_dir: PathBuf,
 }
 
+/// A flag's environment variable reads as people write it: `1`, `yes`, `true`, `on` (or `0`,
+/// `no`, `false`, `off`, any case), not only `true`/`false`.
+fn boolish() -> BoolishValueParser {
+    BoolishValueParser::new()
+}
+
 impl DatabaseArgs {
     pub fn url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("opsflow.db").display()))
@@ -52,13 +59,13 @@ pub struct ServeArgs {
     #[arg(long, env = "OPSFLOW_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
     /// Seed the demo agency (two sub-accounts, users, CRM data) into an empty database.
-    #[arg(long, env = "OPSFLOW_DEMO", action = ArgAction::SetTrue)]
+    #[arg(long, env = "OPSFLOW_DEMO", action = ArgAction::SetTrue, value_parser = boolish())]
     pub demo: bool,
     /// The built site (wasm, JS, CSS). cargo-leptos sets LEPTOS_SITE_ROOT when it runs the server.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
     /// Mark the session cookie Secure (set this when serving over HTTPS).
-    #[arg(long, env = "OPSFLOW_SECURE_COOKIES", action = ArgAction::SetTrue)]
+    #[arg(long, env = "OPSFLOW_SECURE_COOKIES", action = ArgAction::SetTrue, value_parser = boolish())]
     pub secure_cookies: bool,
     /// The address people open OpsFlow at (`https://opsflow.example.com`), when a proxy in front
     /// of it changes the Host header: state-changing requests must come from this origin.
@@ -67,7 +74,7 @@ pub struct ServeArgs {
     pub public_url: Option<String>,
     /// Behind a reverse proxy: take each client's address from the last X-Forwarded-For entry
     /// (sign-in throttling counts failures per address).
-    #[arg(long, env = "OPSFLOW_TRUST_PROXY", action = ArgAction::SetTrue)]
+    #[arg(long, env = "OPSFLOW_TRUST_PROXY", action = ArgAction::SetTrue, value_parser = boolish())]
     pub trust_proxy: bool,
     /// On SIGTERM or Ctrl-C, how long requests in flight and background work may take to finish.
     #[arg(long, env = "OPSFLOW_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
@@ -78,4 +85,34 @@ pub struct ServeArgs {
     pub retention_days: u64,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cli, Command, boolish};
+    use clap::builder::TypedValueParser;
+    use clap::{CommandFactory, Parser};
+    use std::ffi::OsStr;
+
+    /// `OPSFLOW_DEMO=1` and its friends turn a flag on; `0`, `no`, `off` leave it off; anything
+    /// else is refused with the values that work.
+    #[test]
+    fn flags_from_the_environment_read_as_people_write_them() {
+        let command = Cli::command();
+        let read = |value: &str| boolish().parse_ref(&command, None, OsStr::new(value)).ok();
+        for on in ["1", "yes", "true", "on", "YES", "True"] {
+            assert_eq!(read(on), Some(true), "{on}");
+        }
+        for off in ["0", "no", "false", "off"] {
+            assert_eq!(read(off), Some(false), "{off}");
+        }
+        assert_eq!(read("maybe"), None, "an unknown value is refused");
+        // The flag itself still needs no value.
+        let parsed =
+            Cli::try_parse_from(["opsflow", "serve", "--demo", "--trust-proxy"]).map(|cli| match cli.command {
+                Command::Serve(args) => (args.demo, args.trust_proxy, args.secure_cookies),
+                Command::Migrate(_) => (false, false, false),
+            });
+        assert_eq!(parsed.ok(), Some((true, true, false)));
+    }
 }

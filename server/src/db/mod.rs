@@ -169,3 +169,54 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The two migration sets describe one schema. The only documented difference is the type
+    /// of whole numbers (SQLite's `INTEGER` is PostgreSQL's `BIGINT`: times, counts, versions);
+    /// comments may differ. Anything else that differs is drift.
+    #[test]
+    fn the_sqlite_and_postgres_migrations_stay_twins() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        let names = |dir: &str| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
+                .map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        let sqlite = names("sqlite");
+        assert!(!sqlite.is_empty(), "no migrations found under {}", root.display());
+        assert_eq!(sqlite, names("postgres"), "each migration exists for both databases, under the same name");
+        let statements = |dir: &str, name: &str, sqlite: bool| -> Vec<String> {
+            let text = std::fs::read_to_string(root.join(dir).join(name)).unwrap_or_default();
+            text.lines()
+                .map(|line| line.split("--").next().unwrap_or_default().trim_end())
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| {
+                    if sqlite {
+                        line.split_inclusive(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                            .map(|word| match word.strip_prefix("INTEGER") {
+                                Some(rest) if !rest.starts_with(|c: char| c.is_ascii_alphanumeric()) => {
+                                    format!("BIGINT{rest}")
+                                }
+                                _ => word.to_owned(),
+                            })
+                            .collect()
+                    } else {
+                        line.to_owned()
+                    }
+                })
+                .collect()
+        };
+        for name in &sqlite {
+            let (lite, postgres) = (statements("sqlite", name, true), statements("postgres", name, false));
+            for (line, (a, b)) in lite.iter().zip(&postgres).enumerate() {
+                assert_eq!(a, b, "{name}, statement line {}: the databases differ beyond INTEGER/BIGINT", line + 1);
+            }
+            assert_eq!(lite.len(), postgres.len(), "{name}: one set has more lines");
+        }
+    }
+}
