@@ -298,7 +298,10 @@ async fn ended_and_old_records_are_purged(db: Db) {
     let with_forms: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT event_id) FROM forms").fetch_one(store.pool()).await.unwrap();
     let mut tx = store.begin().await.unwrap();
-    store.insert_event(&mut tx, &server.f.acme, "test", "formless", "call_completed", "{}").await.unwrap();
+    store
+        .insert_event(&mut tx, &server.f.acme, "test", "formless", app::model::EventType::CallCompleted, "{}")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     age("events", "received_at", "external_id = 'formless'").await;
 

@@ -8,6 +8,7 @@
 pub mod crm;
 pub mod date;
 pub mod editing;
+pub mod event;
 pub mod field;
 pub mod locale;
 pub mod note;
@@ -22,13 +23,14 @@ pub mod value;
 
 pub use crm::{CrmField, CrmFieldType, CrmFieldValue, Pipeline, Stage};
 pub use date::Date;
+pub use event::EventType;
 pub use field::{Field, FieldKind};
 pub use locale::{Currency, Locale, NumberFormat};
 pub use note::format_note;
 pub use plan::{CleanAnswer, Evaluation, FormPlan};
 pub use rule::{Condition, ConditionValue, Logic, Operator, Rule, RuleGroup};
 pub use template::{Template, TemplateProblem};
-pub use trigger::{EventKind, TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
+pub use trigger::{TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
 pub use value::{Answer, Answers, FieldError, Value};
 
 #[cfg(test)]

@@ -5,11 +5,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 use super::crm::{CrmField, Pipeline};
+use super::event::EventType;
 use super::field::Field;
 use super::tagged::Tagged;
 use super::template::{Template, TemplateProblem};
 
-/// The CRM event a trigger listens for.
+/// An event with what a trigger matches it on: a trigger listens for one (`stage_changed` into
+/// one stage), and each CRM event is one; a trigger fires for an event equal to its own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TriggerEvent {
@@ -19,46 +21,31 @@ pub enum TriggerEvent {
     CallCompleted,
 }
 
-/// What happened in the CRM, as far as trigger matching needs to know.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum EventKind {
-    StageChanged { pipeline_id: String, stage_id: String },
-    CallCompleted,
-}
-
 impl<'de> Deserialize<'de> for TriggerEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match EventKind::deserialize(deserializer)? {
-            EventKind::StageChanged { pipeline_id, stage_id } => TriggerEvent::StageChanged { pipeline_id, stage_id },
-            EventKind::CallCompleted => TriggerEvent::CallCompleted,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for EventKind {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut event = Tagged::read(deserializer, "type")?;
-        Ok(match event.tag() {
-            "stage_changed" => {
-                EventKind::StageChanged { pipeline_id: event.text("pipeline_id")?, stage_id: event.text("stage_id")? }
-            }
-            "call_completed" => EventKind::CallCompleted,
-            _ => return Err(event.unknown(&["stage_changed", "call_completed"])),
+        let Ok(event_type) = event.tag().parse::<EventType>() else { return Err(event.unknown(EventType::NAMES)) };
+        Ok(match event_type {
+            EventType::StageChanged => TriggerEvent::StageChanged {
+                pipeline_id: event.text("pipeline_id")?,
+                stage_id: event.text("stage_id")?,
+            },
+            EventType::CallCompleted => TriggerEvent::CallCompleted,
         })
     }
 }
 
 impl TriggerEvent {
-    pub fn matches(&self, event: &EventKind) -> bool {
-        match (self, event) {
-            (
-                TriggerEvent::StageChanged { pipeline_id, stage_id },
-                EventKind::StageChanged { pipeline_id: p, stage_id: s },
-            ) => pipeline_id == p && stage_id == s,
-            (TriggerEvent::CallCompleted, EventKind::CallCompleted) => true,
-            _ => false,
+    pub fn event_type(&self) -> EventType {
+        match self {
+            TriggerEvent::StageChanged { .. } => EventType::StageChanged,
+            TriggerEvent::CallCompleted => EventType::CallCompleted,
         }
+    }
+
+    /// Whether a trigger listening for `self` fires for `event`.
+    pub fn matches(&self, event: &TriggerEvent) -> bool {
+        self == event
     }
 }
 

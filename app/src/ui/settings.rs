@@ -14,7 +14,9 @@ use crate::api::AppError;
 use crate::api::types::{FormatOrigin, SettingsData, TemplateChoice, TriggerView};
 use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
-use crate::model::{CrmField, Currency, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks};
+use crate::model::{
+    CrmField, Currency, EventType, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks,
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -259,7 +261,7 @@ fn AddTrigger(
 ) -> impl IntoView {
     let data = StoredValue::new(data);
     let first = move |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
-    let kind = RwSignal::new("stage_changed".to_owned());
+    let kind = RwSignal::new(EventType::StageChanged);
     let pipeline = RwSignal::new(first(|d| d.pipelines.first().map(|p| p.id.clone())));
     let stage = RwSignal::new(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
     let template = RwSignal::new(first(|d| d.templates.first().map(|t| t.id.clone())));
@@ -269,13 +271,13 @@ fn AddTrigger(
     let task = RwSignal::new(false);
     let task_title = RwSignal::new(String::new());
     let move_to = RwSignal::new(String::new());
-    let is_stage = move || kind.get() == "stage_changed";
+    let is_stage = move || kind.get() == EventType::StageChanged;
     // After each trigger added the form starts over, so the same trigger is not added twice by a
     // second click.
     Effect::new(move |seen: Option<u32>| {
         let count = added.get();
         if seen.is_some_and(|seen| seen != count) {
-            kind.set("stage_changed".to_owned());
+            kind.set(EventType::StageChanged);
             pipeline.set(first(|d| d.pipelines.first().map(|p| p.id.clone())));
             stage.set(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
             template.set(first(|d| d.templates.first().map(|t| t.id.clone())));
@@ -326,9 +328,19 @@ fn AddTrigger(
                 <div class="field-row">
                     <div class="field">
                         <label for="trigger-kind">"When"</label>
-                        <select id="trigger-kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                            <option value="stage_changed" selected=is_stage>"An opportunity moves to a pipeline stage"</option>
-                            <option value="call_completed" selected=move || !is_stage()>"A Voice AI call ends"</option>
+                        <select
+                            id="trigger-kind"
+                            on:change=move |ev| {
+                                if let Ok(chosen) = event_target_value(&ev).parse() {
+                                    kind.set(chosen);
+                                }
+                            }
+                        >
+                            {EventType::ALL.map(|event_type| view! {
+                                <option value=event_type.as_str() selected=move || kind.get() == event_type>
+                                    {event_type.label()}
+                                </option>
+                            }).collect_view()}
                         </select>
                     </div>
                     <div class="field">

@@ -1,5 +1,6 @@
 //! The event log. An event is stored once per (sub-account, source, external id).
 
+use app::model::EventType;
 use sqlx::AnyConnection;
 
 use super::{Store, StoreResult, new_id, now_ms};
@@ -13,7 +14,7 @@ impl Store {
         sub_account_id: &str,
         source: &str,
         external_id: &str,
-        event_type: &str,
+        event_type: EventType,
         payload: &str,
     ) -> StoreResult<Option<String>> {
         let id = new_id();
@@ -25,7 +26,7 @@ impl Store {
         .bind(sub_account_id)
         .bind(source)
         .bind(external_id)
-        .bind(event_type)
+        .bind(event_type.as_str())
         .bind(payload)
         .bind(now_ms())
         .fetch_optional(conn)

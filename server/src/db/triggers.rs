@@ -1,6 +1,6 @@
 //! Triggers of a sub-account.
 
-use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{EventType, TriggerConfig, TriggerEvent, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
@@ -24,23 +24,16 @@ pub struct StoredTrigger {
     pub config: TriggerConfig,
 }
 
-const STAGE_CHANGED: &str = "stage_changed";
-const CALL_COMPLETED: &str = "call_completed";
-
-pub fn event_type(event: &TriggerEvent) -> &'static str {
-    match event {
-        TriggerEvent::StageChanged { .. } => STAGE_CHANGED,
-        TriggerEvent::CallCompleted => CALL_COMPLETED,
-    }
-}
-
 impl TriggerRow {
     fn into_trigger(self) -> super::StoreResult<StoredTrigger> {
-        let event = match (self.event_type.as_str(), self.pipeline_id, self.stage_id) {
-            (STAGE_CHANGED, Some(pipeline_id), Some(stage_id)) => TriggerEvent::StageChanged { pipeline_id, stage_id },
-            (CALL_COMPLETED, _, _) => TriggerEvent::CallCompleted,
-            (other, _, _) => {
-                return Err(super::StoreError::Corrupt(format!("trigger {} has event `{other}`", self.id)));
+        let event = match (self.event_type.parse::<EventType>(), self.pipeline_id, self.stage_id) {
+            (Ok(EventType::StageChanged), Some(pipeline_id), Some(stage_id)) => {
+                TriggerEvent::StageChanged { pipeline_id, stage_id }
+            }
+            (Ok(EventType::CallCompleted), _, _) => TriggerEvent::CallCompleted,
+            _ => {
+                let found = &self.event_type;
+                return Err(super::StoreError::Corrupt(format!("trigger {} has event `{found}`", self.id)));
             }
         };
         let writebacks: Writebacks = from_json(&self.writebacks)?;
@@ -74,7 +67,7 @@ impl Store {
         .bind(&id)
         .bind(sub_account_id)
         .bind(&config.template_id)
-        .bind(event_type(&config.event))
+        .bind(config.event.event_type().as_str())
         .bind(pipeline_id)
         .bind(stage_id)
         .bind(to_json(&config.writebacks)?)
@@ -95,10 +88,11 @@ impl Store {
         &self,
         conn: &mut AnyConnection,
         sub_account_id: &str,
-        event_type: &str,
+        event_type: EventType,
     ) -> StoreResult<Vec<StoredTrigger>> {
         let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 AND g.event_type = $2 ORDER BY g.created_at");
-        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(sub_account_id).bind(event_type).fetch_all(conn).await?;
+        let rows: Vec<TriggerRow> =
+            sqlx::query_as(&sql).bind(sub_account_id).bind(event_type.as_str()).fetch_all(conn).await?;
         rows.into_iter().map(TriggerRow::into_trigger).collect()
     }
 

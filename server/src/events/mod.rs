@@ -8,12 +8,12 @@ mod batch;
 
 pub use batch::{IngestError, Ingestor};
 
-use app::model::{EventKind, TriggerEvent};
+use app::model::{EventType, TriggerEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::db::forms::NewForm;
-use crate::db::{Store, StoreResult, to_json, triggers};
+use crate::db::{Store, StoreResult, to_json};
 
 /// A CRM event, with the names a form shows already resolved by the source that received it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,24 +46,20 @@ pub enum EventDetail {
 }
 
 impl CrmEvent {
-    pub fn kind(&self) -> EventKind {
+    /// The event as triggers match it.
+    pub fn kind(&self) -> TriggerEvent {
         match &self.detail {
             EventDetail::StageChanged { pipeline_id, stage_id, .. } => {
-                EventKind::StageChanged { pipeline_id: pipeline_id.clone(), stage_id: stage_id.clone() }
+                TriggerEvent::StageChanged { pipeline_id: pipeline_id.clone(), stage_id: stage_id.clone() }
             }
-            EventDetail::CallCompleted { .. } => EventKind::CallCompleted,
+            EventDetail::CallCompleted { .. } => TriggerEvent::CallCompleted,
         }
     }
 
-    fn event_type(&self) -> &'static str {
+    pub fn event_type(&self) -> EventType {
         match &self.detail {
-            EventDetail::StageChanged { pipeline_id, stage_id, .. } => {
-                triggers::event_type(&TriggerEvent::StageChanged {
-                    pipeline_id: pipeline_id.clone(),
-                    stage_id: stage_id.clone(),
-                })
-            }
-            EventDetail::CallCompleted { .. } => triggers::event_type(&TriggerEvent::CallCompleted),
+            EventDetail::StageChanged { .. } => EventType::StageChanged,
+            EventDetail::CallCompleted { .. } => EventType::CallCompleted,
         }
     }
 

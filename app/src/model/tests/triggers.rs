@@ -198,10 +198,20 @@ fn custom_field_values_take_the_shape_highlevel_expects() {
 #[test]
 fn triggers_match_their_own_events_only() {
     let trigger = TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "done".into() };
-    assert!(trigger.matches(&EventKind::StageChanged { pipeline_id: "jobs".into(), stage_id: "done".into() }));
-    assert!(!trigger.matches(&EventKind::StageChanged { pipeline_id: "jobs".into(), stage_id: "booked".into() }));
-    assert!(!trigger.matches(&EventKind::CallCompleted));
-    assert!(TriggerEvent::CallCompleted.matches(&EventKind::CallCompleted));
+    assert!(trigger.matches(&TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "done".into() }));
+    assert!(!trigger.matches(&TriggerEvent::StageChanged { pipeline_id: "jobs".into(), stage_id: "booked".into() }));
+    assert!(!trigger.matches(&TriggerEvent::CallCompleted));
+    assert!(TriggerEvent::CallCompleted.matches(&TriggerEvent::CallCompleted));
+    // One name per event type, the same on the wire, in the database and in the settings.
+    for event_type in EventType::ALL {
+        assert_eq!(event_type.as_str().parse::<EventType>(), Ok(event_type));
+        assert_eq!(serde_json::to_value(event_type).ok(), Some(serde_json::json!(event_type.as_str())));
+    }
+    assert_eq!(TriggerEvent::CallCompleted.event_type(), EventType::CallCompleted);
+    assert_eq!(
+        "stage_change".parse::<EventType>().map_err(|e| e.to_string()),
+        Err("“stage_change” is not an event type; expected one of stage_changed, call_completed".to_owned())
+    );
 }
 
 #[test]
