@@ -59,6 +59,8 @@ pub async fn inbox_stream(
                     Err(RecvError::Closed) => return,
                 },
                 () = stop.wait() => return,
+                // The browser went away: give its place back now, not at the next recheck.
+                () = sender.closed() => return,
                 _ = ticker.tick() => {
                     // Signed out on another instance, expired, or no longer a member.
                     if matches!(store.session_user(&session).await, Ok(None))
