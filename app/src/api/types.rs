@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+pub use crate::model::form::FormStatus;
+pub use crate::model::locale::FormatOrigin;
 use crate::model::trigger::FieldMapping;
+pub use crate::model::writeback::{WritebackKind, WritebackResult, WritebackState};
 use crate::model::{
     Answers, CleanAnswer, CrmField, Field, FieldError, NumberFormat, Pipeline, Template, TriggerEvent, Writebacks,
 };
@@ -102,17 +105,6 @@ pub struct SettingsData {
     pub number_format_origin: FormatOrigin,
 }
 
-/// What decided a sub-account's number format.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FormatOrigin {
-    /// An admin, on the settings page.
-    Chosen,
-    /// The CRM location's country (an ISO code), until an admin chooses.
-    Country(String),
-    /// Nothing yet: the default.
-    Default,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingFormRow {
     pub id: String,
@@ -186,55 +178,6 @@ pub struct InboxPage<T> {
 pub struct TemplateOption {
     pub id: String,
     pub name: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormStatus {
-    Pending,
-    Completed,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WritebackKind {
-    Note,
-    CustomFields,
-    Task,
-    PipelineMove,
-}
-
-impl WritebackKind {
-    /// The order writebacks run in: the pipeline move last, so a move that fires other
-    /// automations happens only after the answers are on the contact.
-    pub const ORDER: [WritebackKind; 4] =
-        [WritebackKind::Note, WritebackKind::CustomFields, WritebackKind::Task, WritebackKind::PipelineMove];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            WritebackKind::Note => "Contact note",
-            WritebackKind::CustomFields => "Custom fields",
-            WritebackKind::Task => "Follow-up task",
-            WritebackKind::PipelineMove => "Pipeline move",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WritebackState {
-    /// Queued with the submit and not finished yet: running, or waiting to be retried.
-    Pending,
-    Succeeded,
-    Failed,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WritebackResult {
-    pub kind: WritebackKind,
-    pub state: WritebackState,
-    /// What was written, or why it failed, in words for the person who submitted.
-    pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

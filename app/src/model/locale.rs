@@ -304,6 +304,17 @@ impl fmt::Display for UnknownTag {
     }
 }
 
+/// What decided a sub-account's number format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormatOrigin {
+    /// An admin, on the settings page.
+    Chosen,
+    /// The CRM location's country (an ISO code), until an admin chooses.
+    Country(String),
+    /// Nothing yet: the default.
+    Default,
+}
+
 /// How one sub-account reads and writes numbers and money.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NumberFormat {

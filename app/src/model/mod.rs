@@ -10,6 +10,7 @@ pub mod date;
 pub mod editing;
 pub mod event;
 pub mod field;
+pub mod form;
 pub mod locale;
 pub mod note;
 pub mod plan;
@@ -20,11 +21,13 @@ pub mod template;
 pub mod transfer;
 pub mod trigger;
 pub mod value;
+pub mod writeback;
 
 pub use crm::{CrmField, CrmFieldType, CrmFieldValue, Pipeline, Stage};
 pub use date::Date;
 pub use event::EventType;
 pub use field::{Field, FieldKind};
+pub use form::FormStatus;
 pub use locale::{Currency, Locale, NumberFormat};
 pub use note::format_note;
 pub use plan::{CleanAnswer, Evaluation, FormPlan};
@@ -32,6 +35,7 @@ pub use rule::{Condition, ConditionValue, Logic, Operator, Rule, RuleGroup};
 pub use template::{Template, TemplateProblem};
 pub use trigger::{TriggerConfig, TriggerEvent, TriggerProblem, Writebacks};
 pub use value::{Answer, Answers, FieldError, Value};
+pub use writeback::{WritebackKind, WritebackResult, WritebackState};
 
 #[cfg(test)]
 mod tests;

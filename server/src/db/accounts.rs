@@ -1,6 +1,6 @@
 //! Agencies, sub-accounts, users, memberships and sessions.
 
-use app::api::types::FormatOrigin;
+use app::model::locale::FormatOrigin;
 use app::model::{Currency, Locale, NumberFormat};
 use sqlx::{AnyConnection, FromRow};
 

@@ -1,11 +1,10 @@
 //! Forms: created pending by events, completed once by a submit, with their writeback results.
 
-use app::api::types::WritebackKind;
-use app::model::{CleanAnswer, Writebacks};
+use app::model::{CleanAnswer, FormStatus, WritebackKind, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
 use super::writebacks::kind_name;
-use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
 
 /// A new pending form, with everything it needs to render and write back later: the template
 /// version, the CRM context and a copy of its trigger's writebacks.
@@ -47,6 +46,11 @@ pub struct FormRow {
 }
 
 impl FormRow {
+    pub fn status(&self) -> StoreResult<FormStatus> {
+        FormStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("form {} has status `{}`", self.id, self.status)))
+    }
+
     pub fn writebacks(&self) -> StoreResult<Writebacks> {
         from_json(&self.writebacks)
     }
@@ -137,10 +141,13 @@ impl Store {
     pub async fn inbox_forms(
         &self,
         sub_account_id: &str,
-        status: &str,
+        status: FormStatus,
         filter: &InboxFilter<'_>,
     ) -> StoreResult<(Vec<InboxFormRow>, i64)> {
-        let order = if status == "pending" { "f.created_at DESC" } else { "f.submitted_at DESC" };
+        let order = match status {
+            FormStatus::Pending => "f.created_at DESC",
+            FormStatus::Completed => "f.submitted_at DESC",
+        };
         // An empty search or template matches everything; `!` escapes LIKE's wildcards in the search.
         let matching = "FROM forms f JOIN templates t ON t.id = f.template_id \
              WHERE f.sub_account_id = $1 AND f.status = $2 AND ($3 = '' OR f.template_id = $3) \
@@ -159,7 +166,7 @@ impl Store {
         );
         let rows = sqlx::query_as(&sql)
             .bind(sub_account_id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
             .bind(filter.limit)
@@ -168,7 +175,7 @@ impl Store {
             .await?;
         let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {matching}"))
             .bind(sub_account_id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
             .fetch_one(self.pool())

@@ -3,7 +3,7 @@
 //! and run again by the worker while it is pending and due: after a retryable failure (its
 //! backoff), or when whoever ran it died (its lease).
 
-use app::api::types::{WritebackKind, WritebackResult, WritebackState};
+use app::model::{WritebackKind, WritebackResult, WritebackState};
 use std::collections::HashSet;
 
 use super::{Store, StoreError, StoreResult, now_ms};

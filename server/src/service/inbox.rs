@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use super::Service;
 use crate::db::forms::{FormCompletion, FormRow, InboxFilter, InboxFormRow};
 use crate::time::format_ms;
-use crate::writeback;
 
 #[async_trait]
 impl InboxPort for Service {
@@ -21,7 +20,7 @@ impl InboxPort for Service {
         query: &InboxQuery,
     ) -> AppResult<InboxPage<PendingFormRow>> {
         let row = self.member(user, sub_account).await?;
-        self.inbox_page(sub_account, "pending", query, |f| PendingFormRow {
+        self.inbox_page(sub_account, FormStatus::Pending, query, |f| PendingFormRow {
             id: f.id,
             contact_name: f.contact_name,
             template_name: f.template_name,
@@ -39,7 +38,7 @@ impl InboxPort for Service {
         query: &InboxQuery,
     ) -> AppResult<InboxPage<CompletedFormRow>> {
         let row = self.member(user, sub_account).await?;
-        self.inbox_page(sub_account, "completed", query, |f| CompletedFormRow {
+        self.inbox_page(sub_account, FormStatus::Completed, query, |f| CompletedFormRow {
             writebacks: match (f.writebacks, f.failed_writebacks, f.pending_writebacks) {
                 (0, _, _) => WritebacksOverview::None,
                 (_, 1.., _) => WritebacksOverview::Failed,
@@ -63,7 +62,8 @@ impl InboxPort for Service {
             .template_version(sub_account, &form.template_id, form.template_version)
             .await?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
-        let submission = if form.status == "completed" {
+        let status = form.status()?;
+        let submission = if status == FormStatus::Completed {
             Some(Submission {
                 submitted_by: form.submitted_by_name.clone().unwrap_or_default(),
                 submitted_at: form.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
@@ -77,7 +77,7 @@ impl InboxPort for Service {
         Ok(FormView {
             id: form.id,
             sub_account_id: form.sub_account_id,
-            status: if submission.is_some() { FormStatus::Completed } else { FormStatus::Pending },
+            status,
             contact_id: form.contact_id,
             contact_name: form.contact_name,
             context: form.context,
@@ -99,7 +99,7 @@ impl InboxPort for Service {
     ) -> AppResult<Vec<WritebackResult>> {
         let row = self.member(user, sub_account).await?;
         let form = self.load_form(sub_account, form_id).await?;
-        if form.status != "pending" {
+        if form.status()? != FormStatus::Pending {
             return Err(already_submitted(&form));
         }
         let template = self
@@ -124,7 +124,7 @@ impl InboxPort for Service {
             return Err(AppError::InvalidAnswers(evaluation.errors));
         }
         let writebacks = form.writebacks()?;
-        let kinds = writeback::enabled(&writebacks);
+        let kinds = writebacks.enabled();
         let completion = FormCompletion {
             user_id: &user.id,
             user_name: &user.name,
@@ -167,7 +167,7 @@ impl Service {
     async fn inbox_page<T>(
         &self,
         sub_account: &str,
-        status: &str,
+        status: FormStatus,
         query: &InboxQuery,
         row: impl Fn(InboxFormRow) -> T,
     ) -> AppResult<InboxPage<T>> {

@@ -8,9 +8,8 @@
 //! due date) an earlier attempt may have created before its answer was lost, and counts it as
 //! done — unless another writeback already claimed that note or task as its own.
 
-use app::api::types::WritebackKind;
 use app::model::trigger::default_task_title;
-use app::model::{CleanAnswer, CrmFieldValue, Date, NumberFormat, Writebacks, format_note};
+use app::model::{CleanAnswer, CrmFieldValue, Date, NumberFormat, WritebackKind, Writebacks, format_note};
 use std::collections::HashSet;
 
 use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
@@ -33,19 +32,6 @@ pub struct WritebackJob<'a> {
     pub task_due: String,
     /// How the sub-account writes numbers and money, for the note and text fields.
     pub format: NumberFormat,
-}
-
-/// The writebacks a trigger's settings turn on, in the order they run.
-pub fn enabled(writebacks: &Writebacks) -> Vec<WritebackKind> {
-    WritebackKind::ORDER
-        .into_iter()
-        .filter(|kind| match kind {
-            WritebackKind::Note => writebacks.note,
-            WritebackKind::CustomFields => !writebacks.custom_fields.is_empty(),
-            WritebackKind::Task => writebacks.task.is_some(),
-            WritebackKind::PipelineMove => writebacks.move_to_stage.is_some(),
-        })
-        .collect()
 }
 
 /// What a writeback did.

@@ -108,7 +108,7 @@ impl Flow {
 
     pub async fn pending(&self) -> Vec<FormRow> {
         let filter = InboxFilter { template_id: "", search: "", limit: 50, offset: 0 };
-        let (rows, _) = self.db.store.inbox_forms(LOCATION, "pending", &filter).await.unwrap();
+        let (rows, _) = self.db.store.inbox_forms(LOCATION, app::model::FormStatus::Pending, &filter).await.unwrap();
         let mut forms = Vec::new();
         for row in rows {
             forms.push(self.db.store.form(LOCATION, &row.id).await.unwrap().unwrap());

@@ -239,3 +239,19 @@ fn an_edit_that_breaks_a_mapping_is_a_problem_on_that_field() {
     assert_eq!(on, [Some("hours"), Some("notes")]);
     assert!(problems[0].to_string().contains("cannot be written to"), "{}", problems[0]);
 }
+
+/// The writebacks a trigger turns on run in one order: the pipeline move last.
+#[test]
+fn enabled_writebacks_run_in_order_with_the_move_last() {
+    assert_eq!(Writebacks::default().enabled(), []);
+    let all = Writebacks {
+        note: true,
+        custom_fields: vec![FieldMapping { form_field: "a".into(), crm_field_id: "b".into() }],
+        task: Some(TaskWriteback::default()),
+        move_to_stage: Some("won".into()),
+    };
+    assert_eq!(all.enabled(), WritebackKind::ORDER);
+    assert_eq!(WritebackKind::ORDER.last(), Some(&WritebackKind::PipelineMove));
+    let some = Writebacks { note: false, move_to_stage: None, ..all };
+    assert_eq!(some.enabled(), [WritebackKind::CustomFields, WritebackKind::Task]);
+}

@@ -262,3 +262,12 @@ fn answers_are_texts_or_lists_of_texts() {
     let refused = serde_json::from_str::<Answers>(r#"{"a": 4}"#).expect_err("a number is not an answer");
     assert!(refused.to_string().contains("an answer is a text or a list of texts"), "{refused}");
 }
+
+#[test]
+fn a_form_status_has_one_name_on_the_wire_and_in_the_database() {
+    for status in [FormStatus::Pending, FormStatus::Completed] {
+        assert_eq!(FormStatus::parse(status.as_str()), Some(status));
+        assert_eq!(serde_json::to_value(status).ok(), Some(json!(status.as_str())));
+    }
+    assert_eq!(FormStatus::parse("done"), None);
+}
