@@ -2,6 +2,7 @@
 //! nested AND/OR rule on earlier fields — the work the browser does on every keystroke.
 //!
 //! `cargo bench -p app --bench evaluate`
+#![expect(clippy::expect_used, reason = "a benchmark of a broken template measures nothing")]
 
 use app::model::{
     Answer, Answers, Condition, Field, FieldKind, FormPlan, NumberFormat, Operator, Rule, RuleGroup, Template,

@@ -1,6 +1,5 @@
 //! The stand-in HighLevel of the test suite as a process of its own, for the end-to-end tests:
 //! `highlevel_standin 127.0.0.1:3199`. It serves until it is stopped.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/standin/mod.rs"]
 mod standin;

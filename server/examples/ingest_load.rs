@@ -9,7 +9,7 @@
 //! that every one is answered `duplicate` — run after killing and restarting the server, that
 //! proves every acknowledged event was durable. `--report-every N` also prints the throughput of
 //! each run of N events, to show whether ingestion slows down as the store grows.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -97,7 +97,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The form loop against real SQLite and PostgreSQL: starter templates, triggers, ingestion
 //! and dedupe, submit with writebacks, double submit, template deletion, tenancy.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 mod common;
 

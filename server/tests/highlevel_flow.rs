@@ -2,7 +2,7 @@
 //! the store against the stand-in HighLevel — stage changes (with repeats and the echo of
 //! OpsFlow's own moves ignored), Voice AI call ends, INSTALL and UNINSTALL, retries when
 //! HighLevel is unavailable, and the catch-up job for a webhook that never came.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 mod common;
 mod connected;

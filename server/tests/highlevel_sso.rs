@@ -1,7 +1,7 @@
 //! Signing in from HighLevel's custom page, on a real socket, with user contexts encrypted by
 //! CryptoJS itself (`tests/fixtures/sso.json`): the right sub-account and role, cookies that
 //! work in a cross-site frame, the hand-off link for browsers that keep none, and refusals.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 mod common;
 mod connected;

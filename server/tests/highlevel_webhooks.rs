@@ -1,7 +1,7 @@
 //! `POST /webhooks/highlevel` on a real socket, signed with generated Ed25519 and RSA keys the
 //! server is configured with: what is kept, what is refused and why, and when HighLevel is
 //! asked to send again (429).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 mod common;
 mod standin;

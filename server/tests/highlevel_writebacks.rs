@@ -3,7 +3,7 @@
 //! arrive — then the same with HighLevel failing (500, 429, answers lost after the work was
 //! done): the writebacks are retried from the store and each completes exactly once. Admins
 //! retry a writeback HighLevel refused. Settings read HighLevel's fields, cached, with a refresh.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 mod common;
 mod connected;

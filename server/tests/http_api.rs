@@ -1,6 +1,6 @@
 //! The HTTP surface on a real socket: every server function and route across two tenants,
 //! sign-in, malformed and oversized requests, the events API, health checks and server rendering.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 mod common;
 

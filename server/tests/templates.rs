@@ -1,7 +1,7 @@
 //! The template builder's server side against real SQLite and PostgreSQL: versions, concurrent
 //! saves, checks on save (including trigger mappings the edit would break), create, duplicate,
 //! import and export, and who may do what.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 mod common;
 

@@ -162,6 +162,7 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(test)]
+#[expect(clippy::expect_used, reason = "a test stops at the first surprise")]
 mod tests {
     use super::*;
     use crate::model::TriggerProblem;

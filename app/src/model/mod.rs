@@ -38,4 +38,5 @@ pub use value::{Answer, Answers, FieldError, Value};
 pub use writeback::{WritebackKind, WritebackResult, WritebackState};
 
 #[cfg(test)]
+#[expect(clippy::expect_used, reason = "a test stops at the first surprise")]
 mod tests;

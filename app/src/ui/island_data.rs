@@ -29,6 +29,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for IslandData<T> {
 }
 
 #[cfg(test)]
+#[expect(clippy::expect_used, reason = "a test stops at the first surprise")]
 mod tests {
     use super::IslandData;
     use serde::{Deserialize, Serialize};

@@ -238,7 +238,7 @@ fn http_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     use clap::Parser;

@@ -89,7 +89,7 @@ impl fmt::Debug for Opened {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
     use super::*;
 

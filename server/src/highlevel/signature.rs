@@ -171,7 +171,7 @@ pub fn check_age(timestamp: &str, now: DateTime<Utc>) -> Result<(), AgeError> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     // One trait (from `signature`) signs with both kinds of key.

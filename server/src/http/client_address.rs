@@ -38,7 +38,7 @@ fn counted_as(address: IpAddr) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     use axum::http::HeaderValue;

@@ -121,7 +121,7 @@ fn sent_by_a_page(headers: &HeaderMap) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     use axum::http::HeaderValue;

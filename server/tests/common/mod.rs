@@ -1,7 +1,8 @@
 //! Test harness: a fresh, migrated database per test — a SQLite file in a temporary directory,
 //! or a new database on the PostgreSQL server at `OPSFLOW_TEST_POSTGRES` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) — seeded with the demo agency.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+#![expect(clippy::expect_used, reason = "a test stops at the first surprise")]
 
 use app::api::ports::AuthPort;
 use app::api::types::SessionUser;

@@ -1,6 +1,7 @@
 //! A server connected to the stand-in HighLevel, with a signer for its webhooks: installs,
 //! triggers, signed deliveries and a HighLevel member of the sub-account.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 use app::api::types::{Role, SessionUser};
 use app::model::starter::starter_templates;

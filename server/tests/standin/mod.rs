@@ -6,7 +6,8 @@
 //! Tokens behave as documented: access tokens expire, refresh tokens are single-use and
 //! rotate, location tokens are minted from a Company token. Failures can be injected
 //! ([`StandIn::fail_next`]) to exercise retries.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 pub mod openapi;
 

@@ -127,7 +127,7 @@ impl Webhook {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
     use super::*;
     use serde_json::json;
