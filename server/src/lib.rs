@@ -53,7 +53,11 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
     let trust_proxy = options.trust_proxy;
     let backend: SharedBackend = service.clone();
     let state = AppState { leptos_options: leptos_options.clone(), service };
-    let routes = generate_route_list(App);
+    // Once per process. Listing the routes renders the app with resource loading suppressed by a
+    // process-wide flag (leptos-rs/leptos#4773): a page rendered meanwhile by another router in
+    // the same process — parallel tests — would wait forever on a resource that never loads.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let webhooks = Router::new()
         .route("/webhooks/highlevel", post(http::highlevel_webhook))
         .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
