@@ -1,7 +1,7 @@
 //! The stand-in HighLevel of the test suite as a process of its own, for the end-to-end tests:
 //! `highlevel_standin 127.0.0.1:3199`. It serves until it is stopped.
 
-#[path = "../tests/standin/mod.rs"]
+#[path = "../tests/it/standin/mod.rs"]
 mod standin;
 
 #[tokio::main]

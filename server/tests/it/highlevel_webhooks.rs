@@ -3,12 +3,10 @@
 //! asked to send again (429).
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
-mod common;
-mod standin;
-
+use crate::common::{Db, Fixture, fixture};
+use crate::standin;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use common::{Db, Fixture, fixture};
 use ed25519_dalek::Signer as _;
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;

@@ -2,13 +2,11 @@
 //! sign-in, malformed and oversized requests, the events API, health checks and server rendering.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
-mod common;
-
 use app::api::types::InboxQuery;
 
+use crate::common::{Db, Fixture, fixture};
 use app::api::ports::{InboxPort, WorkspacePort};
 use app::model::{TriggerConfig, TriggerEvent, Writebacks};
-use common::{Db, Fixture, fixture};
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -4,16 +4,13 @@
 //! keeping their kind (final or worth retrying).
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
-mod common;
-mod standin;
-
+use crate::common::{Db, TestDb, database};
+use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, StandIn};
 use app::model::{CrmFieldType, CrmFieldValue};
-use common::{Db, TestDb, database};
 use server::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
 use server::highlevel::HighLevel;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
-use standin::{COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, StandIn};
 
 struct Connected {
     db: TestDb,
@@ -224,7 +221,7 @@ on_both_backends!(
 
 /// The stand-in's check is only worth something if it refuses what HighLevel would.
 mod spec_check {
-    use super::standin::openapi::{Request, Spec};
+    use crate::standin::openapi::{Request, Spec};
 
     fn check(method: &str, path: &str, query: &[(&str, &str)], headers: &[(&str, &str)], body: &str) -> Vec<String> {
         let query: Vec<(String, String)> = query.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

@@ -3,12 +3,10 @@
 //! work in a cross-site frame, the hand-off link for browsers that keep none, and refusals.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
-mod common;
-mod connected;
-mod standin;
-
+use crate::common::{Db, TestDb, database};
+use crate::connected;
+use crate::standin;
 use app::api::ports::AuthPort;
-use common::{Db, TestDb, database};
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -2,8 +2,7 @@
 //! and dedupe, submit with writebacks, double submit, template deletion, tenancy.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
-mod common;
-
+use crate::common::{Db, Fixture, fixture};
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{FormStatus, FormatOrigin, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
@@ -12,7 +11,6 @@ use app::model::{
     Answer, Answers, Currency, FieldError, Locale, NumberFormat, TriggerConfig, TriggerEvent, TriggerProblem, Value,
     Writebacks,
 };
-use common::{Db, Fixture, fixture};
 use server::crm::Crm;
 use server::events::{CrmEvent, EventDetail, IngestOutcome};
 

@@ -28,11 +28,11 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(super::common::Db::Sqlite).await
+                super::$name($crate::common::Db::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::$name(super::common::Db::Postgres).await
+                super::$name($crate::common::Db::Postgres).await
             }
         }
     )*};

@@ -3,15 +3,13 @@
 //! import and export, and who may do what.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
-mod common;
-
+use crate::common::{Db, Fixture, fixture};
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{InboxQuery, PendingVersion};
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;
 use app::model::{FieldKind, Template, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
-use common::{Db, Fixture, fixture};
 
 async fn template_id(f: &Fixture, name: &str) -> String {
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();

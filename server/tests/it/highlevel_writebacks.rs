@@ -5,10 +5,9 @@
 //! retry a writeback HighLevel refused. Settings read HighLevel's fields, cached, with a refresh.
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
-mod common;
-mod connected;
-mod standin;
-
+use crate::common::Db;
+use crate::connected::{self, Flow, stage_update, start};
+use crate::standin::{CONTACT, FIELD_BUDGET, LOCATION, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
 use app::api::types::{Role, WritebackKind, WritebackResult, WritebackState};
@@ -16,14 +15,11 @@ use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{Answer, Answers, Writebacks};
 use axum::http::Method;
 use chrono::Timelike;
-use common::Db;
-use connected::{Flow, stage_update, start};
 use serde_json::json;
 use server::db::forms::FormCompletion;
 use server::db::writebacks::Finish;
 use server::retry::JobTiming;
 use server::service::ServiceOptions;
-use standin::{CONTACT, FIELD_BUDGET, LOCATION, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
 use std::time::Duration;
 
 fn writebacks() -> Writebacks {

@@ -4,17 +4,13 @@
 //! HighLevel is unavailable, and the catch-up job for a webhook that never came.
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
-mod common;
-mod connected;
-mod standin;
-
+use crate::common::Db;
+use crate::connected::{stage_update, start};
+use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED};
 use app::model::{Currency, Locale, NumberFormat};
-use common::Db;
-use connected::{stage_update, start};
 use serde_json::json;
 use server::crm::Crm;
 use server::highlevel::catch_up::CatchUp;
-use standin::{COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED};
 
 async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
     let f = start(db).await;

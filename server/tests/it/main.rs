@@ -1,0 +1,16 @@
+//! The server's integration tests, as one test binary: each file was a binary of its own, and
+//! linking the server eight times cost more than running the tests.
+
+#[macro_use]
+mod common;
+mod connected;
+mod standin;
+
+mod form_loop;
+mod highlevel_api;
+mod highlevel_flow;
+mod highlevel_sso;
+mod highlevel_webhooks;
+mod highlevel_writebacks;
+mod http_api;
+mod templates;
