@@ -25,6 +25,9 @@ cargo test --release -p app -p server --features app/ssr
 step "model tests, compiled to wasm32 (wasm-bindgen-test in Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app --lib --target wasm32-unknown-unknown
 
+step "the patched renderer is the published crate plus its documented patches"
+scripts/check-vendor.sh
+
 step "the patched renderer's own tests (vendor/tachys)"
 cargo test --manifest-path vendor/tachys/Cargo.toml --lib --target-dir target/vendor-tests
 
