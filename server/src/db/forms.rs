@@ -3,7 +3,7 @@
 use app::model::{CleanAnswer, FormStatus, WritebackKind, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
-use super::writebacks::kind_name;
+use super::writebacks::queue_writebacks;
 use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
 
 /// A new pending form, with everything it needs to render and write back later: the template
@@ -157,10 +157,10 @@ impl Store {
         let sql = format!(
             "SELECT f.id, f.template_version, t.name AS template_name, f.contact_name, f.context, f.created_at, \
                f.submitted_at, f.submitted_by_name, \
-               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id) AS writebacks, \
-               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id AND w.state = 'pending') \
+               (SELECT COUNT(*) FROM writeback_jobs w WHERE w.form_id = f.id) AS writebacks, \
+               (SELECT COUNT(*) FROM writeback_jobs w WHERE w.form_id = f.id AND w.state = 'pending') \
                  AS pending_writebacks, \
-               (SELECT COUNT(*) FROM writeback_results w WHERE w.form_id = f.id AND w.state = 'failed') \
+               (SELECT COUNT(*) FROM writeback_jobs w WHERE w.form_id = f.id AND w.state = 'failed') \
                  AS failed_writebacks \
              {matching} ORDER BY {order}, f.id LIMIT $5 OFFSET $6"
         );
@@ -219,19 +219,7 @@ impl Store {
             return Ok(None);
         }
         let lease = now + lease_ms;
-        for (position, kind) in writebacks.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO writeback_results (form_id, kind, position, state, message, updated_at, due_at) \
-                 VALUES ($1, $2, $3, 'pending', '', $4, $5)",
-            )
-            .bind(form_id)
-            .bind(kind_name(*kind))
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(now)
-            .bind(lease)
-            .execute(&mut *tx)
-            .await?;
-        }
+        queue_writebacks(&mut tx, form_id, writebacks, lease).await?;
         tx.commit().await?;
         Ok(Some(lease))
     }
@@ -243,7 +231,7 @@ impl Store {
     pub async fn inbox_fingerprint(&self, sub_account_id: &str) -> StoreResult<(i64, i64, i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(submitted_at), 0), \
-               (SELECT COALESCE(MAX(w.updated_at), 0) FROM writeback_results w JOIN forms wf ON wf.id = w.form_id \
+               (SELECT COALESCE(MAX(w.updated_at), 0) FROM writeback_jobs w JOIN forms wf ON wf.id = w.form_id \
                 WHERE wf.sub_account_id = $1) \
              FROM forms WHERE sub_account_id = $1",
         )

@@ -4,6 +4,7 @@
 //! backoff), or when whoever ran it died (its lease).
 
 use app::model::{WritebackKind, WritebackResult, WritebackState};
+use sqlx::AnyConnection;
 use std::collections::HashSet;
 
 use super::{Store, StoreError, StoreResult, now_ms};
@@ -11,6 +12,32 @@ use super::{Store, StoreError, StoreResult, now_ms};
 /// How long whoever runs a writeback holds it; one that died mid-call gives it up after this.
 /// Every attempt is bounded well inside it (see `service::writebacks`).
 pub const LEASE_MS: i64 = 120_000;
+
+/// Queues a completed form's writebacks as jobs, in the order they run, held by the submitter
+/// until `lease` (it runs them at once). Part of the submit's transaction: a form is completed
+/// together with its jobs, or not at all.
+pub(super) async fn queue_writebacks(
+    conn: &mut AnyConnection,
+    form_id: &str,
+    kinds: &[WritebackKind],
+    lease: i64,
+) -> StoreResult<()> {
+    let now = now_ms();
+    for (position, kind) in kinds.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO writeback_jobs (form_id, kind, position, state, message, updated_at, due_at) \
+             VALUES ($1, $2, $3, 'pending', '', $4, $5)",
+        )
+        .bind(form_id)
+        .bind(kind_name(*kind))
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(now)
+        .bind(lease)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
 
 /// A writeback the worker may run now.
 #[derive(Clone, Debug, PartialEq)]
@@ -88,7 +115,7 @@ impl Store {
     ) -> StoreResult<Option<Attempt>> {
         let now = now_ms();
         let row: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE writeback_results SET due_at = $1, attempts = attempts + 1, total_attempts = total_attempts + 1 \
+            "UPDATE writeback_jobs SET due_at = $1, attempts = attempts + 1, total_attempts = total_attempts + 1 \
              WHERE form_id = $2 AND kind = $3 AND state = 'pending' AND (due_at <= $4 OR due_at = $5) \
              RETURNING attempts, total_attempts",
         )
@@ -117,7 +144,7 @@ impl Store {
             Finish::Failed { message } => ("failed", message, 0, None),
         };
         let done = sqlx::query(
-            "UPDATE writeback_results SET state = $1, message = $2, due_at = $3, created_id = $4, updated_at = $5 \
+            "UPDATE writeback_jobs SET state = $1, message = $2, due_at = $3, created_id = $4, updated_at = $5 \
              WHERE form_id = $6 AND kind = $7 AND state = 'pending' AND total_attempts = $8",
         )
         .bind(state)
@@ -136,7 +163,7 @@ impl Store {
     /// Pending writebacks that are due, oldest first, and within a form in writeback order.
     pub async fn due_writebacks(&self, limit: i64) -> StoreResult<Vec<DueWriteback>> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT w.form_id, f.sub_account_id, w.kind FROM writeback_results w JOIN forms f ON f.id = w.form_id \
+            "SELECT w.form_id, f.sub_account_id, w.kind FROM writeback_jobs w JOIN forms f ON f.id = w.form_id \
              WHERE w.state = 'pending' AND w.due_at <= $1 ORDER BY w.due_at, w.form_id, w.position LIMIT $2",
         )
         .bind(now_ms())
@@ -154,7 +181,7 @@ impl Store {
     /// (it succeeded, or is already pending).
     pub async fn retry_writeback(&self, form_id: &str, kind: WritebackKind, message: &str) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE writeback_results SET state = 'pending', attempts = 0, due_at = 0, message = $1, updated_at = $2 \
+            "UPDATE writeback_jobs SET state = 'pending', attempts = 0, due_at = 0, message = $1, updated_at = $2 \
              WHERE form_id = $3 AND kind = $4 AND state = 'failed'",
         )
         .bind(message)
@@ -170,7 +197,7 @@ impl Store {
     /// an earlier attempt made must not take one of these for its own.
     pub async fn created_on_contact(&self, sub_account_id: &str, contact_id: &str) -> StoreResult<HashSet<String>> {
         let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT w.created_id FROM writeback_results w JOIN forms f ON f.id = w.form_id \
+            "SELECT w.created_id FROM writeback_jobs w JOIN forms f ON f.id = w.form_id \
              WHERE f.sub_account_id = $1 AND f.contact_id = $2 AND w.created_id IS NOT NULL",
         )
         .bind(sub_account_id)
@@ -182,7 +209,7 @@ impl Store {
 
     pub async fn writeback_results(&self, form_id: &str) -> StoreResult<Vec<WritebackResult>> {
         let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT kind, state, message FROM writeback_results WHERE form_id = $1 ORDER BY position")
+            sqlx::query_as("SELECT kind, state, message FROM writeback_jobs WHERE form_id = $1 ORDER BY position")
                 .bind(form_id)
                 .fetch_all(self.pool())
                 .await?;

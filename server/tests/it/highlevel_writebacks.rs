@@ -61,14 +61,14 @@ fn states(results: &[WritebackResult]) -> Vec<(WritebackKind, WritebackState)> {
 
 /// Lets every waiting retry run now, as if its backoff had passed.
 async fn backoff_passes(f: &Flow) {
-    sqlx::query("UPDATE writeback_results SET due_at = 0 WHERE state = 'pending'")
+    sqlx::query("UPDATE writeback_jobs SET due_at = 0 WHERE state = 'pending'")
         .execute(f.db.store.pool())
         .await
         .unwrap();
 }
 
 async fn created_id(f: &Flow, form: &str, kind: &str) -> Option<String> {
-    sqlx::query_scalar("SELECT created_id FROM writeback_results WHERE form_id = $1 AND kind = $2")
+    sqlx::query_scalar("SELECT created_id FROM writeback_jobs WHERE form_id = $1 AND kind = $2")
         .bind(form)
         .bind(kind)
         .fetch_one(f.db.store.pool())
@@ -212,7 +212,7 @@ async fn a_writeback_cut_off_mid_run_is_picked_up_when_its_lease_ends(db: Db) {
     let held = f.db.store.complete_form(LOCATION, &form, &completion, 120_000).await.unwrap();
     assert!(held.is_some());
     assert_eq!(f.service.writeback_round().await.unwrap(), 0, "not while the lease holds");
-    sqlx::query("UPDATE writeback_results SET due_at = due_at - 120000").execute(f.db.store.pool()).await.unwrap();
+    sqlx::query("UPDATE writeback_jobs SET due_at = due_at - 120000").execute(f.db.store.pool()).await.unwrap();
     assert_eq!(f.service.writeback_round().await.unwrap(), 1);
     assert_eq!(f.db.store.writeback_results(&form).await.unwrap()[0].state, WritebackState::Succeeded);
     assert_eq!(f.standin.crm(|c| c.notes.iter().filter(|n| n["contactId"] == json!(CONTACT)).count()), 1);
