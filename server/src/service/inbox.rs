@@ -157,7 +157,7 @@ impl InboxPort for Service {
             )));
         }
         self.notifier.changed(sub_account);
-        self.run_writeback(sub_account, form_id, kind, None).await?;
+        self.run_writeback(sub_account, form_id, kind, None, &Default::default()).await?;
         Ok(self.store.writeback_results(form_id).await?)
     }
 }

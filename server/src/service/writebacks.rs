@@ -8,11 +8,14 @@
 
 use app::api::ports::AppResult;
 use app::api::types::{WritebackKind, WritebackResult};
-use app::model::NumberFormat;
+use app::model::{CleanAnswer, NumberFormat, Writebacks};
+use std::collections::HashMap;
 use std::time::Duration;
+use tokio::sync::OnceCell;
 
 use super::Service;
-use crate::crm::{CrmError, sentence_case};
+use crate::crm::{Crm, CrmError, sentence_case};
+use crate::db::forms::FormRow;
 use crate::db::writebacks::{Attempt, Finish};
 use crate::db::{StoreError, StoreResult, now_ms};
 use crate::retry::backoff_ms;
@@ -27,12 +30,24 @@ const BATCH: i64 = 32;
 /// How often the worker looks for due writebacks.
 const POLL: Duration = Duration::from_secs(2);
 
-/// What a form's writebacks need besides the form itself.
-struct Context {
+/// What every writeback of one form needs, loaded once and shared by its jobs: the form, its
+/// answers and settings, the sub-account's time zone and number format, and its CRM.
+pub(super) struct FormRun<'a> {
+    form: FormRow,
+    answers: Vec<CleanAnswer>,
+    writebacks: Writebacks,
+    /// The name of the template *version* the form was made from, as the note's header: the
+    /// note records what staff filled in, and a later rename of the template does not change
+    /// that (the inbox, a live list, shows the current name).
     template_name: String,
     zone: String,
     format: NumberFormat,
+    crm: &'a dyn Crm,
 }
+
+/// A form's run, loaded by its first job that is claimed (a job that is not claimed loads
+/// nothing), then shared by the others.
+pub(super) type SharedRun<'a> = OnceCell<FormRun<'a>>;
 
 impl Service {
     /// Runs the writebacks a submit just queued, holding the lease `held` the submit took, and
@@ -44,8 +59,9 @@ impl Service {
         kinds: &[WritebackKind],
         held: i64,
     ) -> AppResult<Vec<WritebackResult>> {
+        let run = SharedRun::new();
         for kind in kinds {
-            self.run_writeback(sub_account, form_id, *kind, Some(held)).await?;
+            self.run_writeback(sub_account, form_id, *kind, Some(held), &run).await?;
         }
         Ok(self.store.writeback_results(form_id).await?)
     }
@@ -54,12 +70,14 @@ impl Service {
     /// Returns how many it ran.
     pub async fn writeback_round(&self) -> StoreResult<usize> {
         let due = self.store.due_writebacks(BATCH).await?;
+        let mut runs: HashMap<&str, SharedRun> = HashMap::new();
         let mut ran = 0;
         for job in &due {
             if self.stop.requested() {
                 break;
             }
-            if self.run_writeback(&job.sub_account_id, &job.form_id, job.kind, None).await? {
+            let run = runs.entry(job.form_id.as_str()).or_default();
+            if self.run_writeback(&job.sub_account_id, &job.form_id, job.kind, None, run).await? {
                 ran += 1;
             }
         }
@@ -81,18 +99,20 @@ impl Service {
     }
 
     /// One attempt of one writeback, if it can be claimed. Returns whether it ran.
-    pub(super) async fn run_writeback(
-        &self,
+    pub(super) async fn run_writeback<'a>(
+        &'a self,
         sub_account: &str,
         form_id: &str,
         kind: WritebackKind,
         held: Option<i64>,
+        run: &SharedRun<'a>,
     ) -> StoreResult<bool> {
         let timing = self.options.jobs;
         let Some(attempt) = self.store.claim_writeback(form_id, kind, held, timing.lease_ms).await? else {
             return Ok(false);
         };
-        let bounded = tokio::time::timeout(timing.attempt_limit, self.attempt(sub_account, form_id, kind, attempt));
+        let bounded =
+            tokio::time::timeout(timing.attempt_limit, self.attempt(sub_account, form_id, kind, attempt, run));
         let outcome = bounded.await.unwrap_or_else(|_| {
             let limit = timing.attempt_limit.as_millis();
             let limit = if limit.is_multiple_of(1000) { format!("{} s", limit / 1000) } else { format!("{limit} ms") };
@@ -139,38 +159,34 @@ impl Service {
         Ok(true)
     }
 
-    async fn attempt(
-        &self,
+    async fn attempt<'a>(
+        &'a self,
         sub_account: &str,
         form_id: &str,
         kind: WritebackKind,
         attempt: Attempt,
+        run: &SharedRun<'a>,
     ) -> Result<Written, Failure> {
-        let form = self.store.form(sub_account, form_id).await?.ok_or_else(|| gone("the form"))?;
-        let context = self.context(sub_account, &form).await?;
-        let answers = form.clean_answers()?;
-        let writebacks = form.writebacks()?;
+        let run = run.get_or_try_init(|| self.load_run(sub_account, form_id)).await?;
+        let form = &run.form;
         let submitted_at = form.submitted_at.unwrap_or_else(now_ms);
         // The note's date and the task's due date are the submit's, however late a retry runs.
-        let today = date_at(submitted_at, &context.zone);
+        let today = date_at(submitted_at, &run.zone);
         let job = WritebackJob {
             location_id: sub_account,
             contact_id: &form.contact_id,
             contact_name: &form.contact_name,
             opportunity_id: form.opportunity_id.as_deref(),
             pipeline_id: form.pipeline_id.as_deref(),
-            template_name: &context.template_name,
-            answers: &answers,
-            writebacks: &writebacks,
+            template_name: &run.template_name,
+            answers: &run.answers,
+            writebacks: &run.writebacks,
             user_id: form.submitted_by.as_deref(),
             today,
-            task_due: next_day_at_nine(today, &context.zone),
-            format: context.format,
+            task_due: next_day_at_nine(today, &run.zone),
+            format: run.format,
         };
-        let crm = self
-            .crm_for(sub_account)
-            .await
-            .map_err(|_| CrmError::Unavailable("the store could not say which CRM this sub-account uses".to_owned()))?;
+        let crm = run.crm;
         let claimed_by_others;
         let attempt = if attempt.after_another {
             claimed_by_others = self.store.created_on_contact(sub_account, &form.contact_id).await?;
@@ -181,14 +197,27 @@ impl Service {
         Ok(writeback::write(crm, &job, kind, attempt).await?)
     }
 
-    async fn context(&self, sub_account: &str, form: &crate::db::forms::FormRow) -> Result<Context, Failure> {
+    async fn load_run(&self, sub_account: &str, form_id: &str) -> Result<FormRun<'_>, Failure> {
+        let form = self.store.form(sub_account, form_id).await?.ok_or_else(|| gone("the form"))?;
         let template = self
             .store
             .template_version(sub_account, &form.template_id, form.template_version)
             .await?
             .ok_or_else(|| gone("the form's template version"))?;
         let row = self.store.sub_account(sub_account).await?.ok_or_else(|| gone("the sub-account"))?;
-        Ok(Context { template_name: template.name, format: row.number_format(), zone: row.time_zone })
+        let crm = self
+            .crm_for(sub_account)
+            .await
+            .map_err(|_| CrmError::Unavailable("the store could not say which CRM this sub-account uses".to_owned()))?;
+        Ok(FormRun {
+            answers: form.clean_answers()?,
+            writebacks: form.writebacks()?,
+            form,
+            template_name: template.name,
+            format: row.number_format(),
+            zone: row.time_zone,
+            crm,
+        })
     }
 }
 
