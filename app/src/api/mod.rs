@@ -7,9 +7,11 @@ pub mod auth;
 pub mod crm;
 pub mod error;
 pub mod inbox;
+pub mod settings;
+pub mod sub_accounts;
 pub mod templates;
+pub mod triggers;
 pub mod types;
-pub mod workspace;
 
 #[cfg(feature = "ssr")]
 pub mod ports;

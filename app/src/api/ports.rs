@@ -27,11 +27,17 @@ pub trait AuthPort: Send + Sync {
     fn session_cookie(&self, token: Option<&str>) -> String;
 }
 
+/// The sub-accounts a user belongs to.
 #[async_trait]
-pub trait WorkspacePort: Send + Sync {
+pub trait SubAccountsPort: Send + Sync {
     async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>>;
     /// Opens a sub-account, creating its starter templates the first time (exactly once).
     async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary>;
+}
+
+/// Templates: list, edit (versioned), copy, import and export.
+#[async_trait]
+pub trait TemplatesPort: Send + Sync {
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>>;
     async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()>;
     /// The current version of a template, to edit.
@@ -71,12 +77,22 @@ pub trait WorkspacePort: Send + Sync {
         sub_account: &str,
         template_id: &str,
     ) -> AppResult<TemplateMappings>;
+}
+
+/// A sub-account's settings page: what its CRM offers, its triggers, its number format.
+#[async_trait]
+pub trait SettingsPort: Send + Sync {
     async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
     /// Forgets the cached pipelines, stages and custom fields of a connected sub-account, so
     /// the next read asks the CRM (admins only).
     async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()>;
     /// Sets how the sub-account writes numbers and money (admins only).
     async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()>;
+}
+
+/// Adding and removing triggers (admins).
+#[async_trait]
+pub trait TriggersPort: Send + Sync {
     async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
     -> AppResult<TriggerView>;
     async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()>;
@@ -143,8 +159,14 @@ pub trait CrmViewPort: Send + Sync {
 }
 
 /// Everything the app needs from the server, as one object in the Leptos context.
-pub trait Backend: AuthPort + WorkspacePort + InboxPort + CrmViewPort {}
+pub trait Backend:
+    AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort
+{
+}
 
-impl<T: AuthPort + WorkspacePort + InboxPort + CrmViewPort> Backend for T {}
+impl<T> Backend for T where
+    T: AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort
+{
+}
 
 pub type SharedBackend = Arc<dyn Backend>;

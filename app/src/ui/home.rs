@@ -8,7 +8,7 @@ use super::common::{ErrorView, Loading, load_first};
 use super::layout::TopBar;
 use crate::api::AppError;
 use crate::api::auth::me;
-use crate::api::workspace::list_sub_accounts;
+use crate::api::sub_accounts::list_sub_accounts;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -7,8 +7,8 @@ use leptos_router::components::{A, Outlet};
 use super::common::{ErrorPage, ErrorView, Loading, load_first, sub_account_id};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
+use crate::api::sub_accounts::open_sub_account;
 use crate::api::types::{SessionUser, SubAccountSummary};
-use crate::api::workspace::open_sub_account;
 use crate::model::NumberFormat;
 
 /// The signed-in user and the open sub-account (or why it cannot be opened), shared with the

@@ -11,8 +11,9 @@ use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
+use crate::api::settings::load_settings;
+use crate::api::triggers::{add_trigger, remove_trigger};
 use crate::api::types::{FormatOrigin, SettingsData, TemplateChoice, TriggerView};
-use crate::api::workspace::{add_trigger, load_settings, remove_trigger};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
 use crate::model::{
     CrmField, Currency, EventType, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks,

@@ -9,8 +9,11 @@ mod auth;
 mod crm_view;
 mod inbox;
 mod retention;
+mod settings;
 mod sso;
-mod workspace;
+mod sub_accounts;
+mod templates;
+mod triggers;
 mod writebacks;
 
 pub use sso::SsoSession;

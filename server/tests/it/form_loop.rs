@@ -4,7 +4,7 @@
 
 use crate::common::{Db, Fixture, fixture};
 use app::api::AppError;
-use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
+use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort, TemplatesPort, TriggersPort};
 use app::api::types::{FormStatus, FormatOrigin, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{
@@ -493,7 +493,7 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     not_found(f.service.move_opportunity(riley, &f.brightside, &opportunity, &stage).await, "move via own");
     not_found(f.service.log_call(riley, &f.brightside, &contact, "x", "").await, "call via own");
     let sub_accounts: Vec<String> = {
-        use app::api::ports::WorkspacePort;
+        use app::api::ports::SubAccountsPort;
         f.service.sub_accounts(riley).await.unwrap().into_iter().map(|s| s.name).collect()
     };
     assert_eq!(sub_accounts, ["Brightside Dental"]);

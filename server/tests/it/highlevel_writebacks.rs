@@ -9,7 +9,7 @@ use crate::common::Db;
 use crate::connected::{self, Flow, stage_update, start};
 use crate::standin::{CONTACT, FIELD_BUDGET, LOCATION, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
 use app::api::AppError;
-use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
+use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort};
 use app::api::types::{Role, WritebackKind, WritebackResult, WritebackState};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{Answer, Answers, Writebacks};

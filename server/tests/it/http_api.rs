@@ -5,7 +5,7 @@
 use app::api::types::InboxQuery;
 
 use crate::common::{Db, Fixture, fixture};
-use app::api::ports::{InboxPort, WorkspacePort};
+use app::api::ports::{InboxPort, SettingsPort, SubAccountsPort, TemplatesPort, TriggersPort};
 use app::model::{TriggerConfig, TriggerEvent, Writebacks};
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;

@@ -5,7 +5,7 @@
 
 use crate::common::{Db, Fixture, fixture};
 use app::api::AppError;
-use app::api::ports::{CrmViewPort, InboxPort, WorkspacePort};
+use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort, TemplatesPort, TriggersPort};
 use app::api::types::{InboxQuery, PendingVersion};
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;

@@ -1,70 +1,20 @@
+//! Templates: the list, versioned edits with their conflicts, copies, import and export.
+
 use app::api::AppError;
-use app::api::ports::{AppResult, WorkspacePort};
-use app::api::types::{
-    PendingVersion, SessionUser, SettingsData, SubAccountSummary, TemplateChoice, TemplateDraft, TemplateMappings,
-    TemplateSummary, TriggerView,
-};
-use app::model::starter::starter_templates;
+use app::api::ports::{AppResult, TemplatesPort};
+use app::api::types::{PendingVersion, SessionUser, TemplateDraft, TemplateMappings, TemplateSummary};
+use app::model::Template;
 use app::model::transfer;
-use app::model::trigger::{FieldMapping, broken_mappings, check_trigger};
-use app::model::{NumberFormat, Pipeline, Template, TriggerConfig, TriggerEvent, TriggerProblem};
+use app::model::trigger::{FieldMapping, broken_mappings};
 use async_trait::async_trait;
 
 use super::{Service, crm_error};
 use crate::db::templates::{DeleteBlock, NewerVersion, SaveOutcome};
-use crate::db::triggers::StoredTrigger;
 use crate::db::{StoreError, from_json};
 use crate::time::format_ms;
 
-fn trigger_view(trigger: StoredTrigger, pipelines: &[Pipeline]) -> TriggerView {
-    let (event_label, move_to_label) = match &trigger.config.event {
-        TriggerEvent::StageChanged { pipeline_id, stage_id } => {
-            let pipeline = pipelines.iter().find(|p| &p.id == pipeline_id);
-            let stage_name =
-                |id: &str| pipeline.and_then(|p| p.stage(id)).map_or("(removed stage)", |s| &s.name).to_owned();
-            let label = format!("{} › {}", pipeline.map_or("(removed pipeline)", |p| &p.name), stage_name(stage_id));
-            (label, trigger.config.writebacks.move_to_stage.as_deref().map(stage_name))
-        }
-        TriggerEvent::CallCompleted => ("Call Completed".to_owned(), None),
-    };
-    TriggerView {
-        id: trigger.id,
-        event: trigger.config.event,
-        event_label,
-        template_id: trigger.template_id,
-        template_name: trigger.template_name,
-        writebacks: trigger.config.writebacks,
-        move_to_label,
-    }
-}
-
 #[async_trait]
-impl WorkspacePort for Service {
-    async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>> {
-        let rows = self.store.sub_accounts_of(&user.id).await?;
-        let counts = self.store.pending_counts_of(&user.id).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let pending = counts.get(&row.id).copied().unwrap_or(0);
-                self.summary(row, Some(pending))
-            })
-            .collect())
-    }
-
-    async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary> {
-        let row = self.member(user, sub_account).await?;
-        let mut tx = self.store.begin().await?;
-        if self.store.claim_starters(&mut tx, sub_account).await? {
-            for template in starter_templates() {
-                self.store.create_template(&mut tx, sub_account, &template, None).await?;
-            }
-            tracing::info!(sub_account, "created the starter templates");
-        }
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(self.summary(row, None))
-    }
-
+impl TemplatesPort for Service {
     async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>> {
         let row = self.member(user, sub_account).await?;
         let rows = self.store.template_summaries(sub_account).await?;
@@ -187,96 +137,6 @@ impl WorkspacePort for Service {
     async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String> {
         self.member(user, sub_account).await?;
         Ok(transfer::export_template(&self.current_draft(sub_account, template_id).await?.template))
-    }
-
-    async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
-        let row = self.member(user, sub_account).await?;
-        let crm = self.crm_for(sub_account).await?;
-        let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let summaries = self.store.template_summaries(sub_account).await?;
-        let templates = summaries
-            .into_iter()
-            .map(|t| {
-                let template: Template = from_json(&t.definition)?;
-                Ok(TemplateChoice { id: t.id, name: t.name, fields: template.fields })
-            })
-            .collect::<AppResult<Vec<_>>>()?;
-        let triggers = self.store.triggers(sub_account).await?;
-        let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
-        let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
-        Ok(SettingsData {
-            crm_source,
-            pipelines,
-            crm_fields,
-            templates,
-            triggers,
-            number_format: row.number_format(),
-            number_format_origin: row.number_format_origin(),
-        })
-    }
-
-    async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()> {
-        self.admin_member(user, sub_account).await?;
-        if let Some(highlevel) = &self.highlevel
-            && self.connected_to_highlevel(sub_account).await?
-        {
-            highlevel.crm.forget_cache(sub_account);
-        }
-        Ok(())
-    }
-
-    async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()> {
-        self.admin_member(user, sub_account).await?;
-        self.store.set_number_format(sub_account, format).await?;
-        tracing::info!(
-            sub_account,
-            locale = format.locale.as_str(),
-            currency = format.currency.as_str(),
-            "number format set"
-        );
-        Ok(())
-    }
-
-    async fn add_trigger(
-        &self,
-        user: &SessionUser,
-        sub_account: &str,
-        config: TriggerConfig,
-    ) -> AppResult<TriggerView> {
-        self.admin_member(user, sub_account).await?;
-        let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
-        let template = self
-            .store
-            .current_template(&mut conn, sub_account, &config.template_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("That template"))?;
-        drop(conn);
-        let crm = self.crm_for(sub_account).await?;
-        let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let problems = check_trigger(&config, &template.template, &pipelines, &crm_fields);
-        if !problems.is_empty() {
-            return Err(AppError::InvalidTrigger(problems));
-        }
-        let id = self.store.insert_trigger(sub_account, &config).await?;
-        let id = id.ok_or_else(|| AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]))?;
-        let stored = StoredTrigger {
-            id,
-            template_id: config.template_id.clone(),
-            template_name: template.template.name.clone(),
-            config,
-        };
-        Ok(trigger_view(stored, &pipelines))
-    }
-
-    async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()> {
-        self.admin_member(user, sub_account).await?;
-        if self.store.delete_trigger(sub_account, trigger_id).await? {
-            Ok(())
-        } else {
-            Err(AppError::not_found("That trigger"))
-        }
     }
 }
 
