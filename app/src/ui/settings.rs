@@ -253,6 +253,98 @@ fn TriggerList(triggers: Vec<TriggerView>, admin: bool, on_remove: Callback<Stri
     .into_any()
 }
 
+/// What the add-a-trigger form holds: exactly what Add will save.
+#[derive(Clone, Copy)]
+struct TriggerDraft {
+    kind: RwSignal<EventType>,
+    pipeline: RwSignal<String>,
+    stage: RwSignal<String>,
+    template: RwSignal<String>,
+    note: RwSignal<bool>,
+    mappings: RwSignal<BTreeMap<String, String>>,
+    /// What a switch of template did to the mappings, in words.
+    mapping_note: RwSignal<Option<String>>,
+    task: RwSignal<bool>,
+    task_title: RwSignal<String>,
+    move_to: RwSignal<String>,
+}
+
+impl TriggerDraft {
+    /// Built with its first values rather than set after: an island must not write signals
+    /// while it hydrates.
+    fn new(data: StoredValue<SettingsData>) -> Self {
+        let (pipeline, stage, template) = Self::first_choices(data);
+        Self {
+            kind: RwSignal::new(EventType::StageChanged),
+            pipeline: RwSignal::new(pipeline),
+            stage: RwSignal::new(stage),
+            template: RwSignal::new(template),
+            note: RwSignal::new(true),
+            mappings: RwSignal::new(BTreeMap::new()),
+            mapping_note: RwSignal::new(None),
+            task: RwSignal::new(false),
+            task_title: RwSignal::new(String::new()),
+            move_to: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The first pipeline, its first stage and the first template.
+    fn first_choices(data: StoredValue<SettingsData>) -> (String, String, String) {
+        let first = |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
+        (
+            first(|d| d.pipelines.first().map(|p| p.id.clone())),
+            first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())),
+            first(|d| d.templates.first().map(|t| t.id.clone())),
+        )
+    }
+
+    /// The form as it first showed: the first choices, a note, nothing else.
+    fn start_over(self, data: StoredValue<SettingsData>) {
+        let (pipeline, stage, template) = Self::first_choices(data);
+        self.kind.set(EventType::StageChanged);
+        self.pipeline.set(pipeline);
+        self.stage.set(stage);
+        self.template.set(template);
+        self.note.set(true);
+        self.mappings.set(BTreeMap::new());
+        self.mapping_note.set(None);
+        self.task.set(false);
+        self.task_title.set(String::new());
+        self.move_to.set(String::new());
+    }
+
+    fn is_stage(self) -> bool {
+        self.kind.get() == EventType::StageChanged
+    }
+
+    /// The trigger Add saves.
+    fn config(self) -> TriggerConfig {
+        let is_stage = self.kind.get_untracked() == EventType::StageChanged;
+        let event = if is_stage {
+            TriggerEvent::StageChanged {
+                pipeline_id: self.pipeline.get_untracked(),
+                stage_id: self.stage.get_untracked(),
+            }
+        } else {
+            TriggerEvent::CallCompleted
+        };
+        let task_title = Some(self.task_title.get_untracked()).filter(|t| !t.trim().is_empty());
+        let writebacks = Writebacks {
+            note: self.note.get_untracked(),
+            custom_fields: self
+                .mappings
+                .get_untracked()
+                .into_iter()
+                .filter(|(_, crm)| !crm.is_empty())
+                .map(|(form_field, crm_field_id)| FieldMapping { form_field, crm_field_id })
+                .collect(),
+            task: self.task.get_untracked().then_some(TaskWriteback { title: task_title }),
+            move_to_stage: Some(self.move_to.get_untracked()).filter(|s| is_stage && !s.is_empty()),
+        };
+        TriggerConfig { event, template_id: self.template.get_untracked(), writebacks }
+    }
+}
+
 #[component]
 fn AddTrigger(
     data: SettingsData,
@@ -261,33 +353,16 @@ fn AddTrigger(
     added: ReadSignal<u32>,
 ) -> impl IntoView {
     let data = StoredValue::new(data);
-    let first = move |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
-    let kind = RwSignal::new(EventType::StageChanged);
-    let pipeline = RwSignal::new(first(|d| d.pipelines.first().map(|p| p.id.clone())));
-    let stage = RwSignal::new(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
-    let template = RwSignal::new(first(|d| d.templates.first().map(|t| t.id.clone())));
-    let note = RwSignal::new(true);
-    let mappings = RwSignal::new(BTreeMap::<String, String>::new());
-    let mapping_note = RwSignal::new(None::<String>);
-    let task = RwSignal::new(false);
-    let task_title = RwSignal::new(String::new());
-    let move_to = RwSignal::new(String::new());
-    let is_stage = move || kind.get() == EventType::StageChanged;
+    let draft = TriggerDraft::new(data);
+    let TriggerDraft { kind, pipeline, stage, template, note, mappings, mapping_note, task, task_title, move_to } =
+        draft;
+    let is_stage = move || draft.is_stage();
     // After each trigger added the form starts over, so the same trigger is not added twice by a
     // second click.
     Effect::new(move |seen: Option<u32>| {
         let count = added.get();
         if seen.is_some_and(|seen| seen != count) {
-            kind.set(EventType::StageChanged);
-            pipeline.set(first(|d| d.pipelines.first().map(|p| p.id.clone())));
-            stage.set(first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())));
-            template.set(first(|d| d.templates.first().map(|t| t.id.clone())));
-            note.set(true);
-            mappings.set(BTreeMap::new());
-            mapping_note.set(None);
-            task.set(false);
-            task_title.set(String::new());
-            move_to.set(String::new());
+            draft.start_over(data);
         }
         count
     });
@@ -301,25 +376,7 @@ fn AddTrigger(
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let event = if is_stage() {
-            TriggerEvent::StageChanged { pipeline_id: pipeline.get_untracked(), stage_id: stage.get_untracked() }
-        } else {
-            TriggerEvent::CallCompleted
-        };
-        let writebacks = Writebacks {
-            note: note.get_untracked(),
-            custom_fields: mappings
-                .get_untracked()
-                .into_iter()
-                .filter(|(_, crm)| !crm.is_empty())
-                .map(|(form_field, crm_field_id)| FieldMapping { form_field, crm_field_id })
-                .collect(),
-            task: task
-                .get_untracked()
-                .then(|| TaskWriteback { title: Some(task_title.get_untracked()).filter(|t| !t.trim().is_empty()) }),
-            move_to_stage: Some(move_to.get_untracked()).filter(|s| is_stage() && !s.is_empty()),
-        };
-        add.dispatch(TriggerConfig { event, template_id: template.get_untracked(), writebacks });
+        add.dispatch(draft.config());
     };
 
     view! {
@@ -362,42 +419,9 @@ fn AddTrigger(
                         </select>
                     </div>
                 </div>
-                {view! {
                 <Show when=is_stage>
-                    <div class="field-row">
-                        <div class="field">
-                            <label for="trigger-pipeline">"Pipeline"</label>
-                            <select id="trigger-pipeline" on:change=move |ev| {
-                                pipeline.set(event_target_value(&ev));
-                                stage.set(stages().first().map(|s| s.id.clone()).unwrap_or_default());
-                                move_to.set(String::new());
-                            }>
-                                {data
-                                    .with_value(|d| d.pipelines.clone())
-                                    .into_iter()
-                                    .map(|p| {
-                                        let id = p.id.clone();
-                                        view! { <option value=p.id selected=move || pipeline.get() == id>{p.name}</option> }
-                                    })
-                                    .collect_view()}
-                            </select>
-                        </div>
-                        <div class="field">
-                            <label for="trigger-stage">"Stage"</label>
-                            <select id="trigger-stage" on:change=move |ev| stage.set(event_target_value(&ev))>
-                                {move || stages()
-                                    .into_iter()
-                                    .map(|s| {
-                                        let id = s.id.clone();
-                                        view! { <option value=s.id selected=move || stage.get() == id>{s.name}</option> }
-                                    })
-                                    .collect_view()}
-                            </select>
-                        </div>
-                    </div>
+                    <PipelineStage data pipeline stage move_to stages=Signal::derive(stages)/>
                 </Show>
-
-                }.into_any()}
                 <fieldset class="writebacks-config">
                     <legend>"When the form is submitted"</legend>
                     <label class="choice">
@@ -416,6 +440,52 @@ fn AddTrigger(
                 <button type="submit" class="button button-primary" disabled=move || add.pending().get()>"Add trigger"</button>
             </form>
         </section>
+    }
+}
+
+/// Which pipeline and stage a stage trigger listens for; a new pipeline starts at its first stage
+/// and forgets the stage move (a move stays inside the trigger's pipeline).
+#[component]
+fn PipelineStage(
+    data: StoredValue<SettingsData>,
+    pipeline: RwSignal<String>,
+    stage: RwSignal<String>,
+    move_to: RwSignal<String>,
+    stages: Signal<Vec<Stage>>,
+) -> impl IntoView {
+    view! {
+        <div class="field-row">
+            <div class="field">
+                <label for="trigger-pipeline">"Pipeline"</label>
+                <select id="trigger-pipeline" on:change=move |ev| {
+                    pipeline.set(event_target_value(&ev));
+                    stage.set(stages.with(|s| s.first().map(|s| s.id.clone())).unwrap_or_default());
+                    move_to.set(String::new());
+                }>
+                    {data
+                        .with_value(|d| d.pipelines.clone())
+                        .into_iter()
+                        .map(|p| {
+                            let id = p.id.clone();
+                            view! { <option value=p.id selected=move || pipeline.get() == id>{p.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="trigger-stage">"Stage"</label>
+                <select id="trigger-stage" on:change=move |ev| stage.set(event_target_value(&ev))>
+                    {move || stages
+                        .get()
+                        .into_iter()
+                        .map(|s| {
+                            let id = s.id.clone();
+                            view! { <option value=s.id selected=move || stage.get() == id>{s.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        </div>
     }
 }
 

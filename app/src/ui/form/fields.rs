@@ -75,177 +75,211 @@ pub fn FieldInput(field: Field, state: FormState) -> impl IntoView {
     }
 }
 
+/// What every input of one field needs: where it is, its answer, and its attributes for
+/// assistive technology.
+#[derive(Clone)]
+struct Control {
+    id: String,
+    key: String,
+    state: FormState,
+    described_by: Signal<String>,
+    invalid: Signal<String>,
+    /// The answer as text, live.
+    text: Signal<String>,
+    /// The answer the page starts with. Properties (`prop:value`, `prop:checked`) follow the
+    /// answers live but are not part of the server's HTML; attributes carry this, so a page
+    /// rendered again after a refused submit without JavaScript shows what was entered.
+    initial: String,
+    placeholder: String,
+    required: String,
+}
+
+impl Control {
+    fn set(&self, value: String) {
+        self.state.edited(&self.key);
+        self.state.answers.try_update(|a| a.insert(self.key.clone(), Answer::One(value)));
+    }
+
+    fn touch(&self) {
+        self.state.touch(&self.key);
+    }
+}
+
 fn control(
     field: &Field,
     id: &str,
     state: FormState,
-    described_by: impl Fn() -> String + Clone + Send + Sync + 'static,
-    invalid: impl Fn() -> String + Clone + Send + Sync + 'static,
+    described_by: impl Fn() -> String + Send + Sync + 'static,
+    invalid: impl Fn() -> String + Send + Sync + 'static,
 ) -> AnyView {
     let key = field.key.clone();
     let answers = state.answers;
     let text = {
         let key = key.clone();
-        move || answers.with(|a| a.get(&key).map(|v| v.as_text().to_owned()).unwrap_or_default())
+        Signal::derive(move || answers.with(|a| a.get(&key).map(|v| v.as_text().to_owned()).unwrap_or_default()))
     };
-    let set = {
-        let key = key.clone();
-        move |value: String| {
-            state.edited(&key);
-            answers.try_update(|a| a.insert(key.clone(), Answer::One(value)));
-        }
-    };
-    let touch = {
-        let key = key.clone();
-        move |_| state.touch(&key)
-    };
-    // Properties (`prop:value`, `prop:checked`) follow the answers live but are not part of the
-    // server's HTML; the attributes below carry the answers the page starts with, so a page
-    // rendered again after a refused submit without JavaScript shows what was entered.
-    let initial = text();
-    let placeholder = field.placeholder.clone().unwrap_or_default();
-    let required = field.required.to_string();
-    let id = id.to_owned();
-    let input = |kind: &'static str, mode: &'static str| {
-        let set = set.clone();
-        view! {
-            <input
-                id=id.clone()
-                name=key.clone()
-                type=kind
-                inputmode=mode
-                placeholder=placeholder.clone()
-                aria-required=required.clone()
-                aria-invalid=invalid.clone()
-                aria-describedby=described_by.clone()
-                value=initial.clone()
-                prop:value=text.clone()
-                on:input=move |ev| set(event_target_value(&ev))
-                on:blur=touch.clone()
-            />
-        }
-        .into_any()
+    let control = Control {
+        id: id.to_owned(),
+        key,
+        state,
+        described_by: Signal::derive(described_by),
+        invalid: Signal::derive(invalid),
+        initial: text.get_untracked(),
+        text,
+        placeholder: field.placeholder.clone().unwrap_or_default(),
+        required: field.required.to_string(),
     };
     match field.kind {
-        FieldKind::ShortText => input("text", "text"),
-        FieldKind::Number | FieldKind::Currency => input("text", "decimal"),
-        FieldKind::Phone => input("tel", "tel"),
-        FieldKind::Email => input("email", "email"),
-        FieldKind::Date => input("date", "none"),
-        FieldKind::LongText => view! {
-            <textarea
-                id=id
-                name=key
-                rows="4"
-                placeholder=placeholder
-                aria-required=required
-                aria-invalid=invalid
-                aria-describedby=described_by
-                // The renderer writes a textarea's children unescaped and with a hydration marker
-                // inside (a textarea is not raw text), so its starting text goes in as escaped HTML.
-                inner_html=escape_text(&initial)
-                prop:value=text
-                on:input=move |ev| set(event_target_value(&ev))
-                on:blur=touch
-            ></textarea>
-        }
-        .into_any(),
-        FieldKind::Dropdown => {
-            let options = field.options.clone();
-            let unanswered = text.clone();
-            view! {
-                <select
-                    id=id
-                    name=key
-                    aria-required=required
-                    aria-invalid=invalid
-                    aria-describedby=described_by
-                    on:change=move |ev| set(event_target_value(&ev))
-                    on:blur=touch
-                >
-                    <option value="" selected=move || unanswered().is_empty()>"Choose…"</option>
-                    {options
-                        .into_iter()
-                        .map(|option| {
-                            let (value, label, text) = (option.clone(), option.clone(), text.clone());
-                            view! { <option value=value selected=move || text() == option>{label}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            }
-            .into_any()
-        }
-        // One option per box: radios keep a single answer, multi-select checkboxes a list.
-        FieldKind::Radio | FieldKind::MultiSelect => {
-            let multiple = field.kind == FieldKind::MultiSelect;
-            let options = field.options.clone();
-            view! {
-                <div
-                    class="choices"
-                    role=if multiple { "group" } else { "radiogroup" }
-                    aria-describedby=described_by
-                    aria-invalid=invalid
-                >
-                    {options
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, option)| {
-                            let (key, touch) = (key.clone(), touch.clone());
-                            let choice_id = format!("{id}-{i}");
-                            let label_for = choice_id.clone();
-                            let (checked_key, checked_option, label) = (key.clone(), option.clone(), option.clone());
-                            let chosen = option.clone();
-                            let initially = answers.with_untracked(|a| a.get(&key).is_some_and(|v| v.items().contains(&option.as_str())));
-                            view! {
-                                <label class="choice" for=label_for>
-                                    <input
-                                        type=if multiple { "checkbox" } else { "radio" }
-                                        id=choice_id
-                                        name=key.clone()
-                                        value=option
-                                        checked=initially
-                                        prop:checked=move || answers.with(|a| {
-                                            a.get(&checked_key).is_some_and(|v| v.items().contains(&checked_option.as_str()))
-                                        })
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            state.edited(&key);
-                                            answers.try_update(|a| choose(a, &key, &chosen, on, multiple));
-                                        }
-                                        on:blur=touch
-                                    />
-                                    <span>{label}</span>
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </div>
-            }
-            .into_any()
-        }
-        FieldKind::Checkbox => {
-            let label_for = id.clone();
-            view! {
-                <label class="choice" for=label_for>
-                    <input
-                        type="checkbox"
-                        id=id
-                        name=key
-                        value="yes"
-                        checked=initial == "yes"
-                        aria-describedby=described_by
-                        aria-invalid=invalid
-                        prop:checked=move || text() == "yes"
-                        on:change=move |ev| set(if event_target_checked(&ev) { "yes" } else { "no" }.to_owned())
-                        on:blur=touch
-                    />
-                    <span>"Yes"</span>
-                </label>
-            }
-            .into_any()
-        }
+        FieldKind::ShortText => text_input(control, "text", "text"),
+        FieldKind::Number | FieldKind::Currency => text_input(control, "text", "decimal"),
+        FieldKind::Phone => text_input(control, "tel", "tel"),
+        FieldKind::Email => text_input(control, "email", "email"),
+        FieldKind::Date => text_input(control, "date", "none"),
+        FieldKind::LongText => long_text(control),
+        FieldKind::Dropdown => dropdown(control, field.options.clone()),
+        FieldKind::Radio => choices(control, field.options.clone(), false),
+        FieldKind::MultiSelect => choices(control, field.options.clone(), true),
+        FieldKind::Checkbox => checkbox(control),
         FieldKind::Section => ().into_any(),
     }
+}
+
+fn text_input(c: Control, kind: &'static str, mode: &'static str) -> AnyView {
+    let (on_input, on_blur) = (c.clone(), c.clone());
+    view! {
+        <input
+            id=c.id
+            name=c.key
+            type=kind
+            inputmode=mode
+            placeholder=c.placeholder
+            aria-required=c.required
+            aria-invalid=c.invalid
+            aria-describedby=c.described_by
+            value=c.initial
+            prop:value=c.text
+            on:input=move |ev| on_input.set(event_target_value(&ev))
+            on:blur=move |_| on_blur.touch()
+        />
+    }
+    .into_any()
+}
+
+fn long_text(c: Control) -> AnyView {
+    let (on_input, on_blur) = (c.clone(), c.clone());
+    view! {
+        <textarea
+            id=c.id
+            name=c.key
+            rows="4"
+            placeholder=c.placeholder
+            aria-required=c.required
+            aria-invalid=c.invalid
+            aria-describedby=c.described_by
+            // The renderer writes a textarea's children unescaped and with a hydration marker
+            // inside (a textarea is not raw text), so its starting text goes in as escaped HTML.
+            inner_html=escape_text(&c.initial)
+            prop:value=c.text
+            on:input=move |ev| on_input.set(event_target_value(&ev))
+            on:blur=move |_| on_blur.touch()
+        ></textarea>
+    }
+    .into_any()
+}
+
+fn dropdown(c: Control, options: Vec<String>) -> AnyView {
+    let (on_change, on_blur, text) = (c.clone(), c.clone(), c.text);
+    view! {
+        <select
+            id=c.id
+            name=c.key
+            aria-required=c.required
+            aria-invalid=c.invalid
+            aria-describedby=c.described_by
+            on:change=move |ev| on_change.set(event_target_value(&ev))
+            on:blur=move |_| on_blur.touch()
+        >
+            <option value="" selected=move || text.with(String::is_empty)>"Choose…"</option>
+            {options
+                .into_iter()
+                .map(|option| {
+                    let (value, label) = (option.clone(), option.clone());
+                    view! { <option value=value selected=move || text.with(|t| *t == option)>{label}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+    .into_any()
+}
+
+/// One box per option: radios keep a single answer, multi-select checkboxes a list.
+fn choices(c: Control, options: Vec<String>, multiple: bool) -> AnyView {
+    let answers = c.state.answers;
+    let holds =
+        move |key: &str, option: &str| answers.with(|a| a.get(key).is_some_and(|v| v.items().contains(&option)));
+    view! {
+        <div
+            class="choices"
+            role=if multiple { "group" } else { "radiogroup" }
+            aria-describedby=c.described_by
+            aria-invalid=c.invalid
+        >
+            {options
+                .into_iter()
+                .enumerate()
+                .map(|(i, option)| {
+                    let choice_id = format!("{}-{i}", c.id);
+                    let label_for = choice_id.clone();
+                    let (checked_key, checked_option, label) = (c.key.clone(), option.clone(), option.clone());
+                    let (on_change, on_blur, chosen) = (c.clone(), c.clone(), option.clone());
+                    let initially = answers.with_untracked(|a| a.get(&c.key).is_some_and(|v| v.items().contains(&option.as_str())));
+                    view! {
+                        <label class="choice" for=label_for>
+                            <input
+                                type=if multiple { "checkbox" } else { "radio" }
+                                id=choice_id
+                                name=c.key.clone()
+                                value=option
+                                checked=initially
+                                prop:checked=move || holds(&checked_key, &checked_option)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    on_change.state.edited(&on_change.key);
+                                    answers.try_update(|a| choose(a, &on_change.key, &chosen, on, multiple));
+                                }
+                                on:blur=move |_| on_blur.touch()
+                            />
+                            <span>{label}</span>
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+    .into_any()
+}
+
+/// A yes/no checkbox: "yes" when ticked, "no" when not.
+fn checkbox(c: Control) -> AnyView {
+    let (on_change, on_blur, text, label_for) = (c.clone(), c.clone(), c.text, c.id.clone());
+    view! {
+        <label class="choice" for=label_for>
+            <input
+                type="checkbox"
+                id=c.id
+                name=c.key
+                value="yes"
+                checked=c.initial == "yes"
+                aria-describedby=c.described_by
+                aria-invalid=c.invalid
+                prop:checked=move || text.with(|t| t == "yes")
+                on:change=move |ev| on_change.set(if event_target_checked(&ev) { "yes" } else { "no" }.to_owned())
+                on:blur=move |_| on_blur.touch()
+            />
+            <span>"Yes"</span>
+        </label>
+    }
+    .into_any()
 }
 
 /// Text as HTML character data.
