@@ -3,6 +3,7 @@
 //! webhook at once and a webhook whose processor died is picked up again when its lease ends.
 
 use sqlx::FromRow;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Store, StoreResult, new_id, now_ms};
 
@@ -51,20 +52,30 @@ impl WebhookState {
     }
 }
 
+/// An id that sorts in arrival order. Webhooks are processed by `received_at, id`: two received
+/// in the same millisecond (an install, then the stage change it enables) must not be taken in
+/// the order of random ids. Across instances, the same millisecond has no order anyway.
+fn arrival_id(received_at: i64) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let sequence = NEXT.fetch_add(1, Ordering::Relaxed);
+    format!("{received_at:013}{sequence:010}{}", &new_id()[..9])
+}
+
 impl Store {
     /// Stores a webhook unless one with the same dedupe key is stored; `None` for a duplicate.
     pub async fn insert_webhook(&self, webhook: &NewWebhook<'_>) -> StoreResult<Option<String>> {
+        let received_at = now_ms();
         let inserted: Option<(String,)> = sqlx::query_as(
             "INSERT INTO hl_webhooks (id, dedupe_key, event_type, location_id, company_id, body, received_at, state) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         )
-        .bind(new_id())
+        .bind(arrival_id(received_at))
         .bind(webhook.dedupe_key)
         .bind(webhook.event_type)
         .bind(webhook.location_id)
         .bind(webhook.company_id)
         .bind(webhook.body)
-        .bind(now_ms())
+        .bind(received_at)
         .fetch_optional(self.pool())
         .await?;
         Ok(inserted.map(|(id,)| id))
@@ -176,5 +187,20 @@ impl Store {
             .bind(dedupe_key)
             .fetch_optional(self.pool())
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arrival_id;
+
+    #[test]
+    fn webhooks_of_one_millisecond_sort_in_arrival_order() {
+        let ids: Vec<String> = (0..50).map(|_| arrival_id(1_782_900_000_000)).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert!(arrival_id(1_782_900_000_001) > ids[49], "a later millisecond sorts after");
+        assert_eq!(ids[0].len(), 32);
     }
 }
