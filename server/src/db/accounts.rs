@@ -178,7 +178,7 @@ impl Store {
         Ok(sqlx::query_as(&sql).bind(token_hash).bind(now_ms()).fetch_optional(self.pool()).await?)
     }
 
-    /// The sub-accounts a user belongs to, with their pending form counts.
+    /// The sub-accounts a user belongs to, by name (their counts: `pending_counts_of`).
     pub async fn sub_accounts_of(&self, user_id: &str) -> StoreResult<Vec<SubAccountRow>> {
         let sql = format!(
             "SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \

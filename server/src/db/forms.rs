@@ -1,4 +1,5 @@
-//! Forms: created pending by events, completed once by a submit, with their writeback results.
+//! Forms: created pending by events, completed once by a submit (which queues their writeback
+//! jobs, `writebacks::queue_writebacks`, in the same transaction).
 
 use app::model::{CleanAnswer, FormStatus, WritebackKind, Writebacks};
 use sqlx::{AnyConnection, FromRow};

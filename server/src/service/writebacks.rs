@@ -46,7 +46,8 @@ pub(super) struct FormRun<'a> {
 }
 
 /// A form's run, loaded by its first job that is claimed (a job that is not claimed loads
-/// nothing), then shared by the others.
+/// nothing), then shared by the others — for one submit, or one worker round (a sub-account
+/// that changes its CRM or format meanwhile is seen so by the next round).
 pub(super) type SharedRun<'a> = OnceCell<FormRun<'a>>;
 
 impl Service {
@@ -205,13 +206,14 @@ impl Service {
             .await?
             .ok_or_else(|| gone("the form's template version"))?;
         let row = self.store.sub_account(sub_account).await?.ok_or_else(|| gone("the sub-account"))?;
+        let (answers, writebacks) = (form.clean_answers()?, form.writebacks()?);
         let crm = self
             .crm_for(sub_account)
             .await
             .map_err(|_| CrmError::Unavailable("the store could not say which CRM this sub-account uses".to_owned()))?;
         Ok(FormRun {
-            answers: form.clean_answers()?,
-            writebacks: form.writebacks()?,
+            answers,
+            writebacks,
             form,
             template_name: template.name,
             format: row.number_format(),
