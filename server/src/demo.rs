@@ -1,6 +1,7 @@
 //! The demo agency: what a fresh `--demo` install shows. Seeded once, into an empty database.
 
 use app::model::CrmFieldType as T;
+use app::model::SubAccountId;
 use sqlx::AnyConnection;
 
 use crate::auth::hash_password;
@@ -62,7 +63,7 @@ const BRIGHTSIDE_CONTACTS: [(&str, &str, &str, &str, f64); 4] = [
 async fn seed_crm(
     crm: &BuiltinCrm,
     conn: &mut AnyConnection,
-    sub_account: &str,
+    sub_account: &SubAccountId,
     contacts: &[(&str, &str, &str, &str, f64)],
 ) -> StoreResult<()> {
     let fields: [(&str, &str, T, &[&str]); 8] = [

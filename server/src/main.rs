@@ -61,7 +61,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         embedded: connection.highlevel.is_some(),
         public_url: args.public_url.clone(),
         trust_proxy: args.trust_proxy,
-        jobs: server::retry::JobTiming::default(),
+        jobs: server::jobs::JobTiming::WRITEBACKS,
     };
     let mut service = Service::new(store.clone(), options);
     let stop = service.stop_signal();

@@ -6,6 +6,7 @@
 //! Open inbox streams are counted: a few per user (tabs), and a bound for the whole process, so
 //! streams left open cannot pile up.
 
+use app::model::{SubAccountId, UserId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -17,9 +18,9 @@ pub const STREAMS_IN_ALL: usize = 2_000;
 
 #[derive(Clone, Debug)]
 pub struct Notifier {
-    sender: broadcast::Sender<String>,
+    sender: broadcast::Sender<SubAccountId>,
     ended_sessions: broadcast::Sender<String>,
-    open: Arc<Mutex<HashMap<String, usize>>>,
+    open: Arc<Mutex<HashMap<UserId, usize>>>,
 }
 
 impl Default for Notifier {
@@ -31,8 +32,8 @@ impl Default for Notifier {
 /// An open inbox stream's place in the count; given back when dropped.
 #[derive(Debug)]
 pub struct StreamSlot {
-    open: Arc<Mutex<HashMap<String, usize>>>,
-    user_id: String,
+    open: Arc<Mutex<HashMap<UserId, usize>>>,
+    user_id: UserId,
 }
 
 impl Drop for StreamSlot {
@@ -49,11 +50,11 @@ impl Drop for StreamSlot {
 
 impl Notifier {
     /// Announces a change in a sub-account (nobody listening is fine).
-    pub fn changed(&self, sub_account_id: &str) {
-        let _ = self.sender.send(sub_account_id.to_owned());
+    pub fn changed(&self, sub_account: &SubAccountId) {
+        let _ = self.sender.send(sub_account.clone());
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+    pub fn subscribe(&self) -> broadcast::Receiver<SubAccountId> {
         self.sender.subscribe()
     }
 
@@ -68,14 +69,14 @@ impl Notifier {
 
     /// A place for one more inbox stream of this user; `None` when the user, or the process,
     /// has as many open as it may.
-    pub fn open_stream(&self, user_id: &str) -> Option<StreamSlot> {
+    pub fn open_stream(&self, user_id: &UserId) -> Option<StreamSlot> {
         let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let in_all: usize = open.values().sum();
         let mine = open.get(user_id).copied().unwrap_or(0);
         if mine >= STREAMS_PER_USER || in_all >= STREAMS_IN_ALL {
             return None;
         }
-        open.insert(user_id.to_owned(), mine + 1);
-        Some(StreamSlot { open: self.open.clone(), user_id: user_id.to_owned() })
+        open.insert(user_id.clone(), mine + 1);
+        Some(StreamSlot { open: self.open.clone(), user_id: user_id.clone() })
     }
 }

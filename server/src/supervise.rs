@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::retry::backoff_ms;
+use crate::jobs::backoff_ms;
 
 /// A worker that ran this long before it stopped counts as healthy: its next restart is quick.
 const HEALTHY_AFTER: Duration = Duration::from_secs(60);

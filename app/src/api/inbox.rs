@@ -5,11 +5,11 @@ use leptos::server_fn::codec::Json;
 
 use super::error::AppError;
 use super::types::{CompletedFormRow, FormView, InboxPage, InboxQuery, PendingFormRow, WritebackKind, WritebackResult};
-use crate::model::{Answers, NumberFormat};
+use crate::model::{Answers, FormId, NumberFormat, SubAccountId};
 
 #[server(prefix = "/api", endpoint = "forms/pending")]
 pub async fn pending_forms(
-    sub_account: String,
+    sub_account: SubAccountId,
     #[server(default)] query: InboxQuery,
 ) -> Result<InboxPage<PendingFormRow>, AppError> {
     use super::session::{backend, current_user};
@@ -18,7 +18,7 @@ pub async fn pending_forms(
 
 #[server(prefix = "/api", endpoint = "forms/completed")]
 pub async fn completed_forms(
-    sub_account: String,
+    sub_account: SubAccountId,
     #[server(default)] query: InboxQuery,
 ) -> Result<InboxPage<CompletedFormRow>, AppError> {
     use super::session::{backend, current_user};
@@ -26,15 +26,15 @@ pub async fn completed_forms(
 }
 
 #[server(prefix = "/api", endpoint = "forms/get")]
-pub async fn get_form(sub_account: String, form_id: String) -> Result<FormView, AppError> {
+pub async fn get_form(sub_account: SubAccountId, form_id: FormId) -> Result<FormView, AppError> {
     use super::session::{backend, current_user};
     backend()?.form(&current_user().await?, &sub_account, &form_id).await
 }
 
 #[server(prefix = "/api", endpoint = "forms/submit", input = Json)]
 pub async fn submit_form(
-    sub_account: String,
-    form_id: String,
+    sub_account: SubAccountId,
+    form_id: FormId,
     answers: Answers,
     /// The number format the answers were typed in (the form page's).
     #[server(default)]
@@ -46,8 +46,8 @@ pub async fn submit_form(
 
 #[server(prefix = "/api", endpoint = "forms/retry-writeback")]
 pub async fn retry_writeback(
-    sub_account: String,
-    form_id: String,
+    sub_account: SubAccountId,
+    form_id: FormId,
     kind: WritebackKind,
 ) -> Result<Vec<WritebackResult>, AppError> {
     use super::session::{backend, current_user};

@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 use super::error::AppError;
 use super::types::*;
-use crate::model::{Answers, NumberFormat, Template, TriggerConfig};
+use crate::model::{
+    Answers, ContactId, FormId, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId, TriggerConfig,
+    TriggerId,
+};
 
 pub type AppResult<T> = Result<T, AppError>;
 
@@ -32,70 +35,104 @@ pub trait AuthPort: Send + Sync {
 pub trait SubAccountsPort: Send + Sync {
     async fn sub_accounts(&self, user: &SessionUser) -> AppResult<Vec<SubAccountSummary>>;
     /// Opens a sub-account, creating its starter templates the first time (exactly once).
-    async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary>;
+    async fn open_sub_account(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<SubAccountSummary>;
 }
 
 /// Templates: list, edit (versioned), copy, import and export.
 #[async_trait]
 pub trait TemplatesPort: Send + Sync {
-    async fn templates(&self, user: &SessionUser, sub_account: &str) -> AppResult<Vec<TemplateSummary>>;
-    async fn delete_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<()>;
+    async fn templates(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Vec<TemplateSummary>>;
+    async fn delete_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
+    ) -> AppResult<()>;
     /// The current version of a template, to edit.
-    async fn template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<TemplateDraft>;
+    async fn template(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
+    ) -> AppResult<TemplateDraft>;
     /// Saves an edit as the next version. `base_version` is the version the edit started from:
     /// when someone saved in between, the save is refused and nothing is overwritten. Forms
     /// already created keep the version they were made from.
     async fn save_template(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        template_id: &str,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
         base_version: i64,
         template: Template,
     ) -> AppResult<TemplateDraft>;
     async fn create_template(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         template: Template,
     ) -> AppResult<TemplateDraft>;
     /// A copy of the current version as a new template, named "… (copy)".
     async fn duplicate_template(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        template_id: &str,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
     ) -> AppResult<TemplateDraft>;
     /// A new template from an exported file; a file with problems saves nothing.
-    async fn import_template(&self, user: &SessionUser, sub_account: &str, file: &str) -> AppResult<TemplateDraft>;
+    async fn import_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        file: &str,
+    ) -> AppResult<TemplateDraft>;
     /// The file of a template's current version (see `model::transfer`).
-    async fn export_template(&self, user: &SessionUser, sub_account: &str, template_id: &str) -> AppResult<String>;
+    async fn export_template(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
+    ) -> AppResult<String>;
     /// The writebacks an edit of this template must keep working (admins only).
     async fn template_mappings(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        template_id: &str,
+        sub_account: &SubAccountId,
+        template_id: &TemplateId,
     ) -> AppResult<TemplateMappings>;
 }
 
 /// A sub-account's settings page: what its CRM offers, its triggers, its number format.
 #[async_trait]
 pub trait SettingsPort: Send + Sync {
-    async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData>;
+    async fn settings(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<SettingsData>;
     /// Forgets the cached pipelines, stages and custom fields of a connected sub-account, so
     /// the next read asks the CRM (admins only).
-    async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()>;
+    async fn refresh_crm(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<()>;
     /// Sets how the sub-account writes numbers and money (admins only).
-    async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()>;
+    async fn set_number_format(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        format: NumberFormat,
+    ) -> AppResult<()>;
 }
 
 /// Adding and removing triggers (admins).
 #[async_trait]
 pub trait TriggersPort: Send + Sync {
-    async fn add_trigger(&self, user: &SessionUser, sub_account: &str, config: TriggerConfig)
-    -> AppResult<TriggerView>;
-    async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()>;
+    async fn add_trigger(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        config: TriggerConfig,
+    ) -> AppResult<TriggerView>;
+    async fn remove_trigger(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        trigger_id: &TriggerId,
+    ) -> AppResult<()>;
 }
 
 #[async_trait]
@@ -103,16 +140,16 @@ pub trait InboxPort: Send + Sync {
     async fn pending_forms(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         query: &InboxQuery,
     ) -> AppResult<InboxPage<PendingFormRow>>;
     async fn completed_forms(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         query: &InboxQuery,
     ) -> AppResult<InboxPage<CompletedFormRow>>;
-    async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView>;
+    async fn form(&self, user: &SessionUser, sub_account: &SubAccountId, form_id: &FormId) -> AppResult<FormView>;
     /// Re-validates the answers with the shared model, completes the form once, and runs its
     /// writebacks; returns each writeback's state after its first attempt (a retryable failure
     /// is pending, and retried in the background). `read_as` is the number format the person
@@ -121,8 +158,8 @@ pub trait InboxPort: Send + Sync {
     async fn submit_form(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        form_id: &str,
+        sub_account: &SubAccountId,
+        form_id: &FormId,
         answers: Answers,
         read_as: Option<NumberFormat>,
     ) -> AppResult<Vec<WritebackResult>>;
@@ -130,8 +167,8 @@ pub trait InboxPort: Send + Sync {
     async fn retry_writeback(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        form_id: &str,
+        sub_account: &SubAccountId,
+        form_id: &FormId,
         kind: WritebackKind,
     ) -> AppResult<Vec<WritebackResult>>;
 }
@@ -139,20 +176,25 @@ pub trait InboxPort: Send + Sync {
 /// The built-in CRM's own screens (the board, a contact, logging a call).
 #[async_trait]
 pub trait CrmViewPort: Send + Sync {
-    async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard>;
-    async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail>;
+    async fn crm_board(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<CrmBoard>;
+    async fn contact(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
+    ) -> AppResult<ContactDetail>;
     async fn move_opportunity(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> AppResult<()>;
     async fn log_call(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         summary: &str,
         transcript: &str,
     ) -> AppResult<()>;

@@ -2,12 +2,13 @@
 
 use super::error::AppError;
 use super::types::SettingsData;
+use crate::model::SubAccountId;
 #[cfg(feature = "ssr")]
 use crate::model::{NumberFormat, locale::UnknownTag};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "settings/load")]
-pub async fn load_settings(sub_account: String) -> Result<SettingsData, AppError> {
+pub async fn load_settings(sub_account: SubAccountId) -> Result<SettingsData, AppError> {
     use super::session::{backend, current_user};
     backend()?.settings(&current_user().await?, &sub_account).await
 }
@@ -15,7 +16,7 @@ pub async fn load_settings(sub_account: String) -> Result<SettingsData, AppError
 /// Reads the pipelines, stages and custom fields from the CRM again (admins). Posted by a plain
 /// form, so the settings page reloads with what the CRM has now.
 #[server(prefix = "/api", endpoint = "settings/refresh-crm")]
-pub async fn refresh_crm(sub_account: String) -> Result<(), AppError> {
+pub async fn refresh_crm(sub_account: SubAccountId) -> Result<(), AppError> {
     use super::session::{backend, current_user};
     backend()?.refresh_crm(&current_user().await?, &sub_account).await
 }
@@ -23,7 +24,7 @@ pub async fn refresh_crm(sub_account: String) -> Result<(), AppError> {
 /// Sets how the sub-account writes numbers and money (admins). Posted by a plain form, like the
 /// refresh: the settings page reloads showing the new format.
 #[server(prefix = "/api", endpoint = "settings/number-format")]
-pub async fn save_number_format(sub_account: String, locale: String, currency: String) -> Result<(), AppError> {
+pub async fn save_number_format(sub_account: SubAccountId, locale: String, currency: String) -> Result<(), AppError> {
     use super::session::{backend, current_user};
     let format = NumberFormat {
         locale: locale.parse().map_err(|e: UnknownTag| AppError::BadRequest(e.to_string()))?,

@@ -5,25 +5,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub use crate::model::form::FormStatus;
+use crate::model::id::{ContactId, FormId, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId};
 pub use crate::model::locale::FormatOrigin;
+pub use crate::model::role::Role;
 use crate::model::trigger::FieldMapping;
 pub use crate::model::writeback::{WritebackKind, WritebackResult, WritebackState};
 use crate::model::{
     Answers, CleanAnswer, CrmField, Field, FieldError, NumberFormat, Pipeline, Template, TriggerEvent, Writebacks,
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Edits templates and triggers, and does everything staff do.
-    Admin,
-    /// Fills in forms.
-    Staff,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionUser {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
@@ -38,7 +31,7 @@ impl SessionUser {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SubAccountSummary {
-    pub id: String,
+    pub id: SubAccountId,
     pub name: String,
     /// Its pending forms, counted only for the agency page's list: every other page opens the
     /// sub-account with a lookup that costs the same however many forms it holds.
@@ -51,7 +44,7 @@ pub struct SubAccountSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateSummary {
-    pub id: String,
+    pub id: TemplateId,
     pub name: String,
     pub version: i64,
     pub field_count: usize,
@@ -72,18 +65,18 @@ pub struct PendingVersion {
 /// A template a trigger can use, with its fields so the settings page can offer mappings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateChoice {
-    pub id: String,
+    pub id: TemplateId,
     pub name: String,
     pub fields: Vec<Field>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TriggerView {
-    pub id: String,
+    pub id: TriggerId,
     pub event: TriggerEvent,
     /// `Pipeline › Stage` or `Call Completed`.
     pub event_label: String,
-    pub template_id: String,
+    pub template_id: TemplateId,
     pub template_name: String,
     pub writebacks: Writebacks,
     /// The stage name of a pipeline move, for display.
@@ -107,7 +100,7 @@ pub struct SettingsData {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingFormRow {
-    pub id: String,
+    pub id: FormId,
     pub contact_name: String,
     pub template_name: String,
     pub template_version: i64,
@@ -117,7 +110,7 @@ pub struct PendingFormRow {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CompletedFormRow {
-    pub id: String,
+    pub id: FormId,
     pub contact_name: String,
     pub template_name: String,
     pub submitted_by: String,
@@ -146,7 +139,7 @@ pub struct InboxQuery {
     pub search: String,
     /// Empty for every template.
     #[serde(default)]
-    pub template_id: String,
+    pub template_id: TemplateId,
     /// From 1; 0 reads as the first page.
     #[serde(default)]
     pub page: u32,
@@ -176,7 +169,7 @@ pub struct InboxPage<T> {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateOption {
-    pub id: String,
+    pub id: TemplateId,
     pub name: String,
 }
 
@@ -193,10 +186,10 @@ pub struct Submission {
 /// One form, with the template version it was created from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FormView {
-    pub id: String,
-    pub sub_account_id: String,
+    pub id: FormId,
+    pub sub_account_id: SubAccountId,
     pub status: FormStatus,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub contact_name: String,
     pub context: String,
     pub created_at: String,
@@ -255,16 +248,16 @@ pub struct StageColumn {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OpportunityCard {
-    pub id: String,
+    pub id: OpportunityId,
     pub name: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub contact_name: String,
     pub monetary_value: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactRow {
-    pub id: String,
+    pub id: ContactId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -272,7 +265,7 @@ pub struct ContactRow {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactDetail {
-    pub id: String,
+    pub id: ContactId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -286,7 +279,7 @@ pub struct ContactDetail {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContactOpportunity {
-    pub id: String,
+    pub id: OpportunityId,
     pub name: String,
     pub pipeline_name: String,
     pub stage_name: String,
@@ -314,7 +307,7 @@ pub struct CallView {
 /// A template as the builder edits it: which template, which version the edit starts from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TemplateDraft {
-    pub id: String,
+    pub id: TemplateId,
     pub version: i64,
     pub template: Template,
 }

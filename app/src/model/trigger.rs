@@ -7,6 +7,7 @@ use std::fmt;
 use super::crm::{CrmField, Pipeline};
 use super::event::EventType;
 use super::field::Field;
+use super::id::TemplateId;
 use super::tagged::Tagged;
 use super::template::{Template, TemplateProblem};
 
@@ -96,7 +97,7 @@ pub fn default_task_title(template_name: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TriggerConfig {
     pub event: TriggerEvent,
-    pub template_id: String,
+    pub template_id: TemplateId,
     pub writebacks: Writebacks,
 }
 

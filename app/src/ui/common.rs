@@ -11,11 +11,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::AppError;
+use crate::model::SubAccountId;
 
 /// The `:sa` segment of the current URL.
-pub fn sub_account_id() -> Memo<String> {
+pub fn sub_account_id() -> Memo<SubAccountId> {
+    route_id("sa")
+}
+
+/// The id in a segment of the current URL (`:form`, `:template`, `:contact`...), typed.
+pub fn route_id<Id>(segment: &'static str) -> Memo<Id>
+where
+    Id: From<String> + PartialEq + Send + Sync + 'static,
+{
     let params = use_params_map();
-    Memo::new(move |_| params.read().get("sa").unwrap_or_default())
+    Memo::new(move |_| Id::from(params.read().get(segment).unwrap_or_default()))
 }
 
 /// Loads what a page needs before any of it is sent. A visitor who is not signed in is

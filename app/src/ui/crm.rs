@@ -4,15 +4,14 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, live_flag, route_id, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::crm::{load_contact, load_crm_board, log_call, move_opportunity};
 use crate::api::types::{CallView, OpportunityCard, PipelineBoard};
-use crate::model::NumberFormat;
+use crate::model::{ContactId, NumberFormat, SubAccountId};
 
 #[derive(Clone, Debug, PartialEq)]
 struct Move {
@@ -78,18 +77,19 @@ pub fn BoardPage() -> impl IntoView {
 /// its code.
 #[island(lazy)]
 fn PipelineBoards(
-    sub_account: String,
+    sub_account: SubAccountId,
     pipelines: IslandData<Vec<PipelineBoard>>,
     format: NumberFormat,
 ) -> impl IntoView {
-    let sa = StoredValue::new(sub_account);
+    // Ids in reactive state are the page's strings (see `TriggerSettings`).
+    let sa = StoredValue::new(sub_account.into_string());
     let toasts = use_toasts();
     let boards = RwSignal::new(pipelines.0);
     let move_action = Action::new(move |m: &Move| {
         let m = m.clone();
         async move {
-            move_opportunity(sa.get_value(), m.opportunity_id, m.stage_id).await?;
-            let board = load_crm_board(sa.get_value()).await?;
+            move_opportunity(sa.get_value().into(), m.opportunity_id.into(), m.stage_id).await?;
+            let board = load_crm_board(sa.get_value().into()).await?;
             Ok::<_, AppError>((m.stage_name, board.pipelines))
         }
     });
@@ -198,10 +198,10 @@ fn Card(
     on_move: impl Fn(Move) + Copy + Send + Sync + 'static,
     format: NumberFormat,
 ) -> impl IntoView {
-    let id = card.id.clone();
+    let id = card.id.to_string();
     let select_id = format!("move-{}", card.id);
     let on_change = {
-        let id = card.id.clone();
+        let id = card.id.to_string();
         move |ev| {
             let stage_id = event_target_value(&ev);
             let stage_name = stages.with_value(|s| s.iter().find(|(sid, _)| *sid == stage_id).map(|(_, n)| n.clone()));
@@ -234,8 +234,7 @@ fn Card(
 #[component]
 pub fn ContactPage() -> impl IntoView {
     let sa = sub_account_id();
-    let params = use_params_map();
-    let contact_id = Memo::new(move |_| params.read().get("contact").unwrap_or_default());
+    let contact_id = route_id::<ContactId>("contact");
     let contact = OnceResource::new(load_contact(sa.get_untracked(), contact_id.get_untracked()));
 
     view! {
@@ -318,7 +317,7 @@ pub fn ContactPage() -> impl IntoView {
 /// A contact's Voice AI calls and the form that logs a finished one, which fires the
 /// call-completed triggers like a call in a connected CRM. Lazy, like the boards.
 #[island(lazy)]
-fn CallLog(sub_account: String, contact_id: String, calls: IslandData<Vec<CallView>>) -> impl IntoView {
+fn CallLog(sub_account: SubAccountId, contact_id: ContactId, calls: IslandData<Vec<CallView>>) -> impl IntoView {
     let toasts = use_toasts();
     let calls = RwSignal::new(calls.0);
     let summary = RwSignal::new(String::new());

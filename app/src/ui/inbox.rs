@@ -12,6 +12,7 @@ use super::common::{ErrorView, Loading, encode_component, sub_account_id};
 use super::live::LiveRegion;
 use crate::api::inbox::{completed_forms, pending_forms};
 use crate::api::types::{CompletedFormRow, InboxPage, InboxQuery, PendingFormRow, WritebacksOverview};
+use crate::model::SubAccountId;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
@@ -21,7 +22,7 @@ pub fn InboxPage() -> impl IntoView {
         let tab = if q.get("tab").as_deref() == Some("completed") { "completed" } else { "pending" };
         let inbox_query = InboxQuery {
             search: q.get("q").unwrap_or_default(),
-            template_id: q.get("template").unwrap_or_default(),
+            template_id: q.get("template").unwrap_or_default().into(),
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         };
         (tab, inbox_query)
@@ -83,11 +84,11 @@ enum Tab {
 /// page), the table or why it is empty, and the pager.
 #[component]
 fn ListOf<T: Clone + Send + Sync + 'static>(
-    sa: String,
+    sa: SubAccountId,
     tab: &'static str,
     filter: InboxQuery,
     page: InboxPage<T>,
-    render: fn(&str, Vec<T>) -> AnyView,
+    render: fn(&SubAccountId, Vec<T>) -> AnyView,
 ) -> impl IntoView {
     let show_filter = tab == "completed" || page.pages > 1 || filter.is_filtered();
     let empty = match (tab, filter.is_filtered()) {
@@ -128,7 +129,7 @@ fn Filter(tab: &'static str, filter: InboxQuery, templates: Vec<crate::api::type
                         .into_iter()
                         .map(|t| {
                             let selected = t.id == filter.template_id;
-                            view! { <option value=t.id selected=selected>{t.name}</option> }
+                            view! { <option value=t.id.into_string() selected=selected>{t.name}</option> }
                         })
                         .collect_view()}
                 </select>
@@ -140,7 +141,7 @@ fn Filter(tab: &'static str, filter: InboxQuery, templates: Vec<crate::api::type
 
 /// “Page 2 of 5 · 112 forms” with links to the pages before and after, keeping the filter.
 #[component]
-fn Pager(sa: String, tab: &'static str, filter: InboxQuery, page: u32, pages: u32, total: u32) -> impl IntoView {
+fn Pager(sa: SubAccountId, tab: &'static str, filter: InboxQuery, page: u32, pages: u32, total: u32) -> impl IntoView {
     if pages <= 1 {
         return ().into_any();
     }
@@ -148,7 +149,7 @@ fn Pager(sa: String, tab: &'static str, filter: InboxQuery, page: u32, pages: u3
         format!(
             "/s/{sa}/inbox?tab={tab}&q={}&template={}&page={to}",
             encode_component(&filter.search),
-            encode_component(&filter.template_id)
+            encode_component(filter.template_id.as_str())
         )
     };
     view! {
@@ -161,7 +162,7 @@ fn Pager(sa: String, tab: &'static str, filter: InboxQuery, page: u32, pages: u3
     .into_any()
 }
 
-fn pending_table(sa: &str, rows: Vec<PendingFormRow>) -> AnyView {
+fn pending_table(sa: &SubAccountId, rows: Vec<PendingFormRow>) -> AnyView {
     view! {
         <table class="table" data-testid="pending-forms">
             <thead>
@@ -199,7 +200,7 @@ fn pending_table(sa: &str, rows: Vec<PendingFormRow>) -> AnyView {
     .into_any()
 }
 
-fn completed_table(sa: &str, rows: Vec<CompletedFormRow>) -> AnyView {
+fn completed_table(sa: &SubAccountId, rows: Vec<CompletedFormRow>) -> AnyView {
     view! {
         <table class="table" data-testid="completed-forms">
             <thead>

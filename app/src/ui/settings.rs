@@ -16,7 +16,8 @@ use crate::api::triggers::{add_trigger, remove_trigger};
 use crate::api::types::{FormatOrigin, SettingsData, TemplateChoice, TriggerView};
 use crate::model::trigger::{FieldMapping, TaskWriteback, default_task_title};
 use crate::model::{
-    CrmField, Currency, EventType, Field, Locale, NumberFormat, Stage, TriggerConfig, TriggerEvent, Writebacks,
+    CrmField, Currency, EventType, Field, Locale, NumberFormat, Stage, SubAccountId, TriggerConfig, TriggerEvent,
+    Writebacks,
 };
 
 #[component]
@@ -56,7 +57,7 @@ pub fn SettingsPage() -> impl IntoView {
 /// a plain form post (the server function sends the browser back here), so the page reloads
 /// with what the CRM has now and the client carries no code for it.
 #[component]
-fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView {
+fn CrmSource(source: String, sub_account: SubAccountId, admin: bool) -> impl IntoView {
     view! {
         <div class="crm-source" data-testid="crm-source">
             <p class="muted">
@@ -64,7 +65,7 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
             </p>
             {admin.then(|| view! {
                 <form method="post" action="/api/settings/refresh-crm">
-                    <input type="hidden" name="sub_account" value=sub_account/>
+                    <input type="hidden" name="sub_account" value=sub_account.into_string()/>
                     <button type="submit" class="button button-small">{format!("Refresh from {source}")}</button>
                 </form>
             })}
@@ -77,7 +78,7 @@ fn CrmSource(source: String, sub_account: String, admin: bool) -> impl IntoView 
 /// carries no code for it.
 #[component]
 fn NumberFormatSettings(
-    sub_account: String,
+    sub_account: SubAccountId,
     format: NumberFormat,
     origin: FormatOrigin,
     crm: Option<String>,
@@ -103,7 +104,7 @@ fn NumberFormatSettings(
             <p class="muted">{source}</p>
             {admin.then(|| view! {
                 <form method="post" action="/api/settings/number-format">
-                    <input type="hidden" name="sub_account" value=sub_account/>
+                    <input type="hidden" name="sub_account" value=sub_account.into_string()/>
                     <div class="field-row">
                         <div class="field">
                             <label for="number-locale">"Region"</label>
@@ -140,15 +141,17 @@ fn NumberFormatSettings(
 /// The triggers and, for admins, the form that adds one. Keeps its list current itself: an
 /// added trigger is appended as the server answered it, a removed one dropped.
 #[island]
-fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: bool) -> impl IntoView {
+fn TriggerSettings(sub_account: SubAccountId, data: IslandData<SettingsData>, admin: bool) -> impl IntoView {
     let IslandData(data) = data;
-    let sa = StoredValue::new(sub_account);
+    // Reactive state holds ids as the strings the page has (one copy of the reactive code for
+    // every island); they become typed ids where a server function is called.
+    let sa = StoredValue::new(sub_account.into_string());
     let toasts = use_toasts();
     let triggers = RwSignal::new(data.triggers.clone());
-    let add = Action::new(move |config: &TriggerConfig| add_trigger(sa.get_value(), config.clone()));
+    let add = Action::new(move |config: &TriggerConfig| add_trigger(sa.get_value().into(), config.clone()));
     let remove = Action::new(move |id: &String| {
         let id = id.clone();
-        async move { remove_trigger(sa.get_value(), id.clone()).await.map(|()| id) }
+        async move { remove_trigger(sa.get_value().into(), id.as_str().into()).await.map(|()| id) }
     });
     let problems = RwSignal::new(Vec::<String>::new());
     // Bumped after each trigger added: the form starts over, so the same trigger is not added
@@ -171,7 +174,7 @@ fn TriggerSettings(sub_account: String, data: IslandData<SettingsData>, admin: b
     });
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(id)) => {
-            triggers.update(|list| list.retain(|t| t.id != id));
+            triggers.update(|list| list.retain(|t| *t.id != *id));
             toasts.show(
                 Tone::Success,
                 "Trigger removed",
@@ -227,7 +230,7 @@ fn TriggerList(triggers: Vec<TriggerView>, admin: bool, on_remove: Callback<Stri
                         writebacks.push(format!("Move to {stage}"));
                     }
                     let summary = if writebacks.is_empty() { "No writebacks".to_owned() } else { writebacks.join(" · ") };
-                    let id = trigger.id.clone();
+                    let id = trigger.id.to_string();
                     view! {
                         <li class="card trigger">
                             <div>
@@ -290,12 +293,14 @@ impl TriggerDraft {
 
     /// The first pipeline, its first stage and the first template.
     fn first_choices(data: StoredValue<SettingsData>) -> (String, String, String) {
-        let first = |f: fn(&SettingsData) -> Option<String>| data.with_value(f).unwrap_or_default();
-        (
-            first(|d| d.pipelines.first().map(|p| p.id.clone())),
-            first(|d| d.pipelines.first().and_then(|p| p.stages.first()).map(|s| s.id.clone())),
-            first(|d| d.templates.first().map(|t| t.id.clone())),
-        )
+        data.with_value(|d| {
+            let pipeline = d.pipelines.first();
+            (
+                pipeline.map(|p| p.id.clone()).unwrap_or_default(),
+                pipeline.and_then(|p| p.stages.first()).map(|s| s.id.clone()).unwrap_or_default(),
+                d.templates.first().map(|t| t.id.to_string()).unwrap_or_default(),
+            )
+        })
     }
 
     /// The form as it first showed: the first choices, a note, nothing else.
@@ -341,7 +346,7 @@ impl TriggerDraft {
             task: self.task.get_untracked().then_some(TaskWriteback { title: task_title }),
             move_to_stage: Some(self.move_to.get_untracked()).filter(|s| is_stage && !s.is_empty()),
         };
-        TriggerConfig { event, template_id: self.template.get_untracked(), writebacks }
+        TriggerConfig { event, template_id: self.template.get_untracked().into(), writebacks }
     }
 }
 
@@ -372,7 +377,7 @@ fn AddTrigger(
             d.pipelines.iter().find(|p| p.id == pipeline.get()).map(|p| p.stages.clone()).unwrap_or_default()
         })
     };
-    let chosen_template = move || data.with_value(|d| d.templates.iter().find(|t| t.id == template.get()).cloned());
+    let chosen_template = move || data.with_value(|d| d.templates.iter().find(|t| *t.id == template.get()).cloned());
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -413,7 +418,7 @@ fn AddTrigger(
                                 .into_iter()
                                 .map(|t| {
                                     let id = t.id.clone();
-                                    view! { <option value=t.id selected=move || template.get() == id>{t.name}</option> }
+                                    view! { <option value=t.id.into_string() selected=move || template.get() == *id>{t.name}</option> }
                                 })
                                 .collect_view()}
                         </select>

@@ -16,7 +16,7 @@ use crate::api::templates::{
 };
 use crate::api::types::TemplateSummary;
 use crate::model::editing::insert_field;
-use crate::model::{FieldKind, Template};
+use crate::model::{FieldKind, SubAccountId, Template};
 
 fn in_use_reason(template: &TemplateSummary) -> Option<String> {
     let plural = |n: i64, word: &str| if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") };
@@ -79,20 +79,21 @@ fn show_error(toasts: Toasts, title: &str, error: &AppError) {
 /// The template list, with the admin's actions. A deleted template leaves the table; a created
 /// or imported one opens in the builder. Lazy, like the builder: only this page needs its code.
 #[island(lazy)]
-fn TemplateTable(sub_account: String, templates: IslandData<Vec<TemplateSummary>>, admin: bool) -> impl IntoView {
+fn TemplateTable(sub_account: SubAccountId, templates: IslandData<Vec<TemplateSummary>>, admin: bool) -> impl IntoView {
     let toasts = use_toasts();
-    let sa = StoredValue::new(sub_account);
+    // Ids in reactive state are the page's strings (see `TriggerSettings`).
+    let sa = StoredValue::new(sub_account.into_string());
     let rows = RwSignal::new(templates.0);
     let import_problems = RwSignal::new(Vec::<String>::new());
     let busy = RwSignal::new(false);
 
     let delete = Action::new(move |template_id: &String| {
         let id = template_id.clone();
-        async move { delete_template(sa.get_value(), id.clone()).await.map(|()| id) }
+        async move { delete_template(sa.get_value().into(), id.as_str().into()).await.map(|()| id) }
     });
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(id)) => {
-            rows.update(|rows| rows.retain(|t| t.id != id));
+            rows.update(|rows| rows.retain(|t| *t.id != *id));
             toasts.show(Tone::Success, "Template deleted", Vec::new())
         }
         Some(Err(error)) => show_error(toasts, "The template was not deleted", &error),
@@ -112,7 +113,7 @@ fn TemplateTable(sub_account: String, templates: IslandData<Vec<TemplateSummary>
         let mut template = Template { name: "Untitled template".to_owned(), fields: Vec::new() };
         insert_field(&mut template.fields, 0, FieldKind::ShortText);
         leptos::task::spawn_local(async move {
-            open_new("The template was not created", create_template(sa.get_value(), template).await);
+            open_new("The template was not created", create_template(sa.get_value().into(), template).await);
         });
     };
     let on_file = move |ev: leptos::ev::Event| {
@@ -121,7 +122,7 @@ fn TemplateTable(sub_account: String, templates: IslandData<Vec<TemplateSummary>
         busy.set(true);
         leptos::task::spawn_local(async move {
             let made = match read_text(file).await {
-                Ok(text) => import_template(sa.get_value(), text).await,
+                Ok(text) => import_template(sa.get_value().into(), text).await,
                 Err(error) => Err(error),
             };
             open_new("The template was not imported", made);
@@ -188,7 +189,7 @@ fn TemplateRow(
     let reason = in_use_reason(&template);
     let reason_id = format!("why-{}", template.id);
     let blocked = reason.is_some();
-    let (id, name) = (StoredValue::new(template.id.clone()), StoredValue::new(template.name.clone()));
+    let (id, name) = (StoredValue::new(template.id.to_string()), StoredValue::new(template.name.clone()));
     // A template in use cannot be deleted: its button is disabled, with the reason beside it (and
     // the server refuses the same deletion with the same reason).
     let on_delete = move |_| {
@@ -198,8 +199,8 @@ fn TemplateRow(
     };
     let on_duplicate = move |_| {
         leptos::task::spawn_local(async move {
-            match duplicate_template(sa.get_value(), id.get_value()).await {
-                Ok(copy) => match list_templates(sa.get_value()).await {
+            match duplicate_template(sa.get_value().into(), id.get_value().into()).await {
+                Ok(copy) => match list_templates(sa.get_value().into()).await {
                     Ok(list) => {
                         rows.set(list);
                         toasts.show(Tone::Success, format!("Copied as “{}”", copy.template.name), Vec::new());
@@ -212,7 +213,7 @@ fn TemplateRow(
     };
     let on_export = move |_| {
         leptos::task::spawn_local(async move {
-            match export_template(sa.get_value(), id.get_value()).await {
+            match export_template(sa.get_value().into(), id.get_value().into()).await {
                 Ok(file) => download(&format!("{}.opsflow.json", file_stem(&name.get_value())), &file),
                 Err(error) => show_error(toasts, "The template was not exported", &error),
             }

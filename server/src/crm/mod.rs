@@ -6,7 +6,7 @@
 
 pub mod builtin;
 
-use app::model::{CrmField, CrmFieldValue, Pipeline};
+use app::model::{ContactId, CrmField, CrmFieldValue, OpportunityId, Pipeline, SubAccountId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ pub struct NewNote {
 pub struct Note {
     pub id: String,
     pub body: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
 }
 
 /// One entry of `UpdateContactDto.customFields`: `{ id, key, field_value }`.
@@ -55,17 +55,17 @@ pub struct Task {
     pub title: String,
     pub body: String,
     pub due_date: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Opportunity {
-    pub id: String,
+    pub id: OpportunityId,
     pub name: String,
     pub pipeline_id: String,
     pub pipeline_stage_id: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub status: String,
     pub monetary_value: f64,
 }
@@ -73,7 +73,7 @@ pub struct Opportunity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
-    pub id: String,
+    pub id: ContactId,
     pub name: String,
     pub email: String,
     pub phone: String,
@@ -107,33 +107,37 @@ pub fn sentence_case(text: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-/// A CRM as OpsFlow uses it. `location_id` is the sub-account (HighLevel's location).
+/// A CRM as OpsFlow uses it, for one sub-account (HighLevel's location) at a time.
 #[async_trait]
 pub trait Crm: Send + Sync {
-    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note>;
+    async fn create_note(&self, sub_account: &SubAccountId, contact_id: &ContactId, note: &NewNote) -> CrmResult<Note>;
     async fn update_contact_custom_fields(
         &self,
-        location_id: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
     ) -> CrmResult<()>;
-    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task>;
+    async fn create_task(&self, sub_account: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task>;
     /// The contact's notes (`GET /contacts/{id}/notes`): a retried note looks here first.
-    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>>;
+    async fn contact_notes(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Note>>;
     /// The contact's tasks (`GET /contacts/{id}/tasks`): a retried task looks here first.
-    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>>;
-    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity>;
+    async fn contact_tasks(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Task>>;
+    async fn get_opportunity(
+        &self,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
+    ) -> CrmResult<Opportunity>;
     /// Moves an opportunity to a stage (`PUT /opportunities/{id}` with `pipelineId` and
     /// `pipelineStageId`).
     async fn move_opportunity(
         &self,
-        location_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
     ) -> CrmResult<Opportunity>;
-    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact>;
-    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>>;
-    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>>;
-    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>>;
+    async fn get_contact(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Contact>;
+    async fn pipelines(&self, sub_account: &SubAccountId) -> CrmResult<Vec<Pipeline>>;
+    async fn custom_fields(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmField>>;
+    async fn users(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmUser>>;
 }

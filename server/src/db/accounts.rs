@@ -1,16 +1,17 @@
 //! Agencies, sub-accounts, users, memberships and sessions.
 
 use app::model::locale::FormatOrigin;
-use app::model::{Currency, Locale, NumberFormat};
+use app::model::{Currency, Locale, NumberFormat, SubAccountId, UserId};
 use sqlx::{AnyConnection, FromRow};
 
+use super::tenancy::{Admin, Tenant};
 use super::{Store, StoreResult, new_id, now_ms};
 
 /// A user row. The password hash lives in its own type that cannot be serialised, so it can
 /// never end up in a response by accident.
 #[derive(Clone, Debug, FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub agency_id: String,
     pub email: String,
     pub name: String,
@@ -22,7 +23,7 @@ pub struct PasswordHash(pub String);
 
 #[derive(Clone, Debug, FromRow)]
 pub struct SubAccountRow {
-    pub id: String,
+    pub id: SubAccountId,
     pub agency_id: String,
     pub name: String,
     pub time_zone: String,
@@ -58,7 +59,7 @@ impl SubAccountRow {
 /// A sub-account row's columns, for queries on `sub_accounts s`.
 /// Only lookups by primary key: every request of a member reads these, so they must cost the
 /// same however much the sub-account holds (counts are asked for where a page shows them).
-const SUB_ACCOUNT_COLUMNS: &str = "s.id, s.agency_id, s.name, s.time_zone, \
+pub(super) const SUB_ACCOUNT_COLUMNS: &str = "s.id, s.agency_id, s.name, s.time_zone, \
      (SELECT COUNT(*) FROM hl_locations h WHERE h.location_id = s.id) AS from_highlevel, \
      s.country, s.locale, s.currency";
 
@@ -82,7 +83,7 @@ impl Store {
         agency_id: &str,
         name: &str,
         time_zone: &str,
-    ) -> StoreResult<String> {
+    ) -> StoreResult<SubAccountId> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO sub_accounts (id, agency_id, name, time_zone, starters_created, created_at) \
@@ -95,7 +96,7 @@ impl Store {
         .bind(now_ms())
         .execute(conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     pub async fn create_user(
@@ -106,7 +107,7 @@ impl Store {
         name: &str,
         role: &str,
         password_hash: &PasswordHash,
-    ) -> StoreResult<String> {
+    ) -> StoreResult<UserId> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO users (id, agency_id, email, name, role, password_hash, created_at) \
@@ -121,18 +122,18 @@ impl Store {
         .bind(now_ms())
         .execute(conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     pub async fn add_membership(
         &self,
         conn: &mut AnyConnection,
-        user_id: &str,
-        sub_account_id: &str,
+        user_id: &UserId,
+        sub_account: &SubAccountId,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO memberships (user_id, sub_account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(user_id)
-            .bind(sub_account_id)
+            .bind(sub_account)
             .execute(conn)
             .await?;
         Ok(())
@@ -147,14 +148,14 @@ impl Store {
         let sql = format!(
             "SELECT {USER_COLUMNS}, u.password_hash FROM users u JOIN agencies a ON a.id = u.agency_id WHERE u.email = $1"
         );
-        let row: Option<(String, String, String, String, String, String, String)> =
+        let row: Option<(UserId, String, String, String, String, String, String)> =
             sqlx::query_as(&sql).bind(email.to_lowercase()).fetch_optional(self.pool()).await?;
         Ok(row.map(|(id, agency_id, email, name, role, agency_name, hash)| {
             (UserRow { id, agency_id, email, name, role, agency_name }, PasswordHash(hash))
         }))
     }
 
-    pub async fn create_session(&self, token_hash: &str, user_id: &str, expires_at: i64) -> StoreResult<()> {
+    pub async fn create_session(&self, token_hash: &str, user_id: &UserId, expires_at: i64) -> StoreResult<()> {
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(user_id)
@@ -179,7 +180,7 @@ impl Store {
     }
 
     /// The sub-accounts a user belongs to, by name (their counts: `pending_counts_of`).
-    pub async fn sub_accounts_of(&self, user_id: &str) -> StoreResult<Vec<SubAccountRow>> {
+    pub async fn sub_accounts_of(&self, user_id: &UserId) -> StoreResult<Vec<SubAccountRow>> {
         let sql = format!(
             "SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
              WHERE m.user_id = $1 ORDER BY s.name"
@@ -189,8 +190,11 @@ impl Store {
 
     /// The number of pending forms of each sub-account the user belongs to (those with none are
     /// absent), for the agency page.
-    pub async fn pending_counts_of(&self, user_id: &str) -> StoreResult<std::collections::HashMap<String, i64>> {
-        let counts: Vec<(String, i64)> = sqlx::query_as(
+    pub async fn pending_counts_of(
+        &self,
+        user_id: &UserId,
+    ) -> StoreResult<std::collections::HashMap<SubAccountId, i64>> {
+        let counts: Vec<(SubAccountId, i64)> = sqlx::query_as(
             "SELECT f.sub_account_id, COUNT(*) FROM forms f JOIN memberships m ON m.sub_account_id = f.sub_account_id \
              WHERE m.user_id = $1 AND f.status = 'pending' GROUP BY f.sub_account_id",
         )
@@ -200,26 +204,19 @@ impl Store {
         Ok(counts.into_iter().collect())
     }
 
-    /// The sub-account if the user is a member of it. Every tenant-scoped operation starts here.
-    pub async fn member_sub_account(&self, user_id: &str, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
-        let sql = format!(
-            "SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s JOIN memberships m ON m.sub_account_id = s.id \
-             WHERE m.user_id = $1 AND s.id = $2"
-        );
-        Ok(sqlx::query_as(&sql).bind(user_id).bind(sub_account_id).fetch_optional(self.pool()).await?)
-    }
-
-    pub async fn sub_account(&self, sub_account_id: &str) -> StoreResult<Option<SubAccountRow>> {
+    /// A sub-account by id, for work the server does on its own (a person's requests go
+    /// through [`Store::member`]).
+    pub async fn sub_account(&self, sub_account: &SubAccountId) -> StoreResult<Option<SubAccountRow>> {
         let sql = format!("SELECT {SUB_ACCOUNT_COLUMNS} FROM sub_accounts s WHERE s.id = $1");
-        Ok(sqlx::query_as(&sql).bind(sub_account_id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(&sql).bind(sub_account).fetch_optional(self.pool()).await?)
     }
 
     /// Records the region and currency an admin chose for a sub-account's numbers and money.
-    pub async fn set_number_format(&self, sub_account_id: &str, format: NumberFormat) -> StoreResult<()> {
+    pub async fn set_number_format(&self, admin: &Admin, format: NumberFormat) -> StoreResult<()> {
         sqlx::query("UPDATE sub_accounts SET locale = $1, currency = $2 WHERE id = $3")
             .bind(format.locale.as_str())
             .bind(format.currency.as_str())
-            .bind(sub_account_id)
+            .bind(admin.id())
             .execute(self.pool())
             .await?;
         Ok(())
@@ -228,22 +225,11 @@ impl Store {
     /// Claims the one-time creation of a sub-account's starter templates. Returns true for
     /// exactly one caller, however many open the sub-account at the same moment: the update is
     /// atomic, and the claim commits together with the templates it creates.
-    pub async fn claim_starters(&self, conn: &mut AnyConnection, sub_account_id: &str) -> StoreResult<bool> {
+    pub async fn claim_starters(&self, conn: &mut AnyConnection, tenant: &Tenant) -> StoreResult<bool> {
         let done = sqlx::query("UPDATE sub_accounts SET starters_created = 1 WHERE id = $1 AND starters_created = 0")
-            .bind(sub_account_id)
+            .bind(tenant.id())
             .execute(conn)
             .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// Users of a sub-account (the CRM's assignable users).
-    pub async fn members_of(&self, sub_account_id: &str) -> StoreResult<Vec<(String, String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT u.id, u.name, u.email FROM users u JOIN memberships m ON m.user_id = u.id \
-             WHERE m.sub_account_id = $1 ORDER BY u.name",
-        )
-        .bind(sub_account_id)
-        .fetch_all(self.pool())
-        .await?)
     }
 }

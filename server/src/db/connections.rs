@@ -3,6 +3,7 @@
 //! drops the tokens and marks the install ended; the agency's and sub-account's data stay until
 //! an admin deletes them.
 
+use app::model::SubAccountId;
 use sqlx::{AnyConnection, FromRow};
 
 use super::{Store, StoreResult, now_ms};
@@ -88,7 +89,7 @@ impl Store {
     /// sub-account that existed keeps its name and settings.
     pub async fn install_location(
         &self,
-        location_id: &str,
+        sub_account: &SubAccountId,
         company_id: &str,
         name: &str,
         time_zone: &str,
@@ -99,7 +100,7 @@ impl Store {
             "INSERT INTO sub_accounts (id, agency_id, name, time_zone, starters_created, created_at) \
              VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (id) DO NOTHING",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .bind(company_id)
         .bind(name)
         .bind(time_zone)
@@ -110,7 +111,7 @@ impl Store {
             "INSERT INTO hl_locations (location_id, company_id, installed_at) VALUES ($1, $2, $3) \
              ON CONFLICT (location_id) DO UPDATE SET uninstalled_at = NULL",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .bind(company_id)
         .bind(now)
         .execute(&mut *tx)
@@ -123,7 +124,7 @@ impl Store {
     /// with its time zone and country.
     pub async fn rename_sub_account(
         &self,
-        location_id: &str,
+        sub_account: &SubAccountId,
         name: &str,
         time_zone: &str,
         country: Option<&str>,
@@ -132,14 +133,14 @@ impl Store {
             .bind(name)
             .bind(time_zone)
             .bind(country)
-            .bind(location_id)
+            .bind(sub_account)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
     /// Installed sub-accounts with how far the catch-up job has looked (Unix ms).
-    pub async fn installed_locations(&self) -> StoreResult<Vec<(String, Option<i64>)>> {
+    pub async fn installed_locations(&self) -> StoreResult<Vec<(SubAccountId, Option<i64>)>> {
         Ok(sqlx::query_as(
             "SELECT location_id, caught_up_at FROM hl_locations WHERE uninstalled_at IS NULL ORDER BY location_id",
         )
@@ -147,39 +148,39 @@ impl Store {
         .await?)
     }
 
-    pub async fn set_caught_up(&self, location_id: &str, at: i64) -> StoreResult<()> {
+    pub async fn set_caught_up(&self, sub_account: &SubAccountId, at: i64) -> StoreResult<()> {
         sqlx::query("UPDATE hl_locations SET caught_up_at = $1 WHERE location_id = $2")
             .bind(at)
-            .bind(location_id)
+            .bind(sub_account)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
-    pub async fn save_location_token(&self, location_id: &str, token: &SealedToken<'_>) -> StoreResult<()> {
+    pub async fn save_location_token(&self, sub_account: &SubAccountId, token: &SealedToken<'_>) -> StoreResult<()> {
         sqlx::query("UPDATE hl_locations SET access_token = $1, expires_at = $2 WHERE location_id = $3")
             .bind(token.access_token)
             .bind(token.expires_at)
-            .bind(location_id)
+            .bind(sub_account)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
     /// Forgets a location token HighLevel no longer accepts, so the next call mints a new one.
-    pub async fn expire_location_token(&self, location_id: &str) -> StoreResult<()> {
+    pub async fn expire_location_token(&self, sub_account: &SubAccountId) -> StoreResult<()> {
         sqlx::query("UPDATE hl_locations SET expires_at = 0 WHERE location_id = $1")
-            .bind(location_id)
+            .bind(sub_account)
             .execute(self.pool())
             .await?;
         Ok(())
     }
 
-    pub async fn location_token(&self, location_id: &str) -> StoreResult<Option<LocationToken>> {
+    pub async fn location_token(&self, sub_account: &SubAccountId) -> StoreResult<Option<LocationToken>> {
         Ok(sqlx::query_as(
             "SELECT company_id, access_token, expires_at, uninstalled_at FROM hl_locations WHERE location_id = $1",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_optional(self.pool())
         .await?)
     }
@@ -187,17 +188,17 @@ impl Store {
     /// Ends a location's install: its token is dropped and its triggers stop (webhooks for it
     /// are ignored); nobody can open it any more (see [`Store::end_access`]). Returns whether
     /// it was installed.
-    pub async fn uninstall_location(&self, location_id: &str) -> StoreResult<bool> {
+    pub async fn uninstall_location(&self, sub_account: &SubAccountId) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE hl_locations SET access_token = NULL, expires_at = NULL, uninstalled_at = $1 \
              WHERE location_id = $2 AND uninstalled_at IS NULL",
         )
         .bind(now_ms())
-        .bind(location_id)
+        .bind(sub_account)
         .execute(&mut *tx)
         .await?;
-        self.end_access(&mut tx, "sub_account_id = $1", location_id).await?;
+        self.end_access(&mut tx, "sub_account_id = $1", sub_account).await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }

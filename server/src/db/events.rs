@@ -1,8 +1,9 @@
 //! The event log. An event is stored once per (sub-account, source, external id).
 
-use app::model::EventType;
+use app::model::{EventId, EventType};
 use sqlx::AnyConnection;
 
+use super::tenancy::Tenant;
 use super::{Store, StoreResult, new_id, now_ms};
 
 impl Store {
@@ -11,19 +12,19 @@ impl Store {
     pub async fn insert_event(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        tenant: &Tenant,
         source: &str,
         external_id: &str,
         event_type: EventType,
         payload: &str,
-    ) -> StoreResult<Option<String>> {
+    ) -> StoreResult<Option<EventId>> {
         let id = new_id();
-        let inserted: Option<(String,)> = sqlx::query_as(
+        let inserted: Option<(EventId,)> = sqlx::query_as(
             "INSERT INTO events (id, sub_account_id, source, external_id, event_type, payload, received_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sub_account_id, source, external_id) DO NOTHING RETURNING id",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(tenant.id())
         .bind(source)
         .bind(external_id)
         .bind(event_type.as_str())
@@ -34,9 +35,9 @@ impl Store {
         Ok(inserted.map(|(id,)| id))
     }
 
-    pub async fn event_count(&self, sub_account_id: &str) -> StoreResult<i64> {
+    pub async fn event_count(&self, tenant: &Tenant) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE sub_account_id = $1")
-            .bind(sub_account_id)
+            .bind(tenant.id())
             .fetch_one(self.pool())
             .await?)
     }

@@ -1,23 +1,27 @@
 //! Forms: created pending by events, completed once by a submit (which queues their writeback
 //! jobs, `writebacks::queue_writebacks`, in the same transaction).
 
-use app::model::{CleanAnswer, FormStatus, WritebackKind, Writebacks};
+use app::model::{
+    CleanAnswer, ContactId, EventId, FormId, FormStatus, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId,
+    WritebackKind, Writebacks,
+};
 use sqlx::{AnyConnection, FromRow};
 
+use super::tenancy::Tenant;
 use super::writebacks::queue_writebacks;
 use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
 
 /// A new pending form, with everything it needs to render and write back later: the template
 /// version, the CRM context and a copy of its trigger's writebacks.
 pub struct NewForm<'a> {
-    pub sub_account_id: &'a str,
-    pub template_id: &'a str,
+    pub tenant: &'a Tenant,
+    pub template_id: &'a TemplateId,
     pub template_version: i64,
-    pub trigger_id: &'a str,
-    pub event_id: &'a str,
-    pub contact_id: &'a str,
+    pub trigger_id: &'a TriggerId,
+    pub event_id: &'a EventId,
+    pub contact_id: &'a ContactId,
     pub contact_name: &'a str,
-    pub opportunity_id: Option<&'a str>,
+    pub opportunity_id: Option<&'a OpportunityId>,
     pub pipeline_id: Option<&'a str>,
     pub stage_id: Option<&'a str>,
     pub context: &'a str,
@@ -26,14 +30,14 @@ pub struct NewForm<'a> {
 
 #[derive(Clone, Debug, FromRow)]
 pub struct FormRow {
-    pub id: String,
-    pub sub_account_id: String,
-    pub template_id: String,
+    pub id: FormId,
+    pub sub_account_id: SubAccountId,
+    pub template_id: TemplateId,
     pub template_version: i64,
     pub template_name: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub contact_name: String,
-    pub opportunity_id: Option<String>,
+    pub opportunity_id: Option<OpportunityId>,
     pub pipeline_id: Option<String>,
     pub stage_id: Option<String>,
     pub context: String,
@@ -41,7 +45,7 @@ pub struct FormRow {
     pub status: String,
     pub created_at: i64,
     pub submitted_at: Option<i64>,
-    pub submitted_by: Option<String>,
+    pub submitted_by: Option<UserId>,
     pub submitted_by_name: Option<String>,
     pub answers: Option<String>,
 }
@@ -69,7 +73,7 @@ const SELECT_FORMS: &str = "SELECT f.id, f.sub_account_id, f.template_id, f.temp
 /// Which forms of a tab: a template (empty for all), a search in the contact, template and
 /// submitter names (empty for none), and the page as a limit and offset.
 pub struct InboxFilter<'a> {
-    pub template_id: &'a str,
+    pub template_id: &'a TemplateId,
     pub search: &'a str,
     pub limit: i64,
     pub offset: i64,
@@ -78,7 +82,7 @@ pub struct InboxFilter<'a> {
 /// A form as an inbox row shows it, with its writebacks counted by state.
 #[derive(Clone, Debug, FromRow)]
 pub struct InboxFormRow {
-    pub id: String,
+    pub id: FormId,
     pub template_version: i64,
     pub template_name: String,
     pub contact_name: String,
@@ -104,14 +108,14 @@ fn like_pattern(search: &str) -> String {
 
 /// What a submit records: who, the cleaned answers, and the writebacks to queue.
 pub struct FormCompletion<'a> {
-    pub user_id: &'a str,
+    pub user_id: &'a UserId,
     pub user_name: &'a str,
     pub answers: &'a [CleanAnswer],
     pub writebacks: &'a [WritebackKind],
 }
 
 impl Store {
-    pub async fn insert_form(&self, conn: &mut AnyConnection, form: &NewForm<'_>) -> StoreResult<String> {
+    pub async fn insert_form(&self, conn: &mut AnyConnection, form: &NewForm<'_>) -> StoreResult<FormId> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO forms (id, sub_account_id, template_id, template_version, trigger_id, event_id, contact_id, \
@@ -119,7 +123,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14)",
         )
         .bind(&id)
-        .bind(form.sub_account_id)
+        .bind(form.tenant.as_str())
         .bind(form.template_id)
         .bind(form.template_version)
         .bind(form.trigger_id)
@@ -134,14 +138,14 @@ impl Store {
         .bind(now_ms())
         .execute(conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     /// One page of a sub-account's forms with `status`, newest first (created for pending forms,
     /// submitted for completed ones), narrowed by `filter`; with how many match in all.
     pub async fn inbox_forms(
         &self,
-        sub_account_id: &str,
+        tenant: &Tenant,
         status: FormStatus,
         filter: &InboxFilter<'_>,
     ) -> StoreResult<(Vec<InboxFormRow>, i64)> {
@@ -166,7 +170,7 @@ impl Store {
              {matching} ORDER BY {order}, f.id LIMIT $5 OFFSET $6"
         );
         let rows = sqlx::query_as(&sql)
-            .bind(sub_account_id)
+            .bind(tenant.as_str())
             .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
@@ -175,7 +179,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {matching}"))
-            .bind(sub_account_id)
+            .bind(tenant.as_str())
             .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
@@ -184,9 +188,9 @@ impl Store {
         Ok((rows, total))
     }
 
-    pub async fn form(&self, sub_account_id: &str, form_id: &str) -> StoreResult<Option<FormRow>> {
+    pub async fn form(&self, tenant: &Tenant, form_id: &FormId) -> StoreResult<Option<FormRow>> {
         let sql = format!("{SELECT_FORMS} WHERE f.id = $1 AND f.sub_account_id = $2");
-        Ok(sqlx::query_as(&sql).bind(form_id).bind(sub_account_id).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(&sql).bind(form_id.as_str()).bind(tenant.as_str()).fetch_optional(self.pool()).await?)
     }
 
     /// Completes a pending form with its cleaned answers and queues its writebacks, all in one
@@ -196,8 +200,8 @@ impl Store {
     /// writebacks are queued once.
     pub async fn complete_form(
         &self,
-        sub_account_id: &str,
-        form_id: &str,
+        tenant: &Tenant,
+        form_id: &FormId,
         submission: &FormCompletion<'_>,
         lease_ms: i64,
     ) -> StoreResult<Option<i64>> {
@@ -212,8 +216,8 @@ impl Store {
         .bind(user_id)
         .bind(user_name)
         .bind(to_json(answers)?)
-        .bind(form_id)
-        .bind(sub_account_id)
+        .bind(form_id.as_str())
+        .bind(tenant.as_str())
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
@@ -229,14 +233,14 @@ impl Store {
 impl Store {
     /// Changes whenever a form of the sub-account is created or completed, or one of its
     /// writebacks finishes.
-    pub async fn inbox_fingerprint(&self, sub_account_id: &str) -> StoreResult<(i64, i64, i64, i64)> {
+    pub async fn inbox_fingerprint(&self, tenant: &Tenant) -> StoreResult<(i64, i64, i64, i64)> {
         Ok(sqlx::query_as(
             "SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(submitted_at), 0), \
                (SELECT COALESCE(MAX(w.updated_at), 0) FROM writeback_jobs w JOIN forms wf ON wf.id = w.form_id \
                 WHERE wf.sub_account_id = $1) \
              FROM forms WHERE sub_account_id = $1",
         )
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .fetch_one(self.pool())
         .await?)
     }

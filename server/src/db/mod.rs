@@ -16,6 +16,7 @@ pub mod sign_in;
 pub mod sso;
 pub mod stages;
 pub mod templates;
+pub mod tenancy;
 pub mod triggers;
 pub mod webhooks;
 pub mod writebacks;

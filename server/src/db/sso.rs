@@ -1,6 +1,7 @@
 //! HighLevel users signed in through the custom page's user context (SSO): their OpsFlow
 //! account (id `hl-<userId>`, no password), their memberships, and one-time hand-off codes.
 
+use app::model::{SubAccountId, UserId};
 use sqlx::AnyConnection;
 
 use super::{Store, StoreResult, now_ms};
@@ -11,16 +12,16 @@ impl Store {
     pub async fn upsert_sso_user(
         &self,
         conn: &mut AnyConnection,
-        user_id: &str,
+        user_id: &UserId,
         agency_id: &str,
         email: &str,
         name: &str,
         role: &str,
     ) -> StoreResult<bool> {
         let email = email.trim().to_lowercase();
-        let owner: Option<String> =
+        let owner: Option<UserId> =
             sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(&email).fetch_optional(&mut *conn).await?;
-        if owner.is_some_and(|owner| owner != user_id) {
+        if owner.is_some_and(|owner| owner != *user_id) {
             return Ok(false);
         }
         // A password hash that no password matches: these accounts sign in only through SSO.
@@ -44,8 +45,8 @@ impl Store {
     pub async fn replace_memberships(
         &self,
         conn: &mut AnyConnection,
-        user_id: &str,
-        sub_account_ids: &[String],
+        user_id: &UserId,
+        sub_account_ids: &[SubAccountId],
     ) -> StoreResult<()> {
         sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
         for sub_account_id in sub_account_ids {
@@ -55,7 +56,7 @@ impl Store {
     }
 
     /// The installed locations of an agency.
-    pub async fn installed_location_ids(&self, company_id: &str) -> StoreResult<Vec<String>> {
+    pub async fn installed_location_ids(&self, company_id: &str) -> StoreResult<Vec<SubAccountId>> {
         Ok(sqlx::query_scalar(
             "SELECT location_id FROM hl_locations WHERE company_id = $1 AND uninstalled_at IS NULL ORDER BY location_id",
         )
@@ -68,7 +69,7 @@ impl Store {
         &self,
         code_hash: &str,
         verifier_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         landing: &str,
         expires_at: i64,
     ) -> StoreResult<()> {
@@ -88,8 +89,8 @@ impl Store {
 
     /// Uses up a hand-off code: its user and landing page, if it exists, has not expired and
     /// the verifier matches. A wrong verifier uses the code up too: it is tried once.
-    pub async fn take_handoff(&self, code_hash: &str, verifier_hash: &str) -> StoreResult<Option<(String, String)>> {
-        let taken: Option<(String, String, i64, String)> = sqlx::query_as(
+    pub async fn take_handoff(&self, code_hash: &str, verifier_hash: &str) -> StoreResult<Option<(UserId, String)>> {
+        let taken: Option<(UserId, String, i64, String)> = sqlx::query_as(
             "DELETE FROM sso_handoffs WHERE code_hash = $1 RETURNING user_id, landing, expires_at, verifier_hash",
         )
         .bind(code_hash)

@@ -2,6 +2,7 @@
 //! stage seen per opportunity is kept to tell a real move from a repeat; and OpsFlow's own moves
 //! are recorded so the webhook echoing each one is recognised and not taken for a new event.
 
+use app::model::{OpportunityId, SubAccountId};
 use sqlx::AnyConnection;
 
 use super::{Store, StoreResult, now_ms};
@@ -13,15 +14,15 @@ impl Store {
     /// Records a stage move OpsFlow is about to make.
     pub async fn record_outgoing_move(
         &self,
-        location_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO hl_outgoing_moves (location_id, opportunity_id, stage_id, moved_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (location_id, opportunity_id, stage_id) DO UPDATE SET moved_at = excluded.moved_at",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .bind(opportunity_id)
         .bind(stage_id)
         .bind(now_ms())
@@ -34,15 +35,15 @@ impl Store {
     pub async fn take_echo(
         &self,
         conn: &mut AnyConnection,
-        location_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> StoreResult<bool> {
         let moved_at: Option<i64> = sqlx::query_scalar(
             "DELETE FROM hl_outgoing_moves WHERE location_id = $1 AND opportunity_id = $2 AND stage_id = $3 \
              RETURNING moved_at",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .bind(opportunity_id)
         .bind(stage_id)
         .fetch_optional(conn)
@@ -57,8 +58,8 @@ impl Store {
     pub async fn track_stage(
         &self,
         conn: &mut AnyConnection,
-        location_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
     ) -> StoreResult<bool> {
@@ -71,7 +72,7 @@ impl Store {
              OR hl_opportunity_stages.stage_id <> excluded.stage_id \
              RETURNING changed_at",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .bind(opportunity_id)
         .bind(pipeline_id)
         .bind(stage_id)

@@ -1,13 +1,14 @@
 //! Templates and their immutable versions.
 
-use app::model::Template;
+use app::model::{Template, TemplateId, UserId};
 use sqlx::{AnyConnection, FromRow};
 
+use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 #[derive(Clone, Debug, FromRow)]
 pub struct TemplateSummaryRow {
-    pub id: String,
+    pub id: TemplateId,
     pub name: String,
     pub current_version: i64,
     pub definition: String,
@@ -19,7 +20,7 @@ pub struct TemplateSummaryRow {
 /// A template version as stored: the definition the forms made from it render with.
 #[derive(Clone, Debug)]
 pub struct TemplateVersion {
-    pub template_id: String,
+    pub template_id: TemplateId,
     pub version: i64,
     pub template: Template,
 }
@@ -41,7 +42,7 @@ pub struct NewerVersion {
     pub version: i64,
     /// The user who saved it (`None` for a starter template or a version saved before authors
     /// were recorded), with their name.
-    pub saved_by: Option<String>,
+    pub saved_by: Option<UserId>,
     pub saved_by_name: Option<String>,
     pub saved_at: i64,
 }
@@ -58,10 +59,10 @@ impl Store {
     pub async fn create_template(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        tenant: &Tenant,
         template: &Template,
-        saved_by: Option<&str>,
-    ) -> StoreResult<String> {
+        saved_by: Option<&UserId>,
+    ) -> StoreResult<TemplateId> {
         let id = new_id();
         let now = now_ms();
         sqlx::query(
@@ -69,7 +70,7 @@ impl Store {
              VALUES ($1, $2, $3, 1, $4, $4)",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .bind(template.name.trim())
         .bind(now)
         .execute(&mut *conn)
@@ -81,10 +82,10 @@ impl Store {
         .bind(&id)
         .bind(to_json(template)?)
         .bind(now)
-        .bind(saved_by)
+        .bind(saved_by.map(UserId::as_str))
         .execute(&mut *conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     /// Stores `template` as the version after `base_version`, if that is still the current one.
@@ -92,18 +93,18 @@ impl Store {
     /// version moved on and stores nothing.
     pub async fn save_template_version(
         &self,
-        sub_account_id: &str,
-        template_id: &str,
+        tenant: &Tenant,
+        template_id: &TemplateId,
         base_version: i64,
         template: &Template,
-        saved_by: &str,
+        saved_by: &UserId,
     ) -> StoreResult<SaveOutcome> {
         let mut tx = self.begin().await?;
         let current: Option<(i64,)> = sqlx::query_as(
             "SELECT current_version FROM templates WHERE id = $1 AND sub_account_id = $2 AND deleted_at IS NULL",
         )
-        .bind(template_id)
-        .bind(sub_account_id)
+        .bind(template_id.as_str())
+        .bind(tenant.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((current,)) = current else { return Ok(SaveOutcome::Missing) };
@@ -119,8 +120,8 @@ impl Store {
         .bind(next)
         .bind(template.name.trim())
         .bind(now)
-        .bind(template_id)
-        .bind(sub_account_id)
+        .bind(template_id.as_str())
+        .bind(tenant.as_str())
         .bind(base_version)
         .execute(&mut *tx)
         .await?;
@@ -133,11 +134,11 @@ impl Store {
             "INSERT INTO template_versions (template_id, version, definition, created_at, saved_by) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(template_id)
+        .bind(template_id.as_str())
         .bind(next)
         .bind(to_json(template)?)
         .bind(now)
-        .bind(saved_by)
+        .bind(saved_by.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -145,16 +146,16 @@ impl Store {
     }
 
     /// The ids and names of the sub-account's live templates, by name.
-    pub async fn template_names(&self, sub_account_id: &str) -> StoreResult<Vec<(String, String)>> {
+    pub async fn template_names(&self, tenant: &Tenant) -> StoreResult<Vec<(TemplateId, String)>> {
         Ok(sqlx::query_as(
             "SELECT id, name FROM templates WHERE sub_account_id = $1 AND deleted_at IS NULL ORDER BY name",
         )
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .fetch_all(self.pool())
         .await?)
     }
 
-    pub async fn template_summaries(&self, sub_account_id: &str) -> StoreResult<Vec<TemplateSummaryRow>> {
+    pub async fn template_summaries(&self, tenant: &Tenant) -> StoreResult<Vec<TemplateSummaryRow>> {
         Ok(sqlx::query_as(
             "SELECT t.id, t.name, t.current_version, v.definition, t.updated_at, \
                (SELECT COUNT(*) FROM forms f WHERE f.template_id = t.id AND f.status = 'pending') AS pending_forms, \
@@ -162,19 +163,19 @@ impl Store {
              FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
              WHERE t.sub_account_id = $1 AND t.deleted_at IS NULL ORDER BY t.name",
         )
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .fetch_all(self.pool())
         .await?)
     }
 
     /// Pending forms per template and version: `(template_id, version, forms)`, by version.
-    pub async fn pending_versions(&self, sub_account_id: &str) -> StoreResult<Vec<(String, i64, i64)>> {
+    pub async fn pending_versions(&self, tenant: &Tenant) -> StoreResult<Vec<(TemplateId, i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT template_id, template_version, COUNT(*) FROM forms \
              WHERE sub_account_id = $1 AND status = 'pending' \
              GROUP BY template_id, template_version ORDER BY template_version",
         )
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .fetch_all(self.pool())
         .await?)
     }
@@ -183,20 +184,20 @@ impl Store {
     pub async fn current_template(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
-        template_id: &str,
+        tenant: &Tenant,
+        template_id: &TemplateId,
     ) -> StoreResult<Option<TemplateVersion>> {
         let row: Option<(i64, String)> = sqlx::query_as(
             "SELECT t.current_version, v.definition FROM templates t \
              JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
              WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
         )
-        .bind(template_id)
-        .bind(sub_account_id)
+        .bind(template_id.as_str())
+        .bind(tenant.as_str())
         .fetch_optional(conn)
         .await?;
         row.map(|(version, definition)| {
-            Ok(TemplateVersion { template_id: template_id.to_owned(), version, template: from_json(&definition)? })
+            Ok(TemplateVersion { template_id: template_id.clone(), version, template: from_json(&definition)? })
         })
         .transpose()
     }
@@ -205,17 +206,17 @@ impl Store {
     /// readable so their completed forms do too.
     pub async fn template_version(
         &self,
-        sub_account_id: &str,
-        template_id: &str,
+        tenant: &Tenant,
+        template_id: &TemplateId,
         version: i64,
     ) -> StoreResult<Option<Template>> {
         let row: Option<(String,)> = sqlx::query_as(
             "SELECT v.definition FROM template_versions v JOIN templates t ON t.id = v.template_id \
              WHERE v.template_id = $1 AND v.version = $2 AND t.sub_account_id = $3",
         )
-        .bind(template_id)
+        .bind(template_id.as_str())
         .bind(version)
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .fetch_optional(self.pool())
         .await?;
         row.map(|(definition,)| from_json(&definition)).transpose()
@@ -225,8 +226,8 @@ impl Store {
     /// when there is no such live template in the sub-account.
     pub async fn delete_template(
         &self,
-        sub_account_id: &str,
-        template_id: &str,
+        tenant: &Tenant,
+        template_id: &TemplateId,
     ) -> StoreResult<Option<Result<(), DeleteBlock>>> {
         let mut tx = self.begin().await?;
         let counts: Option<(i64, i64)> = sqlx::query_as(
@@ -235,8 +236,8 @@ impl Store {
                (SELECT COUNT(*) FROM triggers g WHERE g.template_id = t.id) \
              FROM templates t WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
         )
-        .bind(template_id)
-        .bind(sub_account_id)
+        .bind(template_id.as_str())
+        .bind(tenant.as_str())
         .fetch_optional(&mut *tx)
         .await?;
         let outcome = match counts {
@@ -246,8 +247,8 @@ impl Store {
             Some(_) => {
                 sqlx::query("UPDATE templates SET deleted_at = $1 WHERE id = $2 AND sub_account_id = $3")
                     .bind(now_ms())
-                    .bind(template_id)
-                    .bind(sub_account_id)
+                    .bind(template_id.as_str())
+                    .bind(tenant.as_str())
                     .execute(&mut *tx)
                     .await?;
                 Some(Ok(()))
@@ -259,13 +260,13 @@ impl Store {
 }
 
 /// Who saved `version` of a template, and when.
-async fn newer_version(conn: &mut AnyConnection, template_id: &str, version: i64) -> StoreResult<NewerVersion> {
+async fn newer_version(conn: &mut AnyConnection, template_id: &TemplateId, version: i64) -> StoreResult<NewerVersion> {
     Ok(sqlx::query_as(
         "SELECT v.version, v.saved_by, u.name AS saved_by_name, v.created_at AS saved_at \
          FROM template_versions v LEFT JOIN users u ON u.id = v.saved_by \
          WHERE v.template_id = $1 AND v.version = $2",
     )
-    .bind(template_id)
+    .bind(template_id.as_str())
     .bind(version)
     .fetch_one(conn)
     .await?)

@@ -1,14 +1,15 @@
 //! Triggers of a sub-account.
 
-use app::model::{EventType, TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{EventType, TemplateId, TriggerConfig, TriggerEvent, TriggerId, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
+use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 #[derive(Clone, Debug, FromRow)]
 struct TriggerRow {
-    id: String,
-    template_id: String,
+    id: TriggerId,
+    template_id: TemplateId,
     template_name: String,
     event_type: String,
     pipeline_id: Option<String>,
@@ -18,8 +19,8 @@ struct TriggerRow {
 
 #[derive(Clone, Debug)]
 pub struct StoredTrigger {
-    pub id: String,
-    pub template_id: String,
+    pub id: TriggerId,
+    pub template_id: TemplateId,
     pub template_name: String,
     pub config: TriggerConfig,
 }
@@ -52,7 +53,7 @@ const SELECT_TRIGGERS: &str = "SELECT g.id, g.template_id, t.name AS template_na
 impl Store {
     /// Adds a trigger, or returns `None` when the sub-account already has one for the same event
     /// and template (a unique index decides, so two admins adding it at once get one).
-    pub async fn insert_trigger(&self, sub_account_id: &str, config: &TriggerConfig) -> StoreResult<Option<String>> {
+    pub async fn insert_trigger(&self, tenant: &Tenant, config: &TriggerConfig) -> StoreResult<Option<TriggerId>> {
         let id = new_id();
         let (pipeline_id, stage_id) = match &config.event {
             TriggerEvent::StageChanged { pipeline_id, stage_id } => {
@@ -65,7 +66,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(tenant.as_str())
         .bind(&config.template_id)
         .bind(config.event.event_type().as_str())
         .bind(pipeline_id)
@@ -74,12 +75,12 @@ impl Store {
         .bind(now_ms())
         .execute(self.pool())
         .await?;
-        Ok((done.rows_affected() == 1).then_some(id))
+        Ok((done.rows_affected() == 1).then_some(id.into()))
     }
 
-    pub async fn triggers(&self, sub_account_id: &str) -> StoreResult<Vec<StoredTrigger>> {
+    pub async fn triggers(&self, tenant: &Tenant) -> StoreResult<Vec<StoredTrigger>> {
         let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 ORDER BY g.created_at");
-        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(sub_account_id).fetch_all(self.pool()).await?;
+        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(tenant.as_str()).fetch_all(self.pool()).await?;
         rows.into_iter().map(TriggerRow::into_trigger).collect()
     }
 
@@ -87,20 +88,20 @@ impl Store {
     pub async fn triggers_for_event(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        tenant: &Tenant,
         event_type: EventType,
     ) -> StoreResult<Vec<StoredTrigger>> {
         let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 AND g.event_type = $2 ORDER BY g.created_at");
         let rows: Vec<TriggerRow> =
-            sqlx::query_as(&sql).bind(sub_account_id).bind(event_type.as_str()).fetch_all(conn).await?;
+            sqlx::query_as(&sql).bind(tenant.as_str()).bind(event_type.as_str()).fetch_all(conn).await?;
         rows.into_iter().map(TriggerRow::into_trigger).collect()
     }
 
     /// Removes a trigger; forms it already created keep their own copy of its writebacks.
-    pub async fn delete_trigger(&self, sub_account_id: &str, trigger_id: &str) -> StoreResult<bool> {
+    pub async fn delete_trigger(&self, tenant: &Tenant, trigger_id: &TriggerId) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM triggers WHERE id = $1 AND sub_account_id = $2")
-            .bind(trigger_id)
-            .bind(sub_account_id)
+            .bind(trigger_id.as_str())
+            .bind(tenant.as_str())
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)

@@ -1,24 +1,22 @@
 //! Writeback jobs: one row per writeback of a completed form, keyed by (form, kind) — the
 //! writeback's idempotency key. A row is queued with the submit, run at once by the submitter,
 //! and run again by the worker while it is pending and due: after a retryable failure (its
-//! backoff), or when whoever ran it died (its lease).
+//! backoff), or when whoever ran it died (its lease). The claim and finish below are the lease
+//! and fence the job runner (`crate::jobs`) describes.
 
-use app::model::{WritebackKind, WritebackResult, WritebackState};
+use app::model::{ContactId, FormId, SubAccountId, WritebackKind, WritebackResult, WritebackState};
 use sqlx::AnyConnection;
 use std::collections::HashSet;
 
+use super::tenancy::Tenant;
 use super::{Store, StoreError, StoreResult, now_ms};
-
-/// How long whoever runs a writeback holds it; one that died mid-call gives it up after this.
-/// Every attempt is bounded well inside it (see `service::writebacks`).
-pub const LEASE_MS: i64 = 120_000;
 
 /// Queues a completed form's writebacks as jobs, in the order they run, held by the submitter
 /// until `lease` (it runs them at once). Part of the submit's transaction: a form is completed
 /// together with its jobs, or not at all.
 pub(super) async fn queue_writebacks(
     conn: &mut AnyConnection,
-    form_id: &str,
+    form_id: &FormId,
     kinds: &[WritebackKind],
     lease: i64,
 ) -> StoreResult<()> {
@@ -28,7 +26,7 @@ pub(super) async fn queue_writebacks(
             "INSERT INTO writeback_jobs (form_id, kind, position, state, message, updated_at, due_at) \
              VALUES ($1, $2, $3, 'pending', '', $4, $5)",
         )
-        .bind(form_id)
+        .bind(form_id.as_str())
         .bind(kind_name(*kind))
         .bind(i64::try_from(position).unwrap_or(i64::MAX))
         .bind(now)
@@ -42,8 +40,8 @@ pub(super) async fn queue_writebacks(
 /// A writeback the worker may run now.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DueWriteback {
-    pub form_id: String,
-    pub sub_account_id: String,
+    pub form_id: FormId,
+    pub sub_account_id: SubAccountId,
     pub kind: WritebackKind,
 }
 
@@ -108,7 +106,7 @@ impl Store {
     /// PostgreSQL never run one writeback twice at once.
     pub async fn claim_writeback(
         &self,
-        form_id: &str,
+        form_id: &FormId,
         kind: WritebackKind,
         held: Option<i64>,
         lease_ms: i64,
@@ -120,7 +118,7 @@ impl Store {
              RETURNING attempts, total_attempts",
         )
         .bind(now + lease_ms)
-        .bind(form_id)
+        .bind(form_id.as_str())
         .bind(kind_name(kind))
         .bind(now)
         .bind(held.unwrap_or(-1))
@@ -133,7 +131,7 @@ impl Store {
     /// attempt's (`fence`); `false` when it was lost and someone else has the row now.
     pub async fn finish_writeback(
         &self,
-        form_id: &str,
+        form_id: &FormId,
         kind: WritebackKind,
         fence: i64,
         finish: &Finish,
@@ -152,7 +150,7 @@ impl Store {
         .bind(due_at)
         .bind(created_id)
         .bind(now_ms())
-        .bind(form_id)
+        .bind(form_id.as_str())
         .bind(kind_name(kind))
         .bind(fence)
         .execute(self.pool())
@@ -162,7 +160,7 @@ impl Store {
 
     /// Pending writebacks that are due, oldest first, and within a form in writeback order.
     pub async fn due_writebacks(&self, limit: i64) -> StoreResult<Vec<DueWriteback>> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(FormId, SubAccountId, String)> = sqlx::query_as(
             "SELECT w.form_id, f.sub_account_id, w.kind FROM writeback_jobs w JOIN forms f ON f.id = w.form_id \
              WHERE w.state = 'pending' AND w.due_at <= $1 ORDER BY w.due_at, w.form_id, w.position LIMIT $2",
         )
@@ -179,14 +177,14 @@ impl Store {
 
     /// Queues a failed writeback again, with a fresh retry budget. False when it had not failed
     /// (it succeeded, or is already pending).
-    pub async fn retry_writeback(&self, form_id: &str, kind: WritebackKind, message: &str) -> StoreResult<bool> {
+    pub async fn retry_writeback(&self, form_id: &FormId, kind: WritebackKind, message: &str) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE writeback_jobs SET state = 'pending', attempts = 0, due_at = 0, message = $1, updated_at = $2 \
              WHERE form_id = $3 AND kind = $4 AND state = 'failed'",
         )
         .bind(message)
         .bind(now_ms())
-        .bind(form_id)
+        .bind(form_id.as_str())
         .bind(kind_name(kind))
         .execute(self.pool())
         .await?;
@@ -195,22 +193,22 @@ impl Store {
 
     /// The notes and tasks OpsFlow's writebacks created on a contact: a retry looking for what
     /// an earlier attempt made must not take one of these for its own.
-    pub async fn created_on_contact(&self, sub_account_id: &str, contact_id: &str) -> StoreResult<HashSet<String>> {
+    pub async fn created_on_contact(&self, tenant: &Tenant, contact_id: &ContactId) -> StoreResult<HashSet<String>> {
         let ids: Vec<(String,)> = sqlx::query_as(
             "SELECT w.created_id FROM writeback_jobs w JOIN forms f ON f.id = w.form_id \
              WHERE f.sub_account_id = $1 AND f.contact_id = $2 AND w.created_id IS NOT NULL",
         )
-        .bind(sub_account_id)
-        .bind(contact_id)
+        .bind(tenant.as_str())
+        .bind(contact_id.as_str())
         .fetch_all(self.pool())
         .await?;
         Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
-    pub async fn writeback_results(&self, form_id: &str) -> StoreResult<Vec<WritebackResult>> {
+    pub async fn writeback_results(&self, form_id: &FormId) -> StoreResult<Vec<WritebackResult>> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT kind, state, message FROM writeback_jobs WHERE form_id = $1 ORDER BY position")
-                .bind(form_id)
+                .bind(form_id.as_str())
                 .fetch_all(self.pool())
                 .await?;
         rows.into_iter()

@@ -8,22 +8,23 @@ mod batch;
 
 pub use batch::{IngestError, Ingestor};
 
-use app::model::{EventType, TriggerEvent};
+use app::model::{ContactId, EventId, EventType, FormId, OpportunityId, SubAccountId, TriggerEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::db::forms::NewForm;
+use crate::db::tenancy::Tenant;
 use crate::db::{Store, StoreResult, to_json};
 
 /// A CRM event, with the names a form shows already resolved by the source that received it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CrmEvent {
-    pub sub_account_id: String,
+    pub sub_account_id: SubAccountId,
     /// Where it came from (`builtin`, `highlevel`); ids are unique per source.
     pub source: String,
     /// The source's id for this delivery: the dedupe key.
     pub external_id: String,
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub contact_name: String,
     pub detail: EventDetail,
 }
@@ -32,7 +33,7 @@ pub struct CrmEvent {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventDetail {
     StageChanged {
-        opportunity_id: String,
+        opportunity_id: OpportunityId,
         pipeline_id: String,
         pipeline_name: String,
         stage_id: String,
@@ -76,17 +77,19 @@ impl CrmEvent {
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum IngestOutcome {
     /// Stored; `forms` are the pending forms it created (possibly none).
-    Accepted { event_id: String, forms: Vec<String> },
+    Accepted { event_id: EventId, forms: Vec<FormId> },
     /// Already stored earlier: nothing was created.
     Duplicate,
 }
 
 /// Stores one event and creates its forms on `conn`, which must be inside a transaction.
 pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent) -> StoreResult<IngestOutcome> {
+    // The event's sub-account was checked when it was received (a member's session, an API
+    // key, a signed webhook of an installed location).
+    let tenant = Tenant::for_server_work(event.sub_account_id.clone());
     let payload = to_json(event)?;
-    let Some(event_id) = store
-        .insert_event(conn, &event.sub_account_id, &event.source, &event.external_id, event.event_type(), &payload)
-        .await?
+    let Some(event_id) =
+        store.insert_event(conn, &tenant, &event.source, &event.external_id, event.event_type(), &payload).await?
     else {
         return Ok(IngestOutcome::Duplicate);
     };
@@ -94,20 +97,20 @@ pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent
     let context = event.context();
     let (opportunity_id, pipeline_id, stage_id) = match &event.detail {
         EventDetail::StageChanged { opportunity_id, pipeline_id, stage_id, .. } => {
-            (Some(opportunity_id.as_str()), Some(pipeline_id.as_str()), Some(stage_id.as_str()))
+            (Some(opportunity_id), Some(pipeline_id.as_str()), Some(stage_id.as_str()))
         }
         EventDetail::CallCompleted { .. } => (None, None, None),
     };
     let mut forms = Vec::new();
-    for trigger in store.triggers_for_event(conn, &event.sub_account_id, event.event_type()).await? {
+    for trigger in store.triggers_for_event(conn, &tenant, event.event_type()).await? {
         if !trigger.config.event.matches(&kind) {
             continue;
         }
-        let Some(template) = store.current_template(conn, &event.sub_account_id, &trigger.template_id).await? else {
+        let Some(template) = store.current_template(conn, &tenant, &trigger.template_id).await? else {
             continue;
         };
         let form = NewForm {
-            sub_account_id: &event.sub_account_id,
+            tenant: &tenant,
             template_id: &trigger.template_id,
             template_version: template.version,
             trigger_id: &trigger.id,

@@ -5,6 +5,7 @@
 //! like any other: an opportunity already known to be at that stage (the webhook did arrive)
 //! creates nothing, so nothing is created twice.
 
+use app::model::SubAccountId;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -66,7 +67,7 @@ impl CatchUp {
                             return;
                         }
                         if let Err(error) = self.location(&location).await {
-                            tracing::warn!(location, %error, "catch-up failed; trying again next round");
+                            tracing::warn!(%location, %error, "catch-up failed; trying again next round");
                         }
                     }
                 }
@@ -79,7 +80,7 @@ impl CatchUp {
     }
 
     /// One sub-account's look; returns how many stage changes it fed in.
-    pub async fn location(&self, location_id: &str) -> CrmResult<usize> {
+    pub async fn location(&self, location_id: &SubAccountId) -> CrmResult<usize> {
         let started = now_ms();
         let looked = self.store.installed_locations().await.map_err(unavailable)?;
         let since = looked
@@ -91,7 +92,8 @@ impl CatchUp {
         for page in 1..=MAX_PAGES {
             let page_text = page.to_string();
             let limit = PAGE.to_string();
-            let query = [("location_id", location_id), ("status", "open"), ("limit", &limit), ("page", &page_text)];
+            let query =
+                [("location_id", location_id.as_str()), ("status", "open"), ("limit", &limit), ("page", &page_text)];
             let found: SearchPage = self.crm.get(location_id, "/opportunities/search", &query).await?;
             for opportunity in &found.opportunities {
                 let changed = opportunity
@@ -108,12 +110,12 @@ impl CatchUp {
         }
         self.store.set_caught_up(location_id, started).await.map_err(unavailable)?;
         if fed > 0 {
-            tracing::info!(location_id, fed, "catch-up found stage changes");
+            tracing::info!(%location_id, fed, "catch-up found stage changes");
         }
         Ok(fed)
     }
 
-    async fn feed(&self, location_id: &str, found: &Found, changed: i64) -> CrmResult<Receipt> {
+    async fn feed(&self, location_id: &SubAccountId, found: &Found, changed: i64) -> CrmResult<Receipt> {
         let body = json!({
             "type": OPPORTUNITY_STAGE_UPDATE, "locationId": location_id, "id": found.id, "name": found.name,
             "contactId": found.contact_id, "pipelineId": found.pipeline_id, "pipelineStageId": found.pipeline_stage_id,

@@ -4,7 +4,7 @@
 //! the spec). Pipelines and custom field definitions are cached per location for a few minutes;
 //! [`HighLevelCrm::forget_cache`] drops a location's cache (the settings page's refresh).
 
-use app::model::{CrmField, CrmFieldType, Pipeline, Stage};
+use app::model::{ContactId, CrmField, CrmFieldType, OpportunityId, Pipeline, Stage, SubAccountId};
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::Deserialize;
@@ -36,7 +36,7 @@ pub struct HighLevelCrm {
     api: Api,
     tokens: Tokens,
     store: Store,
-    cache: Arc<Mutex<HashMap<String, Cached>>>,
+    cache: Arc<Mutex<HashMap<SubAccountId, Cached>>>,
 }
 
 impl From<ApiError> for CrmError {
@@ -88,12 +88,12 @@ impl HighLevelCrm {
     }
 
     /// Drops a location's cached pipelines and custom fields.
-    pub fn forget_cache(&self, location_id: &str) {
+    pub fn forget_cache(&self, location_id: &SubAccountId) {
         self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(location_id);
     }
 
     /// The sub-account's name, time zone and country (`GET /locations/{locationId}`).
-    pub async fn location_details(&self, location_id: &str) -> CrmResult<LocationDetails> {
+    pub async fn location_details(&self, location_id: &SubAccountId) -> CrmResult<LocationDetails> {
         let found: LocationBody =
             self.call(location_id, Request::get(format!("/locations/{location_id}"), &[])).await?;
         let time_zone = found.location.timezone.filter(|zone| zone.parse::<chrono_tz::Tz>().is_ok());
@@ -107,7 +107,7 @@ impl HighLevelCrm {
 
     /// A user as HighLevel knows them now (`GET /users/{userId}`, reference §4.8): whether they
     /// still exist, their role and which sub-accounts they may open.
-    pub async fn user(&self, location_id: &str, user_id: &str) -> CrmResult<HighLevelUser> {
+    pub async fn user(&self, location_id: &SubAccountId, user_id: &str) -> CrmResult<HighLevelUser> {
         let user: UserDto = self.call(location_id, Request::get(format!("/users/{user_id}"), &[])).await?;
         let roles = user.roles.unwrap_or_default();
         Ok(HighLevelUser {
@@ -121,14 +121,14 @@ impl HighLevelCrm {
     /// A read of any endpoint with the location's token (for calls outside the `Crm` port).
     pub async fn get<T: DeserializeOwned>(
         &self,
-        location_id: &str,
+        location_id: &SubAccountId,
         path: &str,
         query: &[(&str, &str)],
     ) -> CrmResult<T> {
         self.call(location_id, Request::get(path.to_owned(), query)).await
     }
 
-    async fn call<T: DeserializeOwned>(&self, location_id: &str, request: Request<'_>) -> CrmResult<T> {
+    async fn call<T: DeserializeOwned>(&self, location_id: &SubAccountId, request: Request<'_>) -> CrmResult<T> {
         let mut retried = false;
         loop {
             let token = self.tokens.location(location_id).await?;
@@ -156,15 +156,19 @@ impl HighLevelCrm {
         }
     }
 
-    fn cached<T: Clone>(&self, location_id: &str, pick: impl Fn(&Cached) -> &Option<(Instant, T)>) -> Option<T> {
+    fn cached<T: Clone>(
+        &self,
+        location_id: &SubAccountId,
+        pick: impl Fn(&Cached) -> &Option<(Instant, T)>,
+    ) -> Option<T> {
         let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (at, value) = pick(cache.get(location_id)?).as_ref()?;
         (at.elapsed() < CACHE_FOR).then(|| value.clone())
     }
 
-    fn remember(&self, location_id: &str, update: impl FnOnce(&mut Cached)) {
+    fn remember(&self, location_id: &SubAccountId, update: impl FnOnce(&mut Cached)) {
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        update(cache.entry(location_id.to_owned()).or_default());
+        update(cache.entry(location_id.clone()).or_default());
     }
 }
 
@@ -215,13 +219,13 @@ struct NoteDto {
     #[serde(default)]
     body: String,
     #[serde(default)]
-    contact_id: String,
+    contact_id: ContactId,
 }
 
 impl NoteDto {
     /// Answers do not always repeat the contact id; it is the one asked about.
-    fn into_note(self, contact_id: &str) -> Note {
-        let contact_id = if self.contact_id.is_empty() { contact_id.to_owned() } else { self.contact_id };
+    fn into_note(self, contact_id: &ContactId) -> Note {
+        let contact_id = if self.contact_id.is_empty() { contact_id.clone() } else { self.contact_id };
         Note { id: self.id, body: self.body, contact_id }
     }
 }
@@ -248,12 +252,12 @@ struct TaskDto {
     #[serde(default)]
     due_date: String,
     #[serde(default)]
-    contact_id: String,
+    contact_id: ContactId,
 }
 
 impl TaskDto {
-    fn into_task(self, contact_id: &str) -> Task {
-        let contact_id = if self.contact_id.is_empty() { contact_id.to_owned() } else { self.contact_id };
+    fn into_task(self, contact_id: &ContactId) -> Task {
+        let contact_id = if self.contact_id.is_empty() { contact_id.clone() } else { self.contact_id };
         Task { id: self.id, title: self.title, body: self.body, due_date: self.due_date, contact_id }
     }
 }
@@ -272,7 +276,7 @@ struct OpportunityBody {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct OpportunityDto {
-    id: String,
+    id: OpportunityId,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -280,7 +284,7 @@ struct OpportunityDto {
     #[serde(default)]
     pipeline_stage_id: String,
     #[serde(default)]
-    contact_id: String,
+    contact_id: ContactId,
     #[serde(default)]
     status: String,
     #[serde(default)]
@@ -309,7 +313,7 @@ struct ContactBody {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ContactDto {
-    id: String,
+    id: ContactId,
     name: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -426,7 +430,7 @@ struct RolesDto {
     kind: Option<String>,
     role: Option<String>,
     #[serde(default)]
-    location_ids: Vec<String>,
+    location_ids: Vec<SubAccountId>,
 }
 
 /// What HighLevel says of a user now.
@@ -436,12 +440,12 @@ pub struct HighLevelUser {
     /// An agency user may open any of the agency's sub-accounts; others only `location_ids`.
     pub agency_user: bool,
     pub admin: bool,
-    pub location_ids: Vec<String>,
+    pub location_ids: Vec<SubAccountId>,
 }
 
 #[async_trait]
 impl Crm for HighLevelCrm {
-    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note> {
+    async fn create_note(&self, location_id: &SubAccountId, contact_id: &ContactId, note: &NewNote) -> CrmResult<Note> {
         // Credited to the staff member only when HighLevel knows them.
         let note =
             NewNote { user_id: note.user_id.as_deref().and_then(highlevel_user_id).map(str::to_owned), ..note.clone() };
@@ -453,8 +457,8 @@ impl Crm for HighLevelCrm {
 
     async fn update_contact_custom_fields(
         &self,
-        location_id: &str,
-        contact_id: &str,
+        location_id: &SubAccountId,
+        contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
     ) -> CrmResult<()> {
         let body = json!({ "customFields": fields });
@@ -463,7 +467,7 @@ impl Crm for HighLevelCrm {
         Ok(())
     }
 
-    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task> {
+    async fn create_task(&self, location_id: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task> {
         let assigned_to = task.assigned_to.as_deref().and_then(highlevel_user_id).map(str::to_owned);
         let task = NewTask { assigned_to, ..task.clone() };
         let body = serde_json::to_value(&task).map_err(|e| CrmError::Rejected(e.to_string()))?;
@@ -472,17 +476,21 @@ impl Crm for HighLevelCrm {
         Ok(created.task.into_task(contact_id))
     }
 
-    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>> {
+    async fn contact_notes(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Note>> {
         let list: NoteList = self.call(location_id, Request::get(format!("/contacts/{contact_id}/notes"), &[])).await?;
         Ok(list.notes.into_iter().map(|note| note.into_note(contact_id)).collect())
     }
 
-    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>> {
+    async fn contact_tasks(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Task>> {
         let list: TaskList = self.call(location_id, Request::get(format!("/contacts/{contact_id}/tasks"), &[])).await?;
         Ok(list.tasks.into_iter().map(|task| task.into_task(contact_id)).collect())
     }
 
-    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {
+    async fn get_opportunity(
+        &self,
+        location_id: &SubAccountId,
+        opportunity_id: &OpportunityId,
+    ) -> CrmResult<Opportunity> {
         let found: OpportunityBody =
             self.call(location_id, Request::get(format!("/opportunities/{opportunity_id}"), &[])).await?;
         Ok(found.opportunity.into())
@@ -490,8 +498,8 @@ impl Crm for HighLevelCrm {
 
     async fn move_opportunity(
         &self,
-        location_id: &str,
-        opportunity_id: &str,
+        location_id: &SubAccountId,
+        opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
     ) -> CrmResult<Opportunity> {
@@ -507,18 +515,18 @@ impl Crm for HighLevelCrm {
         Ok(moved.opportunity.into())
     }
 
-    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact> {
+    async fn get_contact(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<Contact> {
         let found: ContactBody = self.call(location_id, Request::get(format!("/contacts/{contact_id}"), &[])).await?;
         let name = found.contact.display_name();
         let ContactDto { id, email, phone, .. } = found.contact;
         Ok(Contact { id, name, email: email.unwrap_or_default(), phone: phone.unwrap_or_default() })
     }
 
-    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>> {
+    async fn pipelines(&self, location_id: &SubAccountId) -> CrmResult<Vec<Pipeline>> {
         if let Some(pipelines) = self.cached(location_id, |cache| &cache.pipelines) {
             return Ok(pipelines);
         }
-        let query = [("locationId", location_id)];
+        let query = [("locationId", location_id.as_str())];
         let body: PipelinesBody =
             self.call(location_id, Request::get("/opportunities/pipelines".to_owned(), &query)).await?;
         let pipelines: Vec<Pipeline> = body.pipelines.into_iter().map(PipelineDto::into_pipeline).collect();
@@ -526,7 +534,7 @@ impl Crm for HighLevelCrm {
         Ok(pipelines)
     }
 
-    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>> {
+    async fn custom_fields(&self, location_id: &SubAccountId) -> CrmResult<Vec<CrmField>> {
         if let Some(fields) = self.cached(location_id, |cache| &cache.fields) {
             return Ok(fields);
         }
@@ -538,8 +546,8 @@ impl Crm for HighLevelCrm {
         Ok(fields)
     }
 
-    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>> {
-        let query = [("locationId", location_id)];
+    async fn users(&self, location_id: &SubAccountId) -> CrmResult<Vec<CrmUser>> {
+        let query = [("locationId", location_id.as_str())];
         let body: UsersBody = self.call(location_id, Request::get("/users/".to_owned(), &query)).await?;
         Ok(body
             .users

@@ -3,6 +3,7 @@
 //! in becomes a sub-account, named as in HighLevel. INSTALL webhooks may arrive before or
 //! after this; either order ends in the same state.
 
+use app::model::SubAccountId;
 use reqwest::Method;
 use serde::Deserialize;
 
@@ -45,7 +46,7 @@ struct LocationsPage {
 #[derive(Deserialize)]
 struct InstalledLocation {
     #[serde(rename = "_id")]
-    id: String,
+    id: SubAccountId,
     #[serde(default)]
     name: String,
 }
@@ -69,7 +70,7 @@ impl HighLevel {
                         .rename_sub_account(&location.id, &details.name, &details.time_zone, details.country.as_deref())
                         .await?
                 }
-                Err(error) => tracing::warn!(location = location.id, %error, "installed without its time zone"),
+                Err(error) => tracing::warn!(location = %location.id, %error, "installed without its time zone"),
             }
             sub_accounts.push(name);
         }

@@ -16,6 +16,7 @@ pub mod sso;
 pub mod tokens;
 pub mod webhooks;
 
+use app::model::UserId;
 use std::time::Duration;
 
 use self::api::{Api, ApiError};
@@ -31,8 +32,8 @@ use crate::notify::Notifier;
 use crate::supervise::{Stop, supervise};
 
 /// OpsFlow's id for a user who signed in from HighLevel: their HighLevel user id, marked.
-pub fn opsflow_user_id(highlevel_user_id: &str) -> String {
-    format!("hl-{highlevel_user_id}")
+pub fn opsflow_user_id(highlevel_user_id: &str) -> UserId {
+    UserId::from(format!("hl-{highlevel_user_id}"))
 }
 
 /// The HighLevel user id of an OpsFlow user, if they came from HighLevel (others have none,

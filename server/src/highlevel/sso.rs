@@ -9,6 +9,7 @@
 //! user data HighLevel sends.
 
 use aes::Aes256;
+use app::model::SubAccountId;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use cbc::cipher::block_padding::Pkcs7;
@@ -33,7 +34,7 @@ pub struct SsoUser {
     /// The sub-account the user has open; absent in the agency view. This, not `type`, tells the
     /// two apart: HighLevel's own location example says `"type": "agency"`.
     #[serde(default)]
-    pub active_location: Option<String>,
+    pub active_location: Option<SubAccountId>,
     /// `agency` or `location`: without an active location, only an agency user gets the agency's
     /// sub-accounts.
     #[serde(default, rename = "type")]

@@ -8,6 +8,7 @@
 //! instances sharing PostgreSQL, a refresh that fails because another instance rotated the
 //! token first reads the token that instance saved.
 
+use app::model::SubAccountId;
 use reqwest::Method;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -143,7 +144,7 @@ impl Tokens {
     }
 
     /// A Location token that is good for at least another minute.
-    pub async fn location(&self, location_id: &str) -> Result<Opened, TokenError> {
+    pub async fn location(&self, location_id: &SubAccountId) -> Result<Opened, TokenError> {
         let not_installed = || TokenError::NotInstalled(format!("The sub-account {location_id}"));
         let row = self.store.location_token(location_id).await?.ok_or_else(not_installed)?;
         if row.uninstalled_at.is_some() {
@@ -173,11 +174,11 @@ impl Tokens {
     }
 
     /// The Location token was refused: the next [`Tokens::location`] mints a new one.
-    pub async fn location_rejected(&self, location_id: &str) -> Result<(), TokenError> {
+    pub async fn location_rejected(&self, location_id: &SubAccountId) -> Result<(), TokenError> {
         Ok(self.store.expire_location_token(location_id).await?)
     }
 
-    async fn mint(&self, company_id: &str, location_id: &str) -> Result<LocationGrant, TokenError> {
+    async fn mint(&self, company_id: &str, location_id: &SubAccountId) -> Result<LocationGrant, TokenError> {
         let company = self.company(company_id).await?;
         let form = [("companyId", company_id), ("locationId", location_id)];
         let grant = self

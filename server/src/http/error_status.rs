@@ -3,6 +3,13 @@
 //! 422, ...), the same as the plain HTTP routes, so logs, proxies and API clients are not told
 //! that a refused request was a crash. The browser's server-function client decodes the body of
 //! any 4xx or 5xx alike, so the UI is unaffected.
+//!
+//! Why not set the status where an error is produced? Leptos 0.8 lets a server function set it
+//! (`leptos_axum::ResponseOptions::set_status`), but `handle_server_fns` applies it *after* its
+//! plain-form redirect: a status set with the error would replace the 302 that sends a form
+//! posted without JavaScript back to its page, so each of the thirty-odd server functions would
+//! have to ask how it was called first. Here it is done once, for JSON answers only, from the one
+//! mapping `AppError::http_status` that the plain routes use too.
 
 use app::api::AppError;
 use axum::body::{Body, to_bytes};

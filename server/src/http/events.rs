@@ -3,6 +3,7 @@
 //! response comes only after the event is durable.
 
 use app::api::AppError;
+use app::model::{ContactId, OpportunityId, SubAccountId};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -22,14 +23,14 @@ use crate::state::AppState;
 pub enum EventRequest {
     StageChanged {
         id: String,
-        sub_account_id: String,
-        opportunity_id: String,
+        sub_account_id: SubAccountId,
+        opportunity_id: OpportunityId,
         stage_id: String,
     },
     CallCompleted {
         id: String,
-        sub_account_id: String,
-        contact_id: String,
+        sub_account_id: SubAccountId,
+        contact_id: ContactId,
         summary: String,
         #[serde(default)]
         transcript: String,
@@ -47,13 +48,13 @@ pub async fn ingest_event(
     let Json(request) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let (id, sub_account_id) = match &request {
         EventRequest::StageChanged { id, sub_account_id, .. }
-        | EventRequest::CallCompleted { id, sub_account_id, .. } => (id.trim(), sub_account_id.as_str()),
+        | EventRequest::CallCompleted { id, sub_account_id, .. } => (id.trim(), sub_account_id),
     };
     if id.is_empty() || id.len() > MAX_ID_LEN {
         return Err(AppError::BadRequest(format!("`id` must be 1 to {MAX_ID_LEN} characters.")).into());
     }
-    state.service.member(&user, sub_account_id).await?;
-    let event = resolve(&state, &request, id, sub_account_id).await?;
+    let member = state.service.member(&user, sub_account_id).await?;
+    let event = resolve(&state, &request, id, member.id()).await?;
     match state.service.ingestor().try_ingest(event).await {
         Ok(outcome) => {
             let status = if matches!(outcome, IngestOutcome::Duplicate) { StatusCode::OK } else { StatusCode::CREATED };
@@ -75,13 +76,13 @@ async fn resolve(
     state: &AppState,
     request: &EventRequest,
     id: &str,
-    sub_account_id: &str,
+    sub_account: &SubAccountId,
 ) -> Result<CrmEvent, ApiError> {
     let crm = state.service.builtin();
     match request {
         EventRequest::StageChanged { opportunity_id, stage_id, .. } => {
             let context = crm
-                .stage_change_context(sub_account_id, opportunity_id, stage_id)
+                .stage_change_context(sub_account, opportunity_id, stage_id)
                 .await
                 .map_err(crm_error)?
                 .ok_or_else(|| {
@@ -89,12 +90,12 @@ async fn resolve(
                         "Opportunity {opportunity_id} does not exist here, or stage {stage_id} is not in its pipeline."
                     ))
                 })?;
-            Ok(context.into_event(sub_account_id, "api", id.to_owned()))
+            Ok(context.into_event(sub_account, "api", id.to_owned()))
         }
         EventRequest::CallCompleted { contact_id, summary, transcript, .. } => {
-            let contact = crm.get_contact(sub_account_id, contact_id).await.map_err(crm_error)?;
+            let contact = crm.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
             Ok(CrmEvent {
-                sub_account_id: sub_account_id.to_owned(),
+                sub_account_id: sub_account.clone(),
                 source: "api".to_owned(),
                 external_id: id.to_owned(),
                 contact_id: contact.id,

@@ -11,7 +11,7 @@ use app::api::ports::InboxPort;
 use app::api::types::RefusedSubmit;
 use app::api::types::{READ_AS_CURRENCY, READ_AS_LOCALE};
 use app::model::value::answers_from_form;
-use app::model::{Answers, NumberFormat};
+use app::model::{Answers, FormId, NumberFormat, SubAccountId};
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Path, Request, State};
@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 pub async fn submit_form_without_js(
     State(state): State<AppState>,
-    Path((sub_account, form_id)): Path<(String, String)>,
+    Path((sub_account, form_id)): Path<(SubAccountId, FormId)>,
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();

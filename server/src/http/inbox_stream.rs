@@ -8,6 +8,7 @@
 
 use app::api::AppError;
 use app::api::session::session_token;
+use app::model::SubAccountId;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -26,14 +27,14 @@ const RECHECK: Duration = Duration::from_secs(5);
 
 pub async fn inbox_stream(
     State(state): State<AppState>,
-    Path(sub_account): Path<String>,
+    Path(sub_account): Path<SubAccountId>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let user = request_user(&state.service, &headers).await?;
-    state.service.member(&user, &sub_account).await?;
+    let member = state.service.member(&user, &sub_account).await?;
     let session = token_hash(&session_token(&headers).unwrap_or_default());
     let slot = state.service.notifier().open_stream(&user.id).ok_or_else(|| {
-        tracing::warn!(user_id = user.id, "inbox stream refused: too many open");
+        tracing::warn!(user_id = %user.id, "inbox stream refused: too many open");
         AppError::TooManyAttempts(RECHECK.as_secs())
     })?;
     let mut changes = state.service.notifier().subscribe();
@@ -44,7 +45,7 @@ pub async fn inbox_stream(
     let (sender, receiver) = mpsc::channel(16);
     tokio::spawn(async move {
         let _slot = slot;
-        let mut fingerprint = store.inbox_fingerprint(&sub_account).await.ok();
+        let mut fingerprint = store.inbox_fingerprint(&member).await.ok();
         let mut ticker = tokio::time::interval(RECHECK);
         while !sender.is_closed() {
             let changed = tokio::select! {
@@ -68,7 +69,7 @@ pub async fn inbox_stream(
                     {
                         return;
                     }
-                    let now = store.inbox_fingerprint(&sub_account).await.ok();
+                    let now = store.inbox_fingerprint(&member).await.ok();
                     let moved = now.is_some() && now != fingerprint;
                     fingerprint = now;
                     moved

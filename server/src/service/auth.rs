@@ -14,7 +14,7 @@ pub(crate) fn session_user(row: UserRow) -> SessionUser {
         id: row.id,
         name: row.name,
         email: row.email,
-        role: if row.role == "admin" { Role::Admin } else { Role::Staff },
+        role: Role::from_stored(&row.role),
         agency_name: row.agency_name,
     }
 }

@@ -1,6 +1,7 @@
 use app::api::AppError;
 use app::api::ports::{AppResult, CrmViewPort};
 use app::api::types::{ContactDetail, CrmBoard, SessionUser};
+use app::model::{ContactId, OpportunityId, SubAccountId};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, ingest_error};
@@ -14,15 +15,21 @@ const MAX_TRANSCRIPT: usize = 100_000;
 
 #[async_trait]
 impl CrmViewPort for Service {
-    async fn crm_board(&self, user: &SessionUser, sub_account: &str) -> AppResult<CrmBoard> {
-        let row = self.member_with_builtin_crm(user, sub_account).await?;
-        self.builtin.board(sub_account, row.number_format()).await.map_err(crm_error)
+    async fn crm_board(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<CrmBoard> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        self.builtin.board(member.id(), member.sub_account().number_format()).await.map_err(crm_error)
     }
 
-    async fn contact(&self, user: &SessionUser, sub_account: &str, contact_id: &str) -> AppResult<ContactDetail> {
-        let row = self.member_with_builtin_crm(user, sub_account).await?;
+    async fn contact(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
+    ) -> AppResult<ContactDetail> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let row = member.sub_account();
         self.builtin
-            .contact_detail(sub_account, contact_id, &row.time_zone, row.number_format())
+            .contact_detail(member.id(), contact_id, &row.time_zone, row.number_format())
             .await
             .map_err(crm_error)
     }
@@ -32,11 +39,12 @@ impl CrmViewPort for Service {
     async fn move_opportunity(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> AppResult<()> {
-        self.member_with_builtin_crm(user, sub_account).await?;
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let sub_account = member.id();
         let opportunity = self.builtin.get_opportunity(sub_account, opportunity_id).await.map_err(crm_error)?;
         if opportunity.pipeline_stage_id == stage_id {
             return Ok(());
@@ -59,12 +67,13 @@ impl CrmViewPort for Service {
     async fn log_call(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         summary: &str,
         transcript: &str,
     ) -> AppResult<()> {
-        self.member_with_builtin_crm(user, sub_account).await?;
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let sub_account = member.id();
         let summary = summary.trim();
         if summary.is_empty() {
             return Err(AppError::BadRequest("A call needs a summary.".to_owned()));
@@ -77,7 +86,7 @@ impl CrmViewPort for Service {
         let contact = self.builtin.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
         let call_id = self.builtin.insert_call(sub_account, contact_id, summary, transcript).await?;
         let event = CrmEvent {
-            sub_account_id: sub_account.to_owned(),
+            sub_account_id: sub_account.clone(),
             source: "builtin".to_owned(),
             external_id: call_id.clone(),
             contact_id: contact.id,

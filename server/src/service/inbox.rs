@@ -4,11 +4,12 @@ use app::api::types::{
     CompletedFormRow, FormStatus, FormView, InboxPage, InboxQuery, PendingFormRow, SessionUser, Submission,
     TemplateOption, WritebackKind, WritebackResult, WritebacksOverview,
 };
-use app::model::{Answers, FormPlan, NumberFormat};
+use app::model::{Answers, FormId, FormPlan, NumberFormat, SubAccountId};
 use async_trait::async_trait;
 
 use super::Service;
 use crate::db::forms::{FormCompletion, FormRow, InboxFilter, InboxFormRow};
+use crate::db::tenancy::Tenant;
 use crate::time::format_ms;
 
 #[async_trait]
@@ -16,17 +17,18 @@ impl InboxPort for Service {
     async fn pending_forms(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         query: &InboxQuery,
     ) -> AppResult<InboxPage<PendingFormRow>> {
-        let row = self.member(user, sub_account).await?;
-        self.inbox_page(sub_account, FormStatus::Pending, query, |f| PendingFormRow {
+        let member = self.member(user, sub_account).await?;
+        let zone = &member.sub_account().time_zone;
+        self.inbox_page(&member, FormStatus::Pending, query, |f| PendingFormRow {
             id: f.id,
             contact_name: f.contact_name,
             template_name: f.template_name,
             template_version: f.template_version,
             context: f.context,
-            created_at: format_ms(f.created_at, &row.time_zone),
+            created_at: format_ms(f.created_at, zone),
         })
         .await
     }
@@ -34,11 +36,12 @@ impl InboxPort for Service {
     async fn completed_forms(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         query: &InboxQuery,
     ) -> AppResult<InboxPage<CompletedFormRow>> {
-        let row = self.member(user, sub_account).await?;
-        self.inbox_page(sub_account, FormStatus::Completed, query, |f| CompletedFormRow {
+        let member = self.member(user, sub_account).await?;
+        let zone = &member.sub_account().time_zone;
+        self.inbox_page(&member, FormStatus::Completed, query, |f| CompletedFormRow {
             writebacks: match (f.writebacks, f.failed_writebacks, f.pending_writebacks) {
                 (0, _, _) => WritebacksOverview::None,
                 (_, 1.., _) => WritebacksOverview::Failed,
@@ -49,17 +52,18 @@ impl InboxPort for Service {
             contact_name: f.contact_name,
             template_name: f.template_name,
             submitted_by: f.submitted_by_name.unwrap_or_default(),
-            submitted_at: f.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
+            submitted_at: f.submitted_at.map(|at| format_ms(at, zone)).unwrap_or_default(),
         })
         .await
     }
 
-    async fn form(&self, user: &SessionUser, sub_account: &str, form_id: &str) -> AppResult<FormView> {
-        let row = self.member(user, sub_account).await?;
-        let form = self.load_form(sub_account, form_id).await?;
+    async fn form(&self, user: &SessionUser, sub_account: &SubAccountId, form_id: &FormId) -> AppResult<FormView> {
+        let member = self.member(user, sub_account).await?;
+        let row = member.sub_account();
+        let form = self.load_form(&member, form_id).await?;
         let template = self
             .store
-            .template_version(sub_account, &form.template_id, form.template_version)
+            .template_version(&member, &form.template_id, form.template_version)
             .await?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         let status = form.status()?;
@@ -69,7 +73,7 @@ impl InboxPort for Service {
                 submitted_at: form.submitted_at.map(|at| format_ms(at, &row.time_zone)).unwrap_or_default(),
                 answers: form.clean_answers()?,
                 writebacks: self.store.writeback_results(&form.id).await?,
-                can_retry: user.is_admin(),
+                can_retry: member.is_admin(),
             })
         } else {
             None
@@ -92,23 +96,23 @@ impl InboxPort for Service {
     async fn submit_form(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        form_id: &str,
+        sub_account: &SubAccountId,
+        form_id: &FormId,
         answers: Answers,
         read_as: Option<NumberFormat>,
     ) -> AppResult<Vec<WritebackResult>> {
-        let row = self.member(user, sub_account).await?;
-        let form = self.load_form(sub_account, form_id).await?;
+        let member = self.member(user, sub_account).await?;
+        let form = self.load_form(&member, form_id).await?;
         if form.status()? != FormStatus::Pending {
             return Err(already_submitted(&form));
         }
         let template = self
             .store
-            .template_version(sub_account, &form.template_id, form.template_version)
+            .template_version(&member, &form.template_id, form.template_version)
             .await?
             .ok_or_else(|| AppError::not_found("The template version of this form"))?;
         // The same evaluation the browser ran; the server's answer is the one that counts.
-        let format = row.number_format();
+        let format = member.sub_account().number_format();
         let plan = FormPlan::new(&template, format).map_err(AppError::InvalidTemplate)?;
         let evaluation = plan.evaluate(&answers);
         // An admin changed how numbers are written while the form was open: what was typed as
@@ -131,24 +135,24 @@ impl InboxPort for Service {
             answers: &evaluation.answers,
             writebacks: &kinds,
         };
-        let held = self.store.complete_form(sub_account, form_id, &completion, self.options.jobs.lease_ms).await?;
+        let held = self.store.complete_form(&member, form_id, &completion, self.options.jobs.lease_ms).await?;
         let Some(held) = held else {
-            let now = self.load_form(sub_account, form_id).await?;
+            let now = self.load_form(&member, form_id).await?;
             return Err(already_submitted(&now));
         };
         self.notifier.changed(sub_account);
-        self.run_submitted(sub_account, form_id, &kinds, held).await
+        self.run_submitted(&member, form_id, &kinds, held).await
     }
 
     async fn retry_writeback(
         &self,
         user: &SessionUser,
-        sub_account: &str,
-        form_id: &str,
+        sub_account: &SubAccountId,
+        form_id: &FormId,
         kind: WritebackKind,
     ) -> AppResult<Vec<WritebackResult>> {
-        self.admin_member(user, sub_account).await?;
-        self.load_form(sub_account, form_id).await?;
+        let admin = self.admin_member(user, sub_account).await?;
+        self.load_form(&admin, form_id).await?;
         let message = format!("{} asked for another try.", user.name);
         if !self.store.retry_writeback(form_id, kind, &message).await? {
             return Err(AppError::Conflict(format!(
@@ -157,7 +161,7 @@ impl InboxPort for Service {
             )));
         }
         self.notifier.changed(sub_account);
-        self.run_writeback(sub_account, form_id, kind, None, &Default::default()).await?;
+        self.run_writeback(&admin, form_id, kind, None, &Default::default()).await?;
         Ok(self.store.writeback_results(form_id).await?)
     }
 }
@@ -166,7 +170,7 @@ impl Service {
     /// One page of an inbox tab, each form shown by `row`, with the templates to filter by.
     async fn inbox_page<T>(
         &self,
-        sub_account: &str,
+        tenant: &Tenant,
         status: FormStatus,
         query: &InboxQuery,
         row: impl Fn(InboxFormRow) -> T,
@@ -179,9 +183,9 @@ impl Service {
             limit: i64::from(per_page),
             offset: i64::from(page - 1) * i64::from(per_page),
         };
-        let (rows, total) = self.store.inbox_forms(sub_account, status, &filter).await?;
+        let (rows, total) = self.store.inbox_forms(tenant, status, &filter).await?;
         let total = u32::try_from(total).unwrap_or(u32::MAX);
-        let templates = self.store.template_names(sub_account).await?;
+        let templates = self.store.template_names(tenant).await?;
         Ok(InboxPage {
             rows: rows.into_iter().map(row).collect(),
             total,
@@ -191,8 +195,8 @@ impl Service {
         })
     }
 
-    async fn load_form(&self, sub_account: &str, form_id: &str) -> AppResult<FormRow> {
-        self.store.form(sub_account, form_id).await?.ok_or_else(|| AppError::not_found("That form"))
+    async fn load_form(&self, tenant: &Tenant, form_id: &FormId) -> AppResult<FormRow> {
+        self.store.form(tenant, form_id).await?.ok_or_else(|| AppError::not_found("That form"))
     }
 }
 

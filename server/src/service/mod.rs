@@ -20,6 +20,7 @@ pub use sso::SsoSession;
 
 use app::api::AppError;
 use app::api::types::{SessionUser, SubAccountSummary};
+use app::model::SubAccountId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,11 +28,12 @@ use crate::auth::throttle::{PasswordChecks, RequestRate};
 use crate::crm::builtin::BuiltinCrm;
 use crate::crm::{Crm, CrmError, sentence_case};
 use crate::db::accounts::SubAccountRow;
+use crate::db::tenancy::{Admin, Member};
 use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
 use crate::highlevel::HighLevel;
+use crate::jobs::JobTiming;
 use crate::notify::Notifier;
-use crate::retry::JobTiming;
 use crate::supervise::{Stop, StopSwitch};
 
 /// HighLevel sign-ins one client address may make a minute (a person opens the custom page a
@@ -50,7 +52,7 @@ pub struct ServiceOptions {
     pub public_url: Option<String>,
     /// Take the client's address from the last `X-Forwarded-For` entry (behind a reverse proxy).
     pub trust_proxy: bool,
-    /// Writeback jobs' lease and attempt bound.
+    /// Writeback jobs' lease, attempt bound and attempts.
     pub jobs: JobTiming,
 }
 
@@ -62,7 +64,7 @@ impl Default for ServiceOptions {
             embedded: false,
             public_url: None,
             trust_proxy: false,
-            jobs: JobTiming::default(),
+            jobs: JobTiming::WRITEBACKS,
         }
     }
 }
@@ -143,9 +145,9 @@ impl Service {
 
     /// The CRM a sub-account's data lives in: HighLevel for one installed from HighLevel
     /// (uninstalled ones too, whose calls then say so), the built-in CRM otherwise.
-    pub(crate) async fn crm_for(&self, sub_account_id: &str) -> Result<&dyn Crm, AppError> {
+    pub(crate) async fn crm_for(&self, sub_account: &SubAccountId) -> Result<&dyn Crm, AppError> {
         match &self.highlevel {
-            Some(highlevel) if self.connected_to_highlevel(sub_account_id).await? => Ok(&highlevel.crm),
+            Some(highlevel) if self.connected_to_highlevel(sub_account).await? => Ok(&highlevel.crm),
             _ => Ok(&self.builtin),
         }
     }
@@ -166,11 +168,11 @@ impl Service {
     pub(crate) async fn member_with_builtin_crm(
         &self,
         user: &SessionUser,
-        sub_account_id: &str,
-    ) -> Result<SubAccountRow, AppError> {
-        let row = self.member(user, sub_account_id).await?;
-        if self.uses_builtin_crm(&row) {
-            Ok(row)
+        sub_account: &SubAccountId,
+    ) -> Result<Member, AppError> {
+        let member = self.member(user, sub_account).await?;
+        if self.uses_builtin_crm(member.sub_account()) {
+            Ok(member)
         } else {
             Err(AppError::BadRequest(
                 "This sub-account's CRM is HighLevel: its contacts and opportunities are there.".to_owned(),
@@ -179,25 +181,22 @@ impl Service {
     }
 
     /// Whether the sub-account was installed from HighLevel (on a connected server).
-    pub(crate) async fn connected_to_highlevel(&self, sub_account_id: &str) -> Result<bool, AppError> {
+    pub(crate) async fn connected_to_highlevel(&self, sub_account: &SubAccountId) -> Result<bool, AppError> {
         if self.highlevel.is_none() {
             return Ok(false);
         }
-        Ok(self.store.location_token(sub_account_id).await?.is_some())
+        Ok(self.store.location_token(sub_account).await?.is_some())
     }
 
-    /// The sub-account, if the user is a member; `NotFound` otherwise.
-    pub async fn member(&self, user: &SessionUser, sub_account_id: &str) -> Result<SubAccountRow, AppError> {
-        self.store
-            .member_sub_account(&user.id, sub_account_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("That sub-account"))
+    /// The user's membership of the sub-account (see `db::tenancy`); `NotFound` when there is
+    /// none.
+    pub async fn member(&self, user: &SessionUser, sub_account: &SubAccountId) -> Result<Member, AppError> {
+        self.store.member(&user.id, sub_account).await?.ok_or_else(|| AppError::not_found("That sub-account"))
     }
 
     /// Like [`Service::member`], for changes only admins may make.
-    pub async fn admin_member(&self, user: &SessionUser, sub_account_id: &str) -> Result<SubAccountRow, AppError> {
-        let sub_account = self.member(user, sub_account_id).await?;
-        if user.is_admin() { Ok(sub_account) } else { Err(AppError::admins_only()) }
+    pub async fn admin_member(&self, user: &SessionUser, sub_account: &SubAccountId) -> Result<Admin, AppError> {
+        self.member(user, sub_account).await?.admin().ok_or_else(AppError::admins_only)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use app::api::ports::{AppResult, SettingsPort};
 use app::api::types::{SessionUser, SettingsData, TemplateChoice, TriggerView};
-use app::model::{NumberFormat, Pipeline, Template, TriggerEvent};
+use app::model::{NumberFormat, Pipeline, SubAccountId, Template, TriggerEvent};
 use async_trait::async_trait;
 
 use super::{Service, crm_error};
@@ -11,12 +11,12 @@ use crate::db::triggers::StoredTrigger;
 
 #[async_trait]
 impl SettingsPort for Service {
-    async fn settings(&self, user: &SessionUser, sub_account: &str) -> AppResult<SettingsData> {
-        let row = self.member(user, sub_account).await?;
+    async fn settings(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<SettingsData> {
+        let member = self.member(user, sub_account).await?;
         let crm = self.crm_for(sub_account).await?;
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
         let crm_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let summaries = self.store.template_summaries(sub_account).await?;
+        let summaries = self.store.template_summaries(&member).await?;
         let templates = summaries
             .into_iter()
             .map(|t| {
@@ -24,7 +24,7 @@ impl SettingsPort for Service {
                 Ok(TemplateChoice { id: t.id, name: t.name, fields: template.fields })
             })
             .collect::<AppResult<Vec<_>>>()?;
-        let triggers = self.store.triggers(sub_account).await?;
+        let triggers = self.store.triggers(&member).await?;
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
         let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
         Ok(SettingsData {
@@ -33,12 +33,12 @@ impl SettingsPort for Service {
             crm_fields,
             templates,
             triggers,
-            number_format: row.number_format(),
-            number_format_origin: row.number_format_origin(),
+            number_format: member.sub_account().number_format(),
+            number_format_origin: member.sub_account().number_format_origin(),
         })
     }
 
-    async fn refresh_crm(&self, user: &SessionUser, sub_account: &str) -> AppResult<()> {
+    async fn refresh_crm(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<()> {
         self.admin_member(user, sub_account).await?;
         if let Some(highlevel) = &self.highlevel
             && self.connected_to_highlevel(sub_account).await?
@@ -48,11 +48,16 @@ impl SettingsPort for Service {
         Ok(())
     }
 
-    async fn set_number_format(&self, user: &SessionUser, sub_account: &str, format: NumberFormat) -> AppResult<()> {
-        self.admin_member(user, sub_account).await?;
-        self.store.set_number_format(sub_account, format).await?;
+    async fn set_number_format(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        format: NumberFormat,
+    ) -> AppResult<()> {
+        let admin = self.admin_member(user, sub_account).await?;
+        self.store.set_number_format(&admin, format).await?;
         tracing::info!(
-            sub_account,
+            %sub_account,
             locale = format.locale.as_str(),
             currency = format.currency.as_str(),
             "number format set"

@@ -13,6 +13,7 @@
 //! opened — a leaked link signs nobody in.
 
 use app::api::AppError;
+use app::model::SubAccountId;
 
 use super::Service;
 use crate::auth::{SESSION_DAYS, new_session_token, token_hash};
@@ -33,7 +34,7 @@ const USERS_API_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// What a HighLevel user may open in OpsFlow, and with which role.
 struct Access {
     admin: bool,
-    locations: Vec<String>,
+    locations: Vec<SubAccountId>,
 }
 
 /// A signed-in HighLevel user.
@@ -120,7 +121,7 @@ impl Service {
         let (handoff_verifier, verifier_hash) = new_session_token();
         let expires = now_ms() + HANDOFF_MS;
         self.store.create_handoff(&code_hash, &verifier_hash, &user_id, &landing, expires).await?;
-        tracing::info!(user_id, role, sub_accounts = access.locations.len(), "signed in from HighLevel");
+        tracing::info!(%user_id, role, sub_accounts = access.locations.len(), "signed in from HighLevel");
         Ok(SsoSession { token, landing, handoff: format!("/sso/handoff#{code}"), handoff_verifier })
     }
 
@@ -131,8 +132,8 @@ impl Service {
         &self,
         highlevel: &HighLevel,
         user: &SsoUser,
-        location: &str,
-        installed: &[String],
+        location: &SubAccountId,
+        installed: &[SubAccountId],
     ) -> Result<Access, AppError> {
         let refused = || AppError::Forbidden("HighLevel says you do not have access to this sub-account.".into());
         // Sign-in does not wait out a rate-limit pause or a slow HighLevel: past a few seconds
@@ -141,8 +142,8 @@ impl Service {
         let answer = asked.unwrap_or_else(|_| Err(CrmError::Unavailable("no answer within 5 s".to_owned())));
         match answer {
             Ok(found) => {
-                let reaches = |id: &String| found.agency_user || found.location_ids.contains(id);
-                if found.deleted || !reaches(&location.to_owned()) {
+                let reaches = |id: &SubAccountId| found.agency_user || found.location_ids.contains(id);
+                if found.deleted || !reaches(location) {
                     return Err(refused());
                 }
                 let locations = installed.iter().filter(|id| reaches(id)).cloned().collect();
@@ -150,8 +151,8 @@ impl Service {
             }
             Err(CrmError::NotFound(_)) => Err(refused()),
             Err(error) => {
-                tracing::warn!(%error, location, "could not check the user with HighLevel; using its user context");
-                Ok(Access { admin: user.role == SsoRole::Admin, locations: vec![location.to_owned()] })
+                tracing::warn!(%error, %location, "could not check the user with HighLevel; using its user context");
+                Ok(Access { admin: user.role == SsoRole::Admin, locations: vec![location.clone()] })
             }
         }
     }

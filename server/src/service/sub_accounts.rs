@@ -2,6 +2,7 @@
 
 use app::api::ports::{AppResult, SubAccountsPort};
 use app::api::types::{SessionUser, SubAccountSummary};
+use app::model::SubAccountId;
 use app::model::starter::starter_templates;
 use async_trait::async_trait;
 
@@ -22,16 +23,16 @@ impl SubAccountsPort for Service {
             .collect())
     }
 
-    async fn open_sub_account(&self, user: &SessionUser, sub_account: &str) -> AppResult<SubAccountSummary> {
-        let row = self.member(user, sub_account).await?;
+    async fn open_sub_account(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<SubAccountSummary> {
+        let member = self.member(user, sub_account).await?;
         let mut tx = self.store.begin().await?;
-        if self.store.claim_starters(&mut tx, sub_account).await? {
+        if self.store.claim_starters(&mut tx, &member).await? {
             for template in starter_templates() {
-                self.store.create_template(&mut tx, sub_account, &template, None).await?;
+                self.store.create_template(&mut tx, &member, &template, None).await?;
             }
-            tracing::info!(sub_account, "created the starter templates");
+            tracing::info!(%sub_account, "created the starter templates");
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(self.summary(row, None))
+        Ok(self.summary(member.sub_account().clone(), None))
     }
 }

@@ -4,7 +4,7 @@ use app::api::AppError;
 use app::api::ports::{AppResult, TriggersPort};
 use app::api::types::{SessionUser, TriggerView};
 use app::model::trigger::check_trigger;
-use app::model::{TriggerConfig, TriggerProblem};
+use app::model::{SubAccountId, TriggerConfig, TriggerId, TriggerProblem};
 use async_trait::async_trait;
 
 use super::settings::trigger_view;
@@ -17,14 +17,14 @@ impl TriggersPort for Service {
     async fn add_trigger(
         &self,
         user: &SessionUser,
-        sub_account: &str,
+        sub_account: &SubAccountId,
         config: TriggerConfig,
     ) -> AppResult<TriggerView> {
-        self.admin_member(user, sub_account).await?;
+        let admin = self.admin_member(user, sub_account).await?;
         let mut conn = self.store.pool().acquire().await.map_err(StoreError::from)?;
         let template = self
             .store
-            .current_template(&mut conn, sub_account, &config.template_id)
+            .current_template(&mut conn, &admin, &config.template_id)
             .await?
             .ok_or_else(|| AppError::not_found("That template"))?;
         drop(conn);
@@ -35,7 +35,7 @@ impl TriggersPort for Service {
         if !problems.is_empty() {
             return Err(AppError::InvalidTrigger(problems));
         }
-        let id = self.store.insert_trigger(sub_account, &config).await?;
+        let id = self.store.insert_trigger(&admin, &config).await?;
         let id = id.ok_or_else(|| AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]))?;
         let stored = StoredTrigger {
             id,
@@ -46,9 +46,14 @@ impl TriggersPort for Service {
         Ok(trigger_view(stored, &pipelines))
     }
 
-    async fn remove_trigger(&self, user: &SessionUser, sub_account: &str, trigger_id: &str) -> AppResult<()> {
-        self.admin_member(user, sub_account).await?;
-        if self.store.delete_trigger(sub_account, trigger_id).await? {
+    async fn remove_trigger(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        trigger_id: &TriggerId,
+    ) -> AppResult<()> {
+        let admin = self.admin_member(user, sub_account).await?;
+        if self.store.delete_trigger(&admin, trigger_id).await? {
             Ok(())
         } else {
             Err(AppError::not_found("That trigger"))

@@ -9,23 +9,26 @@
 //! done — unless another writeback already claimed that note or task as its own.
 
 use app::model::trigger::default_task_title;
-use app::model::{CleanAnswer, CrmFieldValue, Date, NumberFormat, WritebackKind, Writebacks, format_note};
+use app::model::{
+    CleanAnswer, ContactId, CrmFieldValue, Date, NumberFormat, OpportunityId, SubAccountId, UserId, WritebackKind,
+    Writebacks, format_note,
+};
 use std::collections::HashSet;
 
 use crate::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
 
 /// Everything one form's writebacks need.
 pub struct WritebackJob<'a> {
-    pub location_id: &'a str,
-    pub contact_id: &'a str,
+    pub sub_account: &'a SubAccountId,
+    pub contact_id: &'a ContactId,
     pub contact_name: &'a str,
-    pub opportunity_id: Option<&'a str>,
+    pub opportunity_id: Option<&'a OpportunityId>,
     pub pipeline_id: Option<&'a str>,
     pub template_name: &'a str,
     pub answers: &'a [CleanAnswer],
     pub writebacks: &'a Writebacks,
     /// The staff member who submitted, credited on the note.
-    pub user_id: Option<&'a str>,
+    pub user_id: Option<&'a UserId>,
     /// Today in the sub-account's time zone.
     pub today: Date,
     /// When the follow-up task is due (ISO 8601).
@@ -76,20 +79,20 @@ async fn write_note(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>)
     let body = format_note(job.template_name, job.contact_name, job.today, job.answers, &job.format);
     let message = format!("Note added to {}.", job.contact_name);
     if let Attempt::Again { claimed_by_others } = attempt {
-        let notes = crm.contact_notes(job.location_id, job.contact_id).await?;
+        let notes = crm.contact_notes(job.sub_account, job.contact_id).await?;
         if let Some(earlier) = notes.iter().find(|n| n.body.trim() == body.trim() && !claimed_by_others.contains(&n.id))
         {
-            tracing::info!(note = earlier.id, contact = job.contact_id, "an earlier attempt had added the note");
+            tracing::info!(note = earlier.id, contact = %job.contact_id, "an earlier attempt had added the note");
             return Ok(Written { message, created_id: Some(earlier.id.clone()) });
         }
     }
-    let note = NewNote { body, user_id: job.user_id.map(str::to_owned) };
-    let created = crm.create_note(job.location_id, job.contact_id, &note).await?;
+    let note = NewNote { body, user_id: job.user_id.map(|id| id.as_str().to_owned()) };
+    let created = crm.create_note(job.sub_account, job.contact_id, &note).await?;
     Ok(Written { message, created_id: Some(created.id) })
 }
 
 async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<String, CrmError> {
-    let definitions = crm.custom_fields(job.location_id).await?;
+    let definitions = crm.custom_fields(job.sub_account).await?;
     let mut updates = Vec::new();
     let mut names = Vec::new();
     for mapping in &job.writebacks.custom_fields {
@@ -109,7 +112,7 @@ async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<St
     if updates.is_empty() {
         return Ok("No mapped field was answered, so no custom field changed.".to_owned());
     }
-    crm.update_contact_custom_fields(job.location_id, job.contact_id, &updates).await?;
+    crm.update_contact_custom_fields(job.sub_account, job.contact_id, &updates).await?;
     Ok(format!("Updated {}.", names.join(", ")))
 }
 
@@ -124,22 +127,22 @@ async fn write_task(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>)
         body: format!("Created by OpsFlow from the {} form for {}.", job.template_name, job.contact_name),
         due_date: job.task_due.clone(),
         completed: false,
-        assigned_to: job.user_id.map(str::to_owned),
+        assigned_to: job.user_id.map(|id| id.as_str().to_owned()),
     };
     let message = format!("Task “{title}” due {}.", job.today.next_day());
     if let Attempt::Again { claimed_by_others } = attempt {
-        let tasks = crm.contact_tasks(job.location_id, job.contact_id).await?;
+        let tasks = crm.contact_tasks(job.sub_account, job.contact_id).await?;
         if let Some(earlier) = tasks.iter().find(|t| {
             t.title == task.title
                 && t.body == task.body
                 && same_moment(&t.due_date, &task.due_date)
                 && !claimed_by_others.contains(&t.id)
         }) {
-            tracing::info!(task = earlier.id, contact = job.contact_id, "an earlier attempt had created the task");
+            tracing::info!(task = earlier.id, contact = %job.contact_id, "an earlier attempt had created the task");
             return Ok(Written { message, created_id: Some(earlier.id.clone()) });
         }
     }
-    let created = crm.create_task(job.location_id, job.contact_id, &task).await?;
+    let created = crm.create_task(job.sub_account, job.contact_id, &task).await?;
     Ok(Written { message, created_id: Some(created.id) })
 }
 
@@ -157,8 +160,8 @@ async fn move_opportunity(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<Strin
     else {
         return Err(CrmError::Rejected("this form has no opportunity to move".to_owned()));
     };
-    crm.move_opportunity(job.location_id, opportunity_id, pipeline_id, stage_id).await?;
-    let pipelines = crm.pipelines(job.location_id).await?;
+    crm.move_opportunity(job.sub_account, opportunity_id, pipeline_id, stage_id).await?;
+    let pipelines = crm.pipelines(job.sub_account).await?;
     let stage_name = pipelines.iter().find_map(|p| p.stage(stage_id)).map_or(stage_id, |s| s.name.as_str());
     Ok(format!("Opportunity moved to {stage_name}."))
 }

@@ -8,8 +8,8 @@ use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort, Tem
 use app::api::types::{FormStatus, FormatOrigin, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{
-    Answer, Answers, Currency, FieldError, Locale, NumberFormat, TriggerConfig, TriggerEvent, TriggerProblem, Value,
-    Writebacks,
+    Answer, Answers, ContactId, Currency, FieldError, FormId, Locale, NumberFormat, OpportunityId, SubAccountId,
+    TemplateId, TriggerConfig, TriggerEvent, TriggerId, TriggerProblem, Value, Writebacks,
 };
 use server::crm::Crm;
 use server::events::{CrmEvent, EventDetail, IngestOutcome};
@@ -18,12 +18,12 @@ fn answers(pairs: &[(&str, &str)]) -> Answers {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), Answer::One((*v).to_owned()))).collect()
 }
 
-async fn template_id(f: &Fixture, sub_account: &str, name: &str) -> String {
+async fn template_id(f: &Fixture, sub_account: &SubAccountId, name: &str) -> TemplateId {
     let templates = f.service.templates(&f.admin, sub_account).await.unwrap();
     templates.into_iter().find(|t| t.name == name).expect("template").id
 }
 
-async fn stage_trigger(f: &Fixture, template: &str, pipeline: &str, stage: &str, writebacks: Writebacks) -> String {
+async fn stage_trigger(f: &Fixture, template: &str, pipeline: &str, stage: &str, writebacks: Writebacks) -> TriggerId {
     let p = f.pipeline(&f.acme, pipeline).await;
     let config = TriggerConfig {
         event: TriggerEvent::StageChanged {
@@ -37,7 +37,7 @@ async fn stage_trigger(f: &Fixture, template: &str, pipeline: &str, stage: &str,
 }
 
 /// Moves the first Service Jobs opportunity of Acme to `stage` on the board; returns (opportunity, contact).
-async fn move_first_job(f: &Fixture, stage: &str) -> (String, String) {
+async fn move_first_job(f: &Fixture, stage: &str) -> (OpportunityId, ContactId) {
     let board = f.service.crm_board(&f.sam, &f.acme).await.unwrap();
     let jobs = board.pipelines.iter().find(|p| p.name == "Service Jobs").unwrap();
     let card = jobs.columns.iter().flat_map(|c| &c.opportunities).next().unwrap().clone();
@@ -46,7 +46,7 @@ async fn move_first_job(f: &Fixture, stage: &str) -> (String, String) {
     (card.id, card.contact_id)
 }
 
-async fn only_pending_form(f: &Fixture) -> String {
+async fn only_pending_form(f: &Fixture) -> FormId {
     let pending = f.service.pending_forms(&f.sam, &f.acme, &InboxQuery::default()).await.unwrap().rows;
     assert_eq!(pending.len(), 1, "{pending:?}");
     pending[0].id.clone()
@@ -142,7 +142,7 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
     again.external_id = "evt-3".into();
     let outcome = f.service.ingestor().ingest(again).await.unwrap();
     assert!(matches!(&outcome, IngestOutcome::Accepted { forms, .. } if forms.len() == 2), "{outcome:?}");
-    assert_eq!(f.store().event_count(&f.acme).await.unwrap(), 5);
+    assert_eq!(f.store().event_count(&f.tenant(&f.acme)).await.unwrap(), 5);
 }
 
 async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(db: Db) {
@@ -411,7 +411,7 @@ async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
     }
     let query = |search: &str, template_id: &str, page: u32| InboxQuery {
         search: search.to_owned(),
-        template_id: template_id.to_owned(),
+        template_id: template_id.into(),
         page,
     };
     let first = f.service.pending_forms(&f.sam, &f.acme, &query("", "", 1)).await.unwrap();
@@ -420,7 +420,7 @@ async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
     assert_eq!(names, ["Appointment Follow-Up", "Call Disposition", "Job Complete"]);
     let second = f.service.pending_forms(&f.sam, &f.acme, &query("", "", 2)).await.unwrap();
     assert_eq!((second.rows.len(), second.page), (2, 2));
-    let mut seen: Vec<String> = first.rows.iter().chain(&second.rows).map(|r| r.id.clone()).collect();
+    let mut seen: Vec<FormId> = first.rows.iter().chain(&second.rows).map(|r| r.id.clone()).collect();
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 27, "every form on exactly one page");

@@ -5,7 +5,8 @@
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 use crate::common::{Db, TestDb, database};
-use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, StandIn};
+use crate::connected::{contact, location, opportunity};
+use crate::standin::{self, COMPANY, CONTACT, LOCATION, PIPELINE, StandIn};
 use app::model::{CrmFieldType, CrmFieldValue};
 use server::crm::{Crm, CrmError, CustomFieldUpdate, NewNote, NewTask};
 use server::highlevel::HighLevel;
@@ -36,7 +37,7 @@ impl Connected {
         assert_eq!(grant.fields.approved_locations, [LOCATION]);
         self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         tokens.save_company_grant(COMPANY, &grant).await.unwrap();
-        self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
+        self.db.store.install_location(&location(), COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
     }
 }
 
@@ -62,9 +63,9 @@ fn the_install_link_goes_to_chooselocation_with_the_scopes() {
 async fn an_install_mints_location_tokens_and_seals_them(db: Db) {
     let c = connect(db).await;
     c.install().await;
-    let token = c.highlevel.crm.tokens().location(LOCATION).await.unwrap();
+    let token = c.highlevel.crm.tokens().location(&location()).await.unwrap();
     assert!(token.expose().starts_with("location-access-"));
-    assert_eq!(c.highlevel.crm.tokens().location(LOCATION).await.unwrap(), token, "reused while fresh");
+    assert_eq!(c.highlevel.crm.tokens().location(&location()).await.unwrap(), token, "reused while fresh");
     assert_eq!(c.standin.mints(), 1);
     // At rest, nothing is readable.
     let stored: Vec<(Option<String>,)> =
@@ -77,8 +78,8 @@ async fn an_install_mints_location_tokens_and_seals_them(db: Db) {
         assert!(sealed.starts_with("v1:") && !sealed.contains("access") && !sealed.contains("refresh"), "{sealed}");
     }
     // An uninstalled location has no token to give.
-    assert!(c.db.store.uninstall_location(LOCATION).await.unwrap());
-    let error = c.highlevel.crm.tokens().location(LOCATION).await.unwrap_err();
+    assert!(c.db.store.uninstall_location(&location()).await.unwrap());
+    let error = c.highlevel.crm.tokens().location(&location()).await.unwrap_err();
     assert!(error.to_string().contains("is not installed"), "{error}");
     c.standin.assert_spec_clean();
 }
@@ -109,11 +110,11 @@ async fn a_refused_token_is_replaced_and_the_call_made_again(db: Db) {
     let c = connect(db).await;
     c.install().await;
     let crm = &c.highlevel.crm;
-    assert_eq!(crm.get_contact(LOCATION, CONTACT).await.unwrap().name, "Olivia Hart");
+    assert_eq!(crm.get_contact(&location(), &contact()).await.unwrap().name, "Olivia Hart");
     // HighLevel stops accepting every access token: the location token is re-minted, which
     // needs the agency token refreshed first.
     c.standin.revoke_access_tokens();
-    assert_eq!(crm.get_contact(LOCATION, CONTACT).await.unwrap().name, "Olivia Hart");
+    assert_eq!(crm.get_contact(&location(), &contact()).await.unwrap().name, "Olivia Hart");
     assert_eq!((c.standin.mints(), c.standin.refreshes()), (2, 1));
     c.standin.assert_spec_clean();
 }
@@ -124,10 +125,10 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
     let crm = &c.highlevel.crm;
     // A staff member who signed in from HighLevel is credited with their HighLevel id.
     let note = NewNote { body: "Inspection: pass".to_owned(), user_id: Some(format!("hl-{}", standin::USER)) };
-    assert_eq!(crm.create_note(LOCATION, CONTACT, &note).await.unwrap().contact_id, CONTACT);
+    assert_eq!(crm.create_note(&location(), &contact(), &note).await.unwrap().contact_id, CONTACT);
     assert_eq!(c.standin.crm(|crm| crm.notes[0]["userId"].clone()), serde_json::json!(standin::USER));
 
-    let fields = crm.custom_fields(LOCATION).await.unwrap();
+    let fields = crm.custom_fields(&location()).await.unwrap();
     let keys: Vec<(&str, CrmFieldType)> = fields.iter().map(|f| (f.key.as_str(), f.data_type)).collect();
     assert_eq!(
         keys,
@@ -146,7 +147,7 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
     .into_iter()
     .map(|(at, field_value)| CustomFieldUpdate { id: fields[at].id.clone(), key: fields[at].key.clone(), field_value })
     .collect();
-    crm.update_contact_custom_fields(LOCATION, CONTACT, &updates).await.unwrap();
+    crm.update_contact_custom_fields(&location(), &contact(), &updates).await.unwrap();
     let sent = c.standin.crm(|crm| crm.field_updates[0].clone());
     assert_eq!(sent[1], serde_json::json!({"id": standin::FIELD_BUDGET, "key": "budget", "field_value": 1250.5}));
     assert_eq!(sent[2]["field_value"], serde_json::json!(["Plumbing", "Tiling"]));
@@ -159,30 +160,33 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
         // An OpsFlow-only account (signed in with a password) has no HighLevel id to assign.
         assigned_to: Some("0f3c9a7e5b2d4c1a8e6f".to_owned()),
     };
-    assert_eq!(crm.create_task(LOCATION, CONTACT, &task).await.unwrap().title, "Follow up");
+    assert_eq!(crm.create_task(&location(), &contact(), &task).await.unwrap().title, "Follow up");
     assert_eq!(c.standin.crm(|crm| crm.tasks[0].get("assignedTo").cloned()), None);
 
-    let pipelines = crm.pipelines(LOCATION).await.unwrap();
+    let pipelines = crm.pipelines(&location()).await.unwrap();
     let stages: Vec<&str> = pipelines[0].stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(stages, ["New lead", "Site inspection", "Quoted"], "in `position` order");
-    let moved = crm.move_opportunity(LOCATION, OPPORTUNITY, PIPELINE, standin::STAGE_QUOTED).await.unwrap();
+    let moved = crm.move_opportunity(&location(), &opportunity(), PIPELINE, standin::STAGE_QUOTED).await.unwrap();
     assert_eq!(moved.pipeline_stage_id, standin::STAGE_QUOTED);
-    assert_eq!(crm.get_opportunity(LOCATION, OPPORTUNITY).await.unwrap().pipeline_stage_id, standin::STAGE_QUOTED);
+    assert_eq!(
+        crm.get_opportunity(&location(), &opportunity()).await.unwrap().pipeline_stage_id,
+        standin::STAGE_QUOTED
+    );
     // The move is recorded, so its webhook echo is recognised.
     let mut conn = c.db.store.pool().acquire().await.unwrap();
-    assert!(c.db.store.take_echo(&mut conn, LOCATION, OPPORTUNITY, standin::STAGE_QUOTED).await.unwrap());
-    assert!(!c.db.store.take_echo(&mut conn, LOCATION, OPPORTUNITY, standin::STAGE_QUOTED).await.unwrap());
+    assert!(c.db.store.take_echo(&mut conn, &location(), &opportunity(), standin::STAGE_QUOTED).await.unwrap());
+    assert!(!c.db.store.take_echo(&mut conn, &location(), &opportunity(), standin::STAGE_QUOTED).await.unwrap());
 
-    let users = crm.users(LOCATION).await.unwrap();
+    let users = crm.users(&location()).await.unwrap();
     assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Sam Rivera"], "deleted users left out");
 
     // Cached: a second read of the definitions does not call HighLevel.
     let before = c.standin.requests().len();
-    crm.pipelines(LOCATION).await.unwrap();
-    crm.custom_fields(LOCATION).await.unwrap();
+    crm.pipelines(&location()).await.unwrap();
+    crm.custom_fields(&location()).await.unwrap();
     assert_eq!(c.standin.requests().len(), before);
-    crm.forget_cache(LOCATION);
-    crm.pipelines(LOCATION).await.unwrap();
+    crm.forget_cache(&location());
+    crm.pipelines(&location()).await.unwrap();
     assert_eq!(c.standin.requests().len(), before + 1);
 
     let api_calls: Vec<_> = c.standin.requests().into_iter().filter(|r| r.path != "/oauth/token").collect();
@@ -198,16 +202,16 @@ async fn errors_say_whether_trying_again_can_help(db: Db) {
     let note = NewNote { body: "Hello".to_owned(), user_id: None };
     for (status, retry_after) in [(500, None), (502, None), (429, Some(1))] {
         c.standin.fail_next(Method::POST, "/notes", status, retry_after);
-        let error = crm.create_note(LOCATION, CONTACT, &note).await.unwrap_err();
+        let error = crm.create_note(&location(), &contact(), &note).await.unwrap_err();
         assert!(matches!(error, CrmError::Unavailable(_)), "{status}: {error:?}");
     }
     c.standin.fail_next(Method::POST, "/notes", 400, None);
-    let error = crm.create_note(LOCATION, CONTACT, &note).await.unwrap_err();
+    let error = crm.create_note(&location(), &contact(), &note).await.unwrap_err();
     assert_eq!(error, CrmError::Rejected("injected 400 Bad Request".to_owned()));
-    let missing = crm.get_contact(LOCATION, "no-such-contact").await.unwrap_err();
+    let missing = crm.get_contact(&location(), &"no-such-contact".into()).await.unwrap_err();
     assert_eq!(missing, CrmError::NotFound("Contact no-such-contact".to_owned()));
     // After the 429 asked for a second's pause, the next call waited for it and went through.
-    assert!(crm.create_note(LOCATION, CONTACT, &note).await.is_ok());
+    assert!(crm.create_note(&location(), &contact(), &note).await.is_ok());
     c.standin.assert_spec_clean();
 }
 

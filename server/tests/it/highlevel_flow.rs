@@ -5,7 +5,7 @@
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 use crate::common::Db;
-use crate::connected::{stage_update, start};
+use crate::connected::{self, location, opportunity, stage_update, start};
 use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED};
 use app::model::{Currency, Locale, NumberFormat};
 use serde_json::json;
@@ -37,7 +37,7 @@ async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
     assert_eq!(f.outcome("wh-2").await, ("ignored".to_owned(), "already known to be at Site inspection".to_owned()));
 
     // OpsFlow moves the opportunity itself; HighLevel's webhook about it is an echo.
-    f.highlevel.crm.move_opportunity(LOCATION, OPPORTUNITY, PIPELINE, STAGE_QUOTED).await.unwrap();
+    f.highlevel.crm.move_opportunity(&location(), &opportunity(), PIPELINE, STAGE_QUOTED).await.unwrap();
     f.deliver(stage_update(STAGE_QUOTED), "wh-3").await;
     // Moved back by a person in HighLevel: a real change, and a form again.
     f.deliver(stage_update(STAGE_INSPECTION), "wh-4").await;
@@ -82,7 +82,7 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     f.deliver(install, "i-1").await;
     f.processor.round().await.unwrap();
     assert_eq!(f.outcome("i-1").await.1, format!("sub-account {LOCATION} installed"));
-    let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
+    let sub_account = f.db.store.sub_account(&location()).await.unwrap().unwrap();
     assert_eq!((sub_account.name.as_str(), sub_account.time_zone.as_str()), ("Acme Plumbing", "America/Chicago"));
     // Numbers and money follow the location's country (Canada) until an admin chooses.
     let canadian = NumberFormat { locale: Locale::EnCa, currency: Currency::Cad };
@@ -106,9 +106,9 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
         f.outcome("after-uninstall").await,
         ("ignored".to_owned(), format!("sub-account {LOCATION} is not installed"))
     );
-    assert!(f.db.store.sub_account(LOCATION).await.unwrap().is_some());
-    assert_eq!(f.db.store.triggers(LOCATION).await.unwrap().len(), 2);
-    let error = f.highlevel.crm.tokens().location(LOCATION).await.unwrap_err();
+    assert!(f.db.store.sub_account(&location()).await.unwrap().is_some());
+    assert_eq!(f.db.store.triggers(&connected::tenant()).await.unwrap().len(), 2);
+    let error = f.highlevel.crm.tokens().location(&location()).await.unwrap_err();
     assert!(error.to_string().contains("not installed"), "{error}");
     // Reinstalling brings it back as it was.
     f.deliver(json!({"type": "INSTALL", "appId": "app", "companyId": COMPANY, "locationId": LOCATION}), "i-2").await;
@@ -154,8 +154,8 @@ async fn the_catch_up_job_finds_a_change_whose_webhook_was_lost(db: Db) {
     let catch_up = CatchUp::new(f.db.store.clone(), f.highlevel.crm.clone(), f.highlevel.intake.clone());
     // Moved in HighLevel; the webhook never arrives.
     f.standin.move_in_highlevel(OPPORTUNITY, STAGE_INSPECTION);
-    assert_eq!(catch_up.location(LOCATION).await.unwrap(), 1);
-    assert_eq!(catch_up.location(LOCATION).await.unwrap(), 0, "the same change is fed once");
+    assert_eq!(catch_up.location(&location()).await.unwrap(), 1);
+    assert_eq!(catch_up.location(&location()).await.unwrap(), 0, "the same change is fed once");
     f.processor.round().await.unwrap();
     assert_eq!(f.pending().await.len(), 1);
     // Moved again, and this time the webhook does arrive first: the catch-up adds nothing.
@@ -164,7 +164,7 @@ async fn the_catch_up_job_finds_a_change_whose_webhook_was_lost(db: Db) {
     f.deliver(webhook, "late-but-there").await;
     f.processor.round().await.unwrap();
     assert_eq!(f.pending().await.len(), 1, "Site inspection again, but it never left it as far as OpsFlow saw");
-    catch_up.location(LOCATION).await.unwrap();
+    catch_up.location(&location()).await.unwrap();
     f.processor.round().await.unwrap();
     assert_eq!(f.pending().await.len(), 1);
     f.standin.assert_spec_clean();
@@ -176,12 +176,13 @@ async fn one_stage_change_recorded_twice_at_once_moves_once(db: Db) {
     let flow = start(db).await;
     let store = flow.db.store.clone();
     let mut first = store.begin().await.unwrap();
-    assert!(store.track_stage(&mut first, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION).await.unwrap());
+    assert!(store.track_stage(&mut first, &location(), &opportunity(), PIPELINE, STAGE_INSPECTION).await.unwrap());
     let second = tokio::spawn({
         let store = store.clone();
         async move {
             let mut tx = store.begin().await.unwrap();
-            let moved = store.track_stage(&mut tx, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION).await.unwrap();
+            let moved =
+                store.track_stage(&mut tx, &location(), &opportunity(), PIPELINE, STAGE_INSPECTION).await.unwrap();
             tx.commit().await.unwrap();
             moved
         }
@@ -190,7 +191,7 @@ async fn one_stage_change_recorded_twice_at_once_moves_once(db: Db) {
     first.commit().await.unwrap();
     assert!(!second.await.unwrap(), "the second writer saw the first one's stage");
     let mut third = store.begin().await.unwrap();
-    assert!(store.track_stage(&mut third, LOCATION, OPPORTUNITY, PIPELINE, STAGE_QUOTED).await.unwrap());
+    assert!(store.track_stage(&mut third, &location(), &opportunity(), PIPELINE, STAGE_QUOTED).await.unwrap());
     third.commit().await.unwrap();
 }
 
@@ -208,11 +209,11 @@ async fn the_install_link_and_callback_connect_the_agency_and_its_sub_accounts(d
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let started = http.get(format!("{}/oauth/highlevel/install", f.base)).send().await.unwrap();
     assert_eq!(started.status(), 303);
-    let location = started.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with(&format!("{}/v2/oauth/chooselocation?", f.standin.base)), "{location}");
+    let redirect = started.headers()["location"].to_str().unwrap().to_owned();
+    assert!(redirect.starts_with(&format!("{}/v2/oauth/chooselocation?", f.standin.base)), "{redirect}");
     let cookie = started.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let state = cookie.split_once('=').unwrap().1.to_owned();
-    assert!(location.contains(&format!("state={state}")), "{location}");
+    assert!(redirect.contains(&format!("state={state}")), "{redirect}");
 
     let callback = |query: String, cookie: Option<String>| {
         let mut request = http.get(format!("{}/oauth/highlevel/callback?{query}", f.base));
@@ -228,17 +229,17 @@ async fn the_install_link_and_callback_connect_the_agency_and_its_sub_accounts(d
     assert_eq!(status, 400);
     assert!(text.contains("was not started here"), "{text}");
     assert_eq!(callback("state=x".to_owned(), None).await.0, 400);
-    assert!(f.db.store.sub_account(LOCATION).await.unwrap().is_none(), "nothing installed by a refused callback");
+    assert!(f.db.store.sub_account(&location()).await.unwrap().is_none(), "nothing installed by a refused callback");
 
     let (status, text) = callback(format!("code={}&state={state}", standin::AUTH_CODE), Some(cookie)).await;
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("OpsFlow is installed in 1 sub-account: Acme Plumbing."), "{text}");
-    let sub_account = f.db.store.sub_account(LOCATION).await.unwrap().unwrap();
+    let sub_account = f.db.store.sub_account(&location()).await.unwrap().unwrap();
     assert_eq!((sub_account.agency_id.as_str(), sub_account.time_zone.as_str()), (COMPANY, "America/Chicago"));
     let agency: String = sqlx::query_scalar("SELECT name FROM agencies").fetch_one(f.db.store.pool()).await.unwrap();
     assert_eq!(agency, format!("HighLevel agency {COMPANY}"), "until HighLevel says its name");
     // Its token is minted on demand from the agency's.
-    assert_eq!(f.highlevel.crm.get_contact(LOCATION, CONTACT).await.unwrap().name, "Olivia Hart");
+    assert_eq!(f.highlevel.crm.get_contact(&location(), &connected::contact()).await.unwrap().name, "Olivia Hart");
     // A code used once does not install again.
     let (status, text) = callback(format!("code={}", "used-code"), None).await;
     assert_eq!(status, 502);

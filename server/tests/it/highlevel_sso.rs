@@ -10,10 +10,10 @@ use app::api::ports::AuthPort;
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use server::highlevel::HighLevel;
 use server::highlevel::config::Secret;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
+use server::highlevel::{HighLevel, opsflow_user_id};
 use server::service::{Service, ServiceOptions};
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ async fn start(db: Db, connected: bool) -> Server {
         service = service.connected(HighLevel::start(db.store.clone(), config, IntakeLimits::default()).await.unwrap());
         db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         for (location, name) in [(ACTIVE_LOCATION, "Acme Plumbing"), (OTHER_LOCATION, "Brightside Dental")] {
-            db.store.install_location(location, COMPANY, name, "UTC").await.unwrap();
+            db.store.install_location(&location.into(), COMPANY, name, "UTC").await.unwrap();
         }
     }
     let service = Arc::new(service);
@@ -69,7 +69,7 @@ impl Server {
 
     async fn sub_accounts_of(&self, user_id: &str) -> Vec<String> {
         let mut names: Vec<String> =
-            self.db.store.sub_accounts_of(user_id).await.unwrap().into_iter().map(|s| s.name).collect();
+            self.db.store.sub_accounts_of(&user_id.into()).await.unwrap().into_iter().map(|s| s.name).collect();
         names.sort();
         names
     }
@@ -172,13 +172,18 @@ async fn bad_payloads_and_missing_installs_are_refused_clearly(db: Db) {
 
     // Someone else already has the email: nothing changes, and they are told why.
     let mut tx = server.db.store.begin().await.unwrap();
-    server.db.store.upsert_sso_user(&mut tx, "other", COMPANY, "johndoe@gmail.com", "John", "staff").await.unwrap();
+    server
+        .db
+        .store
+        .upsert_sso_user(&mut tx, &"other".into(), COMPANY, "johndoe@gmail.com", "John", "staff")
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (status, body, _) = server.sign_in(&payload).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     sqlx::query("DELETE FROM users WHERE id = 'other'").execute(server.db.store.pool()).await.unwrap();
 
-    server.db.store.uninstall_location(ACTIVE_LOCATION).await.unwrap();
+    server.db.store.uninstall_location(&ACTIVE_LOCATION.into()).await.unwrap();
     let (status, body, _) = server.sign_in(&payload).await;
     assert_eq!(
         (status, body["message"].as_str()),
@@ -229,16 +234,16 @@ async fn access_follows_what_highlevel_says_now(db: Db) {
     flow.install().await;
     let store = &flow.db.store;
     let memberships = |user: &str| {
-        let user = format!("hl-{user}");
+        let user = opsflow_user_id(user);
         async move { store.sub_accounts_of(&user).await.unwrap().into_iter().map(|s| s.id).collect::<Vec<_>>() }
     };
     // Staff in HighLevel, though the context says admin: staff here, in their sub-account only —
     // a membership left from before (another sub-account) is gone.
-    store.install_location("elsewhere", standin::COMPANY, "Elsewhere Ltd", "UTC").await.unwrap();
-    let user_id = format!("hl-{}", standin::USER);
+    store.install_location(&"elsewhere".into(), standin::COMPANY, "Elsewhere Ltd", "UTC").await.unwrap();
+    let user_id = opsflow_user_id(standin::USER);
     let mut tx = store.begin().await.unwrap();
     store.upsert_sso_user(&mut tx, &user_id, standin::COMPANY, "sam@acme.example", "Sam", "admin").await.unwrap();
-    store.add_membership(&mut tx, &user_id, "elsewhere").await.unwrap();
+    store.add_membership(&mut tx, &user_id, &"elsewhere".into()).await.unwrap();
     tx.commit().await.unwrap();
     let (status, body) = sign_in_from_highlevel(&flow, context(standin::USER, "admin", Some(standin::LOCATION))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -288,7 +293,7 @@ async fn access_follows_what_highlevel_says_now(db: Db) {
     let cookie = session(response.headers()["set-cookie"].to_str().unwrap());
     let token = cookie.split_once('=').unwrap().1.to_owned();
     assert!(flow.service.session_user(&token).await.unwrap().is_some());
-    store.uninstall_location(standin::LOCATION).await.unwrap();
+    store.uninstall_location(&connected::location()).await.unwrap();
     assert!(flow.service.session_user(&token).await.unwrap().is_none(), "the session ended");
     assert!(memberships(standin::USER).await.is_empty());
     flow.standin.assert_spec_clean();

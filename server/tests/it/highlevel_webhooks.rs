@@ -301,7 +301,14 @@ async fn ended_and_old_records_are_purged(db: Db) {
         sqlx::query_scalar("SELECT COUNT(DISTINCT event_id) FROM forms").fetch_one(store.pool()).await.unwrap();
     let mut tx = store.begin().await.unwrap();
     store
-        .insert_event(&mut tx, &server.f.acme, "test", "formless", app::model::EventType::CallCompleted, "{}")
+        .insert_event(
+            &mut tx,
+            &server.f.tenant(&server.f.acme),
+            "test",
+            "formless",
+            app::model::EventType::CallCompleted,
+            "{}",
+        )
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -6,19 +6,19 @@
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 use crate::common::Db;
-use crate::connected::{self, Flow, stage_update, start};
-use crate::standin::{CONTACT, FIELD_BUDGET, LOCATION, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
+use crate::connected::{self, Flow, location, stage_update, start};
+use crate::standin::{CONTACT, FIELD_BUDGET, OPPORTUNITY, STAGE_INSPECTION, STAGE_QUOTED, USER};
 use app::api::AppError;
 use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort};
 use app::api::types::{Role, WritebackKind, WritebackResult, WritebackState};
 use app::model::trigger::{FieldMapping, TaskWriteback};
-use app::model::{Answer, Answers, Writebacks};
+use app::model::{Answer, Answers, FormId, Writebacks};
 use axum::http::Method;
 use chrono::Timelike;
 use serde_json::json;
 use server::db::forms::FormCompletion;
 use server::db::writebacks::Finish;
-use server::retry::JobTiming;
+use server::jobs::JobTiming;
 use server::service::ServiceOptions;
 use std::time::Duration;
 
@@ -39,7 +39,7 @@ fn answers() -> Answers {
 }
 
 /// Installed, with the writing triggers, and a pending form from a signed stage change.
-async fn pending_form(f: &Flow, webhook_id: &str) -> String {
+async fn pending_form(f: &Flow, webhook_id: &str) -> FormId {
     f.deliver(stage_update(STAGE_INSPECTION), webhook_id).await;
     f.processor.round().await.unwrap();
     let pending = f.pending().await;
@@ -47,7 +47,7 @@ async fn pending_form(f: &Flow, webhook_id: &str) -> String {
     pending[0].id.clone()
 }
 
-async fn connected_with_a_form(db: Db) -> (Flow, String) {
+async fn connected_with_a_form(db: Db) -> (Flow, FormId) {
     let f = start(db).await;
     f.install().await;
     f.triggers_writing(writebacks()).await;
@@ -67,7 +67,7 @@ async fn backoff_passes(f: &Flow) {
         .unwrap();
 }
 
-async fn created_id(f: &Flow, form: &str, kind: &str) -> Option<String> {
+async fn created_id(f: &Flow, form: &FormId, kind: &str) -> Option<String> {
     sqlx::query_scalar("SELECT created_id FROM writeback_jobs WHERE form_id = $1 AND kind = $2")
         .bind(form)
         .bind(kind)
@@ -79,7 +79,7 @@ async fn created_id(f: &Flow, form: &str, kind: &str) -> Option<String> {
 async fn a_signed_stage_change_ends_as_note_fields_task_and_move_in_highlevel(db: Db) {
     let (f, form) = connected_with_a_form(db).await;
     let sam = f.member(Role::Staff).await;
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
+    let results = f.service.submit_form(&sam, &location(), &form, answers(), None).await.unwrap();
     assert!(results.iter().all(|r| r.state == WritebackState::Succeeded), "{results:?}");
     assert_eq!(results[1].message, "Updated Budget.");
 
@@ -115,7 +115,7 @@ async fn writebacks_retry_through_500_and_429_and_complete_exactly_once(db: Db) 
     f.standin.fail_next(Method::POST, "/notes", 500, None);
     f.standin.fail_next(Method::POST, "/tasks", 429, Some(1));
     f.standin.fail_next(Method::PUT, "/opportunities/", 503, None);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
+    let results = f.service.submit_form(&sam, &location(), &form, answers(), None).await.unwrap();
     assert_eq!(
         states(&results),
         [
@@ -128,7 +128,7 @@ async fn writebacks_retry_through_500_and_429_and_complete_exactly_once(db: Db) 
     assert!(results[0].message.starts_with("Attempt 1 of 10 failed ("), "{}", results[0].message);
     assert!(results[0].message.contains("; trying again at "), "{}", results[0].message);
     // The form view shows the same states.
-    let view = f.service.form(&sam, LOCATION, &form).await.unwrap();
+    let view = f.service.form(&sam, &location(), &form).await.unwrap();
     assert_eq!(view.submission.unwrap().writebacks, results);
 
     // Nothing runs before its backoff is over...
@@ -151,7 +151,7 @@ async fn a_retry_after_a_lost_answer_finds_the_note_and_task_instead_of_making_s
     // HighLevel creates both, but the answers never arrive.
     f.standin.lose_next_answer(Method::POST, "/notes", 502);
     f.standin.lose_next_answer(Method::POST, "/tasks", 504);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
+    let results = f.service.submit_form(&sam, &location(), &form, answers(), None).await.unwrap();
     assert_eq!(results[0].state, WritebackState::Pending);
     assert_eq!(results[2].state, WritebackState::Pending);
     backoff_passes(&f).await;
@@ -171,7 +171,7 @@ async fn a_retry_after_a_lost_answer_finds_the_note_and_task_instead_of_making_s
     f.processor.round().await.unwrap();
     let second = f.pending().await[0].id.clone();
     f.standin.lose_next_answer(Method::POST, "/notes", 502);
-    f.service.submit_form(&sam, LOCATION, &second, answers(), None).await.unwrap();
+    f.service.submit_form(&sam, &location(), &second, answers(), None).await.unwrap();
     backoff_passes(&f).await;
     f.service.writeback_round().await.unwrap();
     assert_eq!(f.standin.crm(|c| c.notes.len()), 2);
@@ -183,22 +183,22 @@ async fn a_refused_writeback_fails_at_once_and_an_admin_can_retry_it(db: Db) {
     let (f, form) = connected_with_a_form(db).await;
     let sam = f.member(Role::Staff).await;
     f.standin.fail_next(Method::PUT, "/contacts/", 422, None);
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
+    let results = f.service.submit_form(&sam, &location(), &form, answers(), None).await.unwrap();
     assert_eq!(results[1].state, WritebackState::Failed, "a 4xx is final");
     assert!(results[1].message.starts_with("The CRM refused the change: "), "{}", results[1].message);
     backoff_passes(&f).await;
     assert_eq!(f.service.writeback_round().await.unwrap(), 0, "a failed writeback is not retried by itself");
 
     // Staff cannot retry; an admin can, once.
-    let refused = f.service.retry_writeback(&sam, LOCATION, &form, WritebackKind::CustomFields).await;
+    let refused = f.service.retry_writeback(&sam, &location(), &form, WritebackKind::CustomFields).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
     let admin = f.member(Role::Admin).await;
-    let view = f.service.form(&admin, LOCATION, &form).await.unwrap();
+    let view = f.service.form(&admin, &location(), &form).await.unwrap();
     assert!(view.submission.unwrap().can_retry);
-    let results = f.service.retry_writeback(&admin, LOCATION, &form, WritebackKind::CustomFields).await.unwrap();
+    let results = f.service.retry_writeback(&admin, &location(), &form, WritebackKind::CustomFields).await.unwrap();
     assert_eq!(results[1].state, WritebackState::Succeeded, "{}", results[1].message);
     assert_eq!(f.standin.crm(|c| c.field_updates.len()), 1);
-    let again = f.service.retry_writeback(&admin, LOCATION, &form, WritebackKind::CustomFields).await;
+    let again = f.service.retry_writeback(&admin, &location(), &form, WritebackKind::CustomFields).await;
     assert!(matches!(again, Err(AppError::Conflict(_))), "{again:?}");
     f.standin.assert_spec_clean();
 }
@@ -209,7 +209,7 @@ async fn a_writeback_cut_off_mid_run_is_picked_up_when_its_lease_ends(db: Db) {
     // A submit that died after completing the form: its writebacks are queued, leased to it.
     let kinds = [WritebackKind::Note];
     let completion = FormCompletion { user_id: &sam.id, user_name: &sam.name, answers: &[], writebacks: &kinds };
-    let held = f.db.store.complete_form(LOCATION, &form, &completion, 120_000).await.unwrap();
+    let held = f.db.store.complete_form(&connected::tenant(), &form, &completion, 120_000).await.unwrap();
     assert!(held.is_some());
     assert_eq!(f.service.writeback_round().await.unwrap(), 0, "not while the lease holds");
     sqlx::query("UPDATE writeback_jobs SET due_at = due_at - 120000").execute(f.db.store.pool()).await.unwrap();
@@ -225,19 +225,19 @@ async fn a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_re
     let reads = || f.standin.requests().iter().filter(|r| r.path.ends_with("/customFields")).count();
     let sam = f.member(Role::Staff).await;
     // Its CRM is HighLevel: no built-in CRM pages for it.
-    assert!(!f.service.open_sub_account(&sam, LOCATION).await.unwrap().builtin_crm);
-    let board = f.service.crm_board(&sam, LOCATION).await;
+    assert!(!f.service.open_sub_account(&sam, &location()).await.unwrap().builtin_crm);
+    let board = f.service.crm_board(&sam, &location()).await;
     assert!(matches!(&board, Err(AppError::BadRequest(m)) if m.contains("CRM is HighLevel")), "{board:?}");
-    let settings = f.service.settings(&sam, LOCATION).await.unwrap();
+    let settings = f.service.settings(&sam, &location()).await.unwrap();
     assert_eq!(settings.crm_source.as_deref(), Some("HighLevel"));
     assert!(settings.crm_fields.iter().any(|c| c.id == FIELD_BUDGET));
-    f.service.settings(&sam, LOCATION).await.unwrap();
+    f.service.settings(&sam, &location()).await.unwrap();
     assert_eq!(reads(), 1, "kept for a while");
-    let refused = f.service.refresh_crm(&sam, LOCATION).await;
+    let refused = f.service.refresh_crm(&sam, &location()).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
     let admin = f.member(Role::Admin).await;
-    f.service.refresh_crm(&admin, LOCATION).await.unwrap();
-    f.service.settings(&admin, LOCATION).await.unwrap();
+    f.service.refresh_crm(&admin, &location()).await.unwrap();
+    f.service.settings(&admin, &location()).await.unwrap();
     assert_eq!(reads(), 2, "read again after the refresh");
     f.standin.assert_spec_clean();
 }
@@ -246,14 +246,14 @@ async fn a_connected_sub_account_reads_highlevel_settings_cached_and_an_admin_re
 /// attempt is cut off inside its lease (so nobody else starts the writeback meanwhile), the
 /// retry finds the note, and there is exactly one.
 async fn a_crm_call_stalled_past_the_lease_is_cut_off_and_writes_one_note(db: Db) {
-    let jobs = JobTiming { lease_ms: 2_000, attempt_limit: Duration::from_millis(500) };
+    let jobs = JobTiming { lease_ms: 2_000, attempt_limit: Duration::from_millis(500), ..JobTiming::WRITEBACKS };
     let f = connected::start_with(db, ServiceOptions { jobs, ..ServiceOptions::default() }).await;
     f.install().await;
     f.triggers_writing(Writebacks { note: true, ..Writebacks::default() }).await;
     let form = pending_form(&f, "wh-stall").await;
     let sam = f.member(Role::Staff).await;
     f.standin.stall_next(Method::POST, "/notes", Duration::from_secs(5));
-    let results = f.service.submit_form(&sam, LOCATION, &form, answers(), None).await.unwrap();
+    let results = f.service.submit_form(&sam, &location(), &form, answers(), None).await.unwrap();
     assert_eq!(results[0].state, WritebackState::Pending, "{results:?}");
     assert!(results[0].message.contains("No answer within 500 ms"), "{}", results[0].message);
     backoff_passes(&f).await;
@@ -272,7 +272,7 @@ async fn a_lost_lease_cannot_finish_the_writeback(db: Db) {
     let store = &f.db.store;
     let kinds = [WritebackKind::Note];
     let completion = FormCompletion { user_id: &sam.id, user_name: &sam.name, answers: &[], writebacks: &kinds };
-    store.complete_form(LOCATION, &form, &completion, 50).await.unwrap();
+    store.complete_form(&connected::tenant(), &form, &completion, 50).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let first = store.claim_writeback(&form, WritebackKind::Note, None, 50).await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;

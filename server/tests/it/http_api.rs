@@ -6,7 +6,7 @@ use app::api::types::InboxQuery;
 
 use crate::common::{Db, Fixture, fixture};
 use app::api::ports::{InboxPort, SettingsPort, SubAccountsPort, TemplatesPort, TriggersPort};
-use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{ContactId, FormId, OpportunityId, TemplateId, TriggerConfig, TriggerEvent, TriggerId, Writebacks};
 use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -81,11 +81,11 @@ type FormFields<'a> = Vec<(&'a str, &'a str)>;
 
 /// Acme with a trigger, one pending form, and the ids an attacker would try.
 struct AcmeIds {
-    form: String,
-    template: String,
-    trigger: String,
-    contact: String,
-    opportunity: String,
+    form: FormId,
+    template: TemplateId,
+    trigger: TriggerId,
+    contact: ContactId,
+    opportunity: OpportunityId,
     stage: String,
 }
 
@@ -192,13 +192,13 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
         ];
         for (what, endpoint, fields) in form_calls {
             let (status, error) = post_form(&riley, endpoint, &fields).await;
-            let own = sub_account == brightside;
+            let own = brightside == sub_account;
             // Riley may read her own sub-account's lists; everything naming Acme's records must fail.
             let reads_own_list =
                 own && matches!(what, "open" | "templates" | "settings" | "pending" | "completed" | "board");
             if reads_own_list {
                 assert!(status.is_success(), "{what} on own sub-account: {status} {error}");
-                assert!(!error.to_string().contains(&ids.form), "{what} leaks an Acme form");
+                assert!(!error.to_string().contains(ids.form.as_str()), "{what} leaks an Acme form");
             } else {
                 // On her own sub-account, admin-only changes stop at her role before any lookup.
                 let admin_only =
@@ -222,7 +222,7 @@ async fn every_endpoint_refuses_another_tenant(db: Db) {
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(error["error"], "not_found", "submit via {sub_account}: {error}");
         // The builder's JSON calls: admin-only, so on her own sub-account her role stops them.
-        let own = sub_account == brightside;
+        let own = brightside == sub_account;
         let (code, expected) =
             if own { (StatusCode::FORBIDDEN, "forbidden") } else { (StatusCode::NOT_FOUND, "not_found") };
         let template = serde_json::to_value(&app::model::starter::starter_templates()[0]).unwrap();
@@ -567,7 +567,7 @@ async fn password_guessing_is_throttled(db: Db) {
     // A HighLevel user: no password at all.
     let agency: String = sqlx::query_scalar("SELECT id FROM agencies").fetch_one(f.store().pool()).await.unwrap();
     let mut tx = f.store().begin().await.unwrap();
-    f.store().upsert_sso_user(&mut tx, "hl-x", &agency, "hl@acme.example", "HL", "staff").await.unwrap();
+    f.store().upsert_sso_user(&mut tx, &"hl-x".into(), &agency, "hl@acme.example", "HL", "staff").await.unwrap();
     tx.commit().await.unwrap();
     let s = serve(f).await;
     for email in [server::demo::ADMIN_EMAIL, "nobody@acme.example", "hl@acme.example"] {

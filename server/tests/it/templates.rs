@@ -9,17 +9,17 @@ use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort, Tem
 use app::api::types::{InboxQuery, PendingVersion};
 use app::model::transfer::export_template;
 use app::model::trigger::FieldMapping;
-use app::model::{FieldKind, Template, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{FieldKind, Template, TemplateId, TemplateProblem, TriggerConfig, TriggerEvent, Writebacks};
 
-async fn template_id(f: &Fixture, name: &str) -> String {
+async fn template_id(f: &Fixture, name: &str) -> TemplateId {
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
     let templates = f.service.templates(&f.admin, &f.acme).await.unwrap();
     templates.into_iter().find(|t| t.name == name).expect("starter template").id
 }
 
-async fn version_of(f: &Fixture, id: &str) -> i64 {
+async fn version_of(f: &Fixture, id: &TemplateId) -> i64 {
     let templates = f.service.templates(&f.admin, &f.acme).await.unwrap();
-    templates.into_iter().find(|t| t.id == id).expect("template").version
+    templates.into_iter().find(|t| t.id == *id).expect("template").version
 }
 
 async fn each_save_is_a_new_version_and_forms_keep_theirs(db: Db) {

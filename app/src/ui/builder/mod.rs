@@ -14,16 +14,15 @@ mod rules;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorPage, Loading, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, live_flag, route_id, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::number_format;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::templates::{create_template, get_template, load_template_mappings, save_template};
 use crate::api::types::{TemplateDraft, TemplateMappings};
-use crate::model::{NumberFormat, Template};
+use crate::model::{NumberFormat, SubAccountId, Template, TemplateId};
 use canvas::{Canvas, Drag, Palette};
 use editor::Editor;
 use preview::Preview;
@@ -32,7 +31,7 @@ use properties::Properties;
 #[component]
 pub fn BuilderPage() -> impl IntoView {
     let sa = sub_account_id().get_untracked();
-    let template_id = use_params_map().with_untracked(|p| p.get("template").unwrap_or_default());
+    let template_id = route_id::<TemplateId>("template").get_untracked();
     let data = OnceResource::new({
         let (sa, id) = (sa.clone(), template_id.clone());
         async move {
@@ -63,7 +62,7 @@ pub fn BuilderPage() -> impl IntoView {
 
 #[island(lazy)]
 fn TemplateBuilder(
-    sub_account: String,
+    sub_account: SubAccountId,
     draft: IslandData<TemplateDraft>,
     mappings: IslandData<TemplateMappings>,
     number_format: NumberFormat,
@@ -71,11 +70,12 @@ fn TemplateBuilder(
     let editor = Editor::new(draft.0, mappings.0, number_format);
     let drag = Drag::new();
     let toasts = use_toasts();
-    let sa = StoredValue::new(sub_account);
+    // Ids in reactive state are the page's strings (see `TriggerSettings`).
+    let sa = StoredValue::new(sub_account.into_string());
     let save = Action::new(move |(): &()| {
         let (sa, saved) = (sa.get_value(), editor.saved.get_untracked());
         let template = editor.template.get_untracked();
-        async move { save_template(sa, saved.id, saved.version, template).await }
+        async move { save_template(sa.into(), saved.id, saved.version, template).await }
     });
     // Someone saved since this edit began: the edit stays on screen with what to do about it.
     let conflict = RwSignal::new(None::<String>);
@@ -101,7 +101,7 @@ fn TemplateBuilder(
         let mut copy = editor.template.get_untracked();
         copy.name = Template::copy_name(&copy.name);
         leptos::task::spawn_local(async move {
-            match create_template(sa.get_value(), copy).await {
+            match create_template(sa.get_value().into(), copy).await {
                 Ok(made) => {
                     editor.saved.update(|saved| saved.template = editor.template.get_untracked());
                     #[cfg(feature = "hydrate")]

@@ -7,21 +7,20 @@ mod submission;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
-use super::common::{ErrorPage, Loading, sub_account_id};
+use super::common::{ErrorPage, Loading, route_id, sub_account_id};
 use crate::api::inbox::get_form;
 #[cfg(feature = "hydrate")]
 use crate::api::types::WritebackState;
 use crate::api::types::{FormStatus, FormView, RefusedSubmit};
+use crate::model::FormId;
 use crate::ui::island_data::IslandData;
 use crate::ui::toast::{Tone, use_toasts};
 
 #[component]
 pub fn FormPage() -> impl IntoView {
     let sa = sub_account_id();
-    let params = use_params_map();
-    let form_id = Memo::new(move |_| params.read().get("form").unwrap_or_default());
+    let form_id = route_id::<FormId>("form");
     let form = OnceResource::new(get_form(sa.get_untracked(), form_id.get_untracked()));
     // Set by the server when it renders this page again for a form posted without JavaScript.
     let refused = StoredValue::new(use_context::<RefusedSubmit>());

@@ -6,7 +6,9 @@
 pub mod records;
 pub mod views;
 
-use app::model::{CrmField, CrmFieldType, CrmFieldValue, Date, Pipeline, Stage};
+use app::model::{
+    ContactId, CrmField, CrmFieldType, CrmFieldValue, Date, OpportunityId, Pipeline, Stage, SubAccountId,
+};
 use async_trait::async_trait;
 use sqlx::FromRow;
 
@@ -42,11 +44,11 @@ impl From<sqlx::Error> for CrmError {
 
 #[derive(FromRow)]
 struct OpportunityRow {
-    id: String,
+    id: OpportunityId,
     name: String,
     pipeline_id: String,
     stage_id: String,
-    contact_id: String,
+    contact_id: ContactId,
     status: String,
     monetary_value: f64,
 }
@@ -120,31 +122,31 @@ fn check_field_value(field: &CrmField, value: &CrmFieldValue) -> CrmResult<()> {
 
 #[async_trait]
 impl Crm for BuiltinCrm {
-    async fn create_note(&self, location_id: &str, contact_id: &str, note: &NewNote) -> CrmResult<Note> {
-        self.contact_exists(location_id, contact_id).await?;
+    async fn create_note(&self, sub_account: &SubAccountId, contact_id: &ContactId, note: &NewNote) -> CrmResult<Note> {
+        self.contact_exists(sub_account, contact_id).await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO crm_notes (id, sub_account_id, contact_id, user_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
-        .bind(location_id)
+        .bind(sub_account)
         .bind(contact_id)
         .bind(note.user_id.as_deref())
         .bind(&note.body)
         .bind(now_ms())
         .execute(self.store.pool())
         .await?;
-        Ok(Note { id, body: note.body.clone(), contact_id: contact_id.to_owned() })
+        Ok(Note { id, body: note.body.clone(), contact_id: contact_id.clone() })
     }
 
     async fn update_contact_custom_fields(
         &self,
-        location_id: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
     ) -> CrmResult<()> {
-        self.contact_exists(location_id, contact_id).await?;
-        let definitions = self.custom_fields(location_id).await?;
+        self.contact_exists(sub_account, contact_id).await?;
+        let definitions = self.custom_fields(sub_account).await?;
         for update in fields {
             let field = definitions
                 .iter()
@@ -170,8 +172,8 @@ impl Crm for BuiltinCrm {
         Ok(())
     }
 
-    async fn create_task(&self, location_id: &str, contact_id: &str, task: &NewTask) -> CrmResult<Task> {
-        self.contact_exists(location_id, contact_id).await?;
+    async fn create_task(&self, sub_account: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task> {
+        self.contact_exists(sub_account, contact_id).await?;
         if task.title.trim().is_empty() {
             return Err(CrmError::Rejected("a task needs a title".to_owned()));
         }
@@ -181,7 +183,7 @@ impl Crm for BuiltinCrm {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&id)
-        .bind(location_id)
+        .bind(sub_account)
         .bind(contact_id)
         .bind(&task.title)
         .bind(&task.body)
@@ -196,45 +198,49 @@ impl Crm for BuiltinCrm {
             title: task.title.clone(),
             body: task.body.clone(),
             due_date: task.due_date.clone(),
-            contact_id: contact_id.to_owned(),
+            contact_id: contact_id.clone(),
         })
     }
 
-    async fn contact_notes(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Note>> {
-        self.contact_exists(location_id, contact_id).await?;
+    async fn contact_notes(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Note>> {
+        self.contact_exists(sub_account, contact_id).await?;
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT id, body FROM crm_notes WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
         )
         .bind(contact_id)
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_all(self.store.pool())
         .await?;
-        Ok(rows.into_iter().map(|(id, body)| Note { id, body, contact_id: contact_id.to_owned() }).collect())
+        Ok(rows.into_iter().map(|(id, body)| Note { id, body, contact_id: contact_id.clone() }).collect())
     }
 
-    async fn contact_tasks(&self, location_id: &str, contact_id: &str) -> CrmResult<Vec<Task>> {
-        self.contact_exists(location_id, contact_id).await?;
+    async fn contact_tasks(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Task>> {
+        self.contact_exists(sub_account, contact_id).await?;
         let rows: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT id, title, body, due_date FROM crm_tasks WHERE contact_id = $1 AND sub_account_id = $2 \
              ORDER BY created_at DESC",
         )
         .bind(contact_id)
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_all(self.store.pool())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, title, body, due_date)| Task { id, title, body, due_date, contact_id: contact_id.to_owned() })
+            .map(|(id, title, body, due_date)| Task { id, title, body, due_date, contact_id: contact_id.clone() })
             .collect())
     }
 
-    async fn get_opportunity(&self, location_id: &str, opportunity_id: &str) -> CrmResult<Opportunity> {
+    async fn get_opportunity(
+        &self,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
+    ) -> CrmResult<Opportunity> {
         let row: Option<OpportunityRow> = sqlx::query_as(
             "SELECT id, name, pipeline_id, stage_id, contact_id, status, monetary_value FROM crm_opportunities \
              WHERE id = $1 AND sub_account_id = $2",
         )
         .bind(opportunity_id)
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_optional(self.store.pool())
         .await?;
         row.map(Opportunity::from).ok_or_else(|| CrmError::NotFound(format!("opportunity {opportunity_id}")))
@@ -242,12 +248,12 @@ impl Crm for BuiltinCrm {
 
     async fn move_opportunity(
         &self,
-        location_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
     ) -> CrmResult<Opportunity> {
-        let pipelines = self.pipelines(location_id).await?;
+        let pipelines = self.pipelines(sub_account).await?;
         let pipeline = pipelines
             .iter()
             .find(|p| p.id == pipeline_id)
@@ -263,33 +269,33 @@ impl Crm for BuiltinCrm {
         .bind(stage_id)
         .bind(now_ms())
         .bind(opportunity_id)
-        .bind(location_id)
+        .bind(sub_account)
         .execute(self.store.pool())
         .await?;
         if moved.rows_affected() == 0 {
             return Err(CrmError::NotFound(format!("opportunity {opportunity_id}")));
         }
-        self.get_opportunity(location_id, opportunity_id).await
+        self.get_opportunity(sub_account, opportunity_id).await
     }
 
-    async fn get_contact(&self, location_id: &str, contact_id: &str) -> CrmResult<Contact> {
-        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+    async fn get_contact(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Contact> {
+        let row: Option<(ContactId, String, String, String, String)> = sqlx::query_as(
             "SELECT id, first_name, last_name, email, phone FROM crm_contacts WHERE id = $1 AND sub_account_id = $2",
         )
         .bind(contact_id)
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_optional(self.store.pool())
         .await?;
         let (id, first, last, email, phone) = row.ok_or_else(|| CrmError::NotFound(format!("contact {contact_id}")))?;
         Ok(Contact { id, name: format!("{first} {last}").trim().to_owned(), email, phone })
     }
 
-    async fn pipelines(&self, location_id: &str) -> CrmResult<Vec<Pipeline>> {
+    async fn pipelines(&self, sub_account: &SubAccountId) -> CrmResult<Vec<Pipeline>> {
         let rows: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT p.id, p.name, s.id, s.name FROM crm_pipelines p JOIN crm_stages s ON s.pipeline_id = p.id \
              WHERE p.sub_account_id = $1 ORDER BY p.position, s.position",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_all(self.store.pool())
         .await?;
         let mut pipelines: Vec<Pipeline> = Vec::new();
@@ -303,24 +309,30 @@ impl Crm for BuiltinCrm {
         Ok(pipelines)
     }
 
-    async fn custom_fields(&self, location_id: &str) -> CrmResult<Vec<CrmField>> {
+    async fn custom_fields(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmField>> {
         let rows: Vec<CustomFieldRow> = sqlx::query_as(
             "SELECT id, name, field_key, data_type, options FROM crm_custom_fields WHERE sub_account_id = $1 ORDER BY position",
         )
-        .bind(location_id)
+        .bind(sub_account)
         .fetch_all(self.store.pool())
         .await?;
         rows.into_iter().map(CustomFieldRow::into_field).collect()
     }
 
-    async fn users(&self, location_id: &str) -> CrmResult<Vec<CrmUser>> {
-        let members = self.store.members_of(location_id).await?;
+    async fn users(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmUser>> {
+        let members: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT u.id, u.name, u.email FROM users u JOIN memberships m ON m.user_id = u.id \
+             WHERE m.sub_account_id = $1 ORDER BY u.name",
+        )
+        .bind(sub_account)
+        .fetch_all(self.store.pool())
+        .await?;
         Ok(members.into_iter().map(|(id, name, email)| CrmUser { id, name, email }).collect())
     }
 }
 
 impl BuiltinCrm {
-    async fn contact_exists(&self, location_id: &str, contact_id: &str) -> CrmResult<()> {
-        self.get_contact(location_id, contact_id).await.map(|_| ())
+    async fn contact_exists(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<()> {
+        self.get_contact(sub_account, contact_id).await.map(|_| ())
     }
 }

@@ -1,6 +1,6 @@
 //! Creating built-in CRM records: the demo data, and calls logged from the CRM view.
 
-use app::model::{CrmFieldType, Pipeline, Stage};
+use app::model::{ContactId, CrmFieldType, OpportunityId, Pipeline, Stage, SubAccountId};
 use sqlx::AnyConnection;
 
 use super::BuiltinCrm;
@@ -22,7 +22,7 @@ pub struct NewCustomField<'a> {
 }
 
 pub struct NewOpportunity<'a> {
-    pub contact_id: &'a str,
+    pub contact_id: &'a ContactId,
     pub pipeline_id: &'a str,
     pub stage_id: &'a str,
     pub name: &'a str,
@@ -33,16 +33,16 @@ impl BuiltinCrm {
     pub async fn insert_contact(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        sub_account: &SubAccountId,
         contact: &NewContact<'_>,
-    ) -> StoreResult<String> {
+    ) -> StoreResult<ContactId> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO crm_contacts (id, sub_account_id, first_name, last_name, email, phone, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .bind(contact.first_name)
         .bind(contact.last_name)
         .bind(contact.email)
@@ -50,13 +50,13 @@ impl BuiltinCrm {
         .bind(now_ms())
         .execute(conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     pub async fn insert_custom_field(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        sub_account: &SubAccountId,
         field: &NewCustomField<'_>,
     ) -> StoreResult<String> {
         let id = new_id();
@@ -66,7 +66,7 @@ impl BuiltinCrm {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .bind(field.name)
         .bind(field.key)
         .bind(data_type)
@@ -81,7 +81,7 @@ impl BuiltinCrm {
     pub async fn insert_pipeline(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        sub_account: &SubAccountId,
         name: &str,
         stages: &[&str],
         position: i64,
@@ -89,7 +89,7 @@ impl BuiltinCrm {
         let id = new_id();
         sqlx::query("INSERT INTO crm_pipelines (id, sub_account_id, name, position) VALUES ($1, $2, $3, $4)")
             .bind(&id)
-            .bind(sub_account_id)
+            .bind(sub_account)
             .bind(name)
             .bind(position)
             .execute(&mut *conn)
@@ -112,9 +112,9 @@ impl BuiltinCrm {
     pub async fn insert_opportunity(
         &self,
         conn: &mut AnyConnection,
-        sub_account_id: &str,
+        sub_account: &SubAccountId,
         opportunity: &NewOpportunity<'_>,
-    ) -> StoreResult<String> {
+    ) -> StoreResult<OpportunityId> {
         let id = new_id();
         let now = now_ms();
         sqlx::query(
@@ -122,7 +122,7 @@ impl BuiltinCrm {
                status, last_stage_change_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8)",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .bind(opportunity.contact_id)
         .bind(opportunity.pipeline_id)
         .bind(opportunity.stage_id)
@@ -131,14 +131,14 @@ impl BuiltinCrm {
         .bind(now)
         .execute(conn)
         .await?;
-        Ok(id)
+        Ok(id.into())
     }
 
     /// Records a finished Voice AI call and returns its id.
     pub async fn insert_call(
         &self,
-        sub_account_id: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         summary: &str,
         transcript: &str,
     ) -> StoreResult<String> {
@@ -148,7 +148,7 @@ impl BuiltinCrm {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .bind(contact_id)
         .bind(summary)
         .bind(transcript)

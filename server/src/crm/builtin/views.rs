@@ -4,7 +4,7 @@ use app::api::types::{
     CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
     StageColumn, TaskView,
 };
-use app::model::{CrmFieldValue, NumberFormat};
+use app::model::{ContactId, CrmFieldValue, NumberFormat, OpportunityId, SubAccountId};
 
 use super::BuiltinCrm;
 use crate::crm::{Crm, CrmResult};
@@ -13,14 +13,14 @@ use crate::events::{CrmEvent, EventDetail};
 use crate::time::format_ms;
 
 impl BuiltinCrm {
-    pub async fn board(&self, sub_account_id: &str, number_format: NumberFormat) -> CrmResult<CrmBoard> {
-        let pipelines = self.pipelines(sub_account_id).await?;
-        let cards: Vec<(String, String, String, String, String, String, f64)> = sqlx::query_as(
+    pub async fn board(&self, sub_account: &SubAccountId, number_format: NumberFormat) -> CrmResult<CrmBoard> {
+        let pipelines = self.pipelines(sub_account).await?;
+        let cards: Vec<(OpportunityId, String, String, String, ContactId, String, f64)> = sqlx::query_as(
             "SELECT o.id, o.name, o.pipeline_id, o.stage_id, c.id, c.first_name || ' ' || c.last_name, o.monetary_value \
              FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
              WHERE o.sub_account_id = $1 ORDER BY o.last_stage_change_at DESC, o.name",
         )
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(self.store().pool())
         .await?;
         let board = pipelines
@@ -49,11 +49,11 @@ impl BuiltinCrm {
                 name: pipeline.name,
             })
             .collect();
-        let contacts: Vec<(String, String, String, String)> = sqlx::query_as(
+        let contacts: Vec<(ContactId, String, String, String)> = sqlx::query_as(
             "SELECT id, first_name || ' ' || last_name, email, phone FROM crm_contacts \
              WHERE sub_account_id = $1 ORDER BY first_name, last_name",
         )
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(self.store().pool())
         .await?;
         Ok(CrmBoard {
@@ -68,19 +68,19 @@ impl BuiltinCrm {
 
     pub async fn contact_detail(
         &self,
-        sub_account_id: &str,
-        contact_id: &str,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
         zone: &str,
         number_format: NumberFormat,
     ) -> CrmResult<ContactDetail> {
-        let contact = self.get_contact(sub_account_id, contact_id).await?;
+        let contact = self.get_contact(sub_account, contact_id).await?;
         let pool = self.store().pool();
         let values: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT f.name, f.data_type, v.value FROM crm_contact_field_values v JOIN crm_custom_fields f ON f.id = v.field_id \
              WHERE v.contact_id = $1 AND f.sub_account_id = $2 ORDER BY f.position",
         )
         .bind(contact_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(pool)
         .await?;
         let custom_fields = values
@@ -90,20 +90,20 @@ impl BuiltinCrm {
                 Ok((name, value.show(super::stored_field_type(&data_type)?, &number_format)))
             })
             .collect::<CrmResult<Vec<_>>>()?;
-        let opportunities: Vec<(String, String, String, String)> = sqlx::query_as(
+        let opportunities: Vec<(OpportunityId, String, String, String)> = sqlx::query_as(
             "SELECT o.id, o.name, p.name, s.name FROM crm_opportunities o \
              JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.id = o.stage_id \
              WHERE o.contact_id = $1 AND o.sub_account_id = $2 ORDER BY o.name",
         )
         .bind(contact_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(pool)
         .await?;
         let notes: Vec<(String, i64)> = sqlx::query_as(
             "SELECT body, created_at FROM crm_notes WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
         )
         .bind(contact_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(pool)
         .await?;
         let tasks: Vec<(String, String, i64)> = sqlx::query_as(
@@ -111,14 +111,14 @@ impl BuiltinCrm {
              ORDER BY created_at DESC",
         )
         .bind(contact_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(pool)
         .await?;
         let calls: Vec<(String, i64)> = sqlx::query_as(
             "SELECT summary, created_at FROM crm_calls WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
         )
         .bind(contact_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .fetch_all(pool)
         .await?;
         Ok(ContactDetail {
@@ -152,8 +152,8 @@ impl BuiltinCrm {
 /// read in one query: the contact, the pipeline and the stage, with their names.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct StageChangeContext {
-    pub opportunity_id: String,
-    pub contact_id: String,
+    pub opportunity_id: OpportunityId,
+    pub contact_id: ContactId,
     pub contact_name: String,
     pub pipeline_id: String,
     pub pipeline_name: String,
@@ -163,9 +163,9 @@ pub struct StageChangeContext {
 
 impl StageChangeContext {
     /// The event this move is, as `source` reports it under its own id.
-    pub fn into_event(self, sub_account_id: &str, source: &str, external_id: String) -> CrmEvent {
+    pub fn into_event(self, sub_account: &SubAccountId, source: &str, external_id: String) -> CrmEvent {
         CrmEvent {
-            sub_account_id: sub_account_id.to_owned(),
+            sub_account_id: sub_account.clone(),
             source: source.to_owned(),
             external_id,
             contact_id: self.contact_id,
@@ -185,8 +185,8 @@ impl BuiltinCrm {
     /// `None` when the opportunity is not in this sub-account or the stage is not in its pipeline.
     pub async fn stage_change_context(
         &self,
-        sub_account_id: &str,
-        opportunity_id: &str,
+        sub_account: &SubAccountId,
+        opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> CrmResult<Option<StageChangeContext>> {
         Ok(sqlx::query_as(
@@ -197,7 +197,7 @@ impl BuiltinCrm {
              WHERE o.id = $1 AND o.sub_account_id = $2 AND s.id = $3",
         )
         .bind(opportunity_id)
-        .bind(sub_account_id)
+        .bind(sub_account)
         .bind(stage_id)
         .fetch_optional(self.store().pool())
         .await?)

@@ -3,6 +3,7 @@
 //! carry more than the documented examples). VoiceAiCallEnd is documented *without* a `type`, so a
 //! body that has `agentId` and `transcript` and no `type` is taken for one.
 
+use app::model::{ContactId, OpportunityId, SubAccountId};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -56,9 +57,9 @@ fn is_call_end(object: &Map<String, Value>) -> bool {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OpportunityChange {
-    pub location_id: String,
-    pub id: String,
-    pub contact_id: String,
+    pub location_id: SubAccountId,
+    pub id: OpportunityId,
+    pub contact_id: ContactId,
     pub pipeline_id: String,
     pub pipeline_stage_id: String,
     #[serde(default)]
@@ -70,8 +71,8 @@ pub struct OpportunityChange {
 #[serde(rename_all = "camelCase")]
 pub struct CallEnded {
     pub id: String,
-    pub location_id: String,
-    pub contact_id: Option<String>,
+    pub location_id: SubAccountId,
+    pub contact_id: Option<ContactId>,
     #[serde(default)]
     pub summary: String,
     #[serde(default)]
@@ -86,7 +87,7 @@ pub struct CallEnded {
 #[serde(rename_all = "camelCase")]
 pub struct Install {
     pub company_id: Option<String>,
-    pub location_id: Option<String>,
+    pub location_id: Option<SubAccountId>,
     pub company_name: Option<String>,
 }
 
@@ -95,7 +96,7 @@ pub struct Install {
 #[serde(rename_all = "camelCase")]
 pub struct Uninstall {
     pub company_id: Option<String>,
-    pub location_id: Option<String>,
+    pub location_id: Option<SubAccountId>,
 }
 
 /// A webhook, by what OpsFlow does with it.
@@ -183,7 +184,7 @@ mod tests {
             install,
             Webhook::Install(Install {
                 company_id: Some("c1".to_owned()),
-                location_id: Some("l1".to_owned()),
+                location_id: Some("l1".into()),
                 company_name: None
             })
         );

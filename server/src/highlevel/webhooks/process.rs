@@ -12,37 +12,32 @@
 //! over (unavailable, rate-limited) is retried with exponential backoff and jitter; a final one
 //! (refused, not found) or too many attempts marks the webhook failed with the reason.
 
-use app::model::Pipeline;
+use app::model::{Pipeline, SubAccountId};
 use serde_json::Value;
+use std::convert::Infallible;
 use std::time::Duration;
 
 use super::Intake;
 use super::payload::{CallEnded, Envelope, Install, OpportunityChange, Uninstall, Webhook};
 use crate::crm::{Crm, CrmError};
 use crate::db::webhooks::{StoredWebhook, WebhookState};
-use crate::db::{Store, StoreError, now_ms};
+use crate::db::{Store, StoreError};
 use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
+use crate::jobs::{self, JobTiming, Next};
 use crate::notify::Notifier;
-use crate::retry::backoff_ms;
 use crate::supervise::Stop;
 
 /// Webhooks processed per round.
 const BATCH: usize = 32;
-/// How long a lease lasts: a worker that died mid-webhook gives it up after this...
-const LEASE_MS: i64 = 120_000;
-/// ...and processing one is cut off well before, so it never runs on after losing its lease.
-const ATTEMPT_LIMIT: Duration = Duration::from_secs(90);
-/// Attempts before a webhook that keeps failing is given up on.
-pub const MAX_ATTEMPTS: i64 = 8;
 /// How often the worker looks for webhooks without being woken (retries, other instances).
 const POLL: Duration = Duration::from_secs(5);
 
 pub const SOURCE: &str = "highlevel";
 
-/// What processing one webhook came to.
+/// What processing one webhook came to: the job runner decides from it what comes next.
 #[derive(Debug)]
-enum Outcome {
+enum Processed {
     Done(WebhookState, String),
     /// Worth another attempt later.
     Retry(String),
@@ -50,18 +45,28 @@ enum Outcome {
     Fail(String),
 }
 
-impl From<CrmError> for Outcome {
-    fn from(error: CrmError) -> Self {
-        match error {
-            CrmError::Unavailable(why) => Outcome::Retry(why),
-            other => Outcome::Fail(other.to_string()),
+impl From<Processed> for jobs::Outcome<(WebhookState, String)> {
+    fn from(processed: Processed) -> Self {
+        match processed {
+            Processed::Done(state, message) => jobs::Outcome::Done((state, message)),
+            Processed::Retry(why) => jobs::Outcome::Retry(why),
+            Processed::Fail(why) => jobs::Outcome::Fail(why),
         }
     }
 }
 
-impl From<StoreError> for Outcome {
+impl From<CrmError> for Processed {
+    fn from(error: CrmError) -> Self {
+        match error {
+            CrmError::Unavailable(why) => Processed::Retry(why),
+            other => Processed::Fail(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for Processed {
     fn from(error: StoreError) -> Self {
-        Outcome::Retry(error.to_string())
+        Processed::Retry(error.to_string())
     }
 }
 
@@ -80,17 +85,7 @@ impl Processor {
 
     /// Runs until the server stops: a round whenever a webhook is stored, and every few seconds.
     pub async fn run(self, stop: Stop) {
-        while !stop.requested() {
-            match self.round_until(&stop).await {
-                Ok(processed) if processed > 0 => continue,
-                Ok(_) => {}
-                Err(error) => tracing::error!(%error, "webhook processing round failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::timeout(POLL, self.intake.stored().notified()) => {}
-                () = stop.wait() => return,
-            }
-        }
+        jobs::run_worker("webhooks", &stop, POLL, Some(self.intake.stored()), || self.round_until(&stop)).await;
     }
 
     /// Processes what is due now; returns how many webhooks it leased.
@@ -104,21 +99,20 @@ impl Processor {
     async fn round_until(&self, stop: &Stop) -> Result<usize, StoreError> {
         let mut processed = 0;
         while processed < BATCH && !stop.requested() {
-            let Some(webhook) = self.store.lease_webhooks(1, LEASE_MS).await?.pop() else { break };
+            let timing = JobTiming::WEBHOOKS;
+            let Some(webhook) = self.store.lease_webhooks(1, timing.lease_ms).await?.pop() else { break };
             processed += 1;
             let webhook = &webhook;
-            let outcome = tokio::time::timeout(ATTEMPT_LIMIT, self.process(webhook))
-                .await
-                .unwrap_or_else(|_| Outcome::Retry(format!("no answer within {} s", ATTEMPT_LIMIT.as_secs())));
-            let (state, message, retry_at) = match outcome {
-                Outcome::Done(state, message) => (state, message, None),
-                Outcome::Fail(message) => (WebhookState::Failed, message, None),
-                Outcome::Retry(message) if webhook.attempts >= MAX_ATTEMPTS => {
-                    (WebhookState::Failed, format!("gave up after {MAX_ATTEMPTS} attempts: {message}"), None)
+            let work = async { Ok::<_, Infallible>(self.process(webhook).await.into()) };
+            let Ok(next) = timing.attempt(webhook.attempts, work).await;
+            let (state, message, retry_at) = match next {
+                Next::Done((state, message)) => (state, message, None),
+                Next::Failed(message) => (WebhookState::Failed, message, None),
+                Next::GaveUp(why) => {
+                    (WebhookState::Failed, format!("gave up after {} attempts: {why}", timing.max_attempts), None)
                 }
-                Outcome::Retry(message) => {
-                    let at = now_ms() + backoff_ms(webhook.attempts);
-                    (WebhookState::Pending, format!("attempt {} failed: {message}", webhook.attempts), Some(at))
+                Next::RetryAt { why, at } => {
+                    (WebhookState::Pending, format!("attempt {} failed: {why}", webhook.attempts), Some(at))
                 }
             };
             if state == WebhookState::Failed {
@@ -134,37 +128,37 @@ impl Processor {
         Ok(processed)
     }
 
-    async fn process(&self, stored: &StoredWebhook) -> Outcome {
+    async fn process(&self, stored: &StoredWebhook) -> Processed {
         let body: Value = match serde_json::from_str(&stored.body) {
             Ok(body) => body,
-            Err(error) => return Outcome::Fail(format!("the stored body is not JSON: {error}")),
+            Err(error) => return Processed::Fail(format!("the stored body is not JSON: {error}")),
         };
         let webhook = match Envelope::read(&body).and_then(|envelope| Webhook::parse(&envelope, &body)) {
             Ok(webhook) => webhook,
-            Err(error) => return Outcome::Fail(error.to_string()),
+            Err(error) => return Processed::Fail(error.to_string()),
         };
         let result = match webhook {
             Webhook::StageUpdate(change) => self.stage_update(stored, change).await,
             Webhook::CallEnded(call) => self.call_ended(stored, call).await,
             Webhook::Install(install) => self.install(install).await,
             Webhook::Uninstall(uninstall) => self.uninstall(uninstall).await,
-            Webhook::Record => Ok(Outcome::Done(WebhookState::Processed, "kept for the workflow engine".to_owned())),
+            Webhook::Record => Ok(Processed::Done(WebhookState::Processed, "kept for the workflow engine".to_owned())),
         };
         result.unwrap_or_else(|outcome| outcome)
     }
 
     /// `Some(reason)` when the sub-account is not (or no longer) installed.
-    async fn not_installed(&self, location_id: &str) -> Result<Option<Outcome>, Outcome> {
+    async fn not_installed(&self, location_id: &SubAccountId) -> Result<Option<Processed>, Processed> {
         let installed = self.store.location_token(location_id).await?.is_some_and(|row| row.uninstalled_at.is_none());
         Ok((!installed)
-            .then(|| Outcome::Done(WebhookState::Ignored, format!("sub-account {location_id} is not installed"))))
+            .then(|| Processed::Done(WebhookState::Ignored, format!("sub-account {location_id} is not installed"))))
     }
 
-    async fn stage_update(&self, stored: &StoredWebhook, change: OpportunityChange) -> Result<Outcome, Outcome> {
+    async fn stage_update(&self, stored: &StoredWebhook, change: OpportunityChange) -> Result<Processed, Processed> {
         if let Some(ignored) = self.not_installed(&change.location_id).await? {
             return Ok(ignored);
         }
-        let location = change.location_id.as_str();
+        let location = &change.location_id;
         let contact = self.crm.get_contact(location, &change.contact_id).await?;
         let (pipeline_name, stage_name) =
             self.stage_names(location, &change.pipeline_id, &change.pipeline_stage_id).await?;
@@ -176,14 +170,14 @@ impl Processor {
             .await?;
         if echo {
             tx.commit().await.map_err(StoreError::from)?;
-            return Ok(Outcome::Done(WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned()));
+            return Ok(Processed::Done(WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned()));
         }
         if !moved {
             tx.commit().await.map_err(StoreError::from)?;
-            return Ok(Outcome::Done(WebhookState::Ignored, format!("already known to be at {stage_name}")));
+            return Ok(Processed::Done(WebhookState::Ignored, format!("already known to be at {stage_name}")));
         }
         let event = CrmEvent {
-            sub_account_id: location.to_owned(),
+            sub_account_id: location.clone(),
             source: SOURCE.to_owned(),
             external_id: stored.dedupe_key.clone(),
             contact_id: contact.id,
@@ -205,10 +199,10 @@ impl Processor {
     /// one fresh read before falling back to the ids.
     async fn stage_names(
         &self,
-        location: &str,
+        location: &SubAccountId,
         pipeline_id: &str,
         stage_id: &str,
-    ) -> Result<(String, String), Outcome> {
+    ) -> Result<(String, String), Processed> {
         let find = |pipelines: &[Pipeline]| {
             let pipeline = pipelines.iter().find(|p| p.id == pipeline_id)?;
             Some((pipeline.name.clone(), pipeline.stage(stage_id)?.name.clone()))
@@ -220,15 +214,15 @@ impl Processor {
         Ok(find(&self.crm.pipelines(location).await?).unwrap_or_else(|| (pipeline_id.to_owned(), stage_id.to_owned())))
     }
 
-    async fn call_ended(&self, stored: &StoredWebhook, call: CallEnded) -> Result<Outcome, Outcome> {
+    async fn call_ended(&self, stored: &StoredWebhook, call: CallEnded) -> Result<Processed, Processed> {
         if let Some(ignored) = self.not_installed(&call.location_id).await? {
             return Ok(ignored);
         }
         if call.trial_call {
-            return Ok(Outcome::Done(WebhookState::Ignored, "a trial call from the agent builder".to_owned()));
+            return Ok(Processed::Done(WebhookState::Ignored, "a trial call from the agent builder".to_owned()));
         }
         let Some(contact_id) = call.contact_id.filter(|id| !id.is_empty()) else {
-            return Ok(Outcome::Done(WebhookState::Ignored, "the call has no contact".to_owned()));
+            return Ok(Processed::Done(WebhookState::Ignored, "the call has no contact".to_owned()));
         };
         let contact = self.crm.get_contact(&call.location_id, &contact_id).await?;
         let event = CrmEvent {
@@ -245,31 +239,31 @@ impl Processor {
         Ok(self.created(&call.location_id, &outcome, "call ended"))
     }
 
-    fn created(&self, location: &str, outcome: &IngestOutcome, what: &str) -> Outcome {
+    fn created(&self, location: &SubAccountId, outcome: &IngestOutcome, what: &str) -> Processed {
         match outcome {
             IngestOutcome::Accepted { forms, .. } => {
                 if !forms.is_empty() {
                     self.notifier.changed(location);
                 }
-                Outcome::Done(WebhookState::Processed, format!("{what}: {} form(s) created", forms.len()))
+                Processed::Done(WebhookState::Processed, format!("{what}: {} form(s) created", forms.len()))
             }
-            IngestOutcome::Duplicate => Outcome::Done(WebhookState::Ignored, "already processed".to_owned()),
+            IngestOutcome::Duplicate => Processed::Done(WebhookState::Ignored, "already processed".to_owned()),
         }
     }
 
-    async fn install(&self, install: Install) -> Result<Outcome, Outcome> {
+    async fn install(&self, install: Install) -> Result<Processed, Processed> {
         let company = match (&install.company_id, &install.location_id) {
             (Some(company), _) => company.clone(),
             // "Future location" installs may come without the company: a known location has one.
             (None, Some(location)) => match self.store.location_token(location).await? {
                 Some(row) => row.company_id,
-                None => return Ok(Outcome::Fail(format!("INSTALL of {location} does not say which agency"))),
+                None => return Ok(Processed::Fail(format!("INSTALL of {location} does not say which agency"))),
             },
-            (None, None) => return Ok(Outcome::Fail("INSTALL names neither an agency nor a location".to_owned())),
+            (None, None) => return Ok(Processed::Fail("INSTALL names neither an agency nor a location".to_owned())),
         };
         self.store.install_company(&company, install.company_name.as_deref()).await?;
         let Some(location) = install.location_id else {
-            return Ok(Outcome::Done(WebhookState::Processed, format!("agency {company} installed")));
+            return Ok(Processed::Done(WebhookState::Processed, format!("agency {company} installed")));
         };
         self.store.install_location(&location, &company, &format!("Sub-account {location}"), "UTC").await?;
         // The agency's token may not be here yet (INSTALL can beat the OAuth callback); the
@@ -280,12 +274,12 @@ impl Processor {
                     .rename_sub_account(&location, &details.name, &details.time_zone, details.country.as_deref())
                     .await?
             }
-            Err(error) => tracing::info!(location, %error, "installed; the sub-account's name comes later"),
+            Err(error) => tracing::info!(%location, %error, "installed; the sub-account's name comes later"),
         }
-        Ok(Outcome::Done(WebhookState::Processed, format!("sub-account {location} installed")))
+        Ok(Processed::Done(WebhookState::Processed, format!("sub-account {location} installed")))
     }
 
-    async fn uninstall(&self, uninstall: Uninstall) -> Result<Outcome, Outcome> {
+    async fn uninstall(&self, uninstall: Uninstall) -> Result<Processed, Processed> {
         let message = match (uninstall.location_id, uninstall.company_id) {
             (Some(location), _) => {
                 self.store.uninstall_location(&location).await?;
@@ -296,8 +290,8 @@ impl Processor {
                 self.store.uninstall_company(&company).await?;
                 format!("agency {company} uninstalled; its data is kept")
             }
-            (None, None) => return Ok(Outcome::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
+            (None, None) => return Ok(Processed::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
         };
-        Ok(Outcome::Done(WebhookState::Processed, message))
+        Ok(Processed::Done(WebhookState::Processed, message))
     }
 }

@@ -6,9 +6,10 @@
 
 use app::api::ports::AuthPort;
 use app::api::types::SessionUser;
-use app::model::Pipeline;
+use app::model::{Pipeline, SubAccountId};
 use server::crm::Crm;
 use server::db::Store;
+use server::db::tenancy::Tenant;
 use server::demo;
 use server::service::{Service, ServiceOptions};
 use sqlx::Connection;
@@ -99,9 +100,9 @@ pub struct Fixture {
     pub sam: SessionUser,
     pub riley: SessionUser,
     /// Acme Plumbing: the admin and Sam.
-    pub acme: String,
+    pub acme: SubAccountId,
     /// Brightside Dental: the admin and Riley.
-    pub brightside: String,
+    pub brightside: SubAccountId,
 }
 
 pub async fn fixture(db: Db) -> Fixture {
@@ -126,12 +127,18 @@ impl Fixture {
         &self.db.store
     }
 
-    pub async fn pipeline(&self, sub_account: &str, name: &str) -> Pipeline {
+    /// A sub-account as the server's own work addresses it, for reading and writing a
+    /// test's data directly in the store.
+    pub fn tenant(&self, sub_account: &SubAccountId) -> Tenant {
+        Tenant::for_server_work(sub_account.clone())
+    }
+
+    pub async fn pipeline(&self, sub_account: &SubAccountId, name: &str) -> Pipeline {
         let pipelines = self.service.builtin().pipelines(sub_account).await.expect("pipelines");
         pipelines.into_iter().find(|p| p.name == name).expect("demo pipeline")
     }
 
-    pub async fn stage_id(&self, sub_account: &str, pipeline: &str, stage: &str) -> String {
+    pub async fn stage_id(&self, sub_account: &SubAccountId, pipeline: &str, stage: &str) -> String {
         let pipeline = self.pipeline(sub_account, pipeline).await;
         pipeline.stages.iter().find(|s| s.name == stage).expect("demo stage").id.clone()
     }

@@ -5,7 +5,7 @@
 
 use app::api::types::{Role, SessionUser};
 use app::model::starter::starter_templates;
-use app::model::{TriggerConfig, TriggerEvent, Writebacks};
+use app::model::{ContactId, OpportunityId, SubAccountId, TemplateId, TriggerConfig, TriggerEvent, UserId, Writebacks};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::Signer as _;
@@ -13,6 +13,7 @@ use ed25519_dalek::pkcs8::EncodePublicKey;
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use server::db::forms::{FormRow, InboxFilter};
+use server::db::tenancy::Tenant;
 use server::highlevel::HighLevel;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
@@ -63,7 +64,7 @@ impl Flow {
         let grant = tokens.oauth().exchange_code(standin::AUTH_CODE).await.unwrap();
         self.db.store.install_company(COMPANY, Some("Northwind Agency")).await.unwrap();
         tokens.save_company_grant(COMPANY, &grant).await.unwrap();
-        self.db.store.install_location(LOCATION, COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
+        self.db.store.install_location(&location(), COMPANY, "Acme Plumbing", "America/Chicago").await.unwrap();
     }
 
     /// A template with a trigger on "Site inspection" and one on ended calls.
@@ -75,14 +76,14 @@ impl Flow {
     pub async fn triggers_writing(&self, writebacks: Writebacks) {
         let store = &self.db.store;
         let mut tx = store.begin().await.unwrap();
-        let template = store.create_template(&mut tx, LOCATION, &starter_templates()[0], None).await.unwrap();
+        let template = store.create_template(&mut tx, &tenant(), &starter_templates()[0], None).await.unwrap();
         tx.commit().await.unwrap();
         for event in [
             TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },
             TriggerEvent::CallCompleted,
         ] {
             let config = TriggerConfig { event, template_id: template.clone(), writebacks: writebacks.clone() };
-            store.insert_trigger(LOCATION, &config).await.unwrap();
+            store.insert_trigger(&tenant(), &config).await.unwrap();
         }
     }
 
@@ -108,11 +109,12 @@ impl Flow {
     }
 
     pub async fn pending(&self) -> Vec<FormRow> {
-        let filter = InboxFilter { template_id: "", search: "", limit: 50, offset: 0 };
-        let (rows, _) = self.db.store.inbox_forms(LOCATION, app::model::FormStatus::Pending, &filter).await.unwrap();
+        let all = TemplateId::default();
+        let filter = InboxFilter { template_id: &all, search: "", limit: 50, offset: 0 };
+        let (rows, _) = self.db.store.inbox_forms(&tenant(), app::model::FormStatus::Pending, &filter).await.unwrap();
         let mut forms = Vec::new();
         for row in rows {
-            forms.push(self.db.store.form(LOCATION, &row.id).await.unwrap().unwrap());
+            forms.push(self.db.store.form(&tenant(), &row.id).await.unwrap().unwrap());
         }
         forms
     }
@@ -120,13 +122,13 @@ impl Flow {
     /// A HighLevel user of the sub-account, as signing in from the custom page makes them.
     pub async fn member(&self, role: Role) -> SessionUser {
         let store = &self.db.store;
-        let id = format!("hl-{}", standin::USER);
+        let id = UserId::from(format!("hl-{}", standin::USER));
         let mut tx = store.begin().await.unwrap();
         let role_name = if role == Role::Admin { "admin" } else { "staff" };
         assert!(
             store.upsert_sso_user(&mut tx, &id, COMPANY, "sam@acme.example", "Sam Rivera", role_name).await.unwrap()
         );
-        store.add_membership(&mut tx, &id, LOCATION).await.unwrap();
+        store.add_membership(&mut tx, &id, &location()).await.unwrap();
         tx.commit().await.unwrap();
         SessionUser {
             id,
@@ -154,4 +156,22 @@ pub fn sso_payload(context: &Value) -> String {
 pub fn stage_update(stage: &str) -> Value {
     json!({"type": "OpportunityStageUpdate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
            "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": stage, "status": "open"})
+}
+
+/// The stand-in's location: the sub-account the connected tests work in.
+pub fn location() -> SubAccountId {
+    SubAccountId::from(LOCATION)
+}
+
+/// The same sub-account, as the server's own work addresses it in the store.
+pub fn tenant() -> Tenant {
+    Tenant::for_server_work(location())
+}
+
+pub fn contact() -> ContactId {
+    ContactId::from(CONTACT)
+}
+
+pub fn opportunity() -> OpportunityId {
+    OpportunityId::from(OPPORTUNITY)
 }

@@ -1,0 +1,141 @@
+//! Tenancy as a type: every store function that reads or writes a sub-account's data takes a
+//! [`Tenant`], and a `Tenant` comes only from
+//! - a membership check ([`Store::member`] → [`Member`], and [`Member::admin`] → [`Admin`] for
+//!   what only admins may do), for everything a person asks for; or
+//! - [`Tenant::for_server_work`], for what the server does on its own for a record it stored
+//!   (the forms of an event, the writebacks of a form), whose sub-account was never a request
+//!   parameter.
+//!
+//! So a query scoped by a sub-account id straight from a request does not compile. `Member`
+//! and `Admin` dereference to `Tenant`, so `&member` and `&admin` are passed as they are:
+//!
+//! ```
+//! # use server::db::{Store, StoreResult};
+//! # use app::model::{SubAccountId, UserId};
+//! async fn triggers_of(store: &Store, user: &UserId, asked: &SubAccountId) -> StoreResult<usize> {
+//!     let Some(member) = store.member(user, asked).await? else { return Ok(0) };
+//!     Ok(store.triggers(&member).await?.len())
+//! }
+//! ```
+//!
+//! while the id alone is refused by the compiler:
+//!
+//! ```compile_fail
+//! # use server::db::{Store, StoreResult};
+//! # use app::model::SubAccountId;
+//! async fn triggers_of(store: &Store, asked: &SubAccountId) -> StoreResult<usize> {
+//!     Ok(store.triggers(asked).await?.len())
+//! }
+//! ```
+//!
+//! and so is a membership made up outside the store:
+//!
+//! ```compile_fail
+//! # use server::db::tenancy::Member;
+//! fn forged(row: server::db::accounts::SubAccountRow) -> Member {
+//!     Member { tenant: todo!(), sub_account: row, user: "u".into(), role: app::model::Role::Admin }
+//! }
+//! ```
+
+use app::model::{Role, SubAccountId, UserId};
+use sqlx::FromRow;
+use std::ops::Deref;
+
+use super::accounts::{SUB_ACCOUNT_COLUMNS, SubAccountRow};
+use super::{Store, StoreResult};
+
+/// Whose data a query touches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant(SubAccountId);
+
+impl Tenant {
+    /// For work the server does by itself for a sub-account it read from a stored record (an
+    /// event, a job, a webhook) — never for an id a request carried: that needs [`Store::member`].
+    pub fn for_server_work(sub_account: SubAccountId) -> Self {
+        Self(sub_account)
+    }
+
+    pub fn id(&self) -> &SubAccountId {
+        &self.0
+    }
+
+    /// The id as the store binds it.
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A user who belongs to a sub-account, with the sub-account as the membership check read it.
+#[derive(Clone, Debug)]
+pub struct Member {
+    tenant: Tenant,
+    sub_account: SubAccountRow,
+    user: UserId,
+    role: Role,
+}
+
+impl Member {
+    pub fn sub_account(&self) -> &SubAccountRow {
+        &self.sub_account
+    }
+
+    pub fn user(&self) -> &UserId {
+        &self.user
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The same member as an admin, when the stored role says so.
+    pub fn admin(self) -> Option<Admin> {
+        self.is_admin().then_some(Admin(self))
+    }
+}
+
+impl Deref for Member {
+    type Target = Tenant;
+
+    fn deref(&self) -> &Tenant {
+        &self.tenant
+    }
+}
+
+/// A member whose role is admin: templates, triggers and settings take this.
+#[derive(Clone, Debug)]
+pub struct Admin(Member);
+
+impl Deref for Admin {
+    type Target = Member;
+
+    fn deref(&self) -> &Member {
+        &self.0
+    }
+}
+
+#[derive(FromRow)]
+struct MembershipRow {
+    #[sqlx(flatten)]
+    sub_account: SubAccountRow,
+    role: String,
+}
+
+impl Store {
+    /// The user's membership of the sub-account, if there is one: two primary-key lookups,
+    /// whatever the sub-account holds, since every request of a member starts here.
+    pub async fn member(&self, user: &UserId, sub_account: &SubAccountId) -> StoreResult<Option<Member>> {
+        let sql = format!(
+            "SELECT {SUB_ACCOUNT_COLUMNS}, u.role FROM sub_accounts s \
+             JOIN memberships m ON m.sub_account_id = s.id JOIN users u ON u.id = m.user_id \
+             WHERE m.user_id = $1 AND s.id = $2"
+        );
+        let row: Option<MembershipRow> =
+            sqlx::query_as(&sql).bind(user.as_str()).bind(sub_account.as_str()).fetch_optional(self.pool()).await?;
+        Ok(row.map(|row| Member {
+            tenant: Tenant(row.sub_account.id.clone()),
+            role: Role::from_stored(&row.role),
+            user: user.clone(),
+            sub_account: row.sub_account,
+        }))
+    }
+}
