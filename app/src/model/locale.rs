@@ -323,6 +323,15 @@ pub struct NumberFormat {
 }
 
 /// A number split into its parts, as typed: digits only, the sign apart.
+/// The most significant digits a number field takes: a binary float holds 15 exactly.
+pub const MAX_DIGITS: usize = 15;
+
+/// 10⁰ to 10²², each exactly a float.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
 struct Decimal<'a> {
     negative: bool,
     whole: Cow<'a, str>,
@@ -367,16 +376,34 @@ impl NumberFormat {
         }
     }
 
-    /// Reads a number such as `1,250.5` (or `1.250,5`); `None` when it is not one, or could be
-    /// read two ways. Expects trimmed text.
+    /// Reads a number such as `1,250.5` (or `1.250,5`); `None` when it is not one, could be
+    /// read two ways, or has more than [`MAX_DIGITS`] significant digits (a number is kept as a
+    /// binary float, which holds about that many: `12345678901234567891` would be kept, and
+    /// shown back, as `12345678901234567000`). Expects trimmed text.
     pub fn parse_number(&self, text: &str) -> Option<f64> {
-        let decimal = self.split(text)?;
-        if decimal.whole.is_empty() && decimal.fraction.is_empty() {
+        let Decimal { negative, whole, fraction } = self.split(text)?;
+        if whole.is_empty() && fraction.is_empty() {
             return None;
         }
-        let sign = if decimal.negative { "-" } else { "" };
-        let number: f64 = format!("{sign}{}.{}0", decimal.whole, decimal.fraction).parse().ok()?;
-        number.is_finite().then_some(number)
+        // `digits` × 10^`scale`, with `digits` an integer a float holds exactly; a power of ten
+        // up to 10²² is exact too, so one multiplication or division rounds once, correctly.
+        let fraction = fraction.trim_end_matches('0');
+        let all = [whole.as_ref(), fraction].concat();
+        let all = all.trim_start_matches('0');
+        let (digits, scale) = match fraction.len() {
+            0 => {
+                let significant = all.trim_end_matches('0');
+                (significant, i32::try_from(all.len() - significant.len()).ok()?)
+            }
+            decimals => (all, -i32::try_from(decimals).ok()?),
+        };
+        if digits.len() > MAX_DIGITS || scale.unsigned_abs() as usize >= POWERS_OF_TEN.len() {
+            return None;
+        }
+        let digits = if digits.is_empty() { 0.0 } else { digits.parse::<u64>().ok()? as f64 };
+        let power = POWERS_OF_TEN[scale.unsigned_abs() as usize];
+        let magnitude = if scale < 0 { digits / power } else { digits * power };
+        Some(if negative { -magnitude } else { magnitude })
     }
 
     /// Reads an amount such as `$1,250.5` or `-3` into cents. More than two decimals is an error
@@ -432,7 +459,8 @@ impl NumberFormat {
     pub fn number_hint(&self) -> String {
         let (decimal, group) = self.marks_in_words();
         format!(
-            "Enter a number, like 42 or {} (decimals after {decimal}; {group} only groups thousands).",
+            "Enter a number of at most {MAX_DIGITS} digits, like 42 or {} (decimals after {decimal}; {group} only \
+             groups thousands).",
             self.example()
         )
     }

@@ -39,6 +39,17 @@ fn numbers_are_read_one_way_only() {
         (FR, "1\u{202f}250,75", 1250.75),
         (CH, "1'250.5", 1250.5),
         (CH, "1’250", 1250.0),
+        // Up to 15 significant digits, each read exactly as `str::parse` reads it.
+        (US, "123456789012345", 123_456_789_012_345.0),
+        (US, "0.123456789012345", 0.123_456_789_012_345),
+        (US, "1234567.89012345", 1_234_567.890_123_45),
+        (US, "000123.4500", 123.45),
+        (US, "0.1", 0.1),
+        (US, "0.3", 0.3),
+        (US, "100000000000000000000", 1e20),
+        (US, "0.0000000000000000000001", 1e-22),
+        (US, "0", 0.0),
+        (US, "0.000", 0.0),
     ];
     for (format, text, number) in read {
         assert_eq!(format.parse_number(text), Some(*number), "{:?} {text}", format.locale);
@@ -47,8 +58,36 @@ fn numbers_are_read_one_way_only() {
         (
             US,
             &[
-                "1,5", "2,5", "1,25", "12,5000", ",250", "1,,250", "1,250,", "1.250,5", "1,2345", "1234,567", "-,5",
-                "1e3", "inf", "NaN", "--1", "+-1", "", "-", "1.2.3", "0,001", "00,500", "0,500.5",
+                "1,5",
+                "2,5",
+                "1,25",
+                "12,5000",
+                ",250",
+                "1,,250",
+                "1,250,",
+                "1.250,5",
+                "1,2345",
+                "1234,567",
+                "-,5",
+                "1e3",
+                "inf",
+                "NaN",
+                "--1",
+                "+-1",
+                "",
+                "-",
+                "1.2.3",
+                "0,001",
+                "00,500",
+                "0,500.5",
+                // More digits than a float holds: kept, they would silently become another number.
+                "1234567890123456",
+                "12345678901234567891",
+                "0.1234567890123456",
+                "1.0000000000000001",
+                // 10²³ and beyond are no longer exact.
+                "0.00000000000000000000001",
+                "1000000000000000000000000",
             ],
         ),
         (DE, &["1.5", "2.5", "1,250.5", "1.25", "12.5000", "1,2,3", "1 250", "0.001", "0.050"]),
@@ -164,16 +203,32 @@ fn overviews_round_to_whole_units() {
     assert_eq!(US.whole_money(2e15), "$2,000,000,000,000,000", "no limit below what f64 holds");
 }
 
+/// Every number of up to 15 digits, at every scale, reads as the standard library reads it
+/// (which rounds correctly): a sweep of pseudo-random digits and decimal-point positions.
+#[test]
+fn numbers_read_exactly_as_the_standard_library_reads_them() {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let length = 1 + (seed >> 60) as usize % 15;
+        let digits: String = (0..length).map(|i| char::from(b'0' + ((seed >> (i * 4)) % 10) as u8)).collect();
+        let point = (seed >> 32) as usize % (length + 1);
+        let text = format!("{}.{}", &digits[..point], &digits[point..]);
+        let expected: f64 = format!("0{text}0").parse().expect("a decimal");
+        assert_eq!(US.parse_number(&text), Some(expected), "{text}");
+    }
+}
+
 /// The messages say which mark is the decimal one, with an example in the region's notation.
 #[test]
 fn errors_speak_the_regions_notation() {
     assert_eq!(
         FieldError::NotANumber.describe(&US),
-        "Enter a number, like 42 or 3.5 (decimals after a point; a comma only groups thousands)."
+        "Enter a number of at most 15 digits, like 42 or 3.5 (decimals after a point; a comma only groups thousands)."
     );
     assert_eq!(
         FieldError::NotANumber.describe(&DE),
-        "Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
+        "Enter a number of at most 15 digits, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
     );
     assert_eq!(
         FieldError::NotAnAmount.describe(&FR),

@@ -168,7 +168,8 @@ fn NumberProp(
                 step="any"
                 prop:value=move || value.get()
                 on:input=move |ev| {
-                    let number = event_target_value(&ev).trim().parse::<f64>().ok().filter(|n| n.is_finite());
+                    // Read in the templates' notation by the model's one number parser.
+                    let number = NumberFormat::TEMPLATE.parse_number(event_target_value(&ev).trim());
                     editor.edit_as(Some(format!("{id}:{index}")), |t| set(&mut t.fields[index], number));
                 }
             />
