@@ -3,8 +3,10 @@
 //!
 //! A job is a row its store module can **claim** and **finish**:
 //! - *claim* is one conditional update that takes the row's lease (until now + `lease_ms`) and
-//!   counts the attempt; the count is the lease's **fence**. Of several instances asking at once,
-//!   one gets the row.
+//!   counts the attempt in a count that only ever grows; its new value is the lease's **fence**.
+//!   Of several instances asking at once, one gets the row. (Writebacks keep that count in
+//!   `total_attempts`: their `attempts` starts again at an admin's retry, and a fence that can
+//!   repeat would let an old attempt finish a new one.)
 //! - *finish* records the outcome only while the row's count still equals the fence: an attempt
 //!   that outlived its lease (someone else claimed the row since, counting again) changes nothing.
 //!

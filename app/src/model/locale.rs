@@ -322,8 +322,8 @@ pub struct NumberFormat {
     pub currency: Currency,
 }
 
-/// A number split into its parts, as typed: digits only, the sign apart.
-/// The most significant digits a number field takes: a binary float holds 15 exactly.
+/// The most significant digits a number field takes: every decimal of up to 15 digits is told
+/// apart by a binary float and read back the same (16 already are not: 0.1234567890123456).
 pub const MAX_DIGITS: usize = 15;
 
 /// 10⁰ to 10²², each exactly a float.
@@ -332,6 +332,7 @@ const POWERS_OF_TEN: [f64; 23] = [
     1e21, 1e22,
 ];
 
+/// A number split into its parts, as typed: digits only, the sign apart.
 struct Decimal<'a> {
     negative: bool,
     whole: Cow<'a, str>,

@@ -123,7 +123,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14)",
         )
         .bind(&id)
-        .bind(form.tenant.as_str())
+        .bind(form.tenant.id())
         .bind(form.template_id)
         .bind(form.template_version)
         .bind(form.trigger_id)
@@ -170,7 +170,7 @@ impl Store {
              {matching} ORDER BY {order}, f.id LIMIT $5 OFFSET $6"
         );
         let rows = sqlx::query_as(&sql)
-            .bind(tenant.as_str())
+            .bind(tenant.id())
             .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
@@ -179,7 +179,7 @@ impl Store {
             .fetch_all(self.pool())
             .await?;
         let (total,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) {matching}"))
-            .bind(tenant.as_str())
+            .bind(tenant.id())
             .bind(status.as_str())
             .bind(filter.template_id)
             .bind(&pattern)
@@ -190,7 +190,7 @@ impl Store {
 
     pub async fn form(&self, tenant: &Tenant, form_id: &FormId) -> StoreResult<Option<FormRow>> {
         let sql = format!("{SELECT_FORMS} WHERE f.id = $1 AND f.sub_account_id = $2");
-        Ok(sqlx::query_as(&sql).bind(form_id.as_str()).bind(tenant.as_str()).fetch_optional(self.pool()).await?)
+        Ok(sqlx::query_as(&sql).bind(form_id.as_str()).bind(tenant.id()).fetch_optional(self.pool()).await?)
     }
 
     /// Completes a pending form with its cleaned answers and queues its writebacks, all in one
@@ -217,7 +217,7 @@ impl Store {
         .bind(user_name)
         .bind(to_json(answers)?)
         .bind(form_id.as_str())
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .execute(&mut *tx)
         .await?;
         if claimed.rows_affected() != 1 {
@@ -240,7 +240,7 @@ impl Store {
                 WHERE wf.sub_account_id = $1) \
              FROM forms WHERE sub_account_id = $1",
         )
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_one(self.pool())
         .await?)
     }

@@ -3,7 +3,7 @@
 use app::model::{Template, TemplateId, UserId};
 use sqlx::{AnyConnection, FromRow};
 
-use super::tenancy::Tenant;
+use super::tenancy::{Admin, Tenant};
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 #[derive(Clone, Debug, FromRow)]
@@ -70,7 +70,7 @@ impl Store {
              VALUES ($1, $2, $3, 1, $4, $4)",
         )
         .bind(&id)
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .bind(template.name.trim())
         .bind(now)
         .execute(&mut *conn)
@@ -93,7 +93,7 @@ impl Store {
     /// version moved on and stores nothing.
     pub async fn save_template_version(
         &self,
-        tenant: &Tenant,
+        admin: &Admin,
         template_id: &TemplateId,
         base_version: i64,
         template: &Template,
@@ -104,7 +104,7 @@ impl Store {
             "SELECT current_version FROM templates WHERE id = $1 AND sub_account_id = $2 AND deleted_at IS NULL",
         )
         .bind(template_id.as_str())
-        .bind(tenant.as_str())
+        .bind(admin.id())
         .fetch_optional(&mut *tx)
         .await?;
         let Some((current,)) = current else { return Ok(SaveOutcome::Missing) };
@@ -121,7 +121,7 @@ impl Store {
         .bind(template.name.trim())
         .bind(now)
         .bind(template_id.as_str())
-        .bind(tenant.as_str())
+        .bind(admin.id())
         .bind(base_version)
         .execute(&mut *tx)
         .await?;
@@ -150,7 +150,7 @@ impl Store {
         Ok(sqlx::query_as(
             "SELECT id, name FROM templates WHERE sub_account_id = $1 AND deleted_at IS NULL ORDER BY name",
         )
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_all(self.pool())
         .await?)
     }
@@ -163,7 +163,7 @@ impl Store {
              FROM templates t JOIN template_versions v ON v.template_id = t.id AND v.version = t.current_version \
              WHERE t.sub_account_id = $1 AND t.deleted_at IS NULL ORDER BY t.name",
         )
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_all(self.pool())
         .await?)
     }
@@ -175,7 +175,7 @@ impl Store {
              WHERE sub_account_id = $1 AND status = 'pending' \
              GROUP BY template_id, template_version ORDER BY template_version",
         )
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_all(self.pool())
         .await?)
     }
@@ -193,7 +193,7 @@ impl Store {
              WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
         )
         .bind(template_id.as_str())
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_optional(conn)
         .await?;
         row.map(|(version, definition)| {
@@ -216,7 +216,7 @@ impl Store {
         )
         .bind(template_id.as_str())
         .bind(version)
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .fetch_optional(self.pool())
         .await?;
         row.map(|(definition,)| from_json(&definition)).transpose()
@@ -226,7 +226,7 @@ impl Store {
     /// when there is no such live template in the sub-account.
     pub async fn delete_template(
         &self,
-        tenant: &Tenant,
+        admin: &Admin,
         template_id: &TemplateId,
     ) -> StoreResult<Option<Result<(), DeleteBlock>>> {
         let mut tx = self.begin().await?;
@@ -237,7 +237,7 @@ impl Store {
              FROM templates t WHERE t.id = $1 AND t.sub_account_id = $2 AND t.deleted_at IS NULL",
         )
         .bind(template_id.as_str())
-        .bind(tenant.as_str())
+        .bind(admin.id())
         .fetch_optional(&mut *tx)
         .await?;
         let outcome = match counts {
@@ -248,7 +248,7 @@ impl Store {
                 sqlx::query("UPDATE templates SET deleted_at = $1 WHERE id = $2 AND sub_account_id = $3")
                     .bind(now_ms())
                     .bind(template_id.as_str())
-                    .bind(tenant.as_str())
+                    .bind(admin.id())
                     .execute(&mut *tx)
                     .await?;
                 Some(Ok(()))

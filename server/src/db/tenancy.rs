@@ -38,14 +38,16 @@
 //! ```
 
 use app::model::{Role, SubAccountId, UserId};
+use serde::Serialize;
 use sqlx::FromRow;
 use std::ops::Deref;
 
 use super::accounts::{SUB_ACCOUNT_COLUMNS, SubAccountRow};
 use super::{Store, StoreResult};
 
-/// Whose data a query touches.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Whose data a query touches. Serialised as the sub-account's id (a stored event names it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct Tenant(SubAccountId);
 
 impl Tenant {
@@ -57,11 +59,6 @@ impl Tenant {
 
     pub fn id(&self) -> &SubAccountId {
         &self.0
-    }
-
-    /// The id as the store binds it.
-    pub(crate) fn as_str(&self) -> &str {
-        self.0.as_str()
     }
 }
 
@@ -101,7 +98,9 @@ impl Deref for Member {
     }
 }
 
-/// A member whose role is admin: templates, triggers and settings take this.
+/// A member whose role is admin: saving and deleting templates, adding and removing triggers
+/// and setting the number format take this, so a staff path cannot reach them. (Creating a
+/// template takes any [`Tenant`]: a member's first visit creates the starter templates.)
 #[derive(Clone, Debug)]
 pub struct Admin(Member);
 
@@ -121,8 +120,9 @@ struct MembershipRow {
 }
 
 impl Store {
-    /// The user's membership of the sub-account, if there is one: two primary-key lookups,
-    /// whatever the sub-account holds, since every request of a member starts here.
+    /// The user's membership of the sub-account, if there is one: a lookup by key in each of
+    /// the tables it joins, whatever the sub-account holds, since every request of a member
+    /// starts here.
     pub async fn member(&self, user: &UserId, sub_account: &SubAccountId) -> StoreResult<Option<Member>> {
         let sql = format!(
             "SELECT {SUB_ACCOUNT_COLUMNS}, u.role FROM sub_accounts s \

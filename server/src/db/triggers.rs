@@ -3,7 +3,7 @@
 use app::model::{EventType, TemplateId, TriggerConfig, TriggerEvent, TriggerId, Writebacks};
 use sqlx::{AnyConnection, FromRow};
 
-use super::tenancy::Tenant;
+use super::tenancy::{Admin, Tenant};
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 
 #[derive(Clone, Debug, FromRow)]
@@ -53,7 +53,7 @@ const SELECT_TRIGGERS: &str = "SELECT g.id, g.template_id, t.name AS template_na
 impl Store {
     /// Adds a trigger, or returns `None` when the sub-account already has one for the same event
     /// and template (a unique index decides, so two admins adding it at once get one).
-    pub async fn insert_trigger(&self, tenant: &Tenant, config: &TriggerConfig) -> StoreResult<Option<TriggerId>> {
+    pub async fn insert_trigger(&self, admin: &Admin, config: &TriggerConfig) -> StoreResult<Option<TriggerId>> {
         let id = new_id();
         let (pipeline_id, stage_id) = match &config.event {
             TriggerEvent::StageChanged { pipeline_id, stage_id } => {
@@ -66,7 +66,7 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         )
         .bind(&id)
-        .bind(tenant.as_str())
+        .bind(admin.id())
         .bind(&config.template_id)
         .bind(config.event.event_type().as_str())
         .bind(pipeline_id)
@@ -80,7 +80,7 @@ impl Store {
 
     pub async fn triggers(&self, tenant: &Tenant) -> StoreResult<Vec<StoredTrigger>> {
         let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 ORDER BY g.created_at");
-        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(tenant.as_str()).fetch_all(self.pool()).await?;
+        let rows: Vec<TriggerRow> = sqlx::query_as(&sql).bind(tenant.id()).fetch_all(self.pool()).await?;
         rows.into_iter().map(TriggerRow::into_trigger).collect()
     }
 
@@ -93,15 +93,15 @@ impl Store {
     ) -> StoreResult<Vec<StoredTrigger>> {
         let sql = format!("{SELECT_TRIGGERS} WHERE g.sub_account_id = $1 AND g.event_type = $2 ORDER BY g.created_at");
         let rows: Vec<TriggerRow> =
-            sqlx::query_as(&sql).bind(tenant.as_str()).bind(event_type.as_str()).fetch_all(conn).await?;
+            sqlx::query_as(&sql).bind(tenant.id()).bind(event_type.as_str()).fetch_all(conn).await?;
         rows.into_iter().map(TriggerRow::into_trigger).collect()
     }
 
     /// Removes a trigger; forms it already created keep their own copy of its writebacks.
-    pub async fn delete_trigger(&self, tenant: &Tenant, trigger_id: &TriggerId) -> StoreResult<bool> {
+    pub async fn delete_trigger(&self, admin: &Admin, trigger_id: &TriggerId) -> StoreResult<bool> {
         let done = sqlx::query("DELETE FROM triggers WHERE id = $1 AND sub_account_id = $2")
             .bind(trigger_id.as_str())
-            .bind(tenant.as_str())
+            .bind(admin.id())
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() == 1)

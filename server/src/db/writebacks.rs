@@ -198,7 +198,7 @@ impl Store {
             "SELECT w.created_id FROM writeback_jobs w JOIN forms f ON f.id = w.form_id \
              WHERE f.sub_account_id = $1 AND f.contact_id = $2 AND w.created_id IS NOT NULL",
         )
-        .bind(tenant.as_str())
+        .bind(tenant.id())
         .bind(contact_id.as_str())
         .fetch_all(self.pool())
         .await?;

@@ -78,7 +78,7 @@ async fn run(store: Store, notifier: Notifier, jobs: Arc<Mutex<mpsc::Receiver<Jo
         };
         for (job, result) in batch.drain(..).zip(results) {
             if matches!(&result, Ok(IngestOutcome::Accepted { forms, .. }) if !forms.is_empty()) {
-                notifier.changed(&job.event.sub_account_id);
+                notifier.changed(job.event.tenant().id());
             }
             let _ = job.reply.send(result);
         }

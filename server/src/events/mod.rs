@@ -8,7 +8,7 @@ mod batch;
 
 pub use batch::{IngestError, Ingestor};
 
-use app::model::{ContactId, EventId, EventType, FormId, OpportunityId, SubAccountId, TriggerEvent};
+use app::model::{ContactId, EventId, EventType, FormId, OpportunityId, TriggerEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -17,9 +17,12 @@ use crate::db::tenancy::Tenant;
 use crate::db::{Store, StoreResult, to_json};
 
 /// A CRM event, with the names a form shows already resolved by the source that received it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Its sub-account is a [`Tenant`], so an event (and the forms it creates) exists only for a
+/// sub-account a membership check or the server's own work established: see [`CrmEvent::new`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CrmEvent {
-    pub sub_account_id: SubAccountId,
+    #[serde(rename = "sub_account_id")]
+    tenant: Tenant,
     /// Where it came from (`builtin`, `highlevel`); ids are unique per source.
     pub source: String,
     /// The source's id for this delivery: the dedupe key.
@@ -47,6 +50,21 @@ pub enum EventDetail {
 }
 
 impl CrmEvent {
+    pub fn new(
+        tenant: &Tenant,
+        source: &str,
+        external_id: String,
+        contact_id: ContactId,
+        contact_name: String,
+        detail: EventDetail,
+    ) -> Self {
+        Self { tenant: tenant.clone(), source: source.to_owned(), external_id, contact_id, contact_name, detail }
+    }
+
+    pub fn tenant(&self) -> &Tenant {
+        &self.tenant
+    }
+
     /// The event as triggers match it.
     pub fn kind(&self) -> TriggerEvent {
         match &self.detail {
@@ -84,12 +102,10 @@ pub enum IngestOutcome {
 
 /// Stores one event and creates its forms on `conn`, which must be inside a transaction.
 pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent) -> StoreResult<IngestOutcome> {
-    // The event's sub-account was checked when it was received (a member's session, an API
-    // key, a signed webhook of an installed location).
-    let tenant = Tenant::for_server_work(event.sub_account_id.clone());
+    let tenant = event.tenant();
     let payload = to_json(event)?;
     let Some(event_id) =
-        store.insert_event(conn, &tenant, &event.source, &event.external_id, event.event_type(), &payload).await?
+        store.insert_event(conn, tenant, &event.source, &event.external_id, event.event_type(), &payload).await?
     else {
         return Ok(IngestOutcome::Duplicate);
     };
@@ -102,15 +118,15 @@ pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent
         EventDetail::CallCompleted { .. } => (None, None, None),
     };
     let mut forms = Vec::new();
-    for trigger in store.triggers_for_event(conn, &tenant, event.event_type()).await? {
+    for trigger in store.triggers_for_event(conn, tenant, event.event_type()).await? {
         if !trigger.config.event.matches(&kind) {
             continue;
         }
-        let Some(template) = store.current_template(conn, &tenant, &trigger.template_id).await? else {
+        let Some(template) = store.current_template(conn, tenant, &trigger.template_id).await? else {
             continue;
         };
         let form = NewForm {
-            tenant: &tenant,
+            tenant,
             template_id: &trigger.template_id,
             template_version: template.version,
             trigger_id: &trigger.id,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{ApiError, request_user};
 use crate::crm::Crm;
+use crate::db::tenancy::Member;
 use crate::events::{CrmEvent, EventDetail, IngestError, IngestOutcome};
 use crate::service::{crm_error, ingest_error};
 use crate::state::AppState;
@@ -54,7 +55,7 @@ pub async fn ingest_event(
         return Err(AppError::BadRequest(format!("`id` must be 1 to {MAX_ID_LEN} characters.")).into());
     }
     let member = state.service.member(&user, sub_account_id).await?;
-    let event = resolve(&state, &request, id, member.id()).await?;
+    let event = resolve(&state, &request, id, &member).await?;
     match state.service.ingestor().try_ingest(event).await {
         Ok(outcome) => {
             let status = if matches!(outcome, IngestOutcome::Duplicate) { StatusCode::OK } else { StatusCode::CREATED };
@@ -72,13 +73,8 @@ pub async fn ingest_event(
 }
 
 /// Looks up the names an inbox row shows (contact, pipeline, stage) in the built-in CRM.
-async fn resolve(
-    state: &AppState,
-    request: &EventRequest,
-    id: &str,
-    sub_account: &SubAccountId,
-) -> Result<CrmEvent, ApiError> {
-    let crm = state.service.builtin();
+async fn resolve(state: &AppState, request: &EventRequest, id: &str, member: &Member) -> Result<CrmEvent, ApiError> {
+    let (crm, sub_account) = (state.service.builtin(), member.id());
     match request {
         EventRequest::StageChanged { opportunity_id, stage_id, .. } => {
             let context = crm
@@ -90,22 +86,16 @@ async fn resolve(
                         "Opportunity {opportunity_id} does not exist here, or stage {stage_id} is not in its pipeline."
                     ))
                 })?;
-            Ok(context.into_event(sub_account, "api", id.to_owned()))
+            Ok(context.into_event(member, "api", id.to_owned()))
         }
         EventRequest::CallCompleted { contact_id, summary, transcript, .. } => {
             let contact = crm.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
-            Ok(CrmEvent {
-                sub_account_id: sub_account.clone(),
-                source: "api".to_owned(),
-                external_id: id.to_owned(),
-                contact_id: contact.id,
-                contact_name: contact.name,
-                detail: EventDetail::CallCompleted {
-                    call_id: id.to_owned(),
-                    summary: summary.clone(),
-                    transcript: transcript.clone(),
-                },
-            })
+            let detail = EventDetail::CallCompleted {
+                call_id: id.to_owned(),
+                summary: summary.clone(),
+                transcript: transcript.clone(),
+            };
+            Ok(CrmEvent::new(member, "api", id.to_owned(), contact.id, contact.name, detail))
         }
     }
 }

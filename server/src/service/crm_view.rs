@@ -59,7 +59,7 @@ impl CrmViewPort for Service {
             .move_opportunity(sub_account, opportunity_id, &context.pipeline_id, stage_id)
             .await
             .map_err(crm_error)?;
-        let event = context.into_event(sub_account, "builtin", new_id());
+        let event = context.into_event(&member, "builtin", new_id());
         self.ingestor.ingest(event).await.map_err(ingest_error)?;
         Ok(())
     }
@@ -85,18 +85,12 @@ impl CrmViewPort for Service {
         }
         let contact = self.builtin.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
         let call_id = self.builtin.insert_call(sub_account, contact_id, summary, transcript).await?;
-        let event = CrmEvent {
-            sub_account_id: sub_account.clone(),
-            source: "builtin".to_owned(),
-            external_id: call_id.clone(),
-            contact_id: contact.id,
-            contact_name: contact.name,
-            detail: EventDetail::CallCompleted {
-                call_id,
-                summary: summary.to_owned(),
-                transcript: transcript.to_owned(),
-            },
+        let detail = EventDetail::CallCompleted {
+            call_id: call_id.clone(),
+            summary: summary.to_owned(),
+            transcript: transcript.to_owned(),
         };
+        let event = CrmEvent::new(&member, "builtin", call_id, contact.id, contact.name, detail);
         self.ingestor.ingest(event).await.map_err(ingest_error)?;
         Ok(())
     }

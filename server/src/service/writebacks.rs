@@ -4,7 +4,7 @@
 //!
 //! Each job runs through the job runner (`crate::jobs`): a retryable failure (the CRM
 //! unavailable: 5xx, 429, a timeout) is tried again with exponential backoff and jitter, up to
-//! the attempts of `JobTiming::WRITEBACKS`; a refusal (4xx, not found) is final at once, with the
+//! the attempts of the service's job timing (`JobTiming::WRITEBACKS` unless configured); a refusal (4xx, not found) is final at once, with the
 //! CRM's message. An admin can queue a failed writeback again.
 
 use app::api::ports::AppResult;

@@ -98,20 +98,14 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
 
     // The same event id twice: stored once, no second form.
     let jobs = f.pipeline(&f.acme, "Service Jobs").await;
-    let event = CrmEvent {
-        sub_account_id: f.acme.clone(),
-        source: "test".into(),
-        external_id: "evt-1".into(),
-        contact_id: contact.clone(),
-        contact_name: "Devon Lane".into(),
-        detail: EventDetail::StageChanged {
-            opportunity_id: opportunity.clone(),
-            pipeline_id: jobs.id.clone(),
-            pipeline_name: jobs.name.clone(),
-            stage_id: f.stage_id(&f.acme, "Service Jobs", "Job Complete").await,
-            stage_name: "Job Complete".into(),
-        },
+    let detail = EventDetail::StageChanged {
+        opportunity_id: opportunity.clone(),
+        pipeline_id: jobs.id.clone(),
+        pipeline_name: jobs.name.clone(),
+        stage_id: f.stage_id(&f.acme, "Service Jobs", "Job Complete").await,
+        stage_name: "Job Complete".into(),
     };
+    let event = CrmEvent::new(&f.tenant(&f.acme), "test", "evt-1".into(), contact.clone(), "Devon Lane".into(), detail);
     let first = f.service.ingestor().ingest(event.clone()).await.unwrap();
     assert!(matches!(&first, IngestOutcome::Accepted { forms, .. } if forms.len() == 1), "{first:?}");
     assert_eq!(f.service.ingestor().ingest(event.clone()).await.unwrap(), IngestOutcome::Duplicate);

@@ -9,6 +9,7 @@ use app::model::{ContactId, CrmFieldValue, NumberFormat, OpportunityId, SubAccou
 use super::BuiltinCrm;
 use crate::crm::{Crm, CrmResult};
 use crate::db::from_json;
+use crate::db::tenancy::Tenant;
 use crate::events::{CrmEvent, EventDetail};
 use crate::time::format_ms;
 
@@ -163,21 +164,15 @@ pub struct StageChangeContext {
 
 impl StageChangeContext {
     /// The event this move is, as `source` reports it under its own id.
-    pub fn into_event(self, sub_account: &SubAccountId, source: &str, external_id: String) -> CrmEvent {
-        CrmEvent {
-            sub_account_id: sub_account.clone(),
-            source: source.to_owned(),
-            external_id,
-            contact_id: self.contact_id,
-            contact_name: self.contact_name,
-            detail: EventDetail::StageChanged {
-                opportunity_id: self.opportunity_id,
-                pipeline_id: self.pipeline_id,
-                pipeline_name: self.pipeline_name,
-                stage_id: self.stage_id,
-                stage_name: self.stage_name,
-            },
-        }
+    pub fn into_event(self, tenant: &Tenant, source: &str, external_id: String) -> CrmEvent {
+        let detail = EventDetail::StageChanged {
+            opportunity_id: self.opportunity_id,
+            pipeline_id: self.pipeline_id,
+            pipeline_name: self.pipeline_name,
+            stage_id: self.stage_id,
+            stage_name: self.stage_name,
+        };
+        CrmEvent::new(tenant, source, external_id, self.contact_id, self.contact_name, detail)
     }
 }
 

@@ -20,11 +20,12 @@ use std::time::Duration;
 use super::Intake;
 use super::payload::{CallEnded, Envelope, Install, OpportunityChange, Uninstall, Webhook};
 use crate::crm::{Crm, CrmError};
+use crate::db::tenancy::Tenant;
 use crate::db::webhooks::{StoredWebhook, WebhookState};
 use crate::db::{Store, StoreError};
 use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
-use crate::jobs::{self, JobTiming, Next};
+use crate::jobs::{self, JobTiming, Next, Outcome};
 use crate::notify::Notifier;
 use crate::supervise::Stop;
 
@@ -35,38 +36,22 @@ const POLL: Duration = Duration::from_secs(5);
 
 pub const SOURCE: &str = "highlevel";
 
-/// What processing one webhook came to: the job runner decides from it what comes next.
-#[derive(Debug)]
-enum Processed {
-    Done(WebhookState, String),
-    /// Worth another attempt later.
-    Retry(String),
-    /// Will never work.
-    Fail(String),
-}
-
-impl From<Processed> for jobs::Outcome<(WebhookState, String)> {
-    fn from(processed: Processed) -> Self {
-        match processed {
-            Processed::Done(state, message) => jobs::Outcome::Done((state, message)),
-            Processed::Retry(why) => jobs::Outcome::Retry(why),
-            Processed::Fail(why) => jobs::Outcome::Fail(why),
-        }
-    }
-}
+/// What processing one webhook came to: the state and outcome to record when it is done. The
+/// job runner decides from it what comes next.
+type Processed = Outcome<(WebhookState, String)>;
 
 impl From<CrmError> for Processed {
     fn from(error: CrmError) -> Self {
         match error {
-            CrmError::Unavailable(why) => Processed::Retry(why),
-            other => Processed::Fail(other.to_string()),
+            CrmError::Unavailable(why) => Outcome::Retry(why),
+            other => Outcome::Fail(other.to_string()),
         }
     }
 }
 
 impl From<StoreError> for Processed {
     fn from(error: StoreError) -> Self {
-        Processed::Retry(error.to_string())
+        Outcome::Retry(error.to_string())
     }
 }
 
@@ -103,7 +88,7 @@ impl Processor {
             let Some(webhook) = self.store.lease_webhooks(1, timing.lease_ms).await?.pop() else { break };
             processed += 1;
             let webhook = &webhook;
-            let work = async { Ok::<_, Infallible>(self.process(webhook).await.into()) };
+            let work = async { Ok::<_, Infallible>(self.process(webhook).await) };
             let Ok(next) = timing.attempt(webhook.attempts, work).await;
             let (state, message, retry_at) = match next {
                 Next::Done((state, message)) => (state, message, None),
@@ -131,18 +116,18 @@ impl Processor {
     async fn process(&self, stored: &StoredWebhook) -> Processed {
         let body: Value = match serde_json::from_str(&stored.body) {
             Ok(body) => body,
-            Err(error) => return Processed::Fail(format!("the stored body is not JSON: {error}")),
+            Err(error) => return Outcome::Fail(format!("the stored body is not JSON: {error}")),
         };
         let webhook = match Envelope::read(&body).and_then(|envelope| Webhook::parse(&envelope, &body)) {
             Ok(webhook) => webhook,
-            Err(error) => return Processed::Fail(error.to_string()),
+            Err(error) => return Outcome::Fail(error.to_string()),
         };
         let result = match webhook {
             Webhook::StageUpdate(change) => self.stage_update(stored, change).await,
             Webhook::CallEnded(call) => self.call_ended(stored, call).await,
             Webhook::Install(install) => self.install(install).await,
             Webhook::Uninstall(uninstall) => self.uninstall(uninstall).await,
-            Webhook::Record => Ok(Processed::Done(WebhookState::Processed, "kept for the workflow engine".to_owned())),
+            Webhook::Record => Ok(Outcome::Done((WebhookState::Processed, "kept for the workflow engine".to_owned()))),
         };
         result.unwrap_or_else(|outcome| outcome)
     }
@@ -151,7 +136,7 @@ impl Processor {
     async fn not_installed(&self, location_id: &SubAccountId) -> Result<Option<Processed>, Processed> {
         let installed = self.store.location_token(location_id).await?.is_some_and(|row| row.uninstalled_at.is_none());
         Ok((!installed)
-            .then(|| Processed::Done(WebhookState::Ignored, format!("sub-account {location_id} is not installed"))))
+            .then(|| Outcome::Done((WebhookState::Ignored, format!("sub-account {location_id} is not installed")))))
     }
 
     async fn stage_update(&self, stored: &StoredWebhook, change: OpportunityChange) -> Result<Processed, Processed> {
@@ -170,26 +155,21 @@ impl Processor {
             .await?;
         if echo {
             tx.commit().await.map_err(StoreError::from)?;
-            return Ok(Processed::Done(WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned()));
+            return Ok(Outcome::Done((WebhookState::Ignored, "the echo of OpsFlow's own pipeline move".to_owned())));
         }
         if !moved {
             tx.commit().await.map_err(StoreError::from)?;
-            return Ok(Processed::Done(WebhookState::Ignored, format!("already known to be at {stage_name}")));
+            return Ok(Outcome::Done((WebhookState::Ignored, format!("already known to be at {stage_name}"))));
         }
-        let event = CrmEvent {
-            sub_account_id: location.clone(),
-            source: SOURCE.to_owned(),
-            external_id: stored.dedupe_key.clone(),
-            contact_id: contact.id,
-            contact_name: contact.name,
-            detail: EventDetail::StageChanged {
-                opportunity_id: change.id.clone(),
-                pipeline_id: change.pipeline_id.clone(),
-                pipeline_name,
-                stage_id: change.pipeline_stage_id.clone(),
-                stage_name: stage_name.clone(),
-            },
+        let detail = EventDetail::StageChanged {
+            opportunity_id: change.id.clone(),
+            pipeline_id: change.pipeline_id.clone(),
+            pipeline_name,
+            stage_id: change.pipeline_stage_id.clone(),
+            stage_name: stage_name.clone(),
         };
+        let event =
+            CrmEvent::new(&installed(location), SOURCE, stored.dedupe_key.clone(), contact.id, contact.name, detail);
         let outcome = ingest_on(&self.store, &mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(self.created(location, &outcome, &format!("moved to {stage_name}")))
@@ -219,20 +199,16 @@ impl Processor {
             return Ok(ignored);
         }
         if call.trial_call {
-            return Ok(Processed::Done(WebhookState::Ignored, "a trial call from the agent builder".to_owned()));
+            return Ok(Outcome::Done((WebhookState::Ignored, "a trial call from the agent builder".to_owned())));
         }
         let Some(contact_id) = call.contact_id.filter(|id| !id.is_empty()) else {
-            return Ok(Processed::Done(WebhookState::Ignored, "the call has no contact".to_owned()));
+            return Ok(Outcome::Done((WebhookState::Ignored, "the call has no contact".to_owned())));
         };
         let contact = self.crm.get_contact(&call.location_id, &contact_id).await?;
-        let event = CrmEvent {
-            sub_account_id: call.location_id.clone(),
-            source: SOURCE.to_owned(),
-            external_id: stored.dedupe_key.clone(),
-            contact_id: contact.id,
-            contact_name: contact.name,
-            detail: EventDetail::CallCompleted { call_id: call.id, summary: call.summary, transcript: call.transcript },
-        };
+        let detail =
+            EventDetail::CallCompleted { call_id: call.id, summary: call.summary, transcript: call.transcript };
+        let tenant = installed(&call.location_id);
+        let event = CrmEvent::new(&tenant, SOURCE, stored.dedupe_key.clone(), contact.id, contact.name, detail);
         let mut tx = self.store.begin().await?;
         let outcome = ingest_on(&self.store, &mut tx, &event).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -245,9 +221,9 @@ impl Processor {
                 if !forms.is_empty() {
                     self.notifier.changed(location);
                 }
-                Processed::Done(WebhookState::Processed, format!("{what}: {} form(s) created", forms.len()))
+                Outcome::Done((WebhookState::Processed, format!("{what}: {} form(s) created", forms.len())))
             }
-            IngestOutcome::Duplicate => Processed::Done(WebhookState::Ignored, "already processed".to_owned()),
+            IngestOutcome::Duplicate => Outcome::Done((WebhookState::Ignored, "already processed".to_owned())),
         }
     }
 
@@ -257,13 +233,13 @@ impl Processor {
             // "Future location" installs may come without the company: a known location has one.
             (None, Some(location)) => match self.store.location_token(location).await? {
                 Some(row) => row.company_id,
-                None => return Ok(Processed::Fail(format!("INSTALL of {location} does not say which agency"))),
+                None => return Ok(Outcome::Fail(format!("INSTALL of {location} does not say which agency"))),
             },
-            (None, None) => return Ok(Processed::Fail("INSTALL names neither an agency nor a location".to_owned())),
+            (None, None) => return Ok(Outcome::Fail("INSTALL names neither an agency nor a location".to_owned())),
         };
         self.store.install_company(&company, install.company_name.as_deref()).await?;
         let Some(location) = install.location_id else {
-            return Ok(Processed::Done(WebhookState::Processed, format!("agency {company} installed")));
+            return Ok(Outcome::Done((WebhookState::Processed, format!("agency {company} installed"))));
         };
         self.store.install_location(&location, &company, &format!("Sub-account {location}"), "UTC").await?;
         // The agency's token may not be here yet (INSTALL can beat the OAuth callback); the
@@ -276,7 +252,7 @@ impl Processor {
             }
             Err(error) => tracing::info!(%location, %error, "installed; the sub-account's name comes later"),
         }
-        Ok(Processed::Done(WebhookState::Processed, format!("sub-account {location} installed")))
+        Ok(Outcome::Done((WebhookState::Processed, format!("sub-account {location} installed"))))
     }
 
     async fn uninstall(&self, uninstall: Uninstall) -> Result<Processed, Processed> {
@@ -290,8 +266,14 @@ impl Processor {
                 self.store.uninstall_company(&company).await?;
                 format!("agency {company} uninstalled; its data is kept")
             }
-            (None, None) => return Ok(Processed::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
+            (None, None) => return Ok(Outcome::Fail("UNINSTALL names neither an agency nor a location".to_owned())),
         };
-        Ok(Processed::Done(WebhookState::Processed, message))
+        Ok(Outcome::Done((WebhookState::Processed, message)))
     }
+}
+
+/// The sub-account a signed webhook names, once `not_installed` said it is installed: the
+/// server's own work for a delivery HighLevel signed, not a person's request.
+fn installed(location: &SubAccountId) -> Tenant {
+    Tenant::for_server_work(location.clone())
 }

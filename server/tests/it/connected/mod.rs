@@ -13,7 +13,7 @@ use ed25519_dalek::pkcs8::EncodePublicKey;
 use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
 use server::db::forms::{FormRow, InboxFilter};
-use server::db::tenancy::Tenant;
+use server::db::tenancy::{Admin, Tenant};
 use server::highlevel::HighLevel;
 use server::highlevel::signature::WebhookKeys;
 use server::highlevel::webhooks::IntakeLimits;
@@ -78,13 +78,25 @@ impl Flow {
         let mut tx = store.begin().await.unwrap();
         let template = store.create_template(&mut tx, &tenant(), &starter_templates()[0], None).await.unwrap();
         tx.commit().await.unwrap();
+        let admin = self.setup_admin().await;
         for event in [
             TriggerEvent::StageChanged { pipeline_id: PIPELINE.to_owned(), stage_id: STAGE_INSPECTION.to_owned() },
             TriggerEvent::CallCompleted,
         ] {
             let config = TriggerConfig { event, template_id: template.clone(), writebacks: writebacks.clone() };
-            store.insert_trigger(&tenant(), &config).await.unwrap();
+            store.insert_trigger(&admin, &config).await.unwrap();
         }
+    }
+
+    /// An admin of the sub-account who is nobody the tests sign in as: who sets up triggers.
+    async fn setup_admin(&self) -> Admin {
+        let store = &self.db.store;
+        let id = UserId::from("setup-admin");
+        let mut tx = store.begin().await.unwrap();
+        assert!(store.upsert_sso_user(&mut tx, &id, COMPANY, "setup@acme.example", "Setup", "admin").await.unwrap());
+        store.add_membership(&mut tx, &id, &location()).await.unwrap();
+        tx.commit().await.unwrap();
+        store.member(&id, &location()).await.unwrap().and_then(|member| member.admin()).unwrap()
     }
 
     pub async fn deliver(&self, mut body: Value, webhook_id: &str) -> Value {
