@@ -5,6 +5,7 @@
 //! server and into the browser's wasm, so conditional visibility and validation are computed by
 //! the *same* code in both places: the browser on every change, the server again on submit.
 
+pub mod change;
 pub mod crm;
 pub mod date;
 pub mod editing;
@@ -13,6 +14,7 @@ pub mod field;
 pub mod form;
 pub mod id;
 pub mod locale;
+pub mod module;
 pub mod note;
 pub mod plan;
 pub mod role;
@@ -32,6 +34,7 @@ pub use field::{Field, FieldKind};
 pub use form::FormStatus;
 pub use id::{ContactId, EventId, FormId, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId};
 pub use locale::{Currency, Locale, NumberFormat};
+pub use module::Module;
 pub use note::format_note;
 pub use plan::{CleanAnswer, Evaluation, FormPlan};
 pub use role::Role;

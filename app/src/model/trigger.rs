@@ -25,13 +25,15 @@ pub enum TriggerEvent {
 impl<'de> Deserialize<'de> for TriggerEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut event = Tagged::read(deserializer, "type")?;
-        let Ok(event_type) = event.tag().parse::<EventType>() else { return Err(event.unknown(EventType::NAMES)) };
-        Ok(match event_type {
-            EventType::StageChanged => TriggerEvent::StageChanged {
+        // Form triggers listen for two event types; the others are the workflow engine's.
+        let forms_listen_for = &EventType::NAMES[..EventType::FORM_TRIGGERS.len()];
+        Ok(match event.tag().parse::<EventType>() {
+            Ok(EventType::StageChanged) => TriggerEvent::StageChanged {
                 pipeline_id: event.text("pipeline_id")?,
                 stage_id: event.text("stage_id")?,
             },
-            EventType::CallCompleted => TriggerEvent::CallCompleted,
+            Ok(EventType::CallCompleted) => TriggerEvent::CallCompleted,
+            _ => return Err(event.unknown(forms_listen_for)),
         })
     }
 }

@@ -399,7 +399,7 @@ fn AddTrigger(
                                 }
                             }
                         >
-                            {EventType::ALL.map(|event_type| view! {
+                            {EventType::FORM_TRIGGERS.map(|event_type| view! {
                                 <option value=event_type.as_str() selected=move || kind.get() == event_type>
                                     {event_type.label()}
                                 </option>

@@ -3,6 +3,7 @@
 
 mod dates_and_values;
 mod editing;
+mod events;
 mod locale;
 mod note;
 mod operators;

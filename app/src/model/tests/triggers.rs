@@ -208,10 +208,17 @@ fn triggers_match_their_own_events_only() {
         assert_eq!(serde_json::to_value(event_type).ok(), Some(serde_json::json!(event_type.as_str())));
     }
     assert_eq!(TriggerEvent::CallCompleted.event_type(), EventType::CallCompleted);
-    assert_eq!(
-        "stage_change".parse::<EventType>().map_err(|e| e.to_string()),
-        Err("“stage_change” is not an event type; expected one of stage_changed, call_completed".to_owned())
+    let refused = "stage_change".parse::<EventType>().map_err(|e| e.to_string()).expect_err("not an event type");
+    assert!(
+        refused.starts_with(
+            "“stage_change” is not an event type; expected one of stage_changed, call_completed, lead_created"
+        ),
+        "{refused}"
     );
+    // A form trigger listens only for the two form events; the engine's are refused by name.
+    let lead = serde_json::from_value::<TriggerEvent>(serde_json::json!({"type": "lead_created"}));
+    let refused = lead.map_err(|e| e.to_string()).expect_err("not a form event");
+    assert_eq!(refused, "unknown variant `lead_created`, expected `stage_changed` or `call_completed`");
 }
 
 #[test]
