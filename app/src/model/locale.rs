@@ -460,8 +460,8 @@ impl NumberFormat {
     pub fn number_hint(&self) -> String {
         let (decimal, group) = self.marks_in_words();
         format!(
-            "Enter a number of at most {MAX_DIGITS} digits, like 42 or {} (decimals after {decimal}; {group} only \
-             groups thousands).",
+            "Enter a number, like 42 or {} (decimals after {decimal}; {group} only groups thousands; at most \
+             {MAX_DIGITS} digits).",
             self.example()
         )
     }

@@ -528,7 +528,7 @@ async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
     assert_eq!(errors.get("hours"), Some(&FieldError::NotANumber));
     assert_eq!(
         errors["hours"].describe(&german),
-        "Enter a number of at most 15 digits, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
+        "Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands; at most 15 digits)."
     );
     given.insert("hours".into(), Answer::One("2,5".into()));
     given.insert("invoice_amount".into(), Answer::One("1,450".into()));

@@ -227,11 +227,11 @@ fn numbers_read_exactly_as_the_standard_library_reads_them() {
 fn errors_speak_the_regions_notation() {
     assert_eq!(
         FieldError::NotANumber.describe(&US),
-        "Enter a number of at most 15 digits, like 42 or 3.5 (decimals after a point; a comma only groups thousands)."
+        "Enter a number, like 42 or 3.5 (decimals after a point; a comma only groups thousands; at most 15 digits)."
     );
     assert_eq!(
         FieldError::NotANumber.describe(&DE),
-        "Enter a number of at most 15 digits, like 42 or 3,5 (decimals after a comma; a point only groups thousands)."
+        "Enter a number, like 42 or 3,5 (decimals after a comma; a point only groups thousands; at most 15 digits)."
     );
     assert_eq!(
         FieldError::NotAnAmount.describe(&FR),
