@@ -4,11 +4,8 @@
 //! Two are what form triggers listen for (`stage_changed`, `call_completed`); the other 27 are
 //! seed 001's, each in one [`Module`], as the workflow engine's triggers name them.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
-
 use super::module::Module;
+use super::named::named;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventType {
@@ -210,32 +207,4 @@ impl EventType {
     }
 }
 
-/// A name that is no event type OpsFlow knows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownEventType(pub String);
-
-impl fmt::Display for UnknownEventType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "“{}” is not an event type; expected one of {}", self.0, EventType::NAMES.join(", "))
-    }
-}
-
-impl FromStr for EventType {
-    type Err = UnknownEventType;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        EventType::ALL.into_iter().find(|t| t.as_str() == text).ok_or_else(|| UnknownEventType(text.to_owned()))
-    }
-}
-
-impl Serialize for EventType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for EventType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
-    }
-}
+named!(EventType, "an event type");

@@ -273,18 +273,7 @@ macro_rules! tag_conversions {
             }
         }
 
-        impl Serialize for $type {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $type {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let tag = String::deserialize(deserializer)?;
-                tag.parse().map_err(serde::de::Error::custom)
-            }
-        }
+        super::named::serde_by_name!($type);
     };
 }
 

@@ -15,6 +15,7 @@ pub mod form;
 pub mod id;
 pub mod locale;
 pub mod module;
+pub mod named;
 pub mod note;
 pub mod plan;
 pub mod role;

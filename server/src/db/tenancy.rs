@@ -20,7 +20,7 @@
 //!
 //! while the id alone is refused by the compiler:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! # use server::db::{Store, StoreResult};
 //! # use app::model::SubAccountId;
 //! async fn triggers_of(store: &Store, asked: &SubAccountId) -> StoreResult<usize> {
@@ -30,10 +30,11 @@
 //!
 //! and so is a membership made up outside the store:
 //!
-//! ```compile_fail
-//! # use server::db::tenancy::Member;
+//! ```compile_fail,E0451
+//! # use server::db::tenancy::{Member, Tenant};
 //! fn forged(row: server::db::accounts::SubAccountRow) -> Member {
-//!     Member { tenant: todo!(), sub_account: row, user: "u".into(), role: app::model::Role::Admin }
+//!     let tenant = Tenant::for_server_work(row.id.clone());
+//!     Member { tenant, sub_account: row, user: "u".into(), role: app::model::Role::Admin }
 //! }
 //! ```
 
