@@ -1,13 +1,22 @@
+//! The built-in CRM's own screens: the pipeline board and a contact's record, assembled from what
+//! the built-in CRM reads (`crm::builtin::views`), with times and money as the sub-account
+//! writes them; a move on the board and a logged call, which fire the events a CRM would.
+
 use app::api::AppError;
 use app::api::ports::{AppResult, CrmViewPort};
-use app::api::types::{ContactDetail, CrmBoard, SessionUser};
-use app::model::{ContactId, OpportunityId, SubAccountId};
+use app::api::types::{
+    CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
+    SessionUser, StageColumn, TaskView,
+};
+use app::model::{ContactId, OpportunityId, Pipeline, SubAccountId};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, ingest_error};
 use crate::crm::Crm;
+use crate::crm::builtin::views::{ContactRecord, Deal};
 use crate::db::new_id;
 use crate::events::{CrmEvent, EventDetail};
+use crate::time::format_ms;
 
 /// Longest call summary and transcript the CRM view accepts.
 const MAX_SUMMARY: usize = 2_000;
@@ -17,7 +26,17 @@ const MAX_TRANSCRIPT: usize = 100_000;
 impl CrmViewPort for Service {
     async fn crm_board(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<CrmBoard> {
         let member = self.member_with_builtin_crm(user, sub_account).await?;
-        self.builtin.board(member.id(), member.sub_account().number_format()).await.map_err(crm_error)
+        let pipelines = self.builtin.pipelines(member.id()).await.map_err(crm_error)?;
+        let deals = self.builtin.deals(member.id()).await.map_err(crm_error)?;
+        let contacts = self.builtin.contacts(member.id()).await.map_err(crm_error)?;
+        Ok(CrmBoard {
+            pipelines: pipelines.into_iter().map(|pipeline| pipeline_board(pipeline, &deals)).collect(),
+            contacts: contacts
+                .into_iter()
+                .map(|c| ContactRow { id: c.id, name: c.name, email: c.email, phone: c.phone })
+                .collect(),
+            number_format: member.sub_account().number_format(),
+        })
     }
 
     async fn contact(
@@ -27,11 +46,36 @@ impl CrmViewPort for Service {
         contact_id: &ContactId,
     ) -> AppResult<ContactDetail> {
         let member = self.member_with_builtin_crm(user, sub_account).await?;
-        let row = member.sub_account();
-        self.builtin
-            .contact_detail(member.id(), contact_id, &row.time_zone, row.number_format())
-            .await
-            .map_err(crm_error)
+        let record = self.builtin.contact_record(member.id(), contact_id).await.map_err(crm_error)?;
+        let (zone, format) = (&member.sub_account().time_zone, member.sub_account().number_format());
+        let ContactRecord { contact, custom_fields, opportunities, notes, tasks, calls } = record;
+        Ok(ContactDetail {
+            id: contact.id,
+            name: contact.name,
+            email: contact.email,
+            phone: contact.phone,
+            custom_fields: custom_fields
+                .into_iter()
+                .map(|(name, data_type, value)| (name, value.show(data_type, &format)))
+                .collect(),
+            opportunities: opportunities
+                .into_iter()
+                .map(|(id, name, pipeline_name, stage_name)| ContactOpportunity { id, name, pipeline_name, stage_name })
+                .collect(),
+            notes: notes.into_iter().map(|(body, at)| NoteView { body, created_at: format_ms(at, zone) }).collect(),
+            tasks: tasks
+                .into_iter()
+                .map(|(title, due, completed)| TaskView {
+                    due_date: due.get(..10).unwrap_or(&due).to_owned(),
+                    title,
+                    completed,
+                })
+                .collect(),
+            calls: calls
+                .into_iter()
+                .map(|(summary, at)| CallView { summary, created_at: format_ms(at, zone) })
+                .collect(),
+        })
     }
 
     /// A move on the board is a real CRM change, and fires the same stage-change event a
@@ -94,4 +138,28 @@ impl CrmViewPort for Service {
         self.ingestor.ingest(event).await.map_err(ingest_error)?;
         Ok(())
     }
+}
+
+/// A pipeline as the board shows it: a column per stage with the deals in it.
+fn pipeline_board(pipeline: Pipeline, deals: &[Deal]) -> PipelineBoard {
+    let columns = pipeline
+        .stages
+        .iter()
+        .map(|stage| StageColumn {
+            stage_id: stage.id.clone(),
+            stage_name: stage.name.clone(),
+            opportunities: deals
+                .iter()
+                .filter(|deal| deal.pipeline_id == pipeline.id && deal.stage_id == stage.id)
+                .map(|deal| OpportunityCard {
+                    id: deal.id.clone(),
+                    name: deal.name.clone(),
+                    contact_id: deal.contact_id.clone(),
+                    contact_name: deal.contact_name.clone(),
+                    monetary_value: deal.monetary_value,
+                })
+                .collect(),
+        })
+        .collect();
+    PipelineBoard { id: pipeline.id, name: pipeline.name, columns }
 }

@@ -1,79 +1,70 @@
-//! What the built-in CRM's own screens show: the pipeline board and a contact's record.
+//! What the built-in CRM's own screens read: its deals, its contacts and a contact's record
+//! (`service::crm_view` turns them into the pages' types), and what a move on its board is as
+//! an event.
 
-use app::api::types::{
-    CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
-    StageColumn, TaskView,
-};
-use app::model::{ContactId, CrmFieldValue, NumberFormat, OpportunityId, SubAccountId};
+use app::model::{ContactId, CrmFieldType, CrmFieldValue, OpportunityId, SubAccountId};
 
 use super::BuiltinCrm;
-use crate::crm::{Crm, CrmResult};
+use crate::crm::{Contact, Crm, CrmResult};
 use crate::db::from_json;
 use crate::db::tenancy::Tenant;
 use crate::events::{CrmEvent, EventDetail};
-use crate::time::format_ms;
+
+/// A deal on the board: an opportunity, where it stands, and its contact's name.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Deal {
+    pub id: OpportunityId,
+    pub name: String,
+    pub pipeline_id: String,
+    pub stage_id: String,
+    pub contact_id: ContactId,
+    pub contact_name: String,
+    pub monetary_value: f64,
+}
+
+/// Everything a contact's record shows, newest first where it is a history.
+#[derive(Clone, Debug)]
+pub struct ContactRecord {
+    pub contact: Contact,
+    /// (field name, its type, the value) for every custom field that has a value.
+    pub custom_fields: Vec<(String, CrmFieldType, CrmFieldValue)>,
+    /// (id, name, pipeline name, stage name).
+    pub opportunities: Vec<(OpportunityId, String, String, String)>,
+    /// (body, created at in Unix ms).
+    pub notes: Vec<(String, i64)>,
+    /// (title, due date as stored, completed).
+    pub tasks: Vec<(String, String, bool)>,
+    /// (summary, created at in Unix ms).
+    pub calls: Vec<(String, i64)>,
+}
 
 impl BuiltinCrm {
-    pub async fn board(&self, sub_account: &SubAccountId, number_format: NumberFormat) -> CrmResult<CrmBoard> {
-        let pipelines = self.pipelines(sub_account).await?;
-        let cards: Vec<(OpportunityId, String, String, String, ContactId, String, f64)> = sqlx::query_as(
-            "SELECT o.id, o.name, o.pipeline_id, o.stage_id, c.id, c.first_name || ' ' || c.last_name, o.monetary_value \
+    /// The sub-account's opportunities, the most recently moved first.
+    pub async fn deals(&self, sub_account: &SubAccountId) -> CrmResult<Vec<Deal>> {
+        Ok(sqlx::query_as(
+            "SELECT o.id, o.name, o.pipeline_id, o.stage_id, c.id AS contact_id, \
+               c.first_name || ' ' || c.last_name AS contact_name, o.monetary_value \
              FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
              WHERE o.sub_account_id = $1 ORDER BY o.last_stage_change_at DESC, o.name",
         )
         .bind(sub_account)
         .fetch_all(self.store().pool())
-        .await?;
-        let board = pipelines
-            .into_iter()
-            .map(|pipeline| PipelineBoard {
-                columns: pipeline
-                    .stages
-                    .iter()
-                    .map(|stage| StageColumn {
-                        stage_id: stage.id.clone(),
-                        stage_name: stage.name.clone(),
-                        opportunities: cards
-                            .iter()
-                            .filter(|card| card.2 == pipeline.id && card.3 == stage.id)
-                            .map(|(id, name, _, _, contact_id, contact_name, value)| OpportunityCard {
-                                id: id.clone(),
-                                name: name.clone(),
-                                contact_id: contact_id.clone(),
-                                contact_name: contact_name.clone(),
-                                monetary_value: *value,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                id: pipeline.id,
-                name: pipeline.name,
-            })
-            .collect();
-        let contacts: Vec<(ContactId, String, String, String)> = sqlx::query_as(
+        .await?)
+    }
+
+    /// The sub-account's contacts, by name.
+    pub async fn contacts(&self, sub_account: &SubAccountId) -> CrmResult<Vec<Contact>> {
+        let rows: Vec<(ContactId, String, String, String)> = sqlx::query_as(
             "SELECT id, first_name || ' ' || last_name, email, phone FROM crm_contacts \
              WHERE sub_account_id = $1 ORDER BY first_name, last_name",
         )
         .bind(sub_account)
         .fetch_all(self.store().pool())
         .await?;
-        Ok(CrmBoard {
-            number_format,
-            pipelines: board,
-            contacts: contacts
-                .into_iter()
-                .map(|(id, name, email, phone)| ContactRow { id, name, email, phone })
-                .collect(),
-        })
+        Ok(rows.into_iter().map(|(id, name, email, phone)| Contact { id, name, email, phone }).collect())
     }
 
-    pub async fn contact_detail(
-        &self,
-        sub_account: &SubAccountId,
-        contact_id: &ContactId,
-        zone: &str,
-        number_format: NumberFormat,
-    ) -> CrmResult<ContactDetail> {
+    pub async fn contact_record(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<ContactRecord> {
         let contact = self.get_contact(sub_account, contact_id).await?;
         let pool = self.store().pool();
         let values: Vec<(String, String, String)> = sqlx::query_as(
@@ -86,12 +77,9 @@ impl BuiltinCrm {
         .await?;
         let custom_fields = values
             .into_iter()
-            .map(|(name, data_type, value)| {
-                let value = from_json::<CrmFieldValue>(&value)?;
-                Ok((name, value.show(super::stored_field_type(&data_type)?, &number_format)))
-            })
+            .map(|(name, data_type, value)| Ok((name, super::stored_field_type(&data_type)?, from_json(&value)?)))
             .collect::<CrmResult<Vec<_>>>()?;
-        let opportunities: Vec<(OpportunityId, String, String, String)> = sqlx::query_as(
+        let opportunities = sqlx::query_as(
             "SELECT o.id, o.name, p.name, s.name FROM crm_opportunities o \
              JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.id = o.stage_id \
              WHERE o.contact_id = $1 AND o.sub_account_id = $2 ORDER BY o.name",
@@ -100,7 +88,7 @@ impl BuiltinCrm {
         .bind(sub_account)
         .fetch_all(pool)
         .await?;
-        let notes: Vec<(String, i64)> = sqlx::query_as(
+        let notes = sqlx::query_as(
             "SELECT body, created_at FROM crm_notes WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
         )
         .bind(contact_id)
@@ -115,37 +103,15 @@ impl BuiltinCrm {
         .bind(sub_account)
         .fetch_all(pool)
         .await?;
-        let calls: Vec<(String, i64)> = sqlx::query_as(
+        let calls = sqlx::query_as(
             "SELECT summary, created_at FROM crm_calls WHERE contact_id = $1 AND sub_account_id = $2 ORDER BY created_at DESC",
         )
         .bind(contact_id)
         .bind(sub_account)
         .fetch_all(pool)
         .await?;
-        Ok(ContactDetail {
-            id: contact.id,
-            name: contact.name,
-            email: contact.email,
-            phone: contact.phone,
-            custom_fields,
-            opportunities: opportunities
-                .into_iter()
-                .map(|(id, name, pipeline_name, stage_name)| ContactOpportunity { id, name, pipeline_name, stage_name })
-                .collect(),
-            notes: notes.into_iter().map(|(body, at)| NoteView { body, created_at: format_ms(at, zone) }).collect(),
-            tasks: tasks
-                .into_iter()
-                .map(|(title, due, completed)| TaskView {
-                    title,
-                    due_date: due.get(..10).unwrap_or(&due).to_owned(),
-                    completed: completed != 0,
-                })
-                .collect(),
-            calls: calls
-                .into_iter()
-                .map(|(summary, at)| CallView { summary, created_at: format_ms(at, zone) })
-                .collect(),
-        })
+        let tasks = tasks.into_iter().map(|(title, due, completed)| (title, due, completed != 0)).collect();
+        Ok(ContactRecord { contact, custom_fields, opportunities, notes, tasks, calls })
     }
 }
 
