@@ -7,6 +7,7 @@ mod events;
 mod locale;
 mod note;
 mod operators;
+mod records;
 mod template_checks;
 mod transfer;
 mod triggers;

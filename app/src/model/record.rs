@@ -1,0 +1,298 @@
+//! The fields of each module's records, as the built-in CRM stores them, its pages edit them
+//! and events carry them: one list per module, in the order a page shows them. A record is a
+//! JSON object keyed by these (camelCase) names plus `id`; the same check of a value runs in the
+//! browser before a save and on the server on the write.
+
+use serde_json::{Map, Value};
+
+use super::date::Date;
+use super::module::Module;
+
+/// What a field holds, which decides how a value is checked and stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordFieldKind {
+    /// Free text; empty is `""`.
+    Text,
+    /// An email address, or empty.
+    Email,
+    /// A whole number between the bounds.
+    Whole { min: i64, max: i64 },
+    /// An amount of money (the sub-account's currency).
+    Money,
+    /// Yes or no.
+    Flag,
+    /// A day (`2026-12-01`) or a moment (`2026-12-01T09:00:00Z`), as HighLevel's `dueDate`.
+    Due,
+    /// One of these names; the first is a new record's.
+    Choice(&'static [&'static str]),
+    /// A user of the sub-account, or none (`null`).
+    User,
+    /// Users of the sub-account, in the order given.
+    Users,
+    /// Tag names, each once.
+    Tags,
+    /// A record of another module, or none.
+    Link(Module),
+    /// A pipeline of the sub-account.
+    Pipeline,
+    /// A stage of the record's pipeline.
+    Stage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordField {
+    /// The name on the wire, in filters and in events (`ownerId`); the column is its snake_case.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: RecordFieldKind,
+    pub required: bool,
+    /// Set by an operation (converting a lead), not by an edit.
+    pub read_only: bool,
+}
+
+const fn field(name: &'static str, label: &'static str, kind: RecordFieldKind) -> RecordField {
+    RecordField { name, label, kind, required: false, read_only: false }
+}
+
+const fn required(name: &'static str, label: &'static str, kind: RecordFieldKind) -> RecordField {
+    RecordField { name, label, kind, required: true, read_only: false }
+}
+
+const fn read_only(name: &'static str, label: &'static str, kind: RecordFieldKind) -> RecordField {
+    RecordField { name, label, kind, required: false, read_only: true }
+}
+
+use RecordFieldKind::{Choice, Due, Email, Flag, Link, Money, Tags, Text, User, Users, Whole};
+
+pub const LEAD_STAGES: &[&str] = &["new", "contacted", "qualified", "unqualified"];
+/// HighLevel's opportunity statuses.
+pub const OPPORTUNITY_STATUSES: &[&str] = &["open", "won", "lost", "abandoned"];
+pub const PROJECT_STATUSES: &[&str] = &["planned", "active", "on_hold", "completed", "cancelled"];
+
+const LEAD: &[RecordField] = &[
+    required("firstName", "First name", Text),
+    field("lastName", "Last name", Text),
+    field("email", "Email", Email),
+    field("phone", "Phone", Text),
+    field("companyName", "Company", Text),
+    field("source", "Source", Text),
+    field("stage", "Stage", Choice(LEAD_STAGES)),
+    field("score", "Score", Whole { min: 0, max: 100 }),
+    field("ownerId", "Owner", User),
+    read_only("converted", "Converted", Flag),
+    read_only("contactId", "Converted to contact", Link(Module::Contacts)),
+];
+
+const CONTACT: &[RecordField] = &[
+    required("firstName", "First name", Text),
+    field("lastName", "Last name", Text),
+    field("email", "Email", Email),
+    field("phone", "Phone", Text),
+    field("source", "Source", Text),
+    field("ownerId", "Owner", User),
+    field("tags", "Tags", Tags),
+    field("accountId", "Account", Link(Module::Accounts)),
+];
+
+const ACCOUNT: &[RecordField] = &[
+    required("name", "Name", Text),
+    field("industry", "Industry", Text),
+    field("website", "Website", Text),
+    field("phone", "Phone", Text),
+    field("ownerId", "Owner", User),
+];
+
+const OPPORTUNITY: &[RecordField] = &[
+    required("name", "Name", Text),
+    required("contactId", "Contact", Link(Module::Contacts)),
+    required("pipelineId", "Pipeline", RecordFieldKind::Pipeline),
+    required("stageId", "Stage", RecordFieldKind::Stage),
+    field("monetaryValue", "Value", Money),
+    field("status", "Status", Choice(OPPORTUNITY_STATUSES)),
+    field("ownerId", "Owner", User),
+];
+
+const TASK: &[RecordField] = &[
+    required("title", "Title", Text),
+    field("body", "Details", Text),
+    required("dueDate", "Due", Due),
+    field("completed", "Completed", Flag),
+    field("assignedTo", "Assignee", User),
+    field("contactId", "Contact", Link(Module::Contacts)),
+    field("projectId", "Project", Link(Module::Projects)),
+];
+
+const PROJECT: &[RecordField] = &[
+    required("name", "Name", Text),
+    field("description", "Description", Text),
+    field("status", "Status", Choice(PROJECT_STATUSES)),
+    field("opportunityId", "Opportunity", Link(Module::Opportunities)),
+    field("members", "Members", Users),
+];
+
+impl Module {
+    /// The fields of the module's records, in the order a page shows them.
+    pub fn fields(self) -> &'static [RecordField] {
+        match self {
+            Module::Leads => LEAD,
+            Module::Contacts => CONTACT,
+            Module::Accounts => ACCOUNT,
+            Module::Opportunities => OPPORTUNITY,
+            Module::Tasks => TASK,
+            Module::Projects => PROJECT,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static RecordField> {
+        self.fields().iter().find(|field| field.name == name)
+    }
+}
+
+/// Why a record's field cannot take a value: says which field and what it takes.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordProblem {
+    #[error("{module} have no field “{field}”")]
+    UnknownField { module: &'static str, field: String },
+    #[error("“{label}” is set by the CRM, not edited")]
+    ReadOnly { label: &'static str },
+    #[error("“{label}” is required")]
+    Missing { label: &'static str },
+    #[error("“{label}” {expected}")]
+    Invalid { label: &'static str, expected: String },
+}
+
+impl RecordFieldKind {
+    /// A new record's value when none is given.
+    pub fn default_value(self) -> Value {
+        match self {
+            Text | Email => Value::String(String::new()),
+            Whole { min, .. } => Value::from(min),
+            Money => Value::from(0.0),
+            Flag => Value::Bool(false),
+            Choice(names) => names.first().map_or(Value::Null, |name| Value::from(*name)),
+            Users | Tags => Value::Array(Vec::new()),
+            Due | User | Link(_) | RecordFieldKind::Pipeline | RecordFieldKind::Stage => Value::Null,
+        }
+    }
+
+    /// What the field takes, as the end of "“Score” …".
+    fn expected(self) -> String {
+        match self {
+            Text => "takes text".to_owned(),
+            Email => "takes an email address like ana@example.com".to_owned(),
+            Whole { min, max } => format!("takes a whole number from {min} to {max}"),
+            Money => "takes an amount".to_owned(),
+            Flag => "takes yes or no".to_owned(),
+            Due => "takes a date like 2026-12-01 or a time like 2026-12-01T09:00:00Z".to_owned(),
+            Choice(names) => format!("takes one of {}", names.join(", ")),
+            User => "takes a user's id".to_owned(),
+            Users => "takes a list of users' ids".to_owned(),
+            Tags => "takes a list of tags".to_owned(),
+            Link(module) => format!("takes the id of one of the {}", module.as_str()),
+            RecordFieldKind::Pipeline => "takes a pipeline's id".to_owned(),
+            RecordFieldKind::Stage => "takes a stage's id".to_owned(),
+        }
+    }
+
+    /// Whether `value` has this kind's shape; references are checked against the CRM by the
+    /// server.
+    fn accepts(self, value: &Value) -> bool {
+        match (self, value) {
+            (Text, Value::String(_)) => true,
+            (Email, Value::String(text)) => text.is_empty() || is_email(text),
+            (Whole { min, max }, Value::Number(number)) => number.as_i64().is_some_and(|n| (min..=max).contains(&n)),
+            (Money, Value::Number(number)) => number.as_f64().is_some_and(f64::is_finite),
+            (Flag, Value::Bool(_)) => true,
+            (Due, Value::String(text)) => is_due(text),
+            (Choice(names), Value::String(text)) => names.contains(&text.as_str()),
+            (User | Link(_), Value::Null) => true,
+            (User | Link(_) | RecordFieldKind::Pipeline | RecordFieldKind::Stage, Value::String(id)) => {
+                !id.trim().is_empty()
+            }
+            (Users | Tags, Value::Array(items)) => {
+                items.iter().all(|item| item.as_str().is_some_and(|text| !text.trim().is_empty()))
+                    && items.iter().enumerate().all(|(at, item)| !items[..at].contains(item))
+            }
+            _ => false,
+        }
+    }
+}
+
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+/// `YYYY-MM-DD`, or that day followed by `THH:MM:SSZ` (what HighLevel's tasks carry).
+fn is_due(text: &str) -> bool {
+    let (day, time) = match text.split_once('T') {
+        Some((day, time)) => (day, Some(time)),
+        None => (text, None),
+    };
+    Date::parse(day).is_some() && time.is_none_or(is_utc_time)
+}
+
+fn is_utc_time(time: &str) -> bool {
+    let bytes = time.as_bytes();
+    let digits = |at: &[usize]| at.iter().all(|&i| bytes.get(i).is_some_and(u8::is_ascii_digit));
+    bytes.len() == 9
+        && digits(&[0, 1, 3, 4, 6, 7])
+        && bytes[2] == b':'
+        && bytes[5] == b':'
+        && bytes[8] == b'Z'
+        && time[0..2] < *"24"
+        && time[3..5] < *"60"
+        && time[6..8] < *"60"
+}
+
+impl RecordField {
+    /// Checks one value for this field; `null` stands for "none" where the field allows it.
+    pub fn check(&self, value: &Value) -> Result<(), RecordProblem> {
+        let empty = match value {
+            Value::Null => true,
+            Value::String(text) => text.trim().is_empty(),
+            _ => false,
+        };
+        if self.required && empty {
+            return Err(RecordProblem::Missing { label: self.label });
+        }
+        if self.kind.accepts(value) {
+            Ok(())
+        } else {
+            Err(RecordProblem::Invalid { label: self.label, expected: self.kind.expected() })
+        }
+    }
+}
+
+/// The values an edit sets, checked field by field: every problem, not just the first.
+pub fn check_edit(module: Module, values: &Map<String, Value>) -> Vec<RecordProblem> {
+    values
+        .iter()
+        .filter_map(|(name, value)| match module.field(name) {
+            None => Some(RecordProblem::UnknownField { module: module.as_str(), field: name.clone() }),
+            Some(field) if field.read_only => Some(RecordProblem::ReadOnly { label: field.label }),
+            Some(field) => field.check(value).err(),
+        })
+        .collect()
+}
+
+/// A new record's values: the given ones over the defaults, checked, with every required field
+/// present.
+pub fn new_record(module: Module, given: &Map<String, Value>) -> Result<Map<String, Value>, Vec<RecordProblem>> {
+    let mut problems = check_edit(module, given);
+    let mut record = Map::new();
+    for field in module.fields() {
+        let value = given.get(field.name).cloned().unwrap_or_else(|| field.kind.default_value());
+        if !given.contains_key(field.name)
+            && let Err(problem) = field.check(&value)
+        {
+            problems.push(problem);
+        }
+        record.insert(field.name.to_owned(), value);
+    }
+    if problems.is_empty() { Ok(record) } else { Err(problems) }
+}

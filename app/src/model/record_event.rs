@@ -1,0 +1,129 @@
+//! The event stream: what happened to a CRM record, as the workflow engine and the Activity
+//! views read it. One shape for all 27 module events (`{id, subAccountId, module, type,
+//! recordId, occurredAt, record, previous, cause}`), and the one rule that says which events a
+//! write fires — so the built-in CRM, HighLevel's webhooks and the events API agree.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::change::Changes;
+use super::event::EventType;
+use super::id::{EventId, SubAccountId, UserId};
+use super::module::Module;
+
+/// Who or what made the change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
+pub enum Cause {
+    /// Someone signed in to OpsFlow, on a CRM page or by submitting a form.
+    Person { user_id: UserId },
+    /// A call to OpsFlow's API.
+    Api,
+    /// A HighLevel webhook delivery.
+    HighLevel { webhook_id: String },
+    /// A workflow run's step; `depth` counts the runs that led to it (the first run is 1).
+    Workflow { run_id: String, depth: u8 },
+    /// OpsFlow's scheduler (a task's due date passed).
+    Schedule,
+    /// Demo data, written when OpsFlow starts with `--demo`.
+    Demo,
+}
+
+/// One stored event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordEvent {
+    pub id: EventId,
+    pub sub_account_id: SubAccountId,
+    pub module: Module,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub record_id: String,
+    /// Unix milliseconds.
+    pub occurred_at: i64,
+    /// The record after the change.
+    pub record: Map<String, Value>,
+    /// The changed fields' values before it; empty for events without previous values.
+    pub previous: Map<String, Value>,
+    pub cause: Cause,
+}
+
+impl RecordEvent {
+    /// The fields it changed, before → after, as the Activity view lists them.
+    pub fn changes(&self) -> Changes {
+        let after =
+            self.previous.keys().map(|field| (field.clone(), self.record.get(field).cloned().unwrap_or(Value::Null)));
+        Changes::between(&self.previous, &after.collect())
+    }
+}
+
+/// An event a write fires, with the previous values it carries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fired {
+    pub event_type: EventType,
+    pub previous: Map<String, Value>,
+}
+
+/// The events a write of one record fires: `*_created` for a new record; for a change, the
+/// module's `*_updated` and each specific event whose field changed (a stage change is an
+/// update too); nothing for a write that changed nothing.
+pub fn fired(module: Module, before: Option<&Map<String, Value>>, after: &Map<String, Value>) -> Vec<Fired> {
+    let Some(before) = before else {
+        return vec![Fired { event_type: created(module), previous: Map::new() }];
+    };
+    let changes = Changes::between(before, after);
+    if changes.is_empty() {
+        return Vec::new();
+    }
+    let now = |field: &str| after.get(field).unwrap_or(&Value::Null);
+    let became = |field: &str, value: &str| changes.touches(field) && now(field) == value;
+    let turned_on = |field: &str| changes.touches(field) && now(field) == &Value::Bool(true);
+    let specific: &[(bool, EventType)] = match module {
+        Module::Leads => &[
+            (changes.touches("stage"), EventType::LeadStageChanged),
+            (changes.touches("score"), EventType::LeadScoreChanged),
+            (turned_on("converted"), EventType::LeadConverted),
+            (changes.touches("ownerId"), EventType::LeadAssigned),
+        ],
+        Module::Contacts => &[(changes.touches("ownerId"), EventType::ContactAssigned)],
+        Module::Accounts => &[(changes.touches("ownerId"), EventType::AccountAssigned)],
+        Module::Opportunities => &[
+            (changes.touches("stageId") || changes.touches("pipelineId"), EventType::OpportunityStageChanged),
+            (became("status", "won"), EventType::OpportunityWon),
+            (became("status", "lost"), EventType::OpportunityLost),
+            (changes.touches("ownerId"), EventType::OpportunityAssigned),
+        ],
+        Module::Tasks => &[(turned_on("completed"), EventType::TaskCompleted)],
+        Module::Projects => &[
+            (changes.touches("status"), EventType::ProjectStatusChanged),
+            (became("status", "completed"), EventType::ProjectCompleted),
+        ],
+    };
+    let previous = changes.previous();
+    std::iter::once(updated(module))
+        .chain(specific.iter().filter(|(fires, _)| *fires).map(|(_, event_type)| *event_type))
+        .map(|event_type| Fired { event_type, previous: previous.clone() })
+        .collect()
+}
+
+fn created(module: Module) -> EventType {
+    match module {
+        Module::Leads => EventType::LeadCreated,
+        Module::Contacts => EventType::ContactCreated,
+        Module::Accounts => EventType::AccountCreated,
+        Module::Opportunities => EventType::OpportunityCreated,
+        Module::Tasks => EventType::TaskCreated,
+        Module::Projects => EventType::ProjectCreated,
+    }
+}
+
+fn updated(module: Module) -> EventType {
+    match module {
+        Module::Leads => EventType::LeadUpdated,
+        Module::Contacts => EventType::ContactUpdated,
+        Module::Accounts => EventType::AccountUpdated,
+        Module::Opportunities => EventType::OpportunityUpdated,
+        Module::Tasks => EventType::TaskUpdated,
+        Module::Projects => EventType::ProjectUpdated,
+    }
+}

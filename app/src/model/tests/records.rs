@@ -1,0 +1,160 @@
+//! Records of the six modules: which values a field takes, and which events a write fires.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use serde_json::{Map, Value, json};
+
+use crate::model::record::{check_edit, new_record};
+use crate::model::record_event::{Cause, RecordEvent, fired};
+use crate::model::{EventType, Module, RecordProblem};
+
+fn record(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(fields) => fields,
+        other => panic!("not a record: {other}"),
+    }
+}
+
+fn types(before: Option<Value>, after: Value, module: Module) -> Vec<&'static str> {
+    let before = before.map(record);
+    fired(module, before.as_ref(), &record(after)).into_iter().map(|f| f.event_type.as_str()).collect()
+}
+
+#[test]
+fn every_module_names_its_fields_once_in_camel_case() {
+    for module in Module::ALL {
+        let names: Vec<&str> = module.fields().iter().map(|f| f.name).collect();
+        for (at, name) in names.iter().enumerate() {
+            assert!(!names[..at].contains(name), "{name} twice in {module:?}");
+            assert!(name.chars().all(|c| c.is_ascii_alphanumeric()) && name.starts_with(|c: char| c.is_lowercase()));
+        }
+        assert!(module.fields().iter().any(|f| f.required), "{module:?} needs something to name a record by");
+    }
+}
+
+#[test]
+fn a_new_record_gets_defaults_and_every_problem_is_listed() {
+    let lead = new_record(Module::Leads, &record(json!({"firstName": "Ana"}))).expect("a name is enough");
+    assert_eq!(lead["stage"], "new");
+    assert_eq!(lead["score"], 0);
+    assert_eq!(lead["converted"], false);
+    assert_eq!(lead["ownerId"], Value::Null);
+
+    let problems = new_record(
+        Module::Leads,
+        &record(json!({"score": 101, "email": "ana@", "stage": "won", "converted": true, "colour": "red"})),
+    )
+    .expect_err("five problems");
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    for expected in [
+        "leads have no field “colour”",
+        "“Converted” is set by the CRM, not edited",
+        "“Email” takes an email address like ana@example.com",
+        "“Score” takes a whole number from 0 to 100",
+        "“Stage” takes one of new, contacted, qualified, unqualified",
+        "“First name” is required",
+    ] {
+        assert!(said.iter().any(|s| s == expected), "{expected} not in {said:?}");
+    }
+    assert_eq!(problems.len(), 6);
+}
+
+#[test]
+fn values_are_checked_by_kind() {
+    let ok = |module: Module, values: Value| check_edit(module, &record(values)).is_empty();
+    assert!(ok(Module::Tasks, json!({"dueDate": "2026-12-01"})));
+    assert!(ok(Module::Tasks, json!({"dueDate": "2026-12-01T09:00:00Z"})));
+    assert!(!ok(Module::Tasks, json!({"dueDate": "2026-12-01T25:00:00Z"})));
+    assert!(!ok(Module::Tasks, json!({"dueDate": "2026-02-30"})));
+    assert!(!ok(Module::Tasks, json!({"dueDate": null})), "a task is due some time");
+    assert!(ok(Module::Contacts, json!({"tags": ["vip", "hot"], "ownerId": null, "accountId": "a1"})));
+    assert!(!ok(Module::Contacts, json!({"tags": ["vip", "vip"]})), "a tag once");
+    assert!(!ok(Module::Contacts, json!({"tags": [""]})));
+    assert!(!ok(Module::Opportunities, json!({"monetaryValue": "12"})), "an amount is a number, not text");
+    assert!(ok(Module::Opportunities, json!({"monetaryValue": 12.5, "status": "won"})));
+    assert!(!ok(Module::Leads, json!({"score": 1.5})));
+    assert_eq!(
+        check_edit(Module::Accounts, &record(json!({"name": "  "}))),
+        [RecordProblem::Missing { label: "Name" }]
+    );
+}
+
+/// Which of the 27 events each kind of write fires (the built-in CRM's table-driven tests
+/// check the same through the database).
+#[test]
+fn a_write_fires_its_modules_events() {
+    let lead = json!({"firstName": "Ana", "stage": "new", "score": 0, "ownerId": null, "converted": false});
+    assert_eq!(types(None, lead.clone(), Module::Leads), ["lead_created"]);
+    assert!(types(Some(lead.clone()), lead.clone(), Module::Leads).is_empty(), "nothing changed, nothing fires");
+    let mut moved = lead.clone();
+    moved["stage"] = json!("qualified");
+    moved["score"] = json!(40);
+    assert_eq!(
+        types(Some(lead.clone()), moved, Module::Leads),
+        ["lead_updated", "lead_stage_changed", "lead_score_changed"]
+    );
+    let mut converted = lead.clone();
+    converted["converted"] = json!(true);
+    converted["ownerId"] = json!("u1");
+    assert_eq!(types(Some(lead), converted, Module::Leads), ["lead_updated", "lead_converted", "lead_assigned"]);
+
+    let deal = json!({"name": "Roof", "stageId": "s1", "status": "open", "ownerId": null});
+    let with = |field: &str, value: Value| {
+        let mut changed = deal.clone();
+        changed[field] = value;
+        types(Some(deal.clone()), changed, Module::Opportunities)
+    };
+    assert_eq!(with("stageId", json!("s2")), ["opportunity_updated", "opportunity_stage_changed"]);
+    assert_eq!(with("status", json!("won")), ["opportunity_updated", "opportunity_won"]);
+    assert_eq!(with("status", json!("lost")), ["opportunity_updated", "opportunity_lost"]);
+    assert_eq!(with("status", json!("abandoned")), ["opportunity_updated"]);
+    assert_eq!(with("ownerId", json!("u2")), ["opportunity_updated", "opportunity_assigned"]);
+
+    let task = json!({"title": "Call", "completed": false});
+    assert_eq!(
+        types(Some(task.clone()), json!({"title": "Call", "completed": true}), Module::Tasks),
+        ["task_updated", "task_completed"]
+    );
+    assert_eq!(
+        types(Some(json!({"title": "Call", "completed": true})), task, Module::Tasks),
+        ["task_updated"],
+        "reopening a task is no completion"
+    );
+    let project = json!({"name": "Fit-out", "status": "active"});
+    assert_eq!(
+        types(Some(project.clone()), json!({"name": "Fit-out", "status": "completed"}), Module::Projects),
+        ["project_updated", "project_status_changed", "project_completed"]
+    );
+    for (module, owner_event) in [(Module::Contacts, "contact_assigned"), (Module::Accounts, "account_assigned")] {
+        assert_eq!(types(Some(json!({"ownerId": "u1"})), json!({"ownerId": "u2"}), module)[1], owner_event);
+    }
+}
+
+#[test]
+fn an_event_carries_the_previous_values_of_what_changed() {
+    let before = record(json!({"id": "l1", "stage": "new", "score": 5, "firstName": "Ana"}));
+    let after = record(json!({"id": "l1", "stage": "qualified", "score": 5, "firstName": "Ana"}));
+    let events = fired(Module::Leads, Some(&before), &after);
+    assert!(events.iter().all(|e| e.previous == record(json!({"stage": "new"}))));
+
+    let event = RecordEvent {
+        id: "e1".into(),
+        sub_account_id: "sa".into(),
+        module: Module::Leads,
+        event_type: EventType::LeadStageChanged,
+        record_id: "l1".to_owned(),
+        occurred_at: 1,
+        record: after,
+        previous: events[0].previous.clone(),
+        cause: Cause::Workflow { run_id: "r1".to_owned(), depth: 2 },
+    };
+    let changes: Vec<_> =
+        event.changes().iter().map(|c| (c.field.clone(), c.before.clone(), c.after.clone())).collect();
+    assert_eq!(changes, [("stage".to_owned(), json!("new"), json!("qualified"))]);
+    let wire = serde_json::to_value(&event).expect("serialises");
+    assert_eq!(wire["type"], "lead_stage_changed");
+    assert_eq!(wire["subAccountId"], "sa");
+    assert_eq!(wire["cause"], json!({"kind": "workflow", "runId": "r1", "depth": 2}));
+    assert_eq!(serde_json::from_value::<RecordEvent>(wire).expect("reads back"), event);
+}
