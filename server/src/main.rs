@@ -78,6 +78,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let service = service.clone();
         move || service.clone().run_writeback_worker()
     }));
+    // Tasks of the built-in CRM that fall due fire their overdue events.
+    workers.push(supervise("overdue", stop.clone(), {
+        let (crm, stop) = (service.builtin().clone(), stop.clone());
+        move || crm.clone().run_overdue_worker(stop.clone())
+    }));
     workers.push(supervise("purge", stop.clone(), {
         let (service, retention) = (service.clone(), Duration::from_secs(args.retention_days * 24 * 3600));
         move || service.clone().run_purge_worker(retention)

@@ -54,9 +54,22 @@ pub fn next_day_at_nine(day: Date, zone_name: &str) -> String {
         .unwrap_or_else(|| format!("{tomorrow}T09:00:00Z"))
 }
 
+/// When a task due at `due` becomes overdue, in Unix milliseconds: a due day (`2026-12-01`)
+/// ends at midnight in the sub-account's zone; a due time (`2026-12-01T09:00:00Z`) is the moment.
+pub fn overdue_at(due: &str, zone_name: &str) -> Option<i64> {
+    if let Ok(moment) = chrono::DateTime::parse_from_rfc3339(due) {
+        return Some(moment.timestamp_millis());
+    }
+    let day = Date::parse(due)?.next_day();
+    zone(zone_name)
+        .with_ymd_and_hms(day.year(), u32::from(day.month()), u32::from(day.day()), 0, 0, 0)
+        .earliest()
+        .map(|midnight| midnight.timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{clock_ms, format_ms};
+    use super::{clock_ms, format_ms, overdue_at};
 
     #[test]
     fn times_name_their_zone() {
@@ -65,5 +78,14 @@ mod tests {
         assert_eq!(format_ms(july, "Europe/London"), "2026-07-01 11:00 BST");
         assert_eq!(format_ms(july, "Not/AZone"), "2026-07-01 10:00 UTC");
         assert_eq!(clock_ms(july + 9_000, "Asia/Kolkata"), "15:30:09 IST");
+    }
+
+    #[test]
+    fn a_due_day_ends_at_midnight_where_the_sub_account_is() {
+        // 2026-12-02 00:00 in Chicago (CST, UTC-6) is 06:00 UTC; in Tokyo (UTC+9) 15:00 UTC the day before.
+        assert_eq!(overdue_at("2026-12-01", "America/Chicago"), Some(1_796_191_200_000));
+        assert_eq!(overdue_at("2026-12-01", "Asia/Tokyo"), Some(1_796_137_200_000));
+        assert_eq!(overdue_at("2026-12-01T09:00:00Z", "Asia/Tokyo"), Some(1_796_115_600_000));
+        assert_eq!(overdue_at("someday", "UTC"), None);
     }
 }

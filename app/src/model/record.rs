@@ -159,6 +159,9 @@ pub enum RecordProblem {
     Missing { label: &'static str },
     #[error("“{label}” {expected}")]
     Invalid { label: &'static str, expected: String },
+    /// A reference to something the sub-account does not have (checked by the server).
+    #[error("“{label}” names {id}, which this sub-account does not have")]
+    Unknown { label: &'static str, id: String },
 }
 
 impl RecordFieldKind {

@@ -6,7 +6,7 @@
 
 pub mod builtin;
 
-use app::model::{ContactId, CrmField, CrmFieldValue, OpportunityId, Pipeline, SubAccountId};
+use app::model::{Cause, ContactId, CrmField, CrmFieldValue, OpportunityId, Pipeline, SubAccountId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -111,13 +111,22 @@ pub fn sentence_case(text: &str) -> String {
 #[async_trait]
 pub trait Crm: Send + Sync {
     async fn create_note(&self, sub_account: &SubAccountId, contact_id: &ContactId, note: &NewNote) -> CrmResult<Note>;
+    /// Writes a contact's custom fields. `cause` is who asked, for the event a CRM that keeps
+    /// an event stream (the built-in one) stores; HighLevel reports its own changes by webhook.
     async fn update_contact_custom_fields(
         &self,
         sub_account: &SubAccountId,
         contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
+        cause: &Cause,
     ) -> CrmResult<()>;
-    async fn create_task(&self, sub_account: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task>;
+    async fn create_task(
+        &self,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
+        task: &NewTask,
+        cause: &Cause,
+    ) -> CrmResult<Task>;
     /// The contact's notes (`GET /contacts/{id}/notes`): a retried note looks here first.
     async fn contact_notes(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Vec<Note>>;
     /// The contact's tasks (`GET /contacts/{id}/tasks`): a retried task looks here first.
@@ -135,6 +144,7 @@ pub trait Crm: Send + Sync {
         opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
+        cause: &Cause,
     ) -> CrmResult<Opportunity>;
     async fn get_contact(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<Contact>;
     async fn pipelines(&self, sub_account: &SubAccountId) -> CrmResult<Vec<Pipeline>>;

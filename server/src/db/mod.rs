@@ -15,6 +15,7 @@ pub mod retention;
 pub mod sign_in;
 pub mod sso;
 pub mod stages;
+pub mod stream;
 pub mod templates;
 pub mod tenancy;
 pub mod triggers;

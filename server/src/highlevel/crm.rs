@@ -4,7 +4,7 @@
 //! the spec). Pipelines and custom field definitions are cached per location for a few minutes;
 //! [`HighLevelCrm::forget_cache`] drops a location's cache (the settings page's refresh).
 
-use app::model::{ContactId, CrmField, CrmFieldType, OpportunityId, Pipeline, Stage, SubAccountId};
+use app::model::{Cause, ContactId, CrmField, CrmFieldType, OpportunityId, Pipeline, Stage, SubAccountId};
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::Deserialize;
@@ -460,6 +460,7 @@ impl Crm for HighLevelCrm {
         location_id: &SubAccountId,
         contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
+        _cause: &Cause,
     ) -> CrmResult<()> {
         let body = json!({ "customFields": fields });
         let _: Value =
@@ -467,7 +468,13 @@ impl Crm for HighLevelCrm {
         Ok(())
     }
 
-    async fn create_task(&self, location_id: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task> {
+    async fn create_task(
+        &self,
+        location_id: &SubAccountId,
+        contact_id: &ContactId,
+        task: &NewTask,
+        _cause: &Cause,
+    ) -> CrmResult<Task> {
         let assigned_to = task.assigned_to.as_deref().and_then(highlevel_user_id).map(str::to_owned);
         let task = NewTask { assigned_to, ..task.clone() };
         let body = serde_json::to_value(&task).map_err(|e| CrmError::Rejected(e.to_string()))?;
@@ -502,6 +509,7 @@ impl Crm for HighLevelCrm {
         opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
+        _cause: &Cause,
     ) -> CrmResult<Opportunity> {
         // Recorded before the move: the webhook echoing it can arrive before the answer does.
         self.store

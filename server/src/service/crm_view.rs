@@ -8,7 +8,7 @@ use app::api::types::{
     CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
     SessionUser, StageColumn, TaskView,
 };
-use app::model::{ContactId, OpportunityId, Pipeline, SubAccountId};
+use app::model::{Cause, ContactId, OpportunityId, Pipeline, SubAccountId};
 use async_trait::async_trait;
 
 use super::{Service, crm_error, ingest_error};
@@ -100,7 +100,13 @@ impl CrmViewPort for Service {
             .map_err(crm_error)?
             .ok_or_else(|| AppError::BadRequest("That stage is not in the opportunity's pipeline.".to_owned()))?;
         self.builtin
-            .move_opportunity(sub_account, opportunity_id, &context.pipeline_id, stage_id)
+            .move_opportunity(
+                sub_account,
+                opportunity_id,
+                &context.pipeline_id,
+                stage_id,
+                &Cause::Person { user_id: user.id.clone() },
+            )
             .await
             .map_err(crm_error)?;
         let event = context.into_event(&member, "builtin", new_id());

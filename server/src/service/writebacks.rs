@@ -9,7 +9,7 @@
 
 use app::api::ports::AppResult;
 use app::api::types::{WritebackKind, WritebackResult};
-use app::model::{CleanAnswer, FormId, NumberFormat, Writebacks};
+use app::model::{Cause, CleanAnswer, FormId, NumberFormat, Writebacks};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::OnceCell;
@@ -164,6 +164,8 @@ impl Service {
         let submitted_at = form.submitted_at.unwrap_or_else(now_ms);
         // The note's date and the task's due date are the submit's, however late a retry runs.
         let today = date_at(submitted_at, &run.zone);
+        // Every submit records who made it (`submit_form` takes a signed-in user).
+        let cause = form.submitted_by.clone().map_or(Cause::Api, |user_id| Cause::Person { user_id });
         let job = WritebackJob {
             sub_account: tenant.id(),
             contact_id: &form.contact_id,
@@ -174,6 +176,7 @@ impl Service {
             answers: &run.answers,
             writebacks: &run.writebacks,
             user_id: form.submitted_by.as_ref(),
+            cause: &cause,
             today,
             task_due: next_day_at_nine(today, &run.zone),
             format: run.format,

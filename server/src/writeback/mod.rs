@@ -10,8 +10,8 @@
 
 use app::model::trigger::default_task_title;
 use app::model::{
-    CleanAnswer, ContactId, CrmFieldValue, Date, NumberFormat, OpportunityId, SubAccountId, UserId, WritebackKind,
-    Writebacks, format_note,
+    Cause, CleanAnswer, ContactId, CrmFieldValue, Date, NumberFormat, OpportunityId, SubAccountId, UserId,
+    WritebackKind, Writebacks, format_note,
 };
 use std::collections::HashSet;
 
@@ -29,6 +29,8 @@ pub struct WritebackJob<'a> {
     pub writebacks: &'a Writebacks,
     /// The staff member who submitted, credited on the note.
     pub user_id: Option<&'a UserId>,
+    /// Who the writes are for, as the CRM's events record it: the person who submitted.
+    pub cause: &'a Cause,
     /// Today in the sub-account's time zone.
     pub today: Date,
     /// When the follow-up task is due (ISO 8601).
@@ -112,7 +114,7 @@ async fn write_custom_fields(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<St
     if updates.is_empty() {
         return Ok("No mapped field was answered, so no custom field changed.".to_owned());
     }
-    crm.update_contact_custom_fields(job.sub_account, job.contact_id, &updates).await?;
+    crm.update_contact_custom_fields(job.sub_account, job.contact_id, &updates, job.cause).await?;
     Ok(format!("Updated {}.", names.join(", ")))
 }
 
@@ -142,7 +144,7 @@ async fn write_task(crm: &dyn Crm, job: &WritebackJob<'_>, attempt: Attempt<'_>)
             return Ok(Written { message, created_id: Some(earlier.id.clone()) });
         }
     }
-    let created = crm.create_task(job.sub_account, job.contact_id, &task).await?;
+    let created = crm.create_task(job.sub_account, job.contact_id, &task, job.cause).await?;
     Ok(Written { message, created_id: Some(created.id) })
 }
 
@@ -160,7 +162,7 @@ async fn move_opportunity(crm: &dyn Crm, job: &WritebackJob<'_>) -> Result<Strin
     else {
         return Err(CrmError::Rejected("this form has no opportunity to move".to_owned()));
     };
-    crm.move_opportunity(job.sub_account, opportunity_id, pipeline_id, stage_id).await?;
+    crm.move_opportunity(job.sub_account, opportunity_id, pipeline_id, stage_id, job.cause).await?;
     let pipelines = crm.pipelines(job.sub_account).await?;
     let stage_name = pipelines.iter().find_map(|p| p.stage(stage_id)).map_or(stage_id, |s| s.name.as_str());
     Ok(format!("Opportunity moved to {stage_name}."))

@@ -6,6 +6,7 @@ mod common;
 mod connected;
 mod standin;
 
+mod crm_modules;
 mod form_loop;
 mod highlevel_api;
 mod highlevel_flow;

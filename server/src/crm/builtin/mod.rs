@@ -3,17 +3,22 @@
 //! it matters to writebacks: it checks that custom fields exist and that values fit their type,
 //! and it refuses a stage that is not in the opportunity's pipeline.
 
+pub mod modules;
+pub mod overdue;
 pub mod records;
 pub mod views;
 
 use app::model::{
-    ContactId, CrmField, CrmFieldType, CrmFieldValue, Date, OpportunityId, Pipeline, Stage, SubAccountId,
+    Cause, ContactId, CrmField, CrmFieldType, CrmFieldValue, Date, Module, OpportunityId, Pipeline, Stage, SubAccountId,
 };
 use async_trait::async_trait;
+use serde_json::json;
 use sqlx::FromRow;
 
 use super::{Contact, Crm, CrmError, CrmResult, CrmUser, CustomFieldUpdate, NewNote, NewTask, Note, Opportunity, Task};
+use crate::db::tenancy::Tenant;
 use crate::db::{Store, StoreError, from_json, new_id, now_ms, to_json};
+use modules::{Record, RecordError};
 
 #[derive(Clone, Debug)]
 pub struct BuiltinCrm {
@@ -33,6 +38,16 @@ impl BuiltinCrm {
 impl From<StoreError> for CrmError {
     fn from(error: StoreError) -> Self {
         CrmError::Unavailable(error.to_string())
+    }
+}
+
+impl From<RecordError> for CrmError {
+    fn from(error: RecordError) -> Self {
+        match error {
+            RecordError::NotFound(module) => CrmError::NotFound(format!("the record in {module}")),
+            RecordError::Store(error) => error.into(),
+            refused @ (RecordError::Invalid(_) | RecordError::Conflict(_)) => CrmError::Rejected(refused.to_string()),
+        }
     }
 }
 
@@ -144,6 +159,7 @@ impl Crm for BuiltinCrm {
         sub_account: &SubAccountId,
         contact_id: &ContactId,
         fields: &[CustomFieldUpdate],
+        cause: &Cause,
     ) -> CrmResult<()> {
         self.contact_exists(sub_account, contact_id).await?;
         let definitions = self.custom_fields(sub_account).await?;
@@ -154,8 +170,14 @@ impl Crm for BuiltinCrm {
                 .ok_or_else(|| CrmError::Rejected(format!("custom field “{}” does not exist", update.id)))?;
             check_field_value(field, &update.field_value)?;
         }
-        // Like a PUT: every field is written, or none is.
+        // Like a PUT: every field is written, or none is; the contact's event carries the
+        // values before.
+        let tenant = Tenant::for_server_work(sub_account.clone());
         let mut tx = self.store.begin().await?;
+        if !modules::lock(&mut tx, &tenant, Module::Contacts, contact_id).await? {
+            return Err(CrmError::NotFound(format!("contact {contact_id}")));
+        }
+        let before = modules::snapshot(&mut tx, &tenant, Module::Contacts, contact_id).await?;
         for update in fields {
             sqlx::query(
                 "INSERT INTO crm_contact_field_values (contact_id, field_id, value, updated_at) VALUES ($1, $2, $3, $4) \
@@ -168,33 +190,37 @@ impl Crm for BuiltinCrm {
             .execute(&mut *tx)
             .await?;
         }
+        let after = modules::snapshot(&mut tx, &tenant, Module::Contacts, contact_id).await?;
+        if let Some(after) = after {
+            modules::emit(self, &mut tx, &tenant, cause, Module::Contacts, before.as_ref(), &after).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn create_task(&self, sub_account: &SubAccountId, contact_id: &ContactId, task: &NewTask) -> CrmResult<Task> {
+    async fn create_task(
+        &self,
+        sub_account: &SubAccountId,
+        contact_id: &ContactId,
+        task: &NewTask,
+        cause: &Cause,
+    ) -> CrmResult<Task> {
         self.contact_exists(sub_account, contact_id).await?;
-        if task.title.trim().is_empty() {
-            return Err(CrmError::Rejected("a task needs a title".to_owned()));
-        }
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO crm_tasks (id, sub_account_id, contact_id, title, body, due_date, completed, assigned_to, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&id)
-        .bind(sub_account)
-        .bind(contact_id)
-        .bind(&task.title)
-        .bind(&task.body)
-        .bind(&task.due_date)
-        .bind(i64::from(task.completed))
-        .bind(task.assigned_to.as_deref())
-        .bind(now_ms())
-        .execute(self.store.pool())
-        .await?;
+        let tenant = Tenant::for_server_work(sub_account.clone());
+        let values: Record = [
+            ("title", json!(task.title)),
+            ("body", json!(task.body)),
+            ("dueDate", json!(task.due_date)),
+            ("completed", json!(task.completed)),
+            ("assignedTo", json!(task.assigned_to)),
+            ("contactId", json!(contact_id)),
+        ]
+        .into_iter()
+        .map(|(field, value)| (field.to_owned(), value))
+        .collect();
+        let created = self.create_record(&tenant, cause, Module::Tasks, &values).await?;
         Ok(Task {
-            id,
+            id: created.id,
             title: task.title.clone(),
             body: task.body.clone(),
             due_date: task.due_date.clone(),
@@ -252,6 +278,7 @@ impl Crm for BuiltinCrm {
         opportunity_id: &OpportunityId,
         pipeline_id: &str,
         stage_id: &str,
+        cause: &Cause,
     ) -> CrmResult<Opportunity> {
         let pipelines = self.pipelines(sub_account).await?;
         let pipeline = pipelines
@@ -261,20 +288,11 @@ impl Crm for BuiltinCrm {
         if pipeline.stage(stage_id).is_none() {
             return Err(CrmError::Rejected(format!("stage {stage_id} is not in pipeline “{}”", pipeline.name)));
         }
-        let moved = sqlx::query(
-            "UPDATE crm_opportunities SET pipeline_id = $1, stage_id = $2, last_stage_change_at = $3 \
-             WHERE id = $4 AND sub_account_id = $5",
-        )
-        .bind(pipeline_id)
-        .bind(stage_id)
-        .bind(now_ms())
-        .bind(opportunity_id)
-        .bind(sub_account)
-        .execute(self.store.pool())
-        .await?;
-        if moved.rows_affected() == 0 {
-            return Err(CrmError::NotFound(format!("opportunity {opportunity_id}")));
-        }
+        let tenant = Tenant::for_server_work(sub_account.clone());
+        let values: Record = [("pipelineId".to_owned(), json!(pipeline_id)), ("stageId".to_owned(), json!(stage_id))]
+            .into_iter()
+            .collect();
+        self.update_record(&tenant, cause, Module::Opportunities, opportunity_id, &values).await?;
         self.get_opportunity(sub_account, opportunity_id).await
     }
 

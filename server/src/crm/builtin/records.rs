@@ -1,17 +1,10 @@
 //! Creating built-in CRM records: the demo data, and calls logged from the CRM view.
 
-use app::model::{ContactId, CrmFieldType, OpportunityId, Pipeline, Stage, SubAccountId};
+use app::model::{ContactId, CrmFieldType, Pipeline, Stage, SubAccountId};
 use sqlx::AnyConnection;
 
 use super::BuiltinCrm;
 use crate::db::{StoreResult, new_id, now_ms, to_json};
-
-pub struct NewContact<'a> {
-    pub first_name: &'a str,
-    pub last_name: &'a str,
-    pub email: &'a str,
-    pub phone: &'a str,
-}
 
 pub struct NewCustomField<'a> {
     pub name: &'a str,
@@ -21,38 +14,7 @@ pub struct NewCustomField<'a> {
     pub position: i64,
 }
 
-pub struct NewOpportunity<'a> {
-    pub contact_id: &'a ContactId,
-    pub pipeline_id: &'a str,
-    pub stage_id: &'a str,
-    pub name: &'a str,
-    pub monetary_value: f64,
-}
-
 impl BuiltinCrm {
-    pub async fn insert_contact(
-        &self,
-        conn: &mut AnyConnection,
-        sub_account: &SubAccountId,
-        contact: &NewContact<'_>,
-    ) -> StoreResult<ContactId> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO crm_contacts (id, sub_account_id, first_name, last_name, email, phone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(sub_account)
-        .bind(contact.first_name)
-        .bind(contact.last_name)
-        .bind(contact.email)
-        .bind(contact.phone)
-        .bind(now_ms())
-        .execute(conn)
-        .await?;
-        Ok(id.into())
-    }
-
     pub async fn insert_custom_field(
         &self,
         conn: &mut AnyConnection,
@@ -107,31 +69,6 @@ impl BuiltinCrm {
             created.push(Stage { id: stage_id, name: (*stage).to_owned() });
         }
         Ok(Pipeline { id, name: name.to_owned(), stages: created })
-    }
-
-    pub async fn insert_opportunity(
-        &self,
-        conn: &mut AnyConnection,
-        sub_account: &SubAccountId,
-        opportunity: &NewOpportunity<'_>,
-    ) -> StoreResult<OpportunityId> {
-        let id = new_id();
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO crm_opportunities (id, sub_account_id, contact_id, pipeline_id, stage_id, name, monetary_value, \
-               status, last_stage_change_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $8)",
-        )
-        .bind(&id)
-        .bind(sub_account)
-        .bind(opportunity.contact_id)
-        .bind(opportunity.pipeline_id)
-        .bind(opportunity.stage_id)
-        .bind(opportunity.name)
-        .bind(opportunity.monetary_value)
-        .bind(now)
-        .execute(conn)
-        .await?;
-        Ok(id.into())
     }
 
     /// Records a finished Voice AI call and returns its id.

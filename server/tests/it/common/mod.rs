@@ -41,6 +41,8 @@ macro_rules! on_both_backends {
 
 pub struct TestDb {
     pub store: Store,
+    /// Where it is, for a second connection (another instance, a restart).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -75,7 +77,7 @@ pub async fn database(db: Db) -> TestDb {
             let url = format!("sqlite://{}", dir.path().join("opsflow.db").display());
             let store = Store::connect(&url).await.expect("SQLite store");
             store.migrate().await.expect("migrate SQLite");
-            TestDb { store, _dir: Some(dir) }
+            TestDb { store, url, _dir: Some(dir) }
         }
         Db::Postgres => {
             let prefix = format!("opsflow_{}_", env!("CARGO_CRATE_NAME"));
@@ -87,7 +89,7 @@ pub async fn database(db: Db) -> TestDb {
             let url = format!("{}/{name}", &base[..base.rfind('/').expect("URL with a database")]);
             let store = Store::connect(&url).await.expect("PostgreSQL store");
             store.migrate().await.expect("migrate PostgreSQL");
-            TestDb { store, _dir: None }
+            TestDb { store, url, _dir: None }
         }
     }
 }

@@ -1,0 +1,90 @@
+//! The event stream's storage: module events in the `events` table beside the form-trigger
+//! events, each with its record and its place in that record's history, read back for the
+//! Activity views.
+
+use app::model::{EventType, Module, RecordEvent};
+use sqlx::AnyConnection;
+
+use super::tenancy::Tenant;
+use super::{Store, StoreResult, from_json, now_ms, to_json};
+
+/// Which events an Activity view lists.
+#[derive(Clone, Debug, Default)]
+pub struct StreamQuery<'a> {
+    pub module: Option<Module>,
+    pub event_type: Option<EventType>,
+    /// One record's history (with `module`).
+    pub record_id: Option<&'a str>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// The next place in a record's history. The caller holds the record's row lock (or has
+    /// just created it), so two writes of one record cannot take the same place.
+    pub async fn next_record_seq(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        module: Module,
+        record_id: &str,
+    ) -> StoreResult<i64> {
+        let last: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(record_seq) FROM events WHERE sub_account_id = $1 AND module = $2 AND record_id = $3",
+        )
+        .bind(tenant.id())
+        .bind(module.as_str())
+        .bind(record_id)
+        .fetch_one(conn)
+        .await?;
+        Ok(last.unwrap_or(0) + 1)
+    }
+
+    /// Stores one module event at `seq` in its record's history, unless an event with the same
+    /// `(source, external_id)` is stored already (a redelivery): then returns false.
+    pub async fn insert_record_event(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        event: &RecordEvent,
+        seq: i64,
+        source: &str,
+        external_id: &str,
+    ) -> StoreResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO events (id, sub_account_id, source, external_id, event_type, payload, received_at, module, \
+               record_id, record_seq, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (sub_account_id, source, external_id) DO NOTHING",
+        )
+        .bind(&event.id)
+        .bind(tenant.id())
+        .bind(source)
+        .bind(external_id)
+        .bind(event.event_type.as_str())
+        .bind(to_json(event)?)
+        .bind(now_ms())
+        .bind(event.module.as_str())
+        .bind(&event.record_id)
+        .bind(seq)
+        .bind(event.occurred_at)
+        .execute(conn)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Module events, newest first: a sub-account's, or one record's.
+    pub async fn record_events(&self, tenant: &Tenant, query: &StreamQuery<'_>) -> StoreResult<Vec<RecordEvent>> {
+        let payloads: Vec<String> = sqlx::query_scalar(
+            "SELECT payload FROM events WHERE sub_account_id = $1 AND module IS NOT NULL \
+               AND ($2 IS NULL OR module = $2) AND ($3 IS NULL OR event_type = $3) AND ($4 IS NULL OR record_id = $4) \
+             ORDER BY occurred_at DESC, record_seq DESC LIMIT $5",
+        )
+        .bind(tenant.id())
+        .bind(query.module.map(Module::as_str))
+        .bind(query.event_type.map(EventType::as_str))
+        .bind(query.record_id)
+        .bind(query.limit)
+        .fetch_all(self.pool())
+        .await?;
+        payloads.iter().map(|payload| from_json(payload)).collect()
+    }
+}

@@ -1,0 +1,382 @@
+//! The built-in CRM's six modules and their event stream: every one of seed 001's 27 events
+//! fires exactly once from the write that causes it, with the previous values of what changed;
+//! a write that changes nothing fires nothing; references stay inside the sub-account; and the
+//! overdue scheduler fires once per (task, due date) across restarts and instances.
+#![expect(clippy::expect_used, reason = "a test stops at the first surprise")]
+
+use std::collections::BTreeMap;
+
+use app::model::{Cause, EventType, Module, RecordEvent};
+use serde_json::{Map, Value, json};
+use server::crm::Crm as _;
+use server::crm::builtin::BuiltinCrm;
+use server::crm::builtin::modules::{Record, RecordError};
+use server::db::Store;
+use server::db::stream::StreamQuery;
+use server::db::tenancy::Tenant;
+
+use crate::common::{Db, Fixture, fixture};
+
+fn values(value: Value) -> Record {
+    match value {
+        Value::Object(fields) => fields,
+        other => panic!("not a record: {other}"),
+    }
+}
+
+struct Crm<'a> {
+    fx: &'a Fixture,
+    crm: &'a BuiltinCrm,
+    tenant: Tenant,
+    cause: Cause,
+}
+
+impl Crm<'_> {
+    async fn create(&self, module: Module, given: Value) -> String {
+        self.crm.create_record(&self.tenant, &self.cause, module, &values(given)).await.expect("created").id
+    }
+
+    async fn stored(&self, module: Module, id: &str) -> Vec<RecordEvent> {
+        let query = StreamQuery { module: Some(module), record_id: Some(id), limit: 1000, ..StreamQuery::default() };
+        let mut events = self.fx.store().record_events(&self.tenant, &query).await.expect("events");
+        events.reverse();
+        events
+    }
+
+    async fn all_stored(&self) -> Vec<RecordEvent> {
+        let query = StreamQuery { limit: 10_000, ..StreamQuery::default() };
+        self.fx.store().record_events(&self.tenant, &query).await.expect("events")
+    }
+}
+
+/// One write and what it must fire: the types in order, and the previous values they carry.
+struct Row {
+    fires: &'static [&'static str],
+    previous: Value,
+}
+
+const fn row(fires: &'static [&'static str], previous: Value) -> Row {
+    Row { fires, previous }
+}
+
+async fn each_of_the_27_events_fires_exactly_once(db: Db) {
+    let fx = fixture(db).await;
+    let crm = fx.service.builtin();
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Person { user_id: fx.admin.id.clone() } };
+    let sam = Value::String(fx.sam.id.to_string());
+    let admin = Value::String(fx.admin.id.to_string());
+    let pipeline = fx.pipeline(&fx.acme, "Sales Pipeline").await;
+    let (first_stage, second_stage) = (pipeline.stages[0].id.clone(), pipeline.stages[1].id.clone());
+
+    let demo = c.all_stored().await.len();
+    // Every write below, with what it must fire; a record's events are read back from the store.
+    let mut fired: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut check = async |module: Module, id: &str, before: usize, expected: Row| {
+        let events = c.stored(module, id).await;
+        let new = &events[before..];
+        let types: Vec<&str> = new.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, expected.fires, "{module:?} {id}");
+        for event in new {
+            *fired.entry(event.event_type.as_str()).or_default() += 1;
+            assert_eq!(Value::Object(event.previous.clone()), expected.previous, "{}", event.event_type.as_str());
+            assert_eq!(event.record["id"], id);
+            let scheduled = event.event_type.as_str().ends_with("_overdue");
+            assert_eq!(event.cause, if scheduled { Cause::Schedule } else { c.cause.clone() });
+        }
+        events.len()
+    };
+    let update = async |module: Module, id: &str, given: Value| {
+        crm.update_record(&c.tenant, &c.cause, module, id, &values(given)).await.expect("updated")
+    };
+
+    // Leads.
+    let lead = c.create(Module::Leads, json!({"firstName": "Lee", "lastName": "Park", "source": "website"})).await;
+    let n = check(Module::Leads, &lead, 0, row(&["lead_created"], json!({}))).await;
+    update(Module::Leads, &lead, json!({"phone": "555-0100"})).await;
+    let n = check(Module::Leads, &lead, n, row(&["lead_updated"], json!({"phone": ""}))).await;
+    update(Module::Leads, &lead, json!({"stage": "contacted"})).await;
+    let n = check(Module::Leads, &lead, n, row(&["lead_updated", "lead_stage_changed"], json!({"stage": "new"}))).await;
+    update(Module::Leads, &lead, json!({"score": 40})).await;
+    let n = check(Module::Leads, &lead, n, row(&["lead_updated", "lead_score_changed"], json!({"score": 0}))).await;
+    update(Module::Leads, &lead, json!({"ownerId": sam})).await;
+    let n = check(Module::Leads, &lead, n, row(&["lead_updated", "lead_assigned"], json!({"ownerId": null}))).await;
+    let contact = crm.convert_lead(&c.tenant, &c.cause, &lead).await.expect("converted").id;
+    check(
+        Module::Leads,
+        &lead,
+        n,
+        row(&["lead_updated", "lead_converted"], json!({"converted": false, "contactId": null})),
+    )
+    .await;
+    let converted = crm.record(&c.tenant, Module::Contacts, &contact).await.expect("read").expect("the contact");
+    assert_eq!(
+        (&converted["firstName"], &converted["source"], &converted["ownerId"]),
+        (&json!("Lee"), &json!("website"), &sam)
+    );
+    assert!(matches!(
+        crm.convert_lead(&c.tenant, &c.cause, &lead).await,
+        Err(RecordError::Conflict("this lead is converted already"))
+    ));
+
+    // Contacts (the converted lead's).
+    let n = check(Module::Contacts, &contact, 0, row(&["contact_created"], json!({}))).await;
+    update(Module::Contacts, &contact, json!({"tags": ["vip"]})).await;
+    let n = check(Module::Contacts, &contact, n, row(&["contact_updated"], json!({"tags": []}))).await;
+    update(Module::Contacts, &contact, json!({"ownerId": admin})).await;
+    check(Module::Contacts, &contact, n, row(&["contact_updated", "contact_assigned"], json!({"ownerId": sam}))).await;
+
+    // Accounts.
+    let account = c.create(Module::Accounts, json!({"name": "Park Holdings"})).await;
+    let n = check(Module::Accounts, &account, 0, row(&["account_created"], json!({}))).await;
+    update(Module::Accounts, &account, json!({"industry": "Retail"})).await;
+    let n = check(Module::Accounts, &account, n, row(&["account_updated"], json!({"industry": ""}))).await;
+    update(Module::Accounts, &account, json!({"ownerId": sam})).await;
+    check(Module::Accounts, &account, n, row(&["account_updated", "account_assigned"], json!({"ownerId": null}))).await;
+
+    // Opportunities.
+    let deal = c
+        .create(
+            Module::Opportunities,
+            json!({"name": "Park roof", "contactId": contact, "pipelineId": pipeline.id, "stageId": first_stage,
+                   "monetaryValue": 1200.5}),
+        )
+        .await;
+    let n = check(Module::Opportunities, &deal, 0, row(&["opportunity_created"], json!({}))).await;
+    update(Module::Opportunities, &deal, json!({"monetaryValue": 1500})).await;
+    let n =
+        check(Module::Opportunities, &deal, n, row(&["opportunity_updated"], json!({"monetaryValue": 1200.5}))).await;
+    update(Module::Opportunities, &deal, json!({"stageId": second_stage})).await;
+    let stage_changed = row(&["opportunity_updated", "opportunity_stage_changed"], json!({"stageId": first_stage}));
+    let n = check(Module::Opportunities, &deal, n, stage_changed).await;
+    update(Module::Opportunities, &deal, json!({"ownerId": sam})).await;
+    let n = check(
+        Module::Opportunities,
+        &deal,
+        n,
+        row(&["opportunity_updated", "opportunity_assigned"], json!({"ownerId": null})),
+    )
+    .await;
+    update(Module::Opportunities, &deal, json!({"status": "won"})).await;
+    let n = check(
+        Module::Opportunities,
+        &deal,
+        n,
+        row(&["opportunity_updated", "opportunity_won"], json!({"status": "open"})),
+    )
+    .await;
+    update(Module::Opportunities, &deal, json!({"status": "lost"})).await;
+    check(Module::Opportunities, &deal, n, row(&["opportunity_updated", "opportunity_lost"], json!({"status": "won"})))
+        .await;
+
+    // Projects.
+    let project = c.create(Module::Projects, json!({"name": "Park fit-out", "opportunityId": deal})).await;
+    let n = check(Module::Projects, &project, 0, row(&["project_created"], json!({}))).await;
+    update(Module::Projects, &project, json!({"members": [fx.sam.id.to_string()]})).await;
+    let n = check(Module::Projects, &project, n, row(&["project_updated"], json!({"members": []}))).await;
+    update(Module::Projects, &project, json!({"status": "active"})).await;
+    let n = check(
+        Module::Projects,
+        &project,
+        n,
+        row(&["project_updated", "project_status_changed"], json!({"status": "planned"})),
+    )
+    .await;
+    update(Module::Projects, &project, json!({"status": "completed"})).await;
+    let completed =
+        row(&["project_updated", "project_status_changed", "project_completed"], json!({"status": "active"}));
+    let n = check(Module::Projects, &project, n, completed).await;
+
+    // Tasks, one of them the project's; the scheduler fires the overdue ones.
+    let task =
+        c.create(Module::Tasks, json!({"title": "Call Lee", "dueDate": "2026-12-01", "contactId": contact})).await;
+    let t = check(Module::Tasks, &task, 0, row(&["task_created"], json!({}))).await;
+    update(Module::Tasks, &task, json!({"assignedTo": sam})).await;
+    let t = check(Module::Tasks, &task, t, row(&["task_updated"], json!({"assignedTo": null}))).await;
+    let project_task =
+        c.create(Module::Tasks, json!({"title": "Order tiles", "dueDate": "2026-11-20", "projectId": project})).await;
+    let p = check(Module::Tasks, &project_task, 0, row(&["task_created"], json!({}))).await;
+    // Acme is in New York: 2026-12-01 ends at 05:00 UTC on the 2nd.
+    let december_second_5am_utc = 1_796_187_600_000;
+    assert_eq!(
+        crm.fire_overdue(december_second_5am_utc - 1).await.expect("scheduler"),
+        1,
+        "only the project task is due"
+    );
+    assert_eq!(crm.fire_overdue(december_second_5am_utc).await.expect("scheduler"), 1);
+    let t = check(Module::Tasks, &task, t, row(&["task_overdue"], json!({}))).await;
+    check(Module::Projects, &project, n, row(&["project_task_overdue"], json!({}))).await;
+    let on_project = c.stored(Module::Projects, &project).await;
+    let last = on_project.last().expect("event");
+    assert_eq!((&last.record["name"], &last.record["task"]["title"]), (&json!("Park fit-out"), &json!("Order tiles")));
+    assert_eq!(last.cause, Cause::Schedule);
+    check(Module::Tasks, &project_task, p, row(&["task_overdue"], json!({}))).await;
+    update(Module::Tasks, &task, json!({"completed": true})).await;
+    check(Module::Tasks, &task, t, row(&["task_updated", "task_completed"], json!({"completed": false}))).await;
+
+    // Each of the 27 fired (each write above fired exactly its list, once each).
+    let seed: Vec<&str> = EventType::ALL.iter().filter(|t| t.module().is_some()).map(|t| t.as_str()).collect();
+    assert_eq!(seed.len(), 27);
+    let never: Vec<&&str> = seed.iter().filter(|name| !fired.contains_key(*name)).collect();
+    assert!(never.is_empty(), "never fired: {never:?}");
+    // The stream holds exactly what the writes fired.
+    let all = c.all_stored().await;
+    assert_eq!(all.len() - demo, fired.values().sum::<usize>());
+}
+
+/// Writing what a record already holds fires nothing and changes nothing.
+async fn a_write_that_changes_nothing_fires_nothing(db: Db) {
+    let fx = fixture(db).await;
+    let crm = fx.service.builtin();
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let pipeline = fx.pipeline(&fx.acme, "Sales Pipeline").await;
+    let contact = c.create(Module::Contacts, json!({"firstName": "Ana", "tags": ["vip"]})).await;
+    let records = [
+        (Module::Leads, c.create(Module::Leads, json!({"firstName": "Ana", "score": 10})).await),
+        (Module::Contacts, contact.clone()),
+        (Module::Accounts, c.create(Module::Accounts, json!({"name": "Acme"})).await),
+        (
+            Module::Opportunities,
+            c.create(
+                Module::Opportunities,
+                json!({"name": "Deal", "contactId": contact, "pipelineId": pipeline.id,
+                       "stageId": pipeline.stages[0].id, "monetaryValue": 10}),
+            )
+            .await,
+        ),
+        (Module::Tasks, c.create(Module::Tasks, json!({"title": "Call", "dueDate": "2030-01-01T09:00:00Z"})).await),
+        (Module::Projects, c.create(Module::Projects, json!({"name": "Build"})).await),
+    ];
+    let before = c.all_stored().await.len();
+    for (module, id) in &records {
+        let record = crm.record(&c.tenant, *module, id).await.expect("read").expect("record");
+        let mut same: Map<String, Value> = record.clone();
+        same.remove("id");
+        if *module == Module::Opportunities {
+            same.insert("monetaryValue".to_owned(), json!(10.0)); // 10 and 10.0 are one amount
+        }
+        let written = crm.update_record(&c.tenant, &c.cause, *module, id, &same).await.expect("a no-op write is fine");
+        assert!(written.events.is_empty(), "{module:?}: {:?}", written.events);
+        let after = crm.record(&c.tenant, *module, id).await.expect("read").expect("record");
+        assert_eq!(after, record);
+    }
+    assert_eq!(c.all_stored().await.len(), before, "no event was stored");
+}
+
+/// Bad values are refused with every problem named; ids of another sub-account's records or
+/// users are unknown here; a write leaves nothing half done.
+async fn records_refuse_bad_values_and_other_tenants_ids(db: Db) {
+    let fx = fixture(db).await;
+    let crm = fx.service.builtin();
+    let acme = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let brightside = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.brightside), cause: Cause::Api };
+    let (acme_demo, brightside_demo) = (acme.all_stored().await.len(), brightside.all_stored().await.len());
+    let theirs = brightside.create(Module::Accounts, json!({"name": "Brightside Ltd"})).await;
+    let problems = |result: Result<_, RecordError>| match result {
+        Err(RecordError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        other => panic!("expected problems, got {other:?}"),
+    };
+    // Riley is Brightside's, not Acme's.
+    let said = problems(
+        crm.create_record(
+            &acme.tenant,
+            &acme.cause,
+            Module::Contacts,
+            &values(json!({"firstName": "Ana", "accountId": theirs, "ownerId": fx.riley.id.to_string()})),
+        )
+        .await,
+    );
+    assert_eq!(
+        said,
+        [
+            format!("“Owner” names {}, which this sub-account does not have", fx.riley.id),
+            format!("“Account” names {theirs}, which this sub-account does not have"),
+        ]
+    );
+    let said = problems(
+        crm.create_record(
+            &acme.tenant,
+            &acme.cause,
+            Module::Leads,
+            &values(json!({"score": "high", "converted": true})),
+        )
+        .await,
+    );
+    assert_eq!(said.len(), 3, "{said:?}");
+    // Another sub-account's record is not found, for reading and for writing.
+    assert!(crm.record(&acme.tenant, Module::Accounts, &theirs).await.expect("read").is_none());
+    assert!(matches!(
+        crm.update_record(&acme.tenant, &acme.cause, Module::Accounts, &theirs, &values(json!({"name": "Mine"}))).await,
+        Err(RecordError::NotFound("accounts"))
+    ));
+    // A stage of another pipeline is refused.
+    let pipelines = crm.pipelines(&fx.acme).await.expect("pipelines");
+    let contact = acme.create(Module::Contacts, json!({"firstName": "Ana"})).await;
+    let foreign_stage = pipelines.iter().find(|p| p.id != pipelines[0].id).map(|p| p.stages[0].id.clone());
+    if let Some(stage) = foreign_stage {
+        let said = problems(
+            crm.create_record(
+                &acme.tenant,
+                &acme.cause,
+                Module::Opportunities,
+                &values(json!({"name": "Deal", "contactId": contact, "pipelineId": pipelines[0].id, "stageId": stage})),
+            )
+            .await,
+        );
+        assert_eq!(said, [format!("“Stage” names {stage}, which this sub-account does not have")]);
+    }
+    assert_eq!(acme.all_stored().await.len() - acme_demo, 1, "only the contact was created");
+    assert_eq!(brightside.all_stored().await.len() - brightside_demo, 1, "Brightside sees its account's event");
+}
+
+async fn overdue_tasks(store: &Store, tenant: &Tenant) -> usize {
+    let query = StreamQuery { event_type: Some(EventType::TaskOverdue), limit: 10_000, ..StreamQuery::default() };
+    store.record_events(tenant, &query).await.expect("events").len()
+}
+
+/// The scheduler fires once per (task, due date): not again after a restart, not twice from
+/// two instances at once, again when the due date moves, never for a completed task.
+async fn overdue_fires_once_per_due_date_across_restarts_and_instances(db: Db) {
+    let fx = fixture(db).await;
+    let crm = fx.service.builtin();
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let later = 1_900_000_000_000;
+    crm.fire_overdue(later).await.expect("the demo's tasks fall due first");
+    let demo = overdue_tasks(fx.store(), &c.tenant).await;
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        tasks.push(c.create(Module::Tasks, json!({"title": format!("Task {n}"), "dueDate": "2026-01-05"})).await);
+    }
+    let done = c.create(Module::Tasks, json!({"title": "Done", "dueDate": "2026-01-05", "completed": true})).await;
+
+    // Two instances on one database at once.
+    let other = BuiltinCrm::new(Store::connect(&store_url(&fx)).await.expect("second instance"));
+    let (a, b) = tokio::join!(crm.fire_overdue(later), other.fire_overdue(later));
+    assert_eq!(a.expect("first") + b.expect("second"), 30);
+    assert_eq!(overdue_tasks(fx.store(), &c.tenant).await - demo, 30, "each task once");
+
+    // A restarted instance finds them fired.
+    let restarted = BuiltinCrm::new(Store::connect(&store_url(&fx)).await.expect("restart"));
+    assert_eq!(restarted.fire_overdue(later).await.expect("again"), 0);
+    assert_eq!(overdue_tasks(fx.store(), &c.tenant).await - demo, 30);
+    assert!(c.stored(Module::Tasks, &done).await.iter().all(|e| e.event_type != EventType::TaskOverdue));
+
+    // A new due date falls due again, once.
+    crm.update_record(&c.tenant, &c.cause, Module::Tasks, &tasks[0], &values(json!({"dueDate": "2026-02-01"})))
+        .await
+        .expect("moved");
+    assert_eq!(restarted.fire_overdue(later).await.expect("moved task"), 1);
+    assert_eq!(crm.fire_overdue(later).await.expect("once"), 0);
+    let history: Vec<&str> = c.stored(Module::Tasks, &tasks[0]).await.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(history, ["task_created", "task_overdue", "task_updated", "task_overdue"]);
+}
+
+fn store_url(fx: &Fixture) -> String {
+    fx.db.url.clone()
+}
+
+on_both_backends!(
+    each_of_the_27_events_fires_exactly_once,
+    a_write_that_changes_nothing_fires_nothing,
+    records_refuse_bad_values_and_other_tenants_ids,
+    overdue_fires_once_per_due_date_across_restarts_and_instances,
+);
