@@ -56,6 +56,10 @@ test('every page passes axe-core on a desktop and at 360 px', async ({ page, bro
     ['settings', `/s/${sa}/settings`],
     ['crm', `/s/${sa}/crm`],
     ['contact', `/s/${sa}/crm/contacts/${board.contacts[0].id}`],
+    ['records', `/s/${sa}/records/opportunities`],
+    ['record', `/s/${sa}/records/contacts/${board.contacts[0].id}`],
+    ['record-new', `/s/${sa}/records/tasks/new`],
+    ['activity', `/s/${sa}/activity`],
     ['not-found', '/s/0000000000000000/inbox'],
   ]);
 

@@ -32,6 +32,9 @@ pub enum AppError {
     /// A template file that was not imported, with every reason (see `model::transfer`).
     #[error("The file was not imported: {}", .0.join(" "))]
     InvalidImport(Vec<String>),
+    /// A CRM record that was not saved, with every problem (see `model::record`).
+    #[error("The record was not saved: {}.", .0.join("; "))]
+    InvalidRecord(Vec<String>),
     /// The request is fine but the current state forbids it (already submitted, in use...).
     #[error("{0}")]
     Conflict(String),
@@ -57,7 +60,8 @@ impl AppError {
             AppError::InvalidAnswers(_)
             | AppError::InvalidTemplate(_)
             | AppError::InvalidTrigger(_)
-            | AppError::InvalidImport(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | AppError::InvalidImport(_)
+            | AppError::InvalidRecord(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -94,6 +98,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_template",
             "invalid_trigger",
             "invalid_import",
+            "invalid_record",
             "conflict",
             "bad_request",
             "too_many_attempts",
@@ -112,6 +117,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_template" => AppError::InvalidTemplate(details(&mut map)?),
             "invalid_trigger" => AppError::InvalidTrigger(details(&mut map)?),
             "invalid_import" => AppError::InvalidImport(details(&mut map)?),
+            "invalid_record" => AppError::InvalidRecord(details(&mut map)?),
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
             "too_many_attempts" => AppError::TooManyAttempts(details(&mut map)?),
@@ -186,6 +192,7 @@ mod tests {
                 reason: "Form field “hours” (Number) cannot be written to custom field “Notes” (Text).".into(),
             }]),
             AppError::InvalidImport(vec!["The file cannot be read at line 1, column 2: EOF.".into()]),
+            AppError::InvalidRecord(vec!["“Score” takes a whole number from 0 to 100".into()]),
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
             AppError::TooManyAttempts(16),
@@ -203,6 +210,7 @@ mod tests {
                 | AppError::InvalidAnswers(_)
                 | AppError::InvalidTemplate(_)
                 | AppError::InvalidImport(_)
+                | AppError::InvalidRecord(_)
                 | AppError::InvalidTrigger(_)
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod crm;
 pub mod error;
 pub mod inbox;
+pub mod records;
 pub mod settings;
 pub mod sub_accounts;
 pub mod templates;

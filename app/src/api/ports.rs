@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use super::error::AppError;
+use super::records::{ActivityList, RecordDetail, RecordList, RecordValues};
 use super::types::*;
 use crate::model::{
-    Answers, ContactId, FormId, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId, TriggerConfig,
-    TriggerId,
+    Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId,
+    TriggerConfig, TriggerId,
 };
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -200,14 +201,45 @@ pub trait CrmViewPort: Send + Sync {
     ) -> AppResult<()>;
 }
 
+/// The built-in CRM's records and the event stream (sub-accounts on the built-in CRM only).
+#[async_trait]
+pub trait RecordsPort: Send + Sync {
+    async fn records(&self, user: &SessionUser, sub_account: &SubAccountId, module: Module) -> AppResult<RecordList>;
+    /// A record and its history; with no `id`, what a new record's page needs.
+    async fn record(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Module,
+        id: Option<&str>,
+    ) -> AppResult<RecordDetail>;
+    async fn save_record(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Module,
+        id: Option<&str>,
+        values: RecordValues,
+    ) -> AppResult<String>;
+    async fn convert_lead(&self, user: &SessionUser, sub_account: &SubAccountId, lead_id: &str) -> AppResult<String>;
+    /// The sub-account's events, newest first; filtering is for admins.
+    async fn activity(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Option<Module>,
+        event_type: Option<EventType>,
+    ) -> AppResult<ActivityList>;
+}
+
 /// Everything the app needs from the server, as one object in the Leptos context.
 pub trait Backend:
-    AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort
+    AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort + RecordsPort
 {
 }
 
 impl<T> Backend for T where
-    T: AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort
+    T: AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort + RecordsPort
 {
 }
 

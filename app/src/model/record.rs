@@ -4,8 +4,10 @@
 //! browser before a save and on the server on the write.
 
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 use super::date::Date;
+use super::locale::NumberFormat;
 use super::module::Module;
 
 /// What a field holds, which decides how a value is checked and stored.
@@ -298,4 +300,53 @@ pub fn new_record(module: Module, given: &Map<String, Value>) -> Result<Map<Stri
         record.insert(field.name.to_owned(), value);
     }
     if problems.is_empty() { Ok(record) } else { Err(problems) }
+}
+
+impl Module {
+    /// What a person calls a record: a lead's or contact's name, a task's title, the others'
+    /// name.
+    pub fn record_label(self, record: &Map<String, Value>) -> String {
+        let text = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or_default().trim().to_owned();
+        let label = match self {
+            Module::Leads | Module::Contacts => format!("{} {}", text("firstName"), text("lastName")).trim().to_owned(),
+            Module::Tasks => text("title"),
+            Module::Accounts | Module::Opportunities | Module::Projects => text("name"),
+        };
+        if label.is_empty() { "(unnamed)".to_owned() } else { label }
+    }
+}
+
+/// A field's value as a page shows it: names for ids (`labels`: users, linked records,
+/// pipelines and stages by id), the sub-account's way with amounts, `—` for nothing.
+pub fn display_value(
+    kind: RecordFieldKind,
+    value: &Value,
+    labels: &BTreeMap<String, String>,
+    format: NumberFormat,
+) -> String {
+    let named = |id: &str| labels.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    match (kind, value) {
+        (_, Value::Null) => "—".to_owned(),
+        (Flag, Value::Bool(on)) => if *on { "Yes" } else { "No" }.to_owned(),
+        (Money, Value::Number(amount)) => {
+            amount.as_f64().map_or_else(String::new, |amount| format.money((amount * 100.0).round() as i64))
+        }
+        (Choice(_), Value::String(name)) => choice_label(name),
+        (User | Link(_) | RecordFieldKind::Pipeline | RecordFieldKind::Stage, Value::String(id)) => named(id),
+        (Users | Tags, Value::Array(items)) if items.is_empty() => "—".to_owned(),
+        (Users, Value::Array(items)) => {
+            items.iter().filter_map(Value::as_str).map(named).collect::<Vec<_>>().join(", ")
+        }
+        (_, Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        (_, Value::String(text)) if text.is_empty() => "—".to_owned(),
+        (_, Value::String(text)) => text.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// A choice as a page shows it: `on_hold` → `On hold`.
+pub fn choice_label(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -146,3 +146,12 @@ pub fn live_flag() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     Effect::new(move |_| live.set(true));
     move || if live.get() { "true" } else { "false" }
 }
+
+/// Loads another page in full (from an island, which has no router): after a save, the page
+/// shows what the server now holds.
+pub fn go_to(url: &str) {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().set_href(url);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}

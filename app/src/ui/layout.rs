@@ -47,7 +47,11 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
                 <A href=format!("{base}/inbox")>"Inbox"</A>
                 <A href=format!("{base}/templates")>"Templates"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
-                {sub_account.builtin_crm.then(|| view! { <A href=format!("{base}/crm")>"CRM"</A> })}
+                {sub_account.builtin_crm.then(|| view! {
+                    <A href=format!("{base}/crm")>"CRM"</A>
+                    <A href=format!("{base}/records/leads")>"Records"</A>
+                    <A href=format!("{base}/activity")>"Activity"</A>
+                })}
             </nav>
         }
     });

@@ -13,6 +13,7 @@ mod island_data;
 mod layout;
 mod live;
 mod login;
+mod records;
 mod settings;
 mod templates;
 mod toast;
@@ -71,6 +72,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=settings::SettingsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("crm") view=crm::BoardPage ssr=SsrMode::InOrder/>
                     <Route path=path!("crm/contacts/:contact") view=crm::ContactPage ssr=SsrMode::Async/>
+                    <Route path=path!("records/:module") view=records::RecordsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("records/:module/:id") view=records::RecordPage ssr=SsrMode::Async/>
+                    <Route path=path!("activity") view=records::ActivityPage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorPage, Loading, confirm, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, go_to, live_flag, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Toasts, Tone, use_toasts};
@@ -63,13 +63,6 @@ pub fn TemplatesPage() -> impl IntoView {
 
 fn builder_url(sub_account: &str, template_id: &str) -> String {
     format!("/s/{sub_account}/templates/{template_id}")
-}
-
-fn go_to(url: &str) {
-    #[cfg(feature = "hydrate")]
-    let _ = window().location().set_href(url);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = url;
 }
 
 fn show_error(toasts: Toasts, title: &str, error: &AppError) {

@@ -8,6 +8,7 @@
 mod auth;
 mod crm_view;
 mod inbox;
+mod records;
 mod retention;
 mod settings;
 mod sso;

@@ -380,3 +380,73 @@ on_both_backends!(
     records_refuse_bad_values_and_other_tenants_ids,
     overdue_fires_once_per_due_date_across_restarts_and_instances,
 );
+
+/// The record pages' server side: a person's saves are theirs in the history, with each change
+/// before → after; another sub-account's records are not found; bad values come back with
+/// every problem; only admins filter the Activity.
+async fn record_pages_are_scoped_and_show_their_history(db: Db) {
+    use app::api::AppError;
+    use app::api::ports::RecordsPort;
+    let fx = fixture(db).await;
+    let service = &fx.service;
+    let lead = service
+        .save_record(&fx.sam, &fx.acme, Module::Leads, None, values(json!({"firstName": "Ivy", "stage": "new"})))
+        .await
+        .expect("Sam creates a lead");
+    service
+        .save_record(&fx.sam, &fx.acme, Module::Leads, Some(&lead), values(json!({"stage": "contacted", "score": 30})))
+        .await
+        .expect("and moves it on");
+    let detail = service.record(&fx.admin, &fx.acme, Module::Leads, Some(&lead)).await.expect("the admin reads it");
+    let types: Vec<&str> = detail.activity.iter().map(|item| item.event_type.as_str()).collect();
+    assert_eq!(types, ["lead_score_changed", "lead_stage_changed", "lead_updated", "lead_created"], "newest first");
+    let change = &detail.activity[0];
+    assert_eq!(change.cause, "Sam Staff");
+    assert_eq!(
+        change.changes,
+        [
+            ("Score".to_owned(), "0".to_owned(), "30".to_owned()),
+            ("Stage".to_owned(), "New".to_owned(), "Contacted".to_owned()),
+        ]
+    );
+
+    // Riley is Brightside's: Acme's lead is not found, through either sub-account.
+    let not_found = |result: Result<_, AppError>| assert!(matches!(result, Err(AppError::NotFound(_))), "{result:?}");
+    not_found(service.record(&fx.riley, &fx.acme, Module::Leads, Some(&lead)).await.map(|_| ()));
+    not_found(service.record(&fx.riley, &fx.brightside, Module::Leads, Some(&lead)).await.map(|_| ()));
+    not_found(
+        service
+            .save_record(&fx.riley, &fx.brightside, Module::Leads, Some(&lead), values(json!({"score": 99})))
+            .await
+            .map(|_| ()),
+    );
+    not_found(service.convert_lead(&fx.riley, &fx.brightside, &lead).await.map(|_| ()));
+
+    let refused = service
+        .save_record(&fx.sam, &fx.acme, Module::Leads, Some(&lead), values(json!({"score": 101, "email": "ivy@"})))
+        .await;
+    assert_eq!(
+        refused,
+        Err(AppError::InvalidRecord(vec![
+            "“Email” takes an email address like ana@example.com".to_owned(),
+            "“Score” takes a whole number from 0 to 100".to_owned(),
+        ]))
+    );
+
+    // Activity: everyone sees it; only admins filter it.
+    let all = service.activity(&fx.sam, &fx.acme, None, None).await.expect("Sam reads the activity");
+    assert!(!all.can_filter && all.items.iter().any(|item| item.record_id == lead));
+    let filtered = service.activity(&fx.sam, &fx.acme, Some(Module::Leads), None).await;
+    assert!(matches!(filtered, Err(AppError::Forbidden(_))), "{filtered:?}");
+    let stage_changes = service
+        .activity(&fx.admin, &fx.acme, Some(Module::Leads), Some(EventType::LeadStageChanged))
+        .await
+        .expect("admin");
+    assert!(stage_changes.can_filter);
+    assert_eq!(stage_changes.items.len(), 1);
+    assert_eq!(stage_changes.items[0].record_label, "Ivy");
+    let brightside = service.activity(&fx.admin, &fx.brightside, None, None).await.expect("Brightside's own");
+    assert!(brightside.items.iter().all(|item| item.record_id != lead), "each sub-account sees its own stream");
+}
+
+on_both_backends!(record_pages_are_scoped_and_show_their_history);

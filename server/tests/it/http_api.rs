@@ -454,7 +454,7 @@ async fn cross_site_requests_are_refused(db: Db) {
     let acme = s.f.acme.clone();
     let url = |path: &str| format!("{}/api/{path}", s.base);
     let from_evil = |request: reqwest::RequestBuilder| request.header("origin", "https://evil.example");
-    let form_calls: [(&str, FormFields); 5] = [
+    let form_calls: [(&str, FormFields); 6] = [
         ("triggers/remove", vec![("sub_account", &acme), ("trigger_id", &ids.trigger)]),
         ("settings/number-format", vec![("sub_account", &acme), ("locale", "de-DE"), ("currency", "EUR")]),
         ("templates/delete", vec![("sub_account", &acme), ("template_id", &ids.template)]),
@@ -462,6 +462,7 @@ async fn cross_site_requests_are_refused(db: Db) {
             "crm/move_opportunity",
             vec![("sub_account", &acme), ("opportunity_id", &ids.opportunity), ("stage_id", &ids.stage)],
         ),
+        ("records/convert-lead", vec![("sub_account", &acme), ("lead_id", &ids.form)]),
         ("auth/sign_out", vec![]),
     ];
     for (endpoint, fields) in &form_calls {
@@ -470,6 +471,9 @@ async fn cross_site_requests_are_refused(db: Db) {
         assert_eq!(error["error"], "forbidden");
         assert!(error["message"].as_str().unwrap().contains("https://evil.example"), "{error}");
     }
+    let record = json!({ "sub_account": acme, "module": "leads", "id": null, "values": { "firstName": "Eve" } });
+    let (status, _) = body(from_evil(admin.post(url("records/save"))).json(&record).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a record is saved only from OpsFlow's own pages");
     // A cross-site form posting `text/plain` that reads as JSON.
     let submit = json!({ "sub_account": acme, "form_id": ids.form, "answers": { "completed": "Yes" } }).to_string();
     let plain = |request: reqwest::RequestBuilder| request.header("content-type", "text/plain").body(submit.clone());

@@ -1,0 +1,189 @@
+//! The built-in CRM's record pages and the Activity views: records of the six modules listed,
+//! shown with their history, saved and converted as the signed-in person (the events say so),
+//! and the sub-account's event stream with each change before → after.
+
+use std::collections::BTreeMap;
+
+use app::api::AppError;
+use app::api::ports::{AppResult, RecordsPort};
+use app::api::records::{ActivityItem, ActivityList, EditOptions, RecordDetail, RecordList, RecordValues};
+use app::api::types::SessionUser;
+use app::model::record::display_value;
+use app::model::{Cause, EventType, Module, RecordEvent, RecordFieldKind, SubAccountId};
+use async_trait::async_trait;
+
+use super::{Service, crm_error};
+use crate::crm::Crm;
+use crate::crm::builtin::modules::RecordError;
+use crate::db::stream::StreamQuery;
+use crate::db::tenancy::Member;
+use crate::time::format_ms;
+
+/// The most records a list or a link's choices show, and events an Activity view shows.
+const LIST_LIMIT: i64 = 500;
+
+fn record_error(error: RecordError) -> AppError {
+    match error {
+        RecordError::Invalid(problems) => AppError::InvalidRecord(problems.iter().map(ToString::to_string).collect()),
+        RecordError::NotFound(_) => AppError::not_found("The record"),
+        RecordError::Conflict(why) => AppError::Conflict(crate::crm::sentence_case(why)),
+        RecordError::Store(error) => error.into(),
+    }
+}
+
+#[async_trait]
+impl RecordsPort for Service {
+    async fn records(&self, user: &SessionUser, sub_account: &SubAccountId, module: Module) -> AppResult<RecordList> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let records = self.builtin.records(&member, module, LIST_LIMIT).await.map_err(record_error)?;
+        let (labels, _) = self.labels(&member, &[module]).await?;
+        Ok(RecordList { module, records, labels, format: member.sub_account().number_format() })
+    }
+
+    async fn record(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Module,
+        id: Option<&str>,
+    ) -> AppResult<RecordDetail> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let record = match id {
+            Some(id) => Some(
+                self.builtin
+                    .record(&member, module, id)
+                    .await
+                    .map_err(record_error)?
+                    .ok_or_else(|| AppError::not_found("The record"))?,
+            ),
+            None => None,
+        };
+        let (labels, options) = self.labels(&member, &[module]).await?;
+        let activity = match id {
+            Some(id) => {
+                let query =
+                    StreamQuery { module: Some(module), record_id: Some(id), limit: LIST_LIMIT, event_type: None };
+                let events = self.store.record_events(&member, &query).await?;
+                events.iter().map(|event| activity_item(&member, event, &labels)).collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(RecordDetail { module, record, options, labels, activity, format: member.sub_account().number_format() })
+    }
+
+    async fn save_record(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Module,
+        id: Option<&str>,
+        values: RecordValues,
+    ) -> AppResult<String> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let cause = Cause::Person { user_id: user.id.clone() };
+        let written = match id {
+            None => self.builtin.create_record(&member, &cause, module, &values).await,
+            Some(id) => self.builtin.update_record(&member, &cause, module, id, &values).await,
+        };
+        Ok(written.map_err(record_error)?.id)
+    }
+
+    async fn convert_lead(&self, user: &SessionUser, sub_account: &SubAccountId, lead_id: &str) -> AppResult<String> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        let cause = Cause::Person { user_id: user.id.clone() };
+        Ok(self.builtin.convert_lead(&member, &cause, lead_id).await.map_err(record_error)?.id)
+    }
+
+    async fn activity(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Option<Module>,
+        event_type: Option<EventType>,
+    ) -> AppResult<ActivityList> {
+        let member = self.member_with_builtin_crm(user, sub_account).await?;
+        if (module.is_some() || event_type.is_some()) && !member.is_admin() {
+            return Err(AppError::Forbidden("Only admins can filter the activity.".to_owned()));
+        }
+        let query = StreamQuery { module, event_type, record_id: None, limit: LIST_LIMIT };
+        let events = self.store.record_events(&member, &query).await?;
+        let (labels, _) = self.labels(&member, &Module::ALL).await?;
+        let items = events.iter().map(|event| activity_item(&member, event, &labels)).collect();
+        Ok(ActivityList { items, can_filter: member.is_admin() })
+    }
+}
+
+impl Service {
+    /// Names for the ids records of these modules hold (users, linked records, pipelines and
+    /// stages), and the choices an editor offers for them.
+    async fn labels(&self, member: &Member, modules: &[Module]) -> AppResult<(BTreeMap<String, String>, EditOptions)> {
+        let mut labels = BTreeMap::new();
+        let mut options = EditOptions::default();
+        for user in self.builtin.users(member.id()).await.map_err(crm_error)? {
+            labels.insert(user.id.clone(), user.name.clone());
+            options.users.push((user.id, user.name));
+        }
+        let mut linked: Vec<Module> = modules
+            .iter()
+            .flat_map(|module| module.fields())
+            .filter_map(|field| match field.kind {
+                RecordFieldKind::Link(linked) => Some(linked),
+                _ => None,
+            })
+            .chain(modules.iter().copied())
+            .collect();
+        linked.sort();
+        linked.dedup();
+        for module in linked {
+            let records = self.builtin.records(member, module, LIST_LIMIT).await.map_err(record_error)?;
+            let choices: Vec<(String, String)> = records
+                .iter()
+                .filter_map(|record| Some((record.get("id")?.as_str()?.to_owned(), module.record_label(record))))
+                .collect();
+            labels.extend(choices.iter().cloned());
+            options.links.insert(module.as_str().to_owned(), choices);
+        }
+        if modules.contains(&Module::Opportunities) {
+            options.pipelines = self.builtin.pipelines(member.id()).await.map_err(crm_error)?;
+            for pipeline in &options.pipelines {
+                labels.insert(pipeline.id.clone(), pipeline.name.clone());
+                labels.extend(pipeline.stages.iter().map(|stage| (stage.id.clone(), stage.name.clone())));
+            }
+        }
+        Ok((labels, options))
+    }
+}
+
+fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String, String>) -> ActivityItem {
+    let format = member.sub_account().number_format();
+    let changes = event
+        .changes()
+        .iter()
+        .filter_map(|change| {
+            let field = event.module.field(&change.field)?;
+            let shown = |value| display_value(field.kind, value, labels, format);
+            Some((field.label.to_owned(), shown(&change.before), shown(&change.after)))
+        })
+        .collect();
+    ActivityItem {
+        id: event.id.to_string(),
+        module: event.module,
+        event_type: event.event_type,
+        record_id: event.record_id.clone(),
+        record_label: event.module.record_label(&event.record),
+        occurred_at: format_ms(event.occurred_at, &member.sub_account().time_zone),
+        cause: match &event.cause {
+            Cause::Person { user_id } => {
+                labels.get(user_id.as_str()).cloned().unwrap_or_else(|| "A former user".to_owned())
+            }
+            Cause::Api => "API".to_owned(),
+            Cause::HighLevel { .. } => "HighLevel".to_owned(),
+            Cause::Workflow { run_id, depth } => {
+                format!("Workflow run {} (depth {depth})", &run_id[..run_id.len().min(8)])
+            }
+            Cause::Schedule => "Scheduler".to_owned(),
+            Cause::Demo => "Demo data".to_owned(),
+        },
+        changes,
+    }
+}
