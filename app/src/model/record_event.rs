@@ -127,3 +127,57 @@ fn updated(module: Module) -> EventType {
         Module::Projects => EventType::ProjectUpdated,
     }
 }
+
+/// Checks an event another CRM reports through the events API: a module event whose record
+/// and previous values hold that module's fields with values they take (a reported record may
+/// leave fields out, and may carry `customFields`), with previous values exactly when the event
+/// is a change, and a change that is the event it says it is. Every problem, each with where.
+pub fn check_reported(
+    event_type: EventType,
+    record_id: &str,
+    record: &Map<String, Value>,
+    previous: &Map<String, Value>,
+) -> Result<Module, Vec<String>> {
+    let Some(module) = event_type.module() else {
+        return Err(vec![format!("`{}` is not a module event", event_type.as_str())]);
+    };
+    let mut problems = Vec::new();
+    if record_id.trim().is_empty() {
+        problems.push("record_id: a record needs its id".to_owned());
+    }
+    for (place, values) in [("record", record), ("previous", previous)] {
+        for (name, value) in values {
+            let problem = match (name.as_str(), module.field(name)) {
+                ("id", _) if place == "record" && value.as_str() != Some(record_id) => {
+                    Some("is not the event's record_id".to_owned())
+                }
+                ("id", _) if place == "record" => None,
+                ("customFields", _) if value.is_object() => None,
+                (_, None) => Some(format!("{} have no such field", module.as_str())),
+                (_, Some(field)) => field.check(value).err().map(|problem| problem.to_string()),
+            };
+            problems.extend(problem.map(|problem| format!("{place}.{name}: {problem}")));
+        }
+    }
+    match (event_type.has_previous(), previous.is_empty()) {
+        (false, false) => {
+            problems.push(format!("previous: `{}` changes nothing, so it has no previous values", event_type.as_str()))
+        }
+        (true, true) => problems.push(format!(
+            "previous: `{}` is a change: name the fields it changed with their values before it",
+            event_type.as_str()
+        )),
+        (true, false) if problems.is_empty() => {
+            let mut before = record.clone();
+            before.extend(previous.iter().map(|(name, value)| (name.clone(), value.clone())));
+            if !fired(module, Some(&before), record).iter().any(|f| f.event_type == event_type) {
+                problems.push(format!(
+                    "previous: the record and its previous values do not show a `{}`",
+                    event_type.as_str()
+                ));
+            }
+        }
+        _ => {}
+    }
+    if problems.is_empty() { Ok(module) } else { Err(problems) }
+}

@@ -7,7 +7,7 @@ use sqlx::Acquire;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::{CrmEvent, IngestOutcome, ingest_on};
+use super::{Incoming, IngestOutcome, ingest_on};
 use crate::db::{Store, StoreError};
 use crate::notify::Notifier;
 use crate::supervise::{Stop, supervise};
@@ -27,7 +27,7 @@ pub enum IngestError {
 }
 
 struct Job {
-    event: CrmEvent,
+    event: Incoming,
     reply: oneshot::Sender<Result<IngestOutcome, IngestError>>,
 }
 
@@ -47,7 +47,8 @@ impl Ingestor {
     }
 
     /// Ingests an event and waits until it is durable.
-    pub async fn ingest(&self, event: CrmEvent) -> Result<IngestOutcome, IngestError> {
+    pub async fn ingest(&self, event: impl Into<Incoming>) -> Result<IngestOutcome, IngestError> {
+        let event = event.into();
         let (reply, answer) = oneshot::channel();
         self.queue.send(Job { event, reply }).await.map_err(|_| IngestError::Stopped)?;
         answer.await.map_err(|_| IngestError::Stopped)?
@@ -55,7 +56,8 @@ impl Ingestor {
 
     /// Like [`Ingestor::ingest`], but refuses at once when the queue is full, so an HTTP
     /// endpoint can shed load with a 429 instead of letting requests pile up.
-    pub async fn try_ingest(&self, event: CrmEvent) -> Result<IngestOutcome, IngestError> {
+    pub async fn try_ingest(&self, event: impl Into<Incoming>) -> Result<IngestOutcome, IngestError> {
+        let event = event.into();
         let (reply, answer) = oneshot::channel();
         self.queue.try_send(Job { event, reply }).map_err(|error| match error {
             mpsc::error::TrySendError::Full(_) => IngestError::Overloaded,
@@ -115,7 +117,7 @@ async fn process_singly(store: &Store, batch: &[Job]) -> Vec<Result<IngestOutcom
     results
 }
 
-async fn ingest_one(store: &Store, event: &CrmEvent) -> Result<IngestOutcome, IngestError> {
+async fn ingest_one(store: &Store, event: &Incoming) -> Result<IngestOutcome, IngestError> {
     let mut tx = store.begin().await?;
     let outcome = ingest_on(store, &mut tx, event).await?;
     tx.commit().await.map_err(StoreError::from)?;

@@ -1,14 +1,16 @@
-//! Events → forms. Every CRM event, from the built-in CRM's board or from a webhook, enters
-//! here: it is stored once (a redelivery with the same id changes nothing), matched against the
-//! sub-account's triggers, and each matching trigger creates one pending form from the current
-//! version of its template — all in one transaction, so an acknowledged event is never half
-//! processed.
+//! Events from outside a write of the built-in CRM — the board's moves, a webhook, the events
+//! API — enter here. A form-trigger event ([`CrmEvent`]) is stored once (a redelivery with the
+//! same id changes nothing), matched against the sub-account's triggers, and each matching
+//! trigger creates one pending form from the current version of its template — all in one
+//! transaction, so an acknowledged event is never half processed. A module event another CRM
+//! reports ([`ReportedEvent`]) is stored once in the event stream, after its record's earlier
+//! events.
 
 mod batch;
 
 pub use batch::{IngestError, Ingestor};
 
-use app::model::{ContactId, EventId, EventType, FormId, OpportunityId, TriggerEvent};
+use app::model::{ContactId, EventId, EventType, FormId, OpportunityId, RecordEvent, TriggerEvent};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -91,6 +93,53 @@ impl CrmEvent {
     }
 }
 
+/// A module event another CRM reported (the events API; HighLevel's webhooks), for a
+/// sub-account it was checked for; see [`ReportedEvent::new`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportedEvent {
+    tenant: Tenant,
+    /// Where it came from (`api`, `highlevel`) and the source's id for it: the dedupe key.
+    source: String,
+    external_id: String,
+    event: RecordEvent,
+}
+
+impl ReportedEvent {
+    /// The event, for the tenant's sub-account whatever `event.sub_account_id` said.
+    pub fn new(tenant: &Tenant, source: &str, external_id: String, mut event: RecordEvent) -> Self {
+        event.sub_account_id = tenant.id().clone();
+        Self { tenant: tenant.clone(), source: source.to_owned(), external_id, event }
+    }
+}
+
+/// What enters the ingestion path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Incoming {
+    Form(CrmEvent),
+    Record(ReportedEvent),
+}
+
+impl Incoming {
+    pub fn tenant(&self) -> &Tenant {
+        match self {
+            Incoming::Form(event) => event.tenant(),
+            Incoming::Record(reported) => &reported.tenant,
+        }
+    }
+}
+
+impl From<CrmEvent> for Incoming {
+    fn from(event: CrmEvent) -> Self {
+        Incoming::Form(event)
+    }
+}
+
+impl From<ReportedEvent> for Incoming {
+    fn from(reported: ReportedEvent) -> Self {
+        Incoming::Record(reported)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum IngestOutcome {
@@ -100,8 +149,30 @@ pub enum IngestOutcome {
     Duplicate,
 }
 
-/// Stores one event and creates its forms on `conn`, which must be inside a transaction.
-pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, event: &CrmEvent) -> StoreResult<IngestOutcome> {
+/// Stores one incoming event (and creates a form-trigger event's forms) on `conn`, which must be
+/// inside a transaction.
+pub async fn ingest_on(store: &Store, conn: &mut AnyConnection, incoming: &Incoming) -> StoreResult<IngestOutcome> {
+    match incoming {
+        Incoming::Form(event) => ingest_form_event(store, conn, event).await,
+        Incoming::Record(reported) => ingest_record_event(store, conn, reported).await,
+    }
+}
+
+async fn ingest_record_event(
+    store: &Store,
+    conn: &mut AnyConnection,
+    reported: &ReportedEvent,
+) -> StoreResult<IngestOutcome> {
+    let ReportedEvent { tenant, source, external_id, event } = reported;
+    let seq = store.next_record_seq(conn, tenant, event.module, &event.record_id).await?;
+    Ok(if store.insert_record_event(conn, tenant, event, seq, source, external_id).await? {
+        IngestOutcome::Accepted { event_id: event.id.clone(), forms: Vec::new() }
+    } else {
+        IngestOutcome::Duplicate
+    })
+}
+
+async fn ingest_form_event(store: &Store, conn: &mut AnyConnection, event: &CrmEvent) -> StoreResult<IngestOutcome> {
     let tenant = event.tenant();
     let payload = to_json(event)?;
     let Some(event_id) =

@@ -1,20 +1,28 @@
-//! `POST /api/v1/events`: the built-in CRM's event API. It feeds the same ingestion path as the
-//! board and (later) signed webhooks: store once, match triggers, create pending forms. The
-//! response comes only after the event is durable.
+//! `POST /api/v1/events`: the event API, for the built-in CRM and for other CRMs. It feeds the
+//! same ingestion path as the board and signed webhooks, and answers only once the event is
+//! durable. Two kinds of body, by `type`:
+//! - `stage_changed` and `call_completed` (what form triggers listen for) name the built-in
+//!   CRM's opportunity or contact; stored once, they create the matching triggers' forms;
+//! - any of seed 001's 27 module events carries the record another CRM changed — `record_id`,
+//!   `record`, the changed fields' `previous` values, optionally `occurred_at` (RFC 3339) —
+//!   checked against the module's fields by the model, and is stored once in the event stream.
 
 use app::api::AppError;
-use app::model::{ContactId, OpportunityId, SubAccountId};
+use app::model::record_event::check_reported;
+use app::model::{Cause, ContactId, EventType, OpportunityId, RecordEvent, SubAccountId};
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header::RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use super::{ApiError, request_user};
 use crate::crm::Crm;
+use crate::db::new_id;
 use crate::db::tenancy::Member;
-use crate::events::{CrmEvent, EventDetail, IngestError, IngestOutcome};
+use crate::events::{CrmEvent, EventDetail, Incoming, IngestError, IngestOutcome, ReportedEvent};
 use crate::service::{crm_error, ingest_error};
 use crate::state::AppState;
 
@@ -38,24 +46,64 @@ pub enum EventRequest {
     },
 }
 
+/// A module event another CRM reports.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModuleEventRequest {
+    id: String,
+    #[serde(rename = "type")]
+    event_type: EventType,
+    sub_account_id: SubAccountId,
+    record_id: String,
+    record: Map<String, Value>,
+    #[serde(default)]
+    previous: Map<String, Value>,
+    /// RFC 3339; when it is left out, the moment OpsFlow received it.
+    #[serde(default)]
+    occurred_at: Option<String>,
+}
+
 const MAX_ID_LEN: usize = 200;
+
+fn bad_request(text: String) -> ApiError {
+    AppError::BadRequest(text).into()
+}
+
+fn checked_id(id: &str) -> Result<&str, ApiError> {
+    checked("id", id)
+}
+
+/// An id the caller chose, within bounds.
+fn checked<'a>(name: &str, id: &'a str) -> Result<&'a str, ApiError> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(bad_request(format!("`{name}` must be 1 to {MAX_ID_LEN} characters.")));
+    }
+    Ok(id)
+}
 
 pub async fn ingest_event(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<EventRequest>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let user = request_user(&state.service, &headers).await?;
-    let Json(request) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
-    let (id, sub_account_id) = match &request {
-        EventRequest::StageChanged { id, sub_account_id, .. }
-        | EventRequest::CallCompleted { id, sub_account_id, .. } => (id.trim(), sub_account_id),
+    let Json(body) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    let form_trigger = matches!(body.get("type").and_then(Value::as_str), Some("stage_changed" | "call_completed"));
+    let read = |error: serde_json::Error| bad_request(format!("The event could not be read: {error}."));
+    let event: Incoming = if form_trigger {
+        let request: EventRequest = serde_json::from_value(body).map_err(read)?;
+        let (id, sub_account_id) = match &request {
+            EventRequest::StageChanged { id, sub_account_id, .. }
+            | EventRequest::CallCompleted { id, sub_account_id, .. } => (checked_id(id)?, sub_account_id),
+        };
+        let member = state.service.member(&user, sub_account_id).await?;
+        resolve(&state, &request, id, &member).await?.into()
+    } else {
+        let request: ModuleEventRequest = serde_json::from_value(body).map_err(read)?;
+        let member = state.service.member(&user, &request.sub_account_id).await?;
+        reported(request, &member)?.into()
     };
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(AppError::BadRequest(format!("`id` must be 1 to {MAX_ID_LEN} characters.")).into());
-    }
-    let member = state.service.member(&user, sub_account_id).await?;
-    let event = resolve(&state, &request, id, &member).await?;
     match state.service.ingestor().try_ingest(event).await {
         Ok(outcome) => {
             let status = if matches!(outcome, IngestOutcome::Duplicate) { StatusCode::OK } else { StatusCode::CREATED };
@@ -98,4 +146,32 @@ async fn resolve(state: &AppState, request: &EventRequest, id: &str, member: &Me
             Ok(CrmEvent::new(member, "api", id.to_owned(), contact.id, contact.name, detail))
         }
     }
+}
+
+/// A module event, checked by the model against its module's fields.
+fn reported(request: ModuleEventRequest, member: &Member) -> Result<ReportedEvent, ApiError> {
+    let id = checked_id(&request.id)?.to_owned();
+    checked("record_id", &request.record_id)?;
+    let module = check_reported(request.event_type, &request.record_id, &request.record, &request.previous)
+        .map_err(|problems| ApiError(AppError::InvalidRecord(problems)))?;
+    let occurred_at = match &request.occurred_at {
+        None => crate::db::now_ms(),
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map_err(|_| bad_request(format!("`occurred_at` must be a time like 2026-12-01T09:00:00Z, not “{text}”.")))?
+            .timestamp_millis(),
+    };
+    let mut record = request.record;
+    record.insert("id".to_owned(), Value::String(request.record_id.clone()));
+    let event = RecordEvent {
+        id: new_id().into(),
+        sub_account_id: member.id().clone(),
+        module,
+        event_type: request.event_type,
+        record_id: request.record_id,
+        occurred_at,
+        record,
+        previous: request.previous,
+        cause: Cause::Api,
+    };
+    Ok(ReportedEvent::new(member, "api", id, event))
 }

@@ -158,3 +158,37 @@ fn an_event_carries_the_previous_values_of_what_changed() {
     assert_eq!(wire["cause"], json!({"kind": "workflow", "runId": "r1", "depth": 2}));
     assert_eq!(serde_json::from_value::<RecordEvent>(wire).expect("reads back"), event);
 }
+
+/// What the events API accepts from another CRM: module events whose record and previous
+/// values fit the module and show the change they claim.
+#[test]
+fn a_reported_event_fits_its_module_and_shows_its_change() {
+    use crate::model::record_event::check_reported;
+    let ok = |t: EventType, r: Value, p: Value| check_reported(t, "o1", &record(r), &record(p));
+    assert_eq!(
+        ok(EventType::OpportunityWon, json!({"status": "won", "name": "Roof"}), json!({"status": "open"})),
+        Ok(Module::Opportunities)
+    );
+    assert_eq!(
+        ok(EventType::LeadCreated, json!({"id": "o1", "score": 5, "customFields": {"x": 1}}), json!({})),
+        Ok(Module::Leads)
+    );
+    assert_eq!(
+        ok(EventType::OpportunityWon, json!({"status": "lost"}), json!({"status": "open"})),
+        Err(vec!["previous: the record and its previous values do not show a `opportunity_won`".to_owned()])
+    );
+    assert_eq!(
+        ok(EventType::LeadUpdated, json!({"score": 500, "colour": "red", "id": "o2"}), json!({})),
+        Err(vec![
+            "record.colour: leads have no such field".to_owned(),
+            "record.id: is not the event's record_id".to_owned(),
+            "record.score: “Score” takes a whole number from 0 to 100".to_owned(),
+            "previous: `lead_updated` is a change: name the fields it changed with their values before it".to_owned(),
+        ])
+    );
+    assert_eq!(
+        ok(EventType::TaskOverdue, json!({"title": "Call"}), json!({"completed": false})),
+        Err(vec!["previous: `task_overdue` changes nothing, so it has no previous values".to_owned()])
+    );
+    assert!(ok(EventType::StageChanged, json!({}), json!({})).is_err(), "form-trigger events have their own shape");
+}

@@ -23,7 +23,7 @@ use crate::crm::{Crm, CrmError};
 use crate::db::tenancy::Tenant;
 use crate::db::webhooks::{StoredWebhook, WebhookState};
 use crate::db::{Store, StoreError};
-use crate::events::{CrmEvent, EventDetail, IngestOutcome, ingest_on};
+use crate::events::{CrmEvent, EventDetail, Incoming, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
 use crate::jobs::{self, JobTiming, Next, Outcome};
 use crate::notify::Notifier;
@@ -170,7 +170,7 @@ impl Processor {
         };
         let event =
             CrmEvent::new(&installed(location), SOURCE, stored.dedupe_key.clone(), contact.id, contact.name, detail);
-        let outcome = ingest_on(&self.store, &mut tx, &event).await?;
+        let outcome = ingest_on(&self.store, &mut tx, &Incoming::Form(event)).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(self.created(location, &outcome, &format!("moved to {stage_name}")))
     }
@@ -210,7 +210,7 @@ impl Processor {
         let tenant = installed(&call.location_id);
         let event = CrmEvent::new(&tenant, SOURCE, stored.dedupe_key.clone(), contact.id, contact.name, detail);
         let mut tx = self.store.begin().await?;
-        let outcome = ingest_on(&self.store, &mut tx, &event).await?;
+        let outcome = ingest_on(&self.store, &mut tx, &Incoming::Form(event)).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(self.created(&call.location_id, &outcome, "call ended"))
     }
