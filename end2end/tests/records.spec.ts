@@ -67,6 +67,9 @@ test('a lead becomes a contact and a won deal; a task is completed; a project ta
   await openRecords(page, 'Opportunities');
   await newRecord(page);
   await page.getByLabel('Name').fill('Fox kitchen refit');
+  // Nothing is chosen for the deal until the person chooses it, and the page says so.
+  await expect(page.getByLabel('Contact')).toHaveValue('');
+  await expect(page.getByLabel('Stage')).toHaveValue('');
   await page.getByLabel('Contact').selectOption({ label: 'Lena Fox' });
   await page.getByLabel('Pipeline').selectOption({ label: 'Sales Pipeline' });
   await page.getByLabel('Stage').selectOption({ label: 'Qualified' });

@@ -61,10 +61,10 @@ pub fn overdue_at(due: &str, zone_name: &str) -> Option<i64> {
         return Some(moment.timestamp_millis());
     }
     let day = Date::parse(due)?.next_day();
-    zone(zone_name)
-        .with_ymd_and_hms(day.year(), u32::from(day.month()), u32::from(day.day()), 0, 0, 0)
-        .earliest()
-        .map(|midnight| midnight.timestamp_millis())
+    let zone = zone(zone_name);
+    let at = |hour| zone.with_ymd_and_hms(day.year(), u32::from(day.month()), u32::from(day.day()), hour, 0, 0);
+    // Where the clocks skip midnight (a daylight-saving change), the day starts at one.
+    at(0).earliest().or_else(|| at(1).earliest()).map(|midnight| midnight.timestamp_millis())
 }
 
 #[cfg(test)]

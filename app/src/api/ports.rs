@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use super::error::AppError;
-use super::records::{ActivityList, RecordDetail, RecordList, RecordValues};
+use super::records::{ActivityList, RecordDetail, RecordList, RecordSave};
 use super::types::*;
 use crate::model::{
     Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId,
@@ -218,8 +218,7 @@ pub trait RecordsPort: Send + Sync {
         user: &SessionUser,
         sub_account: &SubAccountId,
         module: Module,
-        id: Option<&str>,
-        values: RecordValues,
+        save: RecordSave<'_>,
     ) -> AppResult<String>;
     async fn convert_lead(&self, user: &SessionUser, sub_account: &SubAccountId, lead_id: &str) -> AppResult<String>;
     /// The sub-account's events, newest first; filtering is for admins.

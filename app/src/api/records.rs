@@ -84,16 +84,27 @@ pub async fn load_record(
     backend()?.record(&current_user().await?, &sub_account, module, id.as_deref()).await
 }
 
-/// Creates (no `id`) or updates a record; answers its id.
+/// Creates (no `id`) or updates a record; answers its id. An update sends the fields it changes
+/// and what the page showed of them (`seen`): it is refused if someone changed one since.
 #[server(prefix = "/api", endpoint = "records/save", input = Json)]
 pub async fn save_record(
     sub_account: SubAccountId,
     module: Module,
     id: Option<String>,
     values: RecordValues,
+    #[server(default)] seen: Option<RecordValues>,
 ) -> Result<String, AppError> {
     use super::session::{backend, current_user};
-    backend()?.save_record(&current_user().await?, &sub_account, module, id.as_deref(), values).await
+    let record = RecordSave { id: id.as_deref(), values, seen };
+    backend()?.save_record(&current_user().await?, &sub_account, module, record).await
+}
+
+/// A save of a record: which (none for a new one), the values, and what the page showed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordSave<'a> {
+    pub id: Option<&'a str>,
+    pub values: RecordValues,
+    pub seen: Option<RecordValues>,
 }
 
 /// Converts a lead into a contact; answers the contact's id.

@@ -186,13 +186,13 @@ impl RecordFieldKind {
             Text => "takes text".to_owned(),
             Email => "takes an email address like ana@example.com".to_owned(),
             Whole { min, max } => format!("takes a whole number from {min} to {max}"),
-            Money => "takes an amount".to_owned(),
+            Money => "takes an amount with at most two decimals".to_owned(),
             Flag => "takes yes or no".to_owned(),
             Due => "takes a date like 2026-12-01 or a time like 2026-12-01T09:00:00Z".to_owned(),
             Choice(names) => format!("takes one of {}", names.join(", ")),
             User => "takes a user's id".to_owned(),
             Users => "takes a list of users' ids".to_owned(),
-            Tags => "takes a list of tags".to_owned(),
+            Tags => "takes a list of different tags".to_owned(),
             Link(module) => format!("takes the id of one of the {}", module.as_str()),
             RecordFieldKind::Pipeline => "takes a pipeline's id".to_owned(),
             RecordFieldKind::Stage => "takes a stage's id".to_owned(),
@@ -206,7 +206,11 @@ impl RecordFieldKind {
             (Text, Value::String(_)) => true,
             (Email, Value::String(text)) => text.is_empty() || is_email(text),
             (Whole { min, max }, Value::Number(number)) => number.as_i64().is_some_and(|n| (min..=max).contains(&n)),
-            (Money, Value::Number(number)) => number.as_f64().is_some_and(f64::is_finite),
+            // Cents a float holds exactly (13 whole digits), as a currency field takes them.
+            (Money, Value::Number(number)) => number.as_f64().is_some_and(|amount| {
+                let cents = amount * 100.0;
+                amount.abs() < 1e13 && (cents - cents.round()).abs() < 1e-6
+            }),
             (Flag, Value::Bool(_)) => true,
             (Due, Value::String(text)) => is_due(text),
             (Choice(names), Value::String(text)) => names.contains(&text.as_str()),
@@ -227,6 +231,7 @@ fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')
+        && !domain.contains('@')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !text.chars().any(char::is_whitespace)

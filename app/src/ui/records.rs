@@ -227,7 +227,9 @@ impl Draft {
                         Some(n) if n.fract() == 0.0 && n.abs() < 1e15 => Value::from(n as i64),
                         _ => Value::String(text),
                     },
-                    K::Money => format.parse_number(trimmed).map_or(Value::String(text), Value::from),
+                    K::Money => format
+                        .parse_money(trimmed)
+                        .map_or(Value::String(text), |cents| Value::from(cents as f64 / 100.0)),
                     K::Due | K::User | K::Link(_) | K::Pipeline | K::Stage if trimmed.is_empty() => Value::Null,
                     _ => Value::String(text),
                 }
@@ -268,21 +270,47 @@ fn RecordEditor(
         })
         .collect();
     let drafts = StoredValue::new(drafts);
+    let loaded = StoredValue::new(record.clone());
     let problems = RwSignal::new(Vec::<String>::new());
     let busy = RwSignal::new(false);
-    let pipeline = drafts.with_value(|drafts| {
-        drafts.iter().find(|(field, _)| field.name == "pipelineId").and_then(|(_, draft)| match draft {
-            Draft::Text(text) => Some(*text),
-            _ => None,
+    // Until the island runs, the fields are disabled: a form submitted without it would only
+    // reload the page and drop what was typed.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let text_draft = |name: &str| {
+        drafts.with_value(|drafts| {
+            drafts.iter().find(|(field, _)| field.name == name).and_then(|(_, draft)| match draft {
+                Draft::Text(text) => Some(*text),
+                _ => None,
+            })
         })
-    });
+    };
+    let linked = Linked { pipeline: text_draft("pipelineId"), stage: text_draft("stageId") };
 
+    // Every field as drafted, with `changes` on top.
     let values = move |changes: &[(&str, Value)]| -> RecordValues {
         let mut values: RecordValues = drafts.with_value(|drafts| {
             drafts.iter().map(|(field, draft)| (field.name.to_owned(), draft.value(field, format))).collect()
         });
         values.extend(changes.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
         values
+    };
+    // What a save sends: for a record that exists, only what differs from what the page showed,
+    // and what it showed of that (someone else's change meanwhile is then kept, or refused).
+    let edits = move |changes: &[(&str, Value)]| -> (RecordValues, Option<RecordValues>) {
+        let values = values(changes);
+        loaded.with_value(|loaded| match loaded {
+            None => (values, None),
+            Some(loaded) => {
+                let changed: RecordValues =
+                    values.into_iter().filter(|(name, value)| loaded.get(name) != Some(value)).collect();
+                let seen = changed
+                    .keys()
+                    .map(|name| (name.clone(), loaded.get(name).cloned().unwrap_or(Value::Null)))
+                    .collect();
+                (changed, Some(seen))
+            }
+        })
     };
     let done = move |result: Result<String, AppError>, module: Module| {
         busy.set(false);
@@ -294,7 +322,7 @@ fn RecordEditor(
     };
     // Saves the fields, with `changes` on top (an operation's: `status` → `won`).
     let save = move |changes: Vec<(&'static str, Value)>| {
-        let values = values(&changes);
+        let (values, seen) = edits(&changes);
         let said: Vec<String> = check_edit(module, &values).iter().map(ToString::to_string).collect();
         if !said.is_empty() {
             problems.set(said);
@@ -303,10 +331,14 @@ fn RecordEditor(
         problems.set(Vec::new());
         busy.set(true);
         leptos::task::spawn_local(async move {
-            done(save_record(sa.get_value().into(), module, id.get_value(), values).await, module);
+            done(save_record(sa.get_value().into(), module, id.get_value(), values, seen).await, module);
         });
     };
     let convert = move |_| {
+        if !edits(&[]).0.is_empty() {
+            problems.set(vec!["Save your changes before converting this lead.".to_owned()]);
+            return;
+        }
         let Some(lead) = id.get_value() else { return };
         busy.set(true);
         leptos::task::spawn_local(async move {
@@ -344,11 +376,12 @@ fn RecordEditor(
             save(Vec::new());
         }>
             {converted.map(|url| view! { <p class="notice">"Converted — " <a href=url>"open the contact"</a></p> })}
-            <div class="field-row">
+            <fieldset class="field-row plain-fieldset" disabled=move || !live.get()>
+                <legend class="sr-only">{format!("The {}'s fields", singular(module))}</legend>
                 {drafts.get_value().into_iter().map(|(field, draft)| {
-                    view! { <FieldInput field draft options pipeline/> }
+                    view! { <FieldInput field draft options linked format/> }
                 }).collect_view()}
-            </div>
+            </fieldset>
             {move || {
                 let said = problems.get();
                 (!said.is_empty()).then(|| view! {
@@ -367,12 +400,21 @@ fn RecordEditor(
     }
 }
 
+/// An opportunity's pipeline and stage drafts: the stages offered are the pipeline's, and a new
+/// pipeline clears the stage.
+#[derive(Clone, Copy)]
+struct Linked {
+    pipeline: Option<RwSignal<String>>,
+    stage: Option<RwSignal<String>>,
+}
+
 #[component]
 fn FieldInput(
     field: &'static RecordField,
     draft: Draft,
     options: StoredValue<EditOptions>,
-    pipeline: Option<RwSignal<String>>,
+    linked: Linked,
+    format: NumberFormat,
 ) -> impl IntoView {
     use RecordFieldKind as K;
     let input_id = format!("field-{}", field.name);
@@ -382,10 +424,21 @@ fn FieldInput(
             {field.required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
         </label>
     };
+    // A select shows what the draft holds: "— none —" for an optional empty one, "— choose —"
+    // for a required one not chosen yet (never the first choice, which is not chosen).
     let choices = |pairs: Vec<(String, String)>, text: RwSignal<String>, none: bool| {
+        let empty = if none { "— none —" } else { "— choose —" };
+        let clears_stage = field.kind == K::Pipeline;
         view! {
-            <select id=input_id.clone() on:change=move |ev| text.set(event_target_value(&ev))>
-                {none.then(|| view! { <option value="" selected=move || text.with(String::is_empty)>"— none —"</option> })}
+            <select id=input_id.clone() on:change=move |ev| {
+                text.set(event_target_value(&ev));
+                if clears_stage && let Some(stage) = linked.stage {
+                    stage.set(String::new());
+                }
+            }>
+                {(none || text.with_untracked(String::is_empty)).then(|| view! {
+                    <option value="" disabled=!none selected=move || text.with(String::is_empty)>{empty}</option>
+                })}
                 {pairs.into_iter().map(|(value, name)| {
                     let current = value.clone();
                     view! { <option value=value selected=move || text.with(|t| *t == current)>{name}</option> }
@@ -453,7 +506,7 @@ fn FieldInput(
                 <select id=id on:change=move |ev| text.set(event_target_value(&ev))>
                     <option value="" selected=move || text.with(String::is_empty)>"— choose —"</option>
                     {move || {
-                        let chosen = pipeline.map(|p| p.get()).unwrap_or_default();
+                        let chosen = linked.pipeline.map(|p| p.get()).unwrap_or_default();
                         let stages = options.with_value(|o| {
                             o.pipelines.iter().find(|p| p.id == chosen).map(|p| p.stages.clone()).unwrap_or_default()
                         });
@@ -473,8 +526,9 @@ fn FieldInput(
                 _ => "text",
             };
             let hint = match kind {
-                K::Tags => Some("Separate tags with commas."),
-                K::Due => Some("A day, or a time like 2026-12-01T09:00:00Z."),
+                K::Tags => Some("Separate tags with commas.".to_owned()),
+                K::Due => Some("A day, or a time like 2026-12-01T09:00:00Z.".to_owned()),
+                K::Money => Some(format.money_hint()),
                 _ => None,
             };
             view! {

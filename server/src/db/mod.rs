@@ -13,6 +13,7 @@ pub mod events;
 pub mod forms;
 pub mod retention;
 pub mod sign_in;
+pub mod snapshots;
 pub mod sso;
 pub mod stages;
 pub mod stream;

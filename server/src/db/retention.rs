@@ -40,7 +40,9 @@ impl Store {
             )
             .await?,
             events: delete(
-                "DELETE FROM events WHERE received_at < $1 AND NOT EXISTS (SELECT 1 FROM forms WHERE forms.event_id = events.id)",
+                // The stream (module events) is the records' history: it is kept.
+                "DELETE FROM events WHERE received_at < $1 AND module IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM forms WHERE forms.event_id = events.id)",
                 keep_since,
             )
             .await?,

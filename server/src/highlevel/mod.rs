@@ -7,6 +7,7 @@ pub mod api;
 pub mod catch_up;
 pub mod config;
 pub mod crm;
+pub mod events;
 pub mod install;
 pub mod limits;
 pub mod oauth;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use app::api::AppError;
 use app::api::ports::{AppResult, RecordsPort};
-use app::api::records::{ActivityItem, ActivityList, EditOptions, RecordDetail, RecordList, RecordValues};
+use app::api::records::{ActivityItem, ActivityList, EditOptions, RecordDetail, RecordList, RecordSave};
 use app::api::types::SessionUser;
 use app::model::record::display_value;
 use app::model::{Cause, EventType, Module, RecordEvent, RecordFieldKind, SubAccountId};
@@ -26,7 +26,7 @@ fn record_error(error: RecordError) -> AppError {
     match error {
         RecordError::Invalid(problems) => AppError::InvalidRecord(problems.iter().map(ToString::to_string).collect()),
         RecordError::NotFound(_) => AppError::not_found("The record"),
-        RecordError::Conflict(why) => AppError::Conflict(crate::crm::sentence_case(why)),
+        RecordError::Conflict(why) => AppError::Conflict(format!("{}.", crate::crm::sentence_case(&why))),
         RecordError::Store(error) => error.into(),
     }
 }
@@ -76,14 +76,16 @@ impl RecordsPort for Service {
         user: &SessionUser,
         sub_account: &SubAccountId,
         module: Module,
-        id: Option<&str>,
-        values: RecordValues,
+        save: RecordSave<'_>,
     ) -> AppResult<String> {
         let member = self.member_with_builtin_crm(user, sub_account).await?;
         let cause = Cause::Person { user_id: user.id.clone() };
-        let written = match id {
-            None => self.builtin.create_record(&member, &cause, module, &values).await,
-            Some(id) => self.builtin.update_record(&member, &cause, module, id, &values).await,
+        let RecordSave { id, values, seen } = save;
+        let crm = &self.builtin;
+        let written = match (id, seen) {
+            (None, _) => crm.create_record(&member, &cause, module, &values).await,
+            (Some(id), None) => crm.update_record(&member, &cause, module, id, &values).await,
+            (Some(id), Some(seen)) => crm.update_record_seen(&member, &cause, module, id, &values, &seen).await,
         };
         Ok(written.map_err(record_error)?.id)
     }
@@ -179,7 +181,7 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
             Cause::Api => "API".to_owned(),
             Cause::HighLevel { .. } => "HighLevel".to_owned(),
             Cause::Workflow { run_id, depth } => {
-                format!("Workflow run {} (depth {depth})", &run_id[..run_id.len().min(8)])
+                format!("Workflow run {} (depth {depth})", run_id.chars().take(8).collect::<String>())
             }
             Cause::Schedule => "Scheduler".to_owned(),
             Cause::Demo => "Demo data".to_owned(),

@@ -8,7 +8,7 @@ use crate::common::Db;
 use crate::connected::{self, location, opportunity, stage_update, start};
 use crate::standin::{self, COMPANY, CONTACT, LOCATION, OPPORTUNITY, PIPELINE, STAGE_INSPECTION, STAGE_QUOTED};
 use app::model::{Cause, Currency, Locale, NumberFormat};
-use serde_json::json;
+use serde_json::{Value, json};
 use server::crm::Crm;
 use server::highlevel::catch_up::CatchUp;
 
@@ -42,7 +42,11 @@ async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
     // Moved back by a person in HighLevel: a real change, and a form again.
     f.deliver(stage_update(STAGE_INSPECTION), "wh-4").await;
     f.processor.round().await.unwrap();
-    assert_eq!(f.outcome("wh-3").await.1, "the echo of OpsFlow's own pipeline move");
+    // No form for the echo; the record's history has the move all the same.
+    assert_eq!(
+        f.outcome("wh-3").await.1,
+        "the echo of OpsFlow's own pipeline move; opportunity_updated, opportunity_stage_changed"
+    );
     assert_eq!(f.outcome("wh-4").await.0, "processed");
     assert_eq!(f.pending().await.len(), 2);
     assert_eq!(f.db.store.pending_webhook_count().await.unwrap(), 0);
@@ -195,7 +199,101 @@ async fn one_stage_change_recorded_twice_at_once_moves_once(db: Db) {
     third.commit().await.unwrap();
 }
 
+/// HighLevel's record webhooks (the documented shapes, reference §5.2–5.3) become the modules'
+/// events, each change computed against the record's last snapshot, since no webhook carries
+/// previous values; a repeat of what is known fires nothing.
+async fn record_webhooks_become_module_events(db: Db) {
+    use app::model::{EventType, Module};
+    use server::db::stream::StreamQuery;
+    let f = start(db).await;
+    f.install().await;
+    let history = async |module: Module, id: &str| {
+        let query = StreamQuery { module: Some(module), record_id: Some(id), limit: 100, ..StreamQuery::default() };
+        let mut events = f.db.store.record_events(&connected::tenant(), &query).await.unwrap();
+        events.reverse();
+        events
+    };
+    let types = |events: &[app::model::RecordEvent]| events.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>();
+
+    // A contact: created, then assigned and tagged; the same update again changes nothing.
+    let contact = json!({"type": "ContactCreate", "locationId": LOCATION, "id": "c-new", "name": "Ana Ruiz",
+        "email": "ana@example.com", "assignedTo": "u-1", "tags": [], "source": "form", "dateAdded": "2026-12-01T09:00:00Z"});
+    f.deliver(contact.clone(), "c-1").await;
+    let mut update = contact.clone();
+    update["type"] = json!("ContactUpdate");
+    update["assignedTo"] = json!("u-2");
+    update["tags"] = json!(["vip"]);
+    f.deliver(update.clone(), "c-2").await;
+    f.deliver(update, "c-3").await;
+    f.processor.round().await.unwrap();
+    let events = history(Module::Contacts, "c-new").await;
+    assert_eq!(types(&events), ["contact_created", "contact_updated", "contact_assigned"]);
+    assert_eq!(Value::Object(events[2].previous.clone()), json!({"ownerId": "u-1", "tags": []}));
+    assert_eq!((&events[2].record["firstName"], &events[2].record["ownerId"]), (&json!("Ana Ruiz"), &json!("u-2")));
+    assert!(events.iter().all(|e| matches!(e.cause, Cause::HighLevel { .. })), "HighLevel caused them");
+    assert_eq!(
+        f.outcome("c-2").await,
+        ("processed".to_owned(), "stored; contact_updated, contact_assigned".to_owned())
+    );
+    assert_eq!(f.outcome("c-3").await, ("processed".to_owned(), "stored".to_owned()), "nothing changed");
+
+    // An opportunity won; its stage moved (the form path runs beside it).
+    let deal = json!({"type": "OpportunityCreate", "locationId": LOCATION, "id": OPPORTUNITY, "contactId": CONTACT,
+        "name": "Kitchen remodel", "pipelineId": PIPELINE, "pipelineStageId": STAGE_INSPECTION, "status": "open",
+        "monetaryValue": 40, "assignedTo": "u-1"});
+    f.deliver(deal.clone(), "o-1").await;
+    f.processor.round().await.unwrap();
+    f.deliver(stage_update(STAGE_QUOTED), "o-2").await;
+    f.processor.round().await.unwrap();
+    let mut won = deal;
+    won["type"] = json!("OpportunityStatusUpdate");
+    won["pipelineStageId"] = json!(STAGE_QUOTED);
+    won["status"] = json!("won");
+    f.deliver(won, "o-3").await;
+    f.processor.round().await.unwrap();
+    let events = history(Module::Opportunities, OPPORTUNITY).await;
+    assert_eq!(
+        types(&events),
+        [
+            "opportunity_created",
+            "opportunity_updated",
+            "opportunity_stage_changed",
+            "opportunity_updated",
+            "opportunity_won"
+        ]
+    );
+    assert_eq!(Value::Object(events[2].previous.clone()), json!({"stageId": STAGE_INSPECTION}));
+    assert_eq!(Value::Object(events[4].previous.clone()), json!({"status": "open"}));
+
+    // Tasks: created then completed; a task first seen completing is known to have been open.
+    let task = json!({"type": "TaskCreate", "locationId": LOCATION, "id": "t-1", "title": "Call back",
+        "dueDate": "2026-12-03T09:00:00Z", "assignedTo": "u-1"});
+    f.deliver(task.clone(), "t-1").await;
+    let mut done = task;
+    done["type"] = json!("TaskComplete");
+    f.deliver(done.clone(), "t-2").await;
+    done["id"] = json!("t-unseen");
+    f.deliver(done, "t-3").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(types(&history(Module::Tasks, "t-1").await), ["task_created", "task_updated", "task_completed"]);
+    let unseen = history(Module::Tasks, "t-unseen").await;
+    assert_eq!(types(&unseen), ["task_updated", "task_completed"]);
+    assert_eq!(Value::Object(unseen[1].previous.clone()), json!({"completed": false}));
+
+    // A contact first seen in an update: its snapshot is kept; only later changes fire.
+    let seen_late = json!({"type": "ContactUpdate", "locationId": LOCATION, "id": "c-old", "name": "Old Friend",
+        "assignedTo": "u-1"});
+    f.deliver(seen_late.clone(), "c-4").await;
+    let mut reassigned = seen_late;
+    reassigned["assignedTo"] = json!("u-2");
+    f.deliver(reassigned, "c-5").await;
+    f.processor.round().await.unwrap();
+    assert_eq!(types(&history(Module::Contacts, "c-old").await), ["contact_updated", "contact_assigned"]);
+    assert!(history(Module::Contacts, "c-old").await.iter().all(|e| e.event_type != EventType::ContactCreated));
+}
+
 on_both_backends!(
+    record_webhooks_become_module_events,
     one_stage_change_recorded_twice_at_once_moves_once,
     a_stage_change_webhook_becomes_a_pending_form_once,
     a_voice_ai_call_end_becomes_a_form_and_trial_calls_do_not,

@@ -480,7 +480,7 @@ async fn the_events_api_takes_every_module_event(db: Db) {
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error["error"], "invalid_record");
-    assert_eq!(error["details"], json!(["record.monetaryValue: “Value” takes an amount"]));
+    assert_eq!(error["details"], json!(["record.monetaryValue: “Value” takes an amount with at most two decimals"]));
     let (status, error) = post_json(&admin, url.clone(), json!({ "type": "opportunity_won", "id": "bad-2",
         "sub_account_id": s.f.acme, "record_id": "o9", "record": { "status": "lost" }, "previous": { "status": "open" } }))
         .await;

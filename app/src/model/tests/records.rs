@@ -73,6 +73,10 @@ fn values_are_checked_by_kind() {
     assert!(!ok(Module::Contacts, json!({"tags": [""]})));
     assert!(!ok(Module::Opportunities, json!({"monetaryValue": "12"})), "an amount is a number, not text");
     assert!(ok(Module::Opportunities, json!({"monetaryValue": 12.5, "status": "won"})));
+    assert!(ok(Module::Opportunities, json!({"monetaryValue": 4500.99})));
+    assert!(!ok(Module::Opportunities, json!({"monetaryValue": 12.345})), "cents, not fractions of them");
+    assert!(!ok(Module::Opportunities, json!({"monetaryValue": 1e300})));
+    assert!(!ok(Module::Leads, json!({"email": "a@b.c@d.e"})));
     assert!(!ok(Module::Leads, json!({"score": 1.5})));
     assert_eq!(
         check_edit(Module::Accounts, &record(json!({"name": "  "}))),

@@ -6,6 +6,7 @@
 //! A field is stored in the column named by its snake_case (`ownerId` → `owner_id`); the table
 //! and column names come from the model's constants, never from a request.
 
+use app::model::change::Changes;
 use app::model::record::{check_edit, new_record};
 use app::model::record_event::fired;
 use app::model::{Cause, Module, RecordEvent, RecordField, RecordFieldKind, RecordProblem};
@@ -28,7 +29,7 @@ pub enum RecordError {
     #[error("no such record in {0}")]
     NotFound(&'static str),
     #[error("{0}")]
-    Conflict(&'static str),
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,11 +59,13 @@ pub struct Written {
     pub events: Vec<RecordEvent>,
 }
 
-/// Whether a write may set read-only fields: an edit may not; an operation of the CRM itself
-/// (converting a lead) may.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+/// Who writes: an edit may not set read-only fields; an operation of the CRM itself (converting
+/// a lead) may. An edit from a page says what it saw of the fields it changes, and is refused if
+/// someone changed one of them since (it would undo their change unseen).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Access<'a> {
     Edit,
+    EditSeen(&'a Record),
     Operation,
 }
 
@@ -169,8 +172,34 @@ impl BuiltinCrm {
         id: &str,
         values: &Record,
     ) -> RecordResult<Written> {
+        self.edit(tenant, cause, module, id, values, Access::Edit).await
+    }
+
+    /// Like [`BuiltinCrm::update_record`], from a page that showed `seen` for the fields it
+    /// changes: refused when one of them changed since.
+    pub async fn update_record_seen(
+        &self,
+        tenant: &Tenant,
+        cause: &Cause,
+        module: Module,
+        id: &str,
+        values: &Record,
+        seen: &Record,
+    ) -> RecordResult<Written> {
+        self.edit(tenant, cause, module, id, values, Access::EditSeen(seen)).await
+    }
+
+    async fn edit(
+        &self,
+        tenant: &Tenant,
+        cause: &Cause,
+        module: Module,
+        id: &str,
+        values: &Record,
+        access: Access<'_>,
+    ) -> RecordResult<Written> {
         let mut tx = self.store().begin().await?;
-        let written = self.update_on(&mut tx, tenant, cause, module, id, values, Access::Edit).await?;
+        let written = self.update_on(&mut tx, tenant, cause, module, id, values, access).await?;
         tx.commit().await?;
         Ok(written)
     }
@@ -185,7 +214,7 @@ impl BuiltinCrm {
         }
         let lead = snapshot(&mut tx, tenant, Module::Leads, lead_id).await?.ok_or(RecordError::NotFound("leads"))?;
         if lead.get("converted") == Some(&Value::Bool(true)) {
-            return Err(RecordError::Conflict("this lead is converted already"));
+            return Err(RecordError::Conflict("this lead is converted already".to_owned()));
         }
         let contact: Record = ["firstName", "lastName", "email", "phone", "source", "ownerId"]
             .into_iter()
@@ -244,7 +273,7 @@ impl BuiltinCrm {
         module: Module,
         id: &str,
         values: &Record,
-        access: Access,
+        access: Access<'_>,
     ) -> RecordResult<Written> {
         if !lock(conn, tenant, module, id).await? {
             return Err(RecordError::NotFound(module.as_str()));
@@ -258,6 +287,21 @@ impl BuiltinCrm {
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         let values = &values;
+        if let Access::EditSeen(seen) = access {
+            let now: Record =
+                values.keys().filter_map(|name| Some((name.clone(), before.get(name)?.clone()))).collect();
+            let then: Record = values.keys().filter_map(|name| Some((name.clone(), seen.get(name)?.clone()))).collect();
+            let changed: Vec<String> = Changes::between(&then, &now)
+                .iter()
+                .map(|change| module.field(&change.field).map_or(change.field.clone(), |f| format!("“{}”", f.label)))
+                .collect();
+            if !changed.is_empty() {
+                return Err(RecordError::Conflict(format!(
+                    "someone changed {} since this page was opened: reload it to see their change",
+                    changed.join(", ")
+                )));
+            }
+        }
         let problems: Vec<RecordProblem> = check_edit(module, values)
             .into_iter()
             .filter(|problem| access == Access::Edit || !matches!(problem, RecordProblem::ReadOnly { .. }))
@@ -362,7 +406,9 @@ async fn derived_columns(
         Module::Opportunities if moved("pipelineId") || moved("stageId") => {
             return Ok(vec![("last_stage_change_at", Cell::Whole(Some(now_ms())))]);
         }
-        Module::Tasks => {}
+        // Only a new due date or a completion (or reopening) changes when a task falls due: an
+        // edit of its title leaves a fired or pending claim as it is.
+        Module::Tasks if moved("dueDate") || moved("completed") => {}
         _ => return Ok(Vec::new()),
     }
     let zone: String = sqlx::query_scalar("SELECT time_zone FROM sub_accounts WHERE id = $1")
@@ -422,7 +468,14 @@ async fn check_references(
                 query = query.bind(pipeline);
             }
             if query.fetch_one(&mut *conn).await? == 0 {
-                problems.push(RecordProblem::Unknown { label: field.label, id: id.to_owned() });
+                problems.push(match field.kind {
+                    // The stage may well exist — in another pipeline.
+                    K::Stage => RecordProblem::Invalid {
+                        label: field.label,
+                        expected: "is not a stage of the chosen pipeline".to_owned(),
+                    },
+                    _ => RecordProblem::Unknown { label: field.label, id: id.to_owned() },
+                });
             }
         }
     }

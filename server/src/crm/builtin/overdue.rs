@@ -19,6 +19,7 @@ use crate::db::tenancy::Tenant;
 use crate::db::{new_id, now_ms};
 use crate::jobs;
 use crate::supervise::Stop;
+use crate::time;
 
 /// How often the scheduler looks for tasks that fell due: an overdue event comes at most this
 /// late.
@@ -42,16 +43,50 @@ impl BuiltinCrm {
             // The sub-account is the stored task's own.
             let tenant = Tenant::for_server_work(sub_account);
             let mut tx = self.store().begin().await?;
-            if self.fire_task_overdue(&mut tx, &tenant, &task_id, now).await? {
-                fired += 1;
+            // One task that cannot be fired (rolled back, tried again next round) does not hold
+            // up the others.
+            match self.fire_task_overdue(&mut tx, &tenant, &task_id, now).await {
+                Ok(claimed) => {
+                    tx.commit().await?;
+                    fired += usize::from(claimed);
+                }
+                Err(error) => tracing::error!(%error, task = task_id, "a task's overdue events were not stored"),
             }
-            tx.commit().await?;
         }
         Ok(fired)
     }
 
+    /// Gives the open tasks stored before the scheduler existed (no `due_at`) their moment.
+    /// One already past is marked as fired without an event: it was overdue before, and is
+    /// not announced late. Returns how many tasks it looked at.
+    pub async fn backfill_due(&self, now: i64) -> RecordResult<usize> {
+        let tasks: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT t.id, t.due_date, s.time_zone FROM crm_tasks t JOIN sub_accounts s ON s.id = t.sub_account_id \
+             WHERE t.due_at IS NULL AND t.completed = 0 AND t.overdue_fired_for IS NULL",
+        )
+        .fetch_all(self.store().pool())
+        .await?;
+        for (id, due, zone) in &tasks {
+            let (due_at, fired_for) = match time::overdue_at(due, zone) {
+                Some(at) if at > now => (Some(at), None),
+                // Past, or a due date no one can read: never fired now.
+                _ => (None, Some(due)),
+            };
+            sqlx::query("UPDATE crm_tasks SET due_at = $1, overdue_fired_for = $2 WHERE id = $3 AND due_at IS NULL")
+                .bind(due_at)
+                .bind(fired_for)
+                .bind(id)
+                .execute(self.store().pool())
+                .await?;
+        }
+        Ok(tasks.len())
+    }
+
     /// Runs the scheduler until the server stops.
     pub async fn run_overdue_worker(self, stop: Stop) {
+        if let Err(error) = self.backfill_due(now_ms()).await {
+            tracing::error!(%error, "the tasks stored before the overdue scheduler were not scheduled");
+        }
         let round = || async { self.fire_overdue(now_ms()).await.map_err(RecordError::into_store) };
         jobs::run_worker("overdue", &stop, POLL, None, round).await;
     }
@@ -77,9 +112,8 @@ impl BuiltinCrm {
             return Ok(false);
         }
         let Some(task) = snapshot(conn, tenant, Module::Tasks, task_id).await? else { return Ok(false) };
-        let due = task.get("dueDate").and_then(Value::as_str).unwrap_or_default().to_owned();
         let task_event = overdue_event(tenant, Module::Tasks, EventType::TaskOverdue, task_id, task.clone());
-        self.store_overdue(conn, tenant, &task_event, &format!("task_overdue:{task_id}:{due}")).await?;
+        self.store_overdue(conn, tenant, &task_event).await?;
         let project_id = task.get("projectId").and_then(Value::as_str).map(str::to_owned);
         if let Some(project_id) = project_id
             && lock(conn, tenant, Module::Projects, &project_id).await?
@@ -88,20 +122,15 @@ impl BuiltinCrm {
             // The project's event names the overdue task beside the project's own fields.
             project.insert("task".to_owned(), Value::Object(task));
             let event = overdue_event(tenant, Module::Projects, EventType::ProjectTaskOverdue, &project_id, project);
-            self.store_overdue(conn, tenant, &event, &format!("project_task_overdue:{task_id}:{due}")).await?;
+            self.store_overdue(conn, tenant, &event).await?;
         }
         Ok(true)
     }
 
-    async fn store_overdue(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: &Tenant,
-        event: &RecordEvent,
-        external_id: &str,
-    ) -> RecordResult<()> {
+    /// Stores an overdue event; the claim above is what makes it once per (task, due date).
+    async fn store_overdue(&self, conn: &mut AnyConnection, tenant: &Tenant, event: &RecordEvent) -> RecordResult<()> {
         let seq = self.store().next_record_seq(conn, tenant, event.module, &event.record_id).await?;
-        self.store().insert_record_event(conn, tenant, event, seq, "builtin", external_id).await?;
+        self.store().insert_record_event(conn, tenant, event, seq, "builtin", &event.id).await?;
         Ok(())
     }
 }

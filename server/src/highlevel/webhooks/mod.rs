@@ -14,6 +14,7 @@
 
 pub mod payload;
 pub mod process;
+pub mod records;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};

@@ -6,23 +6,28 @@
 //!   then the stage record, the event and its forms are written in one transaction.
 //! - **VoiceAiCallEnd** → a call-completed event (trial calls from the agent builder excepted).
 //! - **INSTALL / UNINSTALL** → the agency or sub-account is created / its tokens dropped.
-//! - Everything else is kept as stored, for the workflow engine.
+//! - **Contact, opportunity and task webhooks** (the stage update too) → the module events the
+//!   change fires, computed against the record's last snapshot (`records.rs`), stored in the
+//!   event stream with the new snapshot in one transaction.
+//! - Everything else is kept as stored.
 //!
 //! A webhook for a sub-account that is not installed does nothing. A failure HighLevel may get
 //! over (unavailable, rate-limited) is retried with exponential backoff and jitter; a final one
 //! (refused, not found) or too many attempts marks the webhook failed with the reason.
 
-use app::model::{Pipeline, SubAccountId};
+use app::model::record_event::fired;
+use app::model::{Cause, Pipeline, RecordEvent, SubAccountId};
 use serde_json::Value;
 use std::convert::Infallible;
 use std::time::Duration;
 
 use super::Intake;
 use super::payload::{CallEnded, Envelope, Install, OpportunityChange, Uninstall, Webhook};
+use super::records::{RecordChange, record_change};
 use crate::crm::{Crm, CrmError};
 use crate::db::tenancy::Tenant;
 use crate::db::webhooks::{StoredWebhook, WebhookState};
-use crate::db::{Store, StoreError};
+use crate::db::{Store, StoreError, new_id, now_ms};
 use crate::events::{CrmEvent, EventDetail, Incoming, IngestOutcome, ingest_on};
 use crate::highlevel::crm::HighLevelCrm;
 use crate::jobs::{self, JobTiming, Next, Outcome};
@@ -118,8 +123,13 @@ impl Processor {
             Ok(body) => body,
             Err(error) => return Outcome::Fail(format!("the stored body is not JSON: {error}")),
         };
-        let webhook = match Envelope::read(&body).and_then(|envelope| Webhook::parse(&envelope, &body)) {
-            Ok(webhook) => webhook,
+        let read = Envelope::read(&body).and_then(|envelope| {
+            let webhook = Webhook::parse(&envelope, &body)?;
+            let change = record_change(&envelope.event_type, &body).transpose()?;
+            Ok((envelope, webhook, change))
+        });
+        let (envelope, webhook, change) = match read {
+            Ok(read) => read,
             Err(error) => return Outcome::Fail(error.to_string()),
         };
         let result = match webhook {
@@ -127,9 +137,72 @@ impl Processor {
             Webhook::CallEnded(call) => self.call_ended(stored, call).await,
             Webhook::Install(install) => self.install(install).await,
             Webhook::Uninstall(uninstall) => self.uninstall(uninstall).await,
-            Webhook::Record => Ok(Outcome::Done((WebhookState::Processed, "kept for the workflow engine".to_owned()))),
+            Webhook::Record => Ok(Outcome::Done((WebhookState::Processed, "stored".to_owned()))),
         };
-        result.unwrap_or_else(|outcome| outcome)
+        match (result, change, envelope.location_id) {
+            (Ok(Outcome::Done((state, message))), Some(change), Some(location)) => {
+                match self.stream(stored, &location.into(), &change).await {
+                    Ok(fired) if fired.is_empty() => Outcome::Done((state, message)),
+                    Ok(fired) => Outcome::Done((WebhookState::Processed, format!("{message}; {}", fired.join(", ")))),
+                    Err(outcome) => outcome,
+                }
+            }
+            (result, _, _) => result.unwrap_or_else(|outcome| outcome),
+        }
+    }
+
+    /// Stores the module events a record webhook fires — against the record's last snapshot,
+    /// which it then replaces — in one transaction, and names them (none when the sub-account
+    /// is not installed). A record seen for the first time fires its `*_created` if the webhook
+    /// creates it, else only what the webhook's type implies (a completed task), since what it
+    /// was before is unknown.
+    async fn stream(
+        &self,
+        stored: &StoredWebhook,
+        location: &SubAccountId,
+        change: &RecordChange,
+    ) -> Result<Vec<&'static str>, Processed> {
+        if self.not_installed(location).await?.is_some() {
+            return Ok(Vec::new());
+        }
+        let tenant = installed(location);
+        let RecordChange { module, record_id, fields, creates, implied_previous } = change;
+        let mut tx = self.store.begin().await?;
+        let snapshot = self.store.lock_snapshot(&mut tx, &tenant, *module, record_id).await?;
+        let mut after = snapshot.clone().unwrap_or_default();
+        after.extend(fields.iter().map(|(name, value)| (name.clone(), value.clone())));
+        after.insert("id".to_owned(), Value::String(record_id.clone()));
+        let before = match (snapshot, creates) {
+            (Some(before), _) => Some(before),
+            (None, true) => None,
+            (None, false) => {
+                let mut before = after.clone();
+                before.extend(implied_previous.iter().map(|(name, value)| (name.clone(), value.clone())));
+                Some(before)
+            }
+        };
+        let fired = fired(*module, before.as_ref(), &after);
+        let mut seq = self.store.next_record_seq(&mut tx, &tenant, *module, record_id).await?;
+        for fired in &fired {
+            let event = RecordEvent {
+                id: new_id().into(),
+                sub_account_id: location.clone(),
+                module: *module,
+                event_type: fired.event_type,
+                record_id: record_id.clone(),
+                occurred_at: now_ms(),
+                record: after.clone(),
+                previous: fired.previous.clone(),
+                cause: Cause::HighLevel { webhook_id: stored.id.clone() },
+            };
+            let external_id = format!("{}:{}", stored.dedupe_key, fired.event_type.as_str());
+            if self.store.insert_record_event(&mut tx, &tenant, &event, seq, SOURCE, &external_id).await? {
+                seq += 1;
+            }
+        }
+        self.store.save_snapshot(&mut tx, &tenant, *module, record_id, &after).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(fired.iter().map(|fired| fired.event_type.as_str()).collect())
     }
 
     /// `Some(reason)` when the sub-account is not (or no longer) installed.
