@@ -8,15 +8,18 @@ use serde_json::{Map, Value};
 
 use super::change::Changes;
 use super::event::EventType;
-use super::id::{EventId, SubAccountId, UserId};
+use super::id::{EventId, FormId, SubAccountId, UserId};
 use super::module::Module;
 
 /// Who or what made the change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", rename_all_fields = "camelCase")]
 pub enum Cause {
-    /// Someone signed in to OpsFlow, on a CRM page or by submitting a form.
+    /// Someone signed in to OpsFlow, on a CRM page.
     Person { user_id: UserId },
+    /// A form's writeback, for the person who submitted it. Form triggers do not answer it:
+    /// a form's own pipeline move would make a form again.
+    Form { form_id: FormId, user_id: Option<UserId> },
     /// A call to OpsFlow's API.
     Api,
     /// A HighLevel webhook delivery.

@@ -8,13 +8,14 @@ use app::api::types::{
     CallView, ContactDetail, ContactOpportunity, ContactRow, CrmBoard, NoteView, OpportunityCard, PipelineBoard,
     SessionUser, StageColumn, TaskView,
 };
-use app::model::{Cause, ContactId, OpportunityId, Pipeline, SubAccountId};
+use app::model::{Cause, ContactId, Module, OpportunityId, Pipeline, SubAccountId};
 use async_trait::async_trait;
+use serde_json::{Map, Value, json};
 
+use super::records::record_error;
 use super::{Service, crm_error, ingest_error};
 use crate::crm::Crm;
 use crate::crm::builtin::views::{ContactRecord, Deal};
-use crate::db::new_id;
 use crate::events::{CrmEvent, EventDetail};
 use crate::time::format_ms;
 
@@ -78,8 +79,9 @@ impl CrmViewPort for Service {
         })
     }
 
-    /// A move on the board is a real CRM change, and fires the same stage-change event a
-    /// webhook would. (A writeback's move does not: it would echo back into new forms.)
+    /// A move on the board is a person's change in the CRM: it fires the opportunity's events
+    /// and, in the same transaction, the stage-change form triggers (a writeback's move does
+    /// neither of the latter: it would echo back into new forms).
     async fn move_opportunity(
         &self,
         user: &SessionUser,
@@ -88,29 +90,27 @@ impl CrmViewPort for Service {
         stage_id: &str,
     ) -> AppResult<()> {
         let member = self.member_with_builtin_crm(user, sub_account).await?;
-        let sub_account = member.id();
-        let opportunity = self.builtin.get_opportunity(sub_account, opportunity_id).await.map_err(crm_error)?;
-        if opportunity.pipeline_stage_id == stage_id {
-            return Ok(());
-        }
+        // Another sub-account's deal is not found (404) before any stage is looked at.
+        self.builtin.get_opportunity(member.id(), opportunity_id).await.map_err(crm_error)?;
         let context = self
             .builtin
-            .stage_change_context(sub_account, opportunity_id, stage_id)
+            .stage_change_context(member.id(), opportunity_id, stage_id)
             .await
             .map_err(crm_error)?
             .ok_or_else(|| AppError::BadRequest("That stage is not in the opportunity's pipeline.".to_owned()))?;
-        self.builtin
-            .move_opportunity(
-                sub_account,
-                opportunity_id,
-                &context.pipeline_id,
-                stage_id,
-                &Cause::Person { user_id: user.id.clone() },
-            )
+        let values: Map<String, Value> =
+            [("pipelineId".to_owned(), json!(context.pipeline_id)), ("stageId".to_owned(), json!(stage_id))]
+                .into_iter()
+                .collect();
+        let cause = Cause::Person { user_id: user.id.clone() };
+        let written = self
+            .builtin
+            .update_record(&member, &cause, Module::Opportunities, opportunity_id, &values)
             .await
-            .map_err(crm_error)?;
-        let event = context.into_event(&member, "builtin", new_id());
-        self.ingestor.ingest(event).await.map_err(ingest_error)?;
+            .map_err(record_error)?;
+        if !written.forms.is_empty() {
+            self.notifier.changed(member.id());
+        }
         Ok(())
     }
 

@@ -22,7 +22,7 @@ use crate::time::format_ms;
 /// The most records a list or a link's choices show, and events an Activity view shows.
 const LIST_LIMIT: i64 = 500;
 
-fn record_error(error: RecordError) -> AppError {
+pub(super) fn record_error(error: RecordError) -> AppError {
     match error {
         RecordError::Invalid(problems) => AppError::InvalidRecord(problems.iter().map(ToString::to_string).collect()),
         RecordError::NotFound(_) => AppError::not_found("The record"),
@@ -87,7 +87,12 @@ impl RecordsPort for Service {
             (Some(id), None) => crm.update_record(&member, &cause, module, id, &values).await,
             (Some(id), Some(seen)) => crm.update_record_seen(&member, &cause, module, id, &values, &seen).await,
         };
-        Ok(written.map_err(record_error)?.id)
+        let written = written.map_err(record_error)?;
+        // A stage change made forms: the open inboxes show them.
+        if !written.forms.is_empty() {
+            self.notifier.changed(member.id());
+        }
+        Ok(written.id)
     }
 
     async fn convert_lead(&self, user: &SessionUser, sub_account: &SubAccountId, lead_id: &str) -> AppResult<String> {
@@ -177,6 +182,10 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
         cause: match &event.cause {
             Cause::Person { user_id } => {
                 labels.get(user_id.as_str()).cloned().unwrap_or_else(|| "A former user".to_owned())
+            }
+            Cause::Form { user_id, .. } => {
+                let who = user_id.as_ref().and_then(|id| labels.get(id.as_str())).map_or("A form", String::as_str);
+                format!("{who}, by a form's writeback")
             }
             Cause::Api => "API".to_owned(),
             Cause::HighLevel { .. } => "HighLevel".to_owned(),

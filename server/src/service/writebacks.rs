@@ -164,8 +164,7 @@ impl Service {
         let submitted_at = form.submitted_at.unwrap_or_else(now_ms);
         // The note's date and the task's due date are the submit's, however late a retry runs.
         let today = date_at(submitted_at, &run.zone);
-        // Every submit records who made it (`submit_form` takes a signed-in user).
-        let cause = form.submitted_by.clone().map_or(Cause::Api, |user_id| Cause::Person { user_id });
+        let cause = Cause::Form { form_id: form_id.clone(), user_id: form.submitted_by.clone() };
         let job = WritebackJob {
             sub_account: tenant.id(),
             contact_id: &form.contact_id,

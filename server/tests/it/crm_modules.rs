@@ -554,4 +554,54 @@ async fn a_stale_page_does_not_undo_another_persons_change(db: Db) {
     assert_eq!((&now["score"], &now["stage"]), (&json!(50), &json!("qualified")), "both changes are kept");
 }
 
-on_both_backends!(record_pages_are_scoped_and_show_their_history, a_stale_page_does_not_undo_another_persons_change);
+/// Form triggers listen on the stream: a stage changed on a record's page makes the trigger's
+/// form, in the same transaction as the change; a form's own writeback moving the deal does not
+/// make another.
+async fn a_stage_change_anywhere_makes_the_triggers_forms(db: Db) {
+    use app::api::ports::{InboxPort, RecordsPort, SubAccountsPort};
+    use app::api::types::InboxQuery;
+    use app::model::Writebacks;
+    let fx = fixture(db).await;
+    fx.service.open_sub_account(&fx.admin, &fx.acme).await.expect("its starter templates");
+    fx.stage_trigger("Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
+    let jobs = fx.pipeline(&fx.acme, "Service Jobs").await;
+    let done = fx.stage_id(&fx.acme, "Service Jobs", "Job Complete").await;
+    let deals = fx.service.records(&fx.sam, &fx.acme, Module::Opportunities).await.expect("deals").records;
+    let deal = deals.iter().find(|d| d["pipelineId"] == jobs.id.as_str()).expect("a job")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    fx.service
+        .save_record(&fx.sam, &fx.acme, Module::Opportunities, save(Some(&deal), json!({"stageId": done})))
+        .await
+        .expect("moved on the record's page");
+    let pending = fx.service.pending_forms(&fx.sam, &fx.acme, &InboxQuery::default()).await.expect("inbox").rows;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].context, "Service Jobs › Job Complete");
+
+    // The same move as a form's writeback (back and forth): the stream has it, no form comes.
+    let crm = fx.service.builtin();
+    let cause = Cause::Form { form_id: pending[0].id.clone(), user_id: Some(fx.sam.id.clone()) };
+    let other = jobs.stages[0].id.clone();
+    for stage in [&other, &done] {
+        crm.update_record(
+            &fx.tenant(&fx.acme),
+            &cause,
+            Module::Opportunities,
+            &deal,
+            &values(json!({"stageId": stage})),
+        )
+        .await
+        .expect("moved by a writeback");
+    }
+    assert_eq!(fx.service.pending_forms(&fx.sam, &fx.acme, &InboxQuery::default()).await.expect("inbox").rows.len(), 1);
+    let activity =
+        fx.service.record(&fx.admin, &fx.acme, Module::Opportunities, Some(&deal)).await.expect("deal").activity;
+    assert_eq!(activity[0].cause, "Sam Staff, by a form's writeback");
+}
+
+on_both_backends!(
+    record_pages_are_scoped_and_show_their_history,
+    a_stale_page_does_not_undo_another_persons_change,
+    a_stage_change_anywhere_makes_the_triggers_forms,
+);

@@ -1,6 +1,6 @@
 //! The form loop against real SQLite and PostgreSQL: starter templates, triggers, ingestion
 //! and dedupe, submit with writebacks, double submit, template deletion, tenancy.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
 use crate::common::{Db, Fixture, fixture};
 use app::api::AppError;
@@ -8,8 +8,8 @@ use app::api::ports::{CrmViewPort, InboxPort, SettingsPort, SubAccountsPort, Tem
 use app::api::types::{FormStatus, FormatOrigin, InboxQuery, WritebackKind, WritebackState, WritebacksOverview};
 use app::model::trigger::{FieldMapping, TaskWriteback};
 use app::model::{
-    Answer, Answers, ContactId, Currency, FieldError, FormId, Locale, NumberFormat, OpportunityId, SubAccountId,
-    TemplateId, TriggerConfig, TriggerEvent, TriggerId, TriggerProblem, Value, Writebacks,
+    Answer, Answers, ContactId, Currency, FieldError, FormId, Locale, NumberFormat, OpportunityId, TriggerConfig,
+    TriggerEvent, TriggerProblem, Value, Writebacks,
 };
 use server::crm::Crm;
 use server::events::{CrmEvent, EventDetail, IngestOutcome};
@@ -18,25 +18,6 @@ fn answers(pairs: &[(&str, &str)]) -> Answers {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), Answer::One((*v).to_owned()))).collect()
 }
 
-async fn template_id(f: &Fixture, sub_account: &SubAccountId, name: &str) -> TemplateId {
-    let templates = f.service.templates(&f.admin, sub_account).await.unwrap();
-    templates.into_iter().find(|t| t.name == name).expect("template").id
-}
-
-async fn stage_trigger(f: &Fixture, template: &str, pipeline: &str, stage: &str, writebacks: Writebacks) -> TriggerId {
-    let p = f.pipeline(&f.acme, pipeline).await;
-    let config = TriggerConfig {
-        event: TriggerEvent::StageChanged {
-            pipeline_id: p.id.clone(),
-            stage_id: f.stage_id(&f.acme, pipeline, stage).await,
-        },
-        template_id: template_id(f, &f.acme, template).await,
-        writebacks,
-    };
-    f.service.add_trigger(&f.admin, &f.acme, config).await.unwrap().id
-}
-
-/// Moves the first Service Jobs opportunity of Acme to `stage` on the board; returns (opportunity, contact).
 async fn move_first_job(f: &Fixture, stage: &str) -> (OpportunityId, ContactId) {
     let board = f.service.crm_board(&f.sam, &f.acme).await.unwrap();
     let jobs = board.pipelines.iter().find(|p| p.name == "Service Jobs").unwrap();
@@ -79,11 +60,11 @@ async fn starters_are_created_once_even_when_opened_concurrently(db: Db) {
 async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
-    stage_trigger(&f, "Call Disposition", "Sales Pipeline", "Qualified", Writebacks::default()).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
+    f.stage_trigger("Call Disposition", "Sales Pipeline", "Qualified", Writebacks::default()).await;
     let call = TriggerConfig {
         event: TriggerEvent::CallCompleted,
-        template_id: template_id(&f, &f.acme, "Call Disposition").await,
+        template_id: f.template_id(&f.acme, "Call Disposition").await,
         writebacks: Writebacks { note: true, ..Writebacks::default() },
     };
     f.service.add_trigger(&f.admin, &f.acme, call).await.unwrap();
@@ -132,7 +113,7 @@ async fn events_create_forms_per_matching_trigger_exactly_once(db: Db) {
     assert_eq!(pending.iter().filter(|p| p.context == "Call Completed").count(), 1);
 
     // Two triggers on the same stage: one form each.
-    stage_trigger(&f, "Appointment Follow-Up", "Service Jobs", "Job Complete", Writebacks::default()).await;
+    f.stage_trigger("Appointment Follow-Up", "Service Jobs", "Job Complete", Writebacks::default()).await;
     let mut again = event;
     again.external_id = "evt-3".into();
     let outcome = f.service.ingestor().ingest(again).await.unwrap();
@@ -156,7 +137,7 @@ async fn submit_writes_back_everything_and_one_failure_does_not_stop_the_others(
         task: Some(TaskWriteback::default()),
         move_to_stage: Some(f.stage_id(&f.acme, "Service Jobs", "Invoiced").await),
     };
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", writebacks).await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
 
@@ -221,7 +202,7 @@ async fn mapped_custom_fields_are_written_with_their_types(db: Db) {
         ],
         ..Writebacks::default()
     };
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", writebacks).await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
     let results = f.service.submit_form(&f.sam, &f.acme, &form, job_complete_answers(), None).await.unwrap();
@@ -238,14 +219,8 @@ async fn mapped_custom_fields_are_written_with_their_types(db: Db) {
 async fn invalid_answers_are_refused_and_nothing_is_written(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
-    stage_trigger(
-        &f,
-        "Job Complete",
-        "Service Jobs",
-        "Job Complete",
-        Writebacks { note: true, ..Writebacks::default() },
-    )
-    .await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", Writebacks { note: true, ..Writebacks::default() })
+        .await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
     let error =
@@ -262,7 +237,7 @@ async fn a_double_submit_runs_writebacks_once(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
     let writebacks = Writebacks { note: true, task: Some(TaskWriteback::default()), ..Writebacks::default() };
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", writebacks).await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
     let submits: Vec<_> = (0..4)
@@ -286,8 +261,8 @@ async fn a_double_submit_runs_writebacks_once(db: Db) {
 async fn a_template_in_use_cannot_be_deleted(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
-    let trigger = stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
-    let template = template_id(&f, &f.acme, "Job Complete").await;
+    let trigger = f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
+    let template = f.template_id(&f.acme, "Job Complete").await;
     let refused = f.service.delete_template(&f.admin, &f.acme, &template).await;
     assert!(matches!(refused, Err(AppError::Conflict(ref m)) if m.contains("used by 1 trigger")), "{refused:?}");
 
@@ -314,7 +289,7 @@ async fn triggers_are_checked_before_they_are_saved(db: Db) {
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
     let call_with_move = TriggerConfig {
         event: TriggerEvent::CallCompleted,
-        template_id: template_id(&f, &f.acme, "Call Disposition").await,
+        template_id: f.template_id(&f.acme, "Call Disposition").await,
         writebacks: Writebacks {
             move_to_stage: Some(f.stage_id(&f.acme, "Service Jobs", "Invoiced").await),
             ..Writebacks::default()
@@ -355,7 +330,7 @@ async fn an_identical_trigger_is_refused(db: Db) {
             pipeline_id: jobs.id.clone(),
             stage_id: f.stage_id(&f.acme, "Service Jobs", "Job Complete").await,
         },
-        template_id: template_id(&f, &f.acme, "Job Complete").await,
+        template_id: f.template_id(&f.acme, "Job Complete").await,
         writebacks: Writebacks { note: true, ..Writebacks::default() },
     };
     let twice = futures::future::join(
@@ -372,7 +347,7 @@ async fn an_identical_trigger_is_refused(db: Db) {
     let again = f.service.add_trigger(&f.admin, &f.acme, other_writebacks).await;
     assert_eq!(again.unwrap_err(), AppError::InvalidTrigger(vec![TriggerProblem::AlreadyExists]));
     // Another template on the same event is another form: allowed.
-    let other_template = TriggerConfig { template_id: template_id(&f, &f.acme, "Call Disposition").await, ..config };
+    let other_template = TriggerConfig { template_id: f.template_id(&f.acme, "Call Disposition").await, ..config };
     f.service.add_trigger(&f.admin, &f.acme, other_template).await.unwrap();
     assert_eq!(f.service.settings(&f.admin, &f.acme).await.unwrap().triggers.len(), 2);
 
@@ -394,7 +369,7 @@ async fn an_identical_trigger_is_refused(db: Db) {
 async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
-    let call_disposition = template_id(&f, &f.acme, "Call Disposition").await;
+    let call_disposition = f.template_id(&f.acme, "Call Disposition").await;
     let call = TriggerConfig {
         event: TriggerEvent::CallCompleted,
         template_id: call_disposition.clone(),
@@ -432,7 +407,7 @@ async fn the_inbox_is_paged_searched_and_filtered(db: Db) {
         let none = f.service.pending_forms(&f.sam, &f.acme, &query(wildcard, "", 1)).await.unwrap();
         assert_eq!((none.total, none.pages), (0, 1), "{wildcard}");
     }
-    let job_complete = template_id(&f, &f.acme, "Job Complete").await;
+    let job_complete = f.template_id(&f.acme, "Job Complete").await;
     assert_eq!(f.service.pending_forms(&f.sam, &f.acme, &query("", &job_complete, 1)).await.unwrap().total, 0);
     let by_template = f.service.pending_forms(&f.sam, &f.acme, &query("disposition", &call_disposition, 1)).await;
     assert_eq!(by_template.unwrap().total, 27, "the search reads template names too");
@@ -452,10 +427,10 @@ async fn nothing_of_another_sub_account_is_reachable(db: Db) {
     let f = fixture(db).await;
     f.service.open_sub_account(&f.admin, &f.acme).await.unwrap();
     f.service.open_sub_account(&f.admin, &f.brightside).await.unwrap();
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", Writebacks::default()).await;
     let (opportunity, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
-    let template = template_id(&f, &f.acme, "Job Complete").await;
+    let template = f.template_id(&f.acme, "Job Complete").await;
     let trigger = f.service.settings(&f.admin, &f.acme).await.unwrap().triggers[0].id.clone();
     let stage = f.stage_id(&f.acme, "Service Jobs", "Invoiced").await;
 
@@ -520,7 +495,7 @@ async fn a_sub_account_reads_and_writes_numbers_its_own_way(db: Db) {
         custom_fields: vec![FieldMapping { form_field: "invoice_amount".into(), crm_field_id: invoice }],
         ..Writebacks::default()
     };
-    stage_trigger(&f, "Job Complete", "Service Jobs", "Job Complete", writebacks).await;
+    f.stage_trigger("Job Complete", "Service Jobs", "Job Complete", writebacks).await;
     let (_, contact) = move_first_job(&f, "Job Complete").await;
     let form = only_pending_form(&f).await;
     assert_eq!(f.service.form(&f.sam, &f.acme, &form).await.unwrap().number_format, german);

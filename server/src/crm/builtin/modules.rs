@@ -9,14 +9,18 @@
 use app::model::change::Changes;
 use app::model::record::{check_edit, new_record};
 use app::model::record_event::fired;
-use app::model::{Cause, Module, RecordEvent, RecordField, RecordFieldKind, RecordProblem};
+use app::model::{
+    Cause, EventType, FormId, Module, OpportunityId, RecordEvent, RecordField, RecordFieldKind, RecordProblem,
+};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::BuiltinCrm;
+use super::views::stage_change_context;
 use crate::db::tenancy::Tenant;
 use crate::db::{StoreError, from_json, new_id, now_ms, to_json};
+use crate::events::{Incoming, IngestOutcome, ingest_on};
 use crate::time;
 
 /// A record as a JSON object: `id` and the module's fields.
@@ -52,11 +56,13 @@ impl RecordError {
     }
 }
 
-/// What a write did: the record's id and the events it fired, in order.
+/// What a write did: the record's id, the events it fired, in order, and the forms its stage
+/// change created.
 #[derive(Clone, Debug)]
 pub struct Written {
     pub id: String,
     pub events: Vec<RecordEvent>,
+    pub forms: Vec<FormId>,
 }
 
 /// Who writes: an edit may not set read-only fields; an operation of the CRM itself (converting
@@ -229,6 +235,7 @@ impl BuiltinCrm {
             self.update_on(&mut tx, tenant, cause, Module::Leads, lead_id, &converted, Access::Operation).await?;
         tx.commit().await?;
         contact.events.extend(lead.events);
+        contact.forms.extend(lead.forms);
         Ok(contact)
     }
 
@@ -261,7 +268,7 @@ impl BuiltinCrm {
         bind_all(query, cells).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, &id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
         let events = emit(self, conn, tenant, cause, module, None, &after).await?;
-        Ok(Written { id, events })
+        Ok(Written { id, events, forms: Vec::new() })
     }
 
     #[expect(clippy::too_many_arguments, reason = "one write: where, by whom, what, and under which access")]
@@ -312,7 +319,7 @@ impl BuiltinCrm {
         let mut merged = before.clone();
         merged.extend(values.iter().map(|(name, value)| (name.clone(), value.clone())));
         if fired(module, Some(&before), &merged).is_empty() {
-            return Ok(Written { id: id.to_owned(), events: Vec::new() });
+            return Ok(Written { id: id.to_owned(), events: Vec::new(), forms: Vec::new() });
         }
         check_references(conn, tenant, module, &merged, &before).await?;
         let mut assignments = vec!["updated_at = $1".to_owned()];
@@ -336,7 +343,8 @@ impl BuiltinCrm {
         query.bind(id).bind(tenant.id()).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
         let events = emit(self, conn, tenant, cause, module, Some(&before), &after).await?;
-        Ok(Written { id: id.to_owned(), events })
+        let forms = form_triggers(self, conn, tenant, &events).await?;
+        Ok(Written { id: id.to_owned(), events, forms })
     }
 }
 
@@ -480,6 +488,32 @@ async fn check_references(
         }
     }
     if problems.is_empty() { Ok(()) } else { Err(RecordError::Invalid(problems)) }
+}
+
+/// The form triggers of a stage change a person (or the API) made: each matching trigger
+/// creates its form, in the write's transaction, from a `stage_changed` event named by the
+/// stream's. A form's own writeback does not make a form again.
+async fn form_triggers(
+    crm: &BuiltinCrm,
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    events: &[RecordEvent],
+) -> RecordResult<Vec<FormId>> {
+    let mut forms = Vec::new();
+    for event in events.iter().filter(|e| e.event_type == EventType::OpportunityStageChanged) {
+        if !matches!(event.cause, Cause::Person { .. } | Cause::Api) {
+            continue;
+        }
+        let stage = event.record.get("stageId").and_then(Value::as_str).unwrap_or_default();
+        let opportunity = OpportunityId::from(event.record_id.as_str());
+        let Some(context) = stage_change_context(conn, tenant.id(), &opportunity, stage).await? else { continue };
+        // Its own key beside the stream event's (both are the built-in CRM's).
+        let incoming = Incoming::Form(context.into_event(tenant, "builtin", format!("forms:{}", event.id)));
+        if let IngestOutcome::Accepted { forms: created, .. } = ingest_on(crm.store(), conn, &incoming).await? {
+            forms.extend(created);
+        }
+    }
+    Ok(forms)
 }
 
 /// Stores the events a write fires, in order, after the record's earlier ones.

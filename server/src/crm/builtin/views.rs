@@ -150,17 +150,28 @@ impl BuiltinCrm {
         opportunity_id: &OpportunityId,
         stage_id: &str,
     ) -> CrmResult<Option<StageChangeContext>> {
-        Ok(sqlx::query_as(
-            "SELECT o.id AS opportunity_id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS contact_name, \
-               p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name \
-             FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
-             JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.pipeline_id = p.id \
-             WHERE o.id = $1 AND o.sub_account_id = $2 AND s.id = $3",
-        )
-        .bind(opportunity_id)
-        .bind(sub_account)
-        .bind(stage_id)
-        .fetch_optional(self.store().pool())
-        .await?)
+        let mut conn = self.store().pool().acquire().await?;
+        Ok(stage_change_context(&mut conn, sub_account, opportunity_id, stage_id).await?)
     }
+}
+
+/// The names a stage change's forms show, read on `conn` (inside a write's transaction).
+pub async fn stage_change_context(
+    conn: &mut sqlx::AnyConnection,
+    sub_account: &SubAccountId,
+    opportunity_id: &OpportunityId,
+    stage_id: &str,
+) -> Result<Option<StageChangeContext>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.id AS opportunity_id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS contact_name, \
+           p.id AS pipeline_id, p.name AS pipeline_name, s.id AS stage_id, s.name AS stage_name \
+         FROM crm_opportunities o JOIN crm_contacts c ON c.id = o.contact_id \
+         JOIN crm_pipelines p ON p.id = o.pipeline_id JOIN crm_stages s ON s.pipeline_id = p.id \
+         WHERE o.id = $1 AND o.sub_account_id = $2 AND s.id = $3",
+    )
+    .bind(opportunity_id)
+    .bind(sub_account)
+    .bind(stage_id)
+    .fetch_optional(conn)
+    .await
 }

@@ -5,8 +5,9 @@
 #![expect(clippy::expect_used, reason = "a test stops at the first surprise")]
 
 use app::api::ports::AuthPort;
+use app::api::ports::{TemplatesPort, TriggersPort};
 use app::api::types::SessionUser;
-use app::model::{Pipeline, SubAccountId};
+use app::model::{Pipeline, SubAccountId, TemplateId, TriggerConfig, TriggerEvent, TriggerId, Writebacks};
 use server::crm::Crm;
 use server::db::Store;
 use server::db::tenancy::Tenant;
@@ -138,6 +139,31 @@ impl Fixture {
     pub async fn pipeline(&self, sub_account: &SubAccountId, name: &str) -> Pipeline {
         let pipelines = self.service.builtin().pipelines(sub_account).await.expect("pipelines");
         pipelines.into_iter().find(|p| p.name == name).expect("demo pipeline")
+    }
+
+    pub async fn template_id(&self, sub_account: &SubAccountId, name: &str) -> TemplateId {
+        let templates = self.service.templates(&self.admin, sub_account).await.expect("templates");
+        templates.into_iter().find(|t| t.name == name).expect("template").id
+    }
+
+    /// An Acme trigger: a form from `template` when a deal moves to `stage` of `pipeline`.
+    pub async fn stage_trigger(
+        &self,
+        template: &str,
+        pipeline: &str,
+        stage: &str,
+        writebacks: Writebacks,
+    ) -> TriggerId {
+        let p = self.pipeline(&self.acme, pipeline).await;
+        let config = TriggerConfig {
+            event: TriggerEvent::StageChanged {
+                pipeline_id: p.id.clone(),
+                stage_id: self.stage_id(&self.acme, pipeline, stage).await,
+            },
+            template_id: self.template_id(&self.acme, template).await,
+            writebacks,
+        };
+        self.service.add_trigger(&self.admin, &self.acme, config).await.expect("trigger").id
     }
 
     pub async fn stage_id(&self, sub_account: &SubAccountId, pipeline: &str, stage: &str) -> String {
