@@ -19,6 +19,13 @@ pub fn format_ms(ms: i64, zone_name: &str) -> String {
     }
 }
 
+/// A moment written as RFC 3339 (`2026-12-01T09:00:00Z`), as [`format_ms`] writes it; `None`
+/// for anything else (a day stays as it is written).
+pub fn format_rfc3339(text: &str, zone_name: &str) -> Option<String> {
+    let moment = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    Some(format_ms(moment.timestamp_millis(), zone_name))
+}
+
 /// `14:05:09 CST` in the given zone: a time soon, like a retry's.
 pub fn clock_ms(ms: i64, zone_name: &str) -> String {
     match Utc.timestamp_millis_opt(ms).single() {

@@ -322,7 +322,8 @@ impl Module {
 }
 
 /// A field's value as a page shows it: names for ids (`labels`: users, linked records,
-/// pipelines and stages by id), the sub-account's way with amounts, `—` for nothing.
+/// pipelines and stages by id; due times in the sub-account's zone), the sub-account's way with
+/// amounts, `—` for nothing.
 pub fn display_value(
     kind: RecordFieldKind,
     value: &Value,
@@ -337,7 +338,7 @@ pub fn display_value(
             amount.as_f64().map_or_else(String::new, |amount| format.money((amount * 100.0).round() as i64))
         }
         (Choice(_), Value::String(name)) => choice_label(name),
-        (User | Link(_) | RecordFieldKind::Pipeline | RecordFieldKind::Stage, Value::String(id)) => named(id),
+        (User | Link(_) | RecordFieldKind::Pipeline | RecordFieldKind::Stage | Due, Value::String(id)) => named(id),
         (Users | Tags, Value::Array(items)) if items.is_empty() => "—".to_owned(),
         (Users, Value::Array(items)) => {
             items.iter().filter_map(Value::as_str).map(named).collect::<Vec<_>>().join(", ")

@@ -6,18 +6,20 @@ use std::collections::BTreeMap;
 
 use app::api::AppError;
 use app::api::ports::{AppResult, RecordsPort};
-use app::api::records::{ActivityItem, ActivityList, EditOptions, RecordDetail, RecordList, RecordSave};
+use app::api::records::{ActivityItem, ActivityList, EditOptions, RecordDetail, RecordList, RecordSave, RecordValues};
 use app::api::types::SessionUser;
+use app::model::change::Changes;
 use app::model::record::display_value;
 use app::model::{Cause, EventType, Module, RecordEvent, RecordFieldKind, SubAccountId};
 use async_trait::async_trait;
+use serde_json::Value;
 
 use super::{Service, crm_error};
 use crate::crm::Crm;
 use crate::crm::builtin::modules::RecordError;
 use crate::db::stream::StreamQuery;
 use crate::db::tenancy::Member;
-use crate::time::format_ms;
+use crate::time::{format_ms, format_rfc3339};
 
 /// The most records a list or a link's choices show, and events an Activity view shows.
 const LIST_LIMIT: i64 = 500;
@@ -36,7 +38,8 @@ impl RecordsPort for Service {
     async fn records(&self, user: &SessionUser, sub_account: &SubAccountId, module: Module) -> AppResult<RecordList> {
         let member = self.member_with_builtin_crm(user, sub_account).await?;
         let records = self.builtin.records(&member, module, LIST_LIMIT).await.map_err(record_error)?;
-        let (labels, _) = self.labels(&member, &[module]).await?;
+        let (mut labels, _) = self.labels(&member, &[module]).await?;
+        due_times(&member, records.iter(), &mut labels);
         Ok(RecordList { module, records, labels, format: member.sub_account().number_format() })
     }
 
@@ -58,7 +61,8 @@ impl RecordsPort for Service {
             ),
             None => None,
         };
-        let (labels, options) = self.labels(&member, &[module]).await?;
+        let (mut labels, options) = self.labels(&member, &[module]).await?;
+        due_times(&member, record.iter(), &mut labels);
         let activity = match id {
             Some(id) => {
                 let query =
@@ -114,7 +118,8 @@ impl RecordsPort for Service {
         }
         let query = StreamQuery { module, event_type, record_id: None, limit: LIST_LIMIT };
         let events = self.store.record_events(&member, &query).await?;
-        let (labels, _) = self.labels(&member, &Module::ALL).await?;
+        let (mut labels, _) = self.labels(&member, &Module::ALL).await?;
+        due_times(&member, events.iter().map(|event| &event.record), &mut labels);
         let items = events.iter().map(|event| activity_item(&member, event, &labels)).collect();
         Ok(ActivityList { items, can_filter: member.is_admin() })
     }
@@ -150,6 +155,11 @@ impl Service {
             labels.extend(choices.iter().cloned());
             options.links.insert(module.as_str().to_owned(), choices);
         }
+        if modules.contains(&Module::Contacts) {
+            for field in self.builtin.custom_fields(member.id()).await.map_err(crm_error)? {
+                labels.insert(format!("customFields.{}", field.key), field.name);
+            }
+        }
         if modules.contains(&Module::Opportunities) {
             options.pipelines = self.builtin.pipelines(member.id()).await.map_err(crm_error)?;
             for pipeline in &options.pipelines {
@@ -161,17 +171,39 @@ impl Service {
     }
 }
 
+/// Tasks' due times as the sub-account reads them (`2026-12-01 04:00 EST`), for the page to
+/// show in place of the stored UTC time.
+fn due_times<'a>(
+    member: &Member,
+    records: impl Iterator<Item = &'a RecordValues>,
+    labels: &mut BTreeMap<String, String>,
+) {
+    let zone = &member.sub_account().time_zone;
+    for due in records.filter_map(|record| record.get("dueDate")?.as_str()) {
+        if let Some(shown) = format_rfc3339(due, zone) {
+            labels.insert(due.to_owned(), shown);
+        }
+    }
+}
+
 fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String, String>) -> ActivityItem {
     let format = member.sub_account().number_format();
-    let changes = event
-        .changes()
-        .iter()
-        .filter_map(|change| {
-            let field = event.module.field(&change.field)?;
+    let mut changes = Vec::new();
+    for change in event.changes().iter() {
+        if let Some(field) = event.module.field(&change.field) {
             let shown = |value| display_value(field.kind, value, labels, format);
-            Some((field.label.to_owned(), shown(&change.before), shown(&change.after)))
-        })
-        .collect();
+            changes.push((field.label.to_owned(), shown(&change.before), shown(&change.after)));
+        } else if change.field == "customFields" {
+            // A contact's custom fields, one line each, by the field's name.
+            let object = |value: &Value| value.as_object().cloned().unwrap_or_default();
+            for custom in Changes::between(&object(&change.before), &object(&change.after)).iter() {
+                let key = format!("customFields.{}", custom.field);
+                let label = labels.get(&key).cloned().unwrap_or_else(|| custom.field.clone());
+                let shown = |value| display_value(RecordFieldKind::Text, value, labels, format);
+                changes.push((label, shown(&custom.before), shown(&custom.after)));
+            }
+        }
+    }
     ActivityItem {
         id: event.id.to_string(),
         module: event.module,

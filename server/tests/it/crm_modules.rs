@@ -605,3 +605,39 @@ on_both_backends!(
     a_stale_page_does_not_undo_another_persons_change,
     a_stage_change_anywhere_makes_the_triggers_forms,
 );
+
+/// A writeback's custom field values are the contact's change too: the Activity names each
+/// field and its values before → after.
+async fn custom_field_writes_show_in_the_contacts_history(db: Db) {
+    use app::api::ports::RecordsPort;
+    use app::model::CrmFieldValue;
+    use server::crm::{Crm as _, CustomFieldUpdate};
+    let fx = fixture(db).await;
+    let crm = fx.service.builtin();
+    let contact = fx.service.records(&fx.admin, &fx.acme, Module::Contacts).await.expect("contacts").records[0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let outcome = crm.custom_fields(&fx.acme).await.expect("fields").into_iter().find(|f| f.key == "call_outcome");
+    let outcome = outcome.expect("the demo's Call Outcome");
+    let update = CustomFieldUpdate {
+        id: outcome.id.clone(),
+        key: outcome.key.clone(),
+        field_value: CrmFieldValue::Text("Interested".to_owned()),
+    };
+    let cause = Cause::Person { user_id: fx.sam.id.clone() };
+    crm.update_contact_custom_fields(&fx.acme, &contact.as_str().into(), &[update], &cause).await.expect("written");
+    let detail = fx.service.record(&fx.admin, &fx.acme, Module::Contacts, Some(&contact)).await.expect("contact");
+    assert_eq!(detail.activity[0].event_type, EventType::ContactUpdated);
+    assert_eq!(detail.activity[0].changes, [("Call Outcome".to_owned(), "—".to_owned(), "Interested".to_owned())]);
+    assert_eq!(detail.record.expect("record")["customFields"]["call_outcome"], json!("Interested"));
+
+    // A task's due time reads in the sub-account's zone (New York), as every other time does.
+    let due = "2026-12-03T14:00:00Z";
+    let task = save(None, json!({"title": "Call back", "dueDate": due, "contactId": contact}));
+    fx.service.save_record(&fx.sam, &fx.acme, Module::Tasks, task).await.expect("task");
+    let tasks = fx.service.records(&fx.sam, &fx.acme, Module::Tasks).await.expect("tasks");
+    assert_eq!(tasks.labels.get(due).map(String::as_str), Some("2026-12-03 09:00 EST"));
+}
+
+on_both_backends!(custom_field_writes_show_in_the_contacts_history);
