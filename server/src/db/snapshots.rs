@@ -46,6 +46,24 @@ impl Store {
         stored.map(|text| from_json(&text)).transpose()
     }
 
+    /// A record's snapshot, if OpsFlow has seen the record.
+    pub async fn snapshot(
+        &self,
+        tenant: &Tenant,
+        module: Module,
+        record_id: &str,
+    ) -> StoreResult<Option<Map<String, Value>>> {
+        let stored: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT record FROM hl_snapshots WHERE sub_account_id = $1 AND module = $2 AND record_id = $3",
+        )
+        .bind(tenant.id())
+        .bind(module.as_str())
+        .bind(record_id)
+        .fetch_optional(self.pool())
+        .await?;
+        stored.flatten().map(|text| from_json(&text)).transpose()
+    }
+
     pub async fn save_snapshot(
         &self,
         conn: &mut AnyConnection,

@@ -319,6 +319,22 @@ struct ContactDto {
     last_name: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    /// `lead`, `customer`...: only a read of the contact says it (no webhook carries it).
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+impl HighLevelCrm {
+    async fn contact_dto(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<ContactDto> {
+        let found: ContactBody = self.call(location_id, Request::get(format!("/contacts/{contact_id}"), &[])).await?;
+        Ok(found.contact)
+    }
+
+    /// Whether a contact is a lead (`type` `lead`), which decides whether its webhooks are
+    /// the leads module's or the contacts module's.
+    pub async fn is_lead(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<bool> {
+        Ok(self.contact_dto(location_id, contact_id).await?.kind.as_deref() == Some("lead"))
+    }
 }
 
 impl ContactDto {
@@ -524,9 +540,9 @@ impl Crm for HighLevelCrm {
     }
 
     async fn get_contact(&self, location_id: &SubAccountId, contact_id: &ContactId) -> CrmResult<Contact> {
-        let found: ContactBody = self.call(location_id, Request::get(format!("/contacts/{contact_id}"), &[])).await?;
-        let name = found.contact.display_name();
-        let ContactDto { id, email, phone, .. } = found.contact;
+        let found = self.contact_dto(location_id, contact_id).await?;
+        let name = found.display_name();
+        let ContactDto { id, email, phone, .. } = found;
         Ok(Contact { id, name, email: email.unwrap_or_default(), phone: phone.unwrap_or_default() })
     }
 

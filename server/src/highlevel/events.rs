@@ -17,7 +17,9 @@ pub enum Availability {
 
 const SNAPSHOT: &str = "computed against the last copy OpsFlow saw (webhooks carry no previous values): a record's \
                         first webhook after install only records it";
-const NO_LEAD_TYPE: &str = "HighLevel's contact webhooks do not say whether a contact is a lead";
+const LEAD: &str = "a lead is a contact whose `type` is `lead`, which only a read of the contact says (one per \
+                    webhook; the type's values are not documented)";
+const CONVERTED: &str = "when a contact OpsFlow knew as a lead is a lead no more (its `type`, read from the contact)";
 
 pub fn availability(event_type: EventType) -> Availability {
     use Availability::{No, Partly, Yes};
@@ -27,7 +29,9 @@ pub fn availability(event_type: EventType) -> Availability {
     match event_type {
         E::StageChanged => Yes { from: "OpportunityStageUpdate" },
         E::CallCompleted => Yes { from: "VoiceAiCallEnd" },
-        E::LeadCreated | E::LeadUpdated | E::LeadConverted | E::LeadAssigned => No { why: NO_LEAD_TYPE },
+        E::LeadCreated => Partly { from: "ContactCreate", limit: LEAD },
+        E::LeadUpdated | E::LeadAssigned => Partly { from: "ContactUpdate", limit: LEAD },
+        E::LeadConverted => Partly { from: "ContactUpdate", limit: CONVERTED },
         E::LeadStageChanged | E::LeadScoreChanged => No { why: "HighLevel's contacts have no lead stage or score" },
         E::ContactCreated => Yes { from: "ContactCreate" },
         E::ContactUpdated | E::ContactAssigned => Partly { from: "ContactUpdate", limit: SNAPSHOT },

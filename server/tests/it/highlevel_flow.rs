@@ -280,6 +280,32 @@ async fn record_webhooks_become_module_events(db: Db) {
     assert_eq!(types(&unseen), ["task_updated", "task_completed"]);
     assert_eq!(Value::Object(unseen[1].previous.clone()), json!({"completed": false}));
 
+    // A lead: a contact HighLevel calls a lead (read from the contact) is the leads module's;
+    // once it is a customer, the lead is converted and the contact is new to contacts.
+    let lead = json!({"id": "c-lead", "locationId": LOCATION, "firstName": "Lee", "lastName": "Park", "type": "lead"});
+    f.standin.put_contact(lead.clone());
+    let created = json!({"type": "ContactCreate", "locationId": LOCATION, "id": "c-lead", "firstName": "Lee",
+        "lastName": "Park", "source": "ads", "tags": ["hot"]});
+    f.deliver(created.clone(), "l-1").await;
+    let mut assigned = created.clone();
+    assigned["type"] = json!("ContactUpdate");
+    assigned["assignedTo"] = json!("u-1");
+    f.deliver(assigned.clone(), "l-2").await;
+    f.processor.round().await.unwrap();
+    let mut customer = lead;
+    customer["type"] = json!("customer");
+    f.standin.put_contact(customer);
+    f.deliver(assigned, "l-3").await;
+    f.processor.round().await.unwrap();
+    let lead_history = history(Module::Leads, "c-lead").await;
+    assert_eq!(
+        types(&lead_history),
+        ["lead_created", "lead_updated", "lead_assigned", "lead_updated", "lead_converted"]
+    );
+    assert!(lead_history[0].record.get("tags").is_none(), "leads have no tags");
+    assert_eq!(Value::Object(lead_history[4].previous.clone()), json!({"contactId": null, "converted": false}));
+    assert_eq!(types(&history(Module::Contacts, "c-lead").await), ["contact_created"]);
+
     // A contact first seen in an update: its snapshot is kept; only later changes fire.
     let seen_late = json!({"type": "ContactUpdate", "locationId": LOCATION, "id": "c-old", "name": "Old Friend",
         "assignedTo": "u-1"});

@@ -16,8 +16,9 @@
 //! (refused, not found) or too many attempts marks the webhook failed with the reason.
 
 use app::model::record_event::fired;
-use app::model::{Cause, Pipeline, RecordEvent, SubAccountId};
-use serde_json::Value;
+use app::model::{Cause, Module, Pipeline, RecordEvent, SubAccountId};
+use serde_json::{Map, Value};
+use sqlx::AnyConnection;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -153,9 +154,9 @@ impl Processor {
 
     /// Stores the module events a record webhook fires — against the record's last snapshot,
     /// which it then replaces — in one transaction, and names them (none when the sub-account
-    /// is not installed). A record seen for the first time fires its `*_created` if the webhook
-    /// creates it, else only what the webhook's type implies (a completed task), since what it
-    /// was before is unknown.
+    /// is not installed). A contact is the leads module's while HighLevel calls it a lead (a
+    /// read of the contact says so); once it is not, the lead is converted and the contact is
+    /// new to the contacts module.
     async fn stream(
         &self,
         stored: &StoredWebhook,
@@ -166,9 +167,56 @@ impl Processor {
             return Ok(Vec::new());
         }
         let tenant = installed(location);
-        let RecordChange { module, record_id, fields, creates, implied_previous } = change;
+        let mut changes = vec![change.clone()];
+        if change.module == Module::Contacts {
+            // A contact HighLevel no longer has (deleted since) is taken as it was sent.
+            let lead = match self.crm.is_lead(location, &change.record_id.as_str().into()).await {
+                Err(CrmError::NotFound(_)) => false,
+                read => read?,
+            };
+            if lead {
+                changes[0].module = Module::Leads;
+                changes[0].fields.retain(|name, _| Module::Leads.field(name).is_some() || name == "customFields");
+                // A contact HighLevel calls a lead is not converted (yet).
+                changes[0].fields.insert("converted".to_owned(), Value::Bool(false));
+            } else if let Some(lead) = self.store.snapshot(&tenant, Module::Leads, &change.record_id).await?
+                && lead.get("converted") != Some(&Value::Bool(true))
+            {
+                changes[0].creates = true;
+                let converted = [
+                    ("converted".to_owned(), Value::Bool(true)),
+                    ("contactId".to_owned(), Value::String(change.record_id.clone())),
+                ];
+                changes.push(RecordChange {
+                    module: Module::Leads,
+                    record_id: change.record_id.clone(),
+                    fields: converted.into_iter().collect(),
+                    creates: false,
+                    implied_previous: Map::new(),
+                });
+            }
+        }
         let mut tx = self.store.begin().await?;
-        let snapshot = self.store.lock_snapshot(&mut tx, &tenant, *module, record_id).await?;
+        let mut names = Vec::new();
+        for change in &changes {
+            names.extend(self.apply(&mut tx, &tenant, stored, change).await?);
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(names)
+    }
+
+    /// One record's change on `tx`: its events, and its new snapshot. A record seen for the
+    /// first time fires its `*_created` if the webhook creates it, else only what the webhook's
+    /// type implies (a completed task), since what it was before is unknown.
+    async fn apply(
+        &self,
+        tx: &mut AnyConnection,
+        tenant: &Tenant,
+        stored: &StoredWebhook,
+        change: &RecordChange,
+    ) -> Result<Vec<&'static str>, StoreError> {
+        let RecordChange { module, record_id, fields, creates, implied_previous } = change;
+        let snapshot = self.store.lock_snapshot(tx, tenant, *module, record_id).await?;
         let mut after = snapshot.clone().unwrap_or_default();
         after.extend(fields.iter().map(|(name, value)| (name.clone(), value.clone())));
         after.insert("id".to_owned(), Value::String(record_id.clone()));
@@ -182,11 +230,11 @@ impl Processor {
             }
         };
         let fired = fired(*module, before.as_ref(), &after);
-        let mut seq = self.store.next_record_seq(&mut tx, &tenant, *module, record_id).await?;
+        let mut seq = self.store.next_record_seq(tx, tenant, *module, record_id).await?;
         for fired in &fired {
             let event = RecordEvent {
                 id: new_id().into(),
-                sub_account_id: location.clone(),
+                sub_account_id: tenant.id().clone(),
                 module: *module,
                 event_type: fired.event_type,
                 record_id: record_id.clone(),
@@ -196,12 +244,11 @@ impl Processor {
                 cause: Cause::HighLevel { webhook_id: stored.id.clone() },
             };
             let external_id = format!("{}:{}", stored.dedupe_key, fired.event_type.as_str());
-            if self.store.insert_record_event(&mut tx, &tenant, &event, seq, SOURCE, &external_id).await? {
+            if self.store.insert_record_event(tx, tenant, &event, seq, SOURCE, &external_id).await? {
                 seq += 1;
             }
         }
-        self.store.save_snapshot(&mut tx, &tenant, *module, record_id, &after).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        self.store.save_snapshot(tx, tenant, *module, record_id, &after).await?;
         Ok(fired.iter().map(|fired| fired.event_type.as_str()).collect())
     }
 

@@ -218,6 +218,12 @@ impl StandIn {
         self.with(|inner| inner.requests.clone())
     }
 
+    /// Adds or replaces a contact (a JSON object with its `id`), as a change in HighLevel would.
+    pub fn put_contact(&self, contact: Value) {
+        let id = contact["id"].as_str().unwrap_or_default().to_owned();
+        self.with(|inner| inner.crm.contacts.insert(id, contact));
+    }
+
     pub fn crm<T>(&self, f: impl FnOnce(&Crm) -> T) -> T {
         self.with(|inner| f(&inner.crm))
     }
