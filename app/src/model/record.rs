@@ -346,6 +346,8 @@ pub fn display_value(
         (_, Value::Array(items)) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
         (_, Value::String(text)) if text.is_empty() => "—".to_owned(),
         (_, Value::String(text)) => text.clone(),
+        // A number as the sub-account writes it (`450`, `2,5`), not as JSON does (`450.0`).
+        (_, Value::Number(number)) => number.as_f64().map_or_else(|| number.to_string(), |n| format.number(n)),
         (_, other) => other.to_string(),
     }
 }

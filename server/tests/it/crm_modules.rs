@@ -631,6 +631,12 @@ async fn custom_field_writes_show_in_the_contacts_history(db: Db) {
     assert_eq!(detail.activity[0].event_type, EventType::ContactUpdated);
     assert_eq!(detail.activity[0].changes, [("Call Outcome".to_owned(), "—".to_owned(), "Interested".to_owned())]);
     assert_eq!(detail.record.expect("record")["customFields"]["call_outcome"], json!("Interested"));
+    let budget = crm.custom_fields(&fx.acme).await.expect("fields").into_iter().find(|f| f.key == "budget");
+    let budget = budget.expect("the demo's Budget");
+    let update = CustomFieldUpdate { id: budget.id, key: budget.key, field_value: CrmFieldValue::Number(450.0) };
+    crm.update_contact_custom_fields(&fx.acme, &contact.as_str().into(), &[update], &cause).await.expect("written");
+    let detail = fx.service.record(&fx.admin, &fx.acme, Module::Contacts, Some(&contact)).await.expect("contact");
+    assert_eq!(detail.activity[0].changes, [("Budget".to_owned(), "—".to_owned(), "450".to_owned())], "not 450.0");
 
     // A task's due time reads in the sub-account's zone (New York), as every other time does.
     let due = "2026-12-03T14:00:00Z";
