@@ -93,4 +93,10 @@ ids! {
     ContactId;
     /// An opportunity (deal) in the sub-account's CRM.
     OpportunityId;
+    /// A workflow (all its versions share it).
+    WorkflowId;
+    /// One action of a workflow, the same in every version that keeps it.
+    ActionId;
+    /// One run of a workflow, started by one event.
+    RunId;
 }

@@ -6,6 +6,7 @@
 //! the *same* code in both places: the browser on every change, the server again on submit.
 
 pub mod change;
+mod condition;
 pub mod crm;
 pub mod date;
 pub mod editing;
@@ -28,6 +29,7 @@ pub mod template;
 pub mod transfer;
 pub mod trigger;
 pub mod value;
+pub mod workflow;
 pub mod writeback;
 
 pub use crm::{CrmField, CrmFieldType, CrmFieldValue, Pipeline, Stage};

@@ -227,7 +227,7 @@ impl RecordFieldKind {
     }
 }
 
-fn is_email(text: &str) -> bool {
+pub(crate) fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')

@@ -24,7 +24,16 @@ pub enum Logic {
 pub struct RuleGroup {
     #[serde(default)]
     pub logic: Logic,
+    /// `conditions` in a workflow's filters (seed 001's name for the same list).
+    #[serde(alias = "conditions")]
     pub rules: Vec<Rule>,
+}
+
+/// No conditions: holds for everything (a workflow without filters).
+impl Default for RuleGroup {
+    fn default() -> Self {
+        RuleGroup::all(Vec::new())
+    }
 }
 
 impl RuleGroup {
@@ -107,6 +116,7 @@ pub enum Rule {
 #[derive(Deserialize)]
 struct RuleFields {
     logic: Option<Logic>,
+    #[serde(alias = "conditions")]
     rules: Option<Vec<Rule>>,
     field: Option<String>,
     operator: Option<Operator>,
@@ -125,8 +135,8 @@ impl TryFrom<RuleFields> for Rule {
             RuleFields { field: Some(field), operator: Some(operator), rules: None, logic: None, value } => {
                 Ok(Rule::Condition(Condition { field, operator, value }))
             }
-            _ => Err("a rule is either a group with `rules` (and `logic`), or a condition with `field`, \
-                      `operator` and `value`"),
+            _ => Err("a rule is either a group with `rules` or `conditions` (and `logic`), or a condition \
+                      with `field`, `operator` and `value`"),
         }
     }
 }
@@ -178,10 +188,17 @@ pub enum Operator {
     LessOrEqual,
     In,
     NotIn,
+    /// The field changed in this event, to a value that `equals` the given one.
+    ChangedTo,
+    /// The field changed in this event, from a value that `equals` the given one.
+    ChangedFrom,
+    /// The field changed in this event.
+    AnyChange,
 }
 
 impl Operator {
-    pub const ALL: [Operator; 13] = [
+    /// Seed 001's 16 operators, in its order.
+    pub const ALL: [Operator; 16] = [
         Operator::Equals,
         Operator::NotEquals,
         Operator::Contains,
@@ -195,6 +212,9 @@ impl Operator {
         Operator::LessOrEqual,
         Operator::In,
         Operator::NotIn,
+        Operator::ChangedTo,
+        Operator::ChangedFrom,
+        Operator::AnyChange,
     ];
 
     pub fn label(self) -> &'static str {
@@ -212,12 +232,31 @@ impl Operator {
             Operator::LessOrEqual => "is at most",
             Operator::In => "is one of",
             Operator::NotIn => "is none of",
+            Operator::ChangedTo => "changed to",
+            Operator::ChangedFrom => "changed from",
+            Operator::AnyChange => "changed",
         }
     }
 
-    /// Whether the operator compares against a value (everything but the emptiness tests).
+    /// Whether the operator compares against a value (everything but the emptiness tests and
+    /// `any_change`).
     pub fn takes_value(self) -> bool {
-        !matches!(self, Operator::IsEmpty | Operator::IsNotEmpty)
+        !matches!(self, Operator::IsEmpty | Operator::IsNotEmpty | Operator::AnyChange)
+    }
+
+    /// Whether the operator reads how the field changed: only an event that carries the
+    /// previous values has that, so forms never offer these.
+    pub fn is_change(self) -> bool {
+        matches!(self, Operator::ChangedTo | Operator::ChangedFrom | Operator::AnyChange)
+    }
+
+    /// The operator whose comparison this one makes: `changed_to` and `changed_from` compare a
+    /// value as `equals` does.
+    pub fn comparison(self) -> Operator {
+        match self {
+            Operator::ChangedTo | Operator::ChangedFrom => Operator::Equals,
+            other => other,
+        }
     }
 
     /// Whether the value is a list (`in`, `not_in`).
@@ -231,6 +270,9 @@ impl Operator {
     pub fn applies_to(self, kind: FieldKind) -> bool {
         use FieldKind as K;
         use Operator as O;
+        if self.is_change() {
+            return false;
+        }
         match kind {
             K::Section => false,
             K::ShortText | K::LongText | K::Phone | K::Email | K::Dropdown | K::Radio => matches!(

@@ -14,6 +14,7 @@ mod triggers;
 mod validation;
 mod visibility;
 mod wire_format;
+mod workflows;
 
 use super::*;
 

@@ -1,0 +1,195 @@
+//! What a workflow reads of its trigger record: the module's fields (by their camelCase name or
+//! its snake_case spelling, as seed 001 asks), the record's `id`, and on contacts and leads the
+//! sub-account's custom fields (`customFields.<key>`). Filters compare these fields and
+//! `{{trigger.…}}` writes them, through the one lookup here.
+
+use serde_json::{Map, Value};
+
+use crate::model::change::same;
+use crate::model::crm::{CrmField, CrmFieldType};
+use crate::model::date::Date;
+use crate::model::field::FieldKind;
+use crate::model::locale::NumberFormat;
+use crate::model::module::Module;
+use crate::model::record::{RecordField, RecordFieldKind};
+use crate::model::value::Parsed;
+
+const CUSTOM_PREFIX: &str = "customFields.";
+
+/// The fields of one module's records that a workflow can name.
+#[derive(Clone, Copy, Debug)]
+pub struct TriggerFields<'a> {
+    module: Module,
+    custom: &'a [CrmField],
+}
+
+/// One field a workflow names, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerField {
+    Id,
+    Record(&'static RecordField),
+    Custom(CrmField),
+}
+
+impl<'a> TriggerFields<'a> {
+    /// `custom`: the sub-account's custom fields, which contacts and leads carry.
+    pub fn new(module: Module, custom: &'a [CrmField]) -> Self {
+        let custom = if matches!(module, Module::Contacts | Module::Leads) { custom } else { &[] };
+        Self { module, custom }
+    }
+
+    pub fn module(&self) -> Module {
+        self.module
+    }
+
+    /// The field a name means: `ownerId` and `owner_id` are one field; custom fields go by
+    /// `customFields.<key>` (or `custom_fields.<key>`).
+    pub fn resolve(&self, name: &str) -> Option<TriggerField> {
+        let name = name.trim();
+        if let Some(key) = name.strip_prefix(CUSTOM_PREFIX).or_else(|| name.strip_prefix("custom_fields.")) {
+            return self.custom.iter().find(|field| field.key == key).cloned().map(TriggerField::Custom);
+        }
+        let name = camel_case(name);
+        if name == "id" {
+            return Some(TriggerField::Id);
+        }
+        self.module.field(&name).map(TriggerField::Record)
+    }
+
+    /// Every field, as the editor offers them.
+    pub fn all(&self) -> Vec<TriggerField> {
+        std::iter::once(TriggerField::Id)
+            .chain(self.module.fields().iter().map(TriggerField::Record))
+            .chain(self.custom.iter().cloned().map(TriggerField::Custom))
+            .collect()
+    }
+}
+
+impl TriggerField {
+    /// The field's one name, as events carry it (`ownerId`, `customFields.budget`).
+    pub fn key(&self) -> String {
+        match self {
+            TriggerField::Id => "id".to_owned(),
+            TriggerField::Record(field) => field.name.to_owned(),
+            TriggerField::Custom(field) => format!("{CUSTOM_PREFIX}{}", field.key),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            TriggerField::Id => "Record id".to_owned(),
+            TriggerField::Record(field) => field.label.to_owned(),
+            TriggerField::Custom(field) => field.name.clone(),
+        }
+    }
+
+    /// How a condition compares the field: as a form field of this kind, with these choices.
+    pub(crate) fn compared_as(&self) -> (FieldKind, Option<Vec<String>>) {
+        let owned = |names: &[&str]| Some(names.iter().map(|name| (*name).to_owned()).collect());
+        match self {
+            TriggerField::Id => (FieldKind::ShortText, None),
+            TriggerField::Record(field) => match field.kind {
+                RecordFieldKind::Text
+                | RecordFieldKind::User
+                | RecordFieldKind::Link(_)
+                | RecordFieldKind::Pipeline
+                | RecordFieldKind::Stage => (FieldKind::ShortText, None),
+                RecordFieldKind::Email => (FieldKind::Email, None),
+                RecordFieldKind::Whole { .. } => (FieldKind::Number, None),
+                RecordFieldKind::Money => (FieldKind::Currency, None),
+                RecordFieldKind::Flag => (FieldKind::Checkbox, None),
+                RecordFieldKind::Due => (FieldKind::Date, None),
+                RecordFieldKind::Choice(names) => (FieldKind::Dropdown, owned(names)),
+                RecordFieldKind::Users | RecordFieldKind::Tags => (FieldKind::MultiSelect, None),
+            },
+            TriggerField::Custom(field) => {
+                let options =
+                    (field.data_type.has_options() && !field.options.is_empty()).then(|| field.options.clone());
+                let kind = match field.data_type {
+                    CrmFieldType::Numerical => FieldKind::Number,
+                    CrmFieldType::Monetory => FieldKind::Currency,
+                    CrmFieldType::Date => FieldKind::Date,
+                    CrmFieldType::Email => FieldKind::Email,
+                    CrmFieldType::SingleOptions | CrmFieldType::Radio => FieldKind::Dropdown,
+                    CrmFieldType::Checkbox | CrmFieldType::MultipleOptions => FieldKind::MultiSelect,
+                    CrmFieldType::Text
+                    | CrmFieldType::LargeText
+                    | CrmFieldType::Phone
+                    | CrmFieldType::TextboxList
+                    | CrmFieldType::FileUpload => FieldKind::ShortText,
+                };
+                (kind, options)
+            }
+        }
+    }
+
+    /// The field's value in a record (`null` when the record does not carry it).
+    pub fn read<'r>(&self, record: &'r Map<String, Value>) -> &'r Value {
+        let found = match self {
+            TriggerField::Id => record.get("id"),
+            TriggerField::Record(field) => record.get(field.name),
+            TriggerField::Custom(field) => record.get("customFields").and_then(|custom| custom.get(&field.key)),
+        };
+        found.unwrap_or(&Value::Null)
+    }
+
+    /// The field's value before the event, when the event changed it (an event's `previous`
+    /// holds the changed fields, custom fields as one `customFields` object).
+    pub fn before<'r>(&self, record: &Map<String, Value>, previous: &'r Map<String, Value>) -> Option<&'r Value> {
+        let before = match self {
+            TriggerField::Id => None,
+            TriggerField::Record(field) => previous.get(field.name),
+            TriggerField::Custom(field) => {
+                previous.get("customFields").map(|custom| custom.get(&field.key).unwrap_or(&Value::Null))
+            }
+        }?;
+        (!same(before, self.read(record))).then_some(before)
+    }
+}
+
+/// A stored value as a condition reads it: `None` for nothing (null, empty text, an empty list).
+pub(crate) fn parsed(kind: FieldKind, value: &Value) -> Option<Parsed<'_>> {
+    match value {
+        Value::String(text) => {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            Some(match kind {
+                // A due time compares by its day; a custom field may hold its number as text.
+                FieldKind::Date => {
+                    Date::parse(text.split('T').next().unwrap_or(text)).map_or(Parsed::Text(text), Parsed::Date)
+                }
+                FieldKind::Number | FieldKind::Currency => {
+                    NumberFormat::TEMPLATE.parse_number(text).map_or(Parsed::Text(text), Parsed::Number)
+                }
+                _ => Parsed::Text(text),
+            })
+        }
+        Value::Number(number) => number.as_f64().map(Parsed::Number),
+        Value::Bool(flag) => Some(Parsed::Bool(*flag)),
+        Value::Array(items) => {
+            let items: Vec<&str> =
+                items.iter().filter_map(Value::as_str).filter(|item| !item.trim().is_empty()).collect();
+            (!items.is_empty()).then_some(Parsed::List(items))
+        }
+        Value::Null | Value::Object(_) => None,
+    }
+}
+
+/// `owner_id` → `ownerId`; a camelCase name stays as it is.
+pub fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for ch in name.chars() {
+        if ch == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(ch.to_uppercase());
+            upper = false;
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}

@@ -1,0 +1,462 @@
+//! Workflows (seed 001): a trigger — one of the 27 module events — with filters, and an ordered
+//! list of actions, where a `branch` action's children run on its `then` or `else` path. The
+//! object is the seed's, camelCase on the wire; one check says everything wrong with a workflow
+//! a client sends (each problem at its JSON path, `actions[2].config.userIds`), in the browser's
+//! editor and in the API alike.
+
+pub mod actions;
+mod config;
+pub mod fields;
+pub mod filter;
+pub mod interpolate;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
+
+pub use actions::{ActionConfig, ActionType, Assignment, Delay, DelayUnit, Person, WebhookCall};
+pub use fields::{TriggerField, TriggerFields};
+pub use filter::{CompiledFilters, TriggerFilters};
+
+use super::crm::{CrmField, Pipeline};
+use super::event::EventType;
+use super::id::{ActionId, TemplateId, UserId, WorkflowId};
+use super::module::Module;
+
+/// Something wrong with a workflow, where it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// JSON path from the workflow object: `name`, `triggerFilters.conditions[0].value`,
+    /// `actions[2].config.userIds[1]`.
+    pub path: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { path: path.into(), message: message.into() }
+    }
+}
+
+/// What a check needs to know of the sub-account: what its workflows may name.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Catalog<'a> {
+    pub custom_fields: &'a [CrmField],
+    pub users: &'a [UserId],
+    pub pipelines: &'a [Pipeline],
+    pub templates: &'a [TemplateId],
+}
+
+/// Which path of its parent `branch` an action is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BranchPath {
+    Then,
+    Else,
+}
+
+/// One action, as seed 001 writes it, with `parentId` and `branch` for a branch's children.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Action {
+    pub id: ActionId,
+    pub action_type: ActionType,
+    pub config: Value,
+    pub sort_order: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<ActionId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<BranchPath>,
+}
+
+/// What a workflow says: everything but its id, version and times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowSpec {
+    pub name: String,
+    pub description: String,
+    pub trigger_module: Module,
+    pub trigger_type: EventType,
+    pub trigger_filters: TriggerFilters,
+    pub is_active: bool,
+    pub actions: Vec<Action>,
+}
+
+/// Seed 001's workflow object, with read-only `createdAt` and `updatedAt` (RFC 3339).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Workflow {
+    pub id: WorkflowId,
+    pub name: String,
+    pub description: String,
+    pub trigger_module: Module,
+    pub trigger_type: EventType,
+    pub trigger_filters: TriggerFilters,
+    pub is_active: bool,
+    pub version: i64,
+    pub actions: Vec<Action>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Workflow {
+    pub fn new(id: WorkflowId, spec: WorkflowSpec, version: i64, created_at: String, updated_at: String) -> Self {
+        let WorkflowSpec { name, description, trigger_module, trigger_type, trigger_filters, is_active, actions } =
+            spec;
+        Self {
+            id,
+            name,
+            description,
+            trigger_module,
+            trigger_type,
+            trigger_filters,
+            is_active,
+            version,
+            actions,
+            created_at,
+            updated_at,
+        }
+    }
+
+    /// The actions that run one after another at one place: the top level (`parent` none), or
+    /// one path of a branch; in `sortOrder`.
+    pub fn sequence(&self, parent: Option<(&ActionId, BranchPath)>) -> Vec<&Action> {
+        sequence(&self.actions, parent)
+    }
+}
+
+fn sequence<'a>(actions: &'a [Action], parent: Option<(&ActionId, BranchPath)>) -> Vec<&'a Action> {
+    let mut found: Vec<&Action> = actions
+        .iter()
+        .filter(|action| match parent {
+            None => action.parent_id.is_none(),
+            Some((id, path)) => action.parent_id.as_ref() == Some(id) && action.branch == Some(path),
+        })
+        .collect();
+    found.sort_by_key(|action| action.sort_order);
+    found
+}
+
+pub const LONGEST_NAME: usize = 200;
+pub const LONGEST_DESCRIPTION: usize = 2_000;
+pub const MOST_ACTIONS: usize = 100;
+/// Branches inside branches, at most this deep.
+pub const DEEPEST_BRANCH: usize = 10;
+
+/// The top-level keys a workflow object has; `id`, `version`, `createdAt` and `updatedAt` are
+/// read-only (a client may send back what it read).
+const KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "triggerModule",
+    "triggerType",
+    "triggerFilters",
+    "isActive",
+    "version",
+    "actions",
+    "createdAt",
+    "updatedAt",
+];
+const ACTION_KEYS: &[&str] = &["id", "actionType", "config", "sortOrder", "parentId", "branch"];
+
+/// Checks a workflow a client sent (POST or PUT body), and reads it. `new_id` names an action
+/// sent without an id. Every problem, each at its JSON path.
+pub fn check(
+    body: &Value,
+    catalog: &Catalog,
+    new_id: &mut dyn FnMut() -> ActionId,
+) -> Result<WorkflowSpec, Vec<Problem>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![Problem::new("", "A workflow is a JSON object.")]);
+    };
+    let mut problems = Vec::new();
+    for key in object.keys().filter(|key| !KEYS.contains(&key.as_str())) {
+        problems.push(Problem::new(key.clone(), format!("A workflow has no “{key}”; it has {}.", KEYS.join(", "))));
+    }
+    let name = text(object, "name", &mut problems).map(|name| name.trim().to_owned());
+    match &name {
+        Some(name) if name.is_empty() => problems.push(Problem::new("name", "Required.")),
+        Some(name) if name.chars().count() > LONGEST_NAME => {
+            problems.push(Problem::new("name", format!("At most {LONGEST_NAME} characters.")))
+        }
+        None if object.get("name").is_none_or(Value::is_null) => problems.push(Problem::new("name", "Required.")),
+        _ => {}
+    }
+    let description = text(object, "description", &mut problems).unwrap_or_default();
+    if description.chars().count() > LONGEST_DESCRIPTION {
+        problems.push(Problem::new("description", format!("At most {LONGEST_DESCRIPTION} characters.")));
+    }
+    let is_active = match object.get("isActive") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => {
+            problems.push(Problem::new("isActive", "Takes true or false."));
+            false
+        }
+    };
+    let trigger = trigger(object, &mut problems);
+    let custom = catalog.custom_fields;
+    let filters = match object.get("triggerFilters") {
+        None | Some(Value::Null) => Some(TriggerFilters::default()),
+        Some(value) => match serde_json::from_value::<TriggerFilters>(value.clone()) {
+            Ok(filters) => Some(filters),
+            Err(error) => {
+                problems.push(Problem::new("triggerFilters", format!("{error}.")));
+                None
+            }
+        },
+    };
+    if let (Some((module, event_type)), Some(filters)) = (trigger, &filters)
+        && let Err(found) = filters.compile(&TriggerFields::new(module, custom), event_type, "triggerFilters")
+    {
+        problems.extend(found);
+    }
+    let actions = match trigger {
+        Some((module, event_type)) => {
+            actions(object, &TriggerFields::new(module, custom), event_type, catalog, new_id, &mut problems)
+        }
+        None => Vec::new(),
+    };
+    match (name, trigger, filters) {
+        (Some(name), Some((trigger_module, trigger_type)), Some(trigger_filters)) if problems.is_empty() => {
+            Ok(WorkflowSpec { name, description, trigger_module, trigger_type, trigger_filters, is_active, actions })
+        }
+        _ => Err(problems),
+    }
+}
+
+fn text(object: &Map<String, Value>, key: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    match object.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => {
+            problems.push(Problem::new(key, "Takes text."));
+            None
+        }
+    }
+}
+
+/// `triggerModule` and `triggerType`: a module event of that module.
+fn trigger(object: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<(Module, EventType)> {
+    let module = match object.get("triggerModule").and_then(Value::as_str).map(str::parse::<Module>) {
+        Some(Ok(module)) => Some(module),
+        Some(Err(error)) => {
+            problems.push(Problem::new("triggerModule", format!("{error}.")));
+            None
+        }
+        None => {
+            problems.push(Problem::new("triggerModule", format!("Required: one of {}.", Module::NAMES.join(", "))));
+            None
+        }
+    };
+    let event_type = match object.get("triggerType").and_then(Value::as_str).map(str::parse::<EventType>) {
+        Some(Ok(event_type)) if event_type.module().is_some() => Some(event_type),
+        Some(Ok(event_type)) => {
+            problems.push(Problem::new(
+                "triggerType",
+                format!("`{}` starts forms, not workflows: pick one of the modules' events.", event_type.as_str()),
+            ));
+            None
+        }
+        Some(Err(error)) => {
+            problems.push(Problem::new("triggerType", format!("{error}.")));
+            None
+        }
+        None => {
+            problems.push(Problem::new("triggerType", "Required: one of the trigger module's events."));
+            None
+        }
+    };
+    let (module, event_type) = (module?, event_type?);
+    if event_type.module() != Some(module) {
+        let events: Vec<&str> = EventType::of_module(module).map(EventType::as_str).collect();
+        problems.push(Problem::new(
+            "triggerType",
+            format!(
+                "`{}` is not an event of {}; they have {}.",
+                event_type.as_str(),
+                module.as_str(),
+                events.join(", ")
+            ),
+        ));
+        return None;
+    }
+    Some((module, event_type))
+}
+
+fn actions(
+    object: &Map<String, Value>,
+    fields: &TriggerFields,
+    trigger: EventType,
+    catalog: &Catalog,
+    new_id: &mut dyn FnMut() -> ActionId,
+    problems: &mut Vec<Problem>,
+) -> Vec<Action> {
+    let listed = match object.get("actions") {
+        None | Some(Value::Null) => return Vec::new(),
+        Some(Value::Array(listed)) => listed,
+        Some(_) => {
+            problems.push(Problem::new("actions", "Takes a list of actions."));
+            return Vec::new();
+        }
+    };
+    if listed.len() > MOST_ACTIONS {
+        problems.push(Problem::new("actions", format!("A workflow has at most {MOST_ACTIONS} actions.")));
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (index, value) in listed.iter().enumerate() {
+        let at = format!("actions[{index}]");
+        if let Some(action) = action(value, &at, fields, trigger, catalog, new_id, problems) {
+            out.push(action);
+        }
+    }
+    if out.len() == listed.len() {
+        structure_problems(&out, problems);
+    }
+    out
+}
+
+fn action(
+    value: &Value,
+    at: &str,
+    fields: &TriggerFields,
+    trigger: EventType,
+    catalog: &Catalog,
+    new_id: &mut dyn FnMut() -> ActionId,
+    problems: &mut Vec<Problem>,
+) -> Option<Action> {
+    let Some(object) = value.as_object() else {
+        problems.push(Problem::new(at, "An action is an object with actionType, config and sortOrder."));
+        return None;
+    };
+    let before = problems.len();
+    for key in object.keys().filter(|key| !ACTION_KEYS.contains(&key.as_str())) {
+        problems.push(Problem::new(
+            format!("{at}.{key}"),
+            format!("An action has no “{key}”; it has {}.", ACTION_KEYS.join(", ")),
+        ));
+    }
+    let id = match object.get("id") {
+        None | Some(Value::Null) => Some(new_id()),
+        Some(Value::String(id)) if is_action_id(id) => Some(ActionId::from(id.as_str())),
+        Some(_) => {
+            problems.push(Problem::new(format!("{at}.id"), "An action's id is 1 to 64 letters, digits, - or _."));
+            None
+        }
+    };
+    let action_type = match object.get("actionType").and_then(Value::as_str).map(str::parse::<ActionType>) {
+        Some(Ok(action_type)) => Some(action_type),
+        Some(Err(error)) => {
+            problems.push(Problem::new(format!("{at}.actionType"), format!("{error}.")));
+            None
+        }
+        None => {
+            problems.push(Problem::new(
+                format!("{at}.actionType"),
+                format!("Required: one of {}.", ActionType::NAMES.join(", ")),
+            ));
+            None
+        }
+    };
+    let config = object.get("config").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    if let Some(action_type) = action_type {
+        ActionConfig::check(action_type, &config, trigger, fields, catalog, &format!("{at}.config"), problems);
+    }
+    let sort_order = match object.get("sortOrder") {
+        Some(Value::Number(number)) if number.as_i64().is_some_and(|n| n >= 0) => number.as_i64(),
+        _ => {
+            problems.push(Problem::new(
+                format!("{at}.sortOrder"),
+                "Required: a whole number of at least 0 (the order it runs in).",
+            ));
+            None
+        }
+    };
+    let parent_id = match object.get("parentId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(ActionId::from(id.as_str())),
+        Some(_) => {
+            problems.push(Problem::new(format!("{at}.parentId"), "Takes the id of a branch action."));
+            None
+        }
+    };
+    let branch = match object.get("branch") {
+        None | Some(Value::Null) => None,
+        Some(value) => match serde_json::from_value::<BranchPath>(value.clone()) {
+            Ok(path) => Some(path),
+            Err(_) => {
+                problems.push(Problem::new(format!("{at}.branch"), "Takes \"then\" or \"else\"."));
+                None
+            }
+        },
+    };
+    if parent_id.is_some() != branch.is_some() {
+        problems.push(Problem::new(
+            format!("{at}.branch"),
+            "An action inside a branch names both its parentId and its branch (\"then\" or \"else\"); one outside names neither.",
+        ));
+    }
+    if problems.len() > before {
+        return None;
+    }
+    Some(Action { id: id?, action_type: action_type?, config, sort_order: sort_order?, parent_id, branch })
+}
+
+fn is_action_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Ids unique; each parent a branch of the same workflow, no action its own ancestor, branches
+/// at most [`DEEPEST_BRANCH`] deep; no two actions at one place with the same `sortOrder`.
+fn structure_problems(actions: &[Action], problems: &mut Vec<Problem>) {
+    let mut seen = HashSet::new();
+    for (index, action) in actions.iter().enumerate() {
+        if !seen.insert(&action.id) {
+            problems.push(Problem::new(
+                format!("actions[{index}].id"),
+                format!("“{}” is the id of another action too.", action.id),
+            ));
+        }
+    }
+    let by_id: HashMap<&ActionId, &Action> = actions.iter().map(|action| (&action.id, action)).collect();
+    let mut places: HashSet<(Option<&ActionId>, Option<BranchPath>, i64)> = HashSet::new();
+    for (index, action) in actions.iter().enumerate() {
+        let at = format!("actions[{index}]");
+        if let Some(parent) = &action.parent_id {
+            match by_id.get(parent) {
+                None => {
+                    problems.push(Problem::new(format!("{at}.parentId"), format!("No action has the id “{parent}”.")))
+                }
+                Some(found) if found.action_type != ActionType::Branch => problems.push(Problem::new(
+                    format!("{at}.parentId"),
+                    format!("“{parent}” is a {} action; only a branch has actions inside.", found.action_type.as_str()),
+                )),
+                Some(_) => {
+                    let mut depth = 0;
+                    let mut current = Some(parent);
+                    while let Some(id) = current {
+                        depth += 1;
+                        if id == &action.id || depth > DEEPEST_BRANCH {
+                            let message = if id == &action.id {
+                                "An action cannot be inside itself.".to_owned()
+                            } else {
+                                format!("Branches go at most {DEEPEST_BRANCH} deep.")
+                            };
+                            problems.push(Problem::new(format!("{at}.parentId"), message));
+                            break;
+                        }
+                        current = by_id.get(id).and_then(|parent| parent.parent_id.as_ref());
+                    }
+                }
+            }
+        }
+        if !places.insert((action.parent_id.as_ref(), action.branch, action.sort_order)) {
+            problems.push(Problem::new(
+                format!("{at}.sortOrder"),
+                format!("Another action at the same place has sortOrder {}.", action.sort_order),
+            ));
+        }
+    }
+}
