@@ -26,7 +26,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
@@ -66,6 +66,14 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/healthz", get(http::healthz))
         .route("/readyz", get(http::readyz))
         .route("/api/v1/events", post(http::ingest_event))
+        .route("/api/v1/openapi.json", get(http::openapi_json))
+        .route("/api/v1/docs", get(http::api_reference))
+        .route("/api/v1/workflows", get(http::list_workflows).post(http::create_workflow))
+        .route(
+            "/api/v1/workflows/{id}",
+            get(http::get_workflow).put(http::update_workflow).delete(http::delete_workflow),
+        )
+        .route("/api/v1/workflows/{id}/toggle", patch(http::toggle_workflow))
         .route("/oauth/highlevel/install", get(http::highlevel_install))
         .route("/sso", get(http::sso_page))
         .route("/sso/highlevel", post(http::sso_sign_in))

@@ -62,6 +62,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         public_url: args.public_url.clone(),
         trust_proxy: args.trust_proxy,
         jobs: server::jobs::JobTiming::WRITEBACKS,
+        api_calls_per_minute: args.api_calls_per_minute,
     };
     let mut service = Service::new(store.clone(), options);
     let stop = service.stop_signal();

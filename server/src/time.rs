@@ -74,6 +74,12 @@ pub fn overdue_at(due: &str, zone_name: &str) -> Option<i64> {
     at(0).earliest().or_else(|| at(1).earliest()).map(|midnight| midnight.timestamp_millis())
 }
 
+/// A stored time (Unix milliseconds) as the REST API writes times: RFC 3339 in UTC, to the
+/// millisecond (`2026-12-01T09:00:00.000Z`).
+pub fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clock_ms, format_ms, overdue_at};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::model::workflow::Problem;
 use crate::model::{FieldError, TemplateProblem, TriggerProblem};
 
 #[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
@@ -17,6 +18,9 @@ pub enum AppError {
     NotSignedIn,
     #[error("That email and password do not match an account.")]
     BadCredentials,
+    /// A REST API call without a live API key (none, an unknown one, a revoked one).
+    #[error("Send a live API key as Authorization: Bearer <key>; an admin makes keys in Settings.")]
+    ApiKeyRequired,
     /// Signed in, but this user may not do this (a staff member editing triggers, say).
     #[error("{0}")]
     Forbidden(String),
@@ -35,6 +39,9 @@ pub enum AppError {
     /// A CRM record that was not saved, with every problem (see `model::record`).
     #[error("The record was not saved: {}.", .0.join("; "))]
     InvalidRecord(Vec<String>),
+    /// A workflow that was not saved, with every problem at its JSON path (see `model::workflow`).
+    #[error("The workflow was not saved: {}", join(.0))]
+    InvalidWorkflow(Vec<Problem>),
     /// The request is fine but the current state forbids it (already submitted, in use...).
     #[error("{0}")]
     Conflict(String),
@@ -54,14 +61,15 @@ impl AppError {
     pub fn http_status(&self) -> http::StatusCode {
         use http::StatusCode;
         match self {
-            AppError::NotSignedIn | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::NotSignedIn | AppError::BadCredentials | AppError::ApiKeyRequired => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::InvalidAnswers(_)
             | AppError::InvalidTemplate(_)
             | AppError::InvalidTrigger(_)
             | AppError::InvalidImport(_)
-            | AppError::InvalidRecord(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | AppError::InvalidRecord(_)
+            | AppError::InvalidWorkflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -92,6 +100,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
         const CODES: &[&str] = &[
             "not_signed_in",
             "bad_credentials",
+            "api_key_required",
             "forbidden",
             "not_found",
             "invalid_answers",
@@ -99,6 +108,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_trigger",
             "invalid_import",
             "invalid_record",
+            "invalid_workflow",
             "conflict",
             "bad_request",
             "too_many_attempts",
@@ -111,6 +121,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
         let error = match code.as_str() {
             "not_signed_in" => AppError::NotSignedIn,
             "bad_credentials" => AppError::BadCredentials,
+            "api_key_required" => AppError::ApiKeyRequired,
             "forbidden" => AppError::Forbidden(details(&mut map)?),
             "not_found" => AppError::NotFound(details(&mut map)?),
             "invalid_answers" => AppError::InvalidAnswers(details(&mut map)?),
@@ -118,6 +129,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_trigger" => AppError::InvalidTrigger(details(&mut map)?),
             "invalid_import" => AppError::InvalidImport(details(&mut map)?),
             "invalid_record" => AppError::InvalidRecord(details(&mut map)?),
+            "invalid_workflow" => AppError::InvalidWorkflow(details(&mut map)?),
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
             "too_many_attempts" => AppError::TooManyAttempts(details(&mut map)?),
@@ -182,6 +194,7 @@ mod tests {
         let examples = [
             AppError::NotSignedIn,
             AppError::BadCredentials,
+            AppError::ApiKeyRequired,
             AppError::admins_only(),
             AppError::not_found("Form"),
             AppError::InvalidAnswers(BTreeMap::from([("phone".to_owned(), FieldError::NotAPhone)])),
@@ -193,6 +206,7 @@ mod tests {
             }]),
             AppError::InvalidImport(vec!["The file cannot be read at line 1, column 2: EOF.".into()]),
             AppError::InvalidRecord(vec!["“Score” takes a whole number from 0 to 100".into()]),
+            AppError::InvalidWorkflow(vec![Problem::new("actions[0].config.userIds", "Required.")]),
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
             AppError::TooManyAttempts(16),
@@ -205,12 +219,14 @@ mod tests {
             match error {
                 AppError::NotSignedIn
                 | AppError::BadCredentials
+                | AppError::ApiKeyRequired
                 | AppError::Forbidden(_)
                 | AppError::NotFound(_)
                 | AppError::InvalidAnswers(_)
                 | AppError::InvalidTemplate(_)
                 | AppError::InvalidImport(_)
                 | AppError::InvalidRecord(_)
+                | AppError::InvalidWorkflow(_)
                 | AppError::InvalidTrigger(_)
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)

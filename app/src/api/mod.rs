@@ -3,6 +3,7 @@
 //! Each server function is thin: find the signed-in user, then make one call into the
 //! [`ports::Backend`] that the server crate provides through the Leptos context.
 
+pub mod api_keys;
 pub mod auth;
 pub mod crm;
 pub mod error;

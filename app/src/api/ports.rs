@@ -119,6 +119,15 @@ pub trait SettingsPort: Send + Sync {
     ) -> AppResult<()>;
 }
 
+/// API keys for the REST API (admins only: a key may change the sub-account's workflows).
+#[async_trait]
+pub trait ApiKeysPort: Send + Sync {
+    async fn api_keys(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Vec<ApiKeyView>>;
+    /// Makes a key named `name`; the answer is the only time its secret is shown.
+    async fn create_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, name: &str) -> AppResult<NewApiKey>;
+    async fn revoke_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, key_id: &str) -> AppResult<()>;
+}
+
 /// Adding and removing triggers (admins).
 #[async_trait]
 pub trait TriggersPort: Send + Sync {
@@ -233,12 +242,28 @@ pub trait RecordsPort: Send + Sync {
 
 /// Everything the app needs from the server, as one object in the Leptos context.
 pub trait Backend:
-    AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort + RecordsPort
+    AuthPort
+    + SubAccountsPort
+    + TemplatesPort
+    + SettingsPort
+    + TriggersPort
+    + InboxPort
+    + CrmViewPort
+    + RecordsPort
+    + ApiKeysPort
 {
 }
 
 impl<T> Backend for T where
-    T: AuthPort + SubAccountsPort + TemplatesPort + SettingsPort + TriggersPort + InboxPort + CrmViewPort + RecordsPort
+    T: AuthPort
+        + SubAccountsPort
+        + TemplatesPort
+        + SettingsPort
+        + TriggersPort
+        + InboxPort
+        + CrmViewPort
+        + RecordsPort
+        + ApiKeysPort
 {
 }
 

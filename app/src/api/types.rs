@@ -98,6 +98,28 @@ pub struct SettingsData {
     pub number_format_origin: FormatOrigin,
 }
 
+/// An API key as Settings lists it: never its secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, to tell keys apart (`opsf_AbC1`).
+    pub prefix: String,
+    pub created_by: String,
+    /// When it was made, and last used (if ever), in the sub-account's zone.
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// When it was revoked; a revoked key is refused.
+    pub revoked_at: Option<String>,
+}
+
+/// A key just made: the only answer that carries its secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub key: String,
+    pub view: ApiKeyView,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingFormRow {
     pub id: FormId,

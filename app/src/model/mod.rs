@@ -37,7 +37,9 @@ pub use date::Date;
 pub use event::EventType;
 pub use field::{Field, FieldKind};
 pub use form::FormStatus;
-pub use id::{ContactId, EventId, FormId, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId};
+pub use id::{
+    ActionId, ContactId, EventId, FormId, OpportunityId, RunId, SubAccountId, TemplateId, TriggerId, UserId, WorkflowId,
+};
 pub use locale::{Currency, Locale, NumberFormat};
 pub use module::Module;
 pub use note::format_note;

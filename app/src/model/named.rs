@@ -36,10 +36,34 @@ macro_rules! named {
         }
 
         $crate::model::named::serde_by_name!($type);
+
+        /// In the REST API's OpenAPI document: a string, one of the names.
+        #[cfg(feature = "ssr")]
+        impl utoipa::PartialSchema for $type {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::model::named::name_schema(concat!("The name of ", $what, "."), Self::NAMES)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl utoipa::ToSchema for $type {}
     };
 }
 
 pub(crate) use {named, serde_by_name};
+
+#[cfg(feature = "ssr")]
+pub(crate) fn name_schema(
+    description: &str,
+    names: &[&str],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(names.iter().copied()))
+        .into()
+}
 
 /// A name that is none of a kind's: says which kind, and the names it has.
 #[derive(Clone, Debug, PartialEq, Eq)]

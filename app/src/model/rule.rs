@@ -10,6 +10,7 @@ use super::locale::NumberFormat;
 use super::tagged::Scalar;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Logic {
     /// Every rule of the group holds.
     #[default]
@@ -142,11 +143,15 @@ impl TryFrom<RuleFields> for Rule {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Condition {
-    /// Key of the controlling field.
+    /// Key of the controlling field (a form field's key; a record field's name in a workflow).
     pub field: String,
     pub operator: Operator,
+    /// What the field is compared with: one value, or a list for `in` and `not_in`; none for
+    /// `is_empty`, `is_not_empty` and `any_change`.
     #[serde(default, skip_serializing_if = "ConditionValue::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<serde_json::Value>))]
     pub value: ConditionValue,
 }
 
@@ -173,6 +178,7 @@ impl Condition {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Operator {
     Equals,

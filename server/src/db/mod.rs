@@ -8,6 +8,7 @@
 //! differs, so each backend has its own migration set.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod connections;
 pub mod events;
 pub mod forms;
@@ -21,6 +22,7 @@ pub mod templates;
 pub mod tenancy;
 pub mod triggers;
 pub mod webhooks;
+pub mod workflows;
 pub mod writebacks;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1,7 +1,8 @@
 //! Tenancy as a type: every store function that reads or writes a sub-account's data takes a
 //! [`Tenant`], and a `Tenant` comes only from
 //! - a membership check ([`Store::member`] → [`Member`], and [`Member::admin`] → [`Admin`] for
-//!   what only admins may do), for everything a person asks for; or
+//!   what only admins may do), for everything a person asks for;
+//! - an API key check ([`Store::key_holder`] → [`KeyHolder`]), for what a key's caller asks for; or
 //! - [`Tenant::for_server_work`], for what the server does on its own for a record it stored
 //!   (the forms of an event, the writebacks of a form), whose sub-account was never a request
 //!   parameter.
@@ -113,6 +114,62 @@ impl Deref for Admin {
     }
 }
 
+/// The holder of a live key: a [`Tenant`] (the key's sub-account), so everything it asks for is
+/// scoped there. Made only by [`Store::key_holder`].
+#[derive(Clone, Debug)]
+pub struct KeyHolder {
+    tenant: Tenant,
+    key_id: String,
+}
+
+impl KeyHolder {
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+}
+
+impl Deref for KeyHolder {
+    type Target = Tenant;
+
+    fn deref(&self) -> &Tenant {
+        &self.tenant
+    }
+}
+
+/// Who may change a sub-account's workflows: an admin, or the holder of an API key (which an
+/// admin made). `by` is what a saved version records: the user's id, or `key:<id>`.
+#[derive(Clone, Debug)]
+pub struct Editor {
+    tenant: Tenant,
+    by: String,
+}
+
+impl Editor {
+    pub fn by(&self) -> &str {
+        &self.by
+    }
+}
+
+impl From<&Admin> for Editor {
+    fn from(admin: &Admin) -> Self {
+        Self { tenant: admin.tenant.clone(), by: admin.user.to_string() }
+    }
+}
+
+impl From<&KeyHolder> for Editor {
+    fn from(holder: &KeyHolder) -> Self {
+        Self { tenant: holder.tenant.clone(), by: format!("key:{}", holder.key_id) }
+    }
+}
+
+impl Deref for Editor {
+    type Target = Tenant;
+
+    fn deref(&self) -> &Tenant {
+        &self.tenant
+    }
+}
+
 #[derive(FromRow)]
 struct MembershipRow {
     #[sqlx(flatten)]
@@ -138,5 +195,26 @@ impl Store {
             user: user.clone(),
             sub_account: row.sub_account,
         }))
+    }
+
+    /// The holder of the live key with this hash, noting when it was used (at most once a
+    /// minute, so a busy key does not write on every call).
+    pub async fn key_holder(&self, secret_hash: &str) -> StoreResult<Option<KeyHolder>> {
+        let row: Option<(String, SubAccountId, Option<i64>)> = sqlx::query_as(
+            "SELECT id, sub_account_id, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(secret_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((key_id, sub_account, last_used_at)) = row else { return Ok(None) };
+        let now = super::now_ms();
+        if last_used_at.is_none_or(|used| now - used > 60_000) {
+            sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&key_id)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some(KeyHolder { tenant: Tenant(sub_account), key_id }))
     }
 }

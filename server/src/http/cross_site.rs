@@ -7,7 +7,9 @@
 //! Browsers say where a request comes from in `Origin` (every cross-origin request and every
 //! POST carry it), else in `Sec-Fetch-Site`, else in `Referer`. A request with none of them is
 //! not from a browser page and is refused too: every route guarded here authenticates by cookie.
-//! The one route that authenticates by signature (HighLevel's webhooks) is not guarded.
+//! The one route that authenticates by signature (HighLevel's webhooks) is not guarded, nor is
+//! a REST API call that sends an API key (`Authorization: Bearer`), which is authenticated by
+//! that key and never by its cookies.
 //!
 //! Server functions also accept only the two encodings OpsFlow's pages send. A cross-site form
 //! can post `text/plain` or `multipart/form-data` without a CORS preflight; JSON server functions
@@ -81,7 +83,9 @@ fn is_safe(method: &Method) -> bool {
 /// server function call in an encoding OpsFlow's pages never send (415).
 pub async fn refuse_cross_site(State(own): State<OwnOrigin>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if is_safe(request.method()) || SIGNED_ROUTES.contains(&path) {
+    // A REST API call with a key is authenticated by the key alone (see `api_key`).
+    let by_key = path.starts_with("/api/v1/") && super::api_key::bearer(request.headers()).is_some();
+    if is_safe(request.method()) || SIGNED_ROUTES.contains(&path) || by_key {
         return next.run(request).await;
     }
     let host = request

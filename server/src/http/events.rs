@@ -6,8 +6,12 @@
 //! - any of seed 001's 27 module events carries the record another CRM changed — `record_id`,
 //!   `record`, the changed fields' `previous` values, optionally `occurred_at` (RFC 3339) —
 //!   checked against the module's fields by the model, and is stored once in the event stream.
+//!
+//! A caller authenticates with an API key (`Authorization: Bearer`; the body's `sub_account_id`
+//! must then be the key's), or as a signed-in member of the sub-account (session cookie).
 
 use app::api::AppError;
+use app::api::types::SessionUser;
 use app::model::record_event::check_reported;
 use app::model::{Cause, ContactId, EventType, OpportunityId, RecordEvent, SubAccountId};
 use axum::Json;
@@ -18,10 +22,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::api_key::bearer;
 use super::{ApiError, request_user};
 use crate::crm::Crm;
 use crate::db::new_id;
-use crate::db::tenancy::Member;
+use crate::db::tenancy::{KeyHolder, Tenant};
 use crate::events::{CrmEvent, EventDetail, Incoming, IngestError, IngestOutcome, ReportedEvent};
 use crate::service::{crm_error, ingest_error};
 use crate::state::AppState;
@@ -87,7 +92,10 @@ pub async fn ingest_event(
     headers: HeaderMap,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let user = request_user(&state.service, &headers).await?;
+    let caller = match bearer(&headers) {
+        Some(key) => Caller::Key(state.service.key_holder(key).await?),
+        None => Caller::Person(request_user(&state.service, &headers).await?),
+    };
     let Json(body) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
     let form_trigger = matches!(body.get("type").and_then(Value::as_str), Some("stage_changed" | "call_completed"));
     let read = |error: serde_json::Error| bad_request(format!("The event could not be read: {error}."));
@@ -97,12 +105,12 @@ pub async fn ingest_event(
             EventRequest::StageChanged { id, sub_account_id, .. }
             | EventRequest::CallCompleted { id, sub_account_id, .. } => (checked_id(id)?, sub_account_id),
         };
-        let member = state.service.member(&user, sub_account_id).await?;
-        resolve(&state, &request, id, &member).await?.into()
+        let tenant = caller.tenant(&state, sub_account_id).await?;
+        resolve(&state, &request, id, &tenant).await?.into()
     } else {
         let request: ModuleEventRequest = serde_json::from_value(body).map_err(read)?;
-        let member = state.service.member(&user, &request.sub_account_id).await?;
-        reported(request, &member)?.into()
+        let tenant = caller.tenant(&state, &request.sub_account_id).await?;
+        reported(request, &tenant)?.into()
     };
     match state.service.ingestor().try_ingest(event).await {
         Ok(outcome) => {
@@ -120,9 +128,30 @@ pub async fn ingest_event(
     }
 }
 
+/// Who sends an event: the holder of an API key, or a signed-in person.
+enum Caller {
+    Key(KeyHolder),
+    Person(SessionUser),
+}
+
+impl Caller {
+    /// The sub-account the event is for, when the caller may send it events: the key's own
+    /// (another one answers 404, as for a person who is not a member).
+    async fn tenant(&self, state: &AppState, sub_account: &SubAccountId) -> Result<Tenant, ApiError> {
+        match self {
+            Caller::Key(holder) if holder.id() == sub_account => Ok(Tenant::clone(holder)),
+            Caller::Key(_) => Err(AppError::not_found("That sub-account").into()),
+            Caller::Person(user) => {
+                let member = state.service.member(user, sub_account).await?;
+                Ok(Tenant::clone(&member))
+            }
+        }
+    }
+}
+
 /// Looks up the names an inbox row shows (contact, pipeline, stage) in the built-in CRM.
-async fn resolve(state: &AppState, request: &EventRequest, id: &str, member: &Member) -> Result<CrmEvent, ApiError> {
-    let (crm, sub_account) = (state.service.builtin(), member.id());
+async fn resolve(state: &AppState, request: &EventRequest, id: &str, tenant: &Tenant) -> Result<CrmEvent, ApiError> {
+    let (crm, sub_account) = (state.service.builtin(), tenant.id());
     match request {
         EventRequest::StageChanged { opportunity_id, stage_id, .. } => {
             let context = crm
@@ -134,7 +163,7 @@ async fn resolve(state: &AppState, request: &EventRequest, id: &str, member: &Me
                         "Opportunity {opportunity_id} does not exist here, or stage {stage_id} is not in its pipeline."
                     ))
                 })?;
-            Ok(context.into_event(member, "api", id.to_owned()))
+            Ok(context.into_event(tenant, "api", id.to_owned()))
         }
         EventRequest::CallCompleted { contact_id, summary, transcript, .. } => {
             let contact = crm.get_contact(sub_account, contact_id).await.map_err(crm_error)?;
@@ -143,13 +172,13 @@ async fn resolve(state: &AppState, request: &EventRequest, id: &str, member: &Me
                 summary: summary.clone(),
                 transcript: transcript.clone(),
             };
-            Ok(CrmEvent::new(member, "api", id.to_owned(), contact.id, contact.name, detail))
+            Ok(CrmEvent::new(tenant, "api", id.to_owned(), contact.id, contact.name, detail))
         }
     }
 }
 
 /// A module event, checked by the model against its module's fields.
-fn reported(request: ModuleEventRequest, member: &Member) -> Result<ReportedEvent, ApiError> {
+fn reported(request: ModuleEventRequest, tenant: &Tenant) -> Result<ReportedEvent, ApiError> {
     let id = checked_id(&request.id)?.to_owned();
     checked("record_id", &request.record_id)?;
     let module = check_reported(request.event_type, &request.record_id, &request.record, &request.previous)
@@ -164,7 +193,7 @@ fn reported(request: ModuleEventRequest, member: &Member) -> Result<ReportedEven
     record.insert("id".to_owned(), Value::String(request.record_id.clone()));
     let event = RecordEvent {
         id: new_id().into(),
-        sub_account_id: member.id().clone(),
+        sub_account_id: tenant.id().clone(),
         module,
         event_type: request.event_type,
         record_id: request.record_id,
@@ -173,5 +202,5 @@ fn reported(request: ModuleEventRequest, member: &Member) -> Result<ReportedEven
         previous: request.previous,
         cause: Cause::Api,
     };
-    Ok(ReportedEvent::new(member, "api", id, event))
+    Ok(ReportedEvent::new(tenant, "api", id, event))
 }

@@ -2,6 +2,7 @@
 //! the live inbox stream. Errors answer JSON with the same typed error the UI receives, and so
 //! do the server functions' (see `error_status`).
 
+mod api_key;
 mod client_address;
 mod cross_site;
 mod error_status;
@@ -12,10 +13,13 @@ mod highlevel_oauth;
 mod highlevel_sso;
 mod highlevel_webhook;
 mod inbox_stream;
+mod openapi;
 mod rendered;
 mod security_headers;
 mod sign_in_page;
+mod workflows_api;
 
+pub use api_key::KEY_PREFIX;
 pub use client_address::client_address;
 pub use cross_site::{OwnOrigin, refuse_cross_site};
 pub use error_status::server_fn_error_status;
@@ -26,8 +30,12 @@ pub use highlevel_oauth::{highlevel_callback, highlevel_install};
 pub use highlevel_sso::{sso_handoff, sso_handoff_page, sso_page, sso_session, sso_sign_in};
 pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
+pub use openapi::{api_reference, openapi_json};
 pub use security_headers::{SecurityHeaders, provide_request_nonce, security_headers};
 pub use sign_in_page::sign_in_page;
+pub use workflows_api::{
+    create_workflow, delete_workflow, get_workflow, list_workflows, toggle_workflow, update_workflow,
+};
 
 use app::api::AppError;
 use app::api::ports::AuthPort;
@@ -62,10 +70,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Retry-After` on an answer that says to wait.
+/// `Retry-After` on an answer that says to wait; `WWW-Authenticate` on one that asks for a key.
 pub(crate) fn set_retry_after(response: &mut Response, error: &AppError) {
-    if let AppError::TooManyAttempts(seconds) = error {
-        response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*seconds).into());
+    match error {
+        AppError::TooManyAttempts(seconds) => {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, (*seconds).into());
+        }
+        AppError::ApiKeyRequired => {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        _ => {}
     }
 }
 

@@ -5,6 +5,7 @@
 //! only if the user belongs to it. A sub-account the user does not belong to and one that does
 //! not exist answer the same `NotFound`, so ids of other tenants cannot be probed.
 
+mod api_keys;
 mod auth;
 mod crm_view;
 mod inbox;
@@ -15,6 +16,7 @@ mod sso;
 mod sub_accounts;
 mod templates;
 mod triggers;
+mod workflows;
 mod writebacks;
 
 pub use sso::SsoSession;
@@ -55,6 +57,8 @@ pub struct ServiceOptions {
     pub trust_proxy: bool,
     /// Writeback jobs' lease, attempt bound and attempts.
     pub jobs: JobTiming,
+    /// REST API calls one API key may make a minute.
+    pub api_calls_per_minute: u32,
 }
 
 impl Default for ServiceOptions {
@@ -66,6 +70,7 @@ impl Default for ServiceOptions {
             public_url: None,
             trust_proxy: false,
             jobs: JobTiming::WRITEBACKS,
+            api_calls_per_minute: 1_200,
         }
     }
 }
@@ -81,6 +86,8 @@ pub struct Service {
     pub(crate) password_checks: PasswordChecks,
     /// HighLevel sign-ins per client address: each decrypts a context and asks HighLevel.
     pub(crate) sso_rate: Arc<RequestRate>,
+    /// REST API calls per API key.
+    pub(crate) api_rate: Arc<RequestRate>,
     stop_switch: StopSwitch,
     pub(crate) stop: Stop,
 }
@@ -91,6 +98,7 @@ impl Service {
         let notifier = Notifier::default();
         let builtin = BuiltinCrm::new(store.clone());
         let (stop_switch, stop) = StopSwitch::new();
+        let api_rate = Arc::new(RequestRate::new(options.api_calls_per_minute, Duration::from_secs(60)));
         Self {
             stop_switch,
             stop,
@@ -102,6 +110,7 @@ impl Service {
             highlevel: None,
             password_checks: PasswordChecks::default(),
             sso_rate: Arc::new(RequestRate::new(SSO_SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
+            api_rate,
         }
     }
 

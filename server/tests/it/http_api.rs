@@ -11,17 +11,17 @@ use leptos::prelude::LeptosOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Server {
-    base: String,
-    f: Fixture,
+pub(crate) struct Server {
+    pub(crate) base: String,
+    pub(crate) f: Fixture,
 }
 
-async fn start(db: Db) -> Server {
+pub(crate) async fn start(db: Db) -> Server {
     serve(fixture(db).await).await
 }
 
 /// Serves the fixture as `opsflow serve` does (with each connection's address).
-async fn serve(f: Fixture) -> Server {
+pub(crate) async fn serve(f: Fixture) -> Server {
     let options = LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
     let app = server::router(f.service.clone(), options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -32,7 +32,7 @@ async fn serve(f: Fixture) -> Server {
 }
 
 impl Server {
-    async fn client(&self, email: &str, password: &str) -> reqwest::Client {
+    pub(crate) async fn client(&self, email: &str, password: &str) -> reqwest::Client {
         signed_in(&self.base, email, password).await
     }
 
@@ -43,7 +43,7 @@ impl Server {
 
 /// A client whose requests come from OpsFlow's own pages at `base` (as a browser says with
 /// `Origin`).
-fn browser(base: &str) -> reqwest::ClientBuilder {
+pub(crate) fn browser(base: &str) -> reqwest::ClientBuilder {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
     reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none())
@@ -62,7 +62,7 @@ async fn signed_in(base: &str, email: &str, password: &str) -> reqwest::Client {
     client
 }
 
-async fn body(response: reqwest::Response) -> (StatusCode, Value) {
+pub(crate) async fn body(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
     let text = response.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))

@@ -15,3 +15,4 @@ mod highlevel_webhooks;
 mod highlevel_writebacks;
 mod http_api;
 mod templates;
+mod workflows_api;

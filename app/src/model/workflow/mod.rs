@@ -9,6 +9,8 @@ mod config;
 pub mod fields;
 pub mod filter;
 pub mod interpolate;
+#[cfg(feature = "ssr")]
+mod schema;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -25,11 +27,19 @@ use super::module::Module;
 
 /// Something wrong with a workflow, where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// JSON path from the workflow object: `name`, `triggerFilters.conditions[0].value`,
     /// `actions[2].config.userIds[1]`.
     pub path: String,
     pub message: String,
+}
+
+/// `actions[0].config.userIds: Required.`
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
+    }
 }
 
 impl Problem {
@@ -49,6 +59,7 @@ pub struct Catalog<'a> {
 
 /// Which path of its parent `branch` an action is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BranchPath {
     Then,
@@ -57,10 +68,14 @@ pub enum BranchPath {
 
 /// One action, as seed 001 writes it, with `parentId` and `branch` for a branch's children.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
     pub id: ActionId,
     pub action_type: ActionType,
+    /// The action's settings; which ones depends on `actionType`. Strings may hold
+    /// `{{trigger.fieldName}}`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub config: Value,
     pub sort_order: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +99,7 @@ pub struct WorkflowSpec {
 
 /// Seed 001's workflow object, with read-only `createdAt` and `updatedAt` (RFC 3339).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Workflow {
     pub id: WorkflowId,

@@ -1,0 +1,216 @@
+//! Workflows and their immutable versions. A workflow's row holds what lists and event matching
+//! read; each save writes a new version (`version` + 1) and a stale one stores nothing. The
+//! active flag is the row's: enabling or disabling a workflow is not a new version.
+
+use app::model::workflow::{Workflow, WorkflowSpec};
+use app::model::{EventType, Module, WorkflowId};
+use sqlx::{AnyConnection, FromRow};
+
+use super::tenancy::{Editor, Tenant};
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+use crate::time::rfc3339_ms;
+
+#[derive(FromRow)]
+struct WorkflowRow {
+    id: WorkflowId,
+    is_active: i64,
+    current_version: i64,
+    created_at: i64,
+    updated_at: i64,
+    definition: String,
+}
+
+impl WorkflowRow {
+    fn into_workflow(self) -> StoreResult<Workflow> {
+        let mut spec: WorkflowSpec = from_json(&self.definition)?;
+        spec.is_active = self.is_active != 0;
+        Ok(Workflow::new(self.id, spec, self.current_version, rfc3339_ms(self.created_at), rfc3339_ms(self.updated_at)))
+    }
+}
+
+const COLUMNS: &str = "w.id, w.is_active, w.current_version, w.created_at, w.updated_at, v.definition";
+const FROM: &str =
+    "FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version";
+
+/// What became of an update.
+#[derive(Debug)]
+pub enum UpdateOutcome {
+    Saved(Workflow),
+    /// The workflow is at another version than the one the update was based on: as it is now.
+    Stale(Workflow),
+    Missing,
+}
+
+impl Store {
+    /// Stores a new workflow at version 1.
+    pub async fn create_workflow(&self, editor: &Editor, spec: &WorkflowSpec) -> StoreResult<Workflow> {
+        let id = new_id();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO workflows (id, sub_account_id, name, trigger_module, trigger_type, is_active, \
+             current_version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7)",
+        )
+        .bind(&id)
+        .bind(editor.id())
+        .bind(&spec.name)
+        .bind(spec.trigger_module.as_str())
+        .bind(spec.trigger_type.as_str())
+        .bind(i64::from(spec.is_active))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_version(&mut tx, &id, 1, spec, editor.by(), now).await?;
+        tx.commit().await?;
+        Ok(Workflow::new(id.into(), spec.clone(), 1, rfc3339_ms(now), rfc3339_ms(now)))
+    }
+
+    /// The sub-account's live workflows, by name; only one module's when asked.
+    pub async fn workflows(&self, tenant: &Tenant, module: Option<Module>) -> StoreResult<Vec<Workflow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} {FROM} WHERE w.sub_account_id = $1 AND w.deleted_at IS NULL \
+             AND ($2 = '' OR w.trigger_module = $2) ORDER BY w.name, w.id"
+        );
+        let rows: Vec<WorkflowRow> = sqlx::query_as(&sql)
+            .bind(tenant.id())
+            .bind(module.map_or("", Module::as_str))
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(WorkflowRow::into_workflow).collect()
+    }
+
+    /// A live workflow of the sub-account, at its current version.
+    pub async fn workflow(&self, tenant: &Tenant, id: &WorkflowId) -> StoreResult<Option<Workflow>> {
+        let mut conn = self.pool().acquire().await?;
+        current(&mut conn, tenant, id).await
+    }
+
+    /// The active workflows that start on an event type, each at its current version.
+    pub async fn active_workflows(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        trigger: EventType,
+    ) -> StoreResult<Vec<Workflow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} {FROM} WHERE w.sub_account_id = $1 AND w.trigger_type = $2 \
+             AND w.is_active = 1 AND w.deleted_at IS NULL ORDER BY w.created_at, w.id"
+        );
+        let rows: Vec<WorkflowRow> =
+            sqlx::query_as(&sql).bind(tenant.id()).bind(trigger.as_str()).fetch_all(&mut *conn).await?;
+        rows.into_iter().map(WorkflowRow::into_workflow).collect()
+    }
+
+    /// Stores `spec` as the next version, if the workflow is still at `base` (when given). The
+    /// conditional update is the guard: of two saves from one version, one stores nothing.
+    pub async fn update_workflow(
+        &self,
+        editor: &Editor,
+        id: &WorkflowId,
+        base: Option<i64>,
+        spec: &WorkflowSpec,
+    ) -> StoreResult<UpdateOutcome> {
+        let mut tx = self.begin().await?;
+        let Some(now_current) = current(&mut tx, editor, id).await? else { return Ok(UpdateOutcome::Missing) };
+        let version = now_current.version;
+        if base.is_some_and(|base| base != version) {
+            return Ok(UpdateOutcome::Stale(now_current));
+        }
+        let next = version + 1;
+        let now = now_ms();
+        let updated = sqlx::query(
+            "UPDATE workflows SET current_version = $1, name = $2, trigger_module = $3, trigger_type = $4, \
+             is_active = $5, updated_at = $6 WHERE id = $7 AND sub_account_id = $8 AND current_version = $9",
+        )
+        .bind(next)
+        .bind(&spec.name)
+        .bind(spec.trigger_module.as_str())
+        .bind(spec.trigger_type.as_str())
+        .bind(i64::from(spec.is_active))
+        .bind(now)
+        .bind(id.as_str())
+        .bind(editor.id())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            drop(tx);
+            let mut conn = self.pool().acquire().await?;
+            return Ok(match current(&mut conn, editor, id).await? {
+                Some(workflow) => UpdateOutcome::Stale(workflow),
+                None => UpdateOutcome::Missing,
+            });
+        }
+        insert_version(&mut tx, id, next, spec, editor.by(), now).await?;
+        let saved = current(&mut tx, editor, id).await?;
+        tx.commit().await?;
+        Ok(saved.map_or(UpdateOutcome::Missing, UpdateOutcome::Saved))
+    }
+
+    /// Enables or disables a workflow (flips it when `active` is none); not a new version.
+    pub async fn set_workflow_active(
+        &self,
+        editor: &Editor,
+        id: &WorkflowId,
+        active: Option<bool>,
+    ) -> StoreResult<Option<Workflow>> {
+        let mut tx = self.begin().await?;
+        let Some(workflow) = current(&mut tx, editor, id).await? else { return Ok(None) };
+        let active = active.unwrap_or(!workflow.is_active);
+        sqlx::query("UPDATE workflows SET is_active = $1, updated_at = $2 WHERE id = $3 AND sub_account_id = $4")
+            .bind(i64::from(active))
+            .bind(now_ms())
+            .bind(id.as_str())
+            .bind(editor.id())
+            .execute(&mut *tx)
+            .await?;
+        let workflow = current(&mut tx, editor, id).await?;
+        tx.commit().await?;
+        Ok(workflow)
+    }
+
+    /// Deletes a workflow: it starts nothing more and is listed no more; its versions stay, so
+    /// its runs' history can still be read. `false` when there is no such live workflow.
+    pub async fn delete_workflow(&self, editor: &Editor, id: &WorkflowId) -> StoreResult<bool> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE workflows SET deleted_at = $1, is_active = 0, updated_at = $1 \
+             WHERE id = $2 AND sub_account_id = $3 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .bind(editor.id())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+async fn current(conn: &mut AnyConnection, tenant: &Tenant, id: &WorkflowId) -> StoreResult<Option<Workflow>> {
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE w.id = $1 AND w.sub_account_id = $2 AND w.deleted_at IS NULL");
+    let row: Option<WorkflowRow> =
+        sqlx::query_as(&sql).bind(id.as_str()).bind(tenant.id()).fetch_optional(&mut *conn).await?;
+    row.map(WorkflowRow::into_workflow).transpose()
+}
+
+async fn insert_version(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    spec: &WorkflowSpec,
+    by: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO workflow_versions (workflow_id, version, definition, saved_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(to_json(spec)?)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

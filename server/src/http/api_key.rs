@@ -1,0 +1,52 @@
+//! The REST API's credentials: `Authorization: Bearer <key>`, a key an admin made in Settings.
+//! A key is its sub-account's: everything its caller reads or changes is scoped there. Each key
+//! may make a limited number of calls a minute (429 with `Retry-After` past it).
+//!
+//! A request that carries a key is authenticated by the key alone — never by a cookie it also
+//! carries — which is why the cross-site guard lets it through: a page on another site cannot
+//! make a browser send an `Authorization` header without a CORS preflight OpsFlow never allows.
+
+use app::api::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+
+use super::ApiError;
+use crate::auth::token_hash;
+use crate::db::tenancy::KeyHolder;
+use crate::state::AppState;
+
+/// Keys start with this, so a leaked one is recognisable (and secret scanners can match it).
+pub const KEY_PREFIX: &str = "opsf_";
+
+/// The bearer token of a request, when it sends one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The caller of a REST API route: the holder of a live key, within its rate.
+pub struct ApiCaller(pub KeyHolder);
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = bearer(&parts.headers).ok_or(AppError::ApiKeyRequired)?;
+        state.service.key_holder(key).await.map(ApiCaller).map_err(ApiError)
+    }
+}
+
+impl crate::service::Service {
+    /// The holder of a live key; `ApiKeyRequired` for a revoked, unknown or malformed one (the
+    /// same answer, so keys cannot be probed), `TooManyAttempts` past the key's rate.
+    pub async fn key_holder(&self, key: &str) -> Result<KeyHolder, AppError> {
+        if !key.starts_with(KEY_PREFIX) || key.len() > 200 {
+            return Err(AppError::ApiKeyRequired);
+        }
+        let holder = self.store.key_holder(&token_hash(key)).await?.ok_or(AppError::ApiKeyRequired)?;
+        self.api_rate.check(holder.key_id()).map_err(AppError::TooManyAttempts)?;
+        Ok(holder)
+    }
+}

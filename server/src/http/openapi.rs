@@ -1,0 +1,222 @@
+//! The REST API described: an OpenAPI 3.1 document generated from the handlers' annotations and
+//! the model's wire types (`/api/v1/openapi.json`), and a reference page made from that same
+//! document by OpsFlow itself (`/api/v1/docs`) — no script, no outside assets, so it reads
+//! anywhere OpsFlow runs, offline included.
+
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+use std::fmt::Write;
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::workflows_api;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OpsFlow API",
+        version = "1",
+        description = "Workflows of one sub-account: a trigger on one of the CRM's 27 record events, filters on \
+            the record and its previous values, and an ordered list of actions. Every call sends an API key \
+            (`Authorization: Bearer opsf_…`) that an admin makes in Settings; the key decides the sub-account. \
+            Errors have one shape: `{\"error\": code, \"message\": text, \"details\": …}`."
+    ),
+    paths(
+        workflows_api::list_workflows,
+        workflows_api::get_workflow,
+        workflows_api::create_workflow,
+        workflows_api::update_workflow,
+        workflows_api::toggle_workflow,
+        workflows_api::delete_workflow,
+    ),
+    components(schemas(workflows_api::ErrorBody, app::model::workflow::Problem)),
+    modifiers(&ApiKeyAuth),
+    security(("api_key" = [])),
+    tags((name = "workflows", description = "Seed 001's workflows: create, read, change, enable and delete them."))
+)]
+struct ApiDoc;
+
+struct ApiKeyAuth;
+
+impl Modify for ApiKeyAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            let scheme = HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("An API key from Settings → API keys (`opsf_…`)."))
+                .build();
+            components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
+        }
+    }
+}
+
+/// The document as JSON, made once.
+fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or_default())
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi_json() -> Response {
+    ([(header::CACHE_CONTROL, "no-cache")], axum::Json(document().clone())).into_response()
+}
+
+/// `GET /api/v1/docs`: the reference, one section per operation and per schema.
+pub async fn api_reference() -> Response {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    let page = PAGE.get_or_init(|| reference_page(document()));
+    (StatusCode::OK, Html(page.clone())).into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Inline `code` in a description, as the descriptions write it.
+fn prose(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::new();
+    for (index, part) in escaped.split('`').enumerate() {
+        if index % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// A schema's type as a reader names it: `Workflow`, `array of Action`, `string`, `one of …`.
+fn type_name(schema: &Value) -> String {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.rsplit('/').next().unwrap_or(reference);
+        return format!("<a href=\"#schema-{name}\">{name}</a>");
+    }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        return options.iter().map(type_name).collect::<Vec<_>>().join(" or ");
+    }
+    let kind = match schema.get("type") {
+        Some(Value::Array(kinds)) => {
+            kinds.iter().filter_map(Value::as_str).filter(|k| *k != "null").collect::<Vec<_>>().join(" or ")
+        }
+        Some(Value::String(kind)) => kind.clone(),
+        _ => "any".to_owned(),
+    };
+    match (kind.as_str(), schema.get("items")) {
+        ("array", Some(items)) => format!("array of {}", type_name(items)),
+        _ => kind,
+    }
+}
+
+fn reference_page(document: &Value) -> String {
+    let info = &document["info"];
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width, initial-scale=1\"><title>API reference · OpsFlow</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/opsflow.css\"></head><body><main class=\"page api-reference\">\
+         <h1>{title}, version {version}</h1><p>{description}</p>\
+         <p>The same as an OpenAPI 3.1 document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>\
+         <h2>Operations</h2>",
+        title = escape(info["title"].as_str().unwrap_or_default()),
+        version = escape(info["version"].as_str().unwrap_or_default()),
+        description = prose(info["description"].as_str().unwrap_or_default()),
+    );
+    let empty = serde_json::Map::new();
+    for (path, item) in document["paths"].as_object().unwrap_or(&empty) {
+        for (method, operation) in item.as_object().unwrap_or(&empty) {
+            operation_section(&mut html, method, path, operation);
+        }
+    }
+    html.push_str("<h2>Schemas</h2>");
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap_or(&empty) {
+        schema_section(&mut html, name, schema);
+    }
+    html.push_str("</main></body></html>");
+    html
+}
+
+fn operation_section(html: &mut String, method: &str, path: &str, operation: &Value) {
+    let _ = write!(
+        html,
+        "<section class=\"card api-operation\"><h3><span class=\"badge\">{method}</span> <code>{path}</code></h3>",
+        method = escape(&method.to_uppercase()),
+        path = escape(path),
+    );
+    if let Some(parameters) = operation["parameters"].as_array().filter(|p| !p.is_empty()) {
+        html.push_str(
+            "<table class=\"table\"><thead><tr><th scope=\"col\">Parameter</th><th scope=\"col\">In</th>\
+                       <th scope=\"col\">Type</th><th scope=\"col\">Description</th></tr></thead><tbody>",
+        );
+        for parameter in parameters {
+            let _ = write!(
+                html,
+                "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(parameter["name"].as_str().unwrap_or_default()),
+                if parameter["required"] == Value::Bool(true) { " (required)" } else { "" },
+                escape(parameter["in"].as_str().unwrap_or_default()),
+                type_name(&parameter["schema"]),
+                prose(parameter["description"].as_str().unwrap_or_default()),
+            );
+        }
+        html.push_str("</tbody></table>");
+    }
+    if let Some(body) = operation.get("requestBody") {
+        let _ = write!(
+            html,
+            "<p><strong>Body</strong> ({}): {}</p>",
+            type_name(&body["content"]["application/json"]["schema"]),
+            prose(body["description"].as_str().unwrap_or_default()),
+        );
+    }
+    html.push_str(
+        "<table class=\"table\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Meaning</th>\
+                   <th scope=\"col\">Body</th></tr></thead><tbody>",
+    );
+    let empty = serde_json::Map::new();
+    for (status, response) in operation["responses"].as_object().unwrap_or(&empty) {
+        let body = response["content"]["application/json"].get("schema").map(type_name).unwrap_or_default();
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{body}</td></tr>",
+            escape(status),
+            prose(response["description"].as_str().unwrap_or_default()),
+        );
+    }
+    html.push_str("</tbody></table></section>");
+}
+
+fn schema_section(html: &mut String, name: &str, schema: &Value) {
+    let _ = write!(html, "<section class=\"card api-schema\" id=\"schema-{0}\"><h3>{0}</h3>", escape(name));
+    if let Some(description) = schema["description"].as_str() {
+        let _ = write!(html, "<p>{}</p>", prose(description));
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        let names: Vec<String> =
+            values.iter().filter_map(Value::as_str).map(|v| format!("<code>{}</code>", escape(v))).collect();
+        let _ = write!(html, "<p>One of {}.</p>", names.join(", "));
+    }
+    let required: Vec<&str> =
+        schema["required"].as_array().map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    if let Some(properties) = schema["properties"].as_object() {
+        html.push_str(
+            "<table class=\"table\"><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Type</th>\
+                       <th scope=\"col\">Description</th></tr></thead><tbody>",
+        );
+        for (field, property) in properties {
+            let _ = write!(
+                html,
+                "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(field),
+                if required.contains(&field.as_str()) { " (required)" } else { "" },
+                type_name(property),
+                prose(property["description"].as_str().unwrap_or_default()),
+            );
+        }
+        html.push_str("</tbody></table>");
+    }
+    html.push_str("</section>");
+}

@@ -1,0 +1,184 @@
+//! Seed 001's Workflows API under `/api/v1`, called with an API key (see `api_key`): list, read,
+//! create, replace, enable/disable and delete a sub-account's workflows. Bodies and answers are
+//! the seed's workflow object in camelCase; a refused workflow answers 422 `invalid_workflow`
+//! with every problem at its JSON path. The OpenAPI document (`openapi`) is generated from these
+//! handlers' annotations and the model's types.
+
+use app::api::AppError;
+use app::model::workflow::Workflow;
+use app::model::{Module, WorkflowId};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::ApiError;
+use super::api_key::ApiCaller;
+use crate::db::tenancy::Editor;
+use crate::state::AppState;
+
+/// The one shape of every error answer: a machine code, a human message, and details where
+/// the code has them (for `invalid_workflow`, the problems with their paths).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "documents the shape ApiError writes")]
+pub struct ErrorBody {
+    /// `api_key_required`, `not_found`, `invalid_workflow`, `conflict`, `bad_request`,
+    /// `too_many_attempts`, `internal`…
+    error: String,
+    message: String,
+    #[schema(value_type = Option<Object>)]
+    details: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only the workflows triggered by this module's events.
+    #[param(value_type = Option<Module>)]
+    module: Option<String>,
+}
+
+/// A body the JSON reader refused: 400, or 415 without a JSON content type; our error shape.
+fn unreadable(rejection: JsonRejection) -> ApiError {
+    ApiError(AppError::BadRequest(format!("The body could not be read as JSON: {}", rejection.body_text())))
+}
+
+fn bad_query(rejection: QueryRejection) -> ApiError {
+    ApiError(AppError::BadRequest(rejection.body_text()))
+}
+
+/// A workflow id from the path: another tenant's, a missing one and nonsense all answer 404.
+fn workflow_id(id: String) -> WorkflowId {
+    WorkflowId::from(id)
+}
+
+#[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", params(ListQuery),
+    responses(
+        (status = 200, description = "The sub-account's workflows, by name", body = Vec<Workflow>),
+        (status = 400, description = "An unknown module", body = ErrorBody),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
+    ))]
+pub async fn list_workflows(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Vec<Workflow>>, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    let module = match query.module.as_deref() {
+        None | Some("") => None,
+        Some(name) => Some(name.parse::<Module>().map_err(|error| AppError::BadRequest(format!("module: {error}.")))?),
+    };
+    Ok(Json(state.service.workflows(&caller, module).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/workflows/{id}", tag = "workflows",
+    params(("id" = String, Path, description = "The workflow's id")),
+    responses(
+        (status = 200, description = "The workflow with its actions", body = Workflow),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+    ))]
+pub async fn get_workflow(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Workflow>, ApiError> {
+    Ok(Json(state.service.workflow(&caller, &workflow_id(id)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows",
+    request_body(content = Workflow, description = "The workflow object without `id`, `version` and the times \
+        (sent, they are ignored). Actions without an `id` get one."),
+    responses(
+        (status = 201, description = "Created at version 1", body = Workflow),
+        (status = 400, description = "Not JSON", body = ErrorBody),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
+    ))]
+pub async fn create_workflow(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(body) = body.map_err(unreadable)?;
+    let workflow = state.service.create_workflow(&Editor::from(&caller), &body).await?;
+    let location = format!("/api/v1/workflows/{}", workflow.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(workflow)).into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/workflows/{id}", tag = "workflows",
+    params(("id" = String, Path, description = "The workflow's id")),
+    request_body(content = Workflow, description = "The whole workflow as it should be. `version`, when sent, is \
+        the version the change was made to: if the workflow has moved on, nothing is saved (409)."),
+    responses(
+        (status = 200, description = "Saved as the next version", body = Workflow),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 409, description = "Someone saved another version since", body = ErrorBody),
+        (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
+    ))]
+pub async fn update_workflow(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<Workflow>, ApiError> {
+    let Json(body) = body.map_err(unreadable)?;
+    Ok(Json(state.service.update_workflow(&Editor::from(&caller), &workflow_id(id), &body).await?))
+}
+
+/// `{"isActive": true}` sets the state; an empty body flips it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Toggle {
+    is_active: Option<bool>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/workflows/{id}/toggle", tag = "workflows",
+    params(("id" = String, Path, description = "The workflow's id")),
+    request_body(content = Option<Toggle>, description = "Optional: `{\"isActive\": true}` to enable, `false` to \
+        disable; without a body the workflow is flipped. Enabling checks it again against the sub-account."),
+    responses(
+        (status = 200, description = "The workflow, enabled or disabled (its version is unchanged)", body = Workflow),
+        (status = 400, description = "A body that is not `{\"isActive\": bool}`", body = ErrorBody),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 422, description = "It cannot be enabled as it is now", body = ErrorBody),
+    ))]
+pub async fn toggle_workflow(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Workflow>, ApiError> {
+    let active = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        let toggle: Toggle = serde_json::from_slice(&body).map_err(|error| {
+            AppError::BadRequest(format!("The body is {{\"isActive\": true}} or {{\"isActive\": false}}: {error}."))
+        })?;
+        toggle.is_active
+    };
+    Ok(Json(state.service.toggle_workflow(&Editor::from(&caller), &workflow_id(id), active).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/workflows/{id}", tag = "workflows",
+    params(("id" = String, Path, description = "The workflow's id")),
+    responses(
+        (status = 204, description = "Deleted: it starts no more runs; its run history stays readable"),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+    ))]
+pub async fn delete_workflow(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.service.delete_workflow(&Editor::from(&caller), &workflow_id(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

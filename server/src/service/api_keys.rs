@@ -1,0 +1,65 @@
+//! API keys (admins): made with a random secret shown once, stored as its hash, listed without
+//! it, revoked for good. Another sub-account's key answers 404 like a missing one.
+
+use app::api::AppError;
+use app::api::ports::{ApiKeysPort, AppResult};
+use app::api::types::{ApiKeyView, NewApiKey, SessionUser};
+use app::model::SubAccountId;
+use async_trait::async_trait;
+
+use super::Service;
+use crate::auth::{new_session_token, token_hash};
+use crate::db::api_keys::ApiKeyRow;
+use crate::http::KEY_PREFIX;
+use crate::time::format_ms;
+
+const LONGEST_NAME: usize = 100;
+
+fn view(row: ApiKeyRow, zone: &str) -> ApiKeyView {
+    ApiKeyView {
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        created_by: row.created_by_name,
+        created_at: format_ms(row.created_at, zone),
+        last_used_at: row.last_used_at.map(|at| format_ms(at, zone)),
+        revoked_at: row.revoked_at.map(|at| format_ms(at, zone)),
+    }
+}
+
+#[async_trait]
+impl ApiKeysPort for Service {
+    async fn api_keys(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Vec<ApiKeyView>> {
+        let admin = self.admin_member(user, sub_account).await?;
+        let zone = admin.sub_account().time_zone.clone();
+        Ok(self.store.api_keys(&admin).await?.into_iter().map(|row| view(row, &zone)).collect())
+    }
+
+    async fn create_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, name: &str) -> AppResult<NewApiKey> {
+        let admin = self.admin_member(user, sub_account).await?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > LONGEST_NAME {
+            return Err(AppError::BadRequest(format!(
+                "Name the key (1 to {LONGEST_NAME} characters), for instance after what will use it."
+            )));
+        }
+        let (secret, _) = new_session_token();
+        let key = format!("{KEY_PREFIX}{secret}");
+        let id = self.store.create_api_key(&admin, name, &key, &token_hash(&key)).await?;
+        let zone = admin.sub_account().time_zone.clone();
+        let row = self.store.api_keys(&admin).await?.into_iter().find(|row| row.id == id);
+        let view = row.map(|row| view(row, &zone)).ok_or_else(|| AppError::Internal("the new key".to_owned()))?;
+        tracing::info!(key_id = view.id, sub_account = %sub_account, "API key made");
+        Ok(NewApiKey { key, view })
+    }
+
+    async fn revoke_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, key_id: &str) -> AppResult<()> {
+        let admin = self.admin_member(user, sub_account).await?;
+        if self.store.revoke_api_key(&admin, key_id).await? {
+            tracing::info!(key_id, sub_account = %sub_account, "API key revoked");
+            Ok(())
+        } else {
+            Err(AppError::not_found("That API key"))
+        }
+    }
+}

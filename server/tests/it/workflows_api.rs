@@ -1,0 +1,284 @@
+//! Seed 001's Workflows API on a real socket, called with API keys: the 6 workflow endpoints,
+//! versions and conflicts, every problem with its path, tenancy (another sub-account's key sees
+//! 404), keys made, revoked and rate limited, the events API taking keys, and the OpenAPI
+//! document and reference page.
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
+
+use app::api::ports::ApiKeysPort;
+use app::api::types::SessionUser;
+use app::model::SubAccountId;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::service::{Service, ServiceOptions};
+use std::sync::Arc;
+
+use crate::common::{Db, fixture};
+use crate::http_api::{Server, body, browser, serve, start};
+
+/// A client that sends `key` with every call, from no page at all (a script).
+fn with_key(key: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", format!("Bearer {key}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
+async fn key_for(s: &Server, user: &SessionUser, sub_account: &SubAccountId) -> String {
+    s.f.service.create_api_key(user, sub_account, "Zapier").await.unwrap().key
+}
+
+async fn call(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    json: Option<Value>,
+) -> (StatusCode, Value) {
+    let request = client.request(method, url);
+    let request = match json {
+        Some(json) => request.json(&json),
+        None => request,
+    };
+    body(request.send().await.unwrap()).await
+}
+
+/// Seed 001's example, assigning to two of Acme's users in turn.
+fn seed_example(users: [&str; 2]) -> Value {
+    json!({
+        "name": "Auto-assign new leads",
+        "description": "Round-robin assignment for inbound leads",
+        "triggerModule": "leads",
+        "triggerType": "lead_created",
+        "triggerFilters": {"logic": "AND", "conditions": [{"field": "source", "operator": "equals", "value": "website"}]},
+        "isActive": true,
+        "actions": [{"actionType": "assign_owner", "config": {"algorithm": "round_robin", "userIds": users}, "sortOrder": 1}]
+    })
+}
+
+async fn workflows_are_created_read_changed_toggled_and_deleted(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let (admin, sam) = (s.f.admin.id.to_string(), s.f.sam.id.to_string());
+    let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+
+    let (status, created) = call(&api, M::POST, url(""), Some(seed_example([&admin, &sam]))).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["version"], 1);
+    assert_eq!(created["isActive"], true);
+    assert_eq!(created["triggerFilters"], seed_example([&admin, &sam])["triggerFilters"]);
+    let id = created["id"].as_str().unwrap().to_owned();
+    let action_id = created["actions"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["actions"][0]["config"]["userIds"], json!([admin, sam]));
+    for key in ["createdAt", "updatedAt"] {
+        assert!(chrono::DateTime::parse_from_rfc3339(created[key].as_str().unwrap()).is_ok(), "{key}");
+    }
+
+    // Read back, listed, filtered by module.
+    let (status, read) = call(&api, M::GET, url(&format!("/{id}")), None).await;
+    assert_eq!((status, &read), (StatusCode::OK, &created));
+    let (_, all) = call(&api, M::GET, url(""), None).await;
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    let (_, leads) = call(&api, M::GET, url("?module=leads"), None).await;
+    assert_eq!(leads.as_array().unwrap().len(), 1);
+    let (_, tasks) = call(&api, M::GET, url("?module=tasks"), None).await;
+    assert_eq!(tasks, json!([]));
+    let (status, error) = call(&api, M::GET, url("?module=deals"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"], "bad_request");
+    assert!(error["message"].as_str().unwrap().contains("“deals” is not a module"), "{error}");
+
+    // A change is the next version; the action keeps its id when it is sent back.
+    let mut changed = read.clone();
+    changed["name"] = json!("Assign website leads");
+    let (status, saved) = call(&api, M::PUT, url(&format!("/{id}")), Some(changed.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!((saved["version"].as_i64(), saved["name"].as_str()), (Some(2), Some("Assign website leads")));
+    assert_eq!(saved["actions"][0]["id"], action_id);
+    // The same change from version 1 again: someone saved since.
+    let (status, error) = call(&api, M::PUT, url(&format!("/{id}")), Some(changed)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    assert_eq!(error["error"], "conflict");
+    assert!(error["message"].as_str().unwrap().contains("version 2 now, not 1"), "{error}");
+
+    // Every problem at its path; nothing saved.
+    let mut broken = saved.clone();
+    broken["triggerType"] = json!("lead_updated");
+    broken["triggerFilters"] = json!({"conditions": [{"field": "scor", "operator": "equals", "value": 1}]});
+    broken["actions"] = json!([{"actionType": "assign_owner", "config": {"userIds": []}, "sortOrder": 1},
+                               {"actionType": "wait", "config": {"amount": 2}, "sortOrder": 2}]);
+    let (status, error) = call(&api, M::PUT, url(&format!("/{id}")), Some(broken)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"], "invalid_workflow");
+    let paths: Vec<&str> = error["details"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["triggerFilters.conditions[0].field", "actions[0].config.userIds", "actions[1].config.unit"]);
+    let (_, still) = call(&api, M::GET, url(&format!("/{id}")), None).await;
+    assert_eq!(still["version"], 2);
+
+    // Toggle: flips without a body, sets with one; no new version.
+    let (status, off) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), None).await;
+    assert_eq!((status, off["isActive"].as_bool(), off["version"].as_i64()), (StatusCode::OK, Some(false), Some(2)));
+    let (_, on) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), Some(json!({"isActive": true}))).await;
+    assert_eq!(on["isActive"], true);
+    let (_, on) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), Some(json!({"isActive": true}))).await;
+    assert_eq!(on["isActive"], true, "setting the state it has changes nothing");
+    let (status, error) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), Some(json!({"active": 1}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+
+    // Gone: 404 everywhere, and off the list.
+    let (status, _) = call(&api, M::DELETE, url(&format!("/{id}")), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    for (method, path) in
+        [(M::GET, format!("/{id}")), (M::DELETE, format!("/{id}")), (M::PATCH, format!("/{id}/toggle"))]
+    {
+        let (status, error) = call(&api, method, url(&path), None).await;
+        assert_eq!((status, error["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{path}");
+    }
+    let (_, all) = call(&api, M::GET, url(""), None).await;
+    assert_eq!(all, json!([]));
+}
+
+async fn keys_scope_every_call_to_their_sub_account(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let (admin, sam) = (s.f.admin.id.to_string(), s.f.sam.id.to_string());
+    let acme = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let brightside_key = key_for(&s, &s.f.admin, &s.f.brightside).await;
+    let brightside = with_key(&brightside_key);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+    let (_, created) = call(&acme, M::POST, url(""), Some(seed_example([&admin, &sam]))).await;
+    let id = created["id"].as_str().unwrap();
+
+    // Brightside's key: Acme's workflow does not exist for it.
+    let (_, listed) = call(&brightside, M::GET, url(""), None).await;
+    assert_eq!(listed, json!([]));
+    for (method, path, json) in [
+        (M::GET, format!("/{id}"), None),
+        (M::PUT, format!("/{id}"), Some(seed_example([&admin, &admin]))),
+        (M::PATCH, format!("/{id}/toggle"), None),
+        (M::DELETE, format!("/{id}"), None),
+    ] {
+        let (status, error) = call(&brightside, method.clone(), url(&path), json).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {error}");
+    }
+    // Sam is not one of Brightside's users: a workflow there cannot name him.
+    let (status, error) = call(&brightside, M::POST, url(""), Some(seed_example([&admin, &sam]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["details"][0]["path"], "actions[0].config.userIds[1]");
+    let (_, unchanged) = call(&acme, M::GET, url(&format!("/{id}")), None).await;
+    assert_eq!(unchanged, created);
+
+    // No key, a wrong one, a session cookie instead: 401 asking for a key.
+    let admin_browser = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    for client in [reqwest::Client::new(), with_key("opsf_not-a-key"), with_key("Basic x"), admin_browser] {
+        let response = client.get(url("")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let (_, error) = body(response).await;
+        assert_eq!(error["error"], "api_key_required");
+    }
+
+    // Revoked: refused from then on; listed with when.
+    let keys = s.f.service.api_keys(&s.f.admin, &s.f.brightside).await.unwrap();
+    s.f.service.revoke_api_key(&s.f.admin, &s.f.brightside, &keys[0].id).await.unwrap();
+    let (status, _) = call(&brightside, M::GET, url(""), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let keys = s.f.service.api_keys(&s.f.admin, &s.f.brightside).await.unwrap();
+    assert!(keys[0].revoked_at.is_some() && keys[0].last_used_at.is_some(), "{keys:?}");
+    assert!(brightside_key.starts_with(&keys[0].prefix) && keys[0].prefix.len() < 12, "only a prefix is kept");
+
+    // Keys are admins' to make, list and revoke, in their own sub-accounts.
+    let refused = [
+        s.f.service.create_api_key(&s.f.sam, &s.f.acme, "mine").await.unwrap_err(),
+        s.f.service.api_keys(&s.f.sam, &s.f.acme).await.unwrap_err(),
+        s.f.service.revoke_api_key(&s.f.sam, &s.f.acme, &keys[0].id).await.unwrap_err(),
+    ];
+    for error in refused {
+        assert!(matches!(error, app::api::AppError::Forbidden(_)), "{error:?}");
+    }
+    let other = s.f.service.create_api_key(&s.f.riley, &s.f.acme, "x").await.unwrap_err();
+    assert!(matches!(other, app::api::AppError::NotFound(_)), "{other:?}");
+    let acme_keys = s.f.service.api_keys(&s.f.admin, &s.f.acme).await.unwrap();
+    let wrong_tenant = s.f.service.revoke_api_key(&s.f.admin, &s.f.brightside, &acme_keys[0].id).await.unwrap_err();
+    assert!(matches!(wrong_tenant, app::api::AppError::NotFound(_)), "{wrong_tenant:?}");
+    let blank = s.f.service.create_api_key(&s.f.admin, &s.f.acme, "  ").await.unwrap_err();
+    assert!(matches!(blank, app::api::AppError::BadRequest(_)), "{blank:?}");
+}
+
+async fn keys_are_rate_limited_and_the_events_api_takes_them(db: Db) {
+    use reqwest::Method as M;
+    let f = fixture(db).await;
+    let options = ServiceOptions { api_calls_per_minute: 3, ..ServiceOptions::default() };
+    let limited = crate::common::Fixture { service: Arc::new(Service::new(f.store().clone(), options)), ..f };
+    let s = serve(limited).await;
+    let key = key_for(&s, &s.f.admin, &s.f.acme).await;
+    let api = with_key(&key);
+    let events = format!("{}/api/v1/events", s.base);
+    let lead = |id: &str, sub_account: &SubAccountId| {
+        json!({"id": id, "type": "lead_created", "sub_account_id": sub_account, "record_id": "ext-1",
+               "record": {"firstName": "Ana", "source": "website"}})
+    };
+    // The events API: a key for the event's sub-account, sent from no page at all.
+    let (status, stored) = call(&api, M::POST, events.clone(), Some(lead("e1", &s.f.acme))).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let (status, _) = call(&api, M::POST, events.clone(), Some(lead("e2", &s.f.brightside))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another sub-account's events are not the key's to send");
+    let (status, _) = call(&api, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let response = api.get(format!("{}/api/v1/workflows", s.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(body(response).await.1["error"], "too_many_attempts");
+    // Another key has its own allowance.
+    let other = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let (status, _) = call(&other, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
+    assert_eq!(status, StatusCode::OK);
+    // A cookie's event from another site is still refused: only a key skips the page check.
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let response =
+        admin.post(&events).header("origin", "https://evil.example").json(&lead("e3", &s.f.acme)).send().await;
+    assert_eq!(response.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
+    let s = start(db).await;
+    let client = browser(&s.base).build().unwrap();
+    let (status, document) = body(client.get(format!("{}/api/v1/openapi.json", s.base)).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
+    let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/api/v1/workflows", "/api/v1/workflows/{id}", "/api/v1/workflows/{id}/toggle"]);
+    let operations: usize = document["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(operations, 6);
+    let schemas = &document["components"]["schemas"];
+    for name in [
+        "Workflow",
+        "Action",
+        "TriggerFilters",
+        "Condition",
+        "Operator",
+        "Module",
+        "EventType",
+        "ActionType",
+        "ErrorBody",
+        "Problem",
+    ] {
+        assert!(schemas.get(name).is_some(), "{name} in {}", schemas);
+    }
+    assert_eq!(schemas["Operator"]["enum"].as_array().unwrap().len(), 16);
+    assert_eq!(schemas["ActionType"]["enum"].as_array().unwrap().len(), 14);
+    assert_eq!(document["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
+    let page = client.get(format!("{}/api/v1/docs", s.base)).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    for expected in ["<code>/api/v1/workflows/{id}/toggle</code>", "id=\"schema-Workflow\"", "changed_to"] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    assert!(!html.contains("<script"), "the page needs no script");
+}
+
+on_both_backends!(
+    workflows_are_created_read_changed_toggled_and_deleted,
+    keys_scope_every_call_to_their_sub_account,
+    keys_are_rate_limited_and_the_events_api_takes_them,
+    the_api_is_described_by_an_openapi_document_and_a_page,
+);
