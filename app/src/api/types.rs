@@ -96,6 +96,8 @@ pub struct SettingsData {
     /// How the sub-account writes numbers and money, and what decided it.
     pub number_format: NumberFormat,
     pub number_format_origin: FormatOrigin,
+    /// The REST API's keys (admins; empty for staff).
+    pub api_keys: Vec<ApiKeyView>,
 }
 
 /// An API key as Settings lists it: never its secret.

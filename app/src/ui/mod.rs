@@ -3,6 +3,7 @@
 //! client carries the islands and the shared model, not every page — a whole-app hydration cost
 //! 369 KB of compressed wasm.
 
+mod api_keys;
 mod builder;
 mod common;
 mod crm;

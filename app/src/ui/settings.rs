@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;
 
+use super::api_keys::ApiKeys;
 use super::common::{ErrorPage, Loading, confirm, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
@@ -37,12 +38,14 @@ pub fn SettingsPage() -> impl IntoView {
                     Ok(data) => {
                         let (format, origin) = (data.number_format, data.number_format_origin.clone());
                         let crm_source = data.crm_source.clone();
+                        let keys = IslandData(data.api_keys.clone());
                         view! {
                             {crm_source.clone().map(|source| view! {
                                 <CrmSource source sub_account=sa.get_untracked() admin/>
                             })}
                             <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                             <NumberFormatSettings sub_account=sa.get_untracked() format origin crm=crm_source admin/>
+                            {admin.then(|| view! { <ApiKeys sub_account=sa.get_untracked() keys/> })}
                         }
                         .into_any()
                     }

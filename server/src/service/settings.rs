@@ -1,6 +1,6 @@
 //! The settings page: what the CRM offers, the triggers, the number format.
 
-use app::api::ports::{AppResult, SettingsPort};
+use app::api::ports::{ApiKeysPort, AppResult, SettingsPort};
 use app::api::types::{SessionUser, SettingsData, TemplateChoice, TriggerView};
 use app::model::{NumberFormat, Pipeline, SubAccountId, Template, TriggerEvent};
 use async_trait::async_trait;
@@ -27,6 +27,7 @@ impl SettingsPort for Service {
         let triggers = self.store.triggers(&member).await?;
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
         let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
+        let api_keys = if member.is_admin() { self.api_keys(user, sub_account).await? } else { Vec::new() };
         Ok(SettingsData {
             crm_source,
             pipelines,
@@ -35,6 +36,7 @@ impl SettingsPort for Service {
             triggers,
             number_format: member.sub_account().number_format(),
             number_format_origin: member.sub_account().number_format_origin(),
+            api_keys,
         })
     }
 
