@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 
 use super::common::{ErrorPage, ErrorView, Loading, load_first, sub_account_id};
@@ -114,7 +115,9 @@ pub fn SubAccountLayout() -> impl IntoView {
                         </main>
                     }
                     .into_any(),
+                    // Every page has a title, this one too (a screen reader announces it first).
                     Err(error) => view! {
+                        <Title text="This page cannot be shown"/>
                         <main class="page narrow">
                             <ErrorView error/>
                         </main>

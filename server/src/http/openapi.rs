@@ -6,8 +6,11 @@
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::OnceLock;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -95,7 +98,9 @@ fn type_name(schema: &Value) -> String {
         return format!("<a href=\"#schema-{name}\">{name}</a>");
     }
     if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        return options.iter().map(type_name).collect::<Vec<_>>().join(" or ");
+        // `null or X` is an optional X: the table says which fields are required.
+        let named: Vec<String> = options.iter().filter(|o| o["type"] != "null").map(type_name).collect();
+        return named.join(" or ");
     }
     let kind = match schema.get("type") {
         Some(Value::Array(kinds)) => {
@@ -127,13 +132,16 @@ fn reference_page(document: &Value) -> String {
     );
     let empty = serde_json::Map::new();
     for (path, item) in document["paths"].as_object().unwrap_or(&empty) {
-        for (method, operation) in item.as_object().unwrap_or(&empty) {
-            operation_section(&mut html, method, path, operation);
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if let Some(operation) = item.get(method) {
+                operation_section(&mut html, method, path, operation);
+            }
         }
     }
     html.push_str("<h2>Schemas</h2>");
+    let order = property_order();
     for (name, schema) in document["components"]["schemas"].as_object().unwrap_or(&empty) {
-        schema_section(&mut html, name, schema);
+        schema_section(&mut html, name, schema, order.get(name).map(Vec::as_slice).unwrap_or_default());
     }
     html.push_str("</main></body></html>");
     html
@@ -189,10 +197,27 @@ fn operation_section(html: &mut String, method: &str, path: &str, operation: &Va
     html.push_str("</tbody></table></section>");
 }
 
-fn schema_section(html: &mut String, name: &str, schema: &Value) {
+/// Each object schema's fields in the order the type declares them (the JSON document's maps
+/// are sorted by name).
+fn property_order() -> HashMap<String, Vec<String>> {
+    let Some(components) = ApiDoc::openapi().components else { return HashMap::new() };
+    components
+        .schemas
+        .into_iter()
+        .filter_map(|(name, schema)| match schema {
+            RefOr::T(Schema::Object(object)) => Some((name, object.properties.keys().cloned().collect())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn schema_section(html: &mut String, name: &str, schema: &Value, order: &[String]) {
     let _ = write!(html, "<section class=\"card api-schema\" id=\"schema-{0}\"><h3>{0}</h3>", escape(name));
     if let Some(description) = schema["description"].as_str() {
         let _ = write!(html, "<p>{}</p>", prose(description));
+    }
+    if schema.get("properties").is_none() && schema.get("enum").is_none() {
+        let _ = write!(html, "<p>Type: {}.</p>", type_name(schema));
     }
     if let Some(values) = schema["enum"].as_array() {
         let names: Vec<String> =
@@ -206,7 +231,9 @@ fn schema_section(html: &mut String, name: &str, schema: &Value) {
             "<table class=\"table\"><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Type</th>\
                        <th scope=\"col\">Description</th></tr></thead><tbody>",
         );
-        for (field, property) in properties {
+        let mut fields: Vec<(&String, &Value)> = properties.iter().collect();
+        fields.sort_by_key(|(field, _)| order.iter().position(|known| known == *field).unwrap_or(usize::MAX));
+        for (field, property) in fields {
             let _ = write!(
                 html,
                 "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",

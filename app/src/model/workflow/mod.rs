@@ -71,15 +71,19 @@ pub enum BranchPath {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Action {
+    /// Kept across versions when sent back; given by OpsFlow when left out.
     pub id: ActionId,
     pub action_type: ActionType,
     /// The action's settings; which ones depends on `actionType`. Strings may hold
     /// `{{trigger.fieldName}}`.
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub config: Value,
+    /// Its place among the actions at the same place (0 or more; no two alike there).
     pub sort_order: i64,
+    /// The `branch` action it is inside.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<ActionId>,
+    /// Which of its parent's paths it is on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<BranchPath>,
 }
@@ -102,16 +106,27 @@ pub struct WorkflowSpec {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Workflow {
+    /// Given by OpsFlow.
     pub id: WorkflowId,
+    /// 1 to 200 characters.
     pub name: String,
+    /// Up to 2,000 characters.
     pub description: String,
+    /// The module whose records' events start it.
     pub trigger_module: Module,
+    /// One of the trigger module's events.
     pub trigger_type: EventType,
+    /// Conditions the event's record must meet; none: every event.
     pub trigger_filters: TriggerFilters,
+    /// Whether events start runs.
     pub is_active: bool,
+    /// 1 when created, one more with each change; a run keeps the version it started with.
     pub version: i64,
+    /// Run in `sortOrder`; a branch's children carry `parentId` and `branch`.
     pub actions: Vec<Action>,
+    /// RFC 3339, set by OpsFlow.
     pub created_at: String,
+    /// RFC 3339, set by OpsFlow: the last change, enabling or disabling.
     pub updated_at: String,
 }
 
