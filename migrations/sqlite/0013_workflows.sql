@@ -17,11 +17,13 @@ CREATE TABLE workflows (
 CREATE INDEX workflows_by_sub_account ON workflows (sub_account_id, deleted_at, name);
 CREATE INDEX workflows_by_trigger ON workflows (sub_account_id, trigger_type, is_active, deleted_at);
 
--- `saved_by` is a user, or the API key (`key:<id>`) that saved the version.
+-- `saved_by` is a user, or the API key (`key:<id>`) that saved the version; `custom_fields`
+-- the sub-account's custom fields it was checked against, which its filters compare as.
 CREATE TABLE workflow_versions (
     workflow_id TEXT NOT NULL REFERENCES workflows(id),
     version INTEGER NOT NULL,
     definition TEXT NOT NULL,
+    custom_fields TEXT NOT NULL,
     saved_by TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (workflow_id, version)

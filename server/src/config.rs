@@ -79,6 +79,10 @@ pub struct ServeArgs {
     /// REST API calls one API key may make a minute (more answer 429 with Retry-After).
     #[arg(long, env = "OPSFLOW_API_CALLS_PER_MINUTE", default_value_t = 1_200, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_calls_per_minute: u32,
+    /// Let workflows' webhooks call loopback, private and link-local addresses (a test bench,
+    /// an install whose services are on its own network). Off: any admin could reach them.
+    #[arg(long, env = "OPSFLOW_WEBHOOKS_MAY_CALL_PRIVATE_HOSTS", action = ArgAction::SetTrue, value_parser = boolish())]
+    pub webhooks_may_call_private_hosts: bool,
     /// On SIGTERM or Ctrl-C, how long requests in flight and background work may take to finish.
     #[arg(long, env = "OPSFLOW_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,

@@ -74,6 +74,9 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
             get(http::get_workflow).put(http::update_workflow).delete(http::delete_workflow),
         )
         .route("/api/v1/workflows/{id}/toggle", patch(http::toggle_workflow))
+        // The static `runs` wins over `{id}`: `/workflows/runs/X` is a run, never a workflow.
+        .route("/api/v1/workflows/runs/{run_id}", get(http::get_run))
+        .route("/api/v1/workflows/{id}/runs", get(http::list_runs))
         .route("/oauth/highlevel/install", get(http::highlevel_install))
         .route("/sso", get(http::sso_page))
         .route("/sso/highlevel", post(http::sso_sign_in))

@@ -63,6 +63,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         trust_proxy: args.trust_proxy,
         jobs: server::jobs::JobTiming::WRITEBACKS,
         api_calls_per_minute: args.api_calls_per_minute,
+        webhooks_may_call_private_hosts: args.webhooks_may_call_private_hosts,
     };
     let mut service = Service::new(store.clone(), options);
     let stop = service.stop_signal();

@@ -56,9 +56,25 @@ impl Changes {
         self.0.iter().any(|change| change.field == field)
     }
 
-    /// The changed fields' values before the write: an event's `previous`.
+    /// The changed fields' values before the write: an event's `previous`. Of a field holding
+    /// an object (a contact's `customFields`), only the keys that changed, `null` for a key that
+    /// was not there: a key left out did not change.
     pub fn previous(&self) -> Map<String, Value> {
-        self.0.iter().map(|change| (change.field.clone(), change.before.clone())).collect()
+        self.0
+            .iter()
+            .map(|change| {
+                let before = match (&change.before, &change.after) {
+                    (Value::Object(before), Value::Object(after)) => Value::Object(
+                        Changes::between(before, after)
+                            .iter()
+                            .map(|key| (key.field.clone(), key.before.clone()))
+                            .collect(),
+                    ),
+                    (before, _) => before.clone(),
+                };
+                (change.field.clone(), before)
+            })
+            .collect()
     }
 }
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::common::{confirm, live_flag};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
-use crate::api::api_keys::{create_api_key, revoke_api_key};
+use crate::api::api_keys::{create_api_key, list_api_keys, revoke_api_key};
 use crate::api::types::ApiKeyView;
 use crate::model::SubAccountId;
 
@@ -20,9 +20,13 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
     let made = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
     let create = Action::new(move |name: &String| create_api_key(sa.get_value().into(), name.clone()));
+    // After a revoke the list is read again, so it shows when the server says the key ended.
     let revoke = Action::new(move |id: &String| {
         let id = id.clone();
-        async move { revoke_api_key(sa.get_value().into(), id.clone()).await.map(|()| id) }
+        async move {
+            revoke_api_key(sa.get_value().into(), id).await?;
+            list_api_keys(sa.get_value().into()).await
+        }
     });
     Effect::new(move |_| match create.value().get() {
         Some(Ok(new_key)) => {
@@ -35,12 +39,8 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
         None => {}
     });
     Effect::new(move |_| match revoke.value().get() {
-        Some(Ok(id)) => {
-            keys.update(|list| {
-                if let Some(key) = list.iter_mut().find(|key| key.id == id) {
-                    key.revoked_at = Some("just now".to_owned());
-                }
-            });
+        Some(Ok(list)) => {
+            keys.set(list);
             toasts.show(
                 Tone::Success,
                 "Key revoked",

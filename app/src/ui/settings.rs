@@ -35,10 +35,11 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(data) => {
+                    Ok(mut data) => {
                         let (format, origin) = (data.number_format, data.number_format_origin.clone());
                         let crm_source = data.crm_source.clone();
-                        let keys = IslandData(data.api_keys.clone());
+                        // The keys go to their own island, not into the triggers' props too.
+                        let keys = IslandData(std::mem::take(&mut data.api_keys));
                         view! {
                             {crm_source.clone().map(|source| view! {
                                 <CrmSource source sub_account=sa.get_untracked() admin/>

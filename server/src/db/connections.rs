@@ -232,7 +232,8 @@ impl Store {
     /// Uninstalled sub-accounts (`which`, a condition on `memberships.sub_account_id` with one
     /// parameter) lose their members, and the HighLevel users among them their sessions: they
     /// came in through HighLevel, which no longer lets them in. (They sign in again through it
-    /// for whatever other sub-accounts they have.)
+    /// for whatever other sub-accounts they have.) Their API keys are revoked: a key is its
+    /// sub-account's, and an uninstalled one has nobody left to answer for it.
     async fn end_access(&self, conn: &mut AnyConnection, which: &str, id: &str) -> StoreResult<()> {
         sqlx::query(&format!(
             "DELETE FROM sessions WHERE user_id IN (SELECT user_id FROM memberships WHERE {which}) \
@@ -242,6 +243,11 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         sqlx::query(&format!("DELETE FROM memberships WHERE {which}")).bind(id).execute(&mut *conn).await?;
+        sqlx::query(&format!("UPDATE api_keys SET revoked_at = $2 WHERE {which} AND revoked_at IS NULL"))
+            .bind(id)
+            .bind(super::now_ms())
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 }

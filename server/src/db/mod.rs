@@ -13,6 +13,7 @@ pub mod connections;
 pub mod events;
 pub mod forms;
 pub mod retention;
+pub mod runs;
 pub mod sign_in;
 pub mod snapshots;
 pub mod sso;

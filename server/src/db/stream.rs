@@ -39,8 +39,9 @@ impl Store {
         Ok(last.unwrap_or(0) + 1)
     }
 
-    /// Stores one module event at `seq` in its record's history, unless an event with the same
-    /// `(source, external_id)` is stored already (a redelivery): then returns false.
+    /// Stores one module event at `seq` in its record's history, and starts the runs it starts,
+    /// unless an event with the same `(source, external_id)` is stored already (a redelivery):
+    /// then returns false.
     pub async fn insert_record_event(
         &self,
         conn: &mut AnyConnection,
@@ -66,9 +67,13 @@ impl Store {
         .bind(&event.record_id)
         .bind(seq)
         .bind(event.occurred_at)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
-        Ok(inserted.rows_affected() == 1)
+        if inserted.rows_affected() != 1 {
+            return Ok(false);
+        }
+        self.start_runs(conn, tenant, event).await?;
+        Ok(true)
     }
 
     /// Module events, newest first: a sub-account's, or one record's.

@@ -3,7 +3,7 @@
 //! active flag is the row's: enabling or disabling a workflow is not a new version.
 
 use app::model::workflow::{Workflow, WorkflowSpec};
-use app::model::{EventType, Module, WorkflowId};
+use app::model::{CrmField, EventType, Module, WorkflowId};
 use sqlx::{AnyConnection, FromRow};
 
 use super::tenancy::{Editor, Tenant};
@@ -32,6 +32,20 @@ const COLUMNS: &str = "w.id, w.is_active, w.current_version, w.created_at, w.upd
 const FROM: &str =
     "FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version";
 
+/// An active workflow with the custom fields its version was checked against (its filters
+/// compare them as those fields' types).
+pub struct ActiveWorkflow {
+    pub workflow: Workflow,
+    pub custom_fields: Vec<CrmField>,
+}
+
+#[derive(FromRow)]
+struct ActiveRow {
+    #[sqlx(flatten)]
+    row: WorkflowRow,
+    custom_fields: String,
+}
+
 /// What became of an update.
 #[derive(Debug)]
 pub enum UpdateOutcome {
@@ -42,8 +56,13 @@ pub enum UpdateOutcome {
 }
 
 impl Store {
-    /// Stores a new workflow at version 1.
-    pub async fn create_workflow(&self, editor: &Editor, spec: &WorkflowSpec) -> StoreResult<Workflow> {
+    /// Stores a new workflow at version 1, checked against `custom_fields`.
+    pub async fn create_workflow(
+        &self,
+        editor: &Editor,
+        spec: &WorkflowSpec,
+        custom_fields: &[CrmField],
+    ) -> StoreResult<Workflow> {
         let id = new_id();
         let now = now_ms();
         let mut tx = self.begin().await?;
@@ -60,7 +79,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_version(&mut tx, &id, 1, spec, editor.by(), now).await?;
+        insert_version(&mut tx, &id, 1, (spec, custom_fields), editor.by(), now).await?;
         tx.commit().await?;
         Ok(Workflow::new(id.into(), spec.clone(), 1, rfc3339_ms(now), rfc3339_ms(now)))
     }
@@ -91,14 +110,21 @@ impl Store {
         conn: &mut AnyConnection,
         tenant: &Tenant,
         trigger: EventType,
-    ) -> StoreResult<Vec<Workflow>> {
+    ) -> StoreResult<Vec<ActiveWorkflow>> {
         let sql = format!(
-            "SELECT {COLUMNS} {FROM} WHERE w.sub_account_id = $1 AND w.trigger_type = $2 \
+            "SELECT {COLUMNS}, v.custom_fields {FROM} WHERE w.sub_account_id = $1 AND w.trigger_type = $2 \
              AND w.is_active = 1 AND w.deleted_at IS NULL ORDER BY w.created_at, w.id"
         );
-        let rows: Vec<WorkflowRow> =
+        let rows: Vec<ActiveRow> =
             sqlx::query_as(&sql).bind(tenant.id()).bind(trigger.as_str()).fetch_all(&mut *conn).await?;
-        rows.into_iter().map(WorkflowRow::into_workflow).collect()
+        rows.into_iter()
+            .map(|active| {
+                Ok(ActiveWorkflow {
+                    custom_fields: from_json(&active.custom_fields)?,
+                    workflow: active.row.into_workflow()?,
+                })
+            })
+            .collect()
     }
 
     /// Stores `spec` as the next version, if the workflow is still at `base` (when given). The
@@ -109,6 +135,7 @@ impl Store {
         id: &WorkflowId,
         base: Option<i64>,
         spec: &WorkflowSpec,
+        custom_fields: &[CrmField],
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
         let Some(now_current) = current(&mut tx, editor, id).await? else { return Ok(UpdateOutcome::Missing) };
@@ -120,7 +147,8 @@ impl Store {
         let now = now_ms();
         let updated = sqlx::query(
             "UPDATE workflows SET current_version = $1, name = $2, trigger_module = $3, trigger_type = $4, \
-             is_active = $5, updated_at = $6 WHERE id = $7 AND sub_account_id = $8 AND current_version = $9",
+             is_active = $5, updated_at = $6 \
+             WHERE id = $7 AND sub_account_id = $8 AND current_version = $9 AND deleted_at IS NULL",
         )
         .bind(next)
         .bind(&spec.name)
@@ -141,29 +169,36 @@ impl Store {
                 None => UpdateOutcome::Missing,
             });
         }
-        insert_version(&mut tx, id, next, spec, editor.by(), now).await?;
+        insert_version(&mut tx, id, next, (spec, custom_fields), editor.by(), now).await?;
         let saved = current(&mut tx, editor, id).await?;
         tx.commit().await?;
         Ok(saved.map_or(UpdateOutcome::Missing, UpdateOutcome::Saved))
     }
 
-    /// Enables or disables a workflow (flips it when `active` is none); not a new version.
+    /// Enables or disables a live workflow if it is still at `version` (not a new version);
+    /// `None` when it is not (deleted, or changed meanwhile).
     pub async fn set_workflow_active(
         &self,
         editor: &Editor,
         id: &WorkflowId,
-        active: Option<bool>,
+        version: i64,
+        active: bool,
     ) -> StoreResult<Option<Workflow>> {
         let mut tx = self.begin().await?;
-        let Some(workflow) = current(&mut tx, editor, id).await? else { return Ok(None) };
-        let active = active.unwrap_or(!workflow.is_active);
-        sqlx::query("UPDATE workflows SET is_active = $1, updated_at = $2 WHERE id = $3 AND sub_account_id = $4")
-            .bind(i64::from(active))
-            .bind(now_ms())
-            .bind(id.as_str())
-            .bind(editor.id())
-            .execute(&mut *tx)
-            .await?;
+        let updated = sqlx::query(
+            "UPDATE workflows SET is_active = $1, updated_at = $2 \
+             WHERE id = $3 AND sub_account_id = $4 AND current_version = $5 AND deleted_at IS NULL",
+        )
+        .bind(i64::from(active))
+        .bind(now_ms())
+        .bind(id.as_str())
+        .bind(editor.id())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Ok(None);
+        }
         let workflow = current(&mut tx, editor, id).await?;
         tx.commit().await?;
         Ok(workflow)
@@ -197,17 +232,18 @@ async fn insert_version(
     conn: &mut AnyConnection,
     id: &str,
     version: i64,
-    spec: &WorkflowSpec,
+    (spec, custom_fields): (&WorkflowSpec, &[CrmField]),
     by: &str,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO workflow_versions (workflow_id, version, definition, saved_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO workflow_versions (workflow_id, version, definition, custom_fields, saved_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
     .bind(version)
     .bind(to_json(spec)?)
+    .bind(to_json(&custom_fields)?)
     .bind(by)
     .bind(now)
     .execute(&mut *conn)

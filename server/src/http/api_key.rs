@@ -19,11 +19,24 @@ use crate::state::AppState;
 /// Keys start with this, so a leaked one is recognisable (and secret scanners can match it).
 pub const KEY_PREFIX: &str = "opsf_";
 
+/// The routes that take an API key: only they skip the cross-site check for a request that
+/// sends one (a cookie-authenticated route added under `/api/v1` later must not).
+const KEY_ROUTES: &[&str] = &["/api/v1/workflows", "/api/v1/events"];
+
 /// The bearer token of a request, when it sends one.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Whether a request is a call to a key route that sends a key (authenticated by it alone).
+pub fn sends_key(path: &str, headers: &HeaderMap) -> bool {
+    let on_key_route = KEY_ROUTES
+        .iter()
+        .any(|route| path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
+    on_key_route && bearer(headers).is_some()
 }
 
 /// The caller of a REST API route: the holder of a live key, within its rate.

@@ -33,11 +33,16 @@ use super::workflows_api;
         workflows_api::update_workflow,
         workflows_api::toggle_workflow,
         workflows_api::delete_workflow,
+        workflows_api::list_runs,
+        workflows_api::get_run,
     ),
     components(schemas(workflows_api::ErrorBody, app::model::workflow::Problem)),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
-    tags((name = "workflows", description = "Seed 001's workflows: create, read, change, enable and delete them."))
+    tags(
+        (name = "workflows", description = "Seed 001's workflows: create, read, change, enable and delete them."),
+        (name = "runs", description = "What each workflow did: a run per event that passed its filters, with its steps.")
+    )
 )]
 struct ApiDoc;
 

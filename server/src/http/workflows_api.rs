@@ -6,7 +6,8 @@
 
 use app::api::AppError;
 use app::model::workflow::Workflow;
-use app::model::{Module, WorkflowId};
+use app::model::workflow::history::{Run, RunPage};
+use app::model::{Module, RunId, WorkflowId};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -181,4 +182,58 @@ pub async fn delete_workflow(
 ) -> Result<StatusCode, ApiError> {
     state.service.delete_workflow(&Editor::from(&caller), &workflow_id(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    /// From 1 (the newest runs); default 1.
+    #[param(value_type = Option<i64>)]
+    page: Option<String>,
+    /// Runs per page, 1 to 100; default 20.
+    #[param(value_type = Option<i64>)]
+    limit: Option<String>,
+}
+
+/// A whole number within bounds from a query parameter, or a 400 that says what it takes.
+fn bounded(name: &str, text: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let Some(text) = text else { return Ok(default) };
+    text.trim().parse::<i64>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
+        ApiError(AppError::BadRequest(format!("`{name}` takes a whole number from 1 to {max}, not “{text}”.")))
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/workflows/{id}/runs", tag = "runs",
+    params(("id" = String, Path, description = "The workflow's id"), RunsQuery),
+    responses(
+        (status = 200, description = "A page of its runs, newest first, with how many there are", body = RunPage),
+        (status = 400, description = "A page or limit out of bounds", body = ErrorBody),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+    ))]
+pub async fn list_runs(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    query: Result<Query<RunsQuery>, QueryRejection>,
+) -> Result<Json<RunPage>, ApiError> {
+    let Query(query) = query.map_err(bad_query)?;
+    let page = bounded("page", query.page.as_deref(), 1, i64::from(i32::MAX))?;
+    let limit = bounded("limit", query.limit.as_deref(), 20, 100)?;
+    Ok(Json(state.service.workflow_runs(&caller, &workflow_id(id), page, limit).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/workflows/runs/{runId}", tag = "runs",
+    params(("runId" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "The run with its trigger and its steps in order", body = Run),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such run in the key's sub-account", body = ErrorBody),
+    ))]
+pub async fn get_run(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(run_id): Path<String>,
+) -> Result<Json<Run>, ApiError> {
+    Ok(Json(state.service.workflow_run(&caller, &RunId::from(run_id)).await?))
 }

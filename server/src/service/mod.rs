@@ -59,6 +59,8 @@ pub struct ServiceOptions {
     pub jobs: JobTiming,
     /// REST API calls one API key may make a minute.
     pub api_calls_per_minute: u32,
+    /// Whether workflows' webhooks may call loopback, private and link-local addresses.
+    pub webhooks_may_call_private_hosts: bool,
 }
 
 impl Default for ServiceOptions {
@@ -71,6 +73,7 @@ impl Default for ServiceOptions {
             trust_proxy: false,
             jobs: JobTiming::WRITEBACKS,
             api_calls_per_minute: 1_200,
+            webhooks_may_call_private_hosts: false,
         }
     }
 }

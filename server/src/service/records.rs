@@ -12,7 +12,6 @@ use app::model::change::Changes;
 use app::model::record::display_value;
 use app::model::{Cause, EventType, Module, RecordEvent, RecordFieldKind, SubAccountId};
 use async_trait::async_trait;
-use serde_json::Value;
 
 use super::{Service, crm_error};
 use crate::crm::Crm;
@@ -195,8 +194,11 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
             changes.push((field.label.to_owned(), shown(&change.before), shown(&change.after)));
         } else if change.field == "customFields" {
             // A contact's custom fields, one line each, by the field's name.
-            let object = |value: &Value| value.as_object().cloned().unwrap_or_default();
-            for custom in Changes::between(&object(&change.before), &object(&change.after)).iter() {
+            // `previous` names the custom fields that changed (a key left out did not).
+            let before = change.before.as_object().cloned().unwrap_or_default();
+            let after = change.after.as_object().cloned().unwrap_or_default();
+            let after = after.into_iter().filter(|(key, _)| before.contains_key(key)).collect();
+            for custom in Changes::between(&before, &after).iter() {
                 let key = format!("customFields.{}", custom.field);
                 let label = labels.get(&key).cloned().unwrap_or_else(|| custom.field.clone());
                 let shown = |value| display_value(RecordFieldKind::Text, value, labels, format);

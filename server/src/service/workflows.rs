@@ -5,8 +5,9 @@
 //! HighLevel cannot send, saying why.
 
 use app::api::AppError;
+use app::model::workflow::history::{Run, RunPage};
 use app::model::workflow::{self, Catalog, Problem, Workflow, WorkflowSpec};
-use app::model::{ActionId, EventType, Module, TemplateId, UserId, WorkflowId};
+use app::model::{ActionId, EventType, Module, RunId, TemplateId, UserId, WorkflowId};
 use serde_json::Value;
 
 use super::{Service, crm_error};
@@ -17,6 +18,7 @@ use crate::highlevel::events::{Availability, availability};
 
 /// What a sub-account's workflows may name, read once per check.
 struct CatalogParts {
+    private_hosts: bool,
     custom_fields: Vec<app::model::CrmField>,
     users: Vec<UserId>,
     pipelines: Vec<app::model::Pipeline>,
@@ -30,6 +32,7 @@ impl CatalogParts {
             users: &self.users,
             pipelines: &self.pipelines,
             templates: &self.templates,
+            private_hosts: self.private_hosts,
         }
     }
 }
@@ -44,8 +47,8 @@ impl Service {
     }
 
     pub async fn create_workflow(&self, editor: &Editor, body: &Value) -> Result<Workflow, AppError> {
-        let spec = self.check_workflow(editor, body).await?;
-        Ok(self.store.create_workflow(editor, &spec).await?)
+        let (spec, parts) = self.check_workflow(editor, body).await?;
+        Ok(self.store.create_workflow(editor, &spec, &parts.custom_fields).await?)
     }
 
     /// Replaces the workflow with `body` as its next version. A `version` in the body is the
@@ -61,14 +64,16 @@ impl Service {
             })?),
         };
         self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
-        let spec = self.check_workflow(editor, body).await?;
-        match self.store.update_workflow(editor, id, base, &spec).await? {
+        let (spec, parts) = self.check_workflow(editor, body).await?;
+        match self.store.update_workflow(editor, id, base, &spec, &parts.custom_fields).await? {
             UpdateOutcome::Saved(workflow) => Ok(workflow),
-            UpdateOutcome::Stale(now) => Err(AppError::Conflict(format!(
-                "The workflow is at version {} now, not {}: read it again and make the change to that.",
-                now.version,
-                base.unwrap_or_default()
-            ))),
+            UpdateOutcome::Stale(now) => Err(AppError::Conflict(match base {
+                Some(base) => format!(
+                    "The workflow is at version {} now, not {base}: read it again and make the change to that.",
+                    now.version
+                ),
+                None => format!("Someone saved version {} of the workflow meanwhile: read it again.", now.version),
+            })),
             UpdateOutcome::Missing => Err(not_found()),
         }
     }
@@ -82,20 +87,46 @@ impl Service {
         active: Option<bool>,
     ) -> Result<Workflow, AppError> {
         let workflow = self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
-        if active.unwrap_or(!workflow.is_active) {
+        let active = active.unwrap_or(!workflow.is_active);
+        if active {
             let mut body = serde_json::to_value(&workflow).map_err(|error| AppError::Internal(error.to_string()))?;
             body["isActive"] = Value::Bool(true);
             self.check_workflow(editor, &body).await?;
         }
-        self.store.set_workflow_active(editor, id, active).await?.ok_or_else(not_found)
+        // Set only on the version just read (and checked): a change meanwhile answers 409.
+        match self.store.set_workflow_active(editor, id, workflow.version, active).await? {
+            Some(workflow) => Ok(workflow),
+            None if self.store.workflow(editor, id).await?.is_some() => Err(AppError::Conflict(
+                "The workflow changed while it was being enabled or disabled: read it again.".to_owned(),
+            )),
+            None => Err(not_found()),
+        }
+    }
+
+    /// A page of the workflow's runs, newest first (`page` from 1, `limit` 1 to 100).
+    pub async fn workflow_runs(
+        &self,
+        tenant: &Tenant,
+        id: &WorkflowId,
+        page: i64,
+        limit: i64,
+    ) -> Result<RunPage, AppError> {
+        let (data, total) = self.store.runs(tenant, id, page, limit).await?.ok_or_else(not_found)?;
+        Ok(RunPage { data, page, limit, total })
+    }
+
+    /// A run with its steps.
+    pub async fn workflow_run(&self, tenant: &Tenant, id: &RunId) -> Result<Run, AppError> {
+        self.store.run(tenant, id).await?.ok_or_else(|| AppError::not_found("That run"))
     }
 
     pub async fn delete_workflow(&self, editor: &Editor, id: &WorkflowId) -> Result<(), AppError> {
         if self.store.delete_workflow(editor, id).await? { Ok(()) } else { Err(not_found()) }
     }
 
-    /// The model's check against what the sub-account has, and what its CRM can send.
-    async fn check_workflow(&self, tenant: &Tenant, body: &Value) -> Result<WorkflowSpec, AppError> {
+    /// The model's check against what the sub-account has (returned too: a version keeps the
+    /// custom fields it was checked against), and what its CRM can send.
+    async fn check_workflow(&self, tenant: &Tenant, body: &Value) -> Result<(WorkflowSpec, CatalogParts), AppError> {
         let parts = self.catalog_parts(tenant).await?;
         let mut new_action_id = || ActionId::from(new_id());
         let spec = workflow::check(body, &parts.catalog(), &mut new_action_id).map_err(AppError::InvalidWorkflow)?;
@@ -110,7 +141,7 @@ impl Service {
                 ),
             )]));
         }
-        Ok(spec)
+        Ok((spec, parts))
     }
 
     async fn catalog_parts(&self, tenant: &Tenant) -> Result<CatalogParts, AppError> {
@@ -120,7 +151,8 @@ impl Service {
         let users = crm.users(sub_account).await.map_err(crm_error)?.into_iter().map(|u| UserId::from(u.id)).collect();
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
         let templates = self.store.template_names(tenant).await?.into_iter().map(|(id, _)| id).collect();
-        Ok(CatalogParts { custom_fields, users, pipelines, templates })
+        let private_hosts = self.options.webhooks_may_call_private_hosts;
+        Ok(CatalogParts { private_hosts, custom_fields, users, pipelines, templates })
     }
 }
 

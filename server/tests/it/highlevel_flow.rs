@@ -100,6 +100,12 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     assert_eq!(agency, "Northwind Renovations", "HighLevel's name for the agency, from INSTALL");
 
     f.triggers().await;
+    let admin = f.member(app::model::Role::Admin).await;
+    let key = {
+        use app::api::ports::ApiKeysPort;
+        f.service.create_api_key(&admin, &location(), "Zapier").await.unwrap().key
+    };
+    assert!(f.service.key_holder(&key).await.is_ok());
     f.deliver(json!({"type": "UNINSTALL", "appId": "app", "locationId": LOCATION}), "u-1").await;
     f.processor.round().await.unwrap();
     assert_eq!(f.outcome("u-1").await.0, "processed");
@@ -112,6 +118,8 @@ async fn install_and_uninstall_webhooks_manage_the_sub_account(db: Db) {
     );
     assert!(f.db.store.sub_account(&location()).await.unwrap().is_some());
     assert_eq!(f.db.store.triggers(&connected::tenant()).await.unwrap().len(), 2);
+    // Its API keys end with it.
+    assert_eq!(f.service.key_holder(&key).await.unwrap_err(), app::api::AppError::ApiKeyRequired);
     let error = f.highlevel.crm.tokens().location(&location()).await.unwrap_err();
     assert!(error.to_string().contains("not installed"), "{error}");
     // Reinstalling brings it back as it was.

@@ -246,9 +246,18 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
     assert_eq!(status, StatusCode::OK);
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"), "{}", document["openapi"]);
     let paths: Vec<&String> = document["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(paths, ["/api/v1/workflows", "/api/v1/workflows/{id}", "/api/v1/workflows/{id}/toggle"]);
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/workflows",
+            "/api/v1/workflows/runs/{runId}",
+            "/api/v1/workflows/{id}",
+            "/api/v1/workflows/{id}/runs",
+            "/api/v1/workflows/{id}/toggle"
+        ]
+    );
     let operations: usize = document["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 6);
+    assert_eq!(operations, 8, "seed 001's 8 endpoints");
     let schemas = &document["components"]["schemas"];
     for name in [
         "Workflow",
@@ -276,9 +285,150 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
     assert!(!html.contains("<script"), "the page needs no script");
 }
 
+/// A lead another CRM reports through the events API.
+fn reported_lead(id: &str, sub_account: &SubAccountId, lead: &str, source: &str) -> Value {
+    json!({"id": id, "type": "lead_created", "sub_account_id": sub_account, "record_id": lead,
+           "record": {"firstName": "Ana", "source": source}})
+}
+
+async fn events_start_runs_of_matching_workflows_read_a_page_at_a_time(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let key = key_for(&s, &s.f.admin, &s.f.acme).await;
+    let api = with_key(&key);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+    let events = format!("{}/api/v1/events", s.base);
+    let waiting = |name: &str, source: &str, active: bool| {
+        json!({"name": name, "triggerModule": "leads", "triggerType": "lead_created", "isActive": active,
+               "triggerFilters": {"conditions": [{"field": "source", "operator": "equals", "value": source}]},
+               "actions": [{"actionType": "wait", "config": {"amount": 1, "unit": "hours"}, "sortOrder": 1}]})
+    };
+    let (_, web) = call(&api, M::POST, url(""), Some(waiting("Web leads", "website", true))).await;
+    let (_, fair) = call(&api, M::POST, url(""), Some(waiting("Fair leads", "fair", true))).await;
+    let (_, off) = call(&api, M::POST, url(""), Some(waiting("Web, off", "website", false))).await;
+    let runs_of = |workflow: &Value, query: &str| url(&format!("/{}/runs{query}", workflow["id"].as_str().unwrap()));
+
+    for (n, id) in ["e1", "e2", "e3", "e1"].iter().enumerate() {
+        let (status, _) =
+            call(&api, M::POST, events.clone(), Some(reported_lead(id, &s.f.acme, &format!("lead-{n}"), "Website")))
+                .await;
+        assert!(status.is_success(), "{status}");
+    }
+    // Three events (one sent twice) passed Web leads' filter; none Fair's; Web, off is off.
+    let (status, page) = call(&api, M::GET, runs_of(&web, ""), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((page["total"].as_i64(), page["page"].as_i64(), page["limit"].as_i64()), (Some(3), Some(1), Some(20)));
+    for (workflow, runs) in [(&fair, 0), (&off, 0)] {
+        let (_, page) = call(&api, M::GET, runs_of(workflow, ""), None).await;
+        assert_eq!(page["total"], runs, "{}", workflow["name"]);
+    }
+    let (_, first) = call(&api, M::GET, runs_of(&web, "?page=1&limit=2"), None).await;
+    let (_, second) = call(&api, M::GET, runs_of(&web, "?page=2&limit=2"), None).await;
+    let (_, beyond) = call(&api, M::GET, runs_of(&web, "?page=9&limit=2"), None).await;
+    assert_eq!((first["data"].as_array().unwrap().len(), second["data"].as_array().unwrap().len()), (2, 1));
+    assert_eq!((beyond["data"].clone(), beyond["total"].as_i64()), (json!([]), Some(3)));
+    let newest = &first["data"][0];
+    assert_eq!((newest["recordId"].as_str(), newest["workflowVersion"].as_i64()), (Some("lead-2"), Some(1)));
+    assert_eq!((newest["status"].as_str(), newest["triggerType"].as_str()), (Some("running"), Some("lead_created")));
+    assert!(newest.get("steps").is_none() && newest.get("trigger").is_none(), "the list is a summary");
+    for query in ["?limit=0", "?limit=101", "?page=0", "?page=two"] {
+        let (status, error) = call(&api, M::GET, runs_of(&web, query), None).await;
+        assert_eq!((status, error["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{query}");
+    }
+
+    // The detail: the trigger as the event carried it, the first step due.
+    let run_id = newest["id"].as_str().unwrap();
+    let (status, run) = call(&api, M::GET, url(&format!("/runs/{run_id}")), None).await;
+    assert_eq!(status, StatusCode::OK, "{run}");
+    assert_eq!(run["trigger"]["record"]["source"], "Website");
+    assert_eq!(run["trigger"]["previous"], json!({}));
+    assert_eq!(run["steps"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (run["steps"][0]["actionType"].as_str(), run["steps"][0]["status"].as_str()),
+        (Some("wait"), Some("pending"))
+    );
+    assert_eq!(run["steps"][0]["actionId"], web["actions"][0]["id"]);
+    let (status, _) = call(&api, M::GET, url("/runs/runs"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "`runs/runs` is a run that does not exist, not a workflow");
+    let brightside = with_key(&key_for(&s, &s.f.admin, &s.f.brightside).await);
+    let (status, _) = call(&brightside, M::GET, url(&format!("/runs/{run_id}")), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another sub-account's run");
+    let (status, _) = call(&brightside, M::GET, runs_of(&web, ""), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another sub-account's workflow");
+
+    // A run keeps the version it started with; new events run the new one.
+    let mut changed = web.clone();
+    changed["description"] = json!("v2");
+    call(&api, M::PUT, url(&format!("/{}", web["id"].as_str().unwrap())), Some(changed)).await;
+    call(&api, M::POST, events.clone(), Some(reported_lead("e4", &s.f.acme, "lead-4", "website"))).await;
+    let (_, page) = call(&api, M::GET, runs_of(&web, "?limit=100"), None).await;
+    let versions: Vec<i64> =
+        page["data"].as_array().unwrap().iter().map(|r| r["workflowVersion"].as_i64().unwrap()).collect();
+    assert_eq!(versions, [2, 1, 1, 1]);
+    // A deleted workflow starts nothing, and its runs stay readable.
+    call(&api, M::DELETE, url(&format!("/{}", web["id"].as_str().unwrap())), None).await;
+    call(&api, M::POST, events.clone(), Some(reported_lead("e5", &s.f.acme, "lead-5", "website"))).await;
+    let (status, _) = call(&api, M::GET, url(&format!("/runs/{run_id}")), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM workflow_runs").fetch_one(s.f.store().pool()).await.unwrap();
+    assert_eq!(total, 4);
+}
+
+async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: Db) {
+    use app::model::{Cause, EventType, Module, RecordEvent};
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+    let (status, workflow) = call(&api, M::POST, url(""), Some(json!({
+        "name": "Qualified", "triggerModule": "leads", "triggerType": "lead_updated", "isActive": true,
+        "triggerFilters": {"logic": "AND", "conditions": [{"field": "stage", "operator": "changed_to", "value": "qualified"}]},
+        "actions": [{"actionType": "wait", "config": {"amount": 5, "unit": "minutes"}, "sortOrder": 1}]
+    }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{workflow}");
+    let tenant = s.f.tenant(&s.f.acme);
+    let store = s.f.store();
+    let mut seq = 0;
+    let mut fire = |record: Value, previous: Value, cause: Cause| {
+        seq += 1;
+        let event = RecordEvent {
+            id: format!("ev{seq}").into(),
+            sub_account_id: s.f.acme.clone(),
+            module: Module::Leads,
+            event_type: EventType::LeadUpdated,
+            record_id: "lead-1".to_owned(),
+            occurred_at: 1,
+            record: record.as_object().unwrap().clone(),
+            previous: previous.as_object().unwrap().clone(),
+            cause,
+        };
+        let (tenant, current) = (tenant.clone(), seq);
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            store.insert_record_event(&mut tx, &tenant, &event, current, "test", &event.id).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let qualified = json!({"id": "lead-1", "firstName": "Ana", "stage": "qualified", "score": 10});
+    fire(qualified.clone(), json!({"stage": "contacted"}), Cause::Api).await; // run 1
+    fire(qualified.clone(), json!({"score": 5}), Cause::Api).await; // stage did not change
+    fire(json!({"id": "lead-1", "stage": "new"}), json!({"stage": "qualified"}), Cause::Api).await; // changed from
+    let loop_cause = |depth| Cause::Workflow { run_id: "r".to_owned(), depth };
+    fire(qualified.clone(), json!({"stage": "new"}), loop_cause(4)).await; // run 2, depth 5
+    fire(qualified.clone(), json!({"stage": "new"}), loop_cause(5)).await; // a sixth run: stopped
+    let (_, page) = call(&api, M::GET, url(&format!("/{}/runs", workflow["id"].as_str().unwrap())), None).await;
+    assert_eq!(page["total"], 2, "{page}");
+    let depths: Vec<i64> =
+        sqlx::query_scalar("SELECT depth FROM workflow_runs ORDER BY depth").fetch_all(store.pool()).await.unwrap();
+    assert_eq!(depths, [1, 5]);
+}
+
 on_both_backends!(
     workflows_are_created_read_changed_toggled_and_deleted,
     keys_scope_every_call_to_their_sub_account,
     keys_are_rate_limited_and_the_events_api_takes_them,
     the_api_is_described_by_an_openapi_document_and_a_page,
+    events_start_runs_of_matching_workflows_read_a_page_at_a_time,
+    change_operators_and_the_loop_limit_decide_which_events_start_runs,
 );

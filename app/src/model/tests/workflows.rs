@@ -251,6 +251,8 @@ fn variables_read_both_spellings_and_escape_for_their_destination() {
         "vip, hot 1200.5 ."
     );
     assert_eq!(fill("{{trigger.id}} {{ unclosed", Escape::Plain), "c1 {{ unclosed");
+    let multiline = object(json!({"id": "c2", "firstName": "Ana\r\nX-Admin: yes"}));
+    assert_eq!(render("Bearer {{trigger.firstName}}", &fields, &multiline, Escape::Header), "Bearer Ana  X-Admin: yes");
     assert!(variables("{{trigger.first_name}} {{trigger.lastName}}", &fields).is_ok());
     assert_eq!(
         variables("Hi {{trigger.nickname}}", &fields).err().as_deref(),
@@ -273,7 +275,13 @@ fn catalog_parts() -> (Vec<CrmField>, Vec<UserId>, Vec<Pipeline>, Vec<TemplateId
 
 fn check(body: Value) -> Result<workflow::WorkflowSpec, Vec<String>> {
     let (custom, users, pipelines, templates) = catalog_parts();
-    let catalog = Catalog { custom_fields: &custom, users: &users, pipelines: &pipelines, templates: &templates };
+    let catalog = Catalog {
+        custom_fields: &custom,
+        users: &users,
+        pipelines: &pipelines,
+        templates: &templates,
+        private_hosts: false,
+    };
     let mut next = 0;
     let mut new_id = || {
         next += 1;
@@ -529,7 +537,7 @@ fn each_action_type_takes_its_settings_and_refuses_bad_ones() {
         one_action("lead_created", "leads", "webhook", json!({"url": "https://x.io", "headers": {"Host": "evil"}, "timeoutMs": 60000, "body": "{\"a\": {{trigger.score}}"})).expect_err("broken"),
         [
             "actions[0].config.headers.Host: OpsFlow sets “Host” itself.",
-            "actions[0].config.body: A body written as text must be JSON (each {{…}} counts as a value).",
+            "actions[0].config.body: A body written as text must be JSON, with each {{…}} inside a string.",
             "actions[0].config.timeoutMs: Takes a whole number from 100 to 30000.",
         ]
     );
@@ -630,4 +638,127 @@ fn branch_children_name_their_parent_and_path() {
             "actions[4].sortOrder: Another action at the same place has sortOrder 1.",
         ]
     );
+}
+
+#[test]
+fn a_run_goes_down_the_chosen_path_and_on_after_the_branch() {
+    use crate::model::workflow::BranchPath::{Else, Then};
+    use crate::model::workflow::run::Position::{After, Chose, Start};
+    let wait = |id: &str, order: i64, parent: Option<(&str, &str)>| {
+        let mut action =
+            json!({"id": id, "actionType": "wait", "config": {"amount": 1, "unit": "hours"}, "sortOrder": order});
+        if let Some((parent, path)) = parent {
+            action["parentId"] = json!(parent);
+            action["branch"] = json!(path);
+        }
+        action
+    };
+    let branch = |id: &str, order: i64, parent: Option<(&str, &str)>| {
+        let mut action = wait(id, order, parent);
+        action["actionType"] = json!("branch");
+        action["config"] = json!({"conditions": {"conditions": [{"field": "score", "operator": "is_empty"}]}});
+        action
+    };
+    // a; b (then: c, inner (then: d; else: —); else: e); f
+    let spec = check(json!({"name": "Paths", "triggerModule": "leads", "triggerType": "lead_created", "actions": [
+        wait("f", 3, None), wait("a", 1, None), branch("b", 2, None),
+        wait("c", 1, Some(("b", "then"))), branch("inner", 2, Some(("b", "then"))),
+        wait("d", 1, Some(("inner", "then"))), wait("e", 1, Some(("b", "else"))),
+    ]}))
+    .expect("sound");
+    let workflow = workflow::Workflow::new("w".into(), spec, 1, String::new(), String::new());
+    let id = |text: &str| ActionId::from(text);
+    let next = |position: crate::model::workflow::run::Position<'_>| -> Option<String> {
+        workflow.next_action(position).map(|a| a.id.to_string())
+    };
+    assert_eq!(next(Start).as_deref(), Some("a"));
+    assert_eq!(next(After(&id("a"))).as_deref(), Some("b"));
+    assert_eq!(next(Chose(&id("b"), Then)).as_deref(), Some("c"));
+    assert_eq!(next(After(&id("c"))).as_deref(), Some("inner"));
+    assert_eq!(next(Chose(&id("inner"), Then)).as_deref(), Some("d"));
+    // The end of a path goes on after its branch, through every level.
+    assert_eq!(next(After(&id("d"))).as_deref(), Some("f"));
+    assert_eq!(next(Chose(&id("inner"), Else)).as_deref(), Some("f"), "an empty path");
+    assert_eq!(next(Chose(&id("b"), Else)).as_deref(), Some("e"));
+    assert_eq!(next(After(&id("e"))).as_deref(), Some("f"));
+    assert_eq!(next(After(&id("f"))), None);
+    assert_eq!(next(After(&id("missing"))), None);
+    let outline: Vec<(usize, &str)> = workflow.outline().into_iter().map(|(depth, a)| (depth, a.id.as_str())).collect();
+    assert_eq!(outline, [(0, "a"), (0, "b"), (1, "c"), (1, "inner"), (2, "d"), (1, "e"), (0, "f")]);
+}
+
+#[test]
+fn webhooks_call_only_public_addresses_written_out() {
+    let url =
+        |url: &str| one_action("lead_created", "leads", "webhook", json!({"url": url})).err().map(|p| p[0].clone());
+    assert_eq!(url("https://hooks.example.com/in?lead={{trigger.id}}"), None);
+    assert_eq!(url("http://203.0.113.9:8080/x"), None);
+    for (address, host) in [
+        ("http://127.0.0.1:5432/", "127.0.0.1"),
+        ("http://localhost/x", "localhost"),
+        ("http://api.localhost./x", "api.localhost."),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254"),
+        ("http://10.1.2.3", "10.1.2.3"),
+        ("https://192.168.0.1:8443/", "192.168.0.1"),
+        ("http://100.64.0.1/", "100.64.0.1"),
+        ("http://0.0.0.0/", "0.0.0.0"),
+        ("http://[::1]:80/", "::1"),
+        ("http://[fe80::1]/", "fe80::1"),
+        ("http://[fd00::2]/", "fd00::2"),
+        ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+    ] {
+        assert_eq!(
+            url(address),
+            Some(format!(
+                "actions[0].config.url: “{host}” is a local or private address, which webhooks may not call."
+            )),
+            "{address}"
+        );
+    }
+    for address in ["http://127.0.0.1\\@example.com/", "https://user:pw@example.com/"] {
+        assert_eq!(
+            url(address),
+            Some("actions[0].config.url: The address has no user name and no backslash.".to_owned())
+        );
+    }
+    assert_eq!(
+        url("ftp://example.com"),
+        Some("actions[0].config.url: Takes an http:// or https:// address.".to_owned())
+    );
+    // A server that allows private addresses (a test bench, an on-premises install) may call them.
+    let custom = custom_fields();
+    let allowed = Catalog { private_hosts: true, ..Catalog::default() };
+    let mut problems = Vec::new();
+    let config = ActionConfig::check(
+        ActionType::Webhook,
+        &json!({"url": "http://127.0.0.1:9000/hook"}),
+        EventType::LeadCreated,
+        &TriggerFields::new(Module::Leads, &custom),
+        &allowed,
+        "config",
+        &mut problems,
+    );
+    assert!(config.is_some(), "{problems:?}");
+}
+
+#[test]
+fn previous_custom_fields_name_only_those_that_changed() {
+    use crate::model::change::Changes;
+    let before = object(json!({"customFields": {"budget": 900, "tier": "gold"}, "firstName": "Ana"}));
+    let after =
+        object(json!({"customFields": {"budget": 1200, "tier": "gold", "region": "north"}, "firstName": "Ana"}));
+    let previous = Changes::between(&before, &after).previous();
+    assert_eq!(Value::Object(previous.clone()), json!({"customFields": {"budget": 900, "region": null}}));
+    let on = |condition: Value| {
+        holds(EventType::ContactUpdated, condition, Value::Object(after.clone()), Value::Object(previous.clone()))
+    };
+    assert!(on(json!({"field": "customFields.budget", "operator": "changed_from", "value": 900})));
+    // A reported event's `previous.customFields` names what changed; the others did not.
+    let reported = json!({"customFields": {"budget": 900}});
+    assert!(!holds(
+        EventType::ContactUpdated,
+        json!({"field": "customFields.budget", "operator": "any_change"}),
+        json!({"id": "c", "customFields": {"budget": 900}}),
+        reported
+    ));
 }

@@ -281,7 +281,7 @@ impl ActionConfig {
             ActionType::SendNotification => send_notification(&mut config, fields, catalog),
             ActionType::SendEmail => send_email(&mut config, fields),
             ActionType::SendSms | ActionType::SendWhatsapp => message(action_type, &mut config, fields),
-            ActionType::Webhook => webhook(&mut config, fields),
+            ActionType::Webhook => webhook(&mut config, fields, catalog),
             ActionType::Wait => delay(&mut config, None).map(ActionConfig::Wait),
             ActionType::Branch => branch(&mut config, fields, trigger),
             ActionType::CreateOpportunity => create_opportunity(&mut config, fields, catalog),
@@ -475,19 +475,68 @@ pub fn is_phone_number(text: &str) -> bool {
         .is_some_and(|digits| (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn webhook(config: &mut Config, fields: &TriggerFields) -> Option<ActionConfig> {
+/// An address a webhook may call: http(s), its host written out (a record cannot choose where
+/// the call goes), no user name or backslash (which URL parsers read differently), and — unless
+/// the server allows it — not a loopback, private, link-local or unspecified address. The engine
+/// checks the address the name resolves to again when it calls.
+fn check_url(url: &str, private_hosts: bool) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("Takes an http:// or https:// address.")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains("{{") {
+        return Err("The address's host is written out, not filled in from the record.".to_owned());
+    }
+    if url.contains('\\') || authority.contains('@') {
+        return Err("The address has no user name and no backslash.".to_owned());
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    if !private_hosts && is_private_host(host) {
+        return Err(format!("“{host}” is a local or private address, which webhooks may not call."));
+    }
+    Ok(())
+}
+
+/// Loopback, private, link-local, unspecified and carrier-grade NAT addresses, and `localhost`.
+pub fn is_private_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => is_private_v4(ip),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.to_ipv4_mapped().is_some_and(is_private_v4)
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Err(_) => false,
+    }
+}
+
+fn is_private_v4(ip: std::net::Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || (a == 100 && (64..128).contains(&b))
+}
+
+fn webhook(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) -> Option<ActionConfig> {
     let method = config.choice("method", HTTP_METHODS, Some("POST"));
     let url = config.text("url", true, fields);
-    if let Some(url) = &url {
-        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-        let host = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
-        match host {
-            None => config.problem("url", "Takes an http:// or https:// address."),
-            Some(host) if host.is_empty() || host.contains("{{") => {
-                config.problem("url", "The address's host is written out, not filled in from the record.")
-            }
-            Some(_) => {}
-        }
+    if let Some(url) = &url
+        && let Err(problem) = check_url(url, catalog.private_hosts)
+    {
+        config.problem("url", problem);
     }
     let mut headers = Vec::new();
     match config.get("headers") {
@@ -524,8 +573,8 @@ fn webhook(config: &mut Config, fields: &TriggerFields) -> Option<ActionConfig> 
     Some(ActionConfig::Webhook(WebhookCall { method: method?, url: url?, headers, body, timeout_ms: timeout_ms? }))
 }
 
-/// A body is a JSON value (its strings filled in), or a JSON text that is JSON once each
-/// placeholder is filled in with a number.
+/// A body is a JSON value (its strings filled in), or a JSON text whose placeholders are all
+/// inside its strings.
 fn body_problems(body: &Value, fields: &TriggerFields, config: &mut Config) {
     let mut texts = Vec::new();
     collect_strings(body, &mut texts);
@@ -534,10 +583,12 @@ fn body_problems(body: &Value, fields: &TriggerFields, config: &mut Config) {
             config.problem("body", problem);
         }
     }
+    // Each placeholder must sit inside a JSON string, where its value is escaped: one outside
+    // would let a record's text change the body's shape.
     if let Value::String(text) = body {
-        let sample = super::interpolate::render_each(text, "0");
+        let sample = super::interpolate::render_each(text, "x");
         if serde_json::from_str::<Value>(&sample).is_err() {
-            config.problem("body", "A body written as text must be JSON (each {{…}} counts as a value).");
+            config.problem("body", "A body written as text must be JSON, with each {{…}} inside a string.");
         }
     }
 }

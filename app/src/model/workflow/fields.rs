@@ -134,14 +134,13 @@ impl TriggerField {
     }
 
     /// The field's value before the event, when the event changed it (an event's `previous`
-    /// holds the changed fields, custom fields as one `customFields` object).
+    /// holds the changed fields, and the changed custom fields in one `customFields` object).
     pub fn before<'r>(&self, record: &Map<String, Value>, previous: &'r Map<String, Value>) -> Option<&'r Value> {
         let before = match self {
             TriggerField::Id => None,
             TriggerField::Record(field) => previous.get(field.name),
-            TriggerField::Custom(field) => {
-                previous.get("customFields").map(|custom| custom.get(&field.key).unwrap_or(&Value::Null))
-            }
+            // `previous.customFields` holds the custom fields that changed: one left out did not.
+            TriggerField::Custom(field) => previous.get("customFields").and_then(|custom| custom.get(&field.key)),
         }?;
         (!same(before, self.read(record))).then_some(before)
     }

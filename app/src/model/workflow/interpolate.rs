@@ -1,8 +1,8 @@
 //! `{{trigger.fieldName}}` in an action's config: seed 001's variables, resolved against the
 //! trigger record. `{{trigger.first_name}}` and `{{trigger.firstName}}` are one field (the
 //! lookup of [`TriggerFields`]); a value is escaped for where it lands — URL-encoded in a URL,
-//! JSON-escaped in a JSON body, HTML-escaped in an HTML email — so a record's text can never
-//! change the shape of what it is written into. The engine renders with this, and the browser
+//! JSON-escaped in a JSON body, HTML-escaped in an HTML email, on one line in a header — so a
+//! record's text can never change the shape of what it is written into. The engine renders with this, and the browser
 //! editor previews with it.
 
 use serde_json::{Map, Value};
@@ -21,6 +21,9 @@ pub enum Escape {
     Json,
     /// HTML text or an attribute.
     Html,
+    /// An HTTP header's value: control characters (a line break would start another header)
+    /// become spaces.
+    Header,
 }
 
 /// A piece of a config string.
@@ -120,6 +123,7 @@ fn written(value: &Value) -> String {
 fn escaped(text: &str, escape: Escape) -> String {
     match escape {
         Escape::Plain => text.to_owned(),
+        Escape::Header => text.chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect(),
         Escape::Json => {
             let quoted = serde_json::to_string(text).unwrap_or_default();
             quoted.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).unwrap_or_default().to_owned()

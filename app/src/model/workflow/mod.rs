@@ -8,7 +8,9 @@ pub mod actions;
 mod config;
 pub mod fields;
 pub mod filter;
+pub mod history;
 pub mod interpolate;
+pub mod run;
 #[cfg(feature = "ssr")]
 mod schema;
 
@@ -55,6 +57,9 @@ pub struct Catalog<'a> {
     pub users: &'a [UserId],
     pub pipelines: &'a [Pipeline],
     pub templates: &'a [TemplateId],
+    /// Whether a `webhook` may call loopback, private and link-local addresses (a server
+    /// setting, off by default: otherwise any admin could reach OpsFlow's own network).
+    pub private_hosts: bool,
 }
 
 /// Which path of its parent `branch` an action is on.
@@ -173,6 +178,9 @@ pub const LONGEST_DESCRIPTION: usize = 2_000;
 pub const MOST_ACTIONS: usize = 100;
 /// Branches inside branches, at most this deep.
 pub const DEEPEST_BRANCH: usize = 10;
+/// Runs that start runs (a run's write fires an event that starts another), at most this deep:
+/// past it a loop of workflows stops.
+pub const DEEPEST_RUN: u8 = 5;
 
 /// The top-level keys a workflow object has; `id`, `version`, `createdAt` and `updatedAt` are
 /// read-only (a client may send back what it read).

@@ -1,0 +1,233 @@
+//! Workflow runs and their steps. An event stored in the stream starts, in the same
+//! transaction, one run of each active workflow on its type whose filters its record passes
+//! (at most once per workflow and event), pinned to the workflow's current version; the first
+//! step is then due. Runs are read back a page at a time, and one with its steps.
+
+use app::model::workflow::history::{Run, RunStatus, Step, StepStatus};
+use app::model::workflow::run::Position;
+use app::model::workflow::{DEEPEST_RUN, TriggerFields};
+use app::model::{Cause, RecordEvent, RunId, WorkflowId};
+use serde_json::{Value, json};
+use sqlx::{AnyConnection, FromRow};
+
+use super::tenancy::Tenant;
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+use crate::time::rfc3339_ms;
+
+#[derive(FromRow)]
+struct RunRow {
+    id: RunId,
+    workflow_id: WorkflowId,
+    workflow_version: i64,
+    trigger_type: String,
+    record_id: String,
+    status: String,
+    started_at: i64,
+    finished_at: Option<i64>,
+    resume_at: Option<i64>,
+    error: Option<String>,
+    trigger_snapshot: String,
+}
+
+const RUN_COLUMNS: &str = "r.id, r.workflow_id, r.workflow_version, r.trigger_type, r.record_id, r.status, \
+                           r.started_at, r.finished_at, r.resume_at, r.error, r.trigger_snapshot";
+
+impl RunRow {
+    fn into_run(self, detail: bool) -> StoreResult<Run> {
+        Ok(Run {
+            id: self.id,
+            workflow_id: self.workflow_id,
+            workflow_version: self.workflow_version,
+            trigger_type: parse(&self.trigger_type)?,
+            record_id: self.record_id,
+            status: named(RunStatus::ALL, RunStatus::as_str, &self.status)?,
+            started_at: rfc3339_ms(self.started_at),
+            finished_at: self.finished_at.map(rfc3339_ms),
+            resume_at: self.resume_at.map(rfc3339_ms),
+            error: self.error,
+            trigger: if detail { Some(from_json(&self.trigger_snapshot)?) } else { None },
+            steps: None,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct StepRow {
+    id: String,
+    action_id: String,
+    action_type: String,
+    status: String,
+    attempts: i64,
+    started_at: Option<i64>,
+    finished_at: Option<i64>,
+    input: Option<String>,
+    output: Option<String>,
+    error: Option<String>,
+}
+
+impl StepRow {
+    fn into_step(self) -> StoreResult<Step> {
+        let json = |text: Option<String>| text.map(|text| from_json::<Value>(&text)).transpose();
+        Ok(Step {
+            id: self.id,
+            action_id: self.action_id.into(),
+            action_type: parse(&self.action_type)?,
+            status: named(StepStatus::ALL, StepStatus::as_str, &self.status)?,
+            attempts: self.attempts,
+            started_at: self.started_at.map(rfc3339_ms),
+            finished_at: self.finished_at.map(rfc3339_ms),
+            input: json(self.input)?,
+            output: json(self.output)?,
+            error: self.error,
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(text: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|error: T::Err| super::StoreError::Corrupt(error.to_string()))
+}
+
+fn named<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str, text: &str) -> StoreResult<T> {
+    all.into_iter()
+        .find(|value| name(*value) == text)
+        .ok_or_else(|| super::StoreError::Corrupt(format!("unknown status {text}")))
+}
+
+/// How many runs led to an event: 0 for a person's or another system's change.
+fn depth_of(cause: &Cause) -> u8 {
+    match cause {
+        Cause::Workflow { depth, .. } => *depth,
+        _ => 0,
+    }
+}
+
+impl Store {
+    /// Starts the runs a just-stored event starts, in its transaction; returns how many.
+    pub(crate) async fn start_runs(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        event: &RecordEvent,
+    ) -> StoreResult<usize> {
+        let depth = depth_of(&event.cause).saturating_add(1);
+        let mut started = 0;
+        for candidate in self.active_workflows(conn, tenant, event.event_type).await? {
+            let workflow = &candidate.workflow;
+            let fields = TriggerFields::new(workflow.trigger_module, &candidate.custom_fields);
+            let passes = match workflow.trigger_filters.compile(&fields, event.event_type, "triggerFilters") {
+                Ok(filters) => filters.matches(&event.record, &event.previous),
+                // Checked when saved against the same fields: a version that no longer compiles
+                // is the store's problem, not the event's.
+                Err(problems) => {
+                    tracing::error!(workflow = %workflow.id, ?problems, "a stored workflow's filters do not compile");
+                    false
+                }
+            };
+            if !passes {
+                continue;
+            }
+            if depth > DEEPEST_RUN {
+                tracing::warn!(workflow = %workflow.id, event = %event.id, depth, "workflow loop stopped");
+                continue;
+            }
+            let id = new_id();
+            let now = now_ms();
+            let snapshot = json!({ "record": event.record, "previous": event.previous });
+            let first = workflow.next_action(Position::Start);
+            let status = if first.is_some() { RunStatus::Running } else { RunStatus::Completed };
+            let inserted = sqlx::query(
+                "INSERT INTO workflow_runs (id, sub_account_id, workflow_id, workflow_version, event_id, trigger_type, \
+                 record_id, depth, status, trigger_snapshot, started_at, finished_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (workflow_id, event_id) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(tenant.id())
+            .bind(workflow.id.as_str())
+            .bind(workflow.version)
+            .bind(event.id.as_str())
+            .bind(event.event_type.as_str())
+            .bind(&event.record_id)
+            .bind(i64::from(depth))
+            .bind(status.as_str())
+            .bind(to_json(&snapshot)?)
+            .bind(now)
+            .bind(first.is_none().then_some(now))
+            .execute(&mut *conn)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                continue;
+            }
+            if let Some(action) = first {
+                sqlx::query(
+                    "INSERT INTO workflow_steps (id, run_id, action_id, action_type, position, status, attempts, due_at) \
+                     VALUES ($1, $2, $3, $4, 1, 'pending', 0, $5)",
+                )
+                .bind(new_id())
+                .bind(&id)
+                .bind(action.id.as_str())
+                .bind(action.action_type.as_str())
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            }
+            started += 1;
+        }
+        Ok(started)
+    }
+
+    /// A page of a live workflow's runs, newest first, with how many it has; `None` when the
+    /// sub-account has no such workflow.
+    pub async fn runs(
+        &self,
+        tenant: &Tenant,
+        workflow: &WorkflowId,
+        page: i64,
+        limit: i64,
+    ) -> StoreResult<Option<(Vec<Run>, i64)>> {
+        if self.workflow(tenant, workflow).await?.is_none() {
+            return Ok(None);
+        }
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM workflow_runs WHERE workflow_id = $1 AND sub_account_id = $2")
+                .bind(workflow.as_str())
+                .bind(tenant.id())
+                .fetch_one(self.pool())
+                .await?;
+        let sql = format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs r WHERE r.workflow_id = $1 AND r.sub_account_id = $2 \
+             ORDER BY r.started_at DESC, r.id DESC LIMIT $3 OFFSET $4"
+        );
+        let rows: Vec<RunRow> = sqlx::query_as(&sql)
+            .bind(workflow.as_str())
+            .bind(tenant.id())
+            .bind(limit)
+            .bind((page - 1).saturating_mul(limit))
+            .fetch_all(self.pool())
+            .await?;
+        let runs = rows.into_iter().map(|row| row.into_run(false)).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Some((runs, total)))
+    }
+
+    /// One run of the sub-account with its trigger and steps (a deleted workflow's runs too:
+    /// their history stays).
+    pub async fn run(&self, tenant: &Tenant, id: &RunId) -> StoreResult<Option<Run>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM workflow_runs r WHERE r.id = $1 AND r.sub_account_id = $2");
+        let row: Option<RunRow> =
+            sqlx::query_as(&sql).bind(id.as_str()).bind(tenant.id()).fetch_optional(self.pool()).await?;
+        let Some(row) = row else { return Ok(None) };
+        let steps: Vec<StepRow> = sqlx::query_as(
+            "SELECT id, action_id, action_type, status, attempts, started_at, finished_at, input, output, error \
+             FROM workflow_steps WHERE run_id = $1 ORDER BY position",
+        )
+        .bind(id.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        let mut run = row.into_run(true)?;
+        run.steps = Some(steps.into_iter().map(StepRow::into_step).collect::<StoreResult<_>>()?);
+        Ok(Some(run))
+    }
+}
