@@ -762,3 +762,30 @@ fn previous_custom_fields_name_only_those_that_changed() {
         reported
     ));
 }
+
+#[test]
+fn a_workflow_is_stored_with_each_action_written_out_as_it_runs() {
+    let spec =
+        check(json!({"name": "Defaults", "triggerModule": "leads", "triggerType": "lead_converted", "actions": [
+            {"actionType": "webhook", "config": {"url": "https://hooks.example.com/x"}, "sortOrder": 1},
+            {"actionType": "create_opportunity", "config": {"pipelineId": "p1", "stageId": "s1"}, "sortOrder": 2},
+            {"actionType": "update_field", "config": {"field": "owner_id", "value": "uuid1"}, "sortOrder": 3},
+            {"actionType": "assign_owner", "config": {"userIds": [" uuid2 "]}, "sortOrder": 4},
+        ]}))
+        .expect("sound");
+    let configs: Vec<&Value> = spec.actions.iter().map(|a| &a.config).collect();
+    assert_eq!(
+        configs,
+        [
+            &json!({"method": "POST", "url": "https://hooks.example.com/x", "headers": {}, "timeoutMs": 10000}),
+            &json!({"pipelineId": "p1", "stageId": "s1", "name": "{{trigger.firstName}} {{trigger.lastName}}"}),
+            &json!({"field": "ownerId", "value": "uuid1"}),
+            &json!({"algorithm": "round_robin", "userIds": ["uuid2"]}),
+        ]
+    );
+    // Written out, each reads back to the same settings.
+    let again = check(json!({"name": "Defaults", "triggerModule": "leads", "triggerType": "lead_converted",
+                             "actions": serde_json::to_value(&spec.actions).expect("encodes")}))
+    .expect("sound");
+    assert_eq!(again.actions, spec.actions);
+}

@@ -2,7 +2,7 @@
 //! reason to be), each with its settings checked before the workflow is saved — every problem
 //! with its path — and read into a typed config the engine runs.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::config::Config;
 use super::fields::{TriggerField, TriggerFields};
@@ -207,6 +207,80 @@ pub enum ActionConfig {
     CreateForm {
         template_id: TemplateId,
     },
+}
+
+impl DelayUnit {
+    fn as_str(self) -> &'static str {
+        match self {
+            DelayUnit::Minutes => "minutes",
+            DelayUnit::Hours => "hours",
+            DelayUnit::Days => "days",
+        }
+    }
+}
+
+impl Delay {
+    fn to_config(self) -> Value {
+        json!({ "amount": self.amount, "unit": self.unit.as_str() })
+    }
+}
+
+impl Person {
+    fn to_config(&self) -> Value {
+        match self {
+            Person::Owner => Value::from("owner"),
+            Person::User(id) => Value::from(id.as_str()),
+        }
+    }
+}
+
+impl ActionConfig {
+    /// The settings written out as the action's `config`, every default included.
+    pub fn to_config(&self) -> Value {
+        let mut config = match self {
+            ActionConfig::AssignOwner(Assignment::RoundRobin(users)) => {
+                json!({ "algorithm": "round_robin", "userIds": users })
+            }
+            ActionConfig::AssignOwner(Assignment::Fixed(user)) => json!({ "algorithm": "fixed", "userId": user }),
+            ActionConfig::CreateTask { title, body, due_in, assignee } => json!({
+                "title": title, "body": body, "dueIn": due_in.to_config(),
+                "assignedTo": assignee.as_ref().map(Person::to_config),
+            }),
+            ActionConfig::UpdateField { field, value } => json!({ "field": field.key(), "value": value }),
+            ActionConfig::AddTag { tags } => json!({ "tags": tags }),
+            ActionConfig::SendNotification { recipients, title, message } => json!({
+                "recipients": recipients.iter().map(Person::to_config).collect::<Vec<_>>(),
+                "title": title, "message": message,
+            }),
+            ActionConfig::SendEmail { to, subject, body, html } => json!({
+                "to": to, "subject": subject, "body": body, "format": if *html { "html" } else { "text" },
+            }),
+            ActionConfig::SendSms { to, message } | ActionConfig::SendWhatsapp { to, message } => {
+                json!({ "to": to, "message": message })
+            }
+            ActionConfig::Webhook(call) => json!({
+                "method": call.method, "url": call.url,
+                "headers": call.headers.iter()
+                    .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
+                    .collect::<serde_json::Map<_, _>>(),
+                "body": call.body, "timeoutMs": call.timeout_ms,
+            }),
+            ActionConfig::Wait(delay) => delay.to_config(),
+            ActionConfig::Branch(filters) => json!({ "conditions": filters }),
+            ActionConfig::CreateOpportunity { pipeline_id, stage_id, name, monetary_value } => json!({
+                "pipelineId": pipeline_id, "stageId": stage_id, "name": name, "monetaryValue": monetary_value,
+            }),
+            ActionConfig::CreateProject { name, description, status } => {
+                json!({ "name": name, "description": description, "status": status })
+            }
+            ActionConfig::CreateForm { template_id } => json!({ "templateId": template_id }),
+        };
+        // Settings left out stay out (a `null` would read as a value).
+        if let Value::Object(map) = &mut config {
+            map.retain(|_, value| !value.is_null());
+        }
+        config
+    }
 }
 
 /// The field that holds a module's owner (a task's assignee); projects have members instead.

@@ -399,10 +399,14 @@ fn action(
             None
         }
     };
-    let config = object.get("config").cloned().unwrap_or_else(|| Value::Object(Map::new()));
-    if let Some(action_type) = action_type {
-        ActionConfig::check(action_type, &config, trigger, fields, catalog, &format!("{at}.config"), problems);
-    }
+    let sent = object.get("config").cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    // Stored as it will run: every setting written out, defaults included, so reading the
+    // workflow back shows exactly what its steps do.
+    let config = action_type
+        .and_then(|action_type| {
+            ActionConfig::check(action_type, &sent, trigger, fields, catalog, &format!("{at}.config"), problems)
+        })
+        .map(|typed| typed.to_config());
     let sort_order = match object.get("sortOrder") {
         Some(Value::Number(number)) if number.as_i64().is_some_and(|n| n >= 0) => number.as_i64(),
         _ => {
@@ -440,7 +444,7 @@ fn action(
     if problems.len() > before {
         return None;
     }
-    Some(Action { id: id?, action_type: action_type?, config, sort_order: sort_order?, parent_id, branch })
+    Some(Action { id: id?, action_type: action_type?, config: config?, sort_order: sort_order?, parent_id, branch })
 }
 
 fn is_action_id(id: &str) -> bool {
