@@ -62,7 +62,7 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
         }
     };
     view! {
-        <section class="card" aria-labelledby="api-keys-heading" data-testid="api-keys" data-live=live_flag()>
+        <section class="card settings-section" aria-labelledby="api-keys-heading" data-testid="api-keys" data-live=live_flag()>
             <h2 id="api-keys-heading">"API keys"</h2>
             <p class="muted">
                 "Scripts and other tools call OpsFlow's REST API with a key: it reads and changes this sub-account's \

@@ -102,7 +102,7 @@ fn NumberFormatSettings(
         format.money(125_050)
     );
     view! {
-        <section class="card" aria-labelledby="numbers-heading" data-testid="number-format">
+        <section class="card settings-section" aria-labelledby="numbers-heading" data-testid="number-format">
             <h2 id="numbers-heading">"Numbers and money"</h2>
             <p data-testid="number-format-example">{example}</p>
             <p class="muted">{source}</p>
@@ -389,7 +389,7 @@ fn AddTrigger(
     };
 
     view! {
-        <section class="card" aria-labelledby="add-trigger-heading">
+        <section class="card settings-section" aria-labelledby="add-trigger-heading">
             <h2 id="add-trigger-heading">"Add a trigger"</h2>
             <form on:submit=on_submit class="trigger-form" novalidate>
                 <div class="field-row">

@@ -167,7 +167,8 @@ fn operation_section(html: &mut String, method: &str, path: &str, operation: &Va
         for parameter in parameters {
             let _ = write!(
                 html,
-                "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td data-label=\"Parameter\"><code>{}</code>{}</td><td data-label=\"In\">{}</td>\
+                 <td data-label=\"Type\">{}</td><td data-label=\"Description\">{}</td></tr>",
                 escape(parameter["name"].as_str().unwrap_or_default()),
                 if parameter["required"] == Value::Bool(true) { " (required)" } else { "" },
                 escape(parameter["in"].as_str().unwrap_or_default()),
@@ -194,7 +195,8 @@ fn operation_section(html: &mut String, method: &str, path: &str, operation: &Va
         let body = response["content"]["application/json"].get("schema").map(type_name).unwrap_or_default();
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{body}</td></tr>",
+            "<tr><td data-label=\"Status\">{}</td><td data-label=\"Meaning\">{}</td>\
+             <td data-label=\"Body\">{body}</td></tr>",
             escape(status),
             prose(response["description"].as_str().unwrap_or_default()),
         );
@@ -241,7 +243,8 @@ fn schema_section(html: &mut String, name: &str, schema: &Value, order: &[String
         for (field, property) in fields {
             let _ = write!(
                 html,
-                "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td data-label=\"Field\"><code>{}</code>{}</td><td data-label=\"Type\">{}</td>\
+                 <td data-label=\"Description\">{}</td></tr>",
                 escape(field),
                 if required.contains(&field.as_str()) { " (required)" } else { "" },
                 type_name(property),

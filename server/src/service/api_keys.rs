@@ -10,10 +10,21 @@ use async_trait::async_trait;
 use super::Service;
 use crate::auth::{new_session_token, token_hash};
 use crate::db::api_keys::ApiKeyRow;
+use crate::db::tenancy::Admin;
 use crate::http::KEY_PREFIX;
 use crate::time::format_ms;
 
 const LONGEST_NAME: usize = 100;
+
+impl Service {
+    /// The admin a key operation needs; staff are told what only admins may do.
+    async fn key_admin(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Admin> {
+        self.member(user, sub_account)
+            .await?
+            .admin()
+            .ok_or_else(|| AppError::Forbidden("Only admins can see, make and revoke API keys.".to_owned()))
+    }
+}
 
 fn view(row: ApiKeyRow, zone: &str) -> ApiKeyView {
     ApiKeyView {
@@ -30,13 +41,13 @@ fn view(row: ApiKeyRow, zone: &str) -> ApiKeyView {
 #[async_trait]
 impl ApiKeysPort for Service {
     async fn api_keys(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Vec<ApiKeyView>> {
-        let admin = self.admin_member(user, sub_account).await?;
+        let admin = self.key_admin(user, sub_account).await?;
         let zone = admin.sub_account().time_zone.clone();
         Ok(self.store.api_keys(&admin).await?.into_iter().map(|row| view(row, &zone)).collect())
     }
 
     async fn create_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, name: &str) -> AppResult<NewApiKey> {
-        let admin = self.admin_member(user, sub_account).await?;
+        let admin = self.key_admin(user, sub_account).await?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > LONGEST_NAME {
             return Err(AppError::BadRequest(format!(
@@ -54,7 +65,7 @@ impl ApiKeysPort for Service {
     }
 
     async fn revoke_api_key(&self, user: &SessionUser, sub_account: &SubAccountId, key_id: &str) -> AppResult<()> {
-        let admin = self.admin_member(user, sub_account).await?;
+        let admin = self.key_admin(user, sub_account).await?;
         if self.store.revoke_api_key(&admin, key_id).await? {
             tracing::info!(key_id, sub_account = %sub_account, "API key revoked");
             Ok(())
