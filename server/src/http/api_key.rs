@@ -19,9 +19,13 @@ use crate::state::AppState;
 /// Keys start with this, so a leaked one is recognisable (and secret scanners can match it).
 pub const KEY_PREFIX: &str = "opsf_";
 
-/// The routes that take an API key: only they skip the cross-site check for a request that
-/// sends one (a cookie-authenticated route added under `/api/v1` later must not).
-const KEY_ROUTES: &[&str] = &["/api/v1/workflows", "/api/v1/events"];
+/// The routes that take only an API key, never a cookie: no request to them can act for a
+/// signed-in browser, so the cross-site check has nothing to protect there (a request without a
+/// key is answered 401).
+const KEY_ONLY_ROUTES: &[&str] = &["/api/v1/workflows"];
+/// The routes that take a key or a session cookie: a request that sends a key skips the
+/// cross-site check; one without is a cookie's and is checked.
+const KEY_OR_COOKIE_ROUTES: &[&str] = &["/api/v1/events"];
 
 /// The bearer token of a request, when it sends one.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -31,12 +35,14 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// Whether a request is a call to a key route that sends a key (authenticated by it alone).
+/// Whether a request is authenticated by an API key alone: any call to a key-only route, and a
+/// call to a key-or-cookie route that sends a key. (A cookie-authenticated route added under
+/// `/api/v1` later is in neither list, so it keeps the cross-site check.)
 pub fn sends_key(path: &str, headers: &HeaderMap) -> bool {
-    let on_key_route = KEY_ROUTES
-        .iter()
-        .any(|route| path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')));
-    on_key_route && bearer(headers).is_some()
+    let under = |routes: &[&str]| {
+        routes.iter().any(|route| path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
+    };
+    under(KEY_ONLY_ROUTES) || (under(KEY_OR_COOKIE_ROUTES) && bearer(headers).is_some())
 }
 
 /// The caller of a REST API route: the holder of a live key, within its rate.

@@ -7,9 +7,9 @@
 //! Browsers say where a request comes from in `Origin` (every cross-origin request and every
 //! POST carry it), else in `Sec-Fetch-Site`, else in `Referer`. A request with none of them is
 //! not from a browser page and is refused too: every route guarded here authenticates by cookie.
-//! The one route that authenticates by signature (HighLevel's webhooks) is not guarded, nor is
-//! a REST API call that sends an API key (`Authorization: Bearer`), which is authenticated by
-//! that key and never by its cookies.
+//! The one route that authenticates by signature (HighLevel's webhooks) is not guarded, nor are
+//! the REST API's calls authenticated by an API key alone (`api_key::sends_key`: the routes that
+//! take only keys, and a call with a key to one that takes a key or a cookie).
 //!
 //! Server functions also accept only the two encodings OpsFlow's pages send. A cross-site form
 //! can post `text/plain` or `multipart/form-data` without a CORS preflight; JSON server functions

@@ -31,7 +31,8 @@ pub struct ErrorBody {
     /// `too_many_attempts`, `internal`…
     error: String,
     message: String,
-    #[schema(value_type = Option<Object>)]
+    /// What the code has to add: a text, or for `invalid_workflow` the problems.
+    #[schema(value_type = Option<Value>)]
     details: Option<Value>,
 }
 
@@ -71,7 +72,7 @@ pub async fn list_workflows(
 ) -> Result<Json<Vec<Workflow>>, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let module = match query.module.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(name) => Some(name.parse::<Module>().map_err(|error| AppError::BadRequest(format!("module: {error}.")))?),
     };
     Ok(Json(state.service.workflows(&caller, module).await?))
@@ -83,6 +84,7 @@ pub async fn list_workflows(
         (status = 200, description = "The workflow with its actions", body = Workflow),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn get_workflow(
     State(state): State<AppState>,
@@ -100,6 +102,7 @@ pub async fn get_workflow(
         (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn create_workflow(
     State(state): State<AppState>,
@@ -118,10 +121,12 @@ pub async fn create_workflow(
         the version the change was made to: if the workflow has moved on, nothing is saved (409)."),
     responses(
         (status = 200, description = "Saved as the next version", body = Workflow),
+        (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
         (status = 409, description = "Someone saved another version since", body = ErrorBody),
         (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn update_workflow(
     State(state): State<AppState>,
@@ -149,7 +154,9 @@ pub struct Toggle {
         (status = 400, description = "A body that is not `{\"isActive\": bool}`", body = ErrorBody),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 409, description = "It changed while it was being enabled", body = ErrorBody),
         (status = 422, description = "It cannot be enabled as it is now", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn toggle_workflow(
     State(state): State<AppState>,
@@ -160,10 +167,11 @@ pub async fn toggle_workflow(
     let active = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        let toggle: Toggle = serde_json::from_slice(&body).map_err(|error| {
+        // `null` is no body too.
+        let toggle: Option<Toggle> = serde_json::from_slice(&body).map_err(|error| {
             AppError::BadRequest(format!("The body is {{\"isActive\": true}} or {{\"isActive\": false}}: {error}."))
         })?;
-        toggle.is_active
+        toggle.and_then(|toggle| toggle.is_active)
     };
     Ok(Json(state.service.toggle_workflow(&Editor::from(&caller), &workflow_id(id), active).await?))
 }
@@ -174,6 +182,7 @@ pub async fn toggle_workflow(
         (status = 204, description = "Deleted: it starts no more runs; its run history stays readable"),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn delete_workflow(
     State(state): State<AppState>,
@@ -188,10 +197,10 @@ pub async fn delete_workflow(
 #[into_params(parameter_in = Query)]
 pub struct RunsQuery {
     /// From 1 (the newest runs); default 1.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 2147483647)]
     page: Option<String>,
     /// Runs per page, 1 to 100; default 20.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
@@ -210,6 +219,7 @@ fn bounded(name: &str, text: Option<&str>, default: i64, max: i64) -> Result<i64
         (status = 400, description = "A page or limit out of bounds", body = ErrorBody),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn list_runs(
     State(state): State<AppState>,
@@ -229,6 +239,7 @@ pub async fn list_runs(
         (status = 200, description = "The run with its trigger and its steps in order", body = Run),
         (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such run in the key's sub-account", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn get_run(
     State(state): State<AppState>,

@@ -81,6 +81,8 @@ async fn workflows_are_created_read_changed_toggled_and_deleted(db: Db) {
     assert_eq!(leads.as_array().unwrap().len(), 1);
     let (_, tasks) = call(&api, M::GET, url("?module=tasks"), None).await;
     assert_eq!(tasks, json!([]));
+    let (status, _) = call(&api, M::GET, url("?module="), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an empty name is no module");
     let (status, error) = call(&api, M::GET, url("?module=deals"), None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error["error"], "bad_request");
@@ -114,7 +116,7 @@ async fn workflows_are_created_read_changed_toggled_and_deleted(db: Db) {
     assert_eq!(still["version"], 2);
 
     // Toggle: flips without a body, sets with one; no new version.
-    let (status, off) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), None).await;
+    let (status, off) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), Some(Value::Null)).await;
     assert_eq!((status, off["isActive"].as_bool(), off["version"].as_i64()), (StatusCode::OK, Some(false), Some(2)));
     let (_, on) = call(&api, M::PATCH, url(&format!("/{id}/toggle")), Some(json!({"isActive": true}))).await;
     assert_eq!(on["isActive"], true);
