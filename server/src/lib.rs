@@ -10,6 +10,7 @@ pub mod config;
 pub mod crm;
 pub mod db;
 pub mod demo;
+pub mod engine;
 pub mod events;
 pub mod highlevel;
 pub mod http;
@@ -76,6 +77,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/api/v1/workflows/{id}/toggle", patch(http::toggle_workflow))
         // The static `runs` wins over `{id}`: `/workflows/runs/X` is a run, never a workflow.
         .route("/api/v1/workflows/runs/{run_id}", get(http::get_run))
+        .route("/api/v1/workflows/runs/{run_id}/retry", post(http::retry_run))
         .route("/api/v1/workflows/{id}/runs", get(http::list_runs))
         .route("/oauth/highlevel/install", get(http::highlevel_install))
         .route("/sso", get(http::sso_page))

@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use server::config::{Cli, Command, ServeArgs};
 use server::db::Store;
+use server::engine::{Engine, WebhookClient};
 use server::highlevel::HighLevel;
 use server::highlevel::webhooks::IntakeLimits;
+use server::jobs::JobTiming;
 use server::service::{Service, ServiceOptions};
 use server::supervise::supervise;
 
@@ -61,7 +63,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         embedded: connection.highlevel.is_some(),
         public_url: args.public_url.clone(),
         trust_proxy: args.trust_proxy,
-        jobs: server::jobs::JobTiming::WRITEBACKS,
+        jobs: JobTiming::WRITEBACKS,
         api_calls_per_minute: args.api_calls_per_minute,
         webhooks_may_call_private_hosts: args.webhooks_may_call_private_hosts,
     };
@@ -79,6 +81,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     workers.push(supervise("writebacks", stop.clone(), {
         let service = service.clone();
         move || service.clone().run_writeback_worker()
+    }));
+    // Workflow runs' steps: those due now, retries and waits whose time has come.
+    workers.push(supervise("workflow steps", stop.clone(), {
+        let webhooks = WebhookClient::new(args.webhooks_may_call_private_hosts);
+        let engine = Engine::new(service.store().clone(), service.notifier().clone(), webhooks, JobTiming::STEPS);
+        let stop = stop.clone();
+        move || engine.clone().run_worker(stop.clone())
     }));
     // Tasks of the built-in CRM that fall due fire their overdue events.
     workers.push(supervise("overdue", stop.clone(), {

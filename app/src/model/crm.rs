@@ -101,6 +101,32 @@ pub struct CrmField {
 }
 
 impl CrmField {
+    /// Whether the field takes `value` as HighLevel's API would, or why not (mid-sentence:
+    /// "takes a number").
+    pub fn check_value(&self, value: &CrmFieldValue) -> Result<(), String> {
+        let in_options = |item: &String| self.has_option(item);
+        match (self.data_type, value) {
+            (CrmFieldType::Numerical | CrmFieldType::Monetory, CrmFieldValue::Number(_)) => Ok(()),
+            (CrmFieldType::Numerical | CrmFieldType::Monetory, _) => Err("takes a number".to_owned()),
+            (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, CrmFieldValue::List(items)) => {
+                match items.iter().find(|item| !in_options(item)) {
+                    Some(item) => Err(format!("has no option “{item}”")),
+                    None => Ok(()),
+                }
+            }
+            (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, _) => Err("takes a list of options".to_owned()),
+            (CrmFieldType::SingleOptions | CrmFieldType::Radio, CrmFieldValue::Text(text)) if !in_options(text) => {
+                Err(format!("has no option “{text}”"))
+            }
+            (CrmFieldType::Date, CrmFieldValue::Text(text)) if super::date::Date::parse(text).is_none() => {
+                Err("takes a date as YYYY-MM-DD".to_owned())
+            }
+            (CrmFieldType::FileUpload, _) => Err("takes files, which OpsFlow does not write".to_owned()),
+            (_, CrmFieldValue::Text(_)) => Ok(()),
+            (_, _) => Err("takes text".to_owned()),
+        }
+    }
+
     /// Whether the field takes `value` as one of its options. A field without a list of options
     /// (any text-like type) takes any value.
     pub fn has_option(&self, value: &str) -> bool {

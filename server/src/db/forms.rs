@@ -17,7 +17,8 @@ pub struct NewForm<'a> {
     pub tenant: &'a Tenant,
     pub template_id: &'a TemplateId,
     pub template_version: i64,
-    pub trigger_id: &'a TriggerId,
+    /// The form trigger that made it; none for a workflow's `create_form`.
+    pub trigger_id: Option<&'a TriggerId>,
     pub event_id: &'a EventId,
     pub contact_id: &'a ContactId,
     pub contact_name: &'a str,

@@ -10,6 +10,7 @@ use app::model::{Cause, RecordEvent, RunId, WorkflowId};
 use serde_json::{Value, json};
 use sqlx::{AnyConnection, FromRow};
 
+use super::steps::insert_step;
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 use crate::time::rfc3339_ms;
@@ -105,15 +106,16 @@ fn depth_of(cause: &Cause) -> u8 {
 }
 
 impl Store {
-    /// Starts the runs a just-stored event starts, in its transaction; returns how many.
+    /// Starts the runs a just-stored event starts, in its transaction; returns the workflows
+    /// the loop limit kept from starting (the step that caused the event says so).
     pub(crate) async fn start_runs(
         &self,
         conn: &mut AnyConnection,
         tenant: &Tenant,
         event: &RecordEvent,
-    ) -> StoreResult<usize> {
+    ) -> StoreResult<Vec<WorkflowId>> {
         let depth = depth_of(&event.cause).saturating_add(1);
-        let mut started = 0;
+        let mut loops_stopped = Vec::new();
         for candidate in self.active_workflows(conn, tenant, event.event_type).await? {
             let workflow = &candidate.workflow;
             let fields = TriggerFields::new(workflow.trigger_module, &candidate.custom_fields);
@@ -131,6 +133,7 @@ impl Store {
             }
             if depth > DEEPEST_RUN {
                 tracing::warn!(workflow = %workflow.id, event = %event.id, depth, "workflow loop stopped");
+                loops_stopped.push(workflow.id.clone());
                 continue;
             }
             let id = new_id();
@@ -162,21 +165,10 @@ impl Store {
                 continue;
             }
             if let Some(action) = first {
-                sqlx::query(
-                    "INSERT INTO workflow_steps (id, run_id, action_id, action_type, position, status, attempts, due_at) \
-                     VALUES ($1, $2, $3, $4, 1, 'pending', 0, $5)",
-                )
-                .bind(new_id())
-                .bind(&id)
-                .bind(action.id.as_str())
-                .bind(action.action_type.as_str())
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+                insert_step(conn, &RunId::from(id), action, 1, now).await?;
             }
-            started += 1;
         }
-        Ok(started)
+        Ok(loops_stopped)
     }
 
     /// A page of a live workflow's runs, newest first, with how many it has; `None` when the

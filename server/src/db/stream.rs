@@ -2,7 +2,7 @@
 //! events, each with its record and its place in that record's history, read back for the
 //! Activity views.
 
-use app::model::{EventType, Module, RecordEvent};
+use app::model::{EventType, Module, RecordEvent, WorkflowId};
 use sqlx::AnyConnection;
 
 use super::tenancy::Tenant;
@@ -16,6 +16,13 @@ pub struct StreamQuery<'a> {
     /// One record's history (with `module`).
     pub record_id: Option<&'a str>,
     pub limit: i64,
+}
+
+/// What storing a module event did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stored {
+    /// Workflows the event would have started but for the loop limit (see `db::runs`).
+    pub loops_stopped: Vec<WorkflowId>,
 }
 
 impl Store {
@@ -41,7 +48,7 @@ impl Store {
 
     /// Stores one module event at `seq` in its record's history, and starts the runs it starts,
     /// unless an event with the same `(source, external_id)` is stored already (a redelivery):
-    /// then returns false.
+    /// then returns `None`.
     pub async fn insert_record_event(
         &self,
         conn: &mut AnyConnection,
@@ -50,7 +57,7 @@ impl Store {
         seq: i64,
         source: &str,
         external_id: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Option<Stored>> {
         let inserted = sqlx::query(
             "INSERT INTO events (id, sub_account_id, source, external_id, event_type, payload, received_at, module, \
                record_id, record_seq, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -70,10 +77,10 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         if inserted.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(None);
         }
-        self.start_runs(conn, tenant, event).await?;
-        Ok(true)
+        let loops_stopped = self.start_runs(conn, tenant, event).await?;
+        Ok(Some(Stored { loops_stopped }))
     }
 
     /// Module events, newest first: a sub-account's, or one record's.

@@ -204,10 +204,12 @@ impl Store {
         Ok(workflow)
     }
 
-    /// Deletes a workflow: it starts nothing more and is listed no more; its versions stay, so
-    /// its runs' history can still be read. `false` when there is no such live workflow.
+    /// Deletes a workflow: it starts nothing more and is listed no more, and its waiting runs
+    /// are cancelled; its versions and runs stay, so their history can still be read. `false`
+    /// when there is no such live workflow.
     pub async fn delete_workflow(&self, editor: &Editor, id: &WorkflowId) -> StoreResult<bool> {
         let now = now_ms();
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE workflows SET deleted_at = $1, is_active = 0, updated_at = $1 \
              WHERE id = $2 AND sub_account_id = $3 AND deleted_at IS NULL",
@@ -215,9 +217,14 @@ impl Store {
         .bind(now)
         .bind(id.as_str())
         .bind(editor.id())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        self.cancel_waiting_runs(&mut tx, editor, id).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

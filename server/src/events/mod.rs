@@ -165,7 +165,7 @@ async fn ingest_record_event(
 ) -> StoreResult<IngestOutcome> {
     let ReportedEvent { tenant, source, external_id, event } = reported;
     let seq = store.next_record_seq(conn, tenant, event.module, &event.record_id).await?;
-    Ok(if store.insert_record_event(conn, tenant, event, seq, source, external_id).await? {
+    Ok(if store.insert_record_event(conn, tenant, event, seq, source, external_id).await?.is_some() {
         IngestOutcome::Accepted { event_id: event.id.clone(), forms: Vec::new() }
     } else {
         IngestOutcome::Duplicate
@@ -200,7 +200,7 @@ async fn ingest_form_event(store: &Store, conn: &mut AnyConnection, event: &CrmE
             tenant,
             template_id: &trigger.template_id,
             template_version: template.version,
-            trigger_id: &trigger.id,
+            trigger_id: Some(&trigger.id),
             event_id: &event_id,
             contact_id: &event.contact_id,
             contact_name: &event.contact_name,

@@ -34,7 +34,7 @@ pub use openapi::{api_reference, openapi_json};
 pub use security_headers::{SecurityHeaders, provide_request_nonce, security_headers};
 pub use sign_in_page::sign_in_page;
 pub use workflows_api::{
-    create_workflow, delete_workflow, get_run, get_workflow, list_runs, list_workflows, toggle_workflow,
+    create_workflow, delete_workflow, get_run, get_workflow, list_runs, list_workflows, retry_run, toggle_workflow,
     update_workflow,
 };
 

@@ -35,6 +35,7 @@ use super::workflows_api;
         workflows_api::delete_workflow,
         workflows_api::list_runs,
         workflows_api::get_run,
+        workflows_api::retry_run,
     ),
     components(schemas(workflows_api::ErrorBody, app::model::workflow::Problem)),
     modifiers(&ApiKeyAuth),

@@ -248,3 +248,20 @@ pub async fn get_run(
 ) -> Result<Json<Run>, ApiError> {
     Ok(Json(state.service.workflow_run(&caller, &RunId::from(run_id)).await?))
 }
+
+#[utoipa::path(post, path = "/api/v1/workflows/runs/{runId}/retry", tag = "runs",
+    params(("runId" = String, Path, description = "The run's id")),
+    responses(
+        (status = 200, description = "Running again from the step that failed; the steps before it are not run again", body = Run),
+        (status = 401, description = "No live API key", body = ErrorBody),
+        (status = 404, description = "No such run in the key's sub-account", body = ErrorBody),
+        (status = 409, description = "The run has not failed", body = ErrorBody),
+        (status = 429, description = "Too many calls with this key", body = ErrorBody),
+    ))]
+pub async fn retry_run(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(run_id): Path<String>,
+) -> Result<Json<Run>, ApiError> {
+    Ok(Json(state.service.retry_workflow_run(&Editor::from(&caller), &RunId::from(run_id)).await?))
+}

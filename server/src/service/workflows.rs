@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{Service, crm_error};
 use crate::db::new_id;
+use crate::db::steps::RetryOutcome;
 use crate::db::tenancy::{Editor, Tenant};
 use crate::db::workflows::UpdateOutcome;
 use crate::highlevel::events::{Availability, availability};
@@ -33,6 +34,7 @@ impl CatalogParts {
             pipelines: &self.pipelines,
             templates: &self.templates,
             private_hosts: self.private_hosts,
+            stored: false,
         }
     }
 }
@@ -118,6 +120,17 @@ impl Service {
     /// A run with its steps.
     pub async fn workflow_run(&self, tenant: &Tenant, id: &RunId) -> Result<Run, AppError> {
         self.store.run(tenant, id).await?.ok_or_else(|| AppError::not_found("That run"))
+    }
+
+    /// Runs a failed run again from the step that failed; its completed steps stay done.
+    pub async fn retry_workflow_run(&self, editor: &Editor, id: &RunId) -> Result<Run, AppError> {
+        match self.store.retry_run(editor, id).await? {
+            RetryOutcome::Retried => self.workflow_run(editor, id).await,
+            RetryOutcome::NotFailed(status) => {
+                Err(AppError::Conflict(format!("Only a failed run can be retried; this one is {}.", status.as_str())))
+            }
+            RetryOutcome::Missing => Err(AppError::not_found("That run")),
+        }
     }
 
     pub async fn delete_workflow(&self, editor: &Editor, id: &WorkflowId) -> Result<(), AppError> {

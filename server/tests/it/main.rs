@@ -15,4 +15,5 @@ mod highlevel_webhooks;
 mod highlevel_writebacks;
 mod http_api;
 mod templates;
+mod workflow_runs;
 mod workflows_api;

@@ -253,13 +253,14 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
         [
             "/api/v1/workflows",
             "/api/v1/workflows/runs/{runId}",
+            "/api/v1/workflows/runs/{runId}/retry",
             "/api/v1/workflows/{id}",
             "/api/v1/workflows/{id}/runs",
             "/api/v1/workflows/{id}/toggle"
         ]
     );
     let operations: usize = document["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
-    assert_eq!(operations, 8, "seed 001's 8 endpoints");
+    assert_eq!(operations, 9, "seed 001's 8 endpoints and retrying a failed run");
     let schemas = &document["components"]["schemas"];
     for name in [
         "Workflow",

@@ -281,6 +281,7 @@ fn check(body: Value) -> Result<workflow::WorkflowSpec, Vec<String>> {
         pipelines: &pipelines,
         templates: &templates,
         private_hosts: false,
+        stored: false,
     };
     let mut next = 0;
     let mut new_id = || {

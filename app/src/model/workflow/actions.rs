@@ -8,6 +8,7 @@ use super::config::Config;
 use super::fields::{TriggerField, TriggerFields};
 use super::filter::TriggerFilters;
 use super::{Catalog, Problem};
+use crate::model::crm::CrmFieldValue;
 use crate::model::event::EventType;
 use crate::model::id::{TemplateId, UserId};
 use crate::model::module::Module;
@@ -351,7 +352,7 @@ impl ActionConfig {
             ActionType::AssignOwner => assign_owner(&mut config, catalog),
             ActionType::CreateTask => create_task(&mut config, fields, catalog),
             ActionType::UpdateField => update_field(&mut config, fields, catalog),
-            ActionType::AddTag => Some(ActionConfig::AddTag { tags: config.texts("tags", true) }),
+            ActionType::AddTag => add_tag(&mut config, fields),
             ActionType::SendNotification => send_notification(&mut config, fields, catalog),
             ActionType::SendEmail => send_email(&mut config, fields),
             ActionType::SendSms | ActionType::SendWhatsapp => message(action_type, &mut config, fields),
@@ -366,8 +367,19 @@ impl ActionConfig {
     }
 }
 
+/// Tags, each of which may be filled in from the record (`{{trigger.source}}`).
+fn add_tag(config: &mut Config, fields: &TriggerFields) -> Option<ActionConfig> {
+    let tags = config.texts("tags", true);
+    for (index, tag) in tags.iter().enumerate() {
+        if let Err(problem) = super::interpolate::variables(tag, fields) {
+            config.problem(&format!("tags[{index}]"), problem);
+        }
+    }
+    Some(ActionConfig::AddTag { tags })
+}
+
 fn user(config: &mut Config, name: &str, value: &str, catalog: &Catalog) -> Option<UserId> {
-    if catalog.users.iter().any(|user| user == value) {
+    if catalog.has_user(value) {
         Some(UserId::from(value))
     } else {
         config.problem(name, format!("“{value}” is not a user of this sub-account."));
@@ -460,6 +472,13 @@ fn update_field(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) 
         if let Err(problem) = super::interpolate::variables(text, fields) {
             config.problem("value", problem);
         }
+    } else if let TriggerField::Custom(custom) = &field {
+        let fits = serde_json::from_value::<CrmFieldValue>(value.clone())
+            .map_err(|_| "takes text, a number or a list of options".to_owned())
+            .and_then(|typed| custom.check_value(&typed));
+        if let Err(why) = fits {
+            config.problem("value", format!("“{}” {why}.", custom.name));
+        }
     } else if let TriggerField::Record(record_field) = &field {
         if let Err(problem) = record_field.check(&value) {
             config.problem("value", format!("{problem}."));
@@ -482,9 +501,9 @@ fn unknown_reference(kind: RecordFieldKind, value: &Value, catalog: &Catalog) ->
         _ => Vec::new(),
     };
     let known = |id: &str| match kind {
-        RecordFieldKind::User | RecordFieldKind::Users => catalog.users.iter().any(|user| user == id),
-        RecordFieldKind::Pipeline => catalog.pipelines.iter().any(|p| p.id == id),
-        RecordFieldKind::Stage => catalog.pipelines.iter().any(|p| p.stage(id).is_some()),
+        RecordFieldKind::User | RecordFieldKind::Users => catalog.has_user(id),
+        RecordFieldKind::Pipeline => catalog.has_pipeline(id, None),
+        RecordFieldKind::Stage => catalog.has_stage(id),
         _ => true,
     };
     ids.into_iter().find(|id| !known(id)).map(str::to_owned)
@@ -705,12 +724,12 @@ fn create_opportunity(config: &mut Config, fields: &TriggerFields, catalog: &Cat
     let stage_id = config.text("stageId", true, fields);
     let pipeline = pipeline_id.as_ref().and_then(|id| catalog.pipelines.iter().find(|p| p.id == *id));
     if let Some(id) = &pipeline_id
-        && pipeline.is_none()
+        && !catalog.has_pipeline(id, None)
     {
         config.problem("pipelineId", format!("“{id}” is not a pipeline of this sub-account."));
     }
     if let (Some(pipeline), Some(stage)) = (pipeline, &stage_id)
-        && pipeline.stage(stage).is_none()
+        && !catalog.has_pipeline(&pipeline.id, Some(stage))
     {
         config.problem("stageId", format!("“{stage}” is not a stage of “{}”.", pipeline.name));
     }
@@ -741,7 +760,7 @@ fn create_form(config: &mut Config, catalog: &Catalog) -> Option<ActionConfig> {
         config.problem("templateId", "Required: the template the form is made from.");
         return None;
     };
-    if !catalog.templates.iter().any(|template| template == id) {
+    if !catalog.has_template(id) {
         config.problem("templateId", format!("“{id}” is not a template of this sub-account."));
         return None;
     }

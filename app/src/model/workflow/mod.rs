@@ -60,6 +60,34 @@ pub struct Catalog<'a> {
     /// Whether a `webhook` may call loopback, private and link-local addresses (a server
     /// setting, off by default: otherwise any admin could reach OpsFlow's own network).
     pub private_hosts: bool,
+    /// A stored version read back to run: it was checked against the sub-account when saved,
+    /// so the users, pipelines and templates it names are taken as they are (one removed since
+    /// fails the step that uses it, with the CRM's reason).
+    pub stored: bool,
+}
+
+impl Catalog<'_> {
+    /// For reading a stored version's actions (see `stored`).
+    pub fn stored(custom_fields: &[CrmField]) -> Catalog<'_> {
+        Catalog { custom_fields, private_hosts: true, stored: true, ..Catalog::default() }
+    }
+
+    pub(crate) fn has_user(&self, id: &str) -> bool {
+        self.stored || self.users.iter().any(|user| user == id)
+    }
+
+    pub(crate) fn has_template(&self, id: &str) -> bool {
+        self.stored || self.templates.iter().any(|template| template == id)
+    }
+
+    /// Whether a pipeline id (`stage`: and one of its stages) is the sub-account's.
+    pub(crate) fn has_pipeline(&self, id: &str, stage: Option<&str>) -> bool {
+        self.stored || self.pipelines.iter().any(|p| p.id == id && stage.is_none_or(|stage| p.stage(stage).is_some()))
+    }
+
+    pub(crate) fn has_stage(&self, id: &str) -> bool {
+        self.stored || self.pipelines.iter().any(|p| p.stage(id).is_some())
+    }
 }
 
 /// Which path of its parent `branch` an action is on.

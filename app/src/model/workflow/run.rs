@@ -3,7 +3,8 @@
 //! with the action after the branch. One function answers "what runs next", so the engine, the
 //! run history and the editor's preview agree on it.
 
-use super::{Action, ActionType, BranchPath, Workflow};
+use super::{Action, ActionConfig, ActionType, BranchPath, Catalog, Problem, TriggerFields, Workflow};
+use crate::model::crm::CrmField;
 use crate::model::id::ActionId;
 
 /// Where a run is: nothing has run yet, or this action has just finished (a branch, with the
@@ -64,5 +65,26 @@ impl Workflow {
                 }
             }
         }
+    }
+}
+
+impl Workflow {
+    /// An action's settings as this stored version holds them, typed to run. The version was
+    /// checked when saved, so what it names is taken as it is ([`Catalog::stored`]); problems
+    /// mean the stored text no longer reads (which the engine reports as the step's failure).
+    pub fn stored_config(&self, action: &Action, custom_fields: &[CrmField]) -> Result<ActionConfig, Vec<Problem>> {
+        let fields = TriggerFields::new(self.trigger_module, custom_fields);
+        let mut problems = Vec::new();
+        let catalog = Catalog::stored(custom_fields);
+        let config = ActionConfig::check(
+            action.action_type,
+            &action.config,
+            self.trigger_type,
+            &fields,
+            &catalog,
+            "config",
+            &mut problems,
+        );
+        config.ok_or(problems)
     }
 }

@@ -8,9 +8,7 @@ pub mod overdue;
 pub mod records;
 pub mod views;
 
-use app::model::{
-    Cause, ContactId, CrmField, CrmFieldType, CrmFieldValue, Date, Module, OpportunityId, Pipeline, Stage, SubAccountId,
-};
+use app::model::{Cause, ContactId, CrmField, CrmFieldType, Module, OpportunityId, Pipeline, Stage, SubAccountId};
 use async_trait::async_trait;
 use serde_json::json;
 use sqlx::FromRow;
@@ -109,32 +107,6 @@ impl CustomFieldRow {
     }
 }
 
-/// Checks a value against its field's type, as HighLevel's API would.
-fn check_field_value(field: &CrmField, value: &CrmFieldValue) -> CrmResult<()> {
-    let reject = |why: &str| Err(CrmError::Rejected(format!("custom field “{}” {why}", field.name)));
-    let in_options = |item: &String| field.options.is_empty() || field.options.contains(item);
-    match (field.data_type, value) {
-        (CrmFieldType::Numerical | CrmFieldType::Monetory, CrmFieldValue::Number(_)) => Ok(()),
-        (CrmFieldType::Numerical | CrmFieldType::Monetory, _) => reject("takes a number"),
-        (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, CrmFieldValue::List(items)) => {
-            match items.iter().find(|item| !in_options(item)) {
-                Some(item) => reject(&format!("has no option “{item}”")),
-                None => Ok(()),
-            }
-        }
-        (CrmFieldType::Checkbox | CrmFieldType::MultipleOptions, _) => reject("takes a list of options"),
-        (CrmFieldType::SingleOptions | CrmFieldType::Radio, CrmFieldValue::Text(text)) if !in_options(text) => {
-            reject(&format!("has no option “{text}”"))
-        }
-        (CrmFieldType::Date, CrmFieldValue::Text(text)) if Date::parse(text).is_none() => {
-            reject("takes a date as YYYY-MM-DD")
-        }
-        (CrmFieldType::FileUpload, _) => reject("takes files, which OpsFlow does not write"),
-        (_, CrmFieldValue::Text(_)) => Ok(()),
-        (_, _) => reject("takes text"),
-    }
-}
-
 #[async_trait]
 impl Crm for BuiltinCrm {
     async fn create_note(&self, sub_account: &SubAccountId, contact_id: &ContactId, note: &NewNote) -> CrmResult<Note> {
@@ -162,38 +134,11 @@ impl Crm for BuiltinCrm {
         cause: &Cause,
     ) -> CrmResult<()> {
         self.contact_exists(sub_account, contact_id).await?;
-        let definitions = self.custom_fields(sub_account).await?;
-        for update in fields {
-            let field = definitions
-                .iter()
-                .find(|f| f.id == update.id)
-                .ok_or_else(|| CrmError::Rejected(format!("custom field “{}” does not exist", update.id)))?;
-            check_field_value(field, &update.field_value)?;
-        }
         // Like a PUT: every field is written, or none is; the contact's event carries the
         // values before.
         let tenant = Tenant::for_server_work(sub_account.clone());
         let mut tx = self.store.begin().await?;
-        if !modules::lock(&mut tx, &tenant, Module::Contacts, contact_id).await? {
-            return Err(CrmError::NotFound(format!("contact {contact_id}")));
-        }
-        let before = modules::snapshot(&mut tx, &tenant, Module::Contacts, contact_id).await?;
-        for update in fields {
-            sqlx::query(
-                "INSERT INTO crm_contact_field_values (contact_id, field_id, value, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(contact_id)
-            .bind(&update.id)
-            .bind(to_json(&update.field_value)?)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
-        }
-        let after = modules::snapshot(&mut tx, &tenant, Module::Contacts, contact_id).await?;
-        if let Some(after) = after {
-            modules::emit(self, &mut tx, &tenant, cause, Module::Contacts, before.as_ref(), &after).await?;
-        }
+        self.set_custom_fields_on(&mut tx, &tenant, cause, contact_id, fields).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -328,13 +273,8 @@ impl Crm for BuiltinCrm {
     }
 
     async fn custom_fields(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmField>> {
-        let rows: Vec<CustomFieldRow> = sqlx::query_as(
-            "SELECT id, name, field_key, data_type, options FROM crm_custom_fields WHERE sub_account_id = $1 ORDER BY position",
-        )
-        .bind(sub_account)
-        .fetch_all(self.store.pool())
-        .await?;
-        rows.into_iter().map(CustomFieldRow::into_field).collect()
+        let mut conn = self.store.pool().acquire().await?;
+        Ok(self.custom_fields_on(&mut conn, sub_account).await?)
     }
 
     async fn users(&self, sub_account: &SubAccountId) -> CrmResult<Vec<CrmUser>> {
@@ -350,6 +290,72 @@ impl Crm for BuiltinCrm {
 }
 
 impl BuiltinCrm {
+    /// The sub-account's custom fields, on `conn`.
+    async fn custom_fields_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        sub_account: &SubAccountId,
+    ) -> Result<Vec<CrmField>, RecordError> {
+        let rows: Vec<CustomFieldRow> = sqlx::query_as(
+            "SELECT id, name, field_key, data_type, options FROM crm_custom_fields WHERE sub_account_id = $1 ORDER BY position",
+        )
+        .bind(sub_account)
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter()
+            .map(|row| row.into_field().map_err(|e| RecordError::Store(StoreError::Corrupt(e.to_string()))))
+            .collect()
+    }
+
+    /// Writes checked custom field values of a contact on `conn` (inside a transaction) and
+    /// emits the contact's event.
+    pub async fn set_custom_fields_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        tenant: &Tenant,
+        cause: &Cause,
+        contact_id: &ContactId,
+        fields: &[CustomFieldUpdate],
+    ) -> Result<modules::Written, RecordError> {
+        let definitions = self.custom_fields_on(conn, tenant.id()).await?;
+        let mut problems = Vec::new();
+        for update in fields {
+            match definitions.iter().find(|f| f.id == update.id) {
+                None => problems.push(format!("custom field “{}” does not exist", update.id)),
+                Some(field) => {
+                    if let Err(why) = field.check_value(&update.field_value) {
+                        problems.push(format!("custom field “{}” {why}", field.name));
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RecordError::Conflict(problems.join("; ")));
+        }
+        if !modules::lock(conn, tenant, Module::Contacts, contact_id).await? {
+            return Err(RecordError::NotFound(Module::Contacts.as_str()));
+        }
+        let before = modules::snapshot(conn, tenant, Module::Contacts, contact_id).await?;
+        for update in fields {
+            sqlx::query(
+                "INSERT INTO crm_contact_field_values (contact_id, field_id, value, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (contact_id, field_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )
+            .bind(contact_id)
+            .bind(&update.id)
+            .bind(to_json(&update.field_value)?)
+            .bind(now_ms())
+            .execute(&mut *conn)
+            .await?;
+        }
+        let after = modules::snapshot(conn, tenant, Module::Contacts, contact_id)
+            .await?
+            .ok_or(RecordError::NotFound(Module::Contacts.as_str()))?;
+        let (events, loops_stopped) =
+            modules::emit(self, conn, tenant, cause, Module::Contacts, before.as_ref(), &after).await?;
+        Ok(modules::Written { id: contact_id.to_string(), events, loops_stopped, ..modules::Written::default() })
+    }
+
     async fn contact_exists(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<()> {
         self.get_contact(sub_account, contact_id).await.map(|_| ())
     }

@@ -10,7 +10,8 @@ use app::model::change::Changes;
 use app::model::record::{check_edit, new_record};
 use app::model::record_event::fired;
 use app::model::{
-    Cause, EventType, FormId, Module, OpportunityId, RecordEvent, RecordField, RecordFieldKind, RecordProblem,
+    Cause, ContactId, EventType, FormId, Module, OpportunityId, RecordEvent, RecordField, RecordFieldKind,
+    RecordProblem, WorkflowId,
 };
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -56,13 +57,28 @@ impl RecordError {
     }
 }
 
-/// What a write did: the record's id, the events it fired, in order, and the forms its stage
-/// change created.
-#[derive(Clone, Debug)]
+/// What a write did: the record's id, the events it fired, in order, the forms its stage
+/// change created, and the workflows its events did not start because of the loop limit.
+#[derive(Clone, Debug, Default)]
 pub struct Written {
     pub id: String,
     pub events: Vec<RecordEvent>,
     pub forms: Vec<FormId>,
+    pub loops_stopped: Vec<WorkflowId>,
+}
+
+impl Written {
+    fn unchanged(id: &str) -> Self {
+        Written { id: id.to_owned(), ..Written::default() }
+    }
+
+    /// Another write of the same operation: its events, forms and stopped loops follow these.
+    pub fn and(mut self, then: Written) -> Self {
+        self.events.extend(then.events);
+        self.forms.extend(then.forms);
+        self.loops_stopped.extend(then.loops_stopped);
+        self
+    }
 }
 
 /// Who writes: an edit may not set read-only fields; an operation of the CRM itself (converting
@@ -146,6 +162,29 @@ impl BuiltinCrm {
         snapshot(&mut conn, tenant, module, id).await
     }
 
+    /// A record on `conn` (inside a write's transaction).
+    pub async fn record_on(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        module: Module,
+        id: &str,
+    ) -> RecordResult<Record> {
+        snapshot(conn, tenant, module, id).await?.ok_or(RecordError::NotFound(module.as_str()))
+    }
+
+    /// A contact's name as the inbox shows it, on `conn`.
+    pub async fn contact_name_on(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        contact: &ContactId,
+    ) -> RecordResult<String> {
+        let record = self.record_on(conn, tenant, Module::Contacts, contact).await?;
+        let part = |field: &str| record.get(field).and_then(Value::as_str).unwrap_or_default().to_owned();
+        Ok(format!("{} {}", part("firstName"), part("lastName")).trim().to_owned())
+    }
+
     /// The sub-account's records of a module, newest first.
     pub async fn records(&self, tenant: &Tenant, module: Module, limit: i64) -> RecordResult<Vec<Record>> {
         let sql = format!("{} WHERE sub_account_id = $1 ORDER BY created_at DESC, id LIMIT $2", select(module));
@@ -215,10 +254,23 @@ impl BuiltinCrm {
     /// `lead_converted`, in one transaction. Returns the contact.
     pub async fn convert_lead(&self, tenant: &Tenant, cause: &Cause, lead_id: &str) -> RecordResult<Written> {
         let mut tx = self.store().begin().await?;
-        if !lock(&mut tx, tenant, Module::Leads, lead_id).await? {
+        let written = self.convert_lead_on(&mut tx, tenant, cause, lead_id).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// [`BuiltinCrm::convert_lead`] on `conn`, inside a transaction.
+    pub async fn convert_lead_on(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        cause: &Cause,
+        lead_id: &str,
+    ) -> RecordResult<Written> {
+        if !lock(conn, tenant, Module::Leads, lead_id).await? {
             return Err(RecordError::NotFound(Module::Leads.as_str()));
         }
-        let lead = snapshot(&mut tx, tenant, Module::Leads, lead_id).await?.ok_or(RecordError::NotFound("leads"))?;
+        let lead = snapshot(conn, tenant, Module::Leads, lead_id).await?.ok_or(RecordError::NotFound("leads"))?;
         if lead.get("converted") == Some(&Value::Bool(true)) {
             return Err(RecordError::Conflict("this lead is converted already".to_owned()));
         }
@@ -226,17 +278,13 @@ impl BuiltinCrm {
             .into_iter()
             .filter_map(|field| Some((field.to_owned(), lead.get(field)?.clone())))
             .collect();
-        let mut contact = self.create_on(&mut tx, tenant, cause, Module::Contacts, &contact).await?;
+        let contact = self.create_on(conn, tenant, cause, Module::Contacts, &contact).await?;
         let converted: Record =
             [("converted".to_owned(), Value::Bool(true)), ("contactId".to_owned(), Value::String(contact.id.clone()))]
                 .into_iter()
                 .collect();
-        let lead =
-            self.update_on(&mut tx, tenant, cause, Module::Leads, lead_id, &converted, Access::Operation).await?;
-        tx.commit().await?;
-        contact.events.extend(lead.events);
-        contact.forms.extend(lead.forms);
-        Ok(contact)
+        let lead = self.update_on(conn, tenant, cause, Module::Leads, lead_id, &converted, Access::Operation).await?;
+        Ok(contact.and(lead))
     }
 
     pub async fn create_on(
@@ -267,8 +315,8 @@ impl BuiltinCrm {
         let query = sqlx::query(&sql).bind(&id).bind(tenant.id()).bind(now).bind(now);
         bind_all(query, cells).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, &id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
-        let events = emit(self, conn, tenant, cause, module, None, &after).await?;
-        Ok(Written { id, events, forms: Vec::new() })
+        let (events, loops_stopped) = emit(self, conn, tenant, cause, module, None, &after).await?;
+        Ok(Written { id, events, loops_stopped, ..Written::default() })
     }
 
     #[expect(clippy::too_many_arguments, reason = "one write: where, by whom, what, and under which access")]
@@ -319,7 +367,7 @@ impl BuiltinCrm {
         let mut merged = before.clone();
         merged.extend(values.iter().map(|(name, value)| (name.clone(), value.clone())));
         if fired(module, Some(&before), &merged).is_empty() {
-            return Ok(Written { id: id.to_owned(), events: Vec::new(), forms: Vec::new() });
+            return Ok(Written::unchanged(id));
         }
         check_references(conn, tenant, module, &merged, &before).await?;
         let mut assignments = vec!["updated_at = $1".to_owned()];
@@ -342,9 +390,9 @@ impl BuiltinCrm {
         let query = bind_all(sqlx::query(&sql).bind(now_ms()), cells);
         query.bind(id).bind(tenant.id()).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
-        let events = emit(self, conn, tenant, cause, module, Some(&before), &after).await?;
+        let (events, loops_stopped) = emit(self, conn, tenant, cause, module, Some(&before), &after).await?;
         let forms = form_triggers(self, conn, tenant, &events).await?;
-        Ok(Written { id: id.to_owned(), events, forms })
+        Ok(Written { id: id.to_owned(), events, forms, loops_stopped })
     }
 }
 
@@ -516,7 +564,8 @@ async fn form_triggers(
     Ok(forms)
 }
 
-/// Stores the events a write fires, in order, after the record's earlier ones.
+/// Stores the events a write fires, in order, after the record's earlier ones; with the
+/// workflows the loop limit kept them from starting.
 pub(super) async fn emit(
     crm: &BuiltinCrm,
     conn: &mut AnyConnection,
@@ -525,11 +574,12 @@ pub(super) async fn emit(
     module: Module,
     before: Option<&Record>,
     after: &Record,
-) -> RecordResult<Vec<RecordEvent>> {
+) -> RecordResult<(Vec<RecordEvent>, Vec<WorkflowId>)> {
     let record_id = after.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let mut seq = crm.store().next_record_seq(conn, tenant, module, &record_id).await?;
     let occurred_at = now_ms();
     let mut events = Vec::new();
+    let mut loops_stopped = Vec::new();
     for fired in fired(module, before, after) {
         let event = RecordEvent {
             id: new_id().into(),
@@ -542,9 +592,11 @@ pub(super) async fn emit(
             previous: fired.previous,
             cause: cause.clone(),
         };
-        crm.store().insert_record_event(conn, tenant, &event, seq, "builtin", &event.id).await?;
+        if let Some(stored) = crm.store().insert_record_event(conn, tenant, &event, seq, "builtin", &event.id).await? {
+            loops_stopped.extend(stored.loops_stopped);
+        }
         seq += 1;
         events.push(event);
     }
-    Ok(events)
+    Ok((events, loops_stopped))
 }

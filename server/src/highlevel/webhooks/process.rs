@@ -244,7 +244,7 @@ impl Processor {
                 cause: Cause::HighLevel { webhook_id: stored.id.clone() },
             };
             let external_id = format!("{}:{}", stored.dedupe_key, fired.event_type.as_str());
-            if self.store.insert_record_event(tx, tenant, &event, seq, SOURCE, &external_id).await? {
+            if self.store.insert_record_event(tx, tenant, &event, seq, SOURCE, &external_id).await?.is_some() {
                 seq += 1;
             }
         }

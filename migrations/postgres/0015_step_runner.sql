@@ -1,0 +1,28 @@
+-- The step runner. A step's `claims` counts every time a worker took it and is the lease's
+-- fence (see server/src/jobs.rs); `attempts` starts again when an admin retries a failed run.
+ALTER TABLE workflow_steps ADD COLUMN claims BIGINT NOT NULL DEFAULT 0;
+
+-- Round-robin assignment: one cursor per assign_owner action, shared by every instance. A
+-- step advances it in its own transaction, so a step that is rolled back takes no turn.
+CREATE TABLE workflow_turns (
+    workflow_id TEXT NOT NULL REFERENCES workflows(id),
+    action_id TEXT NOT NULL,
+    turns BIGINT NOT NULL,
+    PRIMARY KEY (workflow_id, action_id)
+);
+
+-- In-app notifications (send_notification), one per recipient; a step writes each at most
+-- once (step_id, user_id).
+CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    sub_account_id TEXT NOT NULL REFERENCES sub_accounts(id),
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    step_id TEXT REFERENCES workflow_steps(id),
+    title TEXT NOT NULL,
+    message TEXT NOT NULL,
+    link TEXT,
+    created_at BIGINT NOT NULL,
+    read_at BIGINT,
+    UNIQUE (step_id, user_id)
+);
+CREATE INDEX notifications_by_user ON notifications (user_id, sub_account_id, created_at);

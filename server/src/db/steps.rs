@@ -1,0 +1,369 @@
+//! Workflow steps as jobs (the protocol of `crate::jobs`): a due step is claimed with a lease
+//! whose fence is the step's `claims`; whatever a step does to OpsFlow's own data is written in
+//! one transaction with the step's completion and the next step's creation, after the fence is
+//! checked on the step's row — so a step's effect happens once, however often it is claimed.
+//! Waits keep `due_at` at their `resumeAt`; a step that is not due costs an index entry only
+//! while it is due (the partial index of migration 0014).
+
+use app::model::workflow::Action;
+use app::model::workflow::Workflow;
+use app::model::workflow::history::{RunStatus, StepStatus};
+use app::model::{ActionId, CrmField, RunId, SubAccountId, WorkflowId};
+use serde_json::Value;
+use sqlx::{AnyConnection, FromRow};
+
+use super::tenancy::{Editor, Tenant};
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+
+/// A step a worker holds, with what its run knows.
+#[derive(Clone, Debug)]
+pub struct ClaimedStep {
+    pub id: String,
+    pub action_id: ActionId,
+    pub position: i64,
+    /// Since the run started or an admin retried it, from 1.
+    pub attempt: i64,
+    /// The lease's fence: the step's claims when this worker took it.
+    pub fence: i64,
+    /// A `wait` whose time has come.
+    pub resuming: bool,
+    pub run: RunContext,
+}
+
+/// What a step's run carries: whose it is, the version it runs, the trigger.
+#[derive(Clone, Debug, FromRow)]
+pub struct RunContext {
+    pub run_id: RunId,
+    pub sub_account_id: SubAccountId,
+    pub workflow_id: WorkflowId,
+    pub workflow_version: i64,
+    pub event_id: String,
+    pub record_id: String,
+    pub depth: i64,
+    pub trigger_snapshot: String,
+    /// When the workflow was deleted, if it was.
+    pub deleted_at: Option<i64>,
+}
+
+/// A stored version a run is pinned to, with the custom fields it was checked against.
+pub struct PinnedVersion {
+    pub workflow: Workflow,
+    pub custom_fields: Vec<CrmField>,
+}
+
+/// What a retried run's admin is told.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RetryOutcome {
+    Retried,
+    /// The run is not failed (it runs, waits, completed or was cancelled).
+    NotFailed(RunStatus),
+    Missing,
+}
+
+impl Store {
+    /// Steps due now, oldest first (candidates: claiming decides who runs each).
+    pub async fn due_steps(&self, limit: i64) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM workflow_steps WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
+        )
+        .bind(now_ms())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Takes a due step's lease: one conditional update, so of several workers one gets it.
+    /// `None` when it is not due (someone holds it, or it finished).
+    pub async fn claim_step(&self, id: &str, lease_ms: i64) -> StoreResult<Option<ClaimedStep>> {
+        let now = now_ms();
+        let claimed: Option<(String, i64, i64, i64, String)> = sqlx::query_as(
+            "UPDATE workflow_steps SET due_at = $1, lease_until = $1, claims = claims + 1, attempts = attempts + 1, \
+               started_at = COALESCE(started_at, $2), \
+               status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'running' END \
+             WHERE id = $3 AND due_at IS NOT NULL AND due_at <= $2 \
+             RETURNING action_id, position, attempts, claims, status",
+        )
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((action_id, position, attempt, fence, status)) = claimed else { return Ok(None) };
+        let run: RunContext = sqlx::query_as(
+            "SELECT r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, r.record_id, \
+               r.depth, r.trigger_snapshot, w.deleted_at \
+             FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id JOIN workflows w ON w.id = r.workflow_id \
+             WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(Some(ClaimedStep {
+            id: id.to_owned(),
+            action_id: action_id.into(),
+            position,
+            attempt,
+            fence,
+            resuming: status == StepStatus::Waiting.as_str(),
+            run,
+        }))
+    }
+
+    /// The version a run is pinned to.
+    pub async fn pinned_version(&self, run: &RunContext) -> StoreResult<PinnedVersion> {
+        let (definition, custom_fields, created_at): (String, String, i64) = sqlx::query_as(
+            "SELECT definition, custom_fields, created_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
+        )
+        .bind(run.workflow_id.as_str())
+        .bind(run.workflow_version)
+        .fetch_one(self.pool())
+        .await?;
+        let when = crate::time::rfc3339_ms(created_at);
+        let workflow =
+            Workflow::new(run.workflow_id.clone(), from_json(&definition)?, run.workflow_version, when.clone(), when);
+        Ok(PinnedVersion { workflow, custom_fields: from_json(&custom_fields)? })
+    }
+
+    /// Checks, inside the transaction that will record a step's effect, that the step is still
+    /// this worker's (and locks its row until the transaction ends): `false` when the lease was
+    /// lost and someone else took the step since.
+    pub async fn hold_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<bool> {
+        let held = sqlx::query(
+            "UPDATE workflow_steps SET lease_until = lease_until \
+             WHERE id = $1 AND claims = $2 AND status IN ('running', 'waiting')",
+        )
+        .bind(&step.id)
+        .bind(step.fence)
+        .execute(&mut *conn)
+        .await?;
+        Ok(held.rows_affected() == 1)
+    }
+
+    /// Completes a held step with what it did, and starts `next` (or completes the run).
+    pub async fn complete_step(
+        &self,
+        conn: &mut AnyConnection,
+        step: &ClaimedStep,
+        (input, output): (&Value, &Value),
+        next: Option<&Action>,
+    ) -> StoreResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE workflow_steps SET status = 'completed', due_at = NULL, lease_until = NULL, finished_at = $1, \
+               input = $2, output = $3, error = NULL WHERE id = $4",
+        )
+        .bind(now)
+        .bind(to_json(input)?)
+        .bind(to_json(output)?)
+        .bind(&step.id)
+        .execute(&mut *conn)
+        .await?;
+        let run = &step.run.run_id;
+        match next {
+            Some(action) => {
+                insert_step(conn, run, action, step.position + 1, now).await?;
+                set_run(conn, run, RunStatus::Running, None, None).await
+            }
+            None => set_run(conn, run, RunStatus::Completed, Some(now), None).await,
+        }
+    }
+
+    /// Puts a held `wait` step to sleep until `resume_at`: it is due again then, and its run
+    /// is `waiting`.
+    pub async fn sleep_step(
+        &self,
+        conn: &mut AnyConnection,
+        step: &ClaimedStep,
+        input: &Value,
+        resume_at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE workflow_steps SET status = 'waiting', due_at = $1, lease_until = NULL, input = $2, \
+               attempts = 0 WHERE id = $3",
+        )
+        .bind(resume_at)
+        .bind(to_json(input)?)
+        .bind(&step.id)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE workflow_runs SET status = 'waiting', resume_at = $1 WHERE id = $2")
+            .bind(resume_at)
+            .bind(step.run.run_id.as_str())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Cancels a held step's run (its workflow was deleted while the run went on to a wait).
+    pub async fn cancel_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<()> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE workflow_steps SET status = 'cancelled', due_at = NULL, lease_until = NULL, finished_at = $1 \
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(&step.id)
+        .execute(&mut *conn)
+        .await?;
+        set_run(conn, &step.run.run_id, RunStatus::Cancelled, Some(now), None).await
+    }
+
+    /// Makes a step pending again, due at `at`, after an attempt that may work later — if the
+    /// lease is still this attempt's.
+    pub async fn retry_step(&self, step: &ClaimedStep, why: &str, at: i64, input: &Value) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE workflow_steps SET status = 'pending', due_at = $1, lease_until = NULL, error = $2, input = $3 \
+             WHERE id = $4 AND claims = $5 AND status IN ('running', 'waiting')",
+        )
+        .bind(at)
+        .bind(why)
+        .bind(to_json(input)?)
+        .bind(&step.id)
+        .bind(step.fence)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Fails a step for good and its run with it (later steps do not run) — if the lease is
+    /// still this attempt's. `run_error` says which step and why.
+    pub async fn fail_step(&self, step: &ClaimedStep, why: &str, run_error: &str, input: &Value) -> StoreResult<bool> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let failed = sqlx::query(
+            "UPDATE workflow_steps SET status = 'failed', due_at = NULL, lease_until = NULL, finished_at = $1, \
+               error = $2, input = $3 WHERE id = $4 AND claims = $5 AND status IN ('running', 'waiting')",
+        )
+        .bind(now)
+        .bind(why)
+        .bind(to_json(input)?)
+        .bind(&step.id)
+        .bind(step.fence)
+        .execute(&mut *tx)
+        .await?;
+        if failed.rows_affected() != 1 {
+            return Ok(false);
+        }
+        set_run(&mut tx, &step.run.run_id, RunStatus::Failed, Some(now), Some(run_error)).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Runs a failed run again from the step that failed (with a fresh count of attempts); its
+    /// completed steps are not run again.
+    pub async fn retry_run(&self, editor: &Editor, id: &RunId) -> StoreResult<RetryOutcome> {
+        let mut tx = self.begin().await?;
+        let status: Option<String> = sqlx::query_scalar(
+            "UPDATE workflow_runs SET status = status WHERE id = $1 AND sub_account_id = $2 RETURNING status",
+        )
+        .bind(id.as_str())
+        .bind(editor.id())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(status) = status else { return Ok(RetryOutcome::Missing) };
+        if status != RunStatus::Failed.as_str() {
+            let status = RunStatus::ALL.into_iter().find(|s| s.as_str() == status).unwrap_or(RunStatus::Running);
+            return Ok(RetryOutcome::NotFailed(status));
+        }
+        sqlx::query(
+            "UPDATE workflow_steps SET status = 'pending', due_at = $1, attempts = 0, error = NULL, finished_at = NULL \
+             WHERE run_id = $2 AND status = 'failed'",
+        )
+        .bind(now_ms())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        set_run(&mut tx, id, RunStatus::Running, None, None).await?;
+        tx.commit().await?;
+        Ok(RetryOutcome::Retried)
+    }
+
+    /// Cancels a workflow's waiting runs (it was deleted); their history stays.
+    pub(super) async fn cancel_waiting_runs(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        workflow: &WorkflowId,
+    ) -> StoreResult<u64> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE workflow_steps SET status = 'cancelled', due_at = NULL, lease_until = NULL, finished_at = $1 \
+             WHERE status = 'waiting' AND run_id IN (SELECT id FROM workflow_runs \
+               WHERE workflow_id = $2 AND sub_account_id = $3 AND status = 'waiting')",
+        )
+        .bind(now)
+        .bind(workflow.as_str())
+        .bind(tenant.id())
+        .execute(&mut *conn)
+        .await?;
+        let cancelled = sqlx::query(
+            "UPDATE workflow_runs SET status = 'cancelled', finished_at = $1, resume_at = NULL \
+             WHERE workflow_id = $2 AND sub_account_id = $3 AND status = 'waiting'",
+        )
+        .bind(now)
+        .bind(workflow.as_str())
+        .bind(tenant.id())
+        .execute(&mut *conn)
+        .await?;
+        Ok(cancelled.rows_affected())
+    }
+
+    /// The next turn of a round-robin action (0, 1, 2, …), on the step's transaction: one
+    /// counter per action for every instance, so turns are never taken twice or skipped.
+    pub async fn take_turn(
+        &self,
+        conn: &mut AnyConnection,
+        workflow: &WorkflowId,
+        action: &ActionId,
+    ) -> StoreResult<i64> {
+        let turns: i64 = sqlx::query_scalar(
+            "INSERT INTO workflow_turns (workflow_id, action_id, turns) VALUES ($1, $2, 1) \
+             ON CONFLICT (workflow_id, action_id) DO UPDATE SET turns = workflow_turns.turns + 1 RETURNING turns",
+        )
+        .bind(workflow.as_str())
+        .bind(action.as_str())
+        .fetch_one(conn)
+        .await?;
+        Ok(turns - 1)
+    }
+}
+
+/// A run's next step, due now.
+pub(super) async fn insert_step(
+    conn: &mut AnyConnection,
+    run: &RunId,
+    action: &Action,
+    position: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO workflow_steps (id, run_id, action_id, action_type, position, status, attempts, due_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6)",
+    )
+    .bind(new_id())
+    .bind(run.as_str())
+    .bind(action.id.as_str())
+    .bind(action.action_type.as_str())
+    .bind(position)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn set_run(
+    conn: &mut AnyConnection,
+    run: &RunId,
+    status: RunStatus,
+    finished_at: Option<i64>,
+    error: Option<&str>,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE workflow_runs SET status = $1, finished_at = $2, error = $3, resume_at = NULL WHERE id = $4")
+        .bind(status.as_str())
+        .bind(finished_at)
+        .bind(error)
+        .bind(run.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The workflow engine's step runner. Runs start in the event's transaction (`db::runs`); each
+//! step is then a job (`crate::jobs`, `db::steps`): a worker claims a due step, reads the
+//! version its run is pinned to, and performs the action.
+//!
+//! - **OpsFlow's own writes** (the built-in CRM's records, forms, notifications, the branch's
+//!   choice, a wait) happen in one transaction with the step's completion and the next step's
+//!   creation, after the lease's fence is checked on the step's row: a step that is claimed
+//!   twice (a worker died, a lease ran out) writes once, and a crash leaves nothing half-done.
+//! - **Calls out** (webhooks) happen before that transaction; a retry carries the same
+//!   `Idempotency-Key` (the step's id), so the receiver can tell a repeat.
+//!
+//! An attempt that may work later (a timeout, a 5xx, a 429, a busy database) is retried with
+//! backoff; one that never will (refused, not found) fails the step and its run, which an admin
+//! can retry from that step.
+
+mod perform;
+mod webhook;
+
+use app::model::workflow::run::Position;
+use app::model::workflow::{ActionConfig, BranchPath, Workflow};
+use serde_json::{Map, Value};
+use std::time::Duration;
+
+use crate::crm::builtin::BuiltinCrm;
+use crate::db::steps::{ClaimedStep, PinnedVersion};
+use crate::db::{Store, StoreResult, from_json};
+use crate::jobs::{self, JobTiming, Next, Outcome};
+use crate::notify::Notifier;
+use crate::supervise::Stop;
+
+pub use webhook::WebhookClient;
+
+/// Steps a worker looks for at once.
+const BATCH: i64 = 64;
+/// How often a worker looks for due steps: new runs and ended waits start within this.
+const POLL: Duration = Duration::from_millis(250);
+
+impl JobTiming {
+    /// Workflow steps: eight attempts, about four minutes of retries; an attempt is cut off
+    /// after 40 s (a webhook waits at most 30 s).
+    pub const STEPS: JobTiming =
+        JobTiming { lease_ms: 60_000, attempt_limit: Duration::from_secs(40), max_attempts: 8 };
+}
+
+/// What the engine needs: the store, the built-in CRM it writes, who to tell about new forms,
+/// and how it calls out.
+#[derive(Clone)]
+pub struct Engine {
+    store: Store,
+    crm: BuiltinCrm,
+    notifier: Notifier,
+    webhooks: WebhookClient,
+    timing: JobTiming,
+}
+
+/// The trigger as the run's snapshot holds it.
+#[derive(serde::Deserialize)]
+struct Trigger {
+    record: Map<String, Value>,
+    #[serde(default)]
+    previous: Map<String, Value>,
+}
+
+/// What a performed step comes to.
+#[derive(Debug)]
+enum Effect {
+    /// Done, with what it did; the run goes on after it.
+    Done(Value),
+    /// A branch chose a path.
+    Chose(BranchPath, Value),
+    /// A wait sleeps until then (Unix ms).
+    Sleep(i64),
+    /// The run ends here: its workflow was deleted before a wait.
+    Cancel,
+}
+
+/// Why a step did not do its work.
+#[derive(Debug)]
+enum Failure {
+    /// It never will: refused, not found, not possible.
+    Refused(String),
+    /// It may later.
+    Later(String),
+    Store(crate::db::StoreError),
+}
+
+impl From<crate::db::StoreError> for Failure {
+    fn from(error: crate::db::StoreError) -> Self {
+        Failure::Store(error)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        Failure::Store(error.into())
+    }
+}
+
+impl From<crate::crm::builtin::modules::RecordError> for Failure {
+    fn from(error: crate::crm::builtin::modules::RecordError) -> Self {
+        use crate::crm::builtin::modules::RecordError;
+        match error {
+            RecordError::Store(error) => Failure::Store(error),
+            RecordError::NotFound(module) => {
+                Failure::Refused(format!("The {} record no longer exists.", singular(module)))
+            }
+            refused => Failure::Refused(format!("The CRM refused: {refused}.")),
+        }
+    }
+}
+
+/// Every string of a JSON value filled in.
+fn fill(value: &Value, text: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(s) => Value::String(text(s)),
+        Value::Array(items) => Value::Array(items.iter().map(|item| fill(item, text)).collect()),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), fill(v, text))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `leads` → `lead`.
+fn singular(module: &str) -> &str {
+    module.strip_suffix('s').unwrap_or(module)
+}
+
+impl Engine {
+    pub fn new(store: Store, notifier: Notifier, webhooks: WebhookClient, timing: JobTiming) -> Self {
+        Self { crm: BuiltinCrm::new(store.clone()), store, notifier, webhooks, timing }
+    }
+
+    /// Runs rounds until the server stops.
+    pub async fn run_worker(self, stop: Stop) {
+        jobs::run_worker("workflow steps", &stop, POLL, None, || self.round()).await;
+    }
+
+    /// Runs the steps that are due now, a few at once; returns how many it took.
+    pub async fn round(&self) -> StoreResult<usize> {
+        use futures::StreamExt;
+        let due = self.store.due_steps(BATCH).await?;
+        let taken = futures::stream::iter(due)
+            .map(|id| async move {
+                match self.store.claim_step(&id, self.timing.lease_ms).await? {
+                    Some(step) => self.run(step).await.map(|()| 1),
+                    None => Ok(0),
+                }
+            })
+            .buffer_unordered(8)
+            .collect::<Vec<StoreResult<usize>>>()
+            .await;
+        let mut count = 0;
+        for outcome in taken {
+            match outcome {
+                Ok(n) => count += n,
+                // Left to its lease: the step is tried again when that runs out.
+                Err(error) => tracing::error!(%error, "a workflow step failed to run"),
+            }
+        }
+        Ok(count)
+    }
+
+    /// Runs rounds until no step is due (tests and benchmarks drive the engine with this).
+    pub async fn run_until_idle(&self) -> StoreResult<usize> {
+        let mut total = 0;
+        loop {
+            match self.round().await? {
+                0 => return Ok(total),
+                n => total += n,
+            }
+        }
+    }
+
+    /// One attempt of a claimed step.
+    async fn run(&self, step: ClaimedStep) -> StoreResult<()> {
+        let pinned = self.store.pinned_version(&step.run).await?;
+        let Some(action) = pinned.workflow.actions.iter().find(|action| action.id == step.action_id) else {
+            let why = format!("Version {} has no action {}.", step.run.workflow_version, step.action_id);
+            self.store.fail_step(&step, &why, &why, &Value::Null).await?;
+            return Ok(());
+        };
+        let config = match pinned.workflow.stored_config(action, &pinned.custom_fields) {
+            Ok(config) => config,
+            Err(problems) => {
+                let why = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+                let run_error = format!("{} failed: {why}", action.action_type.label());
+                self.store.fail_step(&step, &why, &run_error, &action.config).await?;
+                return Ok(());
+            }
+        };
+        let trigger: Trigger = from_json(&step.run.trigger_snapshot)?;
+        let step_run = StepRun { step: &step, pinned: &pinned, config: &config, trigger: &trigger };
+        let input = step_run.input();
+        let work = async {
+            match self.attempt(&step_run, &input).await {
+                Ok(()) => Ok(Outcome::Done(())),
+                Err(Failure::Refused(why)) => Ok(Outcome::Fail(why)),
+                Err(Failure::Later(why)) => Ok(Outcome::Retry(why)),
+                Err(Failure::Store(error)) => Err(error),
+            }
+        };
+        match self.timing.attempt(step.attempt, work).await? {
+            Next::Done(()) => {}
+            Next::RetryAt { why, at } => {
+                self.store.retry_step(&step, &why, at, &input).await?;
+            }
+            Next::Failed(why) | Next::GaveUp(why) => {
+                let run_error = format!("{} failed: {why}", action.action_type.label());
+                self.store.fail_step(&step, &why, &run_error, &input).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Performs the step and records it with the next step, in one transaction (see the
+    /// module's comment); a call out is made before it.
+    async fn attempt(&self, run: &StepRun<'_>, input: &Value) -> Result<(), Failure> {
+        let called = match run.config {
+            ActionConfig::Webhook(call) => {
+                Some(self.webhooks.call(call, run.fields(), &run.trigger.record, &run.step.id).await?)
+            }
+            _ => None,
+        };
+        let mut tx = self.store.begin().await?;
+        if !self.store.hold_step(&mut tx, run.step).await? {
+            // Someone else holds the step now: their attempt records it.
+            return Ok(());
+        }
+        let effect = match called {
+            Some(output) => Effect::Done(output),
+            None => self.perform(&mut tx, run).await?,
+        };
+        let workflow = &run.pinned.workflow;
+        let id = &run.step.action_id;
+        let made_form = matches!(run.config, ActionConfig::CreateForm { .. });
+        match effect {
+            Effect::Done(output) => {
+                let next = workflow.next_action(Position::After(id));
+                self.store.complete_step(&mut tx, run.step, (input, &output), next).await?;
+            }
+            Effect::Chose(path, output) => {
+                let next = workflow.next_action(Position::Chose(id, path));
+                self.store.complete_step(&mut tx, run.step, (input, &output), next).await?;
+            }
+            Effect::Sleep(resume_at) => self.store.sleep_step(&mut tx, run.step, input, resume_at).await?,
+            Effect::Cancel => self.store.cancel_step(&mut tx, run.step).await?,
+        }
+        tx.commit().await?;
+        if made_form {
+            self.notifier.changed(&run.step.run.sub_account_id);
+        }
+        Ok(())
+    }
+}
+
+/// One step being run: the claim, the version, its action's settings and the trigger.
+struct StepRun<'a> {
+    step: &'a ClaimedStep,
+    pinned: &'a PinnedVersion,
+    config: &'a ActionConfig,
+    trigger: &'a Trigger,
+}
+
+impl StepRun<'_> {
+    fn workflow(&self) -> &Workflow {
+        &self.pinned.workflow
+    }
+
+    fn fields(&self) -> app::model::workflow::TriggerFields<'_> {
+        app::model::workflow::TriggerFields::new(self.workflow().trigger_module, &self.pinned.custom_fields)
+    }
+}
