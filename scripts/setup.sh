@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what OpsFlow's build needs and is missing; skips whatever is already there.
 #   scripts/setup.sh          build tools: wasm32 target, cargo-leptos, wasm-bindgen CLI, wasm-opt
-#   scripts/setup.sh --test   also what the tests need: Chromium, the end-to-end node packages, PostgreSQL running
+#   scripts/setup.sh --test   also what the tests need: Chromium, the end-to-end node packages, a Python
+#                             venv with aiosmtpd, PostgreSQL running
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -39,6 +40,13 @@ if [ "${1:-}" = "--test" ]; then
   if ! [ -d end2end/node_modules/@playwright/test ]; then
     say "installing the end-to-end test packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  # Python tools the tests run as real servers and clients: a real SMTP server (aiosmtpd) the
+  # email steps deliver to.
+  if ! [ -x "${OPSFLOW_TOOLS}/py/bin/python" ] || ! "${OPSFLOW_TOOLS}/py/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+    say "installing the test servers (PyPI: aiosmtpd)"
+    python3 -m venv "${OPSFLOW_TOOLS}/py"
+    "${OPSFLOW_TOOLS}/py/bin/pip" install -q aiosmtpd==1.4.6
   fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"

@@ -26,3 +26,22 @@ CREATE TABLE notifications (
     UNIQUE (step_id, user_id)
 );
 CREATE INDEX notifications_by_user ON notifications (user_id, sub_account_id, created_at);
+
+-- How a sub-account sends the email, SMS and WhatsApp its workflows write: its own SMTP
+-- server and Twilio account. The password and the auth token are sealed (AES-256-GCM under
+-- the server's secret key), never stored as they were typed.
+CREATE TABLE messaging_settings (
+    sub_account_id TEXT PRIMARY KEY REFERENCES sub_accounts(id),
+    smtp_host TEXT,
+    smtp_port BIGINT,
+    smtp_security TEXT,
+    smtp_username TEXT,
+    smtp_password_sealed TEXT,
+    smtp_from_address TEXT,
+    smtp_from_name TEXT,
+    twilio_account_sid TEXT,
+    twilio_token_sealed TEXT,
+    twilio_sms_from TEXT,
+    twilio_whatsapp_from TEXT,
+    updated_at BIGINT NOT NULL
+);

@@ -83,6 +83,13 @@ pub struct ServeArgs {
     /// an install whose services are on its own network). Off: any admin could reach them.
     #[arg(long, env = "OPSFLOW_WEBHOOKS_MAY_CALL_PRIVATE_HOSTS", action = ArgAction::SetTrue, value_parser = boolish())]
     pub webhooks_may_call_private_hosts: bool,
+    /// Let sub-accounts send mail through an SMTP server on a loopback, private or link-local
+    /// address (a relay on the install's own network, a test bench).
+    #[arg(long, env = "OPSFLOW_MAIL_MAY_USE_PRIVATE_HOSTS", action = ArgAction::SetTrue, value_parser = boolish())]
+    pub mail_may_use_private_hosts: bool,
+    /// Twilio's API base URL (a stand-in's, in tests).
+    #[arg(long, env = "OPSFLOW_TWILIO_API_BASE", default_value = "https://api.twilio.com")]
+    pub twilio_api_base: String,
     /// On SIGTERM or Ctrl-C, how long requests in flight and background work may take to finish.
     #[arg(long, env = "OPSFLOW_DRAIN_TIMEOUT_SECS", default_value_t = 10)]
     pub drain_timeout_secs: u64,

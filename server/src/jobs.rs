@@ -1,5 +1,5 @@
-//! The job runner: what every durable background job shares — writebacks and stored webhooks
-//! today, the workflow engine's steps next.
+//! The job runner: what every durable background job shares — writebacks, stored webhooks and
+//! the workflow engine's steps.
 //!
 //! A job is a row its store module can **claim** and **finish**:
 //! - *claim* is one conditional update that takes the row's lease (until now + `lease_ms`) and
@@ -45,6 +45,10 @@ impl JobTiming {
     /// Stored HighLevel webhooks: eight attempts, about nine minutes.
     pub const WEBHOOKS: JobTiming =
         JobTiming { lease_ms: 120_000, attempt_limit: Duration::from_secs(90), max_attempts: 8 };
+    /// Workflow steps: eight attempts, about four minutes of retries; an attempt is cut off
+    /// after 40 s (a webhook waits at most 30 s).
+    pub const STEPS: JobTiming =
+        JobTiming { lease_ms: 60_000, attempt_limit: Duration::from_secs(40), max_attempts: 8 };
 
     /// Runs attempt `number` (from 1) of a claimed job and decides what comes next. `work`
     /// returning an error (the store failed) ends the attempt without a decision: the job is

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use server::config::{Cli, Command, ServeArgs};
-use server::db::Store;
-use server::engine::{Engine, WebhookClient};
+use server::db::{Backend, Store};
+use server::engine::{Engine, EngineOptions};
 use server::highlevel::HighLevel;
 use server::highlevel::webhooks::IntakeLimits;
 use server::jobs::JobTiming;
@@ -66,8 +66,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         jobs: JobTiming::WRITEBACKS,
         api_calls_per_minute: args.api_calls_per_minute,
         webhooks_may_call_private_hosts: args.webhooks_may_call_private_hosts,
+        mail_may_use_private_hosts: args.mail_may_use_private_hosts,
     };
+    let sqlite_dir = (store.backend() == Backend::Sqlite).then_some(args.database.data_dir.as_path());
+    let secrets = args.highlevel.secrets(sqlite_dir).map_err(|e| e.to_string())?;
     let mut service = Service::new(store.clone(), options);
+    if let Some(secrets) = secrets.clone() {
+        service = service.with_secrets(secrets);
+    }
     let stop = service.stop_signal();
     let mut workers = Vec::new();
     if let Some(config) = connection.highlevel {
@@ -84,8 +90,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }));
     // Workflow runs' steps: those due now, retries and waits whose time has come.
     workers.push(supervise("workflow steps", stop.clone(), {
-        let webhooks = WebhookClient::new(args.webhooks_may_call_private_hosts);
-        let engine = Engine::new(service.store().clone(), service.notifier().clone(), webhooks, JobTiming::STEPS);
+        let options = EngineOptions {
+            timing: JobTiming::STEPS,
+            webhooks_may_call_private_hosts: args.webhooks_may_call_private_hosts,
+            mail_may_use_private_hosts: args.mail_may_use_private_hosts,
+            twilio_api_base: args.twilio_api_base.clone(),
+            secrets,
+        };
+        let engine = Engine::new(service.store().clone(), service.notifier().clone(), options);
         let stop = stop.clone();
         move || engine.clone().run_worker(stop.clone())
     }));

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod crm;
 pub mod error;
 pub mod inbox;
+pub mod messaging;
 pub mod records;
 pub mod settings;
 pub mod sub_accounts;

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use super::error::AppError;
 use super::records::{ActivityList, RecordDetail, RecordList, RecordSave};
 use super::types::*;
+use crate::model::messaging::{EmailSettings, TwilioSettings};
 use crate::model::{
     Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId,
     TriggerConfig, TriggerId,
@@ -240,6 +241,26 @@ pub trait RecordsPort: Send + Sync {
     ) -> AppResult<ActivityList>;
 }
 
+/// How a sub-account sends its workflows' email, SMS and WhatsApp (admins only). A password or
+/// token left empty keeps the saved one.
+#[async_trait]
+pub trait MessagingPort: Send + Sync {
+    async fn save_email_settings(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        settings: EmailSettings,
+        password: Option<String>,
+    ) -> AppResult<()>;
+    async fn save_twilio_settings(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        settings: TwilioSettings,
+        token: Option<String>,
+    ) -> AppResult<()>;
+}
+
 /// Everything the app needs from the server, as one object in the Leptos context.
 pub trait Backend:
     AuthPort
@@ -251,6 +272,7 @@ pub trait Backend:
     + CrmViewPort
     + RecordsPort
     + ApiKeysPort
+    + MessagingPort
 {
 }
 
@@ -264,6 +286,7 @@ impl<T> Backend for T where
         + CrmViewPort
         + RecordsPort
         + ApiKeysPort
+        + MessagingPort
 {
 }
 

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 pub use crate::model::form::FormStatus;
 use crate::model::id::{ContactId, FormId, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId};
 pub use crate::model::locale::FormatOrigin;
+use crate::model::messaging::MessagingSettings;
 pub use crate::model::role::Role;
 use crate::model::trigger::FieldMapping;
 pub use crate::model::writeback::{WritebackKind, WritebackResult, WritebackState};
@@ -98,6 +99,16 @@ pub struct SettingsData {
     pub number_format_origin: FormatOrigin,
     /// The REST API's keys (admins; empty for staff).
     pub api_keys: Vec<ApiKeyView>,
+    /// How workflows send messages (admins; `None` for staff).
+    pub messaging: Option<MessagingView>,
+}
+
+/// A sub-account's messaging settings as Settings shows them to admins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MessagingView {
+    pub settings: MessagingSettings,
+    /// Whether this server has a secret key to seal passwords and tokens with.
+    pub can_keep_secrets: bool,
 }
 
 /// An API key as Settings lists it: never its secret.

@@ -15,6 +15,7 @@ pub mod field;
 pub mod form;
 pub mod id;
 pub mod locale;
+pub mod messaging;
 pub mod module;
 pub mod named;
 pub mod note;

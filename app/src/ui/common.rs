@@ -37,16 +37,51 @@ where
     T: Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     let sign_in = sign_in_path();
+    let status = ErrorStatus::new();
     OnceResource::new_blocking(async move {
         let loaded = load.await;
         #[cfg(feature = "ssr")]
         if loaded.as_ref().err() == Some(&AppError::NotSignedIn) {
             leptos_axum::redirect(&sign_in);
         }
+        match &loaded {
+            // Redirected to the sign-in page above (the redirect carries its own status).
+            Err(AppError::NotSignedIn) => {}
+            Err(error) => status.set(error),
+            Ok(_) => {}
+        }
         #[cfg(not(feature = "ssr"))]
         let _ = sign_in;
         loaded
     })
+}
+
+/// Sets the response's status for an error while a blocking load runs, before the response
+/// starts: an error page that sets it when it renders can be too late for a streamed page,
+/// which would then answer 200 (seen under load). Does nothing in the browser.
+#[derive(Clone)]
+pub struct ErrorStatus {
+    #[cfg(feature = "ssr")]
+    response: Option<leptos_axum::ResponseOptions>,
+}
+
+impl ErrorStatus {
+    /// Taken from the rendering context (call it in a component, outside the load).
+    pub fn new() -> Self {
+        Self {
+            #[cfg(feature = "ssr")]
+            response: use_context::<leptos_axum::ResponseOptions>(),
+        }
+    }
+
+    pub fn set(&self, error: &AppError) {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = &self.response {
+            response.set_status(error.http_status());
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = error;
+    }
 }
 
 /// The sign-in page, returning to the current page afterwards.

@@ -5,7 +5,7 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 
-use super::common::{ErrorPage, ErrorView, Loading, load_first, sub_account_id};
+use super::common::{ErrorPage, ErrorStatus, ErrorView, Loading, load_first, sub_account_id};
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::sub_accounts::open_sub_account;
@@ -84,9 +84,14 @@ pub fn SubAccountLayout() -> impl IntoView {
     let sa = sub_account_id().get_untracked();
     // Opening the sub-account creates its starter templates the first time, so the pages
     // inside render only after it has answered.
+    let status = ErrorStatus::new();
     let workspace = load_first(async move {
         let user = me().await?.ok_or(AppError::NotSignedIn)?;
-        Ok((user, open_sub_account(sa).await))
+        let opened = open_sub_account(sa).await;
+        if let Err(error) = &opened {
+            status.set(error);
+        }
+        Ok((user, opened))
     });
     provide_context(Workspace(workspace));
     view! {

@@ -14,6 +14,7 @@ mod island_data;
 mod layout;
 mod live;
 mod login;
+mod messaging;
 mod records;
 mod settings;
 mod templates;

@@ -10,6 +10,7 @@ use super::api_keys::ApiKeys;
 use super::common::{ErrorPage, Loading, confirm, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
+use super::messaging::MessagingSettings;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
 use crate::api::settings::load_settings;
@@ -40,12 +41,14 @@ pub fn SettingsPage() -> impl IntoView {
                         let crm_source = data.crm_source.clone();
                         // The keys go to their own island, not into the triggers' props too.
                         let keys = IslandData(std::mem::take(&mut data.api_keys));
+                        let messaging = data.messaging.take();
                         view! {
                             {crm_source.clone().map(|source| view! {
                                 <CrmSource source sub_account=sa.get_untracked() admin/>
                             })}
                             <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                             <NumberFormatSettings sub_account=sa.get_untracked() format origin crm=crm_source admin/>
+                            {messaging.map(|view| view! { <MessagingSettings sub_account=sa.get_untracked() view/> })}
                             {admin.then(|| view! { <ApiKeys sub_account=sa.get_untracked() keys/> })}
                         }
                         .into_any()

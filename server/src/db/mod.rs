@@ -12,6 +12,7 @@ pub mod api_keys;
 pub mod connections;
 pub mod events;
 pub mod forms;
+pub mod messaging;
 pub mod notifications;
 pub mod retention;
 pub mod runs;

@@ -2,13 +2,13 @@
 //! whose fence is the step's `claims`; whatever a step does to OpsFlow's own data is written in
 //! one transaction with the step's completion and the next step's creation, after the fence is
 //! checked on the step's row — so a step's effect happens once, however often it is claimed.
-//! Waits keep `due_at` at their `resumeAt`; a step that is not due costs an index entry only
-//! while it is due (the partial index of migration 0014).
+//! A waiting step's `due_at` is its `resumeAt`; a finished step's is cleared, so the index of
+//! due steps (partial, migration 0014) holds only steps that are due or will be.
 
 use app::model::workflow::Action;
 use app::model::workflow::Workflow;
 use app::model::workflow::history::{RunStatus, StepStatus};
-use app::model::{ActionId, CrmField, RunId, SubAccountId, WorkflowId};
+use app::model::{ActionId, CrmField, RunId, SubAccountId, UserId, WorkflowId};
 use serde_json::Value;
 use sqlx::{AnyConnection, FromRow};
 
@@ -27,6 +27,8 @@ pub struct ClaimedStep {
     pub fence: i64,
     /// A `wait` whose time has come.
     pub resuming: bool,
+    /// When the step first ran (Unix ms).
+    pub started_at: i64,
     pub run: RunContext,
 }
 
@@ -57,6 +59,8 @@ pub enum RetryOutcome {
     Retried,
     /// The run is not failed (it runs, waits, completed or was cancelled).
     NotFailed(RunStatus),
+    /// Its workflow was deleted: its actions do not run any more.
+    WorkflowDeleted,
     Missing,
 }
 
@@ -76,19 +80,19 @@ impl Store {
     /// `None` when it is not due (someone holds it, or it finished).
     pub async fn claim_step(&self, id: &str, lease_ms: i64) -> StoreResult<Option<ClaimedStep>> {
         let now = now_ms();
-        let claimed: Option<(String, i64, i64, i64, String)> = sqlx::query_as(
+        let claimed: Option<(String, i64, i64, i64, String, i64)> = sqlx::query_as(
             "UPDATE workflow_steps SET due_at = $1, lease_until = $1, claims = claims + 1, attempts = attempts + 1, \
                started_at = COALESCE(started_at, $2), \
                status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'running' END \
              WHERE id = $3 AND due_at IS NOT NULL AND due_at <= $2 \
-             RETURNING action_id, position, attempts, claims, status",
+             RETURNING action_id, position, attempts, claims, status, started_at",
         )
         .bind(now + lease_ms)
         .bind(now)
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let Some((action_id, position, attempt, fence, status)) = claimed else { return Ok(None) };
+        let Some((action_id, position, attempt, fence, status, started_at)) = claimed else { return Ok(None) };
         let run: RunContext = sqlx::query_as(
             "SELECT r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, r.record_id, \
                r.depth, r.trigger_snapshot, w.deleted_at \
@@ -105,6 +109,7 @@ impl Store {
             attempt,
             fence,
             resuming: status == StepStatus::Waiting.as_str(),
+            started_at,
             run,
         }))
     }
@@ -208,11 +213,13 @@ impl Store {
         set_run(conn, &step.run.run_id, RunStatus::Cancelled, Some(now), None).await
     }
 
-    /// Makes a step pending again, due at `at`, after an attempt that may work later — if the
-    /// lease is still this attempt's.
+    /// Makes a step due again at `at`, after an attempt that may work later — if the lease is
+    /// still this attempt's. A wait whose time had come stays a wait that resumes (it does not
+    /// sleep its whole delay again).
     pub async fn retry_step(&self, step: &ClaimedStep, why: &str, at: i64, input: &Value) -> StoreResult<bool> {
         let done = sqlx::query(
-            "UPDATE workflow_steps SET status = 'pending', due_at = $1, lease_until = NULL, error = $2, input = $3 \
+            "UPDATE workflow_steps SET due_at = $1, lease_until = NULL, error = $2, input = $3, \
+               status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'pending' END \
              WHERE id = $4 AND claims = $5 AND status IN ('running', 'waiting')",
         )
         .bind(at)
@@ -261,6 +268,15 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(status) = status else { return Ok(RetryOutcome::Missing) };
+        let deleted: Option<i64> = sqlx::query_scalar(
+            "SELECT w.deleted_at FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id WHERE r.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if deleted.is_some() {
+            return Ok(RetryOutcome::WorkflowDeleted);
+        }
         if status != RunStatus::Failed.as_str() {
             let status = RunStatus::ALL.into_iter().find(|s| s.as_str() == status).unwrap_or(RunStatus::Running);
             return Ok(RetryOutcome::NotFailed(status));
@@ -306,6 +322,21 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         Ok(cancelled.rows_affected())
+    }
+
+    /// Which of `users` are members of the sub-account, in their order (on the step's
+    /// transaction).
+    pub async fn members_among(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        users: &[UserId],
+    ) -> StoreResult<Vec<UserId>> {
+        let members: Vec<UserId> = sqlx::query_scalar("SELECT user_id FROM memberships WHERE sub_account_id = $1")
+            .bind(tenant.id())
+            .fetch_all(conn)
+            .await?;
+        Ok(users.iter().filter(|user| members.contains(user)).cloned().collect())
     }
 
     /// The next turn of a round-robin action (0, 1, 2, …), on the step's transaction: one

@@ -13,7 +13,10 @@
 //! backoff; one that never will (refused, not found) fails the step and its run, which an admin
 //! can retry from that step.
 
+mod email;
+mod outbound;
 mod perform;
+mod twilio;
 mod webhook;
 
 use app::model::workflow::run::Position;
@@ -24,23 +27,18 @@ use std::time::Duration;
 use crate::crm::builtin::BuiltinCrm;
 use crate::db::steps::{ClaimedStep, PinnedVersion};
 use crate::db::{Store, StoreResult, from_json};
+use crate::highlevel::secrets::SecretBox;
 use crate::jobs::{self, JobTiming, Next, Outcome};
 use crate::notify::Notifier;
 use crate::supervise::Stop;
 
+pub use twilio::TwilioClient;
 pub use webhook::WebhookClient;
 
 /// Steps a worker looks for at once.
 const BATCH: i64 = 64;
 /// How often a worker looks for due steps: new runs and ended waits start within this.
 const POLL: Duration = Duration::from_millis(250);
-
-impl JobTiming {
-    /// Workflow steps: eight attempts, about four minutes of retries; an attempt is cut off
-    /// after 40 s (a webhook waits at most 30 s).
-    pub const STEPS: JobTiming =
-        JobTiming { lease_ms: 60_000, attempt_limit: Duration::from_secs(40), max_attempts: 8 };
-}
 
 /// What the engine needs: the store, the built-in CRM it writes, who to tell about new forms,
 /// and how it calls out.
@@ -50,7 +48,21 @@ pub struct Engine {
     crm: BuiltinCrm,
     notifier: Notifier,
     webhooks: WebhookClient,
+    twilio: TwilioClient,
+    secrets: Option<SecretBox>,
+    mail_may_use_private_hosts: bool,
     timing: JobTiming,
+}
+
+/// How the engine runs and reaches out.
+#[derive(Clone)]
+pub struct EngineOptions {
+    pub timing: JobTiming,
+    pub webhooks_may_call_private_hosts: bool,
+    pub mail_may_use_private_hosts: bool,
+    pub twilio_api_base: String,
+    /// Opens sub-accounts' SMTP passwords and Twilio tokens.
+    pub secrets: Option<SecretBox>,
 }
 
 /// The trigger as the run's snapshot holds it.
@@ -101,9 +113,7 @@ impl From<crate::crm::builtin::modules::RecordError> for Failure {
         use crate::crm::builtin::modules::RecordError;
         match error {
             RecordError::Store(error) => Failure::Store(error),
-            RecordError::NotFound(module) => {
-                Failure::Refused(format!("The {} record no longer exists.", singular(module)))
-            }
+            RecordError::NotFound(module) => Failure::Refused(format!("The record ({module}) no longer exists.")),
             refused => Failure::Refused(format!("The CRM refused: {refused}.")),
         }
     }
@@ -119,14 +129,18 @@ fn fill(value: &Value, text: &dyn Fn(&str) -> String) -> Value {
     }
 }
 
-/// `leads` → `lead`.
-fn singular(module: &str) -> &str {
-    module.strip_suffix('s').unwrap_or(module)
-}
-
 impl Engine {
-    pub fn new(store: Store, notifier: Notifier, webhooks: WebhookClient, timing: JobTiming) -> Self {
-        Self { crm: BuiltinCrm::new(store.clone()), store, notifier, webhooks, timing }
+    pub fn new(store: Store, notifier: Notifier, options: EngineOptions) -> Self {
+        Self {
+            crm: BuiltinCrm::new(store.clone()),
+            store,
+            notifier,
+            webhooks: WebhookClient::new(options.webhooks_may_call_private_hosts),
+            twilio: TwilioClient::new(&options.twilio_api_base),
+            secrets: options.secrets,
+            mail_may_use_private_hosts: options.mail_may_use_private_hosts,
+            timing: options.timing,
+        }
     }
 
     /// Runs rounds until the server stops.
@@ -145,7 +159,7 @@ impl Engine {
                     None => Ok(0),
                 }
             })
-            .buffer_unordered(8)
+            .buffer_unordered(self.parallel_steps())
             .collect::<Vec<StoreResult<usize>>>()
             .await;
         let mut count = 0;
@@ -157,6 +171,15 @@ impl Engine {
             }
         }
         Ok(count)
+    }
+
+    /// Steps one worker runs at once: SQLite writes one transaction at a time, so more would
+    /// only queue for its lock (and time out there); PostgreSQL runs them side by side.
+    fn parallel_steps(&self) -> usize {
+        match self.store.backend() {
+            crate::db::Backend::Sqlite => 1,
+            crate::db::Backend::Postgres => 8,
+        }
     }
 
     /// Runs rounds until no step is due (tests and benchmarks drive the engine with this).
@@ -172,6 +195,16 @@ impl Engine {
 
     /// One attempt of a claimed step.
     async fn run(&self, step: ClaimedStep) -> StoreResult<()> {
+        // Attempts that ended with no decision (the database failed, the process died or
+        // panicked) are counted by their claims: past the bound, the step is given up.
+        if step.attempt > self.timing.max_attempts {
+            let why = format!(
+                "Gave up after {} attempts that ended without an answer (the server stopped or its database failed).",
+                step.attempt - 1
+            );
+            self.store.fail_step(&step, &why, &why, &Value::Null).await?;
+            return Ok(());
+        }
         let pinned = self.store.pinned_version(&step.run).await?;
         let Some(action) = pinned.workflow.actions.iter().find(|action| action.id == step.action_id) else {
             let why = format!("Version {} has no action {}.", step.run.workflow_version, step.action_id);
@@ -183,7 +216,8 @@ impl Engine {
             Err(problems) => {
                 let why = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
                 let run_error = format!("{} failed: {why}", action.action_type.label());
-                self.store.fail_step(&step, &why, &run_error, &action.config).await?;
+                // No input: the stored settings did not read, so nothing says which are secret.
+                self.store.fail_step(&step, &why, &run_error, &Value::Null).await?;
                 return Ok(());
             }
         };
@@ -214,12 +248,7 @@ impl Engine {
     /// Performs the step and records it with the next step, in one transaction (see the
     /// module's comment); a call out is made before it.
     async fn attempt(&self, run: &StepRun<'_>, input: &Value) -> Result<(), Failure> {
-        let called = match run.config {
-            ActionConfig::Webhook(call) => {
-                Some(self.webhooks.call(call, run.fields(), &run.trigger.record, &run.step.id).await?)
-            }
-            _ => None,
-        };
+        let called = self.call_out(run).await?;
         let mut tx = self.store.begin().await?;
         if !self.store.hold_step(&mut tx, run.step).await? {
             // Someone else holds the step now: their attempt records it.

@@ -34,7 +34,7 @@ impl StepRun<'_> {
         &self.step.run.record_id
     }
 
-    fn tenant(&self) -> Tenant {
+    pub(super) fn tenant(&self) -> Tenant {
         Tenant::for_server_work(self.step.run.sub_account_id.clone())
     }
 
@@ -118,6 +118,12 @@ impl Engine {
 
     pub(super) async fn perform(&self, conn: &mut AnyConnection, run: &StepRun<'_>) -> Result<Effect, Failure> {
         let tenant = run.tenant();
+        if reads_records(run.config) && self.store.location_token(tenant.id()).await?.is_some() {
+            return Err(Failure::Refused(
+                "This sub-account's records are in HighLevel: workflow steps write the built-in CRM's records only."
+                    .to_owned(),
+            ));
+        }
         let cause = run.cause();
         let module = run.module();
         match run.config {
@@ -125,9 +131,16 @@ impl Engine {
                 let user = match assignment {
                     Assignment::Fixed(user) => user.clone(),
                     Assignment::RoundRobin(users) => {
+                        // Turns go round the users who are still members: one who left is skipped.
+                        let members = self.store.members_among(conn, &tenant, users).await?;
+                        if members.is_empty() {
+                            return Err(Failure::Refused(
+                                "None of the users to assign is a member of the sub-account any more.".to_owned(),
+                            ));
+                        }
                         let turn = self.store.take_turn(conn, &run.step.run.workflow_id, &run.step.action_id).await?;
-                        let at = usize::try_from(turn).unwrap_or_default() % users.len().max(1);
-                        users.get(at).cloned().ok_or_else(|| Failure::Refused("No users to assign.".to_owned()))?
+                        let at = usize::try_from(turn).unwrap_or_default() % members.len();
+                        members[at].clone()
                     }
                 };
                 let field = owner_field(module).unwrap_or("ownerId");
@@ -184,7 +197,8 @@ impl Engine {
                 )))
             }
             ActionConfig::AddTag { tags } => {
-                let current = self.crm.record_on(conn, &tenant, module, run.record_id()).await?;
+                // Locked first: another write of the tags waits, and neither loses the other's.
+                let current = self.crm.record_for_update_on(conn, &tenant, module, run.record_id()).await?;
                 let mut all: Vec<Value> = current.get("tags").and_then(Value::as_array).cloned().unwrap_or_default();
                 let mut added: Vec<String> = Vec::new();
                 for tag in tags.iter().map(|tag| run.text(tag).trim().to_owned()) {
@@ -236,7 +250,8 @@ impl Engine {
             }
             ActionConfig::CreateOpportunity { pipeline_id, stage_id, name, monetary_value } => {
                 let mut written = Written::default();
-                let lead = self.crm.record_on(conn, &tenant, module, run.record_id()).await?;
+                // Locked first: of two runs converting one lead, the second finds it converted.
+                let lead = self.crm.record_for_update_on(conn, &tenant, module, run.record_id()).await?;
                 let contact = match lead.get("contactId").and_then(Value::as_str).filter(|id| !id.is_empty()) {
                     Some(contact) => contact.to_owned(),
                     // An opportunity is a contact's: a lead not yet converted is converted first.
@@ -245,7 +260,7 @@ impl Engine {
                         written.id.clone()
                     }
                 };
-                let converted = written.id == contact;
+                let converted = !written.events.is_empty();
                 let values = record([
                     ("name", json!(run.text(name))),
                     ("contactId", json!(contact)),
@@ -283,10 +298,11 @@ impl Engine {
                 Ok(Effect::Chose(path, json!({ "path": path })))
             }
             ActionConfig::Wait(delay) => Ok(wait(run, *delay)),
+            // Calls out: made before the transaction (`outbound`).
             ActionConfig::Webhook(_)
             | ActionConfig::SendEmail { .. }
             | ActionConfig::SendSms { .. }
-            | ActionConfig::SendWhatsapp { .. } => Err(Failure::Refused(not_set_up(run.config))),
+            | ActionConfig::SendWhatsapp { .. } => Ok(Effect::Done(Value::Null)),
         }
     }
 
@@ -301,8 +317,8 @@ impl Engine {
     ) -> Result<Effect, Failure> {
         let contact = run.contact().ok_or_else(|| {
             Failure::Refused(format!(
-                "This {} has no contact to make a form for.",
-                super::singular(run.module().as_str())
+                "The trigger record ({}) has no contact to make a form for.",
+                run.module().as_str()
             ))
         })?;
         let Some(template) = self.store.current_template(conn, tenant, template_id).await? else {
@@ -332,13 +348,24 @@ impl Engine {
     }
 }
 
+/// Whether an action reads or writes the trigger record in the built-in CRM.
+fn reads_records(config: &ActionConfig) -> bool {
+    match config {
+        ActionConfig::SendNotification { recipients, .. } => recipients.contains(&Person::Owner),
+        ActionConfig::Branch(_) | ActionConfig::Wait(_) => false,
+        _ => true,
+    }
+}
+
 /// A wait sleeps once and goes on when its time has come; a deleted workflow's run does not
 /// start waiting.
 fn wait(run: &StepRun<'_>, delay: Delay) -> Effect {
-    if run.step.resuming {
-        Effect::Done(json!({ "resumedAt": crate::time::rfc3339_ms(now_ms()) }))
-    } else if run.step.run.deleted_at.is_some() {
+    // Checked on resuming too: a delete that committed while this run went to sleep did not
+    // see it waiting, and is seen now.
+    if run.step.run.deleted_at.is_some() {
         Effect::Cancel
+    } else if run.step.resuming {
+        Effect::Done(json!({ "resumedAt": crate::time::rfc3339_ms(now_ms()) }))
     } else {
         Effect::Sleep(now_ms() + delay.millis())
     }
@@ -366,19 +393,16 @@ fn filled_value(run: &StepRun<'_>, field: &TriggerField, value: &Value) -> Value
     };
     let flag = matches!(field, TriggerField::Record(record_field) if record_field.kind == RecordFieldKind::Flag);
     if numeric && let Some(number) = app::model::NumberFormat::TEMPLATE.parse_number(filled.trim()) {
-        return json!(number);
+        // A whole number stays whole (a score takes 12, not 12.0).
+        return if number.fract() == 0.0 && number.abs() < 9_007_199_254_740_992.0 {
+            json!(number as i64)
+        } else {
+            json!(number)
+        };
     }
     match filled.trim() {
         "true" if flag => Value::Bool(true),
         "false" if flag => Value::Bool(false),
         _ => Value::String(filled),
-    }
-}
-
-/// Outgoing messages need the sub-account's account with the provider.
-fn not_set_up(config: &ActionConfig) -> String {
-    match config {
-        ActionConfig::SendEmail { .. } => "This sub-account has no email (SMTP) settings.".to_owned(),
-        _ => "This sub-account has no Twilio account set up.".to_owned(),
     }
 }

@@ -21,7 +21,9 @@ const KEPT_BODY: usize = 16 * 1024;
 /// Calls webhooks.
 #[derive(Clone)]
 pub struct WebhookClient {
-    http: reqwest::Client,
+    /// `None` when the client could not be built: every call is then refused (never made by
+    /// a client without the address check).
+    http: Option<reqwest::Client>,
     private_hosts: bool,
 }
 
@@ -116,13 +118,16 @@ fn redacted_url(url: &str) -> String {
 impl WebhookClient {
     /// `private_hosts`: whether webhooks may call loopback, private and link-local addresses.
     pub fn new(private_hosts: bool) -> Self {
+        // No proxy from the environment: a proxy would resolve the name itself, past the check.
         let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("OpsFlow-Workflows/", env!("CARGO_PKG_VERSION")));
         if !private_hosts {
             builder = builder.dns_resolver(Arc::new(CheckedResolver));
         }
-        let http = builder.build().unwrap_or_default();
+        let http =
+            builder.build().inspect_err(|error| tracing::error!(%error, "the webhook client cannot be built")).ok();
         Self { http, private_hosts }
     }
 
@@ -137,8 +142,10 @@ impl WebhookClient {
         step_id: &str,
     ) -> Result<Value, Failure> {
         let request = Request::prepare(call, &fields, record);
-        let url = reqwest::Url::parse(&request.url)
-            .map_err(|error| Failure::Refused(format!("“{}” is not an address: {error}.", request.url)))?;
+        let http = self.http.as_ref().ok_or_else(|| Failure::Refused("The server cannot make calls.".to_owned()))?;
+        let url = reqwest::Url::parse(&request.url).map_err(|error| {
+            Failure::Refused(format!("“{}” is not an address: {error}.", redacted_url(&request.url)))
+        })?;
         // An address written as an IP is not resolved, so it is checked here.
         if let Some(host) = url.host_str()
             && !self.private_hosts
@@ -150,8 +157,7 @@ impl WebhookClient {
         }
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Failure::Refused(format!("{} is not a method.", request.method)))?;
-        let mut builder = self
-            .http
+        let mut builder = http
             .request(method, url)
             .timeout(Duration::from_millis(u64::try_from(call.timeout_ms).unwrap_or(10_000)))
             .header("Idempotency-Key", step_id);
@@ -161,12 +167,14 @@ impl WebhookClient {
         if let Some(body) = request.body {
             builder = builder.header("Content-Type", "application/json").body(body);
         }
-        let mut response = builder.send().await.map_err(|error| sent_error(&error, call.timeout_ms))?;
+        let mut response = builder.send().await.map_err(|error| sent_error(error, call.timeout_ms))?;
         let status = response.status();
         let mut body = Vec::new();
         let mut truncated = false;
-        while let Some(chunk) =
-            response.chunk().await.map_err(|error| Failure::Later(format!("The answer broke off: {error}.")))?
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| Failure::Later(format!("The answer broke off: {}.", error.without_url())))?
         {
             let room = KEPT_BODY - body.len();
             body.extend_from_slice(&chunk[..chunk.len().min(room)]);
@@ -190,8 +198,8 @@ impl WebhookClient {
 }
 
 /// Why a call got no answer: refused (a private address) or worth another try.
-fn sent_error(error: &reqwest::Error, timeout_ms: i64) -> Failure {
-    let mut source: Option<&dyn std::error::Error> = Some(error);
+fn sent_error(error: reqwest::Error, timeout_ms: i64) -> Failure {
+    let mut source: Option<&dyn std::error::Error> = Some(&error);
     while let Some(cause) = source {
         if let Some(private) = cause.downcast_ref::<PrivateAddress>() {
             return Failure::Refused(format!("{}.", crate::crm::sentence_case(&private.to_string())));
@@ -202,5 +210,27 @@ fn sent_error(error: &reqwest::Error, timeout_ms: i64) -> Failure {
         Failure::Later(format!("No answer within {timeout_ms} ms."))
     } else {
         Failure::Later(format!("The call failed: {error}."))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name is checked by what it resolves to, so DNS cannot lead a call home.
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_private_address_is_refused() {
+        let refused = CheckedResolver.resolve("localhost".parse().unwrap_or_else(|_| unreachable!())).await;
+        let error = refused.err().map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.starts_with("“localhost” leads to 127.0.0.1") || error.contains("::1"), "{error}");
+    }
+
+    #[test]
+    fn credentials_are_left_out_of_what_a_step_shows() {
+        assert_eq!(
+            redacted_url("https://x.example/in?lead=7&api_key=s3cret&Token=t&page=2"),
+            "https://x.example/in?lead=7&api_key=[redacted]&Token=[redacted]&page=2"
+        );
+        assert!(is_secret("X-Api-Key") && is_secret("Authorization") && !is_secret("X-Account"));
     }
 }

@@ -190,6 +190,11 @@ impl HighLevelArgs {
     }
 
     fn secret_box(&self) -> Result<SecretBox, ConfigError> {
+        self.given_secret_box()?.ok_or(ConfigError::Missing("OPSFLOW_SECRET_KEY or OPSFLOW_SECRET_KEY_FILE"))
+    }
+
+    /// The secret key the operator gave, if any.
+    fn given_secret_box(&self) -> Result<Option<SecretBox>, ConfigError> {
         let encoded = match (&self.secret_key, &self.secret_key_file) {
             (Some(key), _) => key.clone(),
             (None, Some(path)) => std::fs::read_to_string(path).map_err(|error| ConfigError::File {
@@ -197,9 +202,42 @@ impl HighLevelArgs {
                 path: path.display().to_string(),
                 error: error.to_string(),
             })?,
-            (None, None) => return Err(ConfigError::Missing("OPSFLOW_SECRET_KEY or OPSFLOW_SECRET_KEY_FILE")),
+            (None, None) => return Ok(None),
         };
-        SecretBox::from_base64(&encoded).map_err(ConfigError::SecretKey)
+        SecretBox::from_base64(&encoded).map(Some).map_err(ConfigError::SecretKey)
+    }
+
+    /// The key sub-accounts' passwords and tokens are sealed with: the operator's, or — for a
+    /// single instance on SQLite — one made once in the data directory beside the database
+    /// (`secret.key`, readable by its owner only), so a copy of the database file alone reveals
+    /// no secret. Several instances on PostgreSQL must share a key the operator gives: without
+    /// one they keep no secrets.
+    pub fn secrets(&self, data_dir: Option<&std::path::Path>) -> Result<Option<SecretBox>, ConfigError> {
+        if let Some(given) = self.given_secret_box()? {
+            return Ok(Some(given));
+        }
+        let Some(dir) = data_dir else { return Ok(None) };
+        let path = dir.join("secret.key");
+        let file_error = |error: std::io::Error| ConfigError::File {
+            what: "the secret key",
+            path: path.display().to_string(),
+            error: error.to_string(),
+        };
+        if !path.exists() {
+            use base64::Engine;
+            use std::io::Write;
+            let mut key = [0_u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::fs::create_dir_all(dir).map_err(file_error)?;
+            let mut file = options.open(&path).map_err(file_error)?;
+            file.write_all(base64::engine::general_purpose::STANDARD.encode(key).as_bytes()).map_err(file_error)?;
+        }
+        let encoded = std::fs::read_to_string(&path).map_err(file_error)?;
+        SecretBox::from_base64(&encoded).map(Some).map_err(ConfigError::SecretKey)
     }
 }
 

@@ -9,6 +9,7 @@ mod api_keys;
 mod auth;
 mod crm_view;
 mod inbox;
+mod messaging;
 mod records;
 mod retention;
 mod settings;
@@ -35,6 +36,7 @@ use crate::db::tenancy::{Admin, Member};
 use crate::db::{Store, StoreError};
 use crate::events::{IngestError, Ingestor};
 use crate::highlevel::HighLevel;
+use crate::highlevel::secrets::SecretBox;
 use crate::jobs::JobTiming;
 use crate::notify::Notifier;
 use crate::supervise::{Stop, StopSwitch};
@@ -61,6 +63,8 @@ pub struct ServiceOptions {
     pub api_calls_per_minute: u32,
     /// Whether workflows' webhooks may call loopback, private and link-local addresses.
     pub webhooks_may_call_private_hosts: bool,
+    /// Whether a sub-account's SMTP server may be on a loopback, private or link-local address.
+    pub mail_may_use_private_hosts: bool,
 }
 
 impl Default for ServiceOptions {
@@ -74,6 +78,7 @@ impl Default for ServiceOptions {
             jobs: JobTiming::WRITEBACKS,
             api_calls_per_minute: 1_200,
             webhooks_may_call_private_hosts: false,
+            mail_may_use_private_hosts: false,
         }
     }
 }
@@ -91,6 +96,8 @@ pub struct Service {
     pub(crate) sso_rate: Arc<RequestRate>,
     /// REST API calls per API key.
     pub(crate) api_rate: Arc<RequestRate>,
+    /// The key passwords and tokens are sealed with (none: the server cannot keep them).
+    pub(crate) secrets: Option<SecretBox>,
     stop_switch: StopSwitch,
     pub(crate) stop: Stop,
 }
@@ -114,7 +121,13 @@ impl Service {
             password_checks: PasswordChecks::default(),
             sso_rate: Arc::new(RequestRate::new(SSO_SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
             api_rate,
+            secrets: None,
         }
+    }
+
+    /// The same service, sealing secrets with `secrets`.
+    pub fn with_secrets(self, secrets: SecretBox) -> Self {
+        Self { secrets: Some(secrets), ..self }
     }
 
     /// The same service, connected to HighLevel.

@@ -28,6 +28,7 @@ impl SettingsPort for Service {
         let triggers = triggers.into_iter().map(|t| trigger_view(t, &pipelines)).collect();
         let crm_source = self.connected_to_highlevel(sub_account).await?.then(|| "HighLevel".to_owned());
         let api_keys = if member.is_admin() { self.api_keys(user, sub_account).await? } else { Vec::new() };
+        let messaging = if member.is_admin() { Some(self.messaging_view(&member).await?) } else { None };
         Ok(SettingsData {
             crm_source,
             pipelines,
@@ -37,6 +38,7 @@ impl SettingsPort for Service {
             number_format: member.sub_account().number_format(),
             number_format_origin: member.sub_account().number_format_origin(),
             api_keys,
+            messaging,
         })
     }
 

@@ -129,6 +129,9 @@ impl Service {
             RetryOutcome::NotFailed(status) => {
                 Err(AppError::Conflict(format!("Only a failed run can be retried; this one is {}.", status.as_str())))
             }
+            RetryOutcome::WorkflowDeleted => {
+                Err(AppError::Conflict("The run's workflow was deleted: its actions do not run any more.".to_owned()))
+            }
             RetryOutcome::Missing => Err(AppError::not_found("That run")),
         }
     }

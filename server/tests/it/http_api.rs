@@ -569,8 +569,10 @@ async fn cross_site_requests_are_refused(db: Db) {
     let acme = s.f.acme.clone();
     let url = |path: &str| format!("{}/api/{path}", s.base);
     let from_evil = |request: reqwest::RequestBuilder| request.header("origin", "https://evil.example");
-    let form_calls: [(&str, FormFields); 6] = [
+    let form_calls: [(&str, FormFields); 8] = [
         ("triggers/remove", vec![("sub_account", &acme), ("trigger_id", &ids.trigger)]),
+        ("settings/email", vec![("sub_account", &acme), ("email[host]", "mail.evil.example"), ("email[port]", "25")]),
+        ("settings/twilio", vec![("sub_account", &acme), ("account_sid", "AC0123456789abcdef0123456789abcdef")]),
         ("settings/number-format", vec![("sub_account", &acme), ("locale", "de-DE"), ("currency", "EUR")]),
         ("templates/delete", vec![("sub_account", &acme), ("template_id", &ids.template)]),
         (

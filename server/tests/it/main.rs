@@ -14,6 +14,7 @@ mod highlevel_sso;
 mod highlevel_webhooks;
 mod highlevel_writebacks;
 mod http_api;
+mod messaging;
 mod templates;
 mod workflow_runs;
 mod workflows_api;

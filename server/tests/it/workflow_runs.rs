@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 use server::db::Store;
 use server::db::tenancy::Editor;
-use server::engine::{Engine, WebhookClient};
+use server::engine::{Engine, EngineOptions};
 use server::jobs::JobTiming;
 use server::service::{Service, ServiceOptions};
 use std::sync::{Arc, Mutex};
@@ -35,10 +35,16 @@ async fn save_local(f: &Fixture, body: Value) -> Workflow {
     service.create_workflow(&editor(f, &f.acme).await, &body).await.unwrap()
 }
 
-/// An engine with short retries: two attempts, the second due at once.
+/// An engine with short retries (two attempts) that may call local addresses or not.
 fn engine(store: &Store, private_hosts: bool) -> Engine {
-    let timing = JobTiming { lease_ms: 30_000, attempt_limit: Duration::from_secs(5), max_attempts: 2 };
-    Engine::new(store.clone(), Default::default(), WebhookClient::new(private_hosts), timing)
+    let options = EngineOptions {
+        timing: JobTiming { lease_ms: 30_000, attempt_limit: Duration::from_secs(5), max_attempts: 2 },
+        webhooks_may_call_private_hosts: private_hosts,
+        mail_may_use_private_hosts: private_hosts,
+        twilio_api_base: "http://127.0.0.1:9".to_owned(),
+        secrets: None,
+    };
+    Engine::new(store.clone(), Default::default(), options)
 }
 
 fn object(value: Value) -> Map<String, Value> {
@@ -456,7 +462,120 @@ async fn two_engines_run_every_step_once_and_take_turns_exactly(db: Db) {
     assert_eq!(owners.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [RUNS as i64 / 2; 2], "{owners:?}");
 }
 
+/// What the review of the step runner found, each held: a stale attempt records nothing, a
+/// round robin skips a user who left, two workflows tagging one contact at once keep both tags,
+/// a whole number filled in stays whole, a deleted workflow's failed run is not retried.
+async fn stale_attempts_leavers_concurrent_tags_and_whole_numbers(db: Db) {
+    let f = fixture(db).await;
+    let (admin, sam) = (f.admin.id.to_string(), f.sam.id.to_string());
+    // A lease lost: a second claim after it ran out takes the step; the first cannot record.
+    let tagging = |tag: &str| {
+        json!({
+            "name": format!("Tag {tag}"), "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+            "actions": [{"actionType": "add_tag", "sortOrder": 1, "config": {"tags": [tag]}}]
+        })
+    };
+    save(&f, tagging("a")).await;
+    save(&f, tagging("b")).await;
+    let first = create(&f, Module::Contacts, json!({"firstName": "Lease"})).await;
+    let step: String = sqlx::query_scalar(
+        "SELECT s.id FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id WHERE r.record_id = $1 LIMIT 1",
+    )
+    .bind(&first)
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    let stale = f.store().claim_step(&step, 0).await.unwrap().unwrap();
+    let fresh = f.store().claim_step(&step, 30_000).await.unwrap().unwrap();
+    assert_eq!((stale.fence, fresh.fence), (1, 2));
+    let mut tx = f.store().begin().await.unwrap();
+    assert!(!f.store().hold_step(&mut tx, &stale).await.unwrap(), "the stale attempt lost the step");
+    assert!(f.store().hold_step(&mut tx, &fresh).await.unwrap());
+    drop(tx);
+    assert!(!f.store().retry_step(&stale, "late", 0, &Value::Null).await.unwrap());
+    assert!(!f.store().fail_step(&stale, "late", "late", &Value::Null).await.unwrap());
+    sqlx::query("UPDATE workflow_steps SET due_at = 0 WHERE id = $1")
+        .bind(&step)
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+
+    // Two workflows tag each contact at once, from two engines: no tag is lost.
+    for n in 0..20 {
+        create(&f, Module::Contacts, json!({"firstName": format!("Tagged {n}")})).await;
+    }
+    let second = Store::connect(&f.db.url).await.unwrap();
+    let (a, b) = (engine(f.store(), true), engine(&second, true));
+    let (ran_a, ran_b) = tokio::join!(a.run_until_idle(), b.run_until_idle());
+    assert_eq!(ran_a.unwrap() + ran_b.unwrap(), 42);
+    let tags: Vec<String> = sqlx::query_scalar("SELECT tags FROM crm_contacts WHERE first_name LIKE 'Tagged %'")
+        .fetch_all(f.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(tags.len(), 20);
+    // The step claimed twice above had its two attempts: its third claim gives it up.
+    let (status, error): (String, String) = sqlx::query_as("SELECT status, error FROM workflow_steps WHERE id = $1")
+        .bind(&step)
+        .fetch_one(f.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(error.starts_with("Gave up after 2 attempts that ended without an answer"), "{error}");
+    for tags in tags {
+        let mut tags: Vec<String> = serde_json::from_str(&tags).unwrap();
+        tags.sort();
+        assert_eq!(tags, ["a", "b"]);
+    }
+
+    // A round robin over a user who left the sub-account gives every turn to the others.
+    let robin = save(&f, json!({
+        "name": "Robin", "triggerModule": "leads", "triggerType": "lead_created", "isActive": true,
+        "actions": [{"actionType": "assign_owner", "sortOrder": 1, "config": {"userIds": [sam, admin]}},
+                    {"actionType": "update_field", "sortOrder": 2, "config": {"field": "score", "value": "1{{trigger.score}}"}}]
+    })).await;
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND sub_account_id = $2")
+        .bind(&sam)
+        .bind(f.acme.as_str())
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let mut leads = Vec::new();
+    for n in 0..3 {
+        leads.push(create(&f, Module::Leads, json!({"firstName": format!("Robin {n}"), "score": 2})).await);
+    }
+    a.run_until_idle().await.unwrap();
+    for lead in &leads {
+        let run = run_of(&f, &robin, lead).await;
+        assert_eq!(run["status"], "completed", "{run:#}");
+        let lead = record(&f, Module::Leads, lead).await;
+        assert_eq!(lead["ownerId"], admin.as_str());
+        assert_eq!(lead["score"], json!(12), "“1” and the score 2, a whole number");
+    }
+
+    // A failed run of a deleted workflow is not run again.
+    let failing = save(
+        &f,
+        json!({
+            "name": "Fails", "triggerModule": "leads", "triggerType": "lead_created", "isActive": true,
+            "actions": [{"actionType": "send_email", "sortOrder": 1,
+                         "config": {"to": "x@example.com", "subject": "s", "body": "b"}}]
+        }),
+    )
+    .await;
+    let lead = create(&f, Module::Leads, json!({"firstName": "Fay"})).await;
+    a.run_until_idle().await.unwrap();
+    let run = run_of(&f, &failing, &lead).await;
+    assert_eq!(run["status"], "failed", "{run:#}");
+    assert!(run["error"].as_str().unwrap().contains("no email settings"), "{run}");
+    let editor = editor(&f, &f.acme).await;
+    f.service.delete_workflow(&editor, &failing.id).await.unwrap();
+    let run_id = app::model::RunId::from(run["id"].as_str().unwrap());
+    let error = f.service.retry_workflow_run(&editor, &run_id).await.unwrap_err();
+    assert!(matches!(error, app::api::AppError::Conflict(_)), "{error}");
+}
+
 on_both_backends!(
+    stale_attempts_leavers_concurrent_tags_and_whole_numbers,
     contact_actions_write_the_crm_once_each,
     branches_choose_a_path_and_waits_resume_when_due,
     failures_retry_fail_the_run_and_an_admin_retries_from_the_failed_step,

@@ -5,6 +5,7 @@ mod dates_and_values;
 mod editing;
 mod events;
 mod locale;
+mod messaging;
 mod note;
 mod operators;
 mod records;

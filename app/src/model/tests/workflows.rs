@@ -694,6 +694,8 @@ fn webhooks_call_only_public_addresses_written_out() {
         |url: &str| one_action("lead_created", "leads", "webhook", json!({"url": url})).err().map(|p| p[0].clone());
     assert_eq!(url("https://hooks.example.com/in?lead={{trigger.id}}"), None);
     assert_eq!(url("http://203.0.113.9:8080/x"), None);
+    assert_eq!(url("http://[64:ff9b::cb00:7109]/"), None, "NAT64 of a public address");
+    assert_eq!(url("http://[2002:cb00:7109::]/"), None, "6to4 of a public address");
     for (address, host) in [
         ("http://127.0.0.1:5432/", "127.0.0.1"),
         ("http://localhost/x", "localhost"),
@@ -707,6 +709,13 @@ fn webhooks_call_only_public_addresses_written_out() {
         ("http://[fe80::1]/", "fe80::1"),
         ("http://[fd00::2]/", "fd00::2"),
         ("http://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+        ("http://[::10.0.0.1]/", "::10.0.0.1"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe"),
+        ("http://[2002:7f00:1::]/", "2002:7f00:1::"),
+        ("http://[ff02::1]/", "ff02::1"),
+        ("http://224.0.0.1/", "224.0.0.1"),
+        ("http://240.0.0.1/", "240.0.0.1"),
+        ("http://198.18.0.1/", "198.18.0.1"),
     ] {
         assert_eq!(
             url(address),

@@ -472,6 +472,13 @@ fn update_field(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) 
         if let Err(problem) = super::interpolate::variables(text, fields) {
             config.problem("value", problem);
         }
+    } else if let TriggerField::Custom(custom) = &field
+        && fields.module() != Module::Contacts
+    {
+        config.problem(
+            "field",
+            format!("“{}” is a contact's field: update it on the contact the lead becomes.", custom.name),
+        );
     } else if let TriggerField::Custom(custom) = &field {
         let fits = serde_json::from_value::<CrmFieldValue>(value.clone())
             .map_err(|_| "takes text, a number or a list of options".to_owned())
@@ -594,7 +601,9 @@ fn check_url(url: &str, private_hosts: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Loopback, private, link-local, unspecified and carrier-grade NAT addresses, and `localhost`.
+/// Loopback, private, link-local, unspecified, carrier-grade NAT, benchmark, multicast and
+/// reserved addresses, and `localhost` — in IPv6 also the forms that carry an IPv4 address
+/// (mapped, compatible, NAT64, 6to4), judged by that address.
 pub fn is_private_host(host: &str) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host == "localhost" || host.ends_with(".localhost") {
@@ -603,24 +612,38 @@ pub fn is_private_host(host: &str) -> bool {
     match host.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(ip)) => is_private_v4(ip),
         Ok(std::net::IpAddr::V6(ip)) => {
+            let segments = ip.segments();
+            let embedded = |high: u16, low: u16| {
+                let [a, b] = high.to_be_bytes();
+                let [c, d] = low.to_be_bytes();
+                std::net::Ipv4Addr::new(a, b, c, d)
+            };
             ip.is_loopback()
                 || ip.is_unspecified()
-                || ip.to_ipv4_mapped().is_some_and(is_private_v4)
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
+                || ip.is_multicast()
+                || ip.to_ipv4().is_some_and(is_private_v4)
+                || (segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] && is_private_v4(embedded(segments[6], segments[7])))
+                || (segments[0] == 0x2002 && is_private_v4(embedded(segments[1], segments[2])))
+                || (segments[0] & 0xfe00) == 0xfc00
+                || (segments[0] & 0xffc0) == 0xfe80
         }
         Err(_) => false,
     }
 }
 
 fn is_private_v4(ip: std::net::Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
         || ip.is_unspecified()
         || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0
+        || a >= 240
         || (a == 100 && (64..128).contains(&b))
+        || (a == 192 && b == 0 && c == 0)
+        || (a == 198 && (18..20).contains(&b))
 }
 
 fn webhook(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) -> Option<ActionConfig> {

@@ -173,6 +173,21 @@ impl BuiltinCrm {
         snapshot(conn, tenant, module, id).await?.ok_or(RecordError::NotFound(module.as_str()))
     }
 
+    /// A record on `conn`, its row locked for the rest of the transaction: what is read stays
+    /// what is written back (adding to a list, converting a lead once).
+    pub async fn record_for_update_on(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        module: Module,
+        id: &str,
+    ) -> RecordResult<Record> {
+        if !lock(conn, tenant, module, id).await? {
+            return Err(RecordError::NotFound(module.as_str()));
+        }
+        self.record_on(conn, tenant, module, id).await
+    }
+
     /// A contact's name as the inbox shows it, on `conn`.
     pub async fn contact_name_on(
         &self,

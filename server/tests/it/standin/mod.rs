@@ -10,6 +10,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first surprise")]
 
 pub mod openapi;
+pub mod twilio;
 
 use axum::Router;
 use axum::body::Bytes;

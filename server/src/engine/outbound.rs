@@ -1,0 +1,68 @@
+//! The actions that call out — webhooks, email, SMS, WhatsApp — made before the step's
+//! transaction (see the engine's module comment), with the sub-account's own accounts.
+
+use app::model::workflow::ActionConfig;
+use app::model::workflow::interpolate::{Escape, render};
+use serde_json::Value;
+
+use super::email::{self, Email};
+use super::twilio::{Channel, Text};
+use super::{Engine, Failure, StepRun};
+use crate::db::messaging::StoredMessaging;
+
+impl Engine {
+    /// What the call out answered, or `None` for an action that does not call out.
+    pub(super) async fn call_out(&self, run: &StepRun<'_>) -> Result<Option<Value>, Failure> {
+        let step = run.step;
+        Ok(Some(match run.config {
+            ActionConfig::Webhook(call) => {
+                self.webhooks.call(call, run.fields(), &run.trigger.record, &step.id).await?
+            }
+            ActionConfig::SendEmail { to, subject, body, html } => {
+                let messaging = self.messaging(run).await?;
+                let settings = messaging.settings.email.as_ref().ok_or_else(|| {
+                    Failure::Refused("This sub-account has no email settings (Settings → Email).".to_owned())
+                })?;
+                let password = self.open(messaging.smtp_password_sealed.as_deref())?;
+                let escape = if *html { Escape::Html } else { Escape::Plain };
+                let email = Email {
+                    to: &run.text(to),
+                    subject: &run.text(subject),
+                    body: &render(body, &run.fields(), &run.trigger.record, escape),
+                    html: *html,
+                };
+                let private = self.mail_may_use_private_hosts;
+                email::send(settings, password.as_deref(), &email, &step.id, private).await?
+            }
+            ActionConfig::SendSms { to, message } | ActionConfig::SendWhatsapp { to, message } => {
+                let channel =
+                    if matches!(run.config, ActionConfig::SendSms { .. }) { Channel::Sms } else { Channel::Whatsapp };
+                let messaging = self.messaging(run).await?;
+                let settings = messaging.settings.twilio.as_ref().ok_or_else(|| {
+                    Failure::Refused("This sub-account has no Twilio account set up (Settings → Twilio).".to_owned())
+                })?;
+                let token = self
+                    .open(messaging.twilio_token_sealed.as_deref())?
+                    .ok_or_else(|| Failure::Refused("No Twilio auth token is saved.".to_owned()))?;
+                let text = Text { channel, to: &run.text(to), body: &run.text(message) };
+                let retry = step.attempt > 1;
+                self.twilio.send(settings, &token, &text, (step.started_at, retry)).await?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    async fn messaging(&self, run: &StepRun<'_>) -> Result<StoredMessaging, Failure> {
+        Ok(self.store.messaging(&run.tenant()).await?)
+    }
+
+    /// A sealed password or token, opened.
+    fn open(&self, sealed: Option<&str>) -> Result<Option<String>, Failure> {
+        let Some(sealed) = sealed else { return Ok(None) };
+        let secrets = self.secrets.as_ref().ok_or_else(|| {
+            Failure::Refused("This server has no secret key to open the saved password with.".to_owned())
+        })?;
+        let opened = secrets.open(sealed).map_err(|error| Failure::Refused(format!("The saved secret: {error}.")))?;
+        Ok(Some(opened.expose().to_owned()))
+    }
+}

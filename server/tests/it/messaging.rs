@@ -1,0 +1,419 @@
+//! How sub-accounts send their workflows' messages: the settings (admins only, checked by the
+//! model, secrets sealed at rest and never shown again) and the email steps delivering to a
+//! real SMTP server (aiosmtpd, `tests/servers/smtp.py`), with its password, HTML escaping and
+//! the step's id as the Message-ID; a refused password fails the step at once.
+#![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
+
+use app::api::AppError;
+use app::api::ports::{MessagingPort, SettingsPort};
+use app::model::messaging::{EmailSettings, SmtpSecurity, TwilioSettings};
+use app::model::{Cause, Module};
+use base64::Engine as _;
+use serde_json::{Value, json};
+use server::db::tenancy::Editor;
+use server::engine::{Engine, EngineOptions};
+use server::highlevel::secrets::SecretBox;
+use server::jobs::JobTiming;
+use server::service::{Service, ServiceOptions};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::io::AsyncBufReadExt;
+
+use crate::common::{Db, Fixture, fixture};
+use crate::http_api::serve;
+use crate::standin::twilio::{self, TwilioStandIn};
+
+pub const SMTP_USER: &str = "ops";
+pub const SMTP_PASSWORD: &str = "s3cret-Pa55";
+
+fn secrets() -> SecretBox {
+    SecretBox::from_base64(&base64::engine::general_purpose::STANDARD.encode([7_u8; 32])).unwrap()
+}
+
+/// The service as a server with a secret key and a mail relay on its own network runs it.
+fn service(f: &Fixture) -> Service {
+    let options = ServiceOptions { mail_may_use_private_hosts: true, ..ServiceOptions::default() };
+    Service::new(f.store().clone(), options).with_secrets(secrets())
+}
+
+pub fn engine(f: &Fixture, twilio_api_base: &str) -> Engine {
+    let options = EngineOptions {
+        timing: JobTiming { lease_ms: 30_000, attempt_limit: Duration::from_secs(20), max_attempts: 2 },
+        webhooks_may_call_private_hosts: true,
+        mail_may_use_private_hosts: true,
+        twilio_api_base: twilio_api_base.to_owned(),
+        secrets: Some(secrets()),
+    };
+    Engine::new(f.store().clone(), Default::default(), options)
+}
+
+/// A real SMTP server that writes what it accepts into a directory.
+struct SmtpServer {
+    port: u16,
+    dir: tempfile::TempDir,
+    _process: tokio::process::Child,
+}
+
+impl SmtpServer {
+    async fn start() -> Self {
+        let tools = std::env::var("OPSFLOW_TOOLS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/opsflow-tools"));
+        let python = tools.join("py/bin/python");
+        assert!(python.exists(), "{} is missing: run scripts/setup.sh --test (it installs aiosmtpd)", python.display());
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/servers/smtp.py");
+        let dir = tempfile::tempdir().unwrap();
+        let mut process = tokio::process::Command::new(python)
+            .arg(script)
+            .arg(dir.path())
+            .args([SMTP_USER, SMTP_PASSWORD])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut lines = tokio::io::BufReader::new(process.stdout.take().unwrap()).lines();
+        let port = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+        SmtpServer { port: port.trim().parse().unwrap(), dir, _process: process }
+    }
+
+    /// The messages it accepted: `{mail_from, rcpt_tos, data}`.
+    fn mail(&self) -> Vec<Value> {
+        let mut mail: Vec<Value> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .filter_map(|entry| {
+                let path = entry.unwrap().path();
+                (path.extension()? == "json")
+                    .then(|| serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
+            })
+            .collect();
+        mail.sort_by_key(|message| message["data"].as_str().unwrap().to_owned());
+        mail
+    }
+}
+
+fn email_settings(port: u16) -> EmailSettings {
+    EmailSettings {
+        host: "127.0.0.1".to_owned(),
+        port,
+        security: SmtpSecurity::None,
+        username: SMTP_USER.to_owned(),
+        from_address: "ops@acme.test".to_owned(),
+        from_name: "Acme Ops".to_owned(),
+        has_password: false,
+    }
+}
+
+async fn sealed_password(f: &Fixture) -> Option<String> {
+    let row: Option<Option<String>> =
+        sqlx::query_scalar("SELECT smtp_password_sealed FROM messaging_settings WHERE sub_account_id = $1")
+            .bind(f.acme.as_str())
+            .fetch_optional(f.store().pool())
+            .await
+            .unwrap();
+    row.flatten()
+}
+
+async fn settings_are_for_admins_checked_and_keep_secrets_sealed(db: Db) {
+    let f = fixture(db).await;
+    let service = service(&f);
+    let good = email_settings(2525);
+    // Staff may not, another sub-account's admin cannot see this one, bad values are named.
+    let staff = service.save_email_settings(&f.sam, &f.acme, good.clone(), Some("x".into())).await;
+    assert!(matches!(staff, Err(AppError::Forbidden(_))), "{staff:?}");
+    let stranger = service.save_email_settings(&f.riley, &f.acme, good.clone(), Some("x".into())).await;
+    assert!(matches!(stranger, Err(AppError::NotFound(_))), "{stranger:?}");
+    let broken = EmailSettings { from_address: "ops".to_owned(), ..good.clone() };
+    let error = service.save_email_settings(&f.admin, &f.acme, broken, None).await.unwrap_err().to_string();
+    assert!(
+        error.contains("From address: “ops” is not an email address.") && error.contains("Password: required"),
+        "{error}"
+    );
+    // A server that does not allow it keeps mail off its own network.
+    let strict = Service::new(f.store().clone(), ServiceOptions::default()).with_secrets(secrets());
+    let error = strict.save_email_settings(&f.admin, &f.acme, good.clone(), Some("x".into())).await.unwrap_err();
+    assert!(error.to_string().contains("local or private address"), "{error}");
+    // Without a secret key, no password is kept.
+    let keyless =
+        Service::new(f.store().clone(), ServiceOptions { mail_may_use_private_hosts: true, ..Default::default() });
+    let error = keyless.save_email_settings(&f.admin, &f.acme, good.clone(), Some("x".into())).await.unwrap_err();
+    assert!(error.to_string().contains("OPSFLOW_SECRET_KEY"), "{error}");
+
+    // Saved: the password sealed, shown only as "saved"; saving again without it keeps it.
+    service.save_email_settings(&f.admin, &f.acme, good.clone(), Some(SMTP_PASSWORD.into())).await.unwrap();
+    let sealed = sealed_password(&f).await.unwrap();
+    assert!(sealed.starts_with("v1:") && !sealed.contains(SMTP_PASSWORD), "{sealed}");
+    assert_eq!(secrets().open(&sealed).unwrap().expose(), SMTP_PASSWORD);
+    let shown = service.settings(&f.admin, &f.acme).await.unwrap().messaging.unwrap();
+    assert!(shown.can_keep_secrets);
+    let email = shown.settings.email.unwrap();
+    assert!(email.has_password && email.port == 2525 && email.from_name == "Acme Ops");
+    service.save_email_settings(&f.admin, &f.acme, EmailSettings { port: 2526, ..good.clone() }, None).await.unwrap();
+    assert_eq!(sealed_password(&f).await.as_deref(), Some(sealed.as_str()), "kept");
+    // Another user name needs its own password; no user name, none at all.
+    let other = EmailSettings { username: "other".to_owned(), ..good.clone() };
+    let error = service.save_email_settings(&f.admin, &f.acme, other, None).await.unwrap_err();
+    assert!(error.to_string().contains("Password: required"), "{error}");
+    let open = EmailSettings { username: String::new(), ..good };
+    service.save_email_settings(&f.admin, &f.acme, open, None).await.unwrap();
+    assert_eq!(sealed_password(&f).await, None);
+    // Staff see nothing of it.
+    assert_eq!(service.settings(&f.sam, &f.acme).await.unwrap().messaging, None);
+}
+
+async fn email_steps_deliver_to_a_real_smtp_server(db: Db) {
+    let f = fixture(db).await;
+    let smtp = SmtpServer::start().await;
+    let service = service(&f);
+    service
+        .save_email_settings(&f.admin, &f.acme, email_settings(smtp.port), Some(SMTP_PASSWORD.into()))
+        .await
+        .unwrap();
+    let admin = f.store().member(&f.admin.id, &f.acme).await.unwrap().unwrap().admin().unwrap();
+    let workflow = service
+        .create_workflow(
+            &Editor::from(&admin),
+            &json!({
+                "name": "Welcome", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+                "actions": [{"actionType": "send_email", "sortOrder": 1, "config": {
+                    "to": "{{trigger.email}}", "subject": "Welcome, {{trigger.firstName}}", "format": "html",
+                    "body": "<p>Hello {{trigger.firstName}}, we will call {{trigger.phone}}.</p>"}}]
+            }),
+        )
+        .await
+        .unwrap();
+    let tenant = f.tenant(&f.acme);
+    let cause = Cause::Person { user_id: f.admin.id.clone() };
+    let values = json!({"firstName": "Ana <b>", "email": "ana@example.com", "phone": "+1 555 0100"});
+    let contact = f
+        .service
+        .builtin()
+        .create_record(&tenant, &cause, Module::Contacts, values.as_object().unwrap())
+        .await
+        .unwrap();
+    let engine = engine(&f, "http://127.0.0.1:9");
+    engine.run_until_idle().await.unwrap();
+
+    let run_id: String = sqlx::query_scalar("SELECT id FROM workflow_runs WHERE workflow_id = $1")
+        .bind(workflow.id.as_str())
+        .fetch_one(f.store().pool())
+        .await
+        .unwrap();
+    let run = serde_json::to_value(f.service.workflow_run(&tenant, &run_id.clone().into()).await.unwrap()).unwrap();
+    assert_eq!(run["status"], "completed", "{run:#}");
+    let step = &run["steps"][0];
+    let mail = smtp.mail();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0]["mail_from"], "ops@acme.test");
+    assert_eq!(mail[0]["rcpt_tos"], json!(["ana@example.com"]));
+    let data = mail[0]["data"].as_str().unwrap();
+    assert!(data.contains("Subject: Welcome, Ana <b>"), "{data}");
+    assert!(
+        data.contains("From: \"Acme Ops\" <ops@acme.test>") || data.contains("From: Acme Ops <ops@acme.test>"),
+        "{data}"
+    );
+    assert!(data.contains(&format!("Message-ID: <{}@acme.test>", step["id"].as_str().unwrap())), "{data}");
+    assert!(data.contains("Content-Type: text/html"), "{data}");
+    assert!(
+        data.contains("<p>Hello Ana &lt;b&gt;, we will call +1 555 0100.</p>"),
+        "the record's text is escaped: {data}"
+    );
+    assert_eq!(step["output"]["to"], "ana@example.com");
+    assert!(step["output"]["response"].as_str().unwrap().starts_with("250"), "{step}");
+    assert_eq!(step["input"]["to"], "ana@example.com", "{step}");
+    assert!(!step.to_string().contains(SMTP_PASSWORD), "no password in the step");
+
+    // A password the server refuses: the step fails at once (a 5xx does not change).
+    sqlx::query("UPDATE messaging_settings SET smtp_password_sealed = $1")
+        .bind(secrets().seal("wrong").unwrap())
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let values = json!({"firstName": "Bo", "email": "bo@example.com"});
+    f.service.builtin().create_record(&tenant, &cause, Module::Contacts, values.as_object().unwrap()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    let failed: (String, i64, String) = sqlx::query_as(
+        "SELECT s.status, s.attempts, s.error FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id \
+         WHERE r.record_id <> $1",
+    )
+    .bind(&contact.id)
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!((failed.0.as_str(), failed.1), ("failed", 1), "{failed:?}");
+    assert!(failed.2.starts_with("The mail server:") && failed.2.contains("535"), "{failed:?}");
+    assert_eq!(smtp.mail().len(), 1, "nothing more was delivered");
+}
+
+/// The Settings page's plain forms: posted from OpsFlow's page they save and send the browser
+/// back; the page then says a password is saved and never shows it; from another site, 403.
+async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
+    let mut f = fixture(db).await;
+    f.service = std::sync::Arc::new(service(&f));
+    let s = serve(f).await;
+    let acme = s.f.acme.clone();
+    let page = format!("{}/s/{acme}/settings", s.base);
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let fields = [
+        ("sub_account", acme.as_str()),
+        ("email[host]", "127.0.0.1"),
+        ("email[port]", "2525"),
+        ("email[security]", "starttls"),
+        ("email[username]", SMTP_USER),
+        ("email[password]", SMTP_PASSWORD),
+        ("email[from_address]", "ops@acme.test"),
+        ("email[from_name]", "Acme Ops"),
+    ];
+    let url = format!("{}/api/settings/email", s.base);
+    let evil = admin.post(&url).header("origin", "https://evil.example").form(&fields).send().await.unwrap();
+    assert_eq!(evil.status(), reqwest::StatusCode::FORBIDDEN);
+    assert_eq!(sealed_password(&s.f).await, None, "nothing saved from another site");
+    let sent =
+        admin.post(&url).header("referer", &page).header("accept", "text/html").form(&fields).send().await.unwrap();
+    assert!(sent.status().is_redirection(), "{}", sent.status());
+    let twilio = [
+        ("sub_account", acme.as_str()),
+        ("account_sid", "AC0123456789abcdef0123456789abcdef"),
+        ("auth_token", "tok-Secret-42"),
+        ("sms_from", "+14155550100"),
+        ("whatsapp_from", "whatsapp:+14155550199"),
+    ];
+    let sent = admin
+        .post(format!("{}/api/settings/twilio", s.base))
+        .header("referer", &page)
+        .header("accept", "text/html")
+        .form(&twilio)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_redirection(), "{}", sent.status());
+    let html = admin.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Workflows send email through 127.0.0.1 as ops@acme.test."), "{html}");
+    assert!(html.contains("A password is saved. Leave this empty to keep it."), "{html}");
+    assert!(html.contains("A token is saved. Leave this empty to keep it."), "{html}");
+    assert!(html.contains(r#"value="+14155550199""#), "the WhatsApp number without its prefix");
+    for secret in [SMTP_PASSWORD, "tok-Secret-42"] {
+        assert!(!html.contains(secret), "the page never shows a saved secret");
+    }
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let html = sam.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("email-settings") && !html.contains("127.0.0.1"), "staff see no messaging settings");
+}
+
+/// SMS and WhatsApp through Twilio's Messages API (a stand-in that checks every request
+/// against Twilio's OpenAPI): the numbers as Twilio takes them, a 5xx retried, a retry that
+/// finds its message already sent sends no second one, a refused token fails at once.
+async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
+    let f = fixture(db).await;
+    let twilio = TwilioStandIn::start().await;
+    let service = service(&f);
+    let settings = TwilioSettings {
+        account_sid: twilio::ACCOUNT_SID.to_owned(),
+        sms_from: "+14155550100".to_owned(),
+        whatsapp_from: "+14155550199".to_owned(),
+        has_token: false,
+    };
+    service.save_twilio_settings(&f.admin, &f.acme, settings, Some(twilio::AUTH_TOKEN.into())).await.unwrap();
+    let admin = f.store().member(&f.admin.id, &f.acme).await.unwrap().unwrap().admin().unwrap();
+    service
+        .create_workflow(&Editor::from(&admin), &json!({
+            "name": "Text them", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+            "actions": [
+                {"actionType": "send_sms", "sortOrder": 1, "config": {"to": "{{trigger.phone}}", "message": "Hi {{trigger.firstName}} & co"}},
+                {"actionType": "send_whatsapp", "sortOrder": 2, "config": {"to": "{{trigger.phone}}", "message": "Hola {{trigger.firstName}}"}}
+            ]
+        }))
+        .await
+        .unwrap();
+    let tenant = f.tenant(&f.acme);
+    let cause = Cause::Person { user_id: f.admin.id.clone() };
+    let contact = |name: &str, phone: &str| json!({"firstName": name, "phone": phone});
+    let engine = engine(&f, &twilio.base_url());
+    let due_now = || async {
+        sqlx::query("UPDATE workflow_steps SET due_at = 0 WHERE due_at IS NOT NULL AND status = 'pending'")
+            .execute(f.store().pool())
+            .await
+            .unwrap();
+    };
+
+    // The first SMS meets a 503: retried, then sent; the WhatsApp message goes once.
+    twilio.fail_next(503, 1);
+    let ana = contact("Ana", "+14155550123");
+    f.service.builtin().create_record(&tenant, &cause, Module::Contacts, ana.as_object().unwrap()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    due_now().await;
+    engine.run_until_idle().await.unwrap();
+    let sent = twilio.messages();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!((sent[0].to.as_str(), sent[0].from.as_deref()), ("+14155550123", Some("+14155550100")));
+    assert_eq!(sent[0].body.as_deref(), Some("Hi Ana & co"));
+    assert_eq!(
+        (sent[1].to.as_str(), sent[1].from.as_deref()),
+        ("whatsapp:+14155550123", Some("whatsapp:+14155550199"))
+    );
+    let steps: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT status, attempts, output FROM workflow_steps WHERE action_type IN ('send_sms', 'send_whatsapp') ORDER BY position",
+    )
+    .fetch_all(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        steps.iter().map(|(s, a, _)| (s.as_str(), *a)).collect::<Vec<_>>(),
+        [("completed", 2), ("completed", 1)]
+    );
+    let output: Value = serde_json::from_str(&steps[0].2).unwrap();
+    assert_eq!(output["sid"].as_str(), Some(sent[0].sid.as_str()));
+
+    // An answer lost after Twilio sent the message: the retry finds it and sends no other.
+    twilio.fail_next(500, 1);
+    let bo = contact("Bo", "+14155550124");
+    f.service.builtin().create_record(&tenant, &cause, Module::Contacts, bo.as_object().unwrap()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    // What the lost answer had said: the message exists at Twilio.
+    let form = [("To", "+14155550124"), ("From", "+14155550100"), ("Body", "Hi Bo & co")];
+    let posted = reqwest::Client::new()
+        .post(format!("{}/2010-04-01/Accounts/{}/Messages.json", twilio.base_url(), twilio::ACCOUNT_SID))
+        .basic_auth(twilio::ACCOUNT_SID, Some(twilio::AUTH_TOKEN))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), reqwest::StatusCode::CREATED);
+    due_now().await;
+    engine.run_until_idle().await.unwrap();
+    let to_bo: Vec<_> = twilio.messages().into_iter().filter(|m| m.to.ends_with("+14155550124")).collect();
+    assert_eq!(to_bo.len(), 2, "one SMS (not two) and one WhatsApp: {to_bo:?}");
+    let output: String = sqlx::query_scalar(
+        "SELECT s.output FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id          WHERE s.action_type = 'send_sms' AND r.trigger_snapshot LIKE '%Bo%'",
+    )
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&output).unwrap()["alreadySent"], true, "{output}");
+
+    // A token Twilio refuses: failed at once, nothing sent.
+    sqlx::query("UPDATE messaging_settings SET twilio_token_sealed = $1")
+        .bind(secrets().seal("not-the-token").unwrap())
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let cy = contact("Cy", "+14155550125");
+    f.service.builtin().create_record(&tenant, &cause, Module::Contacts, cy.as_object().unwrap()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    let (status, attempts, error): (String, i64, String) = sqlx::query_as(
+        "SELECT s.status, s.attempts, s.error FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id          WHERE r.trigger_snapshot LIKE '%Cy%'",
+    )
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert!(error.starts_with("Twilio refused the account SID and auth token"), "{error}");
+    assert_eq!(twilio.messages().len(), 4, "nothing more was sent");
+    twilio.assert_spec_clean();
+}
+
+on_both_backends!(
+    sms_and_whatsapp_go_through_twilio_once,
+    settings_are_for_admins_checked_and_keep_secrets_sealed,
+    email_steps_deliver_to_a_real_smtp_server,
+    the_settings_forms_post_without_script_and_never_show_secrets,
+);
