@@ -19,9 +19,12 @@ mod perform;
 mod twilio;
 mod webhook;
 
+use app::model::WorkflowId;
 use app::model::workflow::run::Position;
 use app::model::workflow::{ActionConfig, BranchPath, Workflow};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::crm::builtin::BuiltinCrm;
@@ -52,7 +55,15 @@ pub struct Engine {
     secrets: Option<SecretBox>,
     mail_may_use_private_hosts: bool,
     timing: JobTiming,
+    /// Versions never change once saved, so each is read from the store once.
+    versions: Arc<Mutex<Versions>>,
 }
+
+/// Pinned versions by workflow and version number.
+type Versions = HashMap<(WorkflowId, i64), Arc<PinnedVersion>>;
+
+/// Versions kept in memory at most (a run's version is read again when it falls out).
+const KEPT_VERSIONS: usize = 256;
 
 /// How the engine runs and reaches out.
 #[derive(Clone)]
@@ -140,6 +151,7 @@ impl Engine {
             secrets: options.secrets,
             mail_may_use_private_hosts: options.mail_may_use_private_hosts,
             timing: options.timing,
+            versions: Arc::default(),
         }
     }
 
@@ -205,7 +217,7 @@ impl Engine {
             self.store.fail_step(&step, &why, &why, &Value::Null).await?;
             return Ok(());
         }
-        let pinned = self.store.pinned_version(&step.run).await?;
+        let pinned = self.pinned_version(&step).await?;
         let Some(action) = pinned.workflow.actions.iter().find(|action| action.id == step.action_id) else {
             let why = format!("Version {} has no action {}.", step.run.workflow_version, step.action_id);
             self.store.fail_step(&step, &why, &why, &Value::Null).await?;
@@ -243,6 +255,22 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// The version the step's run is pinned to.
+    async fn pinned_version(&self, step: &ClaimedStep) -> StoreResult<Arc<PinnedVersion>> {
+        let key = (step.run.workflow_id.clone(), step.run.workflow_version);
+        let cached = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key).cloned();
+        if let Some(pinned) = cached {
+            return Ok(pinned);
+        }
+        let pinned = Arc::new(self.store.pinned_version(&step.run).await?);
+        let mut versions = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if versions.len() >= KEPT_VERSIONS {
+            versions.clear();
+        }
+        versions.insert(key, pinned.clone());
+        Ok(pinned)
     }
 
     /// Performs the step and records it with the next step, in one transaction (see the

@@ -16,5 +16,6 @@ mod highlevel_writebacks;
 mod http_api;
 mod messaging;
 mod templates;
+mod workflow_durability;
 mod workflow_runs;
 mod workflows_api;
