@@ -13,7 +13,7 @@ port=${PORT:-3201}
 data=$(mktemp -d)
 trap 'kill -9 ${server:-0} 2>/dev/null || true; rm -rf "$data"' EXIT
 database_url=${DATABASE_URL:-sqlite://$data/opsflow.db}
-cargo build --release -p server --example workflow_load
+cargo build --release -p server --bin opsflow --example workflow_load
 mkdir -p "$data/site/pkg" && touch "$data/site/pkg/opsflow.wasm"
 # The key's allowance would otherwise be the limit measured.
 RUST_LOG=warn OPSFLOW_API_CALLS_PER_MINUTE=100000000 DATABASE_URL="$database_url" \
