@@ -45,3 +45,9 @@ CREATE TABLE messaging_settings (
     twilio_whatsapp_from TEXT,
     updated_at INTEGER NOT NULL
 );
+
+-- A workflow's runs, newest first, a page at a time: the index holds the order itself (with the
+-- id that breaks ties), so a page far down skips index entries only, and the count reads only
+-- the index.
+CREATE INDEX workflow_runs_newest ON workflow_runs (workflow_id, started_at DESC, id DESC);
+DROP INDEX workflow_runs_history;
