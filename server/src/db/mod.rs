@@ -44,6 +44,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    versions: std::sync::Arc<workflows::VersionCache>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,7 +108,7 @@ impl Store {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, versions: std::sync::Arc::default() })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -124,6 +125,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Workflow versions read so far (they never change).
+    pub(crate) fn versions(&self) -> &workflows::VersionCache {
+        &self.versions
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front (`IMMEDIATE`):

@@ -6,14 +6,13 @@
 //! due steps (partial, migration 0014) holds only steps that are due or will be.
 
 use app::model::workflow::Action;
-use app::model::workflow::Workflow;
 use app::model::workflow::history::{RunStatus, StepStatus};
-use app::model::{ActionId, CrmField, RunId, SubAccountId, UserId, WorkflowId};
+use app::model::{ActionId, RunId, SubAccountId, UserId, WorkflowId};
 use serde_json::Value;
 use sqlx::{AnyConnection, FromRow};
 
 use super::tenancy::{Editor, Tenant};
-use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
+use super::{Store, StoreResult, new_id, now_ms, to_json};
 
 /// A step a worker holds, with what its run knows.
 #[derive(Clone, Debug)]
@@ -45,12 +44,6 @@ pub struct RunContext {
     pub trigger_snapshot: String,
     /// When the workflow was deleted, if it was.
     pub deleted_at: Option<i64>,
-}
-
-/// A stored version a run is pinned to, with the custom fields it was checked against.
-pub struct PinnedVersion {
-    pub workflow: Workflow,
-    pub custom_fields: Vec<CrmField>,
 }
 
 /// What a retried run's admin is told.
@@ -112,21 +105,6 @@ impl Store {
             started_at,
             run,
         }))
-    }
-
-    /// The version a run is pinned to.
-    pub async fn pinned_version(&self, run: &RunContext) -> StoreResult<PinnedVersion> {
-        let (definition, custom_fields, created_at): (String, String, i64) = sqlx::query_as(
-            "SELECT definition, custom_fields, created_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
-        )
-        .bind(run.workflow_id.as_str())
-        .bind(run.workflow_version)
-        .fetch_one(self.pool())
-        .await?;
-        let when = crate::time::rfc3339_ms(created_at);
-        let workflow =
-            Workflow::new(run.workflow_id.clone(), from_json(&definition)?, run.workflow_version, when.clone(), when);
-        Ok(PinnedVersion { workflow, custom_fields: from_json(&custom_fields)? })
     }
 
     /// Checks, inside the transaction that will record a step's effect, that the step is still

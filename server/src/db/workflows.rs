@@ -5,6 +5,8 @@
 use app::model::workflow::{Workflow, WorkflowSpec};
 use app::model::{CrmField, EventType, Module, WorkflowId};
 use sqlx::{AnyConnection, FromRow};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use super::tenancy::{Editor, Tenant};
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
@@ -32,18 +34,34 @@ const COLUMNS: &str = "w.id, w.is_active, w.current_version, w.created_at, w.upd
 const FROM: &str =
     "FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version";
 
-/// An active workflow with the custom fields its version was checked against (its filters
-/// compare them as those fields' types).
-pub struct ActiveWorkflow {
+/// A saved version with the custom fields it was checked against (its filters compare them as
+/// those fields' types): what runs start from and run. Versions never change once saved, so
+/// each is read and parsed once per process ([`VersionCache`]).
+#[derive(Debug)]
+pub struct PinnedVersion {
     pub workflow: Workflow,
     pub custom_fields: Vec<CrmField>,
 }
 
-#[derive(FromRow)]
-struct ActiveRow {
-    #[sqlx(flatten)]
-    row: WorkflowRow,
-    custom_fields: String,
+/// Parsed versions by workflow and number, shared by a store's clones.
+#[derive(Debug, Default)]
+pub struct VersionCache(Mutex<HashMap<(WorkflowId, i64), Arc<PinnedVersion>>>);
+
+/// Versions kept in memory at most (one that falls out is read again when needed).
+const KEPT_VERSIONS: usize = 1024;
+
+impl VersionCache {
+    fn get(&self, key: &(WorkflowId, i64)) -> Option<Arc<PinnedVersion>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(key).cloned()
+    }
+
+    fn put(&self, key: (WorkflowId, i64), version: Arc<PinnedVersion>) {
+        let mut versions = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if versions.len() >= KEPT_VERSIONS {
+            versions.clear();
+        }
+        versions.insert(key, version);
+    }
 }
 
 /// What became of an update.
@@ -110,21 +128,47 @@ impl Store {
         conn: &mut AnyConnection,
         tenant: &Tenant,
         trigger: EventType,
-    ) -> StoreResult<Vec<ActiveWorkflow>> {
-        let sql = format!(
-            "SELECT {COLUMNS}, v.custom_fields {FROM} WHERE w.sub_account_id = $1 AND w.trigger_type = $2 \
-             AND w.is_active = 1 AND w.deleted_at IS NULL ORDER BY w.created_at, w.id"
-        );
-        let rows: Vec<ActiveRow> =
-            sqlx::query_as(&sql).bind(tenant.id()).bind(trigger.as_str()).fetch_all(&mut *conn).await?;
-        rows.into_iter()
-            .map(|active| {
-                Ok(ActiveWorkflow {
-                    custom_fields: from_json(&active.custom_fields)?,
-                    workflow: active.row.into_workflow()?,
-                })
-            })
-            .collect()
+    ) -> StoreResult<Vec<Arc<PinnedVersion>>> {
+        let current: Vec<(WorkflowId, i64)> = sqlx::query_as(
+            "SELECT id, current_version FROM workflows WHERE sub_account_id = $1 AND trigger_type = $2 \
+             AND is_active = 1 AND deleted_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(tenant.id())
+        .bind(trigger.as_str())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut active = Vec::with_capacity(current.len());
+        for (id, version) in current {
+            active.push(self.version(conn, &id, version).await?);
+        }
+        Ok(active)
+    }
+
+    /// A saved version of a workflow (its history is kept after a delete: runs read it).
+    pub async fn version(
+        &self,
+        conn: &mut AnyConnection,
+        workflow: &WorkflowId,
+        version: i64,
+    ) -> StoreResult<Arc<PinnedVersion>> {
+        let key = (workflow.clone(), version);
+        if let Some(cached) = self.versions().get(&key) {
+            return Ok(cached);
+        }
+        let (definition, custom_fields, created_at): (String, String, i64) = sqlx::query_as(
+            "SELECT definition, custom_fields, created_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
+        )
+        .bind(workflow.as_str())
+        .bind(version)
+        .fetch_one(&mut *conn)
+        .await?;
+        let when = rfc3339_ms(created_at);
+        let pinned = Arc::new(PinnedVersion {
+            workflow: Workflow::new(workflow.clone(), from_json(&definition)?, version, when.clone(), when),
+            custom_fields: from_json(&custom_fields)?,
+        });
+        self.versions().put(key, pinned.clone());
+        Ok(pinned)
     }
 
     /// Stores `spec` as the next version, if the workflow is still at `base` (when given). The

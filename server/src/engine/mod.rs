@@ -19,16 +19,15 @@ mod perform;
 mod twilio;
 mod webhook;
 
-use app::model::WorkflowId;
 use app::model::workflow::run::Position;
 use app::model::workflow::{ActionConfig, BranchPath, Workflow};
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crm::builtin::BuiltinCrm;
-use crate::db::steps::{ClaimedStep, PinnedVersion};
+use crate::db::steps::ClaimedStep;
+use crate::db::workflows::PinnedVersion;
 use crate::db::{Store, StoreResult, from_json};
 use crate::highlevel::secrets::SecretBox;
 use crate::jobs::{self, JobTiming, Next, Outcome};
@@ -55,15 +54,7 @@ pub struct Engine {
     secrets: Option<SecretBox>,
     mail_may_use_private_hosts: bool,
     timing: JobTiming,
-    /// Versions never change once saved, so each is read from the store once.
-    versions: Arc<Mutex<Versions>>,
 }
-
-/// Pinned versions by workflow and version number.
-type Versions = HashMap<(WorkflowId, i64), Arc<PinnedVersion>>;
-
-/// Versions kept in memory at most (a run's version is read again when it falls out).
-const KEPT_VERSIONS: usize = 256;
 
 /// How the engine runs and reaches out.
 #[derive(Clone)]
@@ -151,7 +142,6 @@ impl Engine {
             secrets: options.secrets,
             mail_may_use_private_hosts: options.mail_may_use_private_hosts,
             timing: options.timing,
-            versions: Arc::default(),
         }
     }
 
@@ -259,18 +249,8 @@ impl Engine {
 
     /// The version the step's run is pinned to.
     async fn pinned_version(&self, step: &ClaimedStep) -> StoreResult<Arc<PinnedVersion>> {
-        let key = (step.run.workflow_id.clone(), step.run.workflow_version);
-        let cached = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key).cloned();
-        if let Some(pinned) = cached {
-            return Ok(pinned);
-        }
-        let pinned = Arc::new(self.store.pinned_version(&step.run).await?);
-        let mut versions = self.versions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if versions.len() >= KEPT_VERSIONS {
-            versions.clear();
-        }
-        versions.insert(key, pinned.clone());
-        Ok(pinned)
+        let mut conn = self.store.pool().acquire().await?;
+        self.store.version(&mut conn, &step.run.workflow_id, step.run.workflow_version).await
     }
 
     /// Performs the step and records it with the next step, in one transaction (see the
