@@ -425,7 +425,7 @@ async fn deleting_a_workflow_cancels_its_waiting_runs(db: Db) {
 
 /// Two engines, as two instances would, each with its own connections to one database.
 async fn two_engines_run_every_step_once_and_take_turns_exactly(db: Db) {
-    const RUNS: usize = 400;
+    const RUNS: usize = 1_000;
     let f = fixture(db).await;
     let users = [f.admin.id.to_string(), f.sam.id.to_string()];
     let workflow = save(&f, json!({
