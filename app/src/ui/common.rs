@@ -84,6 +84,18 @@ impl ErrorStatus {
     }
 }
 
+/// The error a plain form post (no JavaScript) came back with: Leptos sends the browser back
+/// to the page with the server function's path and its error in the query (`__path`,
+/// `__err`). `None` when the page was not reached that way, or for another form.
+pub fn plain_form_error(endpoint: &str) -> Option<AppError> {
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    (query.get("__path")?.as_str() == endpoint)
+        .then(|| query.get("__err"))
+        .flatten()
+        .map(|error| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&error))
+}
+
 /// The sign-in page, returning to the current page afterwards.
 fn sign_in_path() -> String {
     let location = use_location();

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use std::collections::BTreeMap;
 
 use super::api_keys::ApiKeys;
-use super::common::{ErrorPage, Loading, confirm, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, plain_form_error, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::messaging::MessagingSettings;
@@ -28,11 +28,22 @@ pub fn SettingsPage() -> impl IntoView {
     let admin = is_admin();
     let settings = OnceResource::new(load_settings(sa.get_untracked()));
 
+    // A plain form that came back refused says so at the top, where the reloaded page opens.
+    let refused = [
+        ("/api/settings/email", "The email settings were not saved"),
+        ("/api/settings/twilio", "The Twilio settings were not saved"),
+        ("/api/settings/number-format", "The number format was not saved"),
+    ]
+    .into_iter()
+    .find_map(|(endpoint, what)| plain_form_error(endpoint).map(|error| format!("{what}. {error}")));
     view! {
         <Title text="Settings"/>
         <div class="page-head">
             <h1>"Settings"</h1>
         </div>
+        {refused.map(|message| view! {
+            <div class="alert alert-error" role="alert" data-testid="settings-refused">{message}</div>
+        })}
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match settings.await {

@@ -294,6 +294,25 @@ async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     for secret in [SMTP_PASSWORD, "tok-Secret-42"] {
         assert!(!html.contains(secret), "the page never shows a saved secret");
     }
+    // A refused form comes back to the page, which says what was not saved and why.
+    let mut bad = twilio;
+    bad[1] = ("account_sid", "AC123");
+    let sent = admin
+        .post(format!("{}/api/settings/twilio", s.base))
+        .header("referer", &page)
+        .header("accept", "text/html")
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_redirection(), "{}", sent.status());
+    let back = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with(&page), "back to the settings page: {back}");
+    let html = admin.get(&back).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("The Twilio settings were not saved. Account SID: it starts with AC and has 34 characters"),
+        "{html}"
+    );
     let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
     let html = sam.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains("email-settings") && !html.contains("127.0.0.1"), "staff see no messaging settings");
