@@ -10,7 +10,7 @@ use app::model::workflow::actions::is_private_host;
 use async_trait::async_trait;
 
 use super::Service;
-use crate::db::tenancy::Member;
+use crate::db::tenancy::{Admin, Member};
 
 impl Service {
     /// Seals a password or token with the server's secret key.
@@ -22,6 +22,13 @@ impl Service {
             )
         })?;
         secrets.seal(secret).map_err(|error| AppError::Internal(error.to_string()))
+    }
+
+    /// The admin changing the sub-account's messaging; staff are told only admins may.
+    async fn messaging_admin(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Admin> {
+        self.member(user, sub_account).await?.admin().ok_or_else(|| {
+            AppError::Forbidden("Only admins can change how workflows send email and messages.".to_owned())
+        })
     }
 
     /// What Settings shows an admin of the sub-account's messaging.
@@ -44,7 +51,7 @@ impl MessagingPort for Service {
         mut settings: EmailSettings,
         password: Option<String>,
     ) -> AppResult<()> {
-        let admin = self.admin_member(user, sub_account).await?;
+        let admin = self.messaging_admin(user, sub_account).await?;
         let saved = self.store.messaging(&admin).await?.settings.email;
         settings.has_password = saved.is_some_and(|saved| saved.has_password && saved.username == settings.username);
         let mut problems = settings.problems(password.is_some());
@@ -67,7 +74,7 @@ impl MessagingPort for Service {
         mut settings: TwilioSettings,
         token: Option<String>,
     ) -> AppResult<()> {
-        let admin = self.admin_member(user, sub_account).await?;
+        let admin = self.messaging_admin(user, sub_account).await?;
         let saved = self.store.messaging(&admin).await?.settings.twilio;
         // A saved token belongs to the account it was saved with.
         settings.has_token = saved.is_some_and(|saved| saved.has_token && saved.account_sid == settings.account_sid);
