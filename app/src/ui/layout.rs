@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_location;
 
 use super::common::{ErrorPage, ErrorStatus, ErrorView, Loading, load_first, sub_account_id};
 use crate::api::AppError;
@@ -79,6 +80,25 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
     }
 }
 
+/// The section of `/s/{sub-account}/{section}/…` a path is in, as a title.
+fn section_title(path: &str) -> String {
+    let mut parts = path.trim_matches('/').split('/').skip(2);
+    match (parts.next().unwrap_or_default(), parts.next()) {
+        ("" | "inbox", _) => "Inbox".to_owned(),
+        ("forms", _) => "Form".to_owned(),
+        ("templates", None) => "Templates".to_owned(),
+        ("templates", Some(_)) => "Template".to_owned(),
+        ("settings", _) => "Settings".to_owned(),
+        ("crm", None) => "CRM".to_owned(),
+        ("crm", Some(_)) => "Contact".to_owned(),
+        ("records", Some(module)) => {
+            module.parse::<crate::model::Module>().map_or_else(|_| "Records".to_owned(), |m| m.label().to_owned())
+        }
+        ("activity", _) => "Activity".to_owned(),
+        _ => String::new(),
+    }
+}
+
 #[component]
 pub fn SubAccountLayout() -> impl IntoView {
     let sa = sub_account_id().get_untracked();
@@ -95,6 +115,10 @@ pub fn SubAccountLayout() -> impl IntoView {
     });
     provide_context(Workspace(workspace));
     view! {
+        // The section's name as the page's title, registered before anything waits: a page's
+        // own <Title> renders inside this Suspense and, under load, after the streamed head was
+        // sent (seen as an empty title in Chromium). The page's own, when in time, wins.
+        <Title text=section_title(&use_location().pathname.get_untracked())/>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match workspace.await {
