@@ -6,8 +6,8 @@
 
 use app::api::AppError;
 use app::model::workflow::history::{Run, RunPage};
-use app::model::workflow::{self, Catalog, Problem, Workflow, WorkflowSpec};
-use app::model::{ActionId, EventType, Module, RunId, TemplateId, UserId, WorkflowId};
+use app::model::workflow::{self, CatalogData, Problem, Workflow, WorkflowSpec};
+use app::model::{ActionId, EventType, Module, RunId, UserId, WorkflowId};
 use serde_json::Value;
 
 use super::{Service, crm_error};
@@ -16,28 +16,6 @@ use crate::db::steps::RetryOutcome;
 use crate::db::tenancy::{Editor, Tenant};
 use crate::db::workflows::UpdateOutcome;
 use crate::highlevel::events::{Availability, availability};
-
-/// What a sub-account's workflows may name, read once per check.
-struct CatalogParts {
-    private_hosts: bool,
-    custom_fields: Vec<app::model::CrmField>,
-    users: Vec<UserId>,
-    pipelines: Vec<app::model::Pipeline>,
-    templates: Vec<TemplateId>,
-}
-
-impl CatalogParts {
-    fn catalog(&self) -> Catalog<'_> {
-        Catalog {
-            custom_fields: &self.custom_fields,
-            users: &self.users,
-            pipelines: &self.pipelines,
-            templates: &self.templates,
-            private_hosts: self.private_hosts,
-            stored: false,
-        }
-    }
-}
 
 impl Service {
     pub async fn workflows(&self, tenant: &Tenant, module: Option<Module>) -> Result<Vec<Workflow>, AppError> {
@@ -142,7 +120,7 @@ impl Service {
 
     /// The model's check against what the sub-account has (returned too: a version keeps the
     /// custom fields it was checked against), and what its CRM can send.
-    async fn check_workflow(&self, tenant: &Tenant, body: &Value) -> Result<(WorkflowSpec, CatalogParts), AppError> {
+    async fn check_workflow(&self, tenant: &Tenant, body: &Value) -> Result<(WorkflowSpec, CatalogData), AppError> {
         let parts = self.catalog_parts(tenant).await?;
         let mut new_action_id = || ActionId::from(new_id());
         let spec = workflow::check(body, &parts.catalog(), &mut new_action_id).map_err(AppError::InvalidWorkflow)?;
@@ -160,15 +138,17 @@ impl Service {
         Ok((spec, parts))
     }
 
-    async fn catalog_parts(&self, tenant: &Tenant) -> Result<CatalogParts, AppError> {
+    /// What the sub-account's workflows may name (the editor gets it too).
+    pub(crate) async fn catalog_parts(&self, tenant: &Tenant) -> Result<CatalogData, AppError> {
         let sub_account = tenant.id();
         let crm = self.crm_for(sub_account).await?;
         let custom_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
-        let users = crm.users(sub_account).await.map_err(crm_error)?.into_iter().map(|u| UserId::from(u.id)).collect();
+        let (users, user_names) =
+            crm.users(sub_account).await.map_err(crm_error)?.into_iter().map(|u| (UserId::from(u.id), u.name)).unzip();
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let templates = self.store.template_names(tenant).await?.into_iter().map(|(id, _)| id).collect();
+        let (templates, template_names) = self.store.template_names(tenant).await?.into_iter().unzip();
         let private_hosts = self.options.webhooks_may_call_private_hosts;
-        Ok(CatalogParts { private_hosts, custom_fields, users, pipelines, templates })
+        Ok(CatalogData { custom_fields, users, user_names, pipelines, templates, template_names, private_hosts })
     }
 }
 

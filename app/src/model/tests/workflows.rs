@@ -799,3 +799,31 @@ fn a_workflow_is_stored_with_each_action_written_out_as_it_runs() {
     .expect("sound");
     assert_eq!(again.actions, spec.actions);
 }
+
+/// The editor offers, for each field and event, exactly the operators a saved filter may use:
+/// every offered one compiles, every other one is a problem at `operator`.
+#[test]
+fn the_editor_offers_exactly_the_operators_the_check_accepts() {
+    let custom = custom_fields();
+    for trigger in EventType::ALL.into_iter().filter(|t| t.module().is_some()) {
+        let fields = TriggerFields::new(trigger.module().expect("a module event"), &custom);
+        for field in fields.all() {
+            let offered = field.operators(trigger);
+            for operator in Operator::ALL {
+                let problems = problems_of(
+                    trigger,
+                    json!({"field": field.key(), "operator": operator, "value": if operator.takes_list() { json!([]) } else { json!(null) }}),
+                );
+                let refused = problems.iter().any(|p| p.path.ends_with(".operator"));
+                assert_eq!(
+                    offered.contains(&operator),
+                    !refused,
+                    "{} on {} for {}: {problems:?}",
+                    workflow::filter::operator_name(operator),
+                    field.key(),
+                    trigger.as_str()
+                );
+            }
+        }
+    }
+}

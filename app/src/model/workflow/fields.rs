@@ -8,10 +8,12 @@ use serde_json::{Map, Value};
 use crate::model::change::same;
 use crate::model::crm::{CrmField, CrmFieldType};
 use crate::model::date::Date;
-use crate::model::field::FieldKind;
+use crate::model::event::EventType;
+use crate::model::field::{Field, FieldKind};
 use crate::model::locale::NumberFormat;
 use crate::model::module::Module;
 use crate::model::record::{RecordField, RecordFieldKind};
+use crate::model::rule::Operator;
 use crate::model::value::Parsed;
 
 const CUSTOM_PREFIX: &str = "customFields.";
@@ -120,6 +122,37 @@ impl TriggerField {
                 };
                 (kind, options)
             }
+        }
+    }
+
+    /// The operators a filter on this field may use for events of `trigger`, as the editor
+    /// offers them: the comparisons its kind allows, and the change operators when the event
+    /// carries previous values (an id never changes). The check refuses the rest, saying why.
+    pub fn operators(&self, trigger: EventType) -> Vec<Operator> {
+        let (kind, _) = self.compared_as();
+        let changes = trigger.has_previous() && *self != TriggerField::Id;
+        Operator::ALL.into_iter().filter(|op| if op.is_change() { changes } else { op.applies_to(kind) }).collect()
+    }
+
+    /// The field as a rule builder shows a field its conditions name: its key, label, the kind
+    /// it is compared as and its choices.
+    pub fn as_rule_field(&self) -> Field {
+        let (kind, options) = self.compared_as();
+        Field {
+            key: self.key(),
+            label: self.label(),
+            kind,
+            required: false,
+            help: None,
+            placeholder: None,
+            options: options.unwrap_or_default(),
+            min: None,
+            max: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            pattern_message: None,
+            show_if: None,
         }
     }
 

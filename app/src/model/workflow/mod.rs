@@ -90,6 +90,44 @@ impl Catalog<'_> {
     }
 }
 
+/// What a sub-account's workflows may name, as owned data with the names people read: the
+/// server reads it once per check, and the editor gets it to run the same check in the browser.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CatalogData {
+    pub custom_fields: Vec<CrmField>,
+    pub users: Vec<UserId>,
+    /// Each user's name, in the order of `users`.
+    pub user_names: Vec<String>,
+    pub pipelines: Vec<Pipeline>,
+    pub templates: Vec<TemplateId>,
+    /// Each template's name, in the order of `templates`.
+    pub template_names: Vec<String>,
+    pub private_hosts: bool,
+}
+
+impl CatalogData {
+    pub fn catalog(&self) -> Catalog<'_> {
+        Catalog {
+            custom_fields: &self.custom_fields,
+            users: &self.users,
+            pipelines: &self.pipelines,
+            templates: &self.templates,
+            private_hosts: self.private_hosts,
+            stored: false,
+        }
+    }
+
+    /// The users as (id, name), for choosing among them.
+    pub fn named_users(&self) -> impl Iterator<Item = (&UserId, &str)> {
+        self.users.iter().zip(self.user_names.iter().map(String::as_str))
+    }
+
+    /// The templates as (id, name).
+    pub fn named_templates(&self) -> impl Iterator<Item = (&TemplateId, &str)> {
+        self.templates.iter().zip(self.template_names.iter().map(String::as_str))
+    }
+}
+
 /// Which path of its parent `branch` an action is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -189,7 +227,9 @@ impl Workflow {
     }
 }
 
-fn sequence<'a>(actions: &'a [Action], parent: Option<(&ActionId, BranchPath)>) -> Vec<&'a Action> {
+/// The actions at one place of a list (see [`Workflow::sequence`]): the editor orders its
+/// draft's actions with it too.
+pub fn sequence<'a>(actions: &'a [Action], parent: Option<(&ActionId, BranchPath)>) -> Vec<&'a Action> {
     let mut found: Vec<&Action> = actions
         .iter()
         .filter(|action| match parent {
