@@ -10,7 +10,7 @@ mod canvas;
 mod editor;
 mod preview;
 mod properties;
-mod rules;
+pub(crate) mod rules;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -1,10 +1,10 @@
-//! "Show conditionally": a visual editor for a field's rule — nested AND/OR groups of
-//! conditions. The operators offered depend on the controlling field's kind
-//! (`Operator::for_kind`, the list the template check accepts), and so does the value box: the
+//! A visual editor for a rule — nested AND/OR groups of conditions: a form field's "show
+//! conditionally", and a workflow's trigger filters and branches. The operators offered depend
+//! on the controlling field (the list the model's check accepts), and so does the value box: the
 //! field's options, a date picker, a number box, yes/no, or text.
 //!
-//! A group is addressed by its path from the field's top group (child positions), so every edit
-//! is a plain change of the template and undo covers it like any other.
+//! A group is addressed by its path from the top group (child positions), so every edit is a
+//! plain change of the thing edited and undo covers it like any other.
 
 use leptos::prelude::*;
 
@@ -12,8 +12,25 @@ use super::canvas::refocus;
 use super::editor::Editor;
 use crate::model::{Condition, ConditionValue, Field, FieldKind, Logic, Operator, Rule, RuleGroup};
 
-fn group_at<'a>(field: &'a Field, path: &[usize]) -> Option<&'a RuleGroup> {
-    let mut group = field.show_if.as_ref()?;
+/// What a rule builder edits: one rule tree somewhere, and the fields its conditions may name.
+pub(crate) trait RuleHost: Copy + Send + Sync + 'static {
+    /// Reads the top group (tracked), `None` when there is no rule.
+    fn with_root<R>(&self, read: impl FnOnce(Option<&RuleGroup>) -> R) -> R;
+    /// Changes the top group, if there is one; `what` names the box typed in (its keystrokes
+    /// make one undo step).
+    fn edit_root(&self, what: Option<String>, change: impl FnOnce(&mut RuleGroup));
+    /// The fields a condition may name, as the rule builder shows them.
+    fn fields(&self) -> Vec<Field>;
+    /// The operators a condition on `field` may use.
+    fn operators(&self, field: &Field) -> Vec<Operator>;
+    /// The words before a group's "all/any of these".
+    fn lead(&self) -> &'static str;
+    /// A prefix that keeps the ids of two rule builders on one page apart.
+    fn id_prefix(&self) -> String;
+}
+
+fn group_at<'a>(root: Option<&'a RuleGroup>, path: &[usize]) -> Option<&'a RuleGroup> {
+    let mut group = root?;
     for &i in path {
         match group.rules.get(i)? {
             Rule::Group(inner) => group = inner,
@@ -23,8 +40,8 @@ fn group_at<'a>(field: &'a Field, path: &[usize]) -> Option<&'a RuleGroup> {
     Some(group)
 }
 
-fn group_at_mut<'a>(field: &'a mut Field, path: &[usize]) -> Option<&'a mut RuleGroup> {
-    let mut group = field.show_if.as_mut()?;
+fn group_at_mut<'a>(root: &'a mut RuleGroup, path: &[usize]) -> Option<&'a mut RuleGroup> {
+    let mut group = root;
     for &i in path {
         match group.rules.get_mut(i)? {
             Rule::Group(inner) => group = inner,
@@ -34,17 +51,17 @@ fn group_at_mut<'a>(field: &'a mut Field, path: &[usize]) -> Option<&'a mut Rule
     Some(group)
 }
 
-/// A condition on the first field (other than `index`) that takes an answer, with the first
-/// operator its kind allows: a sensible start the admin then adjusts.
-fn default_condition(fields: &[Field], index: usize) -> Option<Rule> {
-    let (_, field) = fields.iter().enumerate().find(|(i, f)| *i != index && f.kind.takes_answer())?;
-    let operator = Operator::for_kind(field.kind).next()?;
-    Some(Rule::Condition(Condition { field: field.key.clone(), operator, value: ConditionValue::None }))
+/// A condition on the first field that takes an answer, with the first operator it allows: a
+/// sensible start the admin then adjusts.
+fn default_condition(host: impl RuleHost) -> Option<Rule> {
+    let field = host.fields().into_iter().find(|f| f.kind.takes_answer())?;
+    let operator = host.operators(&field).into_iter().next()?;
+    Some(Rule::Condition(Condition { field: field.key, operator, value: ConditionValue::None }))
 }
 
 /// One id per place in the rule tree, so a rebuilt row can get its focus back.
-fn place_id(path: &[usize], what: &str) -> String {
-    let mut id = String::from("r");
+fn place_id(prefix: &str, path: &[usize], what: &str) -> String {
+    let mut id = format!("{prefix}r");
     for i in path {
         id.push('-');
         id.push_str(&i.to_string());
@@ -54,16 +71,60 @@ fn place_id(path: &[usize], what: &str) -> String {
     id
 }
 
+/// A template field's rule: the template's other fields that take an answer.
+#[derive(Clone, Copy)]
+struct FieldRule {
+    editor: Editor,
+    index: usize,
+}
+
+impl RuleHost for FieldRule {
+    fn with_root<R>(&self, read: impl FnOnce(Option<&RuleGroup>) -> R) -> R {
+        self.editor.template.with(|t| read(t.fields.get(self.index).and_then(|f| f.show_if.as_ref())))
+    }
+
+    fn edit_root(&self, what: Option<String>, change: impl FnOnce(&mut RuleGroup)) {
+        let index = self.index;
+        self.editor.edit_as(what, |t| {
+            if let Some(root) = t.fields.get_mut(index).and_then(|f| f.show_if.as_mut()) {
+                change(root);
+            }
+        });
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        self.editor.template.with_untracked(|t| {
+            t.fields
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| *i != self.index && f.kind.takes_answer())
+                .map(|(_, f)| f.clone())
+                .collect()
+        })
+    }
+
+    fn operators(&self, field: &Field) -> Vec<Operator> {
+        Operator::for_kind(field.kind).collect()
+    }
+
+    fn lead(&self) -> &'static str {
+        "Show when"
+    }
+
+    fn id_prefix(&self) -> String {
+        String::new()
+    }
+}
+
 #[component]
 pub fn ShowIf(editor: Editor, index: usize) -> impl IntoView {
     let has_rule =
         Memo::new(move |_| editor.template.with(|t| t.fields.get(index).is_some_and(|f| f.show_if.is_some())));
+    let host = FieldRule { editor, index };
     let toggle = move |ev| {
         let on = event_target_checked(&ev);
-        editor.edit(|t| {
-            t.fields[index].show_if =
-                on.then(|| RuleGroup::all(default_condition(&t.fields, index).into_iter().collect()));
-        });
+        let start = on.then(|| RuleGroup::all(default_condition(host).into_iter().collect()));
+        editor.edit(|t| t.fields[index].show_if = start);
     };
     view! {
         <fieldset class="rule-builder">
@@ -72,14 +133,14 @@ pub fn ShowIf(editor: Editor, index: usize) -> impl IntoView {
                 <input type="checkbox" id="p-show-if" prop:checked=move || has_rule.get() on:change=toggle/>
                 <span>"Show this field only when…"</span>
             </label>
-            {move || has_rule.get().then(|| view! { <GroupEditor editor index path=Vec::new()/> })}
+            {move || has_rule.get().then(|| view! { <GroupEditor host path=Vec::new()/> })}
         </fieldset>
     }
 }
 
-/// A change to one group or one condition, given the template's fields to choose defaults from.
-type GroupEdit = Box<dyn FnOnce(&mut RuleGroup, &[Field])>;
-type ConditionEdit = Box<dyn FnOnce(&mut Condition, &[Field])>;
+/// A change to one group or one condition.
+type GroupEdit = Box<dyn FnOnce(&mut RuleGroup)>;
+type ConditionEdit = Box<dyn FnOnce(&mut Condition)>;
 
 /// What a group's rows are made of. The rows are rebuilt when this changes (a rule added or
 /// removed, another field or operator chosen), not while a value is typed.
@@ -90,12 +151,12 @@ enum RowShape {
 }
 
 #[component]
-fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView {
+pub(crate) fn GroupEditor<H: RuleHost>(host: H, path: Vec<usize>) -> impl IntoView {
     let path = StoredValue::new(path);
     let shape = Memo::new(move |_| {
-        editor.template.with(|t| {
+        host.with_root(|root| {
             path.with_value(|path| {
-                t.fields.get(index).and_then(|f| group_at(f, path)).map(|g| {
+                group_at(root, path).map(|g| {
                     let rows: Vec<RowShape> = g
                         .rules
                         .iter()
@@ -110,25 +171,25 @@ fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView 
         })
     });
     let edit_group = move |change: GroupEdit| {
-        editor.edit(|t| {
-            let fields = t.fields.clone();
-            if let Some(group) = path.with_value(|path| group_at_mut(&mut t.fields[index], path)) {
-                change(group, &fields);
+        host.edit_root(None, |root| {
+            if let Some(group) = path.with_value(|path| group_at_mut(root, path)) {
+                change(group);
             }
         });
     };
-    let logic_id = path.with_value(|p| place_id(p, "logic"));
+    let prefix = host.id_prefix();
+    let logic_id = path.with_value(|p| place_id(&prefix, p, "logic"));
     let nested = path.with_value(|p| !p.is_empty());
 
     view! {
         <div class="rule-group" class:nested=nested role="group" aria-label=if nested { "Condition group" } else { "Conditions" }>
             <div class="rule-group-head">
-                <label for=logic_id.clone()>"Show when"</label>
+                <label for=logic_id.clone()>{host.lead()}</label>
                 <select
                     id=logic_id.clone()
                     on:change=move |ev| {
                         let logic = if event_target_value(&ev) == "any" { Logic::Any } else { Logic::All };
-                        edit_group(Box::new(move |g, _| g.logic = logic));
+                        edit_group(Box::new(move |g| g.logic = logic));
                     }
                 >
                     <option value="all" selected=move || shape.with(|s| s.as_ref().is_some_and(|s| s.0 == Logic::All))>"all of these hold"</option>
@@ -143,15 +204,15 @@ fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView 
                         .map(|(i, row)| {
                             let mut child = path.get_value();
                             child.push(i);
-                            let remove = move |_| edit_group(Box::new(move |g, _| { g.rules.remove(i); }));
+                            let remove = move |_| edit_group(Box::new(move |g| { g.rules.remove(i); }));
                             let remove_label = match row {
                                 RowShape::Group => "Remove this group",
                                 RowShape::Condition(..) => "Remove this condition",
                             };
                             let row_view = match row {
-                                RowShape::Group => view! { <GroupEditor editor index path=child/> }.into_any(),
+                                RowShape::Group => view! { <GroupEditor host path=child/> }.into_any(),
                                 RowShape::Condition(field, operator) => {
-                                    view! { <ConditionEditor editor index path=child field operator/> }.into_any()
+                                    view! { <ConditionEditor host path=child field operator/> }.into_any()
                                 }
                             };
                             view! {
@@ -168,7 +229,7 @@ fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView 
                 <button
                     type="button"
                     class="button button-small"
-                    on:click=move |_| edit_group(Box::new(move |g, fields| g.rules.extend(default_condition(fields, index))))
+                    on:click=move |_| edit_group(Box::new(move |g| g.rules.extend(default_condition(host))))
                 >
                     "Add condition"
                 </button>
@@ -176,9 +237,9 @@ fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView 
                     type="button"
                     class="button button-small"
                     on:click=move |_| {
-                        edit_group(Box::new(move |g, fields| {
+                        edit_group(Box::new(move |g| {
                             let logic = if g.logic == Logic::All { Logic::Any } else { Logic::All };
-                            let rules = default_condition(fields, index).into_iter().collect();
+                            let rules = default_condition(host).into_iter().collect();
                             g.rules.push(Rule::Group(RuleGroup { logic, rules }));
                         }))
                     }
@@ -192,31 +253,25 @@ fn GroupEditor(editor: Editor, index: usize, path: Vec<usize>) -> impl IntoView 
 }
 
 #[component]
-fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String, operator: Operator) -> impl IntoView {
+fn ConditionEditor<H: RuleHost>(host: H, path: Vec<usize>, field: String, operator: Operator) -> impl IntoView {
     let (parent, position) = path.split_at(path.len() - 1);
     let (parent, position) = (StoredValue::new(parent.to_vec()), position[0]);
     let edit_condition = move |what: Option<String>, change: ConditionEdit| {
-        editor.edit_as(what, |t| {
-            let fields = t.fields.clone();
-            let group = parent.with_value(|parent| group_at_mut(&mut t.fields[index], parent));
+        host.edit_root(what, |root| {
+            let group = parent.with_value(|parent| group_at_mut(root, parent));
             if let Some(Rule::Condition(condition)) = group.and_then(|g| g.rules.get_mut(position)) {
-                change(condition, &fields);
+                change(condition);
             }
         });
     };
-    let (choices, controlling) = editor.template.with_untracked(|t| {
-        let choices: Vec<(String, String)> = t
-            .fields
-            .iter()
-            .enumerate()
-            .filter(|(i, f)| *i != index && f.kind.takes_answer())
-            .map(|(_, f)| (f.key.clone(), f.label.clone()))
-            .collect();
-        (choices, t.field(&field).cloned())
-    });
-    let field_id = place_id(&path, "field");
-    let operator_id = place_id(&path, "operator");
-    let value_id = place_id(&path, "value");
+    let fields = host.fields();
+    let choices: Vec<(String, String)> = fields.iter().map(|f| (f.key.clone(), f.label.clone())).collect();
+    let controlling = fields.iter().find(|f| f.key == field).cloned();
+    let fields = StoredValue::new(fields);
+    let prefix = host.id_prefix();
+    let field_id = place_id(&prefix, &path, "field");
+    let operator_id = place_id(&prefix, &path, "operator");
+    let value_id = place_id(&prefix, &path, "value");
     let missing = controlling.is_none().then(|| field.clone());
 
     let field_select = {
@@ -227,11 +282,11 @@ fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String
                 id=field_id.clone()
                 on:change=move |ev| {
                     let key = event_target_value(&ev);
-                    edit_condition(None, Box::new(move |c, fields| {
-                        let kind = fields.iter().find(|f| f.key == key).map(|f| f.kind);
-                        if let Some(kind) = kind {
-                            if !c.operator.applies_to(kind) {
-                                c.operator = Operator::for_kind(kind).next().unwrap_or(Operator::IsNotEmpty);
+                    let allowed = fields.with_value(|fields| fields.iter().find(|f| f.key == key).map(|f| host.operators(f)));
+                    edit_condition(None, Box::new(move |c| {
+                        if let Some(allowed) = allowed {
+                            if !allowed.contains(&c.operator) {
+                                c.operator = allowed.first().copied().unwrap_or(Operator::IsNotEmpty);
                             }
                             c.value = ConditionValue::None;
                         }
@@ -252,9 +307,8 @@ fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String
         }
     };
 
-    let kind = controlling.as_ref().map(|f| f.kind);
-    let operators: Vec<Operator> = match kind {
-        Some(kind) => Operator::for_kind(kind).collect(),
+    let operators: Vec<Operator> = match &controlling {
+        Some(field) => host.operators(field),
         None => vec![operator],
     };
     let operator_select = {
@@ -266,7 +320,7 @@ fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String
                 on:change=move |ev| {
                     let chosen = event_target_value(&ev);
                     let Some(new) = Operator::ALL.into_iter().find(|o| o.label() == chosen) else { return };
-                    edit_condition(None, Box::new(move |c, _| {
+                    edit_condition(None, Box::new(move |c| {
                         c.value = if !new.takes_value() {
                             ConditionValue::None
                         } else if new.takes_list() {
@@ -288,8 +342,8 @@ fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String
     };
 
     let value = move || {
-        editor.template.with(|t| {
-            let group = t.fields.get(index).and_then(|f| parent.with_value(|p| group_at(f, p)));
+        host.with_root(|root| {
+            let group = parent.with_value(|p| group_at(root, p));
             match group.and_then(|g| g.rules.get(position)) {
                 Some(Rule::Condition(c)) => c.value.clone(),
                 _ => ConditionValue::None,
@@ -298,7 +352,7 @@ fn ConditionEditor(editor: Editor, index: usize, path: Vec<usize>, field: String
     };
     let what = Some(value_id.clone());
     let set_value = move |value: ConditionValue| {
-        edit_condition(what.clone(), Box::new(move |c, _| c.value = value));
+        edit_condition(what.clone(), Box::new(move |c| c.value = value));
     };
     let value_box = operator.takes_value().then(|| match controlling {
         Some(controlling) => value_input(&controlling, operator, value_id, value, set_value),
