@@ -15,6 +15,7 @@ pub mod sub_accounts;
 pub mod templates;
 pub mod triggers;
 pub mod types;
+pub mod workflows;
 
 #[cfg(feature = "ssr")]
 pub mod ports;

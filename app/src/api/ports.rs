@@ -12,10 +12,12 @@ use std::sync::Arc;
 use super::error::AppError;
 use super::records::{ActivityList, RecordDetail, RecordList, RecordSave};
 use super::types::*;
+use super::workflows::{NotificationList, RunDetail, RunHistory, WorkflowEditorData, WorkflowRow};
 use crate::model::messaging::{EmailSettings, TwilioSettings};
+use crate::model::workflow::Workflow;
 use crate::model::{
-    Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, SubAccountId, Template, TemplateId,
-    TriggerConfig, TriggerId,
+    Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, RunId, SubAccountId, Template,
+    TemplateId, TriggerConfig, TriggerId, WorkflowId,
 };
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -261,6 +263,62 @@ pub trait MessagingPort: Send + Sync {
     ) -> AppResult<()>;
 }
 
+/// The Workflows screens (admins only: a workflow's settings may hold credentials) and the
+/// notifications of the signed-in member.
+#[async_trait]
+pub trait WorkflowsPort: Send + Sync {
+    async fn workflow_rows(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        module: Option<Module>,
+    ) -> AppResult<Vec<WorkflowRow>>;
+    async fn workflow_editor(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        workflow: Option<&WorkflowId>,
+    ) -> AppResult<WorkflowEditorData>;
+    async fn save_workflow(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        workflow: Option<&WorkflowId>,
+        body: &serde_json::Value,
+    ) -> AppResult<Workflow>;
+    async fn toggle_workflow(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        workflow: &WorkflowId,
+        active: bool,
+    ) -> AppResult<()>;
+    async fn delete_workflow(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        workflow: &WorkflowId,
+    ) -> AppResult<()>;
+    async fn run_history(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        workflow: &WorkflowId,
+        page: i64,
+    ) -> AppResult<RunHistory>;
+    async fn run_detail(&self, user: &SessionUser, sub_account: &SubAccountId, run: &RunId) -> AppResult<RunDetail>;
+    async fn retry_run(&self, user: &SessionUser, sub_account: &SubAccountId, run: &RunId) -> AppResult<()>;
+    async fn notifications(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<NotificationList>;
+    async fn unread_notifications(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<i64>;
+    /// One notification, or with none every one, read.
+    async fn mark_read(
+        &self,
+        user: &SessionUser,
+        sub_account: &SubAccountId,
+        notification: Option<&str>,
+    ) -> AppResult<()>;
+}
+
 /// Everything the app needs from the server, as one object in the Leptos context.
 pub trait Backend:
     AuthPort
@@ -273,6 +331,7 @@ pub trait Backend:
     + RecordsPort
     + ApiKeysPort
     + MessagingPort
+    + WorkflowsPort
 {
 }
 
@@ -287,6 +346,7 @@ impl<T> Backend for T where
         + RecordsPort
         + ApiKeysPort
         + MessagingPort
+        + WorkflowsPort
 {
 }
 

@@ -41,6 +41,9 @@ pub struct SubAccountSummary {
     pub builtin_crm: bool,
     /// How its people write numbers and money.
     pub number_format: NumberFormat,
+    /// The signed-in member's unread notifications, counted when the sub-account is opened
+    /// (the bell); not on the agency page's list.
+    pub unread_notifications: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,6 +7,7 @@ use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::use_location;
 
 use super::common::{ErrorPage, ErrorStatus, ErrorView, Loading, load_first, sub_account_id};
+use super::notifications::Bell;
 use crate::api::AppError;
 use crate::api::auth::{SignOut, me};
 use crate::api::sub_accounts::open_sub_account;
@@ -49,6 +50,7 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
                 <A href=format!("{base}/inbox")>"Inbox"</A>
                 <A href=format!("{base}/templates")>"Templates"</A>
                 <A href=format!("{base}/settings")>"Settings"</A>
+                {user.is_admin().then(|| view! { <A href=format!("{base}/workflows")>"Workflows"</A> })}
                 {sub_account.builtin_crm.then(|| view! {
                     <A href=format!("{base}/crm")>"CRM"</A>
                     <A href=format!("{base}/records/leads")>"Records"</A>
@@ -58,6 +60,9 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
         }
     });
     let role = if user.is_admin() { "Admin" } else { "Staff" };
+    let bell = sub_account
+        .as_ref()
+        .and_then(|s| s.unread_notifications.map(|unread| view! { <Bell sub_account=s.id.clone() unread/> }));
     view! {
         <header class="topbar">
             <div class="topbar-left">
@@ -69,6 +74,7 @@ pub fn TopBar(user: SessionUser, #[prop(optional)] sub_account: Option<SubAccoun
             </div>
             {nav}
             <div class="topbar-user">
+                {bell}
                 <span class="user-name">{user.name}</span>
                 <span class="role-badge">{role}</span>
                 // A plain post: the server ends the session and redirects to the sign-in page.
@@ -95,6 +101,9 @@ fn section_title(path: &str) -> String {
             module.parse::<crate::model::Module>().map_or_else(|_| "Records".to_owned(), |m| m.label().to_owned())
         }
         ("activity", _) => "Activity".to_owned(),
+        ("workflows", None) => "Workflows".to_owned(),
+        ("workflows", Some(_)) | ("runs", _) => "Workflow".to_owned(),
+        ("notifications", _) => "Notifications".to_owned(),
         _ => String::new(),
     }
 }

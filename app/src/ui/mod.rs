@@ -15,10 +15,12 @@ mod layout;
 mod live;
 mod login;
 mod messaging;
+mod notifications;
 mod records;
 mod settings;
 mod templates;
 mod toast;
+mod workflows;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -77,6 +79,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("records/:module") view=records::RecordsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("records/:module/:id") view=records::RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("activity") view=records::ActivityPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("workflows") view=workflows::WorkflowsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("workflows/:workflow") view=workflows::WorkflowEditorPage ssr=SsrMode::Async/>
+                    <Route path=path!("workflows/:workflow/runs") view=workflows::RunHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("runs/:run") view=workflows::RunPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=notifications::NotificationsPage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -268,7 +268,9 @@ impl Engine {
         };
         let workflow = &run.pinned.workflow;
         let id = &run.step.action_id;
-        let made_form = matches!(run.config, ActionConfig::CreateForm { .. });
+        // Open inboxes and bells show what a step made for people without a reload.
+        let tells_people =
+            matches!(run.config, ActionConfig::CreateForm { .. } | ActionConfig::SendNotification { .. });
         match effect {
             Effect::Done(output) => {
                 let next = workflow.next_action(Position::After(id));
@@ -282,7 +284,7 @@ impl Engine {
             Effect::Cancel => self.store.cancel_step(&mut tx, run.step).await?,
         }
         tx.commit().await?;
-        if made_form {
+        if tells_people {
             self.notifier.changed(&run.step.run.sub_account_id);
         }
         Ok(())

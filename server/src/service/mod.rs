@@ -17,6 +17,7 @@ mod sso;
 mod sub_accounts;
 mod templates;
 mod triggers;
+mod workflow_screens;
 mod workflows;
 mod writebacks;
 
@@ -182,7 +183,14 @@ impl Service {
     pub(crate) fn summary(&self, row: SubAccountRow, pending_forms: Option<i64>) -> SubAccountSummary {
         let builtin_crm = self.uses_builtin_crm(&row);
         let number_format = row.number_format();
-        SubAccountSummary { id: row.id, name: row.name, pending_forms, builtin_crm, number_format }
+        SubAccountSummary {
+            id: row.id,
+            name: row.name,
+            pending_forms,
+            builtin_crm,
+            number_format,
+            unread_notifications: None,
+        }
     }
 
     fn uses_builtin_crm(&self, row: &SubAccountRow) -> bool {

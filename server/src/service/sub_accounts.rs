@@ -33,6 +33,7 @@ impl SubAccountsPort for Service {
             tracing::info!(%sub_account, "created the starter templates");
         }
         tx.commit().await.map_err(StoreError::from)?;
-        Ok(self.summary(member.sub_account().clone(), None))
+        let unread = self.store.unread_notifications(&member).await?;
+        Ok(SubAccountSummary { unread_notifications: Some(unread), ..self.summary(member.sub_account().clone(), None) })
     }
 }

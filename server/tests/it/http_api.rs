@@ -569,7 +569,12 @@ async fn cross_site_requests_are_refused(db: Db) {
     let acme = s.f.acme.clone();
     let url = |path: &str| format!("{}/api/{path}", s.base);
     let from_evil = |request: reqwest::RequestBuilder| request.header("origin", "https://evil.example");
-    let form_calls: [(&str, FormFields); 8] = [
+    let form_calls: [(&str, FormFields); 13] = [
+        ("workflows/toggle", vec![("sub_account", &acme), ("workflow", "w1"), ("active", "false")]),
+        ("workflows/delete", vec![("sub_account", &acme), ("workflow", "w1")]),
+        ("workflows/save", vec![("sub_account", &acme), ("body", "{}")]),
+        ("workflows/retry", vec![("sub_account", &acme), ("run", "r1")]),
+        ("notifications/read", vec![("sub_account", &acme)]),
         ("triggers/remove", vec![("sub_account", &acme), ("trigger_id", &ids.trigger)]),
         ("settings/email", vec![("sub_account", &acme), ("email[host]", "mail.evil.example"), ("email[port]", "25")]),
         ("settings/twilio", vec![("sub_account", &acme), ("account_sid", "AC0123456789abcdef0123456789abcdef")]),

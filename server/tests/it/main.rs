@@ -18,4 +18,5 @@ mod messaging;
 mod templates;
 mod workflow_durability;
 mod workflow_runs;
+mod workflow_screens;
 mod workflows_api;

@@ -1,0 +1,437 @@
+//! Each action's settings as a form: which settings an action has, and the input each takes —
+//! text that may hold `{{trigger.…}}`, a user, the record's fields, a pipeline's stages, a
+//! delay. An input writes the setting as the API spells it; the model's check says what is
+//! wrong with it. Text boxes keep what was typed: they are written from, never rewritten.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::editor::{Draft, ProblemsAt};
+use crate::model::record::PROJECT_STATUSES;
+use crate::model::workflow::actions::HTTP_METHODS;
+use crate::model::workflow::{ActionType, CatalogData};
+use crate::model::{ActionId, FieldKind};
+
+/// What kind of input a setting takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Input {
+    Text,
+    LongText,
+    Whole,
+    Money,
+    Choice(&'static [&'static str]),
+    User,
+    Users,
+    /// "owner" or a user; empty leaves it unset.
+    Person,
+    /// Several of "owner" and the users.
+    People,
+    /// `{amount, unit}`.
+    Delay,
+    /// A list of texts, separated by commas.
+    Tags,
+    /// One of the trigger record's fields.
+    Field,
+    /// A value for the field chosen in `field`.
+    FieldValue,
+    Pipeline,
+    /// A stage of the pipeline chosen in `pipelineId`.
+    Stage,
+    Template,
+    /// `Name: value` lines.
+    Headers,
+    /// A JSON value, or a JSON text with placeholders.
+    Json,
+}
+
+struct Setting {
+    key: &'static str,
+    label: &'static str,
+    input: Input,
+    /// Shown only while another setting has this value.
+    when: Option<(&'static str, &'static str)>,
+}
+
+const fn setting(key: &'static str, label: &'static str, input: Input) -> Setting {
+    Setting { key, label, input, when: None }
+}
+
+const DELAY_UNITS: &[&str] = &["minutes", "hours", "days"];
+
+fn settings(action_type: ActionType) -> Vec<Setting> {
+    use Input::*;
+    match action_type {
+        ActionType::AssignOwner => vec![
+            setting("algorithm", "How", Choice(&["round_robin", "fixed"])),
+            Setting { when: Some(("algorithm", "round_robin")), ..setting("userIds", "In turn among", Users) },
+            Setting { when: Some(("algorithm", "fixed")), ..setting("userId", "Owner", User) },
+        ],
+        ActionType::CreateTask => vec![
+            setting("title", "Title", Text),
+            setting("body", "Details", LongText),
+            setting("dueIn", "Due in", Delay),
+            setting("assignedTo", "Assigned to", Person),
+        ],
+        ActionType::UpdateField => vec![setting("field", "Field", Field), setting("value", "New value", FieldValue)],
+        ActionType::AddTag => vec![setting("tags", "Tags", Tags)],
+        ActionType::SendNotification => vec![
+            setting("recipients", "To", People),
+            setting("title", "Title", Text),
+            setting("message", "Message", LongText),
+        ],
+        ActionType::SendEmail => vec![
+            setting("to", "To", Text),
+            setting("subject", "Subject", Text),
+            setting("body", "Body", LongText),
+            setting("format", "Format", Choice(&["text", "html"])),
+        ],
+        ActionType::SendSms | ActionType::SendWhatsapp => {
+            vec![setting("to", "To (phone number)", Text), setting("message", "Message", LongText)]
+        }
+        ActionType::Webhook => vec![
+            setting("method", "Method", Choice(HTTP_METHODS)),
+            setting("url", "URL", Text),
+            setting("headers", "Headers", Headers),
+            setting("body", "JSON body", Json),
+            setting("timeoutMs", "Timeout (ms)", Whole),
+        ],
+        ActionType::Wait => vec![setting("amount", "Wait", Whole), setting("unit", "Unit", Choice(DELAY_UNITS))],
+        // A branch's conditions have the rule builder (see the editor).
+        ActionType::Branch => Vec::new(),
+        ActionType::CreateOpportunity => vec![
+            setting("pipelineId", "Pipeline", Pipeline),
+            setting("stageId", "Stage", Stage),
+            setting("name", "Name", Text),
+            setting("monetaryValue", "Value", Money),
+        ],
+        ActionType::CreateProject => vec![
+            setting("name", "Name", Text),
+            setting("description", "Description", LongText),
+            setting("status", "Status", Choice(PROJECT_STATUSES)),
+        ],
+        ActionType::CreateForm => vec![setting("templateId", "Template", Template)],
+    }
+}
+
+/// A new action's settings: a start that needs little more.
+pub(super) fn default_config(action_type: ActionType, catalog: &CatalogData) -> Value {
+    let first_pipeline = catalog.pipelines.first();
+    match action_type {
+        ActionType::AssignOwner => json!({ "algorithm": "round_robin", "userIds": [] }),
+        ActionType::CreateTask => {
+            json!({ "title": "", "dueIn": { "amount": 1, "unit": "days" }, "assignedTo": "owner" })
+        }
+        ActionType::UpdateField => json!({}),
+        ActionType::AddTag => json!({ "tags": [] }),
+        ActionType::SendNotification => json!({ "recipients": ["owner"], "title": "", "message": "" }),
+        ActionType::SendEmail => json!({ "to": "", "subject": "", "body": "", "format": "text" }),
+        ActionType::SendSms | ActionType::SendWhatsapp => json!({ "to": "", "message": "" }),
+        ActionType::Webhook => json!({ "method": "POST", "url": "", "timeoutMs": 10_000 }),
+        ActionType::Wait => json!({ "amount": 1, "unit": "hours" }),
+        ActionType::Branch => json!({ "conditions": { "logic": "AND", "conditions": [] } }),
+        ActionType::CreateOpportunity => json!({
+            "pipelineId": first_pipeline.map(|p| p.id.clone()),
+            "stageId": first_pipeline.and_then(|p| p.stages.first()).map(|s| s.id.clone()),
+            "name": "{{trigger.name}}",
+        }),
+        ActionType::CreateProject => json!({ "name": "{{trigger.name}}", "status": PROJECT_STATUSES[0] }),
+        ActionType::CreateForm => json!({ "templateId": catalog.templates.first() }),
+    }
+}
+
+/// The settings form of one action.
+#[component]
+pub(super) fn ActionSettings(draft: Draft, id: ActionId, action_type: ActionType) -> impl IntoView {
+    let id = StoredValue::new(id);
+    settings(action_type)
+        .into_iter()
+        .map(|setting| {
+            let dom_id = format!("wf-{}-{}", id.get_value(), setting.key);
+            let path = move || draft.action_path(&id.get_value()).map(|p| format!("{p}.config.{}", setting.key));
+            let shown = move || setting.when.is_none_or(|(key, value)| draft.setting(&id.get_value(), key) == value);
+            let input = input_view(draft, id, setting.key, setting.input, dom_id.clone());
+            view! {
+                <div class="wf-setting" hidden=move || !shown()>
+                    <label for=dom_id>{setting.label}</label>
+                    <div>
+                        {input}
+                        {move || path().map(|path| view! { <ProblemsAt draft path/> })}
+                    </div>
+                </div>
+            }
+        })
+        .collect_view()
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input: Input, dom_id: String) -> AnyView {
+    let current = move || draft.setting(&id.get_value(), key);
+    let initial = current_untracked(draft, id, key);
+    let set = move |value: Value| draft.set(&id.get_value(), key, value);
+    match input {
+        Input::Text => view! {
+            <input id=dom_id type="text" value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
+        }
+        .into_any(),
+        Input::LongText => view! {
+            <textarea id=dom_id rows="3" prop:value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))></textarea>
+        }
+        .into_any(),
+        // A number as typed: what is not one is sent as typed, and the check says so.
+        Input::Whole | Input::Money => view! {
+            <input id=dom_id type="text" inputmode="decimal" value=text_of(&initial) on:input=move |ev| {
+                let typed = event_target_value(&ev);
+                let value = match typed.trim() {
+                    "" if input == Input::Money => Value::Null,
+                    trimmed => serde_json::from_str::<serde_json::Number>(trimmed).map_or(Value::String(typed.clone()), Value::Number),
+                };
+                set(value);
+            }/>
+        }
+        .into_any(),
+        Input::Choice(choices) => {
+            let chosen = text_of(&initial);
+            view! {
+                <select id=dom_id on:change=move |ev| set(Value::String(event_target_value(&ev)))>
+                    {choices.iter().map(|c| view! { <option value=*c selected=chosen == *c>{c.replace('_', " ")}</option> }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Input::User | Input::Template | Input::Pipeline => {
+            let options: Vec<(String, String)> = draft.catalog.with_value(|c| match input {
+                Input::User => c.named_users().map(|(id, name)| (id.to_string(), name.to_owned())).collect(),
+                Input::Template => c.named_templates().map(|(id, name)| (id.to_string(), name.to_owned())).collect(),
+                _ => c.pipelines.iter().map(|p| (p.id.clone(), p.name.clone())).collect(),
+            });
+            let chosen = text_of(&initial);
+            view! {
+                <select id=dom_id on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    if input == Input::Pipeline {
+                        // Another pipeline has other stages: start at its first.
+                        let first = draft.catalog.with_value(|c| {
+                            c.pipelines.iter().find(|p| p.id == value).and_then(|p| p.stages.first()).map(|s| s.id.clone())
+                        });
+                        draft.set(&id.get_value(), "stageId", first.map_or(Value::Null, Value::String));
+                    }
+                    set(if value.is_empty() { Value::Null } else { Value::String(value) });
+                }>
+                    <option value="" selected=chosen.is_empty()>"Choose…"</option>
+                    {options.into_iter().map(|(value, name)| {
+                        let selected = value == chosen;
+                        view! { <option value=value selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Input::Stage => view! {
+            // Rebuilt when the pipeline changes.
+            {move || {
+                let pipeline = draft.setting(&id.get_value(), "pipelineId");
+                let chosen = text_of(&current_untracked(draft, id, key));
+                let stages: Vec<(String, String)> = draft.catalog.with_value(|c| {
+                    c.pipelines.iter().find(|p| Value::String(p.id.clone()) == pipeline)
+                        .map(|p| p.stages.iter().map(|s| (s.id.clone(), s.name.clone())).collect())
+                        .unwrap_or_default()
+                });
+                view! {
+                    <select id=dom_id.clone() on:change=move |ev| set(Value::String(event_target_value(&ev)))>
+                        {stages.into_iter().map(|(value, name)| {
+                            let selected = value == chosen;
+                            view! { <option value=value selected=selected>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                }
+            }}
+        }
+        .into_any(),
+        Input::Person => {
+            let chosen = text_of(&initial);
+            let users: Vec<(String, String)> =
+                draft.catalog.with_value(|c| c.named_users().map(|(id, name)| (id.to_string(), name.to_owned())).collect());
+            view! {
+                <select id=dom_id on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    set(if value.is_empty() { Value::Null } else { Value::String(value) });
+                }>
+                    <option value="" selected=chosen.is_empty()>"No one"</option>
+                    <option value="owner" selected=chosen == "owner">"The record's owner"</option>
+                    {users.into_iter().map(|(value, name)| {
+                        let selected = value == chosen;
+                        view! { <option value=value selected=selected>{name}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Input::Users | Input::People => {
+            let mut choices: Vec<(String, String)> =
+                draft.catalog.with_value(|c| c.named_users().map(|(id, name)| (id.to_string(), name.to_owned())).collect());
+            if input == Input::People {
+                choices.insert(0, ("owner".to_owned(), "The record's owner".to_owned()));
+            }
+            view! {
+                <fieldset id=dom_id class="wf-choices">
+                    <legend class="sr-only">"Choose"</legend>
+                    {choices.into_iter().map(|(value, name)| {
+                        let (checked, toggled) = (value.clone(), value);
+                        view! {
+                            <label class="choice">
+                                <input type="checkbox"
+                                    prop:checked=move || current().as_array().is_some_and(|items| items.iter().any(|i| i == checked.as_str()))
+                                    on:change=move |ev| {
+                                        let mut items: Vec<Value> = current().as_array().cloned().unwrap_or_default();
+                                        items.retain(|i| i != toggled.as_str());
+                                        if event_target_checked(&ev) {
+                                            items.push(Value::String(toggled.clone()));
+                                        }
+                                        set(Value::Array(items));
+                                    }/>
+                                <span>{name}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+            .into_any()
+        }
+        Input::Delay => {
+            let amount = initial.get("amount").map(text_of).unwrap_or_default();
+            let unit = initial.get("unit").map(text_of).unwrap_or_default();
+            let part = move |name: &'static str, value: Value| {
+                let mut delay = current().as_object().cloned().unwrap_or_default();
+                delay.insert(name.to_owned(), value);
+                set(Value::Object(delay));
+            };
+            view! {
+                <span class="wf-delay">
+                    <input id=dom_id type="text" inputmode="numeric" value=amount on:input=move |ev| {
+                        let typed = event_target_value(&ev);
+                        part("amount", typed.trim().parse::<i64>().map_or(Value::String(typed), Value::from));
+                    }/>
+                    <select aria-label="Unit" on:change=move |ev| part("unit", Value::String(event_target_value(&ev)))>
+                        {DELAY_UNITS.iter().map(|u| view! { <option value=*u selected=unit == *u>{*u}</option> }).collect_view()}
+                    </select>
+                </span>
+            }
+            .into_any()
+        }
+        Input::Tags => {
+            let shown = initial.as_array().map(|items| items.iter().map(text_of).collect::<Vec<_>>().join(", ")).unwrap_or_default();
+            view! {
+                <input id=dom_id type="text" placeholder="vip, {{trigger.source}}" value=shown on:input=move |ev| {
+                    let items: Vec<Value> = event_target_value(&ev)
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(|t| Value::String(t.to_owned()))
+                        .collect();
+                    set(Value::Array(items));
+                }/>
+            }
+            .into_any()
+        }
+        Input::Field => {
+            let chosen = text_of(&initial);
+            let fields: Vec<(String, String)> = draft.fields().iter().map(|f| (f.key(), f.label())).collect();
+            view! {
+                <select id=dom_id on:change=move |ev| {
+                    // Another field takes another kind of value.
+                    draft.set(&id.get_value(), "value", Value::Null);
+                    set(Value::String(event_target_value(&ev)));
+                }>
+                    <option value="" selected=chosen.is_empty()>"Choose…"</option>
+                    {fields.into_iter().map(|(value, label)| {
+                        let selected = value == chosen;
+                        view! { <option value=value selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        Input::FieldValue => view! {
+            // Rebuilt when the field changes: a yes/no, a number or a text.
+            {move || {
+                let field = text_of(&draft.setting(&id.get_value(), "field"));
+                let kind = draft.fields().into_iter().find(|f| f.key() == field).map(|f| f.as_rule_field().kind);
+                let value = current_untracked(draft, id, key);
+                match kind {
+                    Some(FieldKind::Checkbox) => view! {
+                        <select id=dom_id.clone() on:change=move |ev| set(Value::Bool(event_target_value(&ev) == "yes"))>
+                            <option value="" selected=value.is_null()>"Choose…"</option>
+                            <option value="yes" selected=value == true>"yes"</option>
+                            <option value="no" selected=value == false>"no"</option>
+                        </select>
+                    }
+                    .into_any(),
+                    Some(FieldKind::Number | FieldKind::Currency) => view! {
+                        <input id=dom_id.clone() type="text" inputmode="decimal" value=text_of(&value) on:input=move |ev| {
+                            let typed = event_target_value(&ev);
+                            set(serde_json::from_str::<serde_json::Number>(typed.trim()).map_or(Value::String(typed.clone()), Value::Number));
+                        }/>
+                    }
+                    .into_any(),
+                    _ => view! {
+                        <input id=dom_id.clone() type="text" value=text_of(&value) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
+                    }
+                    .into_any(),
+                }
+            }}
+        }
+        .into_any(),
+        Input::Headers => {
+            let shown = initial
+                .as_object()
+                .map(|headers| headers.iter().map(|(name, value)| format!("{name}: {}", text_of(value))).collect::<Vec<_>>().join("\n"))
+                .unwrap_or_default();
+            view! {
+                <textarea id=dom_id rows="2" placeholder="Authorization: Bearer …" prop:value=shown on:input=move |ev| {
+                    let mut headers = Map::new();
+                    for line in event_target_value(&ev).lines().filter(|l| !l.trim().is_empty()) {
+                        let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                        headers.insert(name.trim().to_owned(), Value::String(value.trim().to_owned()));
+                    }
+                    set(if headers.is_empty() { Value::Null } else { Value::Object(headers) });
+                }></textarea>
+            }
+            .into_any()
+        }
+        Input::Json => {
+            let shown = match &initial {
+                Value::Null => String::new(),
+                Value::String(text) => text.clone(),
+                other => serde_json::to_string_pretty(other).unwrap_or_default(),
+            };
+            view! {
+                <textarea id=dom_id rows="4" class="mono" placeholder="{\"name\": \"{{trigger.name}}\"}" prop:value=shown on:input=move |ev| {
+                    let typed = event_target_value(&ev);
+                    set(match typed.trim() {
+                        "" => Value::Null,
+                        trimmed => serde_json::from_str(trimmed).unwrap_or(Value::String(typed.clone())),
+                    });
+                }></textarea>
+            }
+            .into_any()
+        }
+    }
+}
+
+fn current_untracked(draft: Draft, id: StoredValue<ActionId>, key: &str) -> Value {
+    draft.spec.with_untracked(|s| {
+        s.actions
+            .iter()
+            .find(|a| a.id == id.get_value())
+            .and_then(|a| a.config.get(key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    })
+}

@@ -1,0 +1,177 @@
+import { expect, test, type Page } from '@playwright/test';
+import { axeViolations, hydrated, openSubAccount, signIn, snap, staff } from './helpers';
+
+async function openWorkflows(page: Page) {
+  await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
+}
+
+async function newWorkflow(page: Page, name: string, records: string, event: string) {
+  await page.getByRole('link', { name: 'New workflow' }).click();
+  await hydrated(page);
+  await page.getByLabel('Name').first().fill(name);
+  await page.locator('#wf-module').selectOption({ label: records });
+  await page.locator('#wf-event').selectOption({ label: event });
+}
+
+/** Adds an action at the end of a place (`within`: the whole editor or one branch path). */
+async function addAction(page: Page, label: string, within = page.locator('.workflow-editor > section').last()) {
+  const add = within.locator(':scope > .wf-add, .wf-add').last();
+  await add.locator('select').selectOption({ label });
+  await add.getByRole('button', { name: 'Add action' }).click();
+  return within.locator(`.wf-action[data-action]`).last();
+}
+
+async function save(page: Page) {
+  await page.getByTestId('save-workflow').click();
+  await expect(page).toHaveURL(/\/workflows\/[0-9a-zA-Z-]+$/);
+  await expect(page.getByRole('heading', { level: 1, name: /Workflow · v\d+/ })).toBeVisible();
+  await hydrated(page);
+}
+
+test('an admin builds a workflow; a new lead runs it; the notification arrives live', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  await openWorkflows(page);
+  await snap(page, '60a-workflows-empty');
+
+  await newWorkflow(page, 'Welcome website leads', 'Leads', 'A lead is created');
+  // The trigger's filter, in the rule builder the templates use: only leads from the website.
+  await page.locator('.workflow-editor fieldset.rule-builder').first().getByRole('button', { name: 'Add condition' }).click();
+  const condition = page.locator('.workflow-editor fieldset.rule-builder').first().locator('.condition');
+  await condition.getByLabel('Field').selectOption({ label: 'Source' });
+  await condition.getByLabel('Comparison').selectOption({ label: 'equals' });
+  await condition.getByLabel('Value').fill('website');
+
+  // An in-app notification to the admin, with the lead's name filled in.
+  const notify = await addAction(page, 'In-app notification');
+  await notify.getByLabel("The record's owner").uncheck();
+  await notify.getByLabel('Avery Admin').check();
+  await notify.getByLabel('Title').fill('New website lead: {{trigger.firstName}} {{trigger.last_name}}');
+  await notify.getByLabel('Message').fill('Score {{trigger.score}}');
+
+  // A problem is shown where it is, in the model's words, and nothing is saved.
+  const task = await addAction(page, 'Create follow-up task');
+  await page.getByTestId('save-workflow').click();
+  await expect(task.locator('.field-problems')).toContainText('Required');
+  await expect(page.getByTestId('problem-count')).toHaveText('1 thing to fix before saving.');
+  await snap(page, '60b-workflow-problem');
+  await task.getByLabel('Title').fill('Call {{trigger.firstName}} back');
+  await expect(page.getByTestId('problem-count')).toHaveText('Ready to save.');
+  await save(page);
+  await snap(page, '60c-workflow-saved');
+
+  // The list: on, never run.
+  await openWorkflows(page);
+  const row = page.getByTestId('workflows').locator('tr', { hasText: 'Welcome website leads' });
+  await expect(row).toContainText('A lead is created');
+  await expect(row).toContainText('Never');
+  await expect(row.getByRole('switch')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByRole('link', { name: /Notifications, none unread/ })).toBeVisible();
+
+  // A lead from the website, created in the CRM's records: the run starts and the bell counts
+  // the notification without a reload.
+  await page.getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('link', { name: 'New', exact: true }).click();
+  await hydrated(page);
+  await page.getByLabel('First name').fill('Wren');
+  await page.getByLabel('Last name').fill('Park');
+  await page.getByLabel('Email').fill('wren.park@example.com');
+  await page.getByLabel('Source').fill('website');
+  await page.getByLabel('Score').fill('40');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Wren Park');
+  await expect(page.getByRole('link', { name: 'Notifications, 1 unread' })).toBeVisible({ timeout: 15_000 });
+  await snap(page, '60d-bell-unread');
+
+  // The run, completed, with each step's input and output.
+  await openWorkflows(page);
+  await expect(row.locator('[data-status]')).toHaveText('completed');
+  await row.locator('[data-status]').click();
+  await expect(page.getByRole('heading', { level: 1, name: /Run/ })).toContainText('completed');
+  const steps = page.getByTestId('steps');
+  await expect(steps.locator('.step')).toHaveCount(2);
+  await expect(steps.locator('.step').first()).toContainText('New website lead: Wren Park');
+  await expect(steps.locator('.step').nth(1)).toContainText('Call Wren back');
+  await snap(page, '60e-run-detail');
+  expect(await axeViolations(page)).toEqual([]);
+
+  // The notification, read.
+  await page.getByRole('link', { name: 'Notifications, 1 unread' }).click();
+  await expect(page.getByTestId('notifications')).toContainText('New website lead: Wren Park');
+  await snap(page, '60f-notifications');
+  await page.getByRole('button', { name: 'Mark read' }).click();
+  await expect(page.getByRole('link', { name: 'Notifications, none unread' })).toBeVisible();
+
+  // A lead from elsewhere starts nothing; switched off, the workflow starts nothing either.
+  await openWorkflows(page);
+  await row.getByRole('switch').click();
+  await expect(row.getByRole('switch')).toHaveAttribute('aria-checked', 'false');
+  await expect(row.getByRole('link', { name: '1', exact: true })).toBeVisible();
+});
+
+test('a branch chooses its path and the run waits; staff cannot open workflows', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  await openWorkflows(page);
+  await newWorkflow(page, 'Nurture new contacts', 'Contacts', 'A contact is created');
+
+  const branch = await addAction(page, 'If/else conditional split');
+  const rules = branch.locator('fieldset.rule-builder');
+  await rules.getByRole('button', { name: 'Add condition' }).click();
+  await rules.locator('.condition').getByLabel('Field').selectOption({ label: 'Email' });
+  await rules.locator('.condition').getByLabel('Comparison').selectOption({ label: 'contains' });
+  await rules.locator('.condition').getByLabel('Value').fill('@example.com');
+  const then = branch.locator('.wf-path[data-path="then"]');
+  const tag = await addAction(page, 'Add tag to record', then);
+  await tag.getByLabel('Tags').fill('nurture, {{trigger.source}}');
+  const wait = await addAction(page, 'Delay before next action', then);
+  await wait.getByLabel('Wait').fill('2');
+  await wait.getByLabel('Unit').selectOption('days');
+  const otherwise = branch.locator('.wf-path[data-path="else"]');
+  await addAction(page, 'Add tag to record', otherwise).then((a) => a.getByLabel('Tags').fill('other'));
+  await snap(page, '61a-branch-editor');
+  await save(page);
+
+  // A contact whose email matches: tagged on the "then" path, then waiting two days.
+  await page.getByRole('link', { name: 'Records' }).click();
+  await page.getByRole('navigation', { name: 'Modules' }).getByRole('link', { name: 'Contacts', exact: true }).click();
+  await page.getByRole('link', { name: 'New', exact: true }).click();
+  await hydrated(page);
+  await page.getByLabel('First name').fill('Ola');
+  await page.getByLabel('Last name').fill('Berg');
+  await page.getByLabel('Email').fill('ola.berg@example.com');
+  await page.getByLabel('Source').fill('referral');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Ola Berg');
+
+  await openWorkflows(page);
+  const row = page.getByTestId('workflows').locator('tr', { hasText: 'Nurture new contacts' });
+  await expect(async () => {
+    await page.reload();
+    await expect(row.locator('[data-status]')).toHaveText('waiting', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await row.locator('[data-status]').click();
+  const steps = page.getByTestId('steps').locator('.step');
+  await expect(steps).toHaveCount(3);
+  await expect(steps.nth(0)).toContainText('"path": "then"');
+  await expect(steps.nth(1)).toContainText('referral');
+  await expect(steps.nth(2).locator('[data-status]')).toHaveText('waiting');
+  await expect(page.getByText('Resumes')).toBeVisible();
+  await snap(page, '61b-run-waiting');
+
+  // The run history lists it.
+  await page.getByRole('link', { name: 'Runs' }).click();
+  await expect(page.getByTestId('runs')).toContainText('A contact is created');
+  await snap(page, '61c-run-history');
+
+  // Staff see no Workflows tab, and the page itself says only admins may.
+  const url = page.url();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, staff);
+  await openSubAccount(page, 'Acme Plumbing');
+  await expect(page.getByRole('link', { name: 'Workflows', exact: true })).toHaveCount(0);
+  const response = await page.goto(url);
+  expect(response?.status()).toBe(403);
+  await expect(page.getByText('Only admins can see and change workflows.')).toBeVisible();
+});
