@@ -17,5 +17,6 @@ mod http_api;
 mod messaging;
 mod templates;
 mod workflow_durability;
+mod workflow_events;
 mod workflow_runs;
 mod workflows_api;
