@@ -69,11 +69,6 @@ impl StepRun<'_> {
     }
 }
 
-/// `2026-12-01T09:00:00Z`: a task's due time as the CRM takes it.
-fn due_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 fn record(values: impl IntoIterator<Item = (&'static str, Value)>) -> Record {
     values.into_iter().filter(|(_, value)| !value.is_null()).map(|(name, value)| (name.to_owned(), value)).collect()
 }
@@ -158,7 +153,7 @@ impl Engine {
                 let values = record([
                     ("title", json!(run.text(title))),
                     ("body", json!(run.text(body))),
-                    ("dueDate", json!(due_time(now_ms() + due_in.millis()))),
+                    ("dueDate", json!(crate::time::rfc3339_seconds(now_ms() + due_in.millis()))),
                     ("assignedTo", json!(assignee)),
                     ("contactId", json!(run.contact())),
                     ("projectId", json!(project)),
