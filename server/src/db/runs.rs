@@ -98,7 +98,8 @@ fn named<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str, text
 }
 
 /// An event as it starts runs: its type, the record it is about with the changed fields'
-/// previous values, and what caused it.
+/// previous values, and what caused it. A module event of the stream is one; so is a form
+/// submitted in the inbox (`form_submitted`, about the form).
 pub(crate) struct Occurrence<'a> {
     pub event_id: &'a str,
     pub event_type: EventType,
@@ -142,7 +143,8 @@ impl Store {
         let mut loops_stopped = Vec::new();
         for candidate in self.active_workflows(conn, tenant, event.event_type).await? {
             let workflow = &candidate.workflow;
-            let fields = TriggerFields::new(workflow.trigger_module, &candidate.custom_fields);
+            let fields =
+                TriggerFields::new(workflow.trigger_module, &candidate.custom_fields, &candidate.answer_fields);
             let passes = match workflow.trigger_filters.compile(&fields, event.event_type, "triggerFilters") {
                 Ok(filters) => filters.matches(event.record, event.previous),
                 // Checked when saved against the same fields: a version that no longer compiles

@@ -1,26 +1,28 @@
 //! Workflows (seed 001) as the REST API and the Workflows page ask for them: every read scoped
 //! to the caller's sub-account (another tenant's workflow answers 404 like a missing one), every
 //! write checked by the model against what the sub-account has — its users, pipelines, custom
-//! fields and templates — and, for a sub-account connected to HighLevel, refused on an event
-//! HighLevel cannot send, saying why.
+//! fields, templates and the answers they ask for — and, for a sub-account connected to
+//! HighLevel, refused on an event HighLevel cannot send, saying why.
 
 use app::api::AppError;
+use app::model::form_event::{AnswerField, answer_fields};
 use app::model::workflow::history::{Run, RunPage};
 use app::model::workflow::{self, Catalog, Problem, Workflow, WorkflowSpec};
-use app::model::{ActionId, EventType, Module, RunId, TemplateId, UserId, WorkflowId};
+use app::model::{ActionId, EventType, RunId, Template, TemplateId, TriggerModule, UserId, WorkflowId};
 use serde_json::Value;
 
 use super::{Service, crm_error};
-use crate::db::new_id;
 use crate::db::steps::RetryOutcome;
 use crate::db::tenancy::{Editor, Tenant};
-use crate::db::workflows::UpdateOutcome;
+use crate::db::workflows::{CheckedFields, UpdateOutcome};
+use crate::db::{from_json, new_id};
 use crate::highlevel::events::{Availability, availability};
 
 /// What a sub-account's workflows may name, read once per check.
 struct CatalogParts {
     private_hosts: bool,
     custom_fields: Vec<app::model::CrmField>,
+    answer_fields: Vec<AnswerField>,
     users: Vec<UserId>,
     pipelines: Vec<app::model::Pipeline>,
     templates: Vec<TemplateId>,
@@ -30,6 +32,7 @@ impl CatalogParts {
     fn catalog(&self) -> Catalog<'_> {
         Catalog {
             custom_fields: &self.custom_fields,
+            answer_fields: &self.answer_fields,
             users: &self.users,
             pipelines: &self.pipelines,
             templates: &self.templates,
@@ -37,10 +40,15 @@ impl CatalogParts {
             stored: false,
         }
     }
+
+    /// What a version is saved with.
+    fn checked(&self) -> CheckedFields<'_> {
+        CheckedFields { custom_fields: &self.custom_fields, answer_fields: &self.answer_fields }
+    }
 }
 
 impl Service {
-    pub async fn workflows(&self, tenant: &Tenant, module: Option<Module>) -> Result<Vec<Workflow>, AppError> {
+    pub async fn workflows(&self, tenant: &Tenant, module: Option<TriggerModule>) -> Result<Vec<Workflow>, AppError> {
         Ok(self.store.workflows(tenant, module).await?)
     }
 
@@ -50,7 +58,7 @@ impl Service {
 
     pub async fn create_workflow(&self, editor: &Editor, body: &Value) -> Result<Workflow, AppError> {
         let (spec, parts) = self.check_workflow(editor, body).await?;
-        Ok(self.store.create_workflow(editor, &spec, &parts.custom_fields).await?)
+        Ok(self.store.create_workflow(editor, &spec, parts.checked()).await?)
     }
 
     /// Replaces the workflow with `body` as its next version. A `version` in the body is the
@@ -67,7 +75,7 @@ impl Service {
         };
         self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
         let (spec, parts) = self.check_workflow(editor, body).await?;
-        match self.store.update_workflow(editor, id, base, &spec, &parts.custom_fields).await? {
+        match self.store.update_workflow(editor, id, base, &spec, parts.checked()).await? {
             UpdateOutcome::Saved(workflow) => Ok(workflow),
             UpdateOutcome::Stale(now) => Err(AppError::Conflict(match base {
                 Some(base) => format!(
@@ -166,9 +174,15 @@ impl Service {
         let custom_fields = crm.custom_fields(sub_account).await.map_err(crm_error)?;
         let users = crm.users(sub_account).await.map_err(crm_error)?.into_iter().map(|u| UserId::from(u.id)).collect();
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let templates = self.store.template_names(tenant).await?.into_iter().map(|(id, _)| id).collect();
+        let mut templates = Vec::new();
+        let mut current: Vec<Template> = Vec::new();
+        for summary in self.store.template_summaries(tenant).await? {
+            current.push(from_json(&summary.definition)?);
+            templates.push(summary.id);
+        }
+        let answer_fields = answer_fields(&current);
         let private_hosts = self.options.webhooks_may_call_private_hosts;
-        Ok(CatalogParts { private_hosts, custom_fields, users, pipelines, templates })
+        Ok(CatalogParts { private_hosts, custom_fields, answer_fields, users, pipelines, templates })
     }
 }
 

@@ -8,6 +8,7 @@ mod standin;
 
 mod crm_modules;
 mod form_loop;
+mod form_submitted;
 mod highlevel_api;
 mod highlevel_flow;
 mod highlevel_sso;
