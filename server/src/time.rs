@@ -80,6 +80,12 @@ pub fn rfc3339_ms(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A time (Unix milliseconds) in UTC to the second, as the CRM's due times and a submitted
+/// form's `submittedAt` are written (`2026-12-01T09:00:00Z`).
+pub fn rfc3339_seconds(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clock_ms, format_ms, overdue_at};

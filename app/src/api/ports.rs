@@ -17,7 +17,7 @@ use crate::model::messaging::{EmailSettings, TwilioSettings};
 use crate::model::workflow::Workflow;
 use crate::model::{
     Answers, ContactId, EventType, FormId, Module, NumberFormat, OpportunityId, RunId, SubAccountId, Template,
-    TemplateId, TriggerConfig, TriggerId, WorkflowId,
+    TemplateId, TriggerConfig, TriggerId, TriggerModule, WorkflowId,
 };
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -271,7 +271,7 @@ pub trait WorkflowsPort: Send + Sync {
         &self,
         user: &SessionUser,
         sub_account: &SubAccountId,
-        module: Option<Module>,
+        module: Option<TriggerModule>,
     ) -> AppResult<Vec<WorkflowRow>>;
     async fn workflow_editor(
         &self,

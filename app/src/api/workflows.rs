@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::error::AppError;
 use crate::model::workflow::history::{Run, RunPage, RunStatus};
 use crate::model::workflow::{CatalogData, Workflow};
-use crate::model::{EventType, Module, RunId, SubAccountId, WorkflowId};
+use crate::model::{EventType, RunId, SubAccountId, TriggerModule, WorkflowId};
 use leptos::prelude::*;
 
 /// A row of the workflows list.
@@ -17,7 +17,7 @@ pub struct WorkflowRow {
     pub id: WorkflowId,
     pub name: String,
     pub description: String,
-    pub module: Module,
+    pub module: TriggerModule,
     pub trigger: EventType,
     pub is_active: bool,
     pub version: i64,
@@ -75,7 +75,10 @@ pub struct NotificationList {
 }
 
 #[server(prefix = "/api", endpoint = "workflows/list")]
-pub async fn list_workflows(sub_account: SubAccountId, module: Option<Module>) -> Result<Vec<WorkflowRow>, AppError> {
+pub async fn list_workflows(
+    sub_account: SubAccountId,
+    module: Option<TriggerModule>,
+) -> Result<Vec<WorkflowRow>, AppError> {
     use super::session::{backend, current_user};
     backend()?.workflow_rows(&current_user().await?, &sub_account, module).await
 }

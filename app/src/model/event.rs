@@ -1,10 +1,11 @@
 //! The CRM events OpsFlow knows, by one name each: the same spelling on the wire, in the
 //! database and in the settings page's choices. Adding an event type starts here.
 //!
-//! Two are what form triggers listen for (`stage_changed`, `call_completed`); the other 27 are
-//! seed 001's, each in one [`Module`], as the workflow engine's triggers name them.
+//! Two are what form triggers listen for (`stage_changed`, `call_completed`); 27 are seed 001's,
+//! each in one [`Module`], as the workflow engine's triggers name them; and `form_submitted`, a
+//! form submitted in the inbox, starts workflows of the `forms` trigger module.
 
-use super::module::Module;
+use super::module::{Module, TriggerModule};
 use super::named::named;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -40,10 +41,12 @@ pub enum EventType {
     ProjectStatusChanged,
     ProjectTaskOverdue,
     ProjectCompleted,
+    /// A form was submitted in the inbox (OpsFlow's own event, whatever the CRM).
+    FormSubmitted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 29] = [
+    pub const ALL: [EventType; 30] = [
         EventType::StageChanged,
         EventType::CallCompleted,
         EventType::LeadCreated,
@@ -73,6 +76,7 @@ impl EventType {
         EventType::ProjectStatusChanged,
         EventType::ProjectTaskOverdue,
         EventType::ProjectCompleted,
+        EventType::FormSubmitted,
     ];
     /// What a form trigger can listen for (the settings page offers these). First in `ALL`, so
     /// their names are the first of `NAMES`.
@@ -108,6 +112,7 @@ impl EventType {
         "project_status_changed",
         "project_task_overdue",
         "project_completed",
+        "form_submitted",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -146,14 +151,15 @@ impl EventType {
             EventType::ProjectStatusChanged => "A project's status changes",
             EventType::ProjectTaskOverdue => "A project task becomes overdue",
             EventType::ProjectCompleted => "A project is completed",
+            EventType::FormSubmitted => "A form is submitted in the inbox",
         }
     }
 
     /// The module whose records the event is about; `None` for the two form-trigger events,
-    /// which predate the modules.
+    /// which predate the modules, and for `form_submitted`, which is about a form.
     pub fn module(self) -> Option<Module> {
         match self {
-            EventType::StageChanged | EventType::CallCompleted => None,
+            EventType::StageChanged | EventType::CallCompleted | EventType::FormSubmitted => None,
             EventType::LeadCreated
             | EventType::LeadUpdated
             | EventType::LeadStageChanged
@@ -185,7 +191,7 @@ impl EventType {
 
     /// Whether the event carries the record's previous values (what `changed_to`,
     /// `changed_from` and `any_change` compare with): not when the record is new, nor for the
-    /// time-based events, where nothing was changed.
+    /// time-based events or a submitted form, where nothing was changed.
     pub fn has_previous(self) -> bool {
         !matches!(
             self,
@@ -198,12 +204,27 @@ impl EventType {
                 | EventType::TaskOverdue
                 | EventType::ProjectTaskOverdue
                 | EventType::CallCompleted
+                | EventType::FormSubmitted
         )
+    }
+
+    /// The trigger module of the workflows the event starts; `None` for the form-trigger events,
+    /// which start forms instead.
+    pub fn trigger_module(self) -> Option<TriggerModule> {
+        match self {
+            EventType::FormSubmitted => Some(TriggerModule::Forms),
+            other => other.module().map(TriggerModule::Records),
+        }
     }
 
     /// The events of one module, in the seed's order.
     pub fn of_module(module: Module) -> impl Iterator<Item = EventType> {
         EventType::ALL.into_iter().filter(move |t| t.module() == Some(module))
+    }
+
+    /// The events that start workflows of a trigger module.
+    pub fn of_trigger_module(module: TriggerModule) -> impl Iterator<Item = EventType> {
+        EventType::ALL.into_iter().filter(move |t| t.trigger_module() == Some(module))
     }
 }
 

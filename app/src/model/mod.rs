@@ -13,6 +13,7 @@ pub mod editing;
 pub mod event;
 pub mod field;
 pub mod form;
+pub mod form_event;
 pub mod id;
 pub mod locale;
 pub mod messaging;
@@ -42,7 +43,7 @@ pub use id::{
     ActionId, ContactId, EventId, FormId, OpportunityId, RunId, SubAccountId, TemplateId, TriggerId, UserId, WorkflowId,
 };
 pub use locale::{Currency, Locale, NumberFormat};
-pub use module::Module;
+pub use module::{Module, TriggerModule};
 pub use note::format_note;
 pub use plan::{CleanAnswer, Evaluation, FormPlan};
 pub use record::{RecordField, RecordFieldKind, RecordProblem};

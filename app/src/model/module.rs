@@ -1,5 +1,5 @@
 //! The CRM's modules, as the workflow engine names them (seed 001): each of its 27 event types
-//! belongs to one, and a workflow's `triggerModule` is one.
+//! belongs to one. A workflow's `triggerModule` is one of them, or `forms` ([`TriggerModule`]).
 
 use super::named::named;
 
@@ -31,3 +31,59 @@ impl Module {
 }
 
 named!(Module, "a module");
+
+/// What a workflow's `triggerModule` names: a CRM module, whose records' events start it, or
+/// `forms`, whose submissions in the inbox do. Forms are OpsFlow's own, not records of a CRM: the
+/// record pages, the Activity and the events API know [`Module`]s only, so a form can never be
+/// taken for one there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TriggerModule {
+    Records(Module),
+    Forms,
+}
+
+impl TriggerModule {
+    pub const ALL: [TriggerModule; 7] = [
+        TriggerModule::Records(Module::Leads),
+        TriggerModule::Records(Module::Contacts),
+        TriggerModule::Records(Module::Accounts),
+        TriggerModule::Records(Module::Opportunities),
+        TriggerModule::Records(Module::Tasks),
+        TriggerModule::Records(Module::Projects),
+        TriggerModule::Forms,
+    ];
+    /// Each one's name, in the order of `ALL`: the modules' names, then `forms`.
+    pub const NAMES: &'static [&'static str] =
+        &["leads", "contacts", "accounts", "opportunities", "tasks", "projects", "forms"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerModule::Records(module) => module.as_str(),
+            TriggerModule::Forms => "forms",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TriggerModule::Records(module) => module.label(),
+            TriggerModule::Forms => "Forms",
+        }
+    }
+
+    /// The CRM module of the record a workflow's actions act on (assign, tag, update, the
+    /// `owner`): the trigger record's own, or for a submitted form its contact.
+    pub fn record_module(self) -> Module {
+        match self {
+            TriggerModule::Records(module) => module,
+            TriggerModule::Forms => Module::Contacts,
+        }
+    }
+}
+
+impl From<Module> for TriggerModule {
+    fn from(module: Module) -> Self {
+        TriggerModule::Records(module)
+    }
+}
+
+named!(TriggerModule, "a module");

@@ -60,7 +60,7 @@ const fn required(name: &'static str, label: &'static str, kind: RecordFieldKind
     RecordField { name, label, kind, required: true, read_only: false }
 }
 
-const fn read_only(name: &'static str, label: &'static str, kind: RecordFieldKind) -> RecordField {
+pub(crate) const fn read_only(name: &'static str, label: &'static str, kind: RecordFieldKind) -> RecordField {
     RecordField { name, label, kind, required: false, read_only: true }
 }
 

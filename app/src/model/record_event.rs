@@ -141,6 +141,11 @@ pub fn check_reported(
     record: &Map<String, Value>,
     previous: &Map<String, Value>,
 ) -> Result<Module, Vec<String>> {
+    if event_type == EventType::FormSubmitted {
+        return Err(vec![
+            "`form_submitted` is OpsFlow's own: it fires when a form is submitted in the inbox".to_owned(),
+        ]);
+    }
     let Some(module) = event_type.module() else {
         return Err(vec![format!("`{}` is not a module event", event_type.as_str())]);
     };

@@ -1,15 +1,23 @@
-//! Forms: created pending by events, completed once by a submit (which queues their writeback
-//! jobs, `writebacks::queue_writebacks`, in the same transaction).
+//! Forms: created pending by events, completed once by a submit — which, in the same
+//! transaction, queues their writeback jobs (`writebacks::queue_writebacks`) and fires their
+//! `form_submitted` event, starting the workflows it matches.
 
+use app::model::form_event::Submitted;
 use app::model::{
-    CleanAnswer, ContactId, EventId, FormId, FormStatus, OpportunityId, SubAccountId, TemplateId, TriggerId, UserId,
-    WritebackKind, Writebacks,
+    Cause, CleanAnswer, ContactId, EventId, EventType, FormId, FormStatus, OpportunityId, SubAccountId, TemplateId,
+    TriggerId, UserId, WritebackKind, Writebacks,
 };
+use serde_json::{Map, json};
 use sqlx::{AnyConnection, FromRow};
 
+use super::runs::Occurrence;
 use super::tenancy::Tenant;
 use super::writebacks::queue_writebacks;
 use super::{Store, StoreError, StoreResult, from_json, new_id, now_ms, to_json};
+use crate::time::rfc3339_seconds;
+
+/// Where a `form_submitted` event comes from: its dedupe key is the form's id there.
+const SUBMITTED_SOURCE: &str = "inbox";
 
 /// A new pending form, with everything it needs to render and write back later: the template
 /// version, the CRM context and a copy of its trigger's writebacks.
@@ -194,11 +202,12 @@ impl Store {
         Ok(sqlx::query_as(&sql).bind(form_id.as_str()).bind(tenant.id()).fetch_optional(self.pool()).await?)
     }
 
-    /// Completes a pending form with its cleaned answers and queues its writebacks, all in one
-    /// transaction. The submitter holds the new jobs' lease (so it runs them now and no worker
-    /// takes them meanwhile); the lease is returned for [`Store::claim_writeback`]. `None` when
-    /// the form was no longer pending: of two simultaneous submits exactly one wins, so the
-    /// writebacks are queued once.
+    /// Completes a pending form with its cleaned answers, queues its writebacks and fires its
+    /// `form_submitted` event (which starts the workflows it matches), all in one transaction.
+    /// The submitter holds the new jobs' lease (so it runs them now and no worker takes them
+    /// meanwhile); the lease is returned for [`Store::claim_writeback`]. `None` when the form was
+    /// no longer pending: of two simultaneous submits exactly one wins, so the writebacks are
+    /// queued and the event fired once.
     pub async fn complete_form(
         &self,
         tenant: &Tenant,
@@ -226,8 +235,58 @@ impl Store {
         }
         let lease = now + lease_ms;
         queue_writebacks(&mut tx, form_id, writebacks, lease).await?;
+        self.fire_submitted(&mut tx, tenant, form_id, submission, now).await?;
         tx.commit().await?;
         Ok(Some(lease))
+    }
+
+    /// Stores a just-completed form's `form_submitted` event — once per form: its id is the
+    /// event's key — and starts the runs it starts, on the completion's transaction.
+    async fn fire_submitted(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        form_id: &FormId,
+        submission: &FormCompletion<'_>,
+        now: i64,
+    ) -> StoreResult<()> {
+        let (template_id, template_name, contact_id, contact_name): (String, String, String, String) = sqlx::query_as(
+            "SELECT f.template_id, t.name, f.contact_id, f.contact_name FROM forms f \
+             JOIN templates t ON t.id = f.template_id WHERE f.id = $1 AND f.sub_account_id = $2",
+        )
+        .bind(form_id.as_str())
+        .bind(tenant.id())
+        .fetch_one(&mut *conn)
+        .await?;
+        let submitted_at = rfc3339_seconds(now);
+        let record = Submitted {
+            form_id: form_id.as_str(),
+            template_id: &template_id,
+            template_name: &template_name,
+            contact_id: &contact_id,
+            contact_name: &contact_name,
+            submitted_by: submission.user_id.as_str(),
+            submitted_at: &submitted_at,
+            answers: submission.answers,
+        }
+        .record();
+        let cause = Cause::Person { user_id: submission.user_id.clone() };
+        let payload = to_json(&json!({ "formId": form_id, "record": record, "cause": cause }))?;
+        let event_type = EventType::FormSubmitted;
+        let stored = self.insert_event(conn, tenant, SUBMITTED_SOURCE, form_id.as_str(), event_type, &payload).await?;
+        let Some(event_id) = stored else { return Ok(()) };
+        let previous = Map::new();
+        let occurrence = Occurrence {
+            event_id: event_id.as_str(),
+            event_type,
+            record_id: form_id.as_str(),
+            record: &record,
+            previous: &previous,
+            cause: &cause,
+        };
+        // A submission is a person's: the loop limit cannot stop its runs.
+        self.start_runs(conn, tenant, &occurrence).await?;
+        Ok(())
     }
 }
 

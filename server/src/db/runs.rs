@@ -6,8 +6,8 @@
 use app::model::workflow::history::{Run, RunStatus, Step, StepStatus};
 use app::model::workflow::run::Position;
 use app::model::workflow::{DEEPEST_RUN, TriggerFields};
-use app::model::{Cause, RecordEvent, RunId, WorkflowId};
-use serde_json::{Value, json};
+use app::model::{Cause, EventType, RecordEvent, RunId, WorkflowId};
+use serde_json::{Map, Value, json};
 use sqlx::{AnyConnection, FromRow};
 
 use super::steps::insert_step;
@@ -97,6 +97,31 @@ fn named<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str, text
         .ok_or_else(|| super::StoreError::Corrupt(format!("unknown status {text}")))
 }
 
+/// An event as it starts runs: its type, the record it is about with the changed fields'
+/// previous values, and what caused it. A module event of the stream is one; so is a form
+/// submitted in the inbox (`form_submitted`, about the form).
+pub(crate) struct Occurrence<'a> {
+    pub event_id: &'a str,
+    pub event_type: EventType,
+    pub record_id: &'a str,
+    pub record: &'a Map<String, Value>,
+    pub previous: &'a Map<String, Value>,
+    pub cause: &'a Cause,
+}
+
+impl<'a> From<&'a RecordEvent> for Occurrence<'a> {
+    fn from(event: &'a RecordEvent) -> Self {
+        Occurrence {
+            event_id: event.id.as_str(),
+            event_type: event.event_type,
+            record_id: &event.record_id,
+            record: &event.record,
+            previous: &event.previous,
+            cause: &event.cause,
+        }
+    }
+}
+
 /// How many runs led to an event: 0 for a person's or another system's change.
 fn depth_of(cause: &Cause) -> u8 {
     match cause {
@@ -112,15 +137,16 @@ impl Store {
         &self,
         conn: &mut AnyConnection,
         tenant: &Tenant,
-        event: &RecordEvent,
+        event: &Occurrence<'_>,
     ) -> StoreResult<Vec<WorkflowId>> {
-        let depth = depth_of(&event.cause).saturating_add(1);
+        let depth = depth_of(event.cause).saturating_add(1);
         let mut loops_stopped = Vec::new();
         for candidate in self.active_workflows(conn, tenant, event.event_type).await? {
             let workflow = &candidate.workflow;
-            let fields = TriggerFields::new(workflow.trigger_module, &candidate.custom_fields);
+            let fields =
+                TriggerFields::new(workflow.trigger_module, &candidate.custom_fields, &candidate.answer_fields);
             let passes = match workflow.trigger_filters.compile(&fields, event.event_type, "triggerFilters") {
-                Ok(filters) => filters.matches(&event.record, &event.previous),
+                Ok(filters) => filters.matches(event.record, event.previous),
                 // Checked when saved against the same fields: a version that no longer compiles
                 // is the store's problem, not the event's.
                 Err(problems) => {
@@ -132,7 +158,7 @@ impl Store {
                 continue;
             }
             if depth > DEEPEST_RUN {
-                tracing::warn!(workflow = %workflow.id, event = %event.id, depth, "workflow loop stopped");
+                tracing::warn!(workflow = %workflow.id, event = event.event_id, depth, "workflow loop stopped");
                 loops_stopped.push(workflow.id.clone());
                 continue;
             }
@@ -151,9 +177,9 @@ impl Store {
             .bind(tenant.id())
             .bind(workflow.id.as_str())
             .bind(workflow.version)
-            .bind(event.id.as_str())
+            .bind(event.event_id)
             .bind(event.event_type.as_str())
-            .bind(&event.record_id)
+            .bind(event.record_id)
             .bind(i64::from(depth))
             .bind(status.as_str())
             .bind(to_json(&snapshot)?)

@@ -79,7 +79,7 @@ impl Store {
         if inserted.rows_affected() != 1 {
             return Ok(None);
         }
-        let loops_stopped = self.start_runs(conn, tenant, event).await?;
+        let loops_stopped = self.start_runs(conn, tenant, &event.into()).await?;
         Ok(Some(Stored { loops_stopped }))
     }
 

@@ -2,8 +2,9 @@
 //! read; each save writes a new version (`version` + 1) and a stale one stores nothing. The
 //! active flag is the row's: enabling or disabling a workflow is not a new version.
 
+use app::model::form_event::AnswerField;
 use app::model::workflow::{Workflow, WorkflowSpec};
-use app::model::{CrmField, EventType, Module, WorkflowId};
+use app::model::{CrmField, EventType, TriggerModule, WorkflowId};
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,13 +35,22 @@ const COLUMNS: &str = "w.id, w.is_active, w.current_version, w.created_at, w.upd
 const FROM: &str =
     "FROM workflows w JOIN workflow_versions v ON v.workflow_id = w.id AND v.version = w.current_version";
 
-/// A saved version with the custom fields it was checked against (its filters compare them as
-/// those fields' types): what runs start from and run. Versions never change once saved, so
-/// each is read and parsed once per process ([`VersionCache`]).
+/// A saved version with the fields it was checked against — custom fields, templates' answers —
+/// which its filters compare as the types they had then: what runs start from and run.
+/// Versions never change once saved, so each is read and parsed once per process
+/// ([`VersionCache`]).
 #[derive(Debug)]
 pub struct PinnedVersion {
     pub workflow: Workflow,
     pub custom_fields: Vec<CrmField>,
+    pub answer_fields: Vec<AnswerField>,
+}
+
+/// The sub-account's fields a version is checked against when it is saved, and kept with it.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckedFields<'a> {
+    pub custom_fields: &'a [CrmField],
+    pub answer_fields: &'a [AnswerField],
 }
 
 /// Parsed versions by workflow and number, shared by a store's clones.
@@ -74,12 +84,12 @@ pub enum UpdateOutcome {
 }
 
 impl Store {
-    /// Stores a new workflow at version 1, checked against `custom_fields`.
+    /// Stores a new workflow at version 1, checked against `fields`.
     pub async fn create_workflow(
         &self,
         editor: &Editor,
         spec: &WorkflowSpec,
-        custom_fields: &[CrmField],
+        fields: CheckedFields<'_>,
     ) -> StoreResult<Workflow> {
         let id = new_id();
         let now = now_ms();
@@ -97,20 +107,20 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_version(&mut tx, &id, 1, (spec, custom_fields), editor.by(), now).await?;
+        insert_version(&mut tx, &id, 1, (spec, fields), editor.by(), now).await?;
         tx.commit().await?;
         Ok(Workflow::new(id.into(), spec.clone(), 1, rfc3339_ms(now), rfc3339_ms(now)))
     }
 
     /// The sub-account's live workflows, by name; only one module's when asked.
-    pub async fn workflows(&self, tenant: &Tenant, module: Option<Module>) -> StoreResult<Vec<Workflow>> {
+    pub async fn workflows(&self, tenant: &Tenant, module: Option<TriggerModule>) -> StoreResult<Vec<Workflow>> {
         let sql = format!(
             "SELECT {COLUMNS} {FROM} WHERE w.sub_account_id = $1 AND w.deleted_at IS NULL \
              AND ($2 = '' OR w.trigger_module = $2) ORDER BY w.name, w.id"
         );
         let rows: Vec<WorkflowRow> = sqlx::query_as(&sql)
             .bind(tenant.id())
-            .bind(module.map_or("", Module::as_str))
+            .bind(module.map_or("", TriggerModule::as_str))
             .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(WorkflowRow::into_workflow).collect()
@@ -155,8 +165,9 @@ impl Store {
         if let Some(cached) = self.versions().get(&key) {
             return Ok(cached);
         }
-        let (definition, custom_fields, created_at): (String, String, i64) = sqlx::query_as(
-            "SELECT definition, custom_fields, created_at FROM workflow_versions WHERE workflow_id = $1 AND version = $2",
+        let (definition, custom_fields, answer_fields, created_at): (String, String, String, i64) = sqlx::query_as(
+            "SELECT definition, custom_fields, answer_fields, created_at FROM workflow_versions \
+             WHERE workflow_id = $1 AND version = $2",
         )
         .bind(workflow.as_str())
         .bind(version)
@@ -166,6 +177,7 @@ impl Store {
         let pinned = Arc::new(PinnedVersion {
             workflow: Workflow::new(workflow.clone(), from_json(&definition)?, version, when.clone(), when),
             custom_fields: from_json(&custom_fields)?,
+            answer_fields: from_json(&answer_fields)?,
         });
         self.versions().put(key, pinned.clone());
         Ok(pinned)
@@ -179,7 +191,7 @@ impl Store {
         id: &WorkflowId,
         base: Option<i64>,
         spec: &WorkflowSpec,
-        custom_fields: &[CrmField],
+        fields: CheckedFields<'_>,
     ) -> StoreResult<UpdateOutcome> {
         let mut tx = self.begin().await?;
         let Some(now_current) = current(&mut tx, editor, id).await? else { return Ok(UpdateOutcome::Missing) };
@@ -213,7 +225,7 @@ impl Store {
                 None => UpdateOutcome::Missing,
             });
         }
-        insert_version(&mut tx, id, next, (spec, custom_fields), editor.by(), now).await?;
+        insert_version(&mut tx, id, next, (spec, fields), editor.by(), now).await?;
         let saved = current(&mut tx, editor, id).await?;
         tx.commit().await?;
         Ok(saved.map_or(UpdateOutcome::Missing, UpdateOutcome::Saved))
@@ -283,18 +295,19 @@ async fn insert_version(
     conn: &mut AnyConnection,
     id: &str,
     version: i64,
-    (spec, custom_fields): (&WorkflowSpec, &[CrmField]),
+    (spec, fields): (&WorkflowSpec, CheckedFields<'_>),
     by: &str,
     now: i64,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO workflow_versions (workflow_id, version, definition, custom_fields, saved_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO workflow_versions (workflow_id, version, definition, custom_fields, answer_fields, saved_by, \
+           created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
     .bind(version)
     .bind(to_json(spec)?)
-    .bind(to_json(&custom_fields)?)
+    .bind(to_json(&fields.custom_fields)?)
+    .bind(to_json(&fields.answer_fields)?)
     .bind(by)
     .bind(now)
     .execute(&mut *conn)

@@ -213,7 +213,7 @@ impl Engine {
             self.store.fail_step(&step, &why, &why, &Value::Null).await?;
             return Ok(());
         };
-        let config = match pinned.workflow.stored_config(action, &pinned.custom_fields) {
+        let config = match pinned.workflow.stored_config(action, &pinned.custom_fields, &pinned.answer_fields) {
             Ok(config) => config,
             Err(problems) => {
                 let why = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
@@ -305,6 +305,11 @@ impl StepRun<'_> {
     }
 
     fn fields(&self) -> app::model::workflow::TriggerFields<'_> {
-        app::model::workflow::TriggerFields::new(self.workflow().trigger_module, &self.pinned.custom_fields)
+        let pinned = self.pinned;
+        app::model::workflow::TriggerFields::new(
+            self.workflow().trigger_module,
+            &pinned.custom_fields,
+            &pinned.answer_fields,
+        )
     }
 }

@@ -7,7 +7,8 @@ use app::model::workflow::DEEPEST_RUN;
 use app::model::workflow::interpolate::{Escape, render};
 use app::model::workflow::{ActionConfig, Assignment, BranchPath, Delay, Person, TriggerField, actions::owner_field};
 use app::model::{
-    Cause, ContactId, CrmFieldType, CrmFieldValue, EventId, Module, RecordFieldKind, TemplateId, UserId, Writebacks,
+    Cause, ContactId, CrmFieldType, CrmFieldValue, EventId, Module, RecordFieldKind, TemplateId, TriggerModule, UserId,
+    Writebacks,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
@@ -26,12 +27,31 @@ impl StepRun<'_> {
         render(text, &self.fields(), &self.trigger.record, Escape::Plain)
     }
 
-    fn module(&self) -> Module {
+    fn module(&self) -> TriggerModule {
         self.workflow().trigger_module
     }
 
     fn record_id(&self) -> &str {
         &self.step.run.record_id
+    }
+
+    /// The CRM record the step acts on (see [`TriggerModule::record_module`]): the trigger
+    /// record, or a submitted form's contact.
+    fn acted_on(&self) -> (Module, &str) {
+        match self.module() {
+            TriggerModule::Records(module) => (module, self.record_id()),
+            TriggerModule::Forms => (Module::Contacts, self.trigger_str("contactId")),
+        }
+    }
+
+    /// Where a notification about the trigger takes its reader: the record's page, or the form.
+    fn link(&self, tenant: &Tenant) -> String {
+        match self.module() {
+            TriggerModule::Records(module) => {
+                format!("/s/{}/records/{}/{}", tenant.id(), module.as_str(), self.record_id())
+            }
+            TriggerModule::Forms => format!("/s/{}/forms/{}", tenant.id(), self.record_id()),
+        }
     }
 
     pub(super) fn tenant(&self) -> Tenant {
@@ -44,15 +64,21 @@ impl StepRun<'_> {
         Cause::Workflow { run_id: self.step.run.run_id.to_string(), depth }
     }
 
-    /// A field of the trigger record as text (`None` when empty).
-    fn trigger_text(&self, field: &str) -> Option<String> {
-        self.trigger.record.get(field).and_then(Value::as_str).filter(|text| !text.is_empty()).map(str::to_owned)
+    /// A field of the trigger record as text (empty when it has none).
+    fn trigger_str(&self, field: &str) -> &str {
+        self.trigger.record.get(field).and_then(Value::as_str).unwrap_or_default()
     }
 
-    /// The contact the trigger record leads to: itself, its contact, a converted lead's contact.
+    /// A field of the trigger record as text (`None` when empty).
+    fn trigger_text(&self, field: &str) -> Option<String> {
+        Some(self.trigger_str(field)).filter(|text| !text.is_empty()).map(str::to_owned)
+    }
+
+    /// The contact the trigger record leads to: itself, its contact, a converted lead's contact,
+    /// a submitted form's contact.
     fn contact(&self) -> Option<ContactId> {
         match self.module() {
-            Module::Contacts => Some(ContactId::from(self.record_id())),
+            TriggerModule::Records(Module::Contacts) => Some(ContactId::from(self.record_id())),
             _ => self.trigger_text("contactId").map(ContactId::from),
         }
     }
@@ -67,11 +93,6 @@ impl StepRun<'_> {
             other => super::fill(&other.to_config(), &|text| self.text(text)),
         }
     }
-}
-
-/// `2026-12-01T09:00:00Z`: a task's due time as the CRM takes it.
-fn due_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn record(values: impl IntoIterator<Item = (&'static str, Value)>) -> Record {
@@ -99,8 +120,9 @@ impl Engine {
     /// The trigger record's owner (a task's assignee) as it is now: an `assign_owner` earlier
     /// in the run has set it.
     async fn owner(&self, conn: &mut AnyConnection, run: &StepRun<'_>) -> Result<Option<UserId>, Failure> {
-        let Some(field) = owner_field(run.module()) else { return Ok(None) };
-        let record = self.crm.record_on(conn, &run.tenant(), run.module(), run.record_id()).await?;
+        let (module, id) = run.acted_on();
+        let Some(field) = owner_field(module) else { return Ok(None) };
+        let record = self.crm.record_on(conn, &run.tenant(), module, id).await?;
         Ok(record.get(field).and_then(Value::as_str).filter(|id| !id.is_empty()).map(UserId::from))
     }
 
@@ -125,7 +147,7 @@ impl Engine {
             ));
         }
         let cause = run.cause();
-        let module = run.module();
+        let (module, record_id) = run.acted_on();
         match run.config {
             ActionConfig::AssignOwner(assignment) => {
                 let user = match assignment {
@@ -146,7 +168,7 @@ impl Engine {
                 let field = owner_field(module).unwrap_or("ownerId");
                 let values = record([(field, json!(user))]);
                 let written =
-                    self.crm.update_on(conn, &tenant, &cause, module, run.record_id(), &values, Access::Edit).await?;
+                    self.crm.update_on(conn, &tenant, &cause, module, record_id, &values, Access::Edit).await?;
                 Ok(Effect::Done(with_loops(json!({ "userId": user }), &written)))
             }
             ActionConfig::CreateTask { title, body, due_in, assignee } => {
@@ -154,11 +176,11 @@ impl Engine {
                     Some(person) => self.person(conn, run, person).await?,
                     None => None,
                 };
-                let project = (module == Module::Projects).then(|| run.record_id().to_owned());
+                let project = (run.module() == TriggerModule::Records(Module::Projects)).then_some(record_id);
                 let values = record([
                     ("title", json!(run.text(title))),
                     ("body", json!(run.text(body))),
-                    ("dueDate", json!(due_time(now_ms() + due_in.millis()))),
+                    ("dueDate", json!(crate::time::rfc3339_seconds(now_ms() + due_in.millis()))),
                     ("assignedTo", json!(assignee)),
                     ("contactId", json!(run.contact())),
                     ("projectId", json!(project)),
@@ -173,7 +195,7 @@ impl Engine {
                         let field_value: CrmFieldValue = serde_json::from_value(value.clone())
                             .map_err(|_| Failure::Refused(format!("“{}” cannot take {value}.", custom.name)))?;
                         let update = CustomFieldUpdate { id: custom.id.clone(), key: custom.key.clone(), field_value };
-                        let contact = ContactId::from(run.record_id());
+                        let contact = ContactId::from(record_id);
                         self.crm.set_custom_fields_on(conn, &tenant, &cause, &contact, &[update]).await?
                     }
                     TriggerField::Custom(_) => {
@@ -184,11 +206,12 @@ impl Engine {
                     }
                     TriggerField::Record(record_field) => {
                         let values = record([(record_field.name, value.clone())]);
-                        self.crm
-                            .update_on(conn, &tenant, &cause, module, run.record_id(), &values, Access::Edit)
-                            .await?
+                        self.crm.update_on(conn, &tenant, &cause, module, record_id, &values, Access::Edit).await?
                     }
                     TriggerField::Id => return Err(Failure::Refused("A record's id cannot be changed.".to_owned())),
+                    TriggerField::Answer(_) => {
+                        return Err(Failure::Refused("A submitted form's answers do not change.".to_owned()));
+                    }
                 };
                 let changed = !written.events.is_empty();
                 Ok(Effect::Done(with_loops(
@@ -198,7 +221,7 @@ impl Engine {
             }
             ActionConfig::AddTag { tags } => {
                 // Locked first: another write of the tags waits, and neither loses the other's.
-                let current = self.crm.record_for_update_on(conn, &tenant, module, run.record_id()).await?;
+                let current = self.crm.record_for_update_on(conn, &tenant, module, record_id).await?;
                 let mut all: Vec<Value> = current.get("tags").and_then(Value::as_array).cloned().unwrap_or_default();
                 let mut added: Vec<String> = Vec::new();
                 for tag in tags.iter().map(|tag| run.text(tag).trim().to_owned()) {
@@ -210,12 +233,12 @@ impl Engine {
                 all.extend(added.iter().map(|tag| json!(tag)));
                 let values = record([("tags", Value::Array(all))]);
                 let written =
-                    self.crm.update_on(conn, &tenant, &cause, module, run.record_id(), &values, Access::Edit).await?;
+                    self.crm.update_on(conn, &tenant, &cause, module, record_id, &values, Access::Edit).await?;
                 Ok(Effect::Done(with_loops(json!({ "added": added }), &written)))
             }
             ActionConfig::SendNotification { recipients, title, message } => {
                 let (title, message) = (run.text(title), run.text(message));
-                let link = format!("/s/{}/records/{}/{}", tenant.id(), module.as_str(), run.record_id());
+                let link = run.link(&tenant);
                 let mut notified = Vec::new();
                 let mut not_members = Vec::new();
                 let mut users: Vec<UserId> = Vec::new();
@@ -251,12 +274,12 @@ impl Engine {
             ActionConfig::CreateOpportunity { pipeline_id, stage_id, name, monetary_value } => {
                 let mut written = Written::default();
                 // Locked first: of two runs converting one lead, the second finds it converted.
-                let lead = self.crm.record_for_update_on(conn, &tenant, module, run.record_id()).await?;
+                let lead = self.crm.record_for_update_on(conn, &tenant, module, record_id).await?;
                 let contact = match lead.get("contactId").and_then(Value::as_str).filter(|id| !id.is_empty()) {
                     Some(contact) => contact.to_owned(),
                     // An opportunity is a contact's: a lead not yet converted is converted first.
                     None => {
-                        written = self.crm.convert_lead_on(conn, &tenant, &cause, run.record_id()).await?;
+                        written = self.crm.convert_lead_on(conn, &tenant, &cause, record_id).await?;
                         written.id.clone()
                     }
                 };
@@ -279,7 +302,7 @@ impl Engine {
                     ("name", json!(run.text(name))),
                     ("description", json!(run.text(description))),
                     ("status", json!(status)),
-                    ("opportunityId", json!(run.record_id())),
+                    ("opportunityId", json!(record_id)),
                     ("members", json!(members)),
                 ]);
                 let created = self.crm.create_on(conn, &tenant, &cause, Module::Projects, &values).await?;
@@ -325,7 +348,8 @@ impl Engine {
             return Err(Failure::Refused("The form's template no longer exists.".to_owned()));
         };
         let contact_name = self.crm.contact_name_on(conn, tenant, &contact).await?;
-        let opportunity = (run.module() == Module::Opportunities).then(|| run.record_id().into());
+        let opportunity =
+            (run.module() == TriggerModule::Records(Module::Opportunities)).then(|| run.record_id().into());
         let context = run.workflow().name.clone();
         let event = EventId::from(run.step.run.event_id.as_str());
         let (pipeline, stage) = (run.trigger_text("pipelineId"), run.trigger_text("stageId"));
@@ -389,7 +413,7 @@ fn filled_value(run: &StepRun<'_>, field: &TriggerField, value: &Value) -> Value
             matches!(record_field.kind, RecordFieldKind::Whole { .. } | RecordFieldKind::Money)
         }
         TriggerField::Custom(custom) => matches!(custom.data_type, CrmFieldType::Numerical | CrmFieldType::Monetory),
-        TriggerField::Id => false,
+        TriggerField::Id | TriggerField::Answer(_) => false,
     };
     let flag = matches!(field, TriggerField::Record(record_field) if record_field.kind == RecordFieldKind::Flag);
     if numeric && let Some(number) = app::model::NumberFormat::TEMPLATE.parse_number(filled.trim()) {

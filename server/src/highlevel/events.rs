@@ -59,6 +59,8 @@ pub fn availability(event_type: EventType) -> Availability {
         | E::ProjectStatusChanged
         | E::ProjectTaskOverdue
         | E::ProjectCompleted => No { why: "HighLevel has no projects" },
+        // Forms are filled in OpsFlow's inbox, whatever the CRM.
+        E::FormSubmitted => Yes { from: "OpsFlow's inbox (no webhook)" },
     }
 }
 

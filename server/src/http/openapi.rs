@@ -21,8 +21,9 @@ use super::workflows_api;
     info(
         title = "OpsFlow API",
         version = "1",
-        description = "Workflows of one sub-account: a trigger on one of the CRM's 27 record events, filters on \
-            the record and its previous values, and an ordered list of actions. Every call sends an API key \
+        description = "Workflows of one sub-account: a trigger on one of the CRM's 27 record events or on a form \
+            submitted in the inbox (`form_submitted`), filters on the record and its previous values (a form's \
+            answers as `answers.<key>`), and an ordered list of actions. Every call sends an API key \
             (`Authorization: Bearer opsf_…`) that an admin makes in Settings; the key decides the sub-account. \
             Errors have one shape: `{\"error\": code, \"message\": text, \"details\": …}`."
     ),

@@ -7,7 +7,7 @@
 use app::api::AppError;
 use app::model::workflow::Workflow;
 use app::model::workflow::history::{Run, RunPage};
-use app::model::{Module, RunId, WorkflowId};
+use app::model::{RunId, TriggerModule, WorkflowId};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -39,8 +39,8 @@ pub struct ErrorBody {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// Only the workflows triggered by this module's events.
-    #[param(value_type = Option<Module>)]
+    /// Only the workflows triggered by this module's events (`forms`: by submitted forms).
+    #[param(value_type = Option<TriggerModule>)]
     module: Option<String>,
 }
 
@@ -73,7 +73,9 @@ pub async fn list_workflows(
     let Query(query) = query.map_err(bad_query)?;
     let module = match query.module.as_deref() {
         None => None,
-        Some(name) => Some(name.parse::<Module>().map_err(|error| AppError::BadRequest(format!("module: {error}.")))?),
+        Some(name) => {
+            Some(name.parse::<TriggerModule>().map_err(|error| AppError::BadRequest(format!("module: {error}.")))?)
+        }
     };
     Ok(Json(state.service.workflows(&caller, module).await?))
 }

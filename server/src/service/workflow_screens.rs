@@ -9,7 +9,7 @@ use app::api::workflows::{
     LastRun, NotificationList, NotificationView, RunDetail, RunHistory, WorkflowEditorData, WorkflowRow,
 };
 use app::model::workflow::Workflow;
-use app::model::{Module, RunId, SubAccountId, WorkflowId};
+use app::model::{RunId, SubAccountId, TriggerModule, WorkflowId};
 use async_trait::async_trait;
 use serde_json::Value;
 
@@ -52,7 +52,7 @@ impl WorkflowsPort for Service {
         &self,
         user: &SessionUser,
         sub_account: &SubAccountId,
-        module: Option<Module>,
+        module: Option<TriggerModule>,
     ) -> AppResult<Vec<WorkflowRow>> {
         let admin = self.workflow_admin(user, sub_account).await?;
         let mut rows = Vec::new();

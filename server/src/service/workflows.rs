@@ -1,24 +1,25 @@
 //! Workflows (seed 001) as the REST API and the Workflows page ask for them: every read scoped
 //! to the caller's sub-account (another tenant's workflow answers 404 like a missing one), every
 //! write checked by the model against what the sub-account has — its users, pipelines, custom
-//! fields and templates — and, for a sub-account connected to HighLevel, refused on an event
-//! HighLevel cannot send, saying why.
+//! fields, templates and the answers they ask for — and, for a sub-account connected to
+//! HighLevel, refused on an event HighLevel cannot send, saying why.
 
 use app::api::AppError;
+use app::model::form_event::answer_fields;
 use app::model::workflow::history::{Run, RunPage};
 use app::model::workflow::{self, CatalogData, Problem, Workflow, WorkflowSpec};
-use app::model::{ActionId, EventType, Module, RunId, UserId, WorkflowId};
+use app::model::{ActionId, EventType, RunId, Template, TriggerModule, UserId, WorkflowId};
 use serde_json::Value;
 
 use super::{Service, crm_error};
-use crate::db::new_id;
 use crate::db::steps::RetryOutcome;
 use crate::db::tenancy::{Editor, Tenant};
-use crate::db::workflows::UpdateOutcome;
+use crate::db::workflows::{CheckedFields, UpdateOutcome};
+use crate::db::{from_json, new_id};
 use crate::highlevel::events::{Availability, availability};
 
 impl Service {
-    pub async fn workflows(&self, tenant: &Tenant, module: Option<Module>) -> Result<Vec<Workflow>, AppError> {
+    pub async fn workflows(&self, tenant: &Tenant, module: Option<TriggerModule>) -> Result<Vec<Workflow>, AppError> {
         Ok(self.store.workflows(tenant, module).await?)
     }
 
@@ -28,7 +29,7 @@ impl Service {
 
     pub async fn create_workflow(&self, editor: &Editor, body: &Value) -> Result<Workflow, AppError> {
         let (spec, parts) = self.check_workflow(editor, body).await?;
-        Ok(self.store.create_workflow(editor, &spec, &parts.custom_fields).await?)
+        Ok(self.store.create_workflow(editor, &spec, checked(&parts)).await?)
     }
 
     /// Replaces the workflow with `body` as its next version. A `version` in the body is the
@@ -45,7 +46,7 @@ impl Service {
         };
         self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
         let (spec, parts) = self.check_workflow(editor, body).await?;
-        match self.store.update_workflow(editor, id, base, &spec, &parts.custom_fields).await? {
+        match self.store.update_workflow(editor, id, base, &spec, checked(&parts)).await? {
             UpdateOutcome::Saved(workflow) => Ok(workflow),
             UpdateOutcome::Stale(now) => Err(AppError::Conflict(match base {
                 Some(base) => format!(
@@ -146,9 +147,24 @@ impl Service {
         let (users, user_names) =
             crm.users(sub_account).await.map_err(crm_error)?.into_iter().map(|u| (UserId::from(u.id), u.name)).unzip();
         let pipelines = crm.pipelines(sub_account).await.map_err(crm_error)?;
-        let (templates, template_names) = self.store.template_names(tenant).await?.into_iter().unzip();
+        let (mut templates, mut template_names, mut current) = (Vec::new(), Vec::new(), Vec::new());
+        for summary in self.store.template_summaries(tenant).await? {
+            current.push(from_json::<Template>(&summary.definition)?);
+            templates.push(summary.id);
+            template_names.push(summary.name);
+        }
+        let answer_fields = answer_fields(&current);
         let private_hosts = self.options.webhooks_may_call_private_hosts;
-        Ok(CatalogData { custom_fields, users, user_names, pipelines, templates, template_names, private_hosts })
+        Ok(CatalogData {
+            custom_fields,
+            answer_fields,
+            users,
+            user_names,
+            pipelines,
+            templates,
+            template_names,
+            private_hosts,
+        })
     }
 }
 
@@ -158,6 +174,11 @@ fn unavailable(event_type: EventType) -> Option<&'static str> {
         Availability::No { why } => Some(why),
         Availability::Yes { .. } | Availability::Partly { .. } => None,
     }
+}
+
+/// What a version is saved with: the fields it was checked against.
+fn checked(parts: &CatalogData) -> CheckedFields<'_> {
+    CheckedFields { custom_fields: &parts.custom_fields, answer_fields: &parts.answer_fields }
 }
 
 fn not_found() -> AppError {

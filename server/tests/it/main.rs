@@ -8,6 +8,7 @@ mod standin;
 
 mod crm_modules;
 mod form_loop;
+mod form_submitted;
 mod highlevel_api;
 mod highlevel_flow;
 mod highlevel_sso;
@@ -17,6 +18,7 @@ mod http_api;
 mod messaging;
 mod templates;
 mod workflow_durability;
+mod workflow_events;
 mod workflow_runs;
 mod workflow_screens;
 mod workflows_api;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::common::{Db, Fixture, fixture};
 
-async fn editor(f: &Fixture, sub_account: &SubAccountId) -> Editor {
+pub(crate) async fn editor(f: &Fixture, sub_account: &SubAccountId) -> Editor {
     let admin = f.store().member(&f.admin.id, sub_account).await.unwrap().unwrap().admin().unwrap();
     Editor::from(&admin)
 }
@@ -36,7 +36,7 @@ async fn save_local(f: &Fixture, body: Value) -> Workflow {
 }
 
 /// An engine with short retries (two attempts) that may call local addresses or not.
-fn engine(store: &Store, private_hosts: bool) -> Engine {
+pub(crate) fn engine(store: &Store, private_hosts: bool) -> Engine {
     let options = EngineOptions {
         timing: JobTiming { lease_ms: 30_000, attempt_limit: Duration::from_secs(5), max_attempts: 2 },
         webhooks_may_call_private_hosts: private_hosts,

@@ -268,7 +268,7 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
         "TriggerFilters",
         "Condition",
         "Operator",
-        "Module",
+        "TriggerModule",
         "EventType",
         "ActionType",
         "ErrorBody",
@@ -278,6 +278,15 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
     }
     assert_eq!(schemas["Operator"]["enum"].as_array().unwrap().len(), 16);
     assert_eq!(schemas["ActionType"]["enum"].as_array().unwrap().len(), 14);
+    // The CRM's six modules and forms; seed 001's 27 events, the two form triggers' and form_submitted.
+    let names = |schema: &str| {
+        schemas[schema]["enum"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names("TriggerModule"),
+        ["leads", "contacts", "accounts", "opportunities", "tasks", "projects", "forms"]
+    );
+    assert_eq!((names("EventType").len(), names("EventType").last().copied()), (30, Some("form_submitted")));
     assert_eq!(document["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
     let page = client.get(format!("{}/api/v1/docs", s.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

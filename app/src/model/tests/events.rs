@@ -51,7 +51,7 @@ fn the_seeds_27_events_are_spelled_exactly_in_their_modules() {
     // The two form events belong to no module and are the first two names.
     assert_eq!(EventType::FORM_TRIGGERS.map(EventType::module), [None, None]);
     assert_eq!(&EventType::NAMES[..2], &["stage_changed", "call_completed"]);
-    assert_eq!(EventType::ALL.len(), 29);
+    assert_eq!(EventType::ALL.len(), 30);
 }
 
 #[test]
@@ -90,7 +90,8 @@ fn only_changes_carry_previous_values() {
             "task_created",
             "task_overdue",
             "project_created",
-            "project_task_overdue"
+            "project_task_overdue",
+            "form_submitted"
         ]
     );
 }

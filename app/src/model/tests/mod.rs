@@ -4,6 +4,7 @@
 mod dates_and_values;
 mod editing;
 mod events;
+mod form_submitted;
 mod locale;
 mod messaging;
 mod note;

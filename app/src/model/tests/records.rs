@@ -195,4 +195,8 @@ fn a_reported_event_fits_its_module_and_shows_its_change() {
         Err(vec!["previous: `task_overdue` changes nothing, so it has no previous values".to_owned()])
     );
     assert!(ok(EventType::StageChanged, json!({}), json!({})).is_err(), "form-trigger events have their own shape");
+    assert_eq!(
+        ok(EventType::FormSubmitted, json!({}), json!({})),
+        Err(vec!["`form_submitted` is OpsFlow's own: it fires when a form is submitted in the inbox".to_owned()])
+    );
 }

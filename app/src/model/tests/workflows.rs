@@ -39,7 +39,7 @@ fn filters(value: Value) -> TriggerFilters {
 fn holds(trigger: EventType, condition: Value, record: Value, previous: Value) -> bool {
     let custom = custom_fields();
     let module = trigger.module().expect("a module event");
-    let fields = TriggerFields::new(module, &custom);
+    let fields = TriggerFields::new(module, &custom, &[]);
     let compiled = filters(json!({"logic": "AND", "conditions": [condition]}))
         .compile(&fields, trigger, "triggerFilters")
         .unwrap_or_else(|problems| panic!("{condition:?}: {problems:?}"));
@@ -119,7 +119,7 @@ fn lists_dates_and_money_compare_by_kind() {
 fn groups_nest_with_and_and_or() {
     let lead = json!({"id": "l1", "firstName": "Ana", "source": "ads", "score": 80});
     let custom = custom_fields();
-    let fields = TriggerFields::new(Module::Leads, &custom);
+    let fields = TriggerFields::new(Module::Leads, &custom, &[]);
     let nested = filters(json!({"logic": "AND", "conditions": [
         {"field": "score", "operator": "greater_than", "value": 50},
         {"logic": "OR", "conditions": [
@@ -143,7 +143,7 @@ fn groups_nest_with_and_and_or() {
 
 fn problems_of(trigger: EventType, condition: Value) -> Vec<Problem> {
     let custom = custom_fields();
-    let fields = TriggerFields::new(trigger.module().expect("module"), &custom);
+    let fields = TriggerFields::new(trigger.module().expect("module"), &custom, &[]);
     filters(json!({"logic": "AND", "conditions": [condition]}))
         .compile(&fields, trigger, "triggerFilters")
         .err()
@@ -191,8 +191,9 @@ fn filter_problems_say_where_and_what() {
     );
     let nested = filters(json!({"conditions": [{"logic": "OR", "conditions": []}]}));
     let custom = custom_fields();
-    let problems =
-        nested.compile(&TriggerFields::new(Module::Leads, &custom), EventType::LeadUpdated, "triggerFilters").err();
+    let problems = nested
+        .compile(&TriggerFields::new(Module::Leads, &custom, &[]), EventType::LeadUpdated, "triggerFilters")
+        .err();
     assert_eq!(
         at(problems.unwrap_or_default()),
         ["triggerFilters.conditions[0].conditions: A group needs at least one condition."]
@@ -232,7 +233,7 @@ fn the_sixteen_operators_have_seed_spellings() {
 #[test]
 fn variables_read_both_spellings_and_escape_for_their_destination() {
     let custom = custom_fields();
-    let fields = TriggerFields::new(Module::Contacts, &custom);
+    let fields = TriggerFields::new(Module::Contacts, &custom, &[]);
     let contact = object(json!({"id": "c1", "firstName": "Ana & \"Bo\"", "lastName": "<b>Ng</b>", "email": "a+b@x.io",
                                 "tags": ["vip", "hot"], "customFields": {"budget": 1200.5}}));
     let fill = |text: &str, escape| render(text, &fields, &contact, escape);
@@ -277,6 +278,7 @@ fn check(body: Value) -> Result<workflow::WorkflowSpec, Vec<String>> {
     let (custom, users, pipelines, templates) = catalog_parts();
     let catalog = Catalog {
         custom_fields: &custom,
+        answer_fields: &[],
         users: &users,
         pipelines: &pipelines,
         templates: &templates,
@@ -311,7 +313,7 @@ fn seed_example() -> Value {
 fn the_seed_example_is_a_sound_workflow() {
     let spec = check(seed_example()).expect("the seed's own example");
     assert_eq!(spec.name, "Auto-assign new leads");
-    assert_eq!((spec.trigger_module, spec.trigger_type), (Module::Leads, EventType::LeadCreated));
+    assert_eq!((spec.trigger_module, spec.trigger_type), (Module::Leads.into(), EventType::LeadCreated));
     assert!(spec.is_active);
     assert_eq!(spec.actions[0].id, "uuid");
     let custom = custom_fields();
@@ -319,7 +321,7 @@ fn the_seed_example_is_a_sound_workflow() {
         ActionType::AssignOwner,
         &spec.actions[0].config,
         EventType::LeadCreated,
-        &TriggerFields::new(Module::Leads, &custom),
+        &TriggerFields::new(Module::Leads, &custom, &[]),
         &Catalog { users: &[UserId::from("uuid1"), UserId::from("uuid2")], ..Catalog::default() },
         "config",
         &mut Vec::new(),
@@ -370,7 +372,7 @@ fn every_problem_of_a_workflow_is_listed_with_its_path() {
     assert_eq!(
         problems,
         [
-            "triggerModule: “deals” is not a module; expected one of leads, contacts, accounts, opportunities, tasks, projects.",
+            "triggerModule: “deals” is not a module; expected one of leads, contacts, accounts, opportunities, tasks, projects, forms.",
             "triggerType: `stage_changed` starts forms, not workflows: pick one of the modules' events.",
         ]
     );
@@ -532,7 +534,7 @@ fn each_action_type_takes_its_settings_and_refuses_bad_ones() {
     }
     assert_eq!(
         one_action("leads_created", "leads", "webhook", json!({"url": "https://x.io", "headers": {"Host": "evil"}, "timeoutMs": 60000, "body": "{\"a\": {{trigger.score}}"})).expect_err("broken"),
-        ["triggerType: “leads_created” is not an event type; expected one of stage_changed, call_completed, lead_created, lead_updated, lead_stage_changed, lead_score_changed, lead_converted, lead_assigned, contact_created, contact_updated, contact_assigned, account_created, account_updated, account_assigned, opportunity_created, opportunity_updated, opportunity_stage_changed, opportunity_won, opportunity_lost, opportunity_assigned, task_created, task_updated, task_overdue, task_completed, project_created, project_updated, project_status_changed, project_task_overdue, project_completed."]
+        ["triggerType: “leads_created” is not an event type; expected one of stage_changed, call_completed, lead_created, lead_updated, lead_stage_changed, lead_score_changed, lead_converted, lead_assigned, contact_created, contact_updated, contact_assigned, account_created, account_updated, account_assigned, opportunity_created, opportunity_updated, opportunity_stage_changed, opportunity_won, opportunity_lost, opportunity_assigned, task_created, task_updated, task_overdue, task_completed, project_created, project_updated, project_status_changed, project_task_overdue, project_completed, form_submitted."]
     );
     assert_eq!(
         one_action("lead_created", "leads", "webhook", json!({"url": "https://x.io", "headers": {"Host": "evil"}, "timeoutMs": 60000, "body": "{\"a\": {{trigger.score}}"})).expect_err("broken"),
@@ -544,7 +546,7 @@ fn each_action_type_takes_its_settings_and_refuses_bad_ones() {
     );
     assert_eq!(
         one_action("projects", "projects", "assign_owner", json!({"userIds": ["uuid1"]})).expect_err("broken")[0],
-        "triggerType: “projects” is not an event type; expected one of stage_changed, call_completed, lead_created, lead_updated, lead_stage_changed, lead_score_changed, lead_converted, lead_assigned, contact_created, contact_updated, contact_assigned, account_created, account_updated, account_assigned, opportunity_created, opportunity_updated, opportunity_stage_changed, opportunity_won, opportunity_lost, opportunity_assigned, task_created, task_updated, task_overdue, task_completed, project_created, project_updated, project_status_changed, project_task_overdue, project_completed."
+        "triggerType: “projects” is not an event type; expected one of stage_changed, call_completed, lead_created, lead_updated, lead_stage_changed, lead_score_changed, lead_converted, lead_assigned, contact_created, contact_updated, contact_assigned, account_created, account_updated, account_assigned, opportunity_created, opportunity_updated, opportunity_stage_changed, opportunity_won, opportunity_lost, opportunity_assigned, task_created, task_updated, task_overdue, task_completed, project_created, project_updated, project_status_changed, project_task_overdue, project_completed, form_submitted."
     );
     assert_eq!(
         one_action("project_created", "projects", "assign_owner", json!({"userIds": ["uuid1"]})).expect_err("broken"),
@@ -743,7 +745,7 @@ fn webhooks_call_only_public_addresses_written_out() {
         ActionType::Webhook,
         &json!({"url": "http://127.0.0.1:9000/hook"}),
         EventType::LeadCreated,
-        &TriggerFields::new(Module::Leads, &custom),
+        &TriggerFields::new(Module::Leads, &custom, &[]),
         &allowed,
         "config",
         &mut problems,
@@ -806,7 +808,7 @@ fn a_workflow_is_stored_with_each_action_written_out_as_it_runs() {
 fn the_editor_offers_exactly_the_operators_the_check_accepts() {
     let custom = custom_fields();
     for trigger in EventType::ALL.into_iter().filter(|t| t.module().is_some()) {
-        let fields = TriggerFields::new(trigger.module().expect("a module event"), &custom);
+        let fields = TriggerFields::new(trigger.module().expect("a module event"), &custom, &[]);
         for field in fields.all() {
             let offered = field.operators(trigger);
             for operator in Operator::ALL {

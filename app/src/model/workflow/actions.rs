@@ -11,7 +11,7 @@ use super::{Catalog, Problem};
 use crate::model::crm::CrmFieldValue;
 use crate::model::event::EventType;
 use crate::model::id::{TemplateId, UserId};
-use crate::model::module::Module;
+use crate::model::module::{Module, TriggerModule};
 use crate::model::named::named;
 use crate::model::record::{PROJECT_STATUSES, RecordFieldKind, is_email};
 
@@ -126,7 +126,8 @@ impl Delay {
 /// Who a task or a notification is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Person {
-    /// The trigger record's owner (its assignee for a task) when the step runs.
+    /// The trigger record's owner (its assignee for a task; a submitted form's contact's owner)
+    /// when the step runs.
     Owner,
     User(UserId),
 }
@@ -309,7 +310,8 @@ impl ActionConfig {
         at: &str,
         problems: &mut Vec<Problem>,
     ) -> Option<ActionConfig> {
-        let module = fields.module();
+        // A workflow on forms acts on the submitted form's contact.
+        let (module, acted_on) = (fields.module(), fields.module().record_module());
         let known: &[&str] = match action_type {
             ActionType::AssignOwner => &["algorithm", "userIds", "userId"],
             ActionType::CreateTask => &["title", "body", "dueIn", "assignedTo"],
@@ -327,19 +329,19 @@ impl ActionConfig {
         };
         let before = problems.len();
         let wrong_module = |expected: &[Module]| -> Option<String> {
-            (!expected.contains(&module)).then(|| {
+            (!expected.contains(&acted_on)).then(|| {
                 let names: Vec<&str> = expected.iter().map(|m| m.as_str()).collect();
                 format!("`{}` runs on {}, not on {}.", action_type.as_str(), names.join(" or "), module.as_str())
             })
         };
         let module_problem = match action_type {
-            ActionType::AssignOwner if owner_field(module).is_none() => {
+            ActionType::AssignOwner if owner_field(acted_on).is_none() => {
                 Some(format!("{} have no owner to assign.", module.label()))
             }
             ActionType::AddTag => wrong_module(&[Module::Contacts]),
             ActionType::CreateOpportunity => wrong_module(&[Module::Leads]),
             ActionType::CreateProject => wrong_module(&[Module::Opportunities]),
-            ActionType::CreateForm if !has_contact(module) => {
+            ActionType::CreateForm if !has_contact(acted_on) => {
                 Some(format!("A form is made for a contact, and {} have none.", module.as_str()))
             }
             _ => None,
@@ -453,8 +455,19 @@ fn update_field(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) 
         config.problem("field", "Required: the name of the field to set.");
         return None;
     };
-    let Some(field) = fields.resolve(name) else {
-        config.problem("field", format!("{} have no field “{name}”.", fields.module().label()));
+    // The field is the record's the workflow acts on (a form's contact's); the value may be
+    // filled in from the trigger (a form's answers).
+    let acted_on = fields.acted_on();
+    let Some(field) = acted_on.resolve(name) else {
+        let problem = if fields.module() == TriggerModule::Forms {
+            format!(
+                "A submitted form does not change: `update_field` sets a field of its contact. {}.",
+                acted_on.no_field(name)
+            )
+        } else {
+            format!("{}.", acted_on.no_field(name))
+        };
+        config.problem("field", problem);
         return None;
     };
     let value = config.get("value").cloned().unwrap_or(Value::Null);
@@ -473,7 +486,7 @@ fn update_field(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) 
             config.problem("value", problem);
         }
     } else if let TriggerField::Custom(custom) = &field
-        && fields.module() != Module::Contacts
+        && acted_on.module() != TriggerModule::Records(Module::Contacts)
     {
         config.problem(
             "field",

@@ -127,14 +127,21 @@ fn compile_condition(
     problems: &mut Vec<Problem>,
 ) -> Option<Compiled> {
     let Some(field) = fields.resolve(&condition.field) else {
-        problems.push(Problem::new(
-            format!("{at}.field"),
-            format!("{} have no field “{}”.", fields.module().label(), condition.field),
-        ));
+        problems.push(Problem::new(format!("{at}.field"), format!("{}.", fields.no_field(&condition.field))));
         return None;
     };
     let operator = condition.operator;
-    let (kind, options) = field.compared_as();
+    let Some((kind, options)) = field.compared_as() else {
+        problems.push(Problem::new(
+            format!("{at}.field"),
+            format!(
+                "The templates ask for “{}” as kinds of answer that compare differently (a number in one, a \
+                 date in another), so no condition can compare it: give those fields one kind, or other keys.",
+                field.key()
+            ),
+        ));
+        return None;
+    };
     if operator.is_change() && !trigger.has_previous() {
         problems.push(Problem::new(
             format!("{at}.operator"),

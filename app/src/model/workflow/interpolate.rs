@@ -68,9 +68,7 @@ fn resolve(inside: &str, fields: &TriggerFields) -> Result<TriggerField, String>
     let Some(name) = inside.strip_prefix("trigger.") else {
         return Err(format!("“{{{{{inside}}}}}” is not a variable: write {{{{trigger.<field>}}}}."));
     };
-    fields.resolve(name).ok_or_else(|| {
-        format!("“{{{{{inside}}}}}” names no field: {} have no field “{name}”.", fields.module().label())
-    })
+    fields.resolve(name).ok_or_else(|| format!("“{{{{{inside}}}}}” names no field: {}.", fields.no_field(name)))
 }
 
 /// The string with each placeholder replaced by the record's value, escaped for `escape`. A

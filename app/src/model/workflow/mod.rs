@@ -1,8 +1,8 @@
-//! Workflows (seed 001): a trigger — one of the 27 module events — with filters, and an ordered
-//! list of actions, where a `branch` action's children run on its `then` or `else` path. The
-//! object is the seed's, camelCase on the wire; one check says everything wrong with a workflow
-//! a client sends (each problem at its JSON path, `actions[2].config.userIds`), in the browser's
-//! editor and in the API alike.
+//! Workflows (seed 001): a trigger — one of the 27 module events, or a form submitted in the
+//! inbox — with filters, and an ordered list of actions, where a `branch` action's children run
+//! on its `then` or `else` path. The object is the seed's, camelCase on the wire; one check says
+//! everything wrong with a workflow a client sends (each problem at its JSON path,
+//! `actions[2].config.userIds`), in the browser's editor and in the API alike.
 
 pub mod actions;
 mod config;
@@ -24,8 +24,9 @@ pub use filter::{CompiledFilters, TriggerFilters};
 
 use super::crm::{CrmField, Pipeline};
 use super::event::EventType;
+use super::form_event::AnswerField;
 use super::id::{ActionId, TemplateId, UserId, WorkflowId};
-use super::module::Module;
+use super::module::TriggerModule;
 
 /// Something wrong with a workflow, where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +55,8 @@ impl Problem {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Catalog<'a> {
     pub custom_fields: &'a [CrmField],
+    /// The answers its templates' forms can have (what a workflow on forms reads).
+    pub answer_fields: &'a [AnswerField],
     pub users: &'a [UserId],
     pub pipelines: &'a [Pipeline],
     pub templates: &'a [TemplateId],
@@ -67,9 +70,10 @@ pub struct Catalog<'a> {
 }
 
 impl Catalog<'_> {
-    /// For reading a stored version's actions (see `stored`).
-    pub fn stored(custom_fields: &[CrmField]) -> Catalog<'_> {
-        Catalog { custom_fields, private_hosts: true, stored: true, ..Catalog::default() }
+    /// For reading a stored version's actions (see `stored`), with the fields it was checked
+    /// against.
+    pub fn stored<'a>(custom_fields: &'a [CrmField], answer_fields: &'a [AnswerField]) -> Catalog<'a> {
+        Catalog { custom_fields, answer_fields, private_hosts: true, stored: true, ..Catalog::default() }
     }
 
     pub(crate) fn has_user(&self, id: &str) -> bool {
@@ -95,6 +99,8 @@ impl Catalog<'_> {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CatalogData {
     pub custom_fields: Vec<CrmField>,
+    /// The answers of the sub-account's templates, which `form_submitted` workflows name.
+    pub answer_fields: Vec<AnswerField>,
     pub users: Vec<UserId>,
     /// Each user's name, in the order of `users`.
     pub user_names: Vec<String>,
@@ -109,6 +115,7 @@ impl CatalogData {
     pub fn catalog(&self) -> Catalog<'_> {
         Catalog {
             custom_fields: &self.custom_fields,
+            answer_fields: &self.answer_fields,
             users: &self.users,
             pipelines: &self.pipelines,
             templates: &self.templates,
@@ -165,7 +172,7 @@ pub struct Action {
 pub struct WorkflowSpec {
     pub name: String,
     pub description: String,
-    pub trigger_module: Module,
+    pub trigger_module: TriggerModule,
     pub trigger_type: EventType,
     pub trigger_filters: TriggerFilters,
     pub is_active: bool,
@@ -183,8 +190,9 @@ pub struct Workflow {
     pub name: String,
     /// Up to 2,000 characters.
     pub description: String,
-    /// The module whose records' events start it.
-    pub trigger_module: Module,
+    /// The module whose events start it: a CRM module's records, or `forms` (a form submitted in
+    /// the inbox).
+    pub trigger_module: TriggerModule,
     /// One of the trigger module's events.
     pub trigger_type: EventType,
     /// Conditions the event's record must meet; none: every event.
@@ -303,7 +311,7 @@ pub fn check(
         }
     };
     let trigger = trigger(object, &mut problems);
-    let custom = catalog.custom_fields;
+    let fields = |module| TriggerFields::new(module, catalog.custom_fields, catalog.answer_fields);
     let filters = match object.get("triggerFilters") {
         None | Some(Value::Null) => Some(TriggerFilters::default()),
         Some(value) => match serde_json::from_value::<TriggerFilters>(value.clone()) {
@@ -315,14 +323,12 @@ pub fn check(
         },
     };
     if let (Some((module, event_type)), Some(filters)) = (trigger, &filters)
-        && let Err(found) = filters.compile(&TriggerFields::new(module, custom), event_type, "triggerFilters")
+        && let Err(found) = filters.compile(&fields(module), event_type, "triggerFilters")
     {
         problems.extend(found);
     }
     let actions = match trigger {
-        Some((module, event_type)) => {
-            actions(object, &TriggerFields::new(module, custom), event_type, catalog, new_id, &mut problems)
-        }
+        Some((module, event_type)) => actions(object, &fields(module), event_type, catalog, new_id, &mut problems),
         None => Vec::new(),
     };
     match (name, trigger, filters) {
@@ -344,21 +350,22 @@ fn text(object: &Map<String, Value>, key: &str, problems: &mut Vec<Problem>) -> 
     }
 }
 
-/// `triggerModule` and `triggerType`: a module event of that module.
-fn trigger(object: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<(Module, EventType)> {
-    let module = match object.get("triggerModule").and_then(Value::as_str).map(str::parse::<Module>) {
+/// `triggerModule` and `triggerType`: an event of that trigger module.
+fn trigger(object: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<(TriggerModule, EventType)> {
+    let module = match object.get("triggerModule").and_then(Value::as_str).map(str::parse::<TriggerModule>) {
         Some(Ok(module)) => Some(module),
         Some(Err(error)) => {
             problems.push(Problem::new("triggerModule", format!("{error}.")));
             None
         }
         None => {
-            problems.push(Problem::new("triggerModule", format!("Required: one of {}.", Module::NAMES.join(", "))));
+            problems
+                .push(Problem::new("triggerModule", format!("Required: one of {}.", TriggerModule::NAMES.join(", "))));
             None
         }
     };
     let event_type = match object.get("triggerType").and_then(Value::as_str).map(str::parse::<EventType>) {
-        Some(Ok(event_type)) if event_type.module().is_some() => Some(event_type),
+        Some(Ok(event_type)) if event_type.trigger_module().is_some() => Some(event_type),
         Some(Ok(event_type)) => {
             problems.push(Problem::new(
                 "triggerType",
@@ -376,16 +383,12 @@ fn trigger(object: &Map<String, Value>, problems: &mut Vec<Problem>) -> Option<(
         }
     };
     let (module, event_type) = (module?, event_type?);
-    if event_type.module() != Some(module) {
-        let events: Vec<&str> = EventType::of_module(module).map(EventType::as_str).collect();
+    if event_type.trigger_module() != Some(module) {
+        let events: Vec<&str> = EventType::of_trigger_module(module).map(EventType::as_str).collect();
+        let have = if events.len() == 1 { "it has" } else { "they have" };
         problems.push(Problem::new(
             "triggerType",
-            format!(
-                "`{}` is not an event of {}; they have {}.",
-                event_type.as_str(),
-                module.as_str(),
-                events.join(", ")
-            ),
+            format!("`{}` is not an event of {}; {have} {}.", event_type.as_str(), module.as_str(), events.join(", ")),
         ));
         return None;
     }

@@ -5,6 +5,7 @@
 
 use super::{Action, ActionConfig, ActionType, BranchPath, Catalog, Problem, TriggerFields, Workflow};
 use crate::model::crm::CrmField;
+use crate::model::form_event::AnswerField;
 use crate::model::id::ActionId;
 
 /// Where a run is: nothing has run yet, or this action has just finished (a branch, with the
@@ -69,13 +70,19 @@ impl Workflow {
 }
 
 impl Workflow {
-    /// An action's settings as this stored version holds them, typed to run. The version was
+    /// An action's settings as this stored version holds them, typed to run, with the fields it
+    /// was checked against (custom fields, templates' answers). The version was
     /// checked when saved, so what it names is taken as it is ([`Catalog::stored`]); problems
     /// mean the stored text no longer reads (which the engine reports as the step's failure).
-    pub fn stored_config(&self, action: &Action, custom_fields: &[CrmField]) -> Result<ActionConfig, Vec<Problem>> {
-        let fields = TriggerFields::new(self.trigger_module, custom_fields);
+    pub fn stored_config(
+        &self,
+        action: &Action,
+        custom_fields: &[CrmField],
+        answer_fields: &[AnswerField],
+    ) -> Result<ActionConfig, Vec<Problem>> {
+        let fields = TriggerFields::new(self.trigger_module, custom_fields, answer_fields);
         let mut problems = Vec::new();
-        let catalog = Catalog::stored(custom_fields);
+        let catalog = Catalog::stored(custom_fields, answer_fields);
         let config = ActionConfig::check(
             action.action_type,
             &action.config,

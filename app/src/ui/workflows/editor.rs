@@ -14,7 +14,7 @@ use crate::api::workflows::{WorkflowEditorData, save_workflow, workflow_editor};
 use crate::model::workflow::{
     self, Action, ActionType, BranchPath, CatalogData, Problem, TriggerFields, TriggerFilters, Workflow, WorkflowSpec,
 };
-use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, WorkflowId};
+use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, TriggerModule, WorkflowId};
 use crate::ui::builder::rules::{GroupEditor, RuleHost};
 use crate::ui::common::{ErrorPage, Loading, confirm, go_to, live_flag, load_first, route_id, sub_account_id};
 use crate::ui::island_data::IslandData;
@@ -100,7 +100,7 @@ impl Draft {
     /// The fields of the trigger's records, as `{{trigger.…}}` and conditions name them.
     pub fn fields(&self) -> Vec<workflow::TriggerField> {
         let module = self.spec.with_untracked(|s| s.trigger_module);
-        self.catalog.with_value(|c| TriggerFields::new(module, &c.custom_fields).all())
+        self.catalog.with_value(|c| TriggerFields::new(module, &c.custom_fields, &c.answer_fields).all())
     }
 
     /// The problems at `path` or inside it (`actions[2].config.userIds` holds
@@ -151,12 +151,12 @@ fn spec_of(workflow: &Workflow) -> WorkflowSpec {
 }
 
 fn new_spec() -> WorkflowSpec {
-    let module = Module::Leads;
+    let module = TriggerModule::Records(Module::Leads);
     WorkflowSpec {
         name: String::new(),
         description: String::new(),
         trigger_module: module,
-        trigger_type: EventType::of_module(module).next().unwrap_or(EventType::LeadCreated),
+        trigger_type: EventType::of_trigger_module(module).next().unwrap_or(EventType::LeadCreated),
         trigger_filters: TriggerFilters::default(),
         is_active: true,
         actions: Vec::new(),
@@ -292,10 +292,10 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
     let module = Memo::new(move |_| spec.with(|s| s.trigger_module));
     let initial = spec.get_untracked();
     let on_module = move |ev| {
-        let Ok(chosen) = event_target_value(&ev).parse::<Module>() else { return };
+        let Ok(chosen) = event_target_value(&ev).parse::<TriggerModule>() else { return };
         spec.update(|s| {
             s.trigger_module = chosen;
-            if let Some(first) = EventType::of_module(chosen).next() {
+            if let Some(first) = EventType::of_trigger_module(chosen).next() {
                 s.trigger_type = first;
             }
             // Another module's records have other fields.
@@ -325,7 +325,7 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
                 </div>
                 <label for="wf-module">"Records"</label>
                 <select id="wf-module" on:change=on_module>
-                    {Module::ALL.into_iter().map(|m| view! {
+                    {TriggerModule::ALL.into_iter().map(|m| view! {
                         <option value=m.as_str() selected=m == initial.trigger_module>{m.label()}</option>
                     }).collect_view()}
                 </select>
@@ -335,7 +335,7 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
                         let current = spec.with_untracked(|s| s.trigger_type);
                         view! {
                             <select id="wf-event" on:change=on_event>
-                                {EventType::of_module(module.get()).map(|e| view! {
+                                {EventType::of_trigger_module(module.get()).map(|e| view! {
                                     <option value=e.as_str() selected=e == current>{e.label()}</option>
                                 }).collect_view()}
                             </select>
@@ -410,7 +410,7 @@ impl RuleHost for Filters {
         let trigger = self.draft.spec.with_untracked(|s| s.trigger_type);
         let module = self.draft.spec.with_untracked(|s| s.trigger_module);
         self.draft.catalog.with_value(|c| {
-            TriggerFields::new(module, &c.custom_fields)
+            TriggerFields::new(module, &c.custom_fields, &c.answer_fields)
                 .resolve(&field.key)
                 .map(|f| f.operators(trigger))
                 .unwrap_or_default()

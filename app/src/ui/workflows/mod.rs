@@ -15,7 +15,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::common::{ErrorPage, Loading, load_first, plain_form_error, sub_account_id};
 use crate::api::workflows::{WorkflowRow, list_workflows};
-use crate::model::Module;
+use crate::model::TriggerModule;
 use crate::model::workflow::history::RunStatus;
 
 /// "2026-12-01 21:46" from an RFC 3339 time (UTC), for reading in a table.
@@ -42,7 +42,7 @@ fn run_status(status: RunStatus) -> impl IntoView {
 #[component]
 pub fn WorkflowsPage() -> impl IntoView {
     let sa = sub_account_id().get_untracked();
-    let module = use_query_map().read_untracked().get("module").and_then(|name| name.parse::<Module>().ok());
+    let module = use_query_map().read_untracked().get("module").and_then(|name| name.parse::<TriggerModule>().ok());
     let rows = load_first(list_workflows(sa.clone(), module));
     let refused = ["/api/workflows/toggle", "/api/workflows/delete"].into_iter().find_map(plain_form_error);
     view! {
@@ -67,12 +67,12 @@ pub fn WorkflowsPage() -> impl IntoView {
 fn WorkflowList(
     sa: crate::model::SubAccountId,
     rows: Vec<WorkflowRow>,
-    module: Option<Module>,
+    module: Option<TriggerModule>,
     refused: Option<crate::api::AppError>,
 ) -> impl IntoView {
     let base = format!("/s/{sa}/workflows");
     let filter = std::iter::once((None, "All"))
-        .chain(Module::ALL.into_iter().map(|m| (Some(m), m.label())))
+        .chain(TriggerModule::ALL.into_iter().map(|m| (Some(m), m.label())))
         .map(|(choice, label)| {
             let href = match choice {
                 Some(m) => format!("{base}?module={}", m.as_str()),
