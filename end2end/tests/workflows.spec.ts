@@ -14,12 +14,13 @@ async function newWorkflow(page: Page, name: string, records: string, event: str
   await page.locator('#wf-event').selectOption({ label: event });
 }
 
-/** Adds an action at the end of a place (`within`: the whole editor or one branch path). */
-async function addAction(page: Page, label: string, within = page.locator('.workflow-editor > section').last()) {
-  const add = within.locator(':scope > .wf-add, .wf-add').last();
-  await add.locator('select').selectOption({ label });
+/** Adds an action of `type` at the end of a place (`within`: the top level or a branch path);
+ * the last action of that type there. */
+async function addAction(page: Page, type: string, within = page.locator('.workflow-editor > section').last()) {
+  const add = within.locator('.wf-add').last();
+  await add.locator('select').selectOption(type);
   await add.getByRole('button', { name: 'Add action' }).click();
-  return within.locator(`.wf-action[data-action]`).last();
+  return within.locator(`.wf-action[data-action="${type}"]`).last();
 }
 
 async function save(page: Page) {
@@ -44,14 +45,14 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
   await condition.getByLabel('Value').fill('website');
 
   // An in-app notification to the admin, with the lead's name filled in.
-  const notify = await addAction(page, 'In-app notification');
+  const notify = await addAction(page, 'send_notification');
   await notify.getByLabel("The record's owner").uncheck();
   await notify.getByLabel('Avery Admin').check();
   await notify.getByLabel('Title').fill('New website lead: {{trigger.firstName}} {{trigger.last_name}}');
   await notify.getByLabel('Message').fill('Score {{trigger.score}}');
 
   // A problem is shown where it is, in the model's words, and nothing is saved.
-  const task = await addAction(page, 'Create follow-up task');
+  const task = await addAction(page, 'create_task');
   await page.getByTestId('save-workflow').click();
   await expect(task.locator('.field-problems')).toContainText('Required');
   await expect(page.getByTestId('problem-count')).toHaveText('1 thing to fix before saving.');
@@ -116,20 +117,21 @@ test('a branch chooses its path and the run waits; staff cannot open workflows',
   await openWorkflows(page);
   await newWorkflow(page, 'Nurture new contacts', 'Contacts', 'A contact is created');
 
-  const branch = await addAction(page, 'If/else conditional split');
-  const rules = branch.locator('fieldset.rule-builder');
+  await addAction(page, 'branch');
+  const branch = page.locator('.wf-action[data-action="branch"]');
+  const rules = branch.locator('fieldset.rule-builder').first();
   await rules.getByRole('button', { name: 'Add condition' }).click();
   await rules.locator('.condition').getByLabel('Field').selectOption({ label: 'Email' });
   await rules.locator('.condition').getByLabel('Comparison').selectOption({ label: 'contains' });
   await rules.locator('.condition').getByLabel('Value').fill('@example.com');
   const then = branch.locator('.wf-path[data-path="then"]');
-  const tag = await addAction(page, 'Add tag to record', then);
+  const tag = await addAction(page, 'add_tag', then);
   await tag.getByLabel('Tags').fill('nurture, {{trigger.source}}');
-  const wait = await addAction(page, 'Delay before next action', then);
+  const wait = await addAction(page, 'wait', then);
   await wait.getByLabel('Wait').fill('2');
   await wait.getByLabel('Unit').selectOption('days');
   const otherwise = branch.locator('.wf-path[data-path="else"]');
-  await addAction(page, 'Add tag to record', otherwise).then((a) => a.getByLabel('Tags').fill('other'));
+  await addAction(page, 'add_tag', otherwise).then((a) => a.getByLabel('Tags').fill('other'));
   await snap(page, '61a-branch-editor');
   await save(page);
 

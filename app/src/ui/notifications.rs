@@ -41,7 +41,10 @@ pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
             data-testid="bell"
             aria-label=move || bell_label(count.get())
         >
-            <span aria-hidden="true">"🔔"</span>
+            // Drawn, not an emoji: not every system has a font with one.
+            <svg class="bell-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+                <path d="M12 3a6 6 0 0 0-6 6v3.6L4.3 15.3A1 1 0 0 0 5.2 17h13.6a1 1 0 0 0 .9-1.7L18 12.6V9a6 6 0 0 0-6-6Zm-2.4 15.5a2.5 2.5 0 0 0 4.8 0Z" fill="currentColor"/>
+            </svg>
             <span class="bell-count" aria-hidden="true" hidden=move || count.get() == 0>{move || count.get()}</span>
         </a>
     }

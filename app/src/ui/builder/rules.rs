@@ -17,7 +17,8 @@ pub(crate) trait RuleHost: Copy + Send + Sync + 'static {
     /// Reads the top group (tracked), `None` when there is no rule.
     fn with_root<R>(&self, read: impl FnOnce(Option<&RuleGroup>) -> R) -> R;
     /// Changes the top group, if there is one; `what` names the box typed in (its keystrokes
-    /// make one undo step).
+    /// make one undo step). `change` may read the host (its fields), so it runs outside any
+    /// update of the host's signal.
     fn edit_root(&self, what: Option<String>, change: impl FnOnce(&mut RuleGroup));
     /// The fields a condition may name, as the rule builder shows them.
     fn fields(&self) -> Vec<Field>;
@@ -85,9 +86,17 @@ impl RuleHost for FieldRule {
 
     fn edit_root(&self, what: Option<String>, change: impl FnOnce(&mut RuleGroup)) {
         let index = self.index;
+        // Changed outside the template's update: a change may read the template (the fields
+        // to start a condition with), which the update holds.
+        let Some(mut root) =
+            self.editor.template.with_untracked(|t| t.fields.get(index).and_then(|f| f.show_if.clone()))
+        else {
+            return;
+        };
+        change(&mut root);
         self.editor.edit_as(what, |t| {
-            if let Some(root) = t.fields.get_mut(index).and_then(|f| f.show_if.as_mut()) {
-                change(root);
+            if let Some(field) = t.fields.get_mut(index) {
+                field.show_if = Some(root);
             }
         });
     }

@@ -391,7 +391,12 @@ impl RuleHost for Filters {
 
     fn edit_root(&self, _what: Option<String>, change: impl FnOnce(&mut RuleGroup)) {
         match self.at {
-            None => self.draft.spec.update(|s| change(&mut s.trigger_filters.0)),
+            None => {
+                // Changed outside the update: a change reads the draft (the fields).
+                let mut group = self.draft.spec.with_untracked(|s| s.trigger_filters.0.clone());
+                change(&mut group);
+                self.draft.spec.update(|s| s.trigger_filters.0 = group);
+            }
             Some(id) => {
                 let id = id.get_value();
                 let mut group = self.draft.with_action(&id, Self::branch_group).unwrap_or_default();
