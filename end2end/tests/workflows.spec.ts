@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { axeViolations, hydrated, openSubAccount, signIn, snap, staff } from './helpers';
 
 async function openWorkflows(page: Page) {
-  await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Workflows' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
 }
 
@@ -172,7 +172,7 @@ test('a branch chooses its path and the run waits; staff cannot open workflows',
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, staff);
   await openSubAccount(page, 'Acme Plumbing');
-  await expect(page.getByRole('link', { name: 'Workflows', exact: true })).toHaveCount(0);
+  await expect(page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Workflows' })).toHaveCount(0);
   const response = await page.goto(url);
   expect(response?.status()).toBe(403);
   await expect(page.getByText('Only admins can see and change workflows.')).toBeVisible();
