@@ -79,11 +79,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("records/:module") view=records::RecordsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("records/:module/:id") view=records::RecordPage ssr=SsrMode::Async/>
                     <Route path=path!("activity") view=records::ActivityPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("workflows") view=workflows::WorkflowsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("workflows") view=workflows::WorkflowsPage ssr=SsrMode::Async/>
                     <Route path=path!("workflows/:workflow") view=workflows::WorkflowEditorPage ssr=SsrMode::Async/>
                     <Route path=path!("workflows/:workflow/runs") view=workflows::RunHistoryPage ssr=SsrMode::Async/>
                     <Route path=path!("runs/:run") view=workflows::RunPage ssr=SsrMode::Async/>
-                    <Route path=path!("notifications") view=notifications::NotificationsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>
