@@ -19,7 +19,7 @@ pub use browser::on_change;
 
 #[cfg(feature = "hydrate")]
 mod browser {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
     use std::rc::Rc;
 
     use leptos::prelude::*;
@@ -27,13 +27,21 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use web_sys::{DomParser, EventSource, MessageEvent, SupportedType};
 
-    /// Calls `handler` on each `changed` event of the sub-account's event stream.
-    pub fn on_change(stream: &str, mut handler: impl FnMut() + 'static) {
+    /// Calls `handler` on each `changed` event of the sub-account's event stream, and with
+    /// `catch_up` also each time the stream opens: a change made after the server rendered the
+    /// page but before the stream connected is announced to nobody, so a cheap handler re-reads
+    /// then rather than showing a stale value until the next change.
+    pub fn on_change(stream: &str, catch_up: bool, handler: impl FnMut() + 'static) {
         let Ok(source) = EventSource::new(stream) else { return };
-        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |_| handler());
-        let _ = source.add_event_listener_with_callback("changed", listener.as_ref().unchecked_ref());
-        // The page lives as long as the stream; both stay open until the browser leaves it.
-        listener.forget();
+        let handler = Rc::new(RefCell::new(handler));
+        let call = move |_: MessageEvent| (handler.borrow_mut())();
+        let events: &[&str] = if catch_up { &["changed", "open"] } else { &["changed"] };
+        for event in events {
+            let listener = Closure::<dyn FnMut(MessageEvent)>::new(call.clone());
+            let _ = source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
+            // The page lives as long as the stream; both stay open until the browser leaves it.
+            listener.forget();
+        }
         std::mem::forget(source);
     }
 
@@ -41,7 +49,8 @@ mod browser {
         // Each refresh gets a number; only the newest one is applied, so a slow response never
         // replaces a newer one.
         let latest = Rc::new(Cell::new(0_u64));
-        on_change(stream, move || {
+        // Not `catch_up`: that would fetch the whole page again on every page load.
+        on_change(stream, false, move || {
             let (latest, target) = (latest.clone(), target.clone());
             let number = latest.get() + 1;
             latest.set(number);

@@ -25,7 +25,7 @@ pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
     {
         let stream = format!("/s/{sub_account}/inbox/stream");
         let sub_account = sub_account.clone();
-        super::live::on_change(&stream, move || {
+        super::live::on_change(&stream, true, move || {
             let sub_account = sub_account.clone();
             leptos::task::spawn_local(async move {
                 if let Ok(unread) = crate::api::workflows::unread_notifications(sub_account).await {

@@ -107,7 +107,7 @@ fn FormBody(
     #[cfg(feature = "hydrate")]
     {
         let stream = current.with_untracked(|f| format!("/s/{}/inbox/stream", f.sub_account_id));
-        crate::ui::live::on_change(&stream, move || {
+        crate::ui::live::on_change(&stream, true, move || {
             // Never while the form is being filled in: a reload would drop the answers.
             let waiting = current.with_untracked(|f| {
                 f.submission.as_ref().is_some_and(|s| s.writebacks.iter().any(|w| w.state == WritebackState::Pending))
