@@ -27,6 +27,30 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Manage the REST API's keys from the command line (scripts, first setup).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make an API key as an admin would in Settings, and print it (once) on standard output.
+    Create(NewApiKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewApiKeyArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The email of the admin who makes the key (as they sign in).
+    #[arg(long)]
+    pub admin: String,
+    /// The sub-account the key works for: its name or its id.
+    #[arg(long)]
+    pub sub_account: String,
+    /// What the key is for, as Settings lists it.
+    #[arg(long)]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -103,7 +127,7 @@ pub struct ServeArgs {
 
 #[cfg(test)]
 mod tests {
-    use super::{Cli, Command, boolish};
+    use super::{ApiKeyCommand, Cli, Command, boolish};
     use clap::builder::TypedValueParser;
     use clap::{CommandFactory, Parser};
     use std::ffi::OsStr;
@@ -125,8 +149,30 @@ mod tests {
         let parsed =
             Cli::try_parse_from(["opsflow", "serve", "--demo", "--trust-proxy"]).map(|cli| match cli.command {
                 Command::Serve(args) => (args.demo, args.trust_proxy, args.secure_cookies),
-                Command::Migrate(_) => (false, false, false),
+                Command::Migrate(_) | Command::ApiKey(_) => (false, false, false),
             });
         assert_eq!(parsed.ok(), Some((true, true, false)));
+    }
+
+    #[test]
+    fn an_api_key_is_asked_for_with_its_admin_sub_account_and_name() {
+        let parsed = Cli::try_parse_from([
+            "opsflow",
+            "api-key",
+            "create",
+            "--admin",
+            "a@example.com",
+            "--sub-account",
+            "Acme Plumbing",
+            "--name",
+            "CI",
+        ]);
+        let Ok(Cli { command: Command::ApiKey(ApiKeyCommand::Create(args)) }) = parsed else { panic!("{parsed:?}") };
+        assert_eq!(
+            (args.admin.as_str(), args.sub_account.as_str(), args.name.as_str()),
+            ("a@example.com", "Acme Plumbing", "CI")
+        );
+        let missing = Cli::try_parse_from(["opsflow", "api-key", "create", "--admin", "a@example.com"]);
+        assert!(missing.is_err(), "the sub-account and the name are required");
     }
 }

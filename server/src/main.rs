@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::config::{Cli, Command, ServeArgs};
+use server::config::{ApiKeyCommand, Cli, Command, NewApiKeyArgs, ServeArgs};
 use server::db::{Backend, Store};
 use server::engine::{Engine, EngineOptions};
 use server::highlevel::HighLevel;
@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Migrate(database) => migrate(&database.url()).await.map(|_| ()),
         Command::Serve(args) => serve(*args).await,
+        Command::ApiKey(ApiKeyCommand::Create(args)) => create_api_key(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,6 +45,20 @@ async fn migrate(url: &str) -> Result<Store, String> {
     store.migrate().await.map_err(|e| e.to_string())?;
     tracing::info!(backend = ?store.backend(), "database is migrated");
     Ok(store)
+}
+
+/// Prints only the key on standard output, so a script can take it: `KEY=$(opsflow api-key create …)`.
+async fn create_api_key(args: NewApiKeyArgs) -> Result<(), String> {
+    let store = migrate(&args.database.url()).await?;
+    let service = Service::new(store, ServiceOptions::default());
+    let made =
+        service.create_api_key_as(&args.admin, &args.sub_account, &args.name).await.map_err(|e| e.to_string())?;
+    println!("{}", made.key);
+    eprintln!(
+        "API key “{}” made ({}…): it is shown this once; Settings lists it and can revoke it.",
+        made.view.name, made.view.prefix
+    );
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {

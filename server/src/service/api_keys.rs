@@ -8,6 +8,7 @@ use app::model::SubAccountId;
 use async_trait::async_trait;
 
 use super::Service;
+use super::auth::session_user;
 use crate::auth::{new_session_token, token_hash};
 use crate::db::api_keys::ApiKeyRow;
 use crate::db::tenancy::Admin;
@@ -17,6 +18,29 @@ use crate::time::format_ms;
 const LONGEST_NAME: usize = 100;
 
 impl Service {
+    /// Makes a key for `opsflow api-key create`: as the admin with that email, in their
+    /// sub-account with that name or id. The same checks as in Settings apply.
+    pub async fn create_api_key_as(&self, email: &str, sub_account: &str, name: &str) -> AppResult<NewApiKey> {
+        let (row, _) = self
+            .store
+            .user_for_sign_in(email.trim())
+            .await?
+            .ok_or_else(|| AppError::not_found(&format!("A user with the email “{}”", email.trim())))?;
+        let user = session_user(row);
+        let theirs = self.store.sub_accounts_of(&user.id).await?;
+        let wanted = sub_account.trim();
+        let found = theirs.iter().find(|s| s.id.as_str() == wanted || s.name.eq_ignore_ascii_case(wanted));
+        let Some(found) = found else {
+            let names: Vec<&str> = theirs.iter().map(|s| s.name.as_str()).collect();
+            return Err(AppError::BadRequest(format!(
+                "{} has no sub-account named or with the id “{wanted}”; theirs: {}.",
+                user.email,
+                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+            )));
+        };
+        self.create_api_key(&user, &found.id.clone(), name).await
+    }
+
     /// The admin a key operation needs; staff are told what only admins may do.
     async fn key_admin(&self, user: &SessionUser, sub_account: &SubAccountId) -> AppResult<Admin> {
         self.member(user, sub_account)
