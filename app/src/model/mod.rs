@@ -20,6 +20,7 @@ pub mod messaging;
 pub mod module;
 pub mod named;
 pub mod note;
+pub mod nul;
 pub mod plan;
 pub mod record;
 pub mod record_event;

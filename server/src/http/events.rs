@@ -12,6 +12,7 @@
 
 use app::api::AppError;
 use app::api::types::SessionUser;
+use app::model::nul::{NUL_REFUSED, nul_paths};
 use app::model::record_event::check_reported;
 use app::model::{Cause, ContactId, EventType, OpportunityId, RecordEvent, SubAccountId};
 use axum::Json;
@@ -97,6 +98,9 @@ pub async fn ingest_event(
         None => Caller::Person(request_user(&state.service, &headers).await?),
     };
     let Json(body) = body.map_err(|rejection| AppError::BadRequest(rejection.body_text()))?;
+    if let Some(path) = nul_paths(&body).first() {
+        return Err(bad_request(format!("`{path}`: {NUL_REFUSED}")));
+    }
     let form_trigger = matches!(body.get("type").and_then(Value::as_str), Some("stage_changed" | "call_completed"));
     let read = |error: serde_json::Error| bad_request(format!("The event could not be read: {error}."));
     let event: Incoming = if form_trigger {

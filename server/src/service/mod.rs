@@ -238,8 +238,19 @@ impl Service {
 /// messages are for the operator, not the browser. `?` applies it.
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
+        if holds_nul(&error) {
+            // SQLite keeps it; PostgreSQL refuses text with it. Input checks refuse it first
+            // where they know the field; this answers the same wherever one did not.
+            return AppError::BadRequest(app::model::nul::NUL_REFUSED.to_owned());
+        }
         internal(error)
     }
+}
+
+/// PostgreSQL's refusal of text holding NUL (SQLSTATE 22021, a character not in UTF-8 as it
+/// stores it).
+fn holds_nul(error: &StoreError) -> bool {
+    matches!(error, StoreError::Query(sqlx::Error::Database(db)) if db.code().as_deref() == Some("22021"))
 }
 
 fn internal(error: StoreError) -> AppError {
@@ -261,7 +272,7 @@ pub(crate) fn crm_error(error: CrmError) -> AppError {
 
 pub(crate) fn ingest_error(error: IngestError) -> AppError {
     match error {
-        IngestError::Store(error) => internal(error),
+        IngestError::Store(error) => error.into(),
         other => AppError::Internal(other.to_string()),
     }
 }

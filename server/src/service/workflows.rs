@@ -35,17 +35,10 @@ impl Service {
     /// Replaces the workflow with `body` as its next version. A `version` in the body is the
     /// version the change was made to: another one now answers 409.
     pub async fn update_workflow(&self, editor: &Editor, id: &WorkflowId, body: &Value) -> Result<Workflow, AppError> {
-        let base = match body.get("version") {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(value.as_i64().filter(|v| *v >= 1).ok_or_else(|| {
-                AppError::InvalidWorkflow(vec![Problem::new(
-                    "version",
-                    "Takes the version the change was made to (1 or more).",
-                )])
-            })?),
-        };
         self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
         let (spec, parts) = self.check_workflow(editor, body).await?;
+        // The check took a `version` only as a whole number from 1.
+        let base = body.get("version").and_then(Value::as_i64);
         match self.store.update_workflow(editor, id, base, &spec, checked(&parts)).await? {
             UpdateOutcome::Saved(workflow) => Ok(workflow),
             UpdateOutcome::Stale(now) => Err(AppError::Conflict(match base {

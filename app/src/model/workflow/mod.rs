@@ -13,6 +13,8 @@ pub mod interpolate;
 pub mod run;
 #[cfg(feature = "ssr")]
 mod schema;
+#[cfg(feature = "ssr")]
+pub use schema::WorkflowInput;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -27,6 +29,7 @@ use super::event::EventType;
 use super::form_event::AnswerField;
 use super::id::{ActionId, TemplateId, UserId, WorkflowId};
 use super::module::TriggerModule;
+use super::nul::{NUL_REFUSED, nul_paths};
 
 /// Something wrong with a workflow, where it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,17 +289,31 @@ pub fn check(
         return Err(vec![Problem::new("", "A workflow is a JSON object.")]);
     };
     let mut problems = Vec::new();
+    // Refused first and alone: no part of such a body can be stored.
+    let nul = nul_paths(body);
+    if !nul.is_empty() {
+        return Err(nul.into_iter().map(|path| Problem::new(path, NUL_REFUSED)).collect());
+    }
     for key in object.keys().filter(|key| !KEYS.contains(&key.as_str())) {
         problems.push(Problem::new(key.clone(), format!("A workflow has no “{key}”; it has {}.", KEYS.join(", "))));
     }
-    let name = text(object, "name", &mut problems).map(|name| name.trim().to_owned());
-    match &name {
-        Some(name) if name.is_empty() => problems.push(Problem::new("name", "Required.")),
+    let sent_name = text(object, "name", &mut problems);
+    // Counted as sent, the spaces around it too (the API's document says so); kept without them.
+    match &sent_name {
+        Some(name) if name.trim().is_empty() => problems.push(Problem::new("name", "Required.")),
         Some(name) if name.chars().count() > LONGEST_NAME => {
             problems.push(Problem::new("name", format!("At most {LONGEST_NAME} characters.")))
         }
         None if object.get("name").is_none_or(Value::is_null) => problems.push(Problem::new("name", "Required.")),
         _ => {}
+    }
+    let name = sent_name.map(|name| name.trim().to_owned());
+    match object.get("version") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(number)) if number.as_i64().is_some_and(|n| n >= 1) => {}
+        Some(_) => {
+            problems.push(Problem::new("version", "Takes the version the change was made to: a whole number from 1."))
+        }
     }
     let description = text(object, "description", &mut problems).unwrap_or_default();
     if description.chars().count() > LONGEST_DESCRIPTION {
