@@ -1,16 +1,15 @@
 //! Group commit for ingestion. One writer task takes whatever events are waiting (up to
-//! `MAX_BATCH`), processes each inside its own savepoint of one transaction, commits once, and
-//! only then answers each caller. On SQLite, where every commit is a synchronous WAL flush, this
+//! `MAX_BATCH`), processes them in one transaction, commits once, and only then answers each
+//! caller. On SQLite, where every commit is a synchronous WAL flush, this
 //! turns N flushes into one without weakening the promise: an answered event is on disk.
 
-use sqlx::Acquire;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::{Incoming, IngestOutcome, ingest_on};
 use crate::db::{Store, StoreError};
 use crate::notify::Notifier;
-use crate::supervise::{Stop, supervise};
+use crate::supervise::{StopSwitch, supervise};
 
 const MAX_BATCH: usize = 256;
 const QUEUE_DEPTH: usize = 4096;
@@ -33,17 +32,33 @@ struct Job {
 
 #[derive(Clone, Debug)]
 pub struct Ingestor {
+    // Dropped first (fields drop in order): the stop is asked for before the queue closes, so
+    // the writer, woken by the close, is not started again.
+    _writer: Arc<StopOnDrop>,
     queue: mpsc::Sender<Job>,
+}
+
+/// Stops the writer when the last handle to the queue is gone (a service dropped: in tests,
+/// many are), instead of restarting it on a queue nobody can send to.
+#[derive(Debug)]
+struct StopOnDrop(StopSwitch);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 impl Ingestor {
     /// Starts the writer task on the current Tokio runtime (restarted should it ever fail; the
-    /// queue outlives it). It runs as long as the process: every queued event is answered.
+    /// queue outlives it). It runs as long as the queue has a sender: every queued event is
+    /// answered.
     pub fn start(store: Store, notifier: Notifier) -> Self {
         let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
         let jobs = Arc::new(Mutex::new(jobs));
-        supervise("event ingestion", Stop::never(), move || run(store.clone(), notifier.clone(), jobs.clone()));
-        Self { queue }
+        let (switch, stop) = StopSwitch::new();
+        supervise("event ingestion", stop, move || run(store.clone(), notifier.clone(), jobs.clone()));
+        Self { _writer: Arc::new(StopOnDrop(switch)), queue }
     }
 
     /// Ingests an event and waits until it is durable.
@@ -87,23 +102,15 @@ async fn run(store: Store, notifier: Notifier, jobs: Arc<Mutex<mpsc::Receiver<Jo
     }
 }
 
-/// One transaction for the whole batch; each event in a savepoint, so an event that fails is
-/// rolled back alone and reported to its caller while the others commit.
+/// One transaction for the whole batch. An event that fails fails the batch: it is rolled back
+/// whole and its events are processed one by one (`process_singly`), so each caller hears its
+/// own event's outcome. Failures are rare (the store's, not the events'), and a savepoint around
+/// every event would cost two more statements each on the one writer.
 async fn process_batch(store: &Store, batch: &[Job]) -> Result<Vec<Result<IngestOutcome, IngestError>>, StoreError> {
     let mut tx = store.begin().await?;
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
-        let mut savepoint = tx.begin().await?;
-        match ingest_on(store, &mut savepoint, &job.event).await {
-            Ok(outcome) => {
-                savepoint.commit().await?;
-                results.push(Ok(outcome));
-            }
-            Err(error) => {
-                savepoint.rollback().await?;
-                results.push(Err(IngestError::Store(error)));
-            }
-        }
+        results.push(Ok(ingest_on(store, &mut tx, &job.event).await?));
     }
     tx.commit().await?;
     Ok(results)
