@@ -42,11 +42,12 @@ if [ "${1:-}" = "--test" ]; then
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
   fi
   # Python tools the tests run as real servers and clients: a real SMTP server (aiosmtpd) the
-  # email steps deliver to.
-  if ! [ -x "${OPSFLOW_TOOLS}/py/bin/python" ] || ! "${OPSFLOW_TOOLS}/py/bin/python" -c "import aiosmtpd" 2>/dev/null; then
-    say "installing the test servers (PyPI: aiosmtpd)"
+  # email steps deliver to, and Schemathesis, which checks the REST API against its OpenAPI document.
+  if ! [ -x "${OPSFLOW_TOOLS}/py/bin/python" ] || ! "${OPSFLOW_TOOLS}/py/bin/python" -c "import aiosmtpd" 2>/dev/null \
+    || ! "${OPSFLOW_TOOLS}/py/bin/st" --version 2>/dev/null | grep -q "4.32.5"; then
+    say "installing the test servers and clients (PyPI: aiosmtpd, schemathesis)"
     python3 -m venv "${OPSFLOW_TOOLS}/py"
-    "${OPSFLOW_TOOLS}/py/bin/pip" install -q aiosmtpd==1.4.6
+    "${OPSFLOW_TOOLS}/py/bin/pip" install -q aiosmtpd==1.4.6 schemathesis==4.32.5
   fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"

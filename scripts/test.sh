@@ -22,6 +22,9 @@ cargo leptos build --release --precompress --split --bin-cargo-args=--tests
 step "model tests (native) and server integration tests on SQLite and PostgreSQL"
 cargo test --release -p app -p server --features app/ssr
 
+step "the REST API against its OpenAPI document (Schemathesis, on SQLite and PostgreSQL)"
+scripts/api-contract.sh
+
 step "model tests, compiled to wasm32 (wasm-bindgen-test in Node)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app --lib --target wasm32-unknown-unknown
 

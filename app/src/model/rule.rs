@@ -23,11 +23,16 @@ pub enum Logic {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuleGroup {
-    #[serde(default)]
+    /// Left out or `null`: `AND`, at the top as in a nested group (see `RuleFields`).
+    #[serde(default, deserialize_with = "logic_or_default")]
     pub logic: Logic,
     /// `conditions` in a workflow's filters (seed 001's name for the same list).
     #[serde(alias = "conditions")]
     pub rules: Vec<Rule>,
+}
+
+fn logic_or_default<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Logic, D::Error> {
+    Ok(Option::<Logic>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// No conditions: holds for everything (a workflow without filters).

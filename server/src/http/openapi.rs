@@ -9,10 +9,15 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::OnceLock;
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::Schema;
+use utoipa::openapi::content::Content;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{Modify, OpenApi, PartialSchema};
+
+use app::model::workflow::WorkflowInput;
 
 use super::workflows_api;
 
@@ -38,7 +43,7 @@ use super::workflows_api;
         workflows_api::get_run,
         workflows_api::retry_run,
     ),
-    components(schemas(workflows_api::ErrorBody, app::model::workflow::Problem)),
+    components(schemas(workflows_api::ErrorBody, app::model::workflow::Problem, WorkflowInput)),
     modifiers(&ApiKeyAuth),
     security(("api_key" = [])),
     tags(
@@ -48,6 +53,8 @@ use super::workflows_api;
 )]
 struct ApiDoc;
 
+/// The API key: the scheme, and on every operation the two answers any call can get because
+/// of it — 401 without a live key, 429 past its allowance — with the headers they carry.
 struct ApiKeyAuth;
 
 impl Modify for ApiKeyAuth {
@@ -58,6 +65,34 @@ impl Modify for ApiKeyAuth {
                 .description(Some("An API key from Settings → API keys (`opsf_…`)."))
                 .build();
             components.add_security_scheme("api_key", SecurityScheme::Http(scheme));
+        }
+        let error = || Content::new(Some(Ref::from_schema_name("ErrorBody")));
+        let unauthorized = ResponseBuilder::new()
+            .description("No live API key (none, unknown or revoked)")
+            .content("application/json", error())
+            .header(
+                "WWW-Authenticate",
+                HeaderBuilder::new().schema(String::schema()).description(Some("`Bearer`: send an API key.")).build(),
+            )
+            .build();
+        let too_many = ResponseBuilder::new()
+            .description("Too many calls with this key in the last minute")
+            .content("application/json", error())
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+                    .description(Some("Seconds to wait before the next call."))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.insert("401".to_owned(), RefOr::T(unauthorized.clone()));
+                responses.insert("429".to_owned(), RefOr::T(too_many.clone()));
+            }
         }
     }
 }
@@ -187,6 +222,10 @@ fn operation_section(html: &mut String, method: &str, path: &str, operation: &Va
             type_name(&body["content"]["application/json"]["schema"]),
             prose(body["description"].as_str().unwrap_or_default()),
         );
+        if let Some(example) = body["content"]["application/json"].get("example") {
+            let text = serde_json::to_string_pretty(example).unwrap_or_default();
+            let _ = write!(html, "<p>For example:</p><pre class=\"api-example\"><code>{}</code></pre>", escape(&text));
+        }
     }
     html.push_str(
         "<table class=\"table\"><thead><tr><th scope=\"col\">Status</th><th scope=\"col\">Meaning</th>\

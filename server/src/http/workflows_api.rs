@@ -5,8 +5,8 @@
 //! handlers' annotations and the model's types.
 
 use app::api::AppError;
-use app::model::workflow::Workflow;
 use app::model::workflow::history::{Run, RunPage};
+use app::model::workflow::{Workflow, WorkflowInput};
 use app::model::{RunId, TriggerModule, WorkflowId};
 use axum::Json;
 use axum::body::Bytes;
@@ -53,17 +53,24 @@ fn bad_query(rejection: QueryRejection) -> ApiError {
     ApiError(AppError::BadRequest(rejection.body_text()))
 }
 
-/// A workflow id from the path: another tenant's, a missing one and nonsense all answer 404.
-fn workflow_id(id: String) -> WorkflowId {
-    WorkflowId::from(id)
+/// An id from the path: another tenant's, a missing one and nonsense all answer 404 — one with
+/// the NUL character too, which no id holds and PostgreSQL cannot even look up.
+fn path_id<Id: From<String>>(id: String, what: &str) -> Result<Id, ApiError> {
+    if id.contains('\0') { Err(ApiError(AppError::not_found(what))) } else { Ok(Id::from(id)) }
+}
+
+fn workflow_id(id: String) -> Result<WorkflowId, ApiError> {
+    path_id(id, "That workflow")
+}
+
+fn run_id(id: String) -> Result<RunId, ApiError> {
+    path_id(id, "That run")
 }
 
 #[utoipa::path(get, path = "/api/v1/workflows", tag = "workflows", params(ListQuery),
     responses(
         (status = 200, description = "The sub-account's workflows, by name", body = Vec<Workflow>),
         (status = 400, description = "An unknown module", body = ErrorBody),
-        (status = 401, description = "No live API key", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn list_workflows(
     State(state): State<AppState>,
@@ -84,27 +91,36 @@ pub async fn list_workflows(
     params(("id" = String, Path, description = "The workflow's id")),
     responses(
         (status = 200, description = "The workflow with its actions", body = Workflow),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn get_workflow(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Workflow>, ApiError> {
-    Ok(Json(state.service.workflow(&caller, &workflow_id(id)).await?))
+    Ok(Json(state.service.workflow(&caller, &workflow_id(id)?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows",
-    request_body(content = Workflow, description = "The workflow object without `id`, `version` and the times \
-        (sent, they are ignored). Actions without an `id` get one."),
+    request_body(content = WorkflowInput, description = "The workflow object without `id`, `version` and the times \
+        (sent, they are ignored). Actions without an `id` get one.",
+        example = json!({
+            "name": "Welcome website leads",
+            "description": "Call new website leads back within a day; two days on, ask their owner whether they answered.",
+            "triggerModule": "leads",
+            "triggerType": "lead_created",
+            "triggerFilters": {"logic": "AND", "conditions": [{"field": "source", "operator": "equals", "value": "website"}]},
+            "isActive": true,
+            "actions": [
+                {"actionType": "create_task", "config": {"title": "Call {{trigger.firstName}} back", "dueIn": {"amount": 1, "unit": "days"}}, "sortOrder": 1},
+                {"actionType": "wait", "config": {"amount": 2, "unit": "days"}, "sortOrder": 2},
+                {"actionType": "create_task", "config": {"title": "Has {{trigger.firstName}} {{trigger.lastName}} answered?", "assignedTo": "owner"}, "sortOrder": 3}
+            ]
+        })),
     responses(
         (status = 201, description = "Created at version 1", body = Workflow),
         (status = 400, description = "Not JSON", body = ErrorBody),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn create_workflow(
     State(state): State<AppState>,
@@ -119,16 +135,14 @@ pub async fn create_workflow(
 
 #[utoipa::path(put, path = "/api/v1/workflows/{id}", tag = "workflows",
     params(("id" = String, Path, description = "The workflow's id")),
-    request_body(content = Workflow, description = "The whole workflow as it should be. `version`, when sent, is \
+    request_body(content = WorkflowInput, description = "The whole workflow as it should be. `version`, when sent, is \
         the version the change was made to: if the workflow has moved on, nothing is saved (409)."),
     responses(
         (status = 200, description = "Saved as the next version", body = Workflow),
         (status = 400, description = "Not JSON", body = ErrorBody),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
         (status = 409, description = "Someone saved another version since", body = ErrorBody),
         (status = 422, description = "Every problem, each at its JSON path", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn update_workflow(
     State(state): State<AppState>,
@@ -137,7 +151,7 @@ pub async fn update_workflow(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<Workflow>, ApiError> {
     let Json(body) = body.map_err(unreadable)?;
-    Ok(Json(state.service.update_workflow(&Editor::from(&caller), &workflow_id(id), &body).await?))
+    Ok(Json(state.service.update_workflow(&Editor::from(&caller), &workflow_id(id)?, &body).await?))
 }
 
 /// `{"isActive": true}` sets the state; an empty body flips it.
@@ -154,11 +168,9 @@ pub struct Toggle {
     responses(
         (status = 200, description = "The workflow, enabled or disabled (its version is unchanged)", body = Workflow),
         (status = 400, description = "A body that is not `{\"isActive\": bool}`", body = ErrorBody),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
         (status = 409, description = "It changed while it was being enabled", body = ErrorBody),
         (status = 422, description = "It cannot be enabled as it is now", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn toggle_workflow(
     State(state): State<AppState>,
@@ -175,23 +187,21 @@ pub async fn toggle_workflow(
         })?;
         toggle.and_then(|toggle| toggle.is_active)
     };
-    Ok(Json(state.service.toggle_workflow(&Editor::from(&caller), &workflow_id(id), active).await?))
+    Ok(Json(state.service.toggle_workflow(&Editor::from(&caller), &workflow_id(id)?, active).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/workflows/{id}", tag = "workflows",
     params(("id" = String, Path, description = "The workflow's id")),
     responses(
         (status = 204, description = "Deleted: it starts no more runs; its run history stays readable"),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn delete_workflow(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.service.delete_workflow(&Editor::from(&caller), &workflow_id(id)).await?;
+    state.service.delete_workflow(&Editor::from(&caller), &workflow_id(id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -219,9 +229,7 @@ fn bounded(name: &str, text: Option<&str>, default: i64, max: i64) -> Result<i64
     responses(
         (status = 200, description = "A page of its runs, newest first, with how many there are", body = RunPage),
         (status = 400, description = "A page or limit out of bounds", body = ErrorBody),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn list_runs(
     State(state): State<AppState>,
@@ -232,38 +240,34 @@ pub async fn list_runs(
     let Query(query) = query.map_err(bad_query)?;
     let page = bounded("page", query.page.as_deref(), 1, i64::from(i32::MAX))?;
     let limit = bounded("limit", query.limit.as_deref(), 20, 100)?;
-    Ok(Json(state.service.workflow_runs(&caller, &workflow_id(id), page, limit).await?))
+    Ok(Json(state.service.workflow_runs(&caller, &workflow_id(id)?, page, limit).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/workflows/runs/{runId}", tag = "runs",
     params(("runId" = String, Path, description = "The run's id")),
     responses(
         (status = 200, description = "The run with its trigger and its steps in order", body = Run),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such run in the key's sub-account", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn get_run(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(run_id): Path<String>,
+    Path(id): Path<String>,
 ) -> Result<Json<Run>, ApiError> {
-    Ok(Json(state.service.workflow_run(&caller, &RunId::from(run_id)).await?))
+    Ok(Json(state.service.workflow_run(&caller, &run_id(id)?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/workflows/runs/{runId}/retry", tag = "runs",
     params(("runId" = String, Path, description = "The run's id")),
     responses(
         (status = 200, description = "Running again from the step that failed; the steps before it are not run again", body = Run),
-        (status = 401, description = "No live API key", body = ErrorBody),
         (status = 404, description = "No such run in the key's sub-account", body = ErrorBody),
         (status = 409, description = "The run has not failed", body = ErrorBody),
-        (status = 429, description = "Too many calls with this key", body = ErrorBody),
     ))]
 pub async fn retry_run(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
-    Path(run_id): Path<String>,
+    Path(id): Path<String>,
 ) -> Result<Json<Run>, ApiError> {
-    Ok(Json(state.service.retry_workflow_run(&Editor::from(&caller), &RunId::from(run_id)).await?))
+    Ok(Json(state.service.retry_workflow_run(&Editor::from(&caller), &run_id(id)?).await?))
 }

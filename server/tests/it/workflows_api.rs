@@ -288,6 +288,34 @@ async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
     );
     assert_eq!((names("EventType").len(), names("EventType").last().copied()), (30, Some("form_submitted")));
     assert_eq!(document["components"]["securitySchemes"]["api_key"]["scheme"], "bearer");
+    // What a client writes: the workflow events only, each action type's settings, the bounds.
+    let trigger_types = names("TriggerType");
+    assert_eq!((trigger_types.len(), trigger_types.contains(&"form_submitted")), (28, true));
+    assert!(!trigger_types.contains(&"stage_changed"), "form-trigger events start no workflow");
+    let input = &schemas["WorkflowInput"];
+    assert_eq!(input["properties"]["name"]["maxLength"], 200);
+    assert_eq!(input["additionalProperties"], false);
+    let config = schemas["ActionInput"]["properties"]["config"]["description"].as_str().unwrap();
+    assert!(config.contains("`wait`: `amount`, `unit`") && config.contains("`webhook`: `method`, `url`"), "{config}");
+    for (path, method) in [("/api/v1/workflows", "post"), ("/api/v1/workflows/{id}", "put")] {
+        let body = &document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(body["$ref"], "#/components/schemas/WorkflowInput", "{method} {path}");
+    }
+    // The example the reference shows is a workflow any sub-account accepts.
+    let example =
+        document["paths"]["/api/v1/workflows"]["post"]["requestBody"]["content"]["application/json"]["example"].clone();
+    let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let (status, created) =
+        call(&api, reqwest::Method::POST, format!("{}/api/v1/workflows", s.base), Some(example)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    // Every operation answers 401 and 429 as the key decides, with the header each carries.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = &operation["responses"];
+            assert!(responses["401"]["headers"].get("WWW-Authenticate").is_some(), "{method} {path}");
+            assert!(responses["429"]["headers"].get("Retry-After").is_some(), "{method} {path}");
+        }
+    }
     let page = client.get(format!("{}/api/v1/docs", s.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
@@ -436,6 +464,76 @@ async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: 
     assert_eq!(depths, [1, 5]);
 }
 
+/// Text holding NUL is refused with its path on both databases (PostgreSQL cannot store it);
+/// an id holding it is one no workflow has; bounds are counted as the document says.
+async fn nul_characters_and_bounds_are_refused_as_documented(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let (admin, sam) = (s.f.admin.id.to_string(), s.f.sam.id.to_string());
+    let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+
+    let mut nul = seed_example([&admin, &sam]);
+    nul["name"] = json!("Leads\u{0}");
+    nul["actions"][0]["config"]["algorithm"] = json!("round\u{0}robin");
+    let (status, error) = call(&api, M::POST, url(""), Some(nul)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let mut paths: Vec<&str> =
+        error["details"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+    paths.sort();
+    assert_eq!(paths, ["actions[0].config.algorithm", "name"], "only the NUL, nothing else");
+    assert_eq!(error["details"][0]["message"], "Text cannot hold the NUL character (\\u0000).");
+    for path in ["/%00", "/a%00b/runs", "/runs/%00", "/%00/toggle"] {
+        let method = if path.ends_with("toggle") { M::PATCH } else { M::GET };
+        let (status, error) = call(&api, method, url(path), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {error}");
+    }
+    let event = json!({"id": "e\u{0}", "type": "lead_created", "sub_account_id": s.f.acme, "record_id": "x",
+                       "record": {"firstName": "Ana"}});
+    let (status, error) = call(&api, M::POST, format!("{}/api/v1/events", s.base), Some(event)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(error["message"].as_str().unwrap().starts_with("`id`: Text cannot hold"), "{error}");
+
+    // The name's 200 characters are counted as sent; a version, when sent, is 1 or more.
+    let mut long = seed_example([&admin, &sam]);
+    long["name"] = json!(format!(" {}", "n".repeat(200)));
+    long["version"] = json!(0);
+    let (status, error) = call(&api, M::POST, url(""), Some(long)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let paths: Vec<&str> = error["details"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["name", "version"]);
+    let mut padded = seed_example([&admin, &sam]);
+    padded["name"] = json!("  Leads  ");
+    let (status, created) = call(&api, M::POST, url(""), Some(padded)).await;
+    assert_eq!((status, created["name"].as_str()), (StatusCode::CREATED, Some("Leads")));
+    let (_, listed) = call(&api, M::GET, url(""), None).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "nothing of the refused bodies was saved");
+}
+
+/// `opsflow api-key create`'s part: a key made as an admin, by sub-account name or id, that
+/// calls the API; the same refusals as Settings.
+async fn an_api_key_is_made_from_the_command_line(db: Db) {
+    use app::api::AppError;
+    let s = start(db).await;
+    let email = &s.f.admin.email;
+    let by_name = s.f.service.create_api_key_as(email, "acme plumbing", "script").await.unwrap();
+    let by_id = s.f.service.create_api_key_as(&email.to_uppercase(), s.f.acme.as_str(), "script 2").await.unwrap();
+    for made in [&by_name, &by_id] {
+        let (status, _) =
+            call(&with_key(&made.key), reqwest::Method::GET, format!("{}/api/v1/workflows", s.base), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let keys = s.f.service.api_keys(&s.f.admin, &s.f.acme).await.unwrap();
+    assert_eq!(keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["script 2", "script"]);
+    let unknown = s.f.service.create_api_key_as("nobody@example.com", "Acme Plumbing", "x").await.unwrap_err();
+    assert_eq!(unknown, AppError::NotFound("A user with the email “nobody@example.com”".to_owned()));
+    let staff = s.f.service.create_api_key_as(&s.f.sam.email, "Acme Plumbing", "x").await.unwrap_err();
+    assert!(matches!(staff, AppError::Forbidden(_)), "{staff:?}");
+    let elsewhere = s.f.service.create_api_key_as(email, "Nowhere Inc", "x").await.unwrap_err();
+    let AppError::BadRequest(message) = elsewhere else { panic!("{elsewhere:?}") };
+    assert!(message.contains("Acme Plumbing"), "names the sub-accounts there are: {message}");
+}
+
 on_both_backends!(
     workflows_are_created_read_changed_toggled_and_deleted,
     keys_scope_every_call_to_their_sub_account,
@@ -443,4 +541,6 @@ on_both_backends!(
     the_api_is_described_by_an_openapi_document_and_a_page,
     events_start_runs_of_matching_workflows_read_a_page_at_a_time,
     change_operators_and_the_loop_limit_decide_which_events_start_runs,
+    nul_characters_and_bounds_are_refused_as_documented,
+    an_api_key_is_made_from_the_command_line,
 );

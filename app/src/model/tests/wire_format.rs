@@ -271,3 +271,17 @@ fn a_form_status_has_one_name_on_the_wire_and_in_the_database() {
     }
     assert_eq!(FormStatus::parse("done"), None);
 }
+
+#[test]
+fn a_group_left_without_logic_or_with_null_is_all_at_every_level() {
+    let condition = json!({"field": "source", "operator": "equals", "value": "web"});
+    for logic in [json!(null), json!("AND")] {
+        let written = json!({"logic": logic, "conditions": [{"logic": logic, "conditions": [condition]}]});
+        let read: RuleGroup = serde_json::from_value(written).expect("decodes");
+        let inner = RuleGroup::all(vec![Rule::Condition(Condition::new("source", Operator::Equals, "web"))]);
+        assert_eq!(read, RuleGroup::all(vec![Rule::Group(inner)]), "logic {logic}");
+    }
+    let without: RuleGroup = serde_json::from_value(json!({"conditions": []})).expect("decodes");
+    assert_eq!(without.logic, Logic::All);
+    assert!(decode_error::<RuleGroup>(json!({"logic": "XOR", "conditions": []})).contains("XOR"));
+}

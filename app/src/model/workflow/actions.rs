@@ -90,6 +90,25 @@ impl ActionType {
             ActionType::CreateForm => "Create a form for staff",
         }
     }
+
+    /// The settings an action of this type takes in its `config`; any other is a problem.
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            Self::AssignOwner => &["algorithm", "userIds", "userId"],
+            Self::CreateTask => &["title", "body", "dueIn", "assignedTo"],
+            Self::UpdateField => &["field", "value"],
+            Self::AddTag => &["tags"],
+            Self::SendNotification => &["recipients", "title", "message"],
+            Self::SendEmail => &["to", "subject", "body", "format"],
+            Self::SendSms | Self::SendWhatsapp => &["to", "message"],
+            Self::Webhook => &["method", "url", "headers", "body", "timeoutMs"],
+            Self::Wait => &["amount", "unit"],
+            Self::Branch => &["conditions"],
+            Self::CreateOpportunity => &["pipelineId", "stageId", "name", "monetaryValue"],
+            Self::CreateProject => &["name", "description", "status"],
+            Self::CreateForm => &["templateId"],
+        }
+    }
 }
 
 named!(ActionType, "an action type");
@@ -312,21 +331,7 @@ impl ActionConfig {
     ) -> Option<ActionConfig> {
         // A workflow on forms acts on the submitted form's contact.
         let (module, acted_on) = (fields.module(), fields.module().record_module());
-        let known: &[&str] = match action_type {
-            ActionType::AssignOwner => &["algorithm", "userIds", "userId"],
-            ActionType::CreateTask => &["title", "body", "dueIn", "assignedTo"],
-            ActionType::UpdateField => &["field", "value"],
-            ActionType::AddTag => &["tags"],
-            ActionType::SendNotification => &["recipients", "title", "message"],
-            ActionType::SendEmail => &["to", "subject", "body", "format"],
-            ActionType::SendSms | ActionType::SendWhatsapp => &["to", "message"],
-            ActionType::Webhook => &["method", "url", "headers", "body", "timeoutMs"],
-            ActionType::Wait => &["amount", "unit"],
-            ActionType::Branch => &["conditions"],
-            ActionType::CreateOpportunity => &["pipelineId", "stageId", "name", "monetaryValue"],
-            ActionType::CreateProject => &["name", "description", "status"],
-            ActionType::CreateForm => &["templateId"],
-        };
+        let known = action_type.settings();
         let before = problems.len();
         let wrong_module = |expected: &[Module]| -> Option<String> {
             (!expected.contains(&acted_on)).then(|| {
