@@ -2,7 +2,7 @@
 # Installs what OpsFlow's build needs and is missing; skips whatever is already there.
 #   scripts/setup.sh          build tools: wasm32 target, cargo-leptos, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh --test   also what the tests need: Chromium, the end-to-end node packages, a Python
-#                             venv with aiosmtpd, PostgreSQL running
+#                             venv with aiosmtpd and Schemathesis, PostgreSQL running
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh

@@ -30,7 +30,7 @@ pub struct WorkflowRow {
 pub struct LastRun {
     pub id: RunId,
     pub status: RunStatus,
-    /// RFC 3339.
+    /// In the sub-account's time zone (`2026-12-01 15:46 CST`).
     pub started_at: String,
 }
 

@@ -25,7 +25,7 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    use web_sys::{DomParser, EventSource, MessageEvent, SupportedType};
+    use web_sys::{DomParser, Event, EventSource, SupportedType};
 
     /// Calls `handler` on each `changed` event of the sub-account's event stream, and with
     /// `catch_up` also each time the stream opens: a change made after the server rendered the
@@ -34,10 +34,10 @@ mod browser {
     pub fn on_change(stream: &str, catch_up: bool, handler: impl FnMut() + 'static) {
         let Ok(source) = EventSource::new(stream) else { return };
         let handler = Rc::new(RefCell::new(handler));
-        let call = move |_: MessageEvent| (handler.borrow_mut())();
+        let call = move |_: Event| (handler.borrow_mut())();
         let events: &[&str] = if catch_up { &["changed", "open"] } else { &["changed"] };
         for event in events {
-            let listener = Closure::<dyn FnMut(MessageEvent)>::new(call.clone());
+            let listener = Closure::<dyn FnMut(Event)>::new(call.clone());
             let _ = source.add_event_listener_with_callback(event, listener.as_ref().unchecked_ref());
             // The page lives as long as the stream; both stay open until the browser leaves it.
             listener.forget();

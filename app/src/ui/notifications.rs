@@ -25,10 +25,17 @@ pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
     {
         let stream = format!("/s/{sub_account}/inbox/stream");
         let sub_account = sub_account.clone();
+        // Each read gets a number and only the newest one's answer is shown: two reads in flight
+        // (the stream opening, a change) may answer out of order.
+        let latest = std::rc::Rc::new(std::cell::Cell::new(0_u64));
         super::live::on_change(&stream, true, move || {
-            let sub_account = sub_account.clone();
+            let (sub_account, latest) = (sub_account.clone(), latest.clone());
+            let number = latest.get() + 1;
+            latest.set(number);
             leptos::task::spawn_local(async move {
-                if let Ok(unread) = crate::api::workflows::unread_notifications(sub_account).await {
+                if let Ok(unread) = crate::api::workflows::unread_notifications(sub_account).await
+                    && latest.get() == number
+                {
                     count.set(unread);
                 }
             });

@@ -102,8 +102,8 @@ pub async fn get_workflow(
 }
 
 #[utoipa::path(post, path = "/api/v1/workflows", tag = "workflows",
-    request_body(content = WorkflowInput, description = "The workflow object without `id`, `version` and the times \
-        (sent, they are ignored). Actions without an `id` get one.",
+    request_body(content = WorkflowInput, description = "The workflow object; `id` and the times, when sent, are \
+        ignored, and so is `version` (a whole number from 1 when sent). Actions without an `id` get one.",
         example = json!({
             "name": "Welcome website leads",
             "description": "Call new website leads back within a day; two days on, ask their owner whether they answered.",

@@ -29,16 +29,30 @@ impl Service {
         let user = session_user(row);
         let theirs = self.store.sub_accounts_of(&user.id).await?;
         let wanted = sub_account.trim();
-        let found = theirs.iter().find(|s| s.id.as_str() == wanted || s.name.eq_ignore_ascii_case(wanted));
-        let Some(found) = found else {
-            let names: Vec<&str> = theirs.iter().map(|s| s.name.as_str()).collect();
-            return Err(AppError::BadRequest(format!(
-                "{} has no sub-account named or with the id “{wanted}”; theirs: {}.",
-                user.email,
-                if names.is_empty() { "none".to_owned() } else { names.join(", ") }
-            )));
+        // An id is exact; a name may be shared by two sub-accounts, and then it is not enough.
+        let by_id = theirs.iter().find(|s| s.id.as_str() == wanted);
+        let by_name: Vec<_> = theirs.iter().filter(|s| s.name.eq_ignore_ascii_case(wanted)).collect();
+        let found = match (by_id, by_name.len()) {
+            (Some(found), _) => found,
+            (None, 1) => by_name[0],
+            (None, 0) => {
+                let names: Vec<&str> = theirs.iter().map(|s| s.name.as_str()).collect();
+                return Err(AppError::BadRequest(format!(
+                    "{} has no sub-account named or with the id “{wanted}”; theirs: {}.",
+                    user.email,
+                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                )));
+            }
+            (None, _) => {
+                let ids: Vec<String> = by_name.iter().map(|s| format!("{} ({})", s.name, s.id)).collect();
+                return Err(AppError::BadRequest(format!(
+                    "More than one sub-account is named “{wanted}”: {}. Give its id.",
+                    ids.join(", ")
+                )));
+            }
         };
-        self.create_api_key(&user, &found.id.clone(), name).await
+        let id = found.id.clone();
+        self.create_api_key(&user, &id, name).await
     }
 
     /// The admin a key operation needs; staff are told what only admins may do.

@@ -240,7 +240,9 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         if holds_nul(&error) {
             // SQLite keeps it; PostgreSQL refuses text with it. Input checks refuse it first
-            // where they know the field; this answers the same wherever one did not.
+            // where they know the field; this answers the same wherever one did not (logged:
+            // it may have come from stored data rather than this request).
+            tracing::warn!(%error, "text holding NUL refused by the database");
             return AppError::BadRequest(app::model::nul::NUL_REFUSED.to_owned());
         }
         internal(error)

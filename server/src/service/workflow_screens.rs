@@ -9,13 +9,14 @@ use app::api::workflows::{
     LastRun, NotificationList, NotificationView, RunDetail, RunHistory, WorkflowEditorData, WorkflowRow,
 };
 use app::model::workflow::Workflow;
+use app::model::workflow::history::Run;
 use app::model::{RunId, SubAccountId, TriggerModule, WorkflowId};
 use async_trait::async_trait;
 use serde_json::Value;
 
 use super::Service;
 use crate::db::tenancy::{Admin, Editor};
-use crate::time::format_ms;
+use crate::time::{format_ms, format_rfc3339};
 
 /// Run history pages hold this many runs.
 const RUNS_PER_PAGE: i64 = 25;
@@ -55,13 +56,14 @@ impl WorkflowsPort for Service {
         module: Option<TriggerModule>,
     ) -> AppResult<Vec<WorkflowRow>> {
         let admin = self.workflow_admin(user, sub_account).await?;
+        let zone = admin.sub_account().time_zone.clone();
         let mut rows = Vec::new();
         for workflow in self.workflows(&admin, module).await? {
             let newest = self.workflow_runs(&admin, &workflow.id, 1, 1).await?;
             let last_run = newest.data.into_iter().next().map(|run| LastRun {
                 id: run.id,
                 status: run.status,
-                started_at: run.started_at,
+                started_at: local(&run.started_at, &zone),
             });
             rows.push(row(workflow, newest.total, last_run));
         }
@@ -126,13 +128,16 @@ impl WorkflowsPort for Service {
     ) -> AppResult<RunHistory> {
         let admin = self.workflow_admin(user, sub_account).await?;
         let name = self.workflow(&admin, workflow).await?.name;
-        let runs = self.workflow_runs(&admin, workflow, page.max(1), RUNS_PER_PAGE).await?;
+        let mut runs = self.workflow_runs(&admin, workflow, page.max(1), RUNS_PER_PAGE).await?;
+        let zone = &admin.sub_account().time_zone;
+        runs.data.iter_mut().for_each(|run| local_times(run, zone));
         Ok(RunHistory { workflow: workflow.clone(), name, runs })
     }
 
     async fn run_detail(&self, user: &SessionUser, sub_account: &SubAccountId, run: &RunId) -> AppResult<RunDetail> {
         let admin = self.workflow_admin(user, sub_account).await?;
-        let run = self.workflow_run(&admin, run).await?;
+        let mut run = self.workflow_run(&admin, run).await?;
+        local_times(&mut run, &admin.sub_account().time_zone);
         let workflow_name = self.store.workflow(&admin, &run.workflow_id).await?.map(|workflow| workflow.name);
         Ok(RunDetail { run, workflow_name })
     }
@@ -175,5 +180,24 @@ impl WorkflowsPort for Service {
         self.store.mark_notifications_read(&member, notification).await?;
         self.notifier().changed(sub_account);
         Ok(())
+    }
+}
+
+/// A moment as people of the sub-account read it (`2026-12-01 15:46 CST`); the REST API keeps
+/// RFC 3339 in UTC.
+fn local(rfc3339: &str, zone: &str) -> String {
+    format_rfc3339(rfc3339, zone).unwrap_or_else(|| rfc3339.to_owned())
+}
+
+/// A run's and its steps' times, for its pages.
+fn local_times(run: &mut Run, zone: &str) {
+    run.started_at = local(&run.started_at, zone);
+    for time in [&mut run.finished_at, &mut run.resume_at].into_iter().flatten() {
+        *time = local(time, zone);
+    }
+    for step in run.steps.iter_mut().flatten() {
+        for time in [&mut step.started_at, &mut step.finished_at].into_iter().flatten() {
+            *time = local(time, zone);
+        }
     }
 }

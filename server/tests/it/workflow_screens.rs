@@ -81,6 +81,10 @@ async fn admins_work_with_workflows_on_their_screens(db: Db) {
     let (status, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("New lead Wren") && html.contains("In-app notification"), "{html}");
+    // Times as Acme (New York) reads them, on the run and its steps.
+    let local = |text: &str| (text.contains(" EST") || text.contains(" EDT")) && !text.contains(" UTC");
+    assert!(local(&html), "{html}");
+    assert!(local(rows[0]["last_run"]["started_at"].as_str().unwrap()), "{rows}");
     let (status, html) = page(&admin, &s, &format!("/s/{acme}/workflows/{id}/runs")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("/s/{acme}/runs/{run}")), "{html}");

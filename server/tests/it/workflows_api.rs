@@ -494,6 +494,17 @@ async fn nul_characters_and_bounds_are_refused_as_documented(db: Db) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     assert!(error["message"].as_str().unwrap().starts_with("`id`: Text cannot hold"), "{error}");
 
+    // Where no check looked for it (a key's name from Settings), PostgreSQL's refusal is a 400
+    // that says why, not a 500; SQLite keeps such text.
+    let made = s.f.service.create_api_key(&s.f.admin, &s.f.acme, "CI\u{0}").await;
+    match db {
+        Db::Postgres => assert_eq!(
+            made.unwrap_err(),
+            app::api::AppError::BadRequest("Text cannot hold the NUL character (\\u0000).".to_owned())
+        ),
+        Db::Sqlite => assert!(made.is_ok(), "{made:?}"),
+    }
+
     // The name's 200 characters are counted as sent; a version, when sent, is 1 or more.
     let mut long = seed_example([&admin, &sam]);
     long["name"] = json!(format!(" {}", "n".repeat(200)));
@@ -532,6 +543,23 @@ async fn an_api_key_is_made_from_the_command_line(db: Db) {
     let elsewhere = s.f.service.create_api_key_as(email, "Nowhere Inc", "x").await.unwrap_err();
     let AppError::BadRequest(message) = elsewhere else { panic!("{elsewhere:?}") };
     assert!(message.contains("Acme Plumbing"), "names the sub-accounts there are: {message}");
+
+    // Two sub-accounts of one name: the name is not enough, the id is.
+    let store = s.f.store();
+    let mut tx = store.begin().await.unwrap();
+    let agency: String = sqlx::query_scalar("SELECT agency_id FROM users WHERE id = $1")
+        .bind(s.f.admin.id.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let twin = store.create_sub_account(&mut tx, &agency, "Acme Plumbing", "UTC").await.unwrap();
+    store.add_membership(&mut tx, &s.f.admin.id, &twin).await.unwrap();
+    tx.commit().await.unwrap();
+    let ambiguous = s.f.service.create_api_key_as(email, "Acme Plumbing", "x").await.unwrap_err();
+    let AppError::BadRequest(message) = ambiguous else { panic!("{ambiguous:?}") };
+    assert!(message.contains(twin.as_str()) && message.contains(s.f.acme.as_str()), "{message}");
+    s.f.service.create_api_key_as(email, twin.as_str(), "twin").await.unwrap();
+    assert_eq!(s.f.service.api_keys(&s.f.admin, &twin).await.unwrap()[0].name, "twin");
 }
 
 on_both_backends!(

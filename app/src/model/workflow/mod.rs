@@ -263,7 +263,7 @@ pub const DEEPEST_RUN: u8 = 5;
 
 /// The top-level keys a workflow object has; `id`, `version`, `createdAt` and `updatedAt` are
 /// read-only (a client may send back what it read).
-const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "id",
     "name",
     "description",
@@ -276,7 +276,7 @@ const KEYS: &[&str] = &[
     "createdAt",
     "updatedAt",
 ];
-const ACTION_KEYS: &[&str] = &["id", "actionType", "config", "sortOrder", "parentId", "branch"];
+pub(crate) const ACTION_KEYS: &[&str] = &["id", "actionType", "config", "sortOrder", "parentId", "branch"];
 
 /// Checks a workflow a client sent (POST or PUT body), and reads it. `new_id` names an action
 /// sent without an id. Every problem, each at its JSON path.

@@ -1,8 +1,8 @@
 //! The workflow's parts in the REST API's OpenAPI document that serde or `check` read by hand:
 //! `triggerFilters` (the seed's `conditions` key), and the request bodies of POST and PUT, which
-//! `check` reads field by field. Their schemas are made from the lists `check` itself uses (the
-//! keys, the workflow events, each action type's settings, the bounds), so the document accepts
-//! what the server accepts.
+//! `check` reads field by field. Their enums, each action type's settings and the bounds come
+//! from what `check` uses; a test holds their keys to `check`'s (`KEYS`, `ACTION_KEYS`), so the
+//! document accepts what the server accepts.
 
 use utoipa::openapi::schema::{
     AdditionalProperties, AnyOfBuilder, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type,
@@ -71,10 +71,11 @@ impl PartialSchema for WorkflowInput {
             ))
             .property(
                 "name",
+                // No pattern for "not only spaces": regex dialects and Rust disagree on which
+                // characters are spaces; a blank name is the check's 422.
                 text(&format!("1 to {LONGEST_NAME} characters, not only spaces (kept without the spaces around it)."))
                     .min_length(Some(1))
-                    .max_length(Some(LONGEST_NAME))
-                    .pattern(Some(r"\S")),
+                    .max_length(Some(LONGEST_NAME)),
             )
             .required("name")
             .property(
@@ -98,6 +99,7 @@ impl PartialSchema for WorkflowInput {
                     ObjectBuilder::new()
                         .schema_type(Type::Integer)
                         .minimum(Some(1))
+                        .maximum(Some(i64::MAX))
                         .description(Some("On PUT, the version the change was made to (409 if it moved on).")),
                 ),
             )
@@ -179,6 +181,7 @@ fn action_input() -> RefOr<Schema> {
             ObjectBuilder::new()
                 .schema_type(Type::Integer)
                 .minimum(Some(0))
+                .maximum(Some(i64::MAX))
                 .description(Some("Its place among the actions at the same place; no two alike there.")),
         )
         .required("sortOrder")
@@ -191,4 +194,25 @@ fn action_input() -> RefOr<Schema> {
         .property("branch", or_null(Ref::from_schema_name("BranchPath")))
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
+
+    use super::{WorkflowInput, action_input};
+    use crate::model::workflow::{ACTION_KEYS, KEYS};
+    use std::collections::BTreeSet;
+    use utoipa::PartialSchema;
+
+    fn keys(schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) -> BTreeSet<String> {
+        let json = serde_json::to_value(schema).unwrap();
+        json["properties"].as_object().unwrap().keys().cloned().collect()
+    }
+
+    #[test]
+    fn the_bodies_documented_have_exactly_the_keys_the_check_reads() {
+        assert_eq!(keys(WorkflowInput::schema()), KEYS.iter().map(|k| (*k).to_owned()).collect());
+        assert_eq!(keys(action_input()), ACTION_KEYS.iter().map(|k| (*k).to_owned()).collect());
+    }
 }

@@ -18,12 +18,6 @@ use crate::api::workflows::{WorkflowRow, list_workflows};
 use crate::model::TriggerModule;
 use crate::model::workflow::history::RunStatus;
 
-/// "2026-12-01 21:46" from an RFC 3339 time (UTC), for reading in a table.
-pub(super) fn when(rfc3339: &str) -> String {
-    let trimmed = rfc3339.get(..16).unwrap_or(rfc3339);
-    format!("{} UTC", trimmed.replace('T', " "))
-}
-
 /// A run's or step's status as a badge.
 pub(super) fn status_badge(status: &'static str) -> impl IntoView {
     let tone = match status {
@@ -133,7 +127,7 @@ fn WorkflowListRow(sa: crate::model::SubAccountId, row: WorkflowRow) -> impl Int
         Some(run) => view! {
             <a href=format!("/s/{sa}/runs/{}", run.id)>{run_status(run.status)}</a>
             " "
-            <span class="muted">{when(&run.started_at)}</span>
+            <span class="muted">{run.started_at.clone()}</span>
         }
         .into_any(),
         None => view! { <span class="muted">"Never"</span> }.into_any(),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{run_status, status_badge, when};
+use super::{run_status, status_badge};
 use crate::api::workflows::{RunDetail, RunHistory, workflow_run, workflow_runs};
 use crate::model::workflow::history::{Run, RunStatus, Step};
 use crate::model::{RunId, SubAccountId, WorkflowId};
@@ -58,7 +58,7 @@ fn History(sa: SubAccountId, history: RunHistory) -> impl IntoView {
         .map(|run| {
             view! {
                 <tr>
-                    <td><a href=format!("/s/{sa}/runs/{}", run.id)>{when(&run.started_at)}</a></td>
+                    <td><a href=format!("/s/{sa}/runs/{}", run.id)>{run.started_at.clone()}</a></td>
                     <td>{run_status(run.status)}</td>
                     <td>{run.trigger_type.label()}</td>
                     <td><code>{run.record_id}</code></td>
@@ -187,9 +187,9 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
             <dt>"Event"</dt><dd>{trigger_type.label()}</dd>
             <dt>"Record"</dt><dd>{record}</dd>
             <dt>"Version"</dt><dd>{format!("v{workflow_version}")}</dd>
-            <dt>"Started"</dt><dd>{when(&started_at)}</dd>
-            {finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{when(&at)}</dd> })}
-            {resume_at.map(|at| view! { <dt>"Resumes"</dt><dd>{when(&at)}</dd> })}
+            <dt>"Started"</dt><dd>{started_at}</dd>
+            {finished_at.map(|at| view! { <dt>"Finished"</dt><dd>{at}</dd> })}
+            {resume_at.map(|at| view! { <dt>"Resumes"</dt><dd>{at}</dd> })}
         </dl>
         <h2>{format!("Steps ({step_count})")}</h2>
         <ol class="steps" data-testid="steps">
@@ -208,8 +208,8 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
 fn StepItem(step: Step) -> impl IntoView {
     let Step { action_type, status, attempts, started_at, finished_at, input, output, error, .. } = step;
     let times = match (started_at, finished_at) {
-        (Some(start), Some(end)) => format!("{} → {}", when(&start), when(&end)),
-        (Some(start), None) => format!("since {}", when(&start)),
+        (Some(start), Some(end)) => format!("{start} → {end}"),
+        (Some(start), None) => format!("since {start}"),
         _ => String::new(),
     };
     let tries = (attempts > 1).then(|| format!("{attempts} attempts"));
