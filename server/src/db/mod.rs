@@ -99,6 +99,11 @@ impl Store {
                     // random ids outgrow 2 MiB at a few ten thousand events, and every insert then
                     // waits on the OS for its pages (ingestion slowed by a fifth over 200,000).
                     sqlx::query("PRAGMA cache_size = -32768").execute(&mut *conn).await?;
+                    // A checkpoint every 40 MB of WAL instead of every 4: the commit that
+                    // crosses the mark runs it, and with ingestion and the engine both writing,
+                    // frequent ones stalled both (100,000 runs started: 1,772 → 2,015/s, the
+                    // slowest event 583 → 264 ms).
+                    sqlx::query("PRAGMA wal_autocheckpoint = 10000").execute(&mut *conn).await?;
                     Ok(())
                 })
             }),

@@ -28,7 +28,25 @@ pub struct ClaimedStep {
     pub resuming: bool,
     /// When the step first ran (Unix ms).
     pub started_at: i64,
+    /// When this worker's lease runs out (Unix ms).
+    pub lease_until: i64,
     pub run: RunContext,
+}
+
+/// A claim: the lease until `$1`, at `$2` (now); what it returns is a [`ClaimRow`].
+const CLAIM: &str = "due_at = $1, lease_until = $1, claims = claims + 1, attempts = attempts + 1, \
+    started_at = COALESCE(started_at, $2), status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'running' END";
+const CLAIMED: &str = "id, action_id, position, attempts, claims, status, started_at";
+
+#[derive(FromRow)]
+struct ClaimRow {
+    id: String,
+    action_id: String,
+    position: i64,
+    attempts: i64,
+    claims: i64,
+    status: String,
+    started_at: i64,
 }
 
 /// What a step's run carries: whose it is, the version it runs, the trigger.
@@ -58,53 +76,93 @@ pub enum RetryOutcome {
 }
 
 impl Store {
-    /// Steps due now, oldest first (candidates: claiming decides who runs each).
-    pub async fn due_steps(&self, limit: i64) -> StoreResult<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM workflow_steps WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2",
-        )
-        .bind(now_ms())
+    /// Takes the leases of up to `limit` steps due now, oldest first, in one statement: on
+    /// SQLite one commit for them all instead of one each, which leaves the one write lock to
+    /// ingestion more of the time. Of several workers, each step goes to one (the condition is
+    /// checked again on each row as it is updated).
+    pub async fn claim_due_steps(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedStep>> {
+        let now = now_ms();
+        let claimed: Vec<ClaimRow> = sqlx::query_as(&format!(
+            "UPDATE workflow_steps SET {CLAIM} WHERE id IN (SELECT id FROM workflow_steps \
+               WHERE due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at LIMIT $3) \
+               AND due_at IS NOT NULL AND due_at <= $2 \
+             RETURNING {CLAIMED}"
+        ))
+        .bind(now + lease_ms)
+        .bind(now)
         .bind(limit)
         .fetch_all(self.pool())
-        .await?)
+        .await?;
+        let mut steps = Vec::with_capacity(claimed.len());
+        for row in claimed {
+            steps.push(self.claimed(row, now + lease_ms).await?);
+        }
+        // In no particular order (RETURNING keeps none): a run has one step due at a time, so
+        // the steps of a batch are of different runs.
+        Ok(steps)
     }
 
-    /// Takes a due step's lease: one conditional update, so of several workers one gets it.
+    /// Takes one due step's lease: one conditional update, so of several workers one gets it.
     /// `None` when it is not due (someone holds it, or it finished).
     pub async fn claim_step(&self, id: &str, lease_ms: i64) -> StoreResult<Option<ClaimedStep>> {
         let now = now_ms();
-        let claimed: Option<(String, i64, i64, i64, String, i64)> = sqlx::query_as(
-            "UPDATE workflow_steps SET due_at = $1, lease_until = $1, claims = claims + 1, attempts = attempts + 1, \
-               started_at = COALESCE(started_at, $2), \
-               status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'running' END \
-             WHERE id = $3 AND due_at IS NOT NULL AND due_at <= $2 \
-             RETURNING action_id, position, attempts, claims, status, started_at",
-        )
+        let claimed: Option<ClaimRow> = sqlx::query_as(&format!(
+            "UPDATE workflow_steps SET {CLAIM} WHERE id = $3 AND due_at IS NOT NULL AND due_at <= $2 \
+             RETURNING {CLAIMED}"
+        ))
         .bind(now + lease_ms)
         .bind(now)
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let Some((action_id, position, attempt, fence, status, started_at)) = claimed else { return Ok(None) };
+        match claimed {
+            Some(row) => Ok(Some(self.claimed(row, now + lease_ms).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A claimed step with its run.
+    async fn claimed(&self, row: ClaimRow, lease_until: i64) -> StoreResult<ClaimedStep> {
+        let ClaimRow { id, action_id, position, attempts, claims, status, started_at } = row;
         let run: RunContext = sqlx::query_as(
             "SELECT r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, r.record_id, \
                r.depth, r.trigger_snapshot, w.deleted_at \
              FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id JOIN workflows w ON w.id = r.workflow_id \
              WHERE s.id = $1",
         )
-        .bind(id)
+        .bind(&id)
         .fetch_one(self.pool())
         .await?;
-        Ok(Some(ClaimedStep {
-            id: id.to_owned(),
+        Ok(ClaimedStep {
+            id,
             action_id: action_id.into(),
             position,
-            attempt,
-            fence,
+            attempt: attempts,
+            fence: claims,
             resuming: status == StepStatus::Waiting.as_str(),
             started_at,
+            lease_until,
             run,
-        }))
+        })
+    }
+
+    /// Extends a claimed step's lease to `lease_ms` from now, if it is still this worker's;
+    /// `false` when someone took it since.
+    pub async fn renew_lease(&self, step: &mut ClaimedStep, lease_ms: i64) -> StoreResult<bool> {
+        let until = now_ms() + lease_ms;
+        let renewed = sqlx::query(
+            "UPDATE workflow_steps SET due_at = $1, lease_until = $1 \
+             WHERE id = $2 AND claims = $3 AND status IN ('running', 'waiting')",
+        )
+        .bind(until)
+        .bind(&step.id)
+        .bind(step.fence)
+        .execute(self.pool())
+        .await?;
+        if renewed.rows_affected() == 1 {
+            step.lease_until = until;
+        }
+        Ok(renewed.rows_affected() == 1)
     }
 
     /// Checks, inside the transaction that will record a step's effect, that the step is still

@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::crm::builtin::BuiltinCrm;
 use crate::db::steps::ClaimedStep;
 use crate::db::workflows::PinnedVersion;
-use crate::db::{Store, StoreResult, from_json};
+use crate::db::{Store, StoreError, StoreResult, from_json, now_ms};
 use crate::highlevel::secrets::SecretBox;
 use crate::jobs::{self, JobTiming, Next, Outcome};
 use crate::notify::Notifier;
@@ -41,6 +41,8 @@ pub use webhook::WebhookClient;
 const BATCH: i64 = 64;
 /// How often a worker looks for due steps: new runs and ended waits start within this.
 const POLL: Duration = Duration::from_millis(250);
+/// What a lease must have left beyond an attempt's limit for a step to start on it.
+const LEASE_MARGIN_MS: i64 = 5_000;
 
 /// What the engine needs: the store, the built-in CRM it writes, who to tell about new forms,
 /// and how it calls out.
@@ -150,29 +152,39 @@ impl Engine {
         jobs::run_worker("workflow steps", &stop, POLL, None, || self.round()).await;
     }
 
-    /// Runs the steps that are due now, a few at once; returns how many it took.
+    /// Runs the steps that are due now (their leases taken together), a few at once; returns
+    /// how many it took.
     pub async fn round(&self) -> StoreResult<usize> {
         use futures::StreamExt;
-        let due = self.store.due_steps(BATCH).await?;
-        let taken = futures::stream::iter(due)
-            .map(|id| async move {
-                match self.store.claim_step(&id, self.timing.lease_ms).await? {
-                    Some(step) => self.run(step).await.map(|()| 1),
-                    None => Ok(0),
+        let claimed = self.store.claim_due_steps(BATCH, self.timing.lease_ms).await?;
+        let count = claimed.len();
+        let failed = futures::stream::iter(claimed)
+            .map(|step| async move {
+                match self.keep_lease(step).await? {
+                    Some(step) => self.run(step).await,
+                    None => Ok(()),
                 }
             })
             .buffer_unordered(self.parallel_steps())
-            .collect::<Vec<StoreResult<usize>>>()
+            .filter_map(|outcome| async move { outcome.err() })
+            .collect::<Vec<StoreError>>()
             .await;
-        let mut count = 0;
-        for outcome in taken {
-            match outcome {
-                Ok(n) => count += n,
-                // Left to its lease: the step is tried again when that runs out.
-                Err(error) => tracing::error!(%error, "a workflow step failed to run"),
-            }
+        for error in failed {
+            // Left to its lease: the step is tried again when that runs out.
+            tracing::error!(%error, "a workflow step failed to run");
         }
         Ok(count)
+    }
+
+    /// A step claimed with others may wait its turn behind slow ones (webhooks): before it runs,
+    /// its lease is renewed when less than an attempt's worth of it is left, so no other worker
+    /// takes it while it runs. `None` when one already did.
+    async fn keep_lease(&self, mut step: ClaimedStep) -> StoreResult<Option<ClaimedStep>> {
+        let attempt_ms = i64::try_from(self.timing.attempt_limit.as_millis()).unwrap_or(i64::MAX);
+        if step.lease_until - now_ms() > attempt_ms.saturating_add(LEASE_MARGIN_MS) {
+            return Ok(Some(step));
+        }
+        Ok(self.store.renew_lease(&mut step, self.timing.lease_ms).await?.then_some(step))
     }
 
     /// Steps one worker runs at once: SQLite writes one transaction at a time, so more would

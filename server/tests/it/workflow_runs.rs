@@ -494,6 +494,19 @@ async fn stale_attempts_leavers_concurrent_tags_and_whole_numbers(db: Db) {
     drop(tx);
     assert!(!f.store().retry_step(&stale, "late", 0, &Value::Null).await.unwrap());
     assert!(!f.store().fail_step(&stale, "late", "late", &Value::Null).await.unwrap());
+    // A lease is renewed only by the worker that holds it (a step claimed in a batch renews
+    // before it runs when its turn came late).
+    let (mut stale, mut fresh) = (stale, fresh);
+    assert!(!f.store().renew_lease(&mut stale, 30_000).await.unwrap(), "the stale attempt cannot renew");
+    let before = fresh.lease_until;
+    assert!(f.store().renew_lease(&mut fresh, 60_000).await.unwrap());
+    assert!(fresh.lease_until > before);
+    let stored: i64 = sqlx::query_scalar("SELECT lease_until FROM workflow_steps WHERE id = $1")
+        .bind(&step)
+        .fetch_one(f.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, fresh.lease_until);
     sqlx::query("UPDATE workflow_steps SET due_at = 0 WHERE id = $1")
         .bind(&step)
         .execute(f.store().pool())
