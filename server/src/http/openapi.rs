@@ -222,9 +222,14 @@ fn operation_section(html: &mut String, method: &str, path: &str, operation: &Va
             type_name(&body["content"]["application/json"]["schema"]),
             prose(body["description"].as_str().unwrap_or_default()),
         );
+        // Focusable: on a narrow screen the example scrolls sideways, and a keyboard must reach it.
         if let Some(example) = body["content"]["application/json"].get("example") {
             let text = serde_json::to_string_pretty(example).unwrap_or_default();
-            let _ = write!(html, "<p>For example:</p><pre class=\"api-example\"><code>{}</code></pre>", escape(&text));
+            let _ = write!(
+                html,
+                "<p>For example:</p><pre class=\"api-example\" tabindex=\"0\"><code>{}</code></pre>",
+                escape(&text)
+            );
         }
     }
     html.push_str(
