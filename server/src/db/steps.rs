@@ -91,7 +91,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(self.writer())
         .await?;
         let mut steps = Vec::with_capacity(claimed.len());
         for row in claimed {
@@ -113,7 +113,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.writer())
         .await?;
         match claimed {
             Some(row) => Ok(Some(self.claimed(row, now + lease_ms).await?)),
@@ -157,7 +157,7 @@ impl Store {
         .bind(until)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         if renewed.rows_affected() == 1 {
             step.lease_until = until;
@@ -263,7 +263,7 @@ impl Store {
         .bind(to_json(input)?)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.pool())
+        .execute(self.writer())
         .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -367,6 +367,16 @@ async fn events_start_runs_of_matching_workflows_read_a_page_at_a_time(db: Db) {
     let (_, beyond) = call(&api, M::GET, runs_of(&web, "?page=9&limit=2"), None).await;
     assert_eq!((first["data"].as_array().unwrap().len(), second["data"].as_array().unwrap().len()), (2, 1));
     assert_eq!((beyond["data"].clone(), beyond["total"].as_i64()), (json!([]), Some(3)));
+    // Later pages are read from the oldest end: one run a page gives the whole list's order.
+    let ids = |page: &Value| page["data"].as_array().unwrap().iter().map(|run| run["id"].clone()).collect::<Vec<_>>();
+    let (_, all) = call(&api, M::GET, runs_of(&web, "?limit=100"), None).await;
+    let mut one_by_one = Vec::new();
+    for n in 1..=3 {
+        let (_, page) = call(&api, M::GET, runs_of(&web, &format!("?page={n}&limit=1")), None).await;
+        one_by_one.extend(ids(&page));
+    }
+    assert_eq!(one_by_one, ids(&all));
+    assert_eq!([ids(&first), ids(&second)].concat(), ids(&all));
     let newest = &first["data"][0];
     assert_eq!((newest["recordId"].as_str(), newest["workflowVersion"].as_i64()), (Some("lead-2"), Some(1)));
     assert_eq!((newest["status"].as_str(), newest["triggerType"].as_str()), (Some("running"), Some("lead_created")));

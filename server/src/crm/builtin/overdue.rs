@@ -76,7 +76,7 @@ impl BuiltinCrm {
                 .bind(due_at)
                 .bind(fired_for)
                 .bind(id)
-                .execute(self.store().pool())
+                .execute(self.store().writer())
                 .await?;
         }
         Ok(tasks.len())
