@@ -43,9 +43,6 @@ pub enum Backend {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
-    /// Where write transactions run: on SQLite a pool of its own with one connection, on
-    /// PostgreSQL the same pool.
-    writer: AnyPool,
     backend: Backend,
     versions: std::sync::Arc<workflows::VersionCache>,
 }
@@ -88,42 +85,47 @@ impl Store {
             Backend::Sqlite => sqlite_url(url)?,
             Backend::Postgres => url.to_owned(),
         };
-        let (pool, writer) = match backend {
-            Backend::Sqlite => {
-                let pool = sqlite_pool(8).connect(&url).await.map_err(StoreError::Connect)?;
-                sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
-                // One connection writes. SQLite runs one write transaction at a time anyway;
-                // on one connection the writers queue in the pool (woken the moment it is
-                // free) instead of sleeping in SQLite's busy handler, and its page cache stays
-                // warm — SQLite empties a connection's cache whenever another connection
-                // committed since its last transaction, so ingestion and the engine writing
-                // on different connections each read their index pages again on every turn.
-                let writer = sqlite_pool(1).connect(&url).await.map_err(StoreError::Connect)?;
-                (pool, writer)
-            }
-            Backend::Postgres => {
-                let pool = pool_options().max_connections(16).connect(&url).await.map_err(StoreError::Connect)?;
-                (pool.clone(), pool)
-            }
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = match backend {
+            // Every connection: wait for a busy writer instead of failing, and keep WAL commits
+            // durable (FULL syncs the WAL on every commit, so an acknowledged event survives a
+            // power cut, not only a crash).
+            Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    // 32 MiB of pages per connection instead of SQLite's 2 MiB: the indexes of
+                    // random ids outgrow 2 MiB at a few ten thousand events, and every insert then
+                    // waits on the OS for its pages (ingestion slowed by a fifth over 200,000).
+                    sqlx::query("PRAGMA cache_size = -32768").execute(&mut *conn).await?;
+                    // A checkpoint every 40 MB of WAL instead of every 4: the commit that
+                    // crosses the mark runs it, and with ingestion and the engine both writing,
+                    // frequent ones stalled both (100,000 runs started: 1,772 → 2,015/s, the
+                    // slowest event 583 → 264 ms).
+                    sqlx::query("PRAGMA wal_autocheckpoint = 10000").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options.max_connections(16),
         };
-        Ok(Self { pool, writer, backend, versions: std::sync::Arc::default() })
+        let pool = options.connect(&url).await.map_err(StoreError::Connect)?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
+        }
+        Ok(Self { pool, backend, versions: std::sync::Arc::default() })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.writer).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.writer).await?,
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
     }
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    /// The pool for statements that write outside `begin` (see `connect`).
-    pub(crate) fn writer(&self) -> &AnyPool {
-        &self.writer
     }
 
     pub fn backend(&self) -> Backend {
@@ -143,7 +145,7 @@ impl Store {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        Ok(self.writer.begin_with(statement).await?)
+        Ok(self.pool.begin_with(statement).await?)
     }
 
     /// Starts a transaction that only reads, whose statements all see one snapshot (SQLite's
@@ -162,34 +164,6 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
-}
-
-fn pool_options() -> AnyPoolOptions {
-    AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10))
-}
-
-/// A SQLite pool of `size` connections. Every connection waits for a busy writer instead of
-/// failing, and keeps WAL commits durable (FULL syncs the WAL on every commit, so an
-/// acknowledged event survives a power cut, not only a crash).
-fn sqlite_pool(size: u32) -> AnyPoolOptions {
-    // A SQLite connection is a file handle: there is nothing to test before lending it.
-    pool_options().max_connections(size).test_before_acquire(false).after_connect(|conn, _| {
-        Box::pin(async move {
-            sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-            sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-            sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-            // 32 MiB of pages per connection instead of SQLite's 2 MiB: the indexes of
-            // random ids outgrow 2 MiB at a few ten thousand events, and every insert then
-            // waits on the OS for its pages (ingestion slowed by a fifth over 200,000).
-            sqlx::query("PRAGMA cache_size = -32768").execute(&mut *conn).await?;
-            // A checkpoint every 40 MB of WAL instead of every 4: the commit that
-            // crosses the mark runs it, and with ingestion and the engine both writing,
-            // frequent ones stalled both (100,000 runs started: 1,772 → 2,015/s, the
-            // slowest event 583 → 264 ms).
-            sqlx::query("PRAGMA wal_autocheckpoint = 10000").execute(&mut *conn).await?;
-            Ok(())
-        })
-    })
 }
 
 /// Makes sure the SQLite file can be created: its directory exists and `mode=rwc` is set.

@@ -89,7 +89,7 @@ impl Store {
         .bind(member.user().as_str())
         .bind(member.id())
         .bind(id)
-        .execute(self.writer())
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected())
     }

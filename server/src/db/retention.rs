@@ -23,7 +23,7 @@ impl Store {
     /// `keep_since`.
     pub async fn purge(&self, now: i64, keep_since: i64) -> StoreResult<Purged> {
         let delete = |sql: &'static str, at: i64| async move {
-            Ok::<u64, sqlx::Error>(sqlx::query(sql).bind(at).execute(self.writer()).await?.rows_affected())
+            Ok::<u64, sqlx::Error>(sqlx::query(sql).bind(at).execute(self.pool()).await?.rows_affected())
         };
         Ok(Purged {
             sessions: delete("DELETE FROM sessions WHERE expires_at < $1", now).await?,

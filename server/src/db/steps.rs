@@ -91,7 +91,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(self.writer())
+        .fetch_all(self.pool())
         .await?;
         let mut steps = Vec::with_capacity(claimed.len());
         for row in claimed {
@@ -113,7 +113,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(id)
-        .fetch_optional(self.writer())
+        .fetch_optional(self.pool())
         .await?;
         match claimed {
             Some(row) => Ok(Some(self.claimed(row, now + lease_ms).await?)),
@@ -157,7 +157,7 @@ impl Store {
         .bind(until)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.writer())
+        .execute(self.pool())
         .await?;
         if renewed.rows_affected() == 1 {
             step.lease_until = until;
@@ -263,7 +263,7 @@ impl Store {
         .bind(to_json(input)?)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.writer())
+        .execute(self.pool())
         .await?;
         Ok(done.rows_affected() == 1)
     }

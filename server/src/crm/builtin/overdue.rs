@@ -76,7 +76,7 @@ impl BuiltinCrm {
                 .bind(due_at)
                 .bind(fired_for)
                 .bind(id)
-                .execute(self.store().writer())
+                .execute(self.store().pool())
                 .await?;
         }
         Ok(tasks.len())

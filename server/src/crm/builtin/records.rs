@@ -90,7 +90,7 @@ impl BuiltinCrm {
         .bind(summary)
         .bind(transcript)
         .bind(now_ms())
-        .execute(self.store().writer())
+        .execute(self.store().pool())
         .await?;
         Ok(id)
     }
