@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, FromRow};
 
 use super::steps::insert_step;
 use super::tenancy::Tenant;
-use super::{Backend, Store, StoreResult, from_json, new_id, now_ms, to_json};
+use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
 use crate::time::rfc3339_ms;
 
 #[derive(FromRow)]
@@ -190,7 +190,6 @@ impl Store {
             if inserted.rows_affected() == 0 {
                 continue;
             }
-            self.count_run(conn, &workflow.id).await?;
             if let Some(action) = first {
                 insert_step(conn, &RunId::from(id), action, 1, now).await?;
             }
@@ -212,7 +211,7 @@ impl Store {
         }
         // The count and the page from one snapshot, so the page is where the count says.
         let mut tx = self.begin_read().await?;
-        // PostgreSQL sums BIGINTs as NUMERIC.
+        // Kept by a trigger (migration 0017). PostgreSQL sums BIGINTs as NUMERIC.
         let total: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(runs), 0) AS BIGINT) FROM workflow_run_counts WHERE workflow_id = $1",
         )
@@ -236,22 +235,6 @@ impl Store {
         tx.commit().await?;
         let runs = rows.into_iter().map(|row| row.into_run(false)).collect::<StoreResult<Vec<_>>>()?;
         Ok(Some((runs, total)))
-    }
-
-    /// Counts a run just started in `conn`'s transaction (see migration 0017).
-    async fn count_run(&self, conn: &mut AnyConnection, workflow: &WorkflowId) -> StoreResult<()> {
-        let shard = match self.backend() {
-            Backend::Sqlite => "0",
-            Backend::Postgres => "pg_backend_pid() % 64",
-        };
-        sqlx::query(&format!(
-            "INSERT INTO workflow_run_counts (workflow_id, shard, runs) VALUES ($1, {shard}, 1) \
-             ON CONFLICT (workflow_id, shard) DO UPDATE SET runs = workflow_run_counts.runs + 1"
-        ))
-        .bind(workflow.as_str())
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
     }
 
     /// One run of the sub-account with its trigger and steps (a deleted workflow's runs too:
