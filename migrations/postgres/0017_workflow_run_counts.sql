@@ -11,6 +11,7 @@ CREATE TABLE workflow_run_counts (
     PRIMARY KEY (workflow_id, shard)
 );
 
+-- trigger: workflow_runs_counted
 CREATE FUNCTION count_workflow_run() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO workflow_run_counts (workflow_id, shard, runs) VALUES (NEW.workflow_id, pg_backend_pid() % 64, 1)
@@ -20,6 +21,7 @@ END $$;
 
 CREATE TRIGGER workflow_runs_counted AFTER INSERT ON workflow_runs
     FOR EACH ROW EXECUTE FUNCTION count_workflow_run();
+-- end trigger
 
 INSERT INTO workflow_run_counts (workflow_id, shard, runs)
 SELECT workflow_id, 0, COUNT(*) FROM workflow_runs GROUP BY workflow_id;

@@ -10,10 +10,12 @@ CREATE TABLE workflow_run_counts (
     PRIMARY KEY (workflow_id, shard)
 );
 
+-- trigger: workflow_runs_counted
 CREATE TRIGGER workflow_runs_counted AFTER INSERT ON workflow_runs BEGIN
     INSERT INTO workflow_run_counts (workflow_id, shard, runs) VALUES (NEW.workflow_id, 0, 1)
     ON CONFLICT (workflow_id, shard) DO UPDATE SET runs = workflow_run_counts.runs + 1;
 END;
+-- end trigger
 
 INSERT INTO workflow_run_counts (workflow_id, shard, runs)
 SELECT workflow_id, 0, COUNT(*) FROM workflow_runs GROUP BY workflow_id;

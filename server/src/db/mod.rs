@@ -205,9 +205,11 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
 mod tests {
     use std::path::Path;
 
-    /// The two migration sets describe one schema. The only documented difference is the type
-    /// of whole numbers (SQLite's `INTEGER` is PostgreSQL's `BIGINT`: times, counts, versions);
-    /// comments may differ. Anything else that differs is drift.
+    /// The two migration sets describe one schema. The only documented differences are the type
+    /// of whole numbers (SQLite's `INTEGER` is PostgreSQL's `BIGINT`: times, counts, versions)
+    /// and triggers, which each database writes in its own language: each is a block from a
+    /// `-- trigger: NAME` line to `-- end trigger`, and both sets have the same ones. Comments may
+    /// differ. Anything else that differs is drift.
     #[test]
     fn the_sqlite_and_postgres_migrations_stay_twins() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
@@ -221,9 +223,24 @@ mod tests {
         let sqlite = names("sqlite");
         assert!(!sqlite.is_empty(), "no migrations found under {}", root.display());
         assert_eq!(sqlite, names("postgres"), "each migration exists for both databases, under the same name");
+        let triggers = |dir: &str, name: &str| -> Vec<String> {
+            let text = std::fs::read_to_string(root.join(dir).join(name)).unwrap_or_default();
+            text.lines().filter_map(|line| line.strip_prefix("-- trigger: ")).map(str::to_owned).collect()
+        };
         let statements = |dir: &str, name: &str, sqlite: bool| -> Vec<String> {
             let text = std::fs::read_to_string(root.join(dir).join(name)).unwrap_or_default();
+            let mut in_trigger = false;
             text.lines()
+                .filter(|line| {
+                    if line.starts_with("-- trigger: ") {
+                        in_trigger = true;
+                    }
+                    let skipped = in_trigger;
+                    if line.starts_with("-- end trigger") {
+                        in_trigger = false;
+                    }
+                    !skipped
+                })
                 .map(|line| line.split("--").next().unwrap_or_default().trim_end())
                 .filter(|line| !line.trim().is_empty())
                 .map(|line| {
@@ -243,6 +260,7 @@ mod tests {
                 .collect()
         };
         for name in &sqlite {
+            assert_eq!(triggers("sqlite", name), triggers("postgres", name), "{name}: the same triggers in both");
             let (lite, postgres) = (statements("sqlite", name, true), statements("postgres", name, false));
             for (line, (a, b)) in lite.iter().zip(&postgres).enumerate() {
                 assert_eq!(a, b, "{name}, statement line {}: the databases differ beyond INTEGER/BIGINT", line + 1);
