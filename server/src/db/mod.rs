@@ -5,7 +5,8 @@
 //! sticks to the types `Any` carries on both — `BIGINT` integers (times are Unix milliseconds,
 //! flags are 0/1), `TEXT` (ids, JSON documents) and `DOUBLE PRECISION` — and the queries use
 //! `$n` placeholders, `ON CONFLICT` and `RETURNING`, which both dialects accept. Only the DDL
-//! differs, so each backend has its own migration set.
+//! differs (and triggers, written in each database's language), so each backend has its own
+//! migration set.
 
 pub mod accounts;
 pub mod api_keys;
@@ -230,7 +231,8 @@ mod tests {
         let statements = |dir: &str, name: &str, sqlite: bool| -> Vec<String> {
             let text = std::fs::read_to_string(root.join(dir).join(name)).unwrap_or_default();
             let mut in_trigger = false;
-            text.lines()
+            let outside_triggers: Vec<&str> = text
+                .lines()
                 .filter(|line| {
                     if line.starts_with("-- trigger: ") {
                         in_trigger = true;
@@ -241,6 +243,10 @@ mod tests {
                     }
                     !skipped
                 })
+                .collect();
+            assert!(!in_trigger, "{dir}/{name}: a trigger has no `-- end trigger` line");
+            outside_triggers
+                .into_iter()
                 .map(|line| line.split("--").next().unwrap_or_default().trim_end())
                 .filter(|line| !line.trim().is_empty())
                 .map(|line| {

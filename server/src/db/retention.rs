@@ -4,7 +4,7 @@
 //! delivery whose record was purged would be taken as new: the retention period must be longer
 //! than any redelivery (HighLevel's last retry comes about 70 minutes after the first try).
 
-use super::{Store, StoreResult};
+use super::{Backend, Store, StoreResult};
 
 /// How many rows a purge deleted, by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub struct Purged {
     pub webhooks: u64,
     pub events: u64,
     pub outgoing_moves: u64,
+    /// Run counts of database connections that have ended, folded into one (PostgreSQL).
+    pub run_counts: u64,
 }
 
 impl Store {
@@ -47,6 +49,33 @@ impl Store {
             )
             .await?,
             outgoing_moves: delete("DELETE FROM hl_outgoing_moves WHERE moved_at < $1", keep_since).await?,
+            run_counts: self.fold_run_counts().await?,
         })
+    }
+
+    /// On PostgreSQL, each connection counts the runs it starts in a row of its own (migration
+    /// 0017): the rows of connections that have ended are folded into shard 0, so a workflow's
+    /// rows stay as few as the connections alive. One statement: the sum never changes. A
+    /// connection alive is left alone (its transaction may hold its row), and shard-0 rows are
+    /// taken in one order, so two instances purging at once do not deadlock.
+    async fn fold_run_counts(&self) -> StoreResult<u64> {
+        if self.backend() != Backend::Postgres {
+            return Ok(0);
+        }
+        let folded: i64 = sqlx::query_scalar(
+            "WITH ended AS ( \
+               DELETE FROM workflow_run_counts c WHERE c.shard <> 0 \
+                 AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = c.shard) \
+               RETURNING workflow_id, runs), \
+             folded AS ( \
+               INSERT INTO workflow_run_counts (workflow_id, shard, runs) \
+               SELECT workflow_id, 0, SUM(runs) FROM ended GROUP BY workflow_id ORDER BY workflow_id \
+               ON CONFLICT (workflow_id, shard) DO UPDATE SET runs = workflow_run_counts.runs + excluded.runs \
+               RETURNING 1) \
+             SELECT COUNT(*) FROM ended",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u64::try_from(folded).unwrap_or_default())
     }
 }

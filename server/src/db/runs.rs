@@ -270,6 +270,7 @@ struct PageSlice {
 impl PageSlice {
     /// `None` when the page is past the end.
     fn of(total: i64, page: i64, limit: i64) -> Option<Self> {
+        debug_assert!(page >= 1 && limit >= 1, "pages and limits are checked when read");
         let start = (page - 1).saturating_mul(limit);
         if start >= total {
             return None;

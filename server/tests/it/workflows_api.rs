@@ -415,6 +415,33 @@ async fn events_start_runs_of_matching_workflows_read_a_page_at_a_time(db: Db) {
     let versions: Vec<i64> =
         page["data"].as_array().unwrap().iter().map(|r| r["workflowVersion"].as_i64().unwrap()).collect();
     assert_eq!(versions, [2, 1, 1, 1]);
+    let store = s.f.service.store();
+    if store.backend() == server::db::Backend::Postgres {
+        // Each connection counts its runs in a row of its own (its pid); the purge folds the
+        // rows of connections that ended into shard 0, leaves the live ones', and the total stays.
+        let web_id = web["id"].as_str().unwrap();
+        let shards = || async {
+            sqlx::query_scalar::<_, i64>("SELECT shard FROM workflow_run_counts WHERE workflow_id = $1 ORDER BY shard")
+                .bind(web_id)
+                .fetch_all(store.pool())
+                .await
+                .unwrap()
+        };
+        let live = shards().await;
+        assert!(!live.is_empty() && !live.contains(&0), "{live:?}");
+        // No pid reaches 10^9 on Linux: this row is now a connection that ended.
+        sqlx::query("UPDATE workflow_run_counts SET shard = 1000000000 WHERE workflow_id = $1 AND shard = $2")
+            .bind(web_id)
+            .bind(live[0])
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let purged = store.purge(server::db::now_ms(), 0).await.unwrap();
+        assert_eq!(purged.run_counts, 1);
+        assert_eq!(shards().await, [&[0][..], &live[1..]].concat());
+        let (_, page) = call(&api, M::GET, runs_of(&web, "?limit=1"), None).await;
+        assert_eq!(page["total"], 4);
+    }
     // A deleted workflow starts nothing, and its runs stay readable.
     call(&api, M::DELETE, url(&format!("/{}", web["id"].as_str().unwrap())), None).await;
     call(&api, M::POST, events.clone(), Some(reported_lead("e5", &s.f.acme, "lead-5", "website"))).await;
