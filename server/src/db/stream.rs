@@ -26,41 +26,24 @@ pub struct Stored {
 }
 
 impl Store {
-    /// The next place in a record's history. The caller holds the record's row lock (or has
-    /// just created it), so two writes of one record cannot take the same place.
-    pub async fn next_record_seq(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: &Tenant,
-        module: Module,
-        record_id: &str,
-    ) -> StoreResult<i64> {
-        let last: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(record_seq) FROM events WHERE sub_account_id = $1 AND module = $2 AND record_id = $3",
-        )
-        .bind(tenant.id())
-        .bind(module.as_str())
-        .bind(record_id)
-        .fetch_one(conn)
-        .await?;
-        Ok(last.unwrap_or(0) + 1)
-    }
-
-    /// Stores one module event at `seq` in its record's history, and starts the runs it starts,
-    /// unless an event with the same `(source, external_id)` is stored already (a redelivery):
-    /// then returns `None`.
+    /// Stores one module event as the next in its record's history, and starts the runs it
+    /// starts, unless an event with the same `(source, external_id)` is stored already (a
+    /// redelivery): then returns `None`. Its place is read in the insert itself; the caller
+    /// holds the record's row lock (or has just created it), so two writes of one record cannot
+    /// take the same place.
     pub async fn insert_record_event(
         &self,
         conn: &mut AnyConnection,
         tenant: &Tenant,
         event: &RecordEvent,
-        seq: i64,
         source: &str,
         external_id: &str,
     ) -> StoreResult<Option<Stored>> {
         let inserted = sqlx::query(
             "INSERT INTO events (id, sub_account_id, source, external_id, event_type, payload, received_at, module, \
-               record_id, record_seq, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+               record_id, record_seq, occurred_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE(MAX(record_seq), 0) + 1, $10 FROM events \
+               WHERE sub_account_id = $2 AND module = $8 AND record_id = $9 \
              ON CONFLICT (sub_account_id, source, external_id) DO NOTHING",
         )
         .bind(&event.id)
@@ -72,7 +55,6 @@ impl Store {
         .bind(now_ms())
         .bind(event.module.as_str())
         .bind(&event.record_id)
-        .bind(seq)
         .bind(event.occurred_at)
         .execute(&mut *conn)
         .await?;

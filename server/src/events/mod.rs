@@ -164,8 +164,7 @@ async fn ingest_record_event(
     reported: &ReportedEvent,
 ) -> StoreResult<IngestOutcome> {
     let ReportedEvent { tenant, source, external_id, event } = reported;
-    let seq = store.next_record_seq(conn, tenant, event.module, &event.record_id).await?;
-    Ok(if store.insert_record_event(conn, tenant, event, seq, source, external_id).await?.is_some() {
+    Ok(if store.insert_record_event(conn, tenant, event, source, external_id).await?.is_some() {
         IngestOutcome::Accepted { event_id: event.id.clone(), forms: Vec::new() }
     } else {
         IngestOutcome::Duplicate

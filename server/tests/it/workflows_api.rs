@@ -480,10 +480,10 @@ async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: 
             previous: previous.as_object().unwrap().clone(),
             cause,
         };
-        let (tenant, current) = (tenant.clone(), seq);
+        let tenant = tenant.clone();
         async move {
             let mut tx = store.begin().await.unwrap();
-            store.insert_record_event(&mut tx, &tenant, &event, current, "test", &event.id).await.unwrap();
+            store.insert_record_event(&mut tx, &tenant, &event, "test", &event.id).await.unwrap();
             tx.commit().await.unwrap();
         }
     };

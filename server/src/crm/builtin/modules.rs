@@ -591,7 +591,6 @@ pub(super) async fn emit(
     after: &Record,
 ) -> RecordResult<(Vec<RecordEvent>, Vec<WorkflowId>)> {
     let record_id = after.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let mut seq = crm.store().next_record_seq(conn, tenant, module, &record_id).await?;
     let occurred_at = now_ms();
     let mut events = Vec::new();
     let mut loops_stopped = Vec::new();
@@ -607,10 +606,9 @@ pub(super) async fn emit(
             previous: fired.previous,
             cause: cause.clone(),
         };
-        if let Some(stored) = crm.store().insert_record_event(conn, tenant, &event, seq, "builtin", &event.id).await? {
+        if let Some(stored) = crm.store().insert_record_event(conn, tenant, &event, "builtin", &event.id).await? {
             loops_stopped.extend(stored.loops_stopped);
         }
-        seq += 1;
         events.push(event);
     }
     Ok((events, loops_stopped))

@@ -129,8 +129,7 @@ impl BuiltinCrm {
 
     /// Stores an overdue event; the claim above is what makes it once per (task, due date).
     async fn store_overdue(&self, conn: &mut AnyConnection, tenant: &Tenant, event: &RecordEvent) -> RecordResult<()> {
-        let seq = self.store().next_record_seq(conn, tenant, event.module, &event.record_id).await?;
-        self.store().insert_record_event(conn, tenant, event, seq, "builtin", &event.id).await?;
+        self.store().insert_record_event(conn, tenant, event, "builtin", &event.id).await?;
         Ok(())
     }
 }

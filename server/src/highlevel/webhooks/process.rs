@@ -230,7 +230,6 @@ impl Processor {
             }
         };
         let fired = fired(*module, before.as_ref(), &after);
-        let mut seq = self.store.next_record_seq(tx, tenant, *module, record_id).await?;
         for fired in &fired {
             let event = RecordEvent {
                 id: new_id().into(),
@@ -244,9 +243,7 @@ impl Processor {
                 cause: Cause::HighLevel { webhook_id: stored.id.clone() },
             };
             let external_id = format!("{}:{}", stored.dedupe_key, fired.event_type.as_str());
-            if self.store.insert_record_event(tx, tenant, &event, seq, SOURCE, &external_id).await?.is_some() {
-                seq += 1;
-            }
+            self.store.insert_record_event(tx, tenant, &event, SOURCE, &external_id).await?;
         }
         self.store.save_snapshot(tx, tenant, *module, record_id, &after).await?;
         Ok(fired.iter().map(|fired| fired.event_type.as_str()).collect())
