@@ -62,12 +62,17 @@ impl JobTiming {
             Ok(outcome) => outcome?,
             Err(_) => Outcome::Retry(format!("no answer within {}", duration_text(self.attempt_limit))),
         };
-        Ok(match outcome {
+        Ok(self.decide(number, outcome))
+    }
+
+    /// What follows the `number`-th attempt, given what it came to.
+    pub fn decide<T>(&self, number: i64, outcome: Outcome<T>) -> Next<T> {
+        match outcome {
             Outcome::Done(value) => Next::Done(value),
             Outcome::Fail(why) => Next::Failed(why),
             Outcome::Retry(why) if number >= self.max_attempts => Next::GaveUp(why),
             Outcome::Retry(why) => Next::RetryAt { why, at: now_ms() + backoff_ms(number) },
-        })
+        }
     }
 }
 

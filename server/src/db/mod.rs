@@ -28,12 +28,17 @@ pub mod tenancy;
 pub mod triggers;
 pub mod webhooks;
 pub mod workflows;
+mod write;
 pub mod writebacks;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Transaction};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use write::WriteTurns;
+pub use write::WriteTx;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -45,7 +50,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    versions: std::sync::Arc<workflows::VersionCache>,
+    versions: Arc<workflows::VersionCache>,
+    /// SQLite's writers take turns here (see [`write`]); `None` on PostgreSQL.
+    write_turns: Option<Arc<WriteTurns>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +69,13 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// No turn to write within [`BUSY_WAIT`]: another write held the database all that time.
+    #[error("the database stayed busy for {} s", BUSY_WAIT.as_secs())]
+    Busy,
 }
+
+/// How long a writer waits for SQLite's write lock before giving up.
+pub(crate) const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -93,7 +106,8 @@ impl Store {
             // power cut, not only a crash).
             Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    let busy_timeout = format!("PRAGMA busy_timeout = {}", BUSY_WAIT.as_millis());
+                    sqlx::query(&busy_timeout).execute(&mut *conn).await?;
                     sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                     sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                     // 32 MiB of pages per connection instead of SQLite's 2 MiB: the indexes of
@@ -114,7 +128,8 @@ impl Store {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
-        Ok(Self { pool, backend, versions: std::sync::Arc::default() })
+        let write_turns = (backend == Backend::Sqlite).then(Arc::default);
+        Ok(Self { pool, backend, versions: Arc::default(), write_turns })
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {
@@ -141,12 +156,16 @@ impl Store {
     /// Starts a write transaction. On SQLite it takes the write lock up front (`IMMEDIATE`):
     /// a deferred transaction that reads first and writes later can fail with "database is
     /// locked" when another writer commits in between, instead of waiting its turn.
-    pub async fn begin(&self) -> StoreResult<Transaction<'static, Any>> {
+    pub async fn begin(&self) -> StoreResult<WriteTx> {
         let statement = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        Ok(self.pool.begin_with(statement).await?)
+        let turn = match &self.write_turns {
+            Some(turns) => Some(turns.take(BUSY_WAIT).await?),
+            None => None,
+        };
+        Ok(WriteTx::new(self.pool.begin_with(statement).await?, turn))
     }
 
     /// Starts a transaction that only reads, whose statements all see one snapshot (SQLite's

@@ -1,7 +1,7 @@
 //! Workflow steps as jobs (the protocol of `crate::jobs`): a due step is claimed with a lease
 //! whose fence is the step's `claims`; whatever a step does to OpsFlow's own data is written in
-//! one transaction with the step's completion and the next step's creation, after the fence is
-//! checked on the step's row — so a step's effect happens once, however often it is claimed.
+//! one transaction with the step's completion and the next step's creation, which checks the
+//! fence on the step's row — so a step's effect happens once, however often it is claimed.
 //! A waiting step's `due_at` is its `resumeAt`; a finished step's is cleared, so the index of
 //! due steps (partial, migration 0014) holds only steps that are due or will be.
 
@@ -10,9 +10,10 @@ use app::model::workflow::history::{RunStatus, StepStatus};
 use app::model::{ActionId, RunId, SubAccountId, UserId, WorkflowId};
 use serde_json::Value;
 use sqlx::{AnyConnection, FromRow};
+use std::collections::HashMap;
 
 use super::tenancy::{Editor, Tenant};
-use super::{Store, StoreResult, new_id, now_ms, to_json};
+use super::{Store, StoreError, StoreResult, new_id, now_ms, to_json};
 
 /// A step a worker holds, with what its run knows.
 #[derive(Clone, Debug)]
@@ -64,6 +65,13 @@ pub struct RunContext {
     pub deleted_at: Option<i64>,
 }
 
+#[derive(FromRow)]
+struct StepRunRow {
+    step_id: String,
+    #[sqlx(flatten)]
+    run: RunContext,
+}
+
 /// What a retried run's admin is told.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RetryOutcome {
@@ -82,6 +90,8 @@ impl Store {
     /// checked again on each row as it is updated).
     pub async fn claim_due_steps(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedStep>> {
         let now = now_ms();
+        // A transaction of one statement: it takes its turn with the other writers (`WriteTx`).
+        let mut tx = self.begin().await?;
         let claimed: Vec<ClaimRow> = sqlx::query_as(&format!(
             "UPDATE workflow_steps SET {CLAIM} WHERE id IN (SELECT id FROM workflow_steps \
                WHERE due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at LIMIT $3) \
@@ -91,15 +101,12 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&mut *tx)
         .await?;
-        let mut steps = Vec::with_capacity(claimed.len());
-        for row in claimed {
-            steps.push(self.claimed(row, now + lease_ms).await?);
-        }
+        tx.commit().await?;
         // In no particular order (RETURNING keeps none): a run has one step due at a time, so
         // the steps of a batch are of different runs.
-        Ok(steps)
+        self.claimed(claimed, now + lease_ms).await
     }
 
     /// Takes one due step's lease: one conditional update, so of several workers one gets it.
@@ -115,35 +122,44 @@ impl Store {
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        match claimed {
-            Some(row) => Ok(Some(self.claimed(row, now + lease_ms).await?)),
-            None => Ok(None),
-        }
+        Ok(self.claimed(Vec::from_iter(claimed), now + lease_ms).await?.pop())
     }
 
-    /// A claimed step with its run.
-    async fn claimed(&self, row: ClaimRow, lease_until: i64) -> StoreResult<ClaimedStep> {
-        let ClaimRow { id, action_id, position, attempts, claims, status, started_at } = row;
-        let run: RunContext = sqlx::query_as(
-            "SELECT r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, r.record_id, \
-               r.depth, r.trigger_snapshot, w.deleted_at \
+    /// Claimed steps with their runs, read in one statement (a round claims up to 64).
+    async fn claimed(&self, rows: Vec<ClaimRow>, lease_until: i64) -> StoreResult<Vec<ClaimedStep>> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = (1..=rows.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT s.id AS step_id, r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, \
+               r.record_id, r.depth, r.trigger_snapshot, w.deleted_at \
              FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id JOIN workflows w ON w.id = r.workflow_id \
-             WHERE s.id = $1",
-        )
-        .bind(&id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(ClaimedStep {
-            id,
-            action_id: action_id.into(),
-            position,
-            attempt: attempts,
-            fence: claims,
-            resuming: status == StepStatus::Waiting.as_str(),
-            started_at,
-            lease_until,
-            run,
-        })
+             WHERE s.id IN ({ids})"
+        );
+        let mut query = sqlx::query_as::<_, StepRunRow>(&sql);
+        for row in &rows {
+            query = query.bind(&row.id);
+        }
+        let mut runs: HashMap<String, RunContext> =
+            query.fetch_all(self.pool()).await?.into_iter().map(|row| (row.step_id, row.run)).collect();
+        rows.into_iter()
+            .map(|ClaimRow { id, action_id, position, attempts, claims, status, started_at }| {
+                // A step's run is never deleted while the step is (both stay as history).
+                let run = runs.remove(&id).ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))?;
+                Ok(ClaimedStep {
+                    id,
+                    action_id: action_id.into(),
+                    position,
+                    attempt: attempts,
+                    fence: claims,
+                    resuming: status == StepStatus::Waiting.as_str(),
+                    started_at,
+                    lease_until,
+                    run,
+                })
+            })
+            .collect()
     }
 
     /// Extends a claimed step's lease to `lease_ms` from now, if it is still this worker's;
@@ -165,94 +181,107 @@ impl Store {
         Ok(renewed.rows_affected() == 1)
     }
 
-    /// Checks, inside the transaction that will record a step's effect, that the step is still
-    /// this worker's (and locks its row until the transaction ends): `false` when the lease was
-    /// lost and someone else took the step since.
-    pub async fn hold_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<bool> {
-        let held = sqlx::query(
-            "UPDATE workflow_steps SET lease_until = lease_until \
-             WHERE id = $1 AND claims = $2 AND status IN ('running', 'waiting')",
-        )
-        .bind(&step.id)
-        .bind(step.fence)
-        .execute(&mut *conn)
-        .await?;
-        Ok(held.rows_affected() == 1)
-    }
-
-    /// Completes a held step with what it did, and starts `next` (or completes the run).
+    /// Completes a step with what it did and starts `next` (or completes the run) — if the
+    /// lease is still this attempt's: `false` when someone else took the step since (the caller
+    /// then takes back what it wrote in the transaction). Checked last, on the step's row, in
+    /// the transaction that holds the step's effect: of two attempts, one records.
     pub async fn complete_step(
         &self,
         conn: &mut AnyConnection,
         step: &ClaimedStep,
         (input, output): (&Value, &Value),
         next: Option<&Action>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let now = now_ms();
-        sqlx::query(
+        let completed = sqlx::query(
             "UPDATE workflow_steps SET status = 'completed', due_at = NULL, lease_until = NULL, finished_at = $1, \
-               input = $2, output = $3, error = NULL WHERE id = $4",
+               input = $2, output = $3, error = NULL WHERE id = $4 AND claims = $5 AND status IN ('running', 'waiting')",
         )
         .bind(now)
         .bind(to_json(input)?)
         .bind(to_json(output)?)
         .bind(&step.id)
+        .bind(step.fence)
         .execute(&mut *conn)
         .await?;
+        if completed.rows_affected() != 1 {
+            return Ok(false);
+        }
         let run = &step.run.run_id;
         match next {
             Some(action) => {
                 insert_step(conn, run, action, step.position + 1, now).await?;
-                set_run(conn, run, RunStatus::Running, None, None).await
+                // A run is `running` from its start to its end but while it waits.
+                if step.resuming {
+                    set_run(conn, run, RunStatus::Running, None, None).await?;
+                }
             }
-            None => set_run(conn, run, RunStatus::Completed, Some(now), None).await,
+            None => set_run(conn, run, RunStatus::Completed, Some(now), None).await?,
         }
+        Ok(true)
     }
 
-    /// Puts a held `wait` step to sleep until `resume_at`: it is due again then, and its run
-    /// is `waiting`.
+    /// Puts a `wait` step to sleep until `resume_at` (if the lease is still this attempt's):
+    /// it is due again then, and its run is `waiting`.
     pub async fn sleep_step(
         &self,
         conn: &mut AnyConnection,
         step: &ClaimedStep,
         input: &Value,
         resume_at: i64,
-    ) -> StoreResult<()> {
-        sqlx::query(
+    ) -> StoreResult<bool> {
+        let slept = sqlx::query(
             "UPDATE workflow_steps SET status = 'waiting', due_at = $1, lease_until = NULL, input = $2, \
-               attempts = 0 WHERE id = $3",
+               attempts = 0 WHERE id = $3 AND claims = $4 AND status IN ('running', 'waiting')",
         )
         .bind(resume_at)
         .bind(to_json(input)?)
         .bind(&step.id)
+        .bind(step.fence)
         .execute(&mut *conn)
         .await?;
+        if slept.rows_affected() != 1 {
+            return Ok(false);
+        }
         sqlx::query("UPDATE workflow_runs SET status = 'waiting', resume_at = $1 WHERE id = $2")
             .bind(resume_at)
             .bind(step.run.run_id.as_str())
             .execute(&mut *conn)
             .await?;
-        Ok(())
+        Ok(true)
     }
 
-    /// Cancels a held step's run (its workflow was deleted while the run went on to a wait).
-    pub async fn cancel_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<()> {
+    /// Cancels a step's run (its workflow was deleted while the run went on to a wait), if the
+    /// lease is still this attempt's.
+    pub async fn cancel_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<bool> {
         let now = now_ms();
-        sqlx::query(
+        let cancelled = sqlx::query(
             "UPDATE workflow_steps SET status = 'cancelled', due_at = NULL, lease_until = NULL, finished_at = $1 \
-             WHERE id = $2",
+             WHERE id = $2 AND claims = $3 AND status IN ('running', 'waiting')",
         )
         .bind(now)
         .bind(&step.id)
+        .bind(step.fence)
         .execute(&mut *conn)
         .await?;
-        set_run(conn, &step.run.run_id, RunStatus::Cancelled, Some(now), None).await
+        if cancelled.rows_affected() != 1 {
+            return Ok(false);
+        }
+        set_run(conn, &step.run.run_id, RunStatus::Cancelled, Some(now), None).await?;
+        Ok(true)
     }
 
     /// Makes a step due again at `at`, after an attempt that may work later — if the lease is
     /// still this attempt's. A wait whose time had come stays a wait that resumes (it does not
     /// sleep its whole delay again).
-    pub async fn retry_step(&self, step: &ClaimedStep, why: &str, at: i64, input: &Value) -> StoreResult<bool> {
+    pub async fn retry_step(
+        &self,
+        conn: &mut AnyConnection,
+        step: &ClaimedStep,
+        why: &str,
+        at: i64,
+        input: &Value,
+    ) -> StoreResult<bool> {
         let done = sqlx::query(
             "UPDATE workflow_steps SET due_at = $1, lease_until = NULL, error = $2, input = $3, \
                status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'pending' END \
@@ -263,16 +292,23 @@ impl Store {
         .bind(to_json(input)?)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.pool())
+        .execute(conn)
         .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Fails a step for good and its run with it (later steps do not run) — if the lease is
-    /// still this attempt's. `run_error` says which step and why.
-    pub async fn fail_step(&self, step: &ClaimedStep, why: &str, run_error: &str, input: &Value) -> StoreResult<bool> {
+    /// still this attempt's. `run_error` says which step and why. Two statements: `conn` is in
+    /// a transaction.
+    pub async fn fail_step(
+        &self,
+        conn: &mut AnyConnection,
+        step: &ClaimedStep,
+        why: &str,
+        run_error: &str,
+        input: &Value,
+    ) -> StoreResult<bool> {
         let now = now_ms();
-        let mut tx = self.begin().await?;
         let failed = sqlx::query(
             "UPDATE workflow_steps SET status = 'failed', due_at = NULL, lease_until = NULL, finished_at = $1, \
                error = $2, input = $3 WHERE id = $4 AND claims = $5 AND status IN ('running', 'waiting')",
@@ -282,13 +318,12 @@ impl Store {
         .bind(to_json(input)?)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         if failed.rows_affected() != 1 {
             return Ok(false);
         }
-        set_run(&mut tx, &step.run.run_id, RunStatus::Failed, Some(now), Some(run_error)).await?;
-        tx.commit().await?;
+        set_run(conn, &step.run.run_id, RunStatus::Failed, Some(now), Some(run_error)).await?;
         Ok(true)
     }
 

@@ -154,6 +154,11 @@ impl Store {
         Ok(active)
     }
 
+    /// A version read before, without a connection.
+    pub fn cached_version(&self, workflow: &WorkflowId, version: i64) -> Option<Arc<PinnedVersion>> {
+        self.versions().get(&(workflow.clone(), version))
+    }
+
     /// A saved version of a workflow (its history is kept after a delete: runs read it).
     pub async fn version(
         &self,
@@ -161,8 +166,7 @@ impl Store {
         workflow: &WorkflowId,
         version: i64,
     ) -> StoreResult<Arc<PinnedVersion>> {
-        let key = (workflow.clone(), version);
-        if let Some(cached) = self.versions().get(&key) {
+        if let Some(cached) = self.cached_version(workflow, version) {
             return Ok(cached);
         }
         let (definition, custom_fields, answer_fields, created_at): (String, String, String, i64) = sqlx::query_as(
@@ -179,7 +183,7 @@ impl Store {
             custom_fields: from_json(&custom_fields)?,
             answer_fields: from_json(&answer_fields)?,
         });
-        self.versions().put(key, pinned.clone());
+        self.versions().put((workflow.clone(), version), pinned.clone());
         Ok(pinned)
     }
 

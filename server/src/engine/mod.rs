@@ -4,10 +4,13 @@
 //!
 //! - **OpsFlow's own writes** (the built-in CRM's records, forms, notifications, the branch's
 //!   choice, a wait) happen in one transaction with the step's completion and the next step's
-//!   creation, after the lease's fence is checked on the step's row: a step that is claimed
-//!   twice (a worker died, a lease ran out) writes once, and a crash leaves nothing half-done.
+//!   creation, which checks the lease's fence on the step's row (and takes everything back when
+//!   the lease was lost): a step that is claimed twice (a worker died, a lease ran out) writes
+//!   once, and a crash leaves nothing half-done.
 //! - **Calls out** (webhooks) happen before that transaction; a retry carries the same
 //!   `Idempotency-Key` (the step's id), so the receiver can tell a repeat.
+//!
+//! How a round's steps share transactions (one for many on SQLite) is `round`'s business.
 //!
 //! An attempt that may work later (a timeout, a 5xx, a 429, a busy database) is retried with
 //! backoff; one that never will (refused, not found) fails the step and its run, which an admin
@@ -16,29 +19,26 @@
 mod email;
 mod outbound;
 mod perform;
+mod round;
 mod twilio;
 mod webhook;
 
-use app::model::workflow::run::Position;
 use app::model::workflow::{ActionConfig, BranchPath, Workflow};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crm::builtin::BuiltinCrm;
 use crate::db::steps::ClaimedStep;
 use crate::db::workflows::PinnedVersion;
-use crate::db::{Store, StoreError, StoreResult, from_json, now_ms};
+use crate::db::{Store, StoreResult};
 use crate::highlevel::secrets::SecretBox;
-use crate::jobs::{self, JobTiming, Next, Outcome};
+use crate::jobs::{self, JobTiming};
 use crate::notify::Notifier;
 use crate::supervise::Stop;
 
 pub use twilio::TwilioClient;
 pub use webhook::WebhookClient;
 
-/// Steps a worker looks for at once.
-const BATCH: i64 = 64;
 /// How often a worker looks for due steps: new runs and ended waits start within this.
 const POLL: Duration = Duration::from_millis(250);
 /// What a lease must have left beyond an attempt's limit for a step to start on it.
@@ -152,50 +152,6 @@ impl Engine {
         jobs::run_worker("workflow steps", &stop, POLL, None, || self.round()).await;
     }
 
-    /// Runs the steps that are due now (their leases taken together), a few at once; returns
-    /// how many it took.
-    pub async fn round(&self) -> StoreResult<usize> {
-        use futures::StreamExt;
-        let claimed = self.store.claim_due_steps(BATCH, self.timing.lease_ms).await?;
-        let count = claimed.len();
-        let failed = futures::stream::iter(claimed)
-            .map(|step| async move {
-                match self.keep_lease(step).await? {
-                    Some(step) => self.run(step).await,
-                    None => Ok(()),
-                }
-            })
-            .buffer_unordered(self.parallel_steps())
-            .filter_map(|outcome| async move { outcome.err() })
-            .collect::<Vec<StoreError>>()
-            .await;
-        for error in failed {
-            // Left to its lease: the step is tried again when that runs out.
-            tracing::error!(%error, "a workflow step failed to run");
-        }
-        Ok(count)
-    }
-
-    /// A step claimed with others may wait its turn behind slow ones (webhooks): before it runs,
-    /// its lease is renewed when less than an attempt's worth of it is left, so no other worker
-    /// takes it while it runs. `None` when one already did.
-    async fn keep_lease(&self, mut step: ClaimedStep) -> StoreResult<Option<ClaimedStep>> {
-        let attempt_ms = i64::try_from(self.timing.attempt_limit.as_millis()).unwrap_or(i64::MAX);
-        if step.lease_until - now_ms() > attempt_ms.saturating_add(LEASE_MARGIN_MS) {
-            return Ok(Some(step));
-        }
-        Ok(self.store.renew_lease(&mut step, self.timing.lease_ms).await?.then_some(step))
-    }
-
-    /// Steps one worker runs at once: SQLite writes one transaction at a time, so more would
-    /// only queue for its lock (and time out there); PostgreSQL runs them side by side.
-    fn parallel_steps(&self) -> usize {
-        match self.store.backend() {
-            crate::db::Backend::Sqlite => 1,
-            crate::db::Backend::Postgres => 8,
-        }
-    }
-
     /// Runs rounds until no step is due (tests and benchmarks drive the engine with this).
     pub async fn run_until_idle(&self) -> StoreResult<usize> {
         let mut total = 0;
@@ -205,101 +161,6 @@ impl Engine {
                 n => total += n,
             }
         }
-    }
-
-    /// One attempt of a claimed step.
-    async fn run(&self, step: ClaimedStep) -> StoreResult<()> {
-        // Attempts that ended with no decision (the database failed, the process died or
-        // panicked) are counted by their claims: past the bound, the step is given up.
-        if step.attempt > self.timing.max_attempts {
-            let why = format!(
-                "Gave up after {} attempts that ended without an answer (the server stopped or its database failed).",
-                step.attempt - 1
-            );
-            self.store.fail_step(&step, &why, &why, &Value::Null).await?;
-            return Ok(());
-        }
-        let pinned = self.pinned_version(&step).await?;
-        let Some(action) = pinned.workflow.actions.iter().find(|action| action.id == step.action_id) else {
-            let why = format!("Version {} has no action {}.", step.run.workflow_version, step.action_id);
-            self.store.fail_step(&step, &why, &why, &Value::Null).await?;
-            return Ok(());
-        };
-        let config = match pinned.workflow.stored_config(action, &pinned.custom_fields, &pinned.answer_fields) {
-            Ok(config) => config,
-            Err(problems) => {
-                let why = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-                let run_error = format!("{} failed: {why}", action.action_type.label());
-                // No input: the stored settings did not read, so nothing says which are secret.
-                self.store.fail_step(&step, &why, &run_error, &Value::Null).await?;
-                return Ok(());
-            }
-        };
-        let trigger: Trigger = from_json(&step.run.trigger_snapshot)?;
-        let step_run = StepRun { step: &step, pinned: &pinned, config: &config, trigger: &trigger };
-        let input = step_run.input();
-        let work = async {
-            match self.attempt(&step_run, &input).await {
-                Ok(()) => Ok(Outcome::Done(())),
-                Err(Failure::Refused(why)) => Ok(Outcome::Fail(why)),
-                Err(Failure::Later(why)) => Ok(Outcome::Retry(why)),
-                Err(Failure::Store(error)) => Err(error),
-            }
-        };
-        match self.timing.attempt(step.attempt, work).await? {
-            Next::Done(()) => {}
-            Next::RetryAt { why, at } => {
-                self.store.retry_step(&step, &why, at, &input).await?;
-            }
-            Next::Failed(why) | Next::GaveUp(why) => {
-                let run_error = format!("{} failed: {why}", action.action_type.label());
-                self.store.fail_step(&step, &why, &run_error, &input).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The version the step's run is pinned to.
-    async fn pinned_version(&self, step: &ClaimedStep) -> StoreResult<Arc<PinnedVersion>> {
-        let mut conn = self.store.pool().acquire().await?;
-        self.store.version(&mut conn, &step.run.workflow_id, step.run.workflow_version).await
-    }
-
-    /// Performs the step and records it with the next step, in one transaction (see the
-    /// module's comment); a call out is made before it.
-    async fn attempt(&self, run: &StepRun<'_>, input: &Value) -> Result<(), Failure> {
-        let called = self.call_out(run).await?;
-        let mut tx = self.store.begin().await?;
-        if !self.store.hold_step(&mut tx, run.step).await? {
-            // Someone else holds the step now: their attempt records it.
-            return Ok(());
-        }
-        let effect = match called {
-            Some(output) => Effect::Done(output),
-            None => self.perform(&mut tx, run).await?,
-        };
-        let workflow = &run.pinned.workflow;
-        let id = &run.step.action_id;
-        // Open inboxes and bells show what a step made for people without a reload.
-        let tells_people =
-            matches!(run.config, ActionConfig::CreateForm { .. } | ActionConfig::SendNotification { .. });
-        match effect {
-            Effect::Done(output) => {
-                let next = workflow.next_action(Position::After(id));
-                self.store.complete_step(&mut tx, run.step, (input, &output), next).await?;
-            }
-            Effect::Chose(path, output) => {
-                let next = workflow.next_action(Position::Chose(id, path));
-                self.store.complete_step(&mut tx, run.step, (input, &output), next).await?;
-            }
-            Effect::Sleep(resume_at) => self.store.sleep_step(&mut tx, run.step, input, resume_at).await?,
-            Effect::Cancel => self.store.cancel_step(&mut tx, run.step).await?,
-        }
-        tx.commit().await?;
-        if tells_people {
-            self.notifier.changed(&run.step.run.sub_account_id);
-        }
-        Ok(())
     }
 }
 

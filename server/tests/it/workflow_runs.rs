@@ -489,11 +489,14 @@ async fn stale_attempts_leavers_concurrent_tags_and_whole_numbers(db: Db) {
     let fresh = f.store().claim_step(&step, 30_000).await.unwrap().unwrap();
     assert_eq!((stale.fence, fresh.fence), (1, 2));
     let mut tx = f.store().begin().await.unwrap();
-    assert!(!f.store().hold_step(&mut tx, &stale).await.unwrap(), "the stale attempt lost the step");
-    assert!(f.store().hold_step(&mut tx, &fresh).await.unwrap());
+    let nothing = (&Value::Null, &Value::Null);
+    assert!(!f.store().complete_step(&mut tx, &stale, nothing, None).await.unwrap(), "the stale attempt lost it");
+    assert!(f.store().complete_step(&mut tx, &fresh, nothing, None).await.unwrap());
     drop(tx);
-    assert!(!f.store().retry_step(&stale, "late", 0, &Value::Null).await.unwrap());
-    assert!(!f.store().fail_step(&stale, "late", "late", &Value::Null).await.unwrap());
+    let mut tx = f.store().begin().await.unwrap();
+    assert!(!f.store().retry_step(&mut tx, &stale, "late", 0, &Value::Null).await.unwrap());
+    assert!(!f.store().fail_step(&mut tx, &stale, "late", "late", &Value::Null).await.unwrap());
+    drop(tx);
     // A lease is renewed only by the worker that holds it (a step claimed in a batch renews
     // before it runs when its turn came late).
     let (mut stale, mut fresh) = (stale, fresh);
@@ -587,6 +590,129 @@ async fn stale_attempts_leavers_concurrent_tags_and_whole_numbers(db: Db) {
     assert!(matches!(error, app::api::AppError::Conflict(_)), "{error}");
 }
 
+/// On SQLite the steps of a round share one transaction: a step that fails takes back what it
+/// wrote (here the round-robin turn it took before its record turned out to be gone) and
+/// records its failure, and the round's other steps stand. On PostgreSQL each step is its own
+/// transaction: the same holds.
+async fn a_failed_step_takes_back_its_own_writes_and_no_others(db: Db) {
+    let f = fixture(db).await;
+    let (admin, sam) = (f.admin.id.to_string(), f.sam.id.to_string());
+    let workflow = save(
+        &f,
+        json!({
+            "name": "Assign", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+            "actions": [
+                {"actionType": "assign_owner", "config": {"userIds": [admin, sam]}, "sortOrder": 1},
+                {"actionType": "add_tag", "config": {"tags": ["assigned"]}, "sortOrder": 2}
+            ]
+        }),
+    )
+    .await;
+    let mut contacts = Vec::new();
+    for n in 0..4 {
+        contacts.push(create(&f, Module::Contacts, json!({"firstName": format!("Round {n}")})).await);
+    }
+    // One contact is gone before its steps run (as a sync from elsewhere could remove it).
+    let gone = contacts.remove(1);
+    sqlx::query("DELETE FROM crm_contacts WHERE id = $1").bind(&gone).execute(f.store().pool()).await.unwrap();
+    let engine = engine(f.store(), false);
+    assert_eq!(engine.round().await.unwrap(), 4, "one round takes the four first steps");
+
+    let failed = run_of(&f, &workflow, &gone).await;
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    assert_eq!(statuses(&failed), pairs(&[("assign_owner", "failed")]));
+    assert!(failed["steps"][0]["error"].as_str().unwrap().contains("no longer exists"), "{failed:#}");
+    let turns: i64 = sqlx::query_scalar("SELECT turns FROM workflow_turns").fetch_one(f.store().pool()).await.unwrap();
+    assert_eq!(turns, 3, "the failed step's turn was taken back");
+    for contact in &contacts {
+        let run = run_of(&f, &workflow, contact).await;
+        assert_eq!(statuses(&run), pairs(&[("assign_owner", "completed"), ("add_tag", "pending")]), "{run:#}");
+    }
+    engine.run_until_idle().await.unwrap();
+    let mut owners = Vec::new();
+    for contact in &contacts {
+        let run = run_of(&f, &workflow, contact).await;
+        assert_eq!(run["status"], "completed", "{run:#}");
+        let record = record(&f, Module::Contacts, contact).await;
+        assert_eq!(record["tags"], json!(["assigned"]));
+        owners.push(record["ownerId"].as_str().unwrap().to_owned());
+    }
+    // Turns 0, 1 and 2: the first user twice, the second once — no turn lost to the failure.
+    owners.sort();
+    let mut expected = vec![admin.clone(), admin, sam];
+    expected.sort();
+    assert_eq!(owners, expected);
+}
+
+/// A writer that waits while the engine records a round (SQLite: one writer at a time) gets
+/// its turn after the step in hand: the round commits what it has done and queues behind it.
+/// With another writer queued all the time, every step still runs once.
+async fn a_round_makes_way_for_waiting_writers_and_runs_each_step_once(db: Db) {
+    let f = fixture(db).await;
+    let sam = f.sam.id.to_string();
+    let workflow = save(&f, json!({
+        "name": "Tag and tell", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+        "actions": [
+            {"actionType": "add_tag", "config": {"tags": ["seen"]}, "sortOrder": 1},
+            {"actionType": "send_notification", "config": {"recipients": [sam], "title": "{{trigger.firstName}}"}, "sortOrder": 2}
+        ]
+    }))
+    .await;
+    let mut contacts = Vec::new();
+    for n in 0..30 {
+        contacts.push(create(&f, Module::Contacts, json!({"firstName": format!("Queued {n}")})).await);
+    }
+    // A transaction sees a writer queued behind it (PostgreSQL's writers do not queue).
+    let held = f.store().begin().await.unwrap();
+    let queued = tokio::spawn({
+        let store = f.store().clone();
+        async move { store.begin().await.unwrap().commit().await.unwrap() }
+    });
+    if f.db.url.starts_with("sqlite") {
+        for _ in 0..500 {
+            if held.others_waiting() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(held.others_waiting());
+    } else {
+        assert!(!held.others_waiting());
+    }
+    drop(held);
+    queued.await.unwrap();
+
+    // Another writer takes turns all along the engine's rounds.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = tokio::spawn({
+        let (store, stop, acme) = (f.store().clone(), stop.clone(), f.acme.to_string());
+        async move {
+            let mut writes = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut tx = store.begin().await.unwrap();
+                sqlx::query("UPDATE sub_accounts SET name = name WHERE id = $1")
+                    .bind(&acme)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                writes += 1;
+            }
+            writes
+        }
+    });
+    assert_eq!(engine(f.store(), false).run_until_idle().await.unwrap(), 60);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(writer.await.unwrap() > 0, "the other writer wrote meanwhile");
+    for contact in &contacts {
+        let run = run_of(&f, &workflow, contact).await;
+        assert_eq!(run["status"], "completed", "{run:#}");
+        assert_eq!(record(&f, Module::Contacts, contact).await["tags"], json!(["seen"]));
+    }
+    let sam_member = f.store().member(&f.sam.id, &f.acme).await.unwrap().unwrap();
+    assert_eq!(f.store().unread_notifications(&sam_member).await.unwrap(), 30, "one each");
+}
+
 on_both_backends!(
     stale_attempts_leavers_concurrent_tags_and_whole_numbers,
     contact_actions_write_the_crm_once_each,
@@ -595,4 +721,6 @@ on_both_backends!(
     the_loop_limit_is_reported_by_the_step_that_reached_it,
     deleting_a_workflow_cancels_its_waiting_runs,
     two_engines_run_every_step_once_and_take_turns_exactly,
+    a_failed_step_takes_back_its_own_writes_and_no_others,
+    a_round_makes_way_for_waiting_writers_and_runs_each_step_once,
 );
