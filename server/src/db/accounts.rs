@@ -161,13 +161,16 @@ impl Store {
             .bind(user_id)
             .bind(now_ms())
             .bind(expires_at)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&mut *self.writer().await?)
+            .await?;
         Ok(())
     }
 
@@ -217,7 +220,7 @@ impl Store {
             .bind(format.locale.as_str())
             .bind(format.currency.as_str())
             .bind(admin.id())
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }

@@ -40,7 +40,7 @@ impl Store {
         .bind(secret_hash)
         .bind(admin.user())
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(id)
     }
@@ -65,7 +65,7 @@ impl Store {
         .bind(now_ms())
         .bind(key_id)
         .bind(admin.id())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

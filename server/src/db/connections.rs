@@ -71,7 +71,7 @@ impl Store {
         .bind(token.refresh_token)
         .bind(token.expires_at)
         .bind(company_id)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -134,7 +134,7 @@ impl Store {
             .bind(time_zone)
             .bind(country)
             .bind(sub_account)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
@@ -152,7 +152,7 @@ impl Store {
         sqlx::query("UPDATE hl_locations SET caught_up_at = $1 WHERE location_id = $2")
             .bind(at)
             .bind(sub_account)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
@@ -162,7 +162,7 @@ impl Store {
             .bind(token.access_token)
             .bind(token.expires_at)
             .bind(sub_account)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
@@ -171,7 +171,7 @@ impl Store {
     pub async fn expire_location_token(&self, sub_account: &SubAccountId) -> StoreResult<()> {
         sqlx::query("UPDATE hl_locations SET expires_at = 0 WHERE location_id = $1")
             .bind(sub_account)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }

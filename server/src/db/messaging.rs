@@ -98,7 +98,7 @@ impl Store {
         .bind(&email.from_address)
         .bind(&email.from_name)
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -124,7 +124,7 @@ impl Store {
         .bind(&twilio.sms_from)
         .bind(&twilio.whatsapp_from)
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

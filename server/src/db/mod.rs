@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use write::WriteTurns;
-pub use write::WriteTx;
+pub use write::{WriteTx, Writer};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -161,11 +161,22 @@ impl Store {
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        let turn = match &self.write_turns {
+        let turn = self.write_turn().await?;
+        Ok(WriteTx::new(self.pool.begin_with(statement).await?, turn))
+    }
+
+    /// A connection for writes of one statement each, taking the turn to write on SQLite like a
+    /// transaction (see [`write`]).
+    pub async fn writer(&self) -> StoreResult<Writer> {
+        let turn = self.write_turn().await?;
+        Ok(Writer::new(self.pool.acquire().await?, turn))
+    }
+
+    async fn write_turn(&self) -> StoreResult<Option<write::Turn>> {
+        Ok(match &self.write_turns {
             Some(turns) => Some(turns.take(BUSY_WAIT).await?),
             None => None,
-        };
-        Ok(WriteTx::new(self.pool.begin_with(statement).await?, turn))
+        })
     }
 
     /// Starts a transaction that only reads, whose statements all see one snapshot (SQLite's

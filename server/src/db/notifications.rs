@@ -89,7 +89,7 @@ impl Store {
         .bind(member.user().as_str())
         .bind(member.id())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected())
     }

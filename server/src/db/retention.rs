@@ -74,7 +74,7 @@ impl Store {
                RETURNING 1) \
              SELECT COUNT(*) FROM ended",
         )
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.writer().await?)
         .await?;
         Ok(u64::try_from(folded).unwrap_or_default())
     }

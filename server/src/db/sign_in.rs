@@ -18,7 +18,7 @@ impl Store {
         .bind(key)
         .bind(now)
         .bind(forget_before)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *self.writer().await?)
         .await?)
     }
 
@@ -31,7 +31,7 @@ impl Store {
                 .bind(key)
                 .bind(now)
                 .bind(until)
-                .execute(self.pool())
+                .execute(&mut *self.writer().await?)
                 .await?;
         if claimed.rows_affected() == 1 {
             return Ok(Ok(()));
@@ -47,13 +47,16 @@ impl Store {
     pub async fn uncount_sign_in_attempt(&self, key: &str) -> StoreResult<()> {
         sqlx::query("UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
             .bind(key)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(())
     }
 
     pub async fn clear_sign_in_attempts(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(key).execute(self.pool()).await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
+            .bind(key)
+            .execute(&mut *self.writer().await?)
+            .await?;
         Ok(())
     }
 }

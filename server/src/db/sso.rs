@@ -82,7 +82,7 @@ impl Store {
         .bind(user_id)
         .bind(landing)
         .bind(expires_at)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -94,7 +94,7 @@ impl Store {
             "DELETE FROM sso_handoffs WHERE code_hash = $1 RETURNING user_id, landing, expires_at, verifier_hash",
         )
         .bind(code_hash)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(taken
             .filter(|(_, _, expires_at, verifier)| *expires_at > now_ms() && verifier == verifier_hash)

@@ -26,7 +26,7 @@ impl Store {
         .bind(opportunity_id)
         .bind(stage_id)
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }

@@ -90,8 +90,6 @@ impl Store {
     /// checked again on each row as it is updated).
     pub async fn claim_due_steps(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedStep>> {
         let now = now_ms();
-        // A transaction of one statement: it takes its turn with the other writers (`WriteTx`).
-        let mut tx = self.begin().await?;
         let claimed: Vec<ClaimRow> = sqlx::query_as(&format!(
             "UPDATE workflow_steps SET {CLAIM} WHERE id IN (SELECT id FROM workflow_steps \
                WHERE due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at LIMIT $3) \
@@ -101,9 +99,8 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(limit)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *self.writer().await?)
         .await?;
-        tx.commit().await?;
         // In no particular order (RETURNING keeps none): a run has one step due at a time, so
         // the steps of a batch are of different runs.
         self.claimed(claimed, now + lease_ms).await
@@ -120,7 +117,7 @@ impl Store {
         .bind(now + lease_ms)
         .bind(now)
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(self.claimed(Vec::from_iter(claimed), now + lease_ms).await?.pop())
     }
@@ -173,7 +170,7 @@ impl Store {
         .bind(until)
         .bind(&step.id)
         .bind(step.fence)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         if renewed.rows_affected() == 1 {
             step.lease_until = until;

@@ -212,7 +212,7 @@ impl Store {
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(&key_id)
-                .execute(self.pool())
+                .execute(&mut *self.writer().await?)
                 .await?;
         }
         Ok(Some(KeyHolder { tenant: Tenant(sub_account), key_id }))

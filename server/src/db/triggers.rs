@@ -73,7 +73,7 @@ impl Store {
         .bind(stage_id)
         .bind(to_json(&config.writebacks)?)
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok((done.rows_affected() == 1).then_some(id.into()))
     }
@@ -102,7 +102,7 @@ impl Store {
         let done = sqlx::query("DELETE FROM triggers WHERE id = $1 AND sub_account_id = $2")
             .bind(trigger_id.as_str())
             .bind(admin.id())
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -76,7 +76,7 @@ impl Store {
         .bind(webhook.company_id)
         .bind(webhook.body)
         .bind(received_at)
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(inserted.map(|(id,)| id))
     }
@@ -107,7 +107,7 @@ impl Store {
         )
         .bind(dedupe_key)
         .bind(now_ms())
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(())
     }
@@ -145,7 +145,7 @@ impl Store {
             .bind(now + lease_ms)
             .bind(&webhook.id)
             .bind(now)
-            .execute(self.pool())
+            .execute(&mut *self.writer().await?)
             .await?;
             if claimed.rows_affected() == 1 {
                 webhook.attempts += 1;
@@ -176,7 +176,7 @@ impl Store {
         .bind(retry_at.unwrap_or(0))
         .bind(id)
         .bind(attempts)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

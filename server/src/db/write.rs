@@ -3,9 +3,12 @@
 //! 100 ms between tries, so under load the lock sat free while writers slept (and who got it
 //! next was luck). This process's writers queue instead, in a fair queue that hands the turn on
 //! the moment a transaction ends, and a long writer (the workflow engine's batch of steps) can
-//! see that someone is waiting and make way. Writers outside the queue (another process, a
-//! statement on the pool) still wait in the busy handler, as before.
+//! see that someone is waiting and make way. Every write of the process takes its turn: a
+//! transaction ([`WriteTx`]) or a single statement ([`Writer`]); one left to the busy handler
+//! would hardly ever find the lock free between two turns. (Another process's writers still
+//! wait in the busy handler.)
 
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Transaction};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,8 +57,8 @@ impl WriteTurns {
     }
 }
 
-/// A write transaction; on SQLite, with the turn to write (given up after the transaction ends:
-/// fields drop in order).
+/// A write transaction; on SQLite, with the turn to write (given up when it is dropped, after
+/// the transaction: fields drop in order).
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     turn: Option<Turn>,
@@ -70,11 +73,44 @@ impl WriteTx {
         self.tx.commit().await
     }
 
+    /// Rolls back before the turn is given up (a dropped transaction's rollback runs after
+    /// it: the next writer could find the lock still taken and fall back on the busy handler).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+
     /// Whether another writer of this process waits for its turn (always `false` on
     /// PostgreSQL, whose writers do not take turns): a transaction doing work that can be
     /// split commits early to let it go.
     pub fn others_waiting(&self) -> bool {
         self.turn.as_ref().is_some_and(|turn| turn.turns.someone_waiting())
+    }
+}
+
+/// A connection for writes of one statement each (autocommitted); on SQLite, with the turn to
+/// write, given up after the connection goes back to the pool.
+pub struct Writer {
+    conn: PoolConnection<Any>,
+    _turn: Option<Turn>,
+}
+
+impl Writer {
+    pub(super) fn new(conn: PoolConnection<Any>, turn: Option<Turn>) -> Self {
+        Self { conn, _turn: turn }
+    }
+}
+
+impl std::ops::Deref for Writer {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
     }
 }
 

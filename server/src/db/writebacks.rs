@@ -122,7 +122,7 @@ impl Store {
         .bind(kind_name(kind))
         .bind(now)
         .bind(held.unwrap_or(-1))
-        .fetch_optional(self.pool())
+        .fetch_optional(&mut *self.writer().await?)
         .await?;
         Ok(row.map(|(number, total)| Attempt { number, after_another: total > 1, fence: total }))
     }
@@ -153,7 +153,7 @@ impl Store {
         .bind(form_id.as_str())
         .bind(kind_name(kind))
         .bind(fence)
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -186,7 +186,7 @@ impl Store {
         .bind(now_ms())
         .bind(form_id.as_str())
         .bind(kind_name(kind))
-        .execute(self.pool())
+        .execute(&mut *self.writer().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use super::{Effect, Engine, Failure, LEASE_MARGIN_MS, StepRun, Trigger};
 use crate::db::steps::ClaimedStep;
 use crate::db::workflows::PinnedVersion;
-use crate::db::{Backend, StoreError, StoreResult, from_json, now_ms};
+use crate::db::{Backend, StoreError, StoreResult, WriteTx, from_json, now_ms};
 use crate::jobs::{Next, Outcome};
 
 /// Steps a worker looks for at once.
@@ -89,11 +89,17 @@ impl Engine {
     pub async fn round(&self) -> StoreResult<usize> {
         let claimed = self.store.claim_due_steps(BATCH, self.timing.lease_ms).await?;
         let count = claimed.len();
+        self.run_claimed(claimed).await;
+        Ok(count)
+    }
+
+    /// Runs steps this worker claimed, as a round does (tests claim steps themselves to take
+    /// some from under a round).
+    pub async fn run_claimed(&self, claimed: Vec<ClaimedStep>) {
         match self.store.backend() {
             Backend::Sqlite => self.run_together(claimed).await,
             Backend::Postgres => self.run_side_by_side(claimed).await,
         }
-        Ok(count)
     }
 
     /// PostgreSQL: each step alone, eight at once.
@@ -194,8 +200,7 @@ impl Engine {
             let mut tx = self.store.begin().await?;
             let recorded = self.record(&mut tx, &run, &ready.input, called).await?;
             if recorded == Recorded::Lost {
-                // Dropped: rolled back.
-                return Ok(());
+                return Ok(tx.rollback().await?);
             }
             tx.commit().await?;
             if recorded == Recorded::TellPeople {
@@ -228,42 +233,50 @@ impl Engine {
                 self.tell(&mut told);
                 tx = self.store.begin().await?;
             }
-            let ready = match prepared {
-                Prepared::Ready(ready) => ready,
-                Prepared::Unrunnable { step, why, run_error } => {
-                    self.store.fail_step(&mut tx, &step, &why, &run_error, &Value::Null).await?;
-                    continue;
-                }
-            };
             // Never released: each step's savepoint shadows the one before (both databases allow
             // a name again), `ROLLBACK TO` goes back to the newest, and the commit ends them all
             // — one statement a step instead of two.
             sqlx::query("SAVEPOINT step").execute(&mut *tx).await?;
-            match self.record(&mut tx, &ready.run(), &ready.input, None).await {
-                Ok(Recorded::Lost) => take_back(&mut tx).await?,
-                Ok(recorded) => {
-                    let sub_account = &ready.step.run.sub_account_id;
-                    if recorded == Recorded::TellPeople && !told.contains(sub_account) {
-                        told.push(sub_account.clone());
-                    }
-                }
-                Err(failure) => {
-                    // Its writes are taken back, whatever they were; what it failed with is
-                    // recorded in their place (or, for a store error, nothing: its lease runs out).
+            match self.record_in_group(&mut tx, prepared).await {
+                Ok(Some(sub_account)) if !told.contains(&sub_account) => told.push(sub_account),
+                Ok(_) => {}
+                Err(error) => {
+                    // The step is left to its lease; the others stand.
                     take_back(&mut tx).await?;
-                    match outcome_of(Err(failure)) {
-                        Ok(outcome) => {
-                            let next = self.timing.decide(ready.step.attempt, outcome);
-                            self.record_unfinished(&mut tx, &ready, next).await?;
-                        }
-                        Err(error) => left_to_lease(Err(error)),
-                    }
+                    left_to_lease(Err(error));
                 }
             }
         }
         tx.commit().await?;
         self.tell(&mut told);
         Ok(())
+    }
+
+    /// One step of a shared transaction, after its savepoint: performed and recorded, or its
+    /// writes taken back and its failure recorded in their place. The sub-account whose people
+    /// are to be told, if any; an error leaves the step to its lease.
+    async fn record_in_group(&self, tx: &mut WriteTx, prepared: Prepared) -> StoreResult<Option<SubAccountId>> {
+        let ready = match prepared {
+            Prepared::Ready(ready) => ready,
+            Prepared::Unrunnable { step, why, run_error } => {
+                self.store.fail_step(tx, &step, &why, &run_error, &Value::Null).await?;
+                return Ok(None);
+            }
+        };
+        let failure = match self.record(tx, &ready.run(), &ready.input, None).await {
+            Ok(Recorded::Done) => return Ok(None),
+            Ok(Recorded::TellPeople) => return Ok(Some(ready.step.run.sub_account_id.clone())),
+            Ok(Recorded::Lost) => {
+                take_back(tx).await?;
+                return Ok(None);
+            }
+            Err(failure) => failure,
+        };
+        // What it wrote is taken back, whatever it was; what it failed with is recorded instead.
+        take_back(tx).await?;
+        let next = self.timing.decide(ready.step.attempt, outcome_of(Err(failure))?);
+        self.record_unfinished(tx, &ready, next).await?;
+        Ok(None)
     }
 
     /// Tells open inboxes and bells of the sub-accounts whose people a commit made something for.

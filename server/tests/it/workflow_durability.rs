@@ -119,7 +119,10 @@ async fn runs_survive_kill_9_and_waits_resume_on_time_after_a_restart() {
             "actions": [
                 {"actionType": "webhook", "sortOrder": 1, "config": {"url": hook, "body": {"id": "{{trigger.id}}"}}},
                 {"actionType": "add_tag", "sortOrder": 2, "config": {"tags": ["done"]}},
-                {"actionType": "wait", "sortOrder": 3, "config": {"amount": 1, "unit": "minutes"}},
+                // Longer than a lease (60 s): steps in flight at the kill reach their wait a
+                // lease later, and every run is to be seen waiting at once. The test moves the
+                // waits' time itself further down.
+                {"actionType": "wait", "sortOrder": 3, "config": {"amount": 1, "unit": "hours"}},
                 {"actionType": "update_field", "sortOrder": 4, "config": {"field": "source", "value": "after the wait"}}
             ]
         }))

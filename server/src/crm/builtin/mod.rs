@@ -121,7 +121,7 @@ impl Crm for BuiltinCrm {
         .bind(note.user_id.as_deref())
         .bind(&note.body)
         .bind(now_ms())
-        .execute(self.store.pool())
+        .execute(&mut *self.store.writer().await?)
         .await?;
         Ok(Note { id, body: note.body.clone(), contact_id: contact_id.clone() })
     }

@@ -76,7 +76,7 @@ impl BuiltinCrm {
                 .bind(due_at)
                 .bind(fired_for)
                 .bind(id)
-                .execute(self.store().pool())
+                .execute(&mut *self.store().writer().await?)
                 .await?;
         }
         Ok(tasks.len())

@@ -90,7 +90,7 @@ impl BuiltinCrm {
         .bind(summary)
         .bind(transcript)
         .bind(now_ms())
-        .execute(self.store().pool())
+        .execute(&mut *self.store().writer().await?)
         .await?;
         Ok(id)
     }
