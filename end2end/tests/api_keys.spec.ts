@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap, staff } from './helpers';
+import { expect, hydrated, openSubAccount, signIn, snap, staff, test } from './helpers';
 
 // An admin makes an API key in Settings, sees it once, calls the Workflows API with it, and
 // revokes it; staff never see keys. The API reference page reads without a script.

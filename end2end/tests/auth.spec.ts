@@ -1,8 +1,9 @@
-import { expect, test } from '@playwright/test';
-import { hydrated, signIn, snap } from './helpers';
+import { expect, hydrated, signIn, snap, test } from './helpers';
 
 // Sign-in and sign-out are plain form posts: the same path with and without the wasm.
-test('a wrong password is refused on the sign-in page, and sign-out ends the session', async ({ page }) => {
+test('a wrong password is refused on the sign-in page, and sign-out ends the session', async ({ page, browserErrors }) => {
+  // The refused sign-in is answered 401.
+  browserErrors.allowRefusal(401, /\/login/);
   await page.goto('/login');
   await page.getByLabel('Email').fill('admin@opsflow.test');
   await page.getByLabel('Password').fill('not-the-password');

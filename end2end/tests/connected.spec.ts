@@ -1,11 +1,11 @@
-import { expect, test, type FrameLocator, type Page } from '@playwright/test';
+import { type Frame, type FrameLocator, type Page } from '@playwright/test';
 import CryptoJS from 'crypto-js';
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { connectedBase, highlevel, hostBase, hostPort, sharedSecret, standInBase } from '../connected';
-import { snap } from './helpers';
+import { bodyHydrated, expect, snap, test } from './helpers';
 
 // OpsFlow inside HighLevel, against the stand-in HighLevel: the agency installs it through
 // OAuth; a host page in HighLevel's place frames the custom-menu page and answers
@@ -25,6 +25,13 @@ test.beforeAll(() => new Promise<void>((resolve) => hostServer.listen(hostPort, 
 test.afterAll(() => new Promise<void>((resolve) => hostServer.close(() => resolve())));
 
 const webhookKey = createPrivateKey(readFileSync(join(__dirname, '../fixtures/webhook-ed25519.pem')));
+
+/** OpsFlow's frame inside the host page, as a frame (a FrameLocator cannot run a script in it). */
+function opsflowFrame(page: Page): Frame {
+  const frame = page.frames().find((candidate) => candidate.url().startsWith(connectedBase));
+  if (!frame) throw new Error(`no frame of ${connectedBase} in ${page.url()}`);
+  return frame;
+}
 
 /**
  * Shows OpsFlow's custom page the way HighLevel does, for this user, and waits for the inbox. The
@@ -53,7 +60,7 @@ async function openInHighLevel(page: Page, user: HighLevelUser): Promise<FrameLo
   await page.goto(`${hostBase}/v2/location/${highlevel.location}/custom-page-link/opsflow`);
   const frame = page.frameLocator('#opsflow');
   await expect(frame.getByTestId('sub-account-name')).toHaveText('Acme Plumbing');
-  await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await bodyHydrated(opsflowFrame(page));
   return frame;
 }
 
@@ -78,7 +85,7 @@ type HighLevelUser = { id: string; role: string; name: string; email: string };
 const admin = { id: highlevel.agencyAdmin, role: 'admin', name: 'Avery Agency', email: 'avery@northwind.example' };
 const staff = { id: highlevel.user, role: 'user', name: 'Sam Rivera', email: 'sam@acme.example' };
 
-test('install from HighLevel, sign in inside its frame, and write a form back to HighLevel', async ({ page }) => {
+test('install from HighLevel, sign in inside its frame, and write a form back to HighLevel', async ({ page, browserErrors }) => {
   // The agency installs the app: OAuth through the stand-in's location chooser.
   await page.goto(`${connectedBase}/oauth/highlevel/install`);
   await expect(page.getByText('OpsFlow is installed in 1 sub-account: Acme Plumbing.')).toBeVisible();
@@ -88,7 +95,7 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   let frame = await openInHighLevel(page, admin);
   await frame.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Settings' }).click();
   await expect(frame.getByTestId('crm-source')).toContainText('read from HighLevel');
-  await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await bodyHydrated(opsflowFrame(page));
   await frame.getByLabel('Create a form from').selectOption({ label: 'Call Disposition' });
   await frame.getByLabel('Pipeline', { exact: true }).selectOption({ label: 'Renovations' });
   await frame.getByLabel('Stage', { exact: true }).selectOption({ label: 'Site inspection' });
@@ -112,7 +119,7 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   await expect(frame.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'CRM' })).toHaveCount(0);
   await snap(page, '32-highlevel-inbox-in-frame');
   await row.getByRole('link', { name: 'Open' }).click();
-  await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await bodyHydrated(opsflowFrame(page));
   await frame.getByLabel('Call outcome').selectOption('Interested');
   await frame.getByLabel('Hot').check();
   await frame.getByLabel('Stated budget').fill('5000');
@@ -149,7 +156,7 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   await frame.getByRole('tab', { name: 'Completed' }).click();
   await frame.getByTestId('completed-forms').getByRole('row', { name: /Olivia Hart/ }).getByRole('link', { name: 'View' })
     .click();
-  await frame.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await bodyHydrated(opsflowFrame(page));
   const failed = frame.getByTestId('writebacks').locator('li[data-kind="CustomFields"]');
   await snap(page, '34-highlevel-failed-writeback');
   // HighLevel refuses it once more: the retry says so, rather than leaving the page as it was.
@@ -170,6 +177,9 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   // Another page inside HighLevel (the frame's cookie is SameSite=None, so the browser sends it)
   // tries to sign the admin out. The request reaches OpsFlow with the cookie, and is refused: the
   // admin is still signed in.
+  // The browser reports the refusal (no CORS headers for another site) as errors.
+  browserErrors.allow(/blocked by CORS policy/);
+  browserErrors.allow(/sign_out: Failed to load resource: net::ERR_FAILED/);
   await page.evaluate(async (base) => {
     await fetch(`${base}/api/auth/sign_out`, {
       method: 'POST', credentials: 'include', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '',
@@ -179,8 +189,10 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   await expect(frame.getByTestId('crm-source')).toContainText('read from HighLevel');
 });
 
-test('a browser that keeps no cookies in the frame continues in a tab the frame opened', async ({ page, context }) => {
-  // As if the browser dropped the frame's cookie: OpsFlow's check says no session.
+test('a browser that keeps no cookies in the frame continues in a tab the frame opened', async ({ page, context, browserErrors }) => {
+  // As if the browser dropped the frame's cookie: OpsFlow's check says no session (which the
+  // browser reports as a failed load).
+  browserErrors.allow(/sso\/session: Failed to load resource: the server responded with a status of 401/);
   await context.route(`${connectedBase}/sso/session`, (route) => route.fulfill({ status: 401, body: '{}' }));
   const payload = CryptoJS.AES.encrypt(JSON.stringify({
     userId: staff.id, companyId: highlevel.company, role: 'user', type: 'location',

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap, subAccountIdFrom } from './helpers';
+import { expect, hydrated, openSubAccount, signIn, snap, subAccountIdFrom, test } from './helpers';
 
 // The whole loop in the browser: a trigger, a move on the board, a live inbox, a conditional
 // form, writebacks on the contact, and the completed view.

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap, subAccountIdFrom } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, hydrated, openSubAccount, signIn, snap, subAccountIdFrom, test } from './helpers';
 
 // What people enter is what is kept: the trigger form saves what it shows, a burst of clicks
 // submits once, and Back never shows a form as fillable after it was submitted or data after a
@@ -19,7 +19,9 @@ async function mappedValues(page: Page): Promise<string[]> {
   return page.locator('.mapping-row select').evaluateAll((selects) => selects.map((s) => (s as HTMLSelectElement).value));
 }
 
-test('the trigger form saves exactly what it shows, once', async ({ page }) => {
+test('the trigger form saves exactly what it shows, once', async ({ page, browserErrors }) => {
+  // The trigger the test makes invalid on purpose is refused (422).
+  browserErrors.allowRefusal(422, /\/api\/triggers\/add/);
   await signIn(page);
   await openSubAccount(page, 'Acme Plumbing');
   await settings(page);
@@ -153,7 +155,9 @@ test('a burst of clicks submits once; Back and Forward show the form as submitte
   await expect(page.getByText('No forms match. Try another search or template.')).toBeVisible();
 });
 
-test('an edit that lost the race says who saved first and can be kept as a copy', async ({ page, context }) => {
+test('an edit that lost the race says who saved first and can be kept as a copy', async ({ page, context, browserErrors }) => {
+  // The save that lost the race is refused (409).
+  browserErrors.allowRefusal(409, /\/api\/templates\/save/);
   await signIn(page);
   await openSubAccount(page, 'Brightside Dental');
   await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Templates' }).click();

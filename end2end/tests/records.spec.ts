@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { hydrated, openSubAccount, signIn, snap } from './helpers';
+import { type Page } from '@playwright/test';
+import { expect, hydrated, openSubAccount, signIn, snap, test } from './helpers';
 
 /** A day `days` before today, as a date input takes it. */
 function daysAgo(days: number): string {

@@ -1,8 +1,9 @@
-import { expect, test } from '@playwright/test';
-import { signIn, snap, subAccountIdFrom } from './helpers';
+import { expect, signIn, snap, subAccountIdFrom, test } from './helpers';
 
 // With JavaScript disabled: sign-in is a plain form post, and pages render on the server.
-test('a form can be filled in and submitted without JavaScript', async ({ page }) => {
+test('a form can be filled in and submitted without JavaScript', async ({ page, browserErrors }) => {
+  // The form sent with a required answer missing is answered 422, with the problems.
+  browserErrors.allowRefusal(422, /\/forms\/[0-9a-f]+/);
   await signIn(page);
   await page.getByRole('link', { name: 'Brightside Dental' }).click();
   await expect(page.getByTestId('sub-account-name')).toHaveText('Brightside Dental');
@@ -72,7 +73,9 @@ test('a form can be filled in and submitted without JavaScript', async ({ page }
 });
 
 // Sign-in is a plain form post: a refusal comes back as the sign-in page with the server's message.
-test('a refused sign-in explains itself without JavaScript', async ({ page }) => {
+test('a refused sign-in explains itself without JavaScript', async ({ page, browserErrors }) => {
+  // The refused sign-in is answered 401.
+  browserErrors.allowRefusal(401, /\/login/);
   await page.goto('/login');
   await page.getByLabel('Email').fill('admin@opsflow.test');
   await page.getByLabel('Password').fill('not-the-password');

@@ -9,16 +9,7 @@ use app as _;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    // The islands themselves are hydrated by the page's loader (app/src/ui/client_loader.js),
+    // right after this returns.
     leptos::mount::hydrate_islands();
-    // Leptos' loader hydrates the islands right after this returns, one after another without
-    // waiting on anything; a zero timeout runs once they are all done. Lets end-to-end tests (and
-    // anyone curious) see that the page is interactive now.
-    leptos::prelude::set_timeout(
-        || {
-            if let Some(body) = leptos::prelude::document().body() {
-                let _ = body.set_attribute("data-hydrated", "true");
-            }
-        },
-        std::time::Duration::ZERO,
-    );
 }

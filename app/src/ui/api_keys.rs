@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::common::{confirm, live_flag};
+use super::common::confirm;
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::api_keys::{create_api_key, list_api_keys, revoke_api_key};
@@ -62,7 +62,7 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
         }
     };
     view! {
-        <section class="card settings-section" aria-labelledby="api-keys-heading" data-testid="api-keys" data-live=live_flag()>
+        <section class="card settings-section" aria-labelledby="api-keys-heading" data-testid="api-keys">
             <h2 id="api-keys-heading">"API keys"</h2>
             <p class="muted">
                 "Scripts and other tools call OpsFlow's REST API with a key: it reads and changes this sub-account's \

@@ -157,6 +157,7 @@ pub fn Loading(#[prop(into, default = "Loading…".into())] label: String) -> im
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
+        <Title text="Page not found"/>
         <main class="page narrow">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <A href="/">"Back to your sub-accounts"</A></p>
@@ -183,15 +184,6 @@ pub fn confirm(message: &str) -> bool {
         let _ = message;
         true
     }
-}
-
-/// The value of a lazy island's `data-live` attribute: "false" as the server renders it, "true"
-/// once the browser has hydrated the island (effects run only there). A lazy island's code
-/// arrives after the page's, so tests can wait for it to be live before they act.
-pub fn live_flag() -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
-    move || if live.get() { "true" } else { "false" }
 }
 
 /// Loads another page in full (from an island, which has no router): after a save, the page

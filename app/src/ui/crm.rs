@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::common::{ErrorPage, Loading, live_flag, route_id, sub_account_id};
+use super::common::{ErrorPage, Loading, route_id, sub_account_id};
 use super::island_data::IslandData;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
@@ -108,7 +108,7 @@ fn PipelineBoards(
         move_action.dispatch(m);
     };
     view! {
-        <div data-live=live_flag()>
+        <div>
             {move || boards.get().into_iter().map(|pipeline| view! { <Board sa pipeline dragging on_move format/> }).collect_view()}
         </div>
     }
@@ -349,7 +349,7 @@ fn CallLog(sub_account: SubAccountId, contact_id: ContactId, calls: IslandData<V
         call.dispatch((summary.get_untracked(), transcript.get_untracked()));
     };
     view! {
-        <div data-live=live_flag()>
+        <div>
         {move || calls.with(Vec::is_empty).then(|| view! { <p class="empty">"No calls logged yet."</p> })}
         <ul class="plain">
             {move || calls.get().into_iter().map(|call| view! {

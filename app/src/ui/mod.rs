@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod builder;
+mod client_scripts;
 mod common;
 mod crm;
 mod form;
@@ -37,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options islands=true/>
+                <client_scripts::ClientScripts options/>
                 // Without JavaScript nothing shows or hides fields as answers change, so every
                 // conditional field is shown, with its rule in words. (More specific than the
                 // stylesheet's rules, which come after this.)

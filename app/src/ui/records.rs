@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::common::{ErrorPage, Loading, go_to, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, go_to, sub_account_id};
 use super::island_data::IslandData;
 use crate::api::AppError;
 use crate::api::records::{
@@ -371,7 +371,7 @@ fn RecordEditor(
         .flatten();
 
     view! {
-        <form class="record-form" data-live=live_flag() novalidate on:submit=move |ev| {
+        <form class="record-form" novalidate on:submit=move |ev| {
             ev.prevent_default();
             save(Vec::new());
         }>

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorPage, Loading, confirm, go_to, live_flag, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, go_to, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::is_admin;
 use super::toast::{Toasts, Tone, use_toasts};
@@ -123,7 +123,7 @@ fn TemplateTable(sub_account: SubAccountId, templates: IslandData<Vec<TemplateSu
     };
 
     view! {
-        <div data-live=live_flag()>
+        <div>
         <div class="page-head">
             <h1>"Templates"</h1>
             {admin.then(|| view! {

@@ -98,6 +98,7 @@ pub(crate) fn plain_page(status: StatusCode, title: &str, text: &str) -> Respons
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>{title} · OpsFlow</title>\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/pkg/opsflow.css\"></head><body><main class=\"install-result\">\
          <h1>{title}</h1><p>{text}</p><p><a href=\"/\">Open OpsFlow</a></p></main></body></html>",
         title = escape(title),

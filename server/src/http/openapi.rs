@@ -164,6 +164,7 @@ fn reference_page(document: &Value) -> String {
         html,
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
          content=\"width=device-width, initial-scale=1\"><title>API reference · OpsFlow</title>\
+         <link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\">\
          <link rel=\"stylesheet\" href=\"/pkg/opsflow.css\"></head><body><main class=\"page api-reference\">\
          <h1>{title}, version {version}</h1><p>{description}</p>\
          <p>The same as an OpenAPI 3.1 document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>\

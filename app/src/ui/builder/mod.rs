@@ -15,7 +15,7 @@ pub(crate) mod rules;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorPage, Loading, live_flag, route_id, sub_account_id};
+use super::common::{ErrorPage, Loading, route_id, sub_account_id};
 use super::island_data::IslandData;
 use super::layout::number_format;
 use super::toast::{Tone, use_toasts};
@@ -126,7 +126,6 @@ fn TemplateBuilder(
     };
     shortcuts(editor, try_save);
     warn_before_leaving(editor);
-    let live = live_flag();
 
     let status = move || {
         let version = editor.saved.with(|s| s.version);
@@ -139,7 +138,7 @@ fn TemplateBuilder(
         }
     };
     view! {
-        <div class="builder" data-testid="builder" data-live=live>
+        <div class="builder" data-testid="builder">
             <div class="builder-bar">
                 <div class="field builder-name">
                     <label for="template-name">"Template name"</label>

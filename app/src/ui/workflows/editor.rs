@@ -16,7 +16,7 @@ use crate::model::workflow::{
 };
 use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, TriggerModule, WorkflowId};
 use crate::ui::builder::rules::{GroupEditor, RuleHost};
-use crate::ui::common::{ErrorPage, Loading, confirm, go_to, live_flag, load_first, route_id, sub_account_id};
+use crate::ui::common::{ErrorPage, Loading, confirm, go_to, load_first, route_id, sub_account_id};
 use crate::ui::island_data::IslandData;
 
 #[component]
@@ -249,7 +249,7 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
     let history = move || saved.get().map(|(id, _)| format!("/s/{}/workflows/{id}/runs", sa.get_value()));
 
     view! {
-        <div class="workflow-editor" data-live=live_flag()>
+        <div class="workflow-editor">
             <div class="page-head">
                 <h1>{move || saved.get().map_or("New workflow".to_owned(), |(_, v)| format!("Workflow · v{v}"))}</h1>
                 <div class="head-actions">

@@ -1,0 +1,93 @@
+// OpsFlow's island loader: why it differs from Leptos' own is in client_scripts.rs.
+((jsUrl, wasmUrl) => {
+  const childrenCallbacks = [];
+  const failures = [];
+  let alive = false;
+  let broken = false;
+  let notice = null;
+
+  function say(text) {
+    if (!notice) {
+      notice = document.createElement('div');
+      notice.className = 'client-notice';
+      notice.setAttribute('role', 'alert');
+      notice.dataset.testid = 'client-notice';
+      const reload = document.createElement('button');
+      reload.type = 'button';
+      reload.className = 'button primary';
+      reload.textContent = 'Reload';
+      reload.addEventListener('click', () => window.location.reload());
+      notice.append(document.createElement('p'), reload);
+      document.body.prepend(notice);
+    }
+    notice.firstChild.textContent = text;
+  }
+
+  function failed(error) {
+    if (broken) return;
+    broken = true;
+    clearTimeout(slow);
+    console.error('OpsFlow could not start this page:', error);
+    say(alive
+      ? 'Something went wrong on this page, so its buttons and fields may not respond. Reload to try again.'
+      : 'This page did not finish loading, so its buttons and fields may not respond. Reload to try again.');
+  }
+
+  const slow = setTimeout(() => {
+    say('This page is taking long to load; its buttons and fields may not respond yet. Reload to try again.');
+  }, 15000);
+
+  // A panic traps the wasm outside the loader's promises (a lazy chunk that did not load panics in
+  // its load callback): while the page starts any uncaught error means it did not; later, a trap.
+  window.addEventListener('error', (event) => {
+    if (!alive || event.error instanceof WebAssembly.RuntimeError) failed(event.error ?? event.message);
+  });
+  window.addEventListener('unhandledrejection', (event) => {
+    if (!alive) failed(event.reason);
+  });
+
+  async function hydrateIsland(element, id, mod) {
+    const islandFn = mod[id];
+    if (!islandFn) {
+      console.warn(`Could not find WASM function for the island ${id}.`);
+      return;
+    }
+    const childrenCallback = childrenCallbacks[childrenCallbacks.length - 1];
+    if (childrenCallback) childrenCallback();
+    await islandFn(element);
+  }
+
+  // Depth first, in document order, as Leptos does: an island's children after it. One island
+  // that fails does not keep the others dead.
+  async function traverse(node, mod) {
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    const tag = node.tagName.toLowerCase();
+    if (tag === 'leptos-island') {
+      try {
+        await hydrateIsland(node, node.dataset.component || null, mod);
+      } catch (error) {
+        failures.push(error);
+      }
+    } else if (tag === 'leptos-children') {
+      childrenCallbacks.push(node.$$on_hydrate);
+    }
+    for (const child of node.children) await traverse(child, mod);
+    if (tag === 'leptos-children') childrenCallbacks.pop();
+  }
+
+  import(jsUrl)
+    .then(async (mod) => {
+      window.__hydrateIsland = (element, id) => hydrateIsland(element, id, mod);
+      await mod.default({ module_or_path: wasmUrl });
+      mod.hydrate();
+      await traverse(document.body, mod);
+      if (failures.length) throw failures[0];
+      if (broken) return;
+      alive = true;
+      clearTimeout(slow);
+      notice?.remove();
+      notice = null;
+      document.body.dataset.hydrated = 'true';
+    })
+    .catch(failed);
+})
