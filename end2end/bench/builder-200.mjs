@@ -50,11 +50,12 @@ await page.getByRole('button', { name: 'Sign in' }).click();
 await page.getByRole('link', { name: 'Acme Plumbing' }).click();
 await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Templates' }).click();
 // The template list is a lazy island: wait for its code before choosing the file.
-await page.locator('[data-live="true"]').waitFor({ state: 'attached' });
+await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 await page.locator('#import-file').setInputFiles({
   name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bigTemplate())),
 });
-await page.locator('[data-testid="builder"][data-live="true"], [data-testid="import-problems"]').first().waitFor();
+await page.locator('[data-testid="builder"], [data-testid="import-problems"]').first().waitFor();
+await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 if (await page.getByTestId('import-problems').count()) {
   throw new Error(`the template was not imported: ${await page.getByTestId('import-problems').innerText()}`);
 }

@@ -178,7 +178,7 @@ test('install from HighLevel, sign in inside its frame, and write a form back to
   // tries to sign the admin out. The request reaches OpsFlow with the cookie, and is refused: the
   // admin is still signed in.
   // The browser reports the refusal (no CORS headers for another site) as errors.
-  browserErrors.allow(/blocked by CORS policy/);
+  browserErrors.allow(/Access to fetch at '[^']*\/api\/auth\/sign_out' from origin '[^']*' has been blocked by CORS policy/);
   browserErrors.allow(/sign_out: Failed to load resource: net::ERR_FAILED/);
   await page.evaluate(async (base) => {
     await fetch(`${base}/api/auth/sign_out`, {

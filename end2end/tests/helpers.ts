@@ -9,7 +9,7 @@ export type BrowserErrors = {
   allow(pattern: RegExp): void;
   /**
    * Declares a refusal the test provokes: the browser reports any 4xx answer as a failed load,
-   * a page the server answered with a refused form included.
+   * a page the server answered with a refused form included. `path` matches the whole path.
    */
   allowRefusal(status: number, path: RegExp): void;
 };
@@ -39,21 +39,17 @@ export const test = base.extend<{ browserErrors: BrowserErrors }>({
       };
       watch(context);
       // Contexts a test makes itself (a second user's browser) are watched the same way.
-      const newContext = browser.newContext;
-      browser.newContext = async (...args) => {
-        const made = await newContext.apply(browser, args);
-        watch(made);
-        return made;
-      };
+      browser.on('context', watch);
       try {
         await use({
           allow: (pattern) => allowed.push(pattern),
-          allowRefusal: (status, path) => allowed.push(
-            new RegExp(`^console error at \\S*${path.source}: Failed to load resource: the server responded with a status of ${status} `),
-          ),
+          allowRefusal: (status, path) => allowed.push(new RegExp(
+            `^console error at https?://[^/\\s]+${path.source}(\\?\\S*)?: `
+              + `Failed to load resource: the server responded with a status of ${status} `,
+          )),
         });
       } finally {
-        browser.newContext = newContext;
+        browser.off('context', watch);
       }
       const unexpected = seen.filter((line) => !allowed.some((pattern) => pattern.test(line)));
       expect(unexpected, 'console errors and page errors the test did not expect').toEqual([]);

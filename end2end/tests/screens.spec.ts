@@ -37,7 +37,7 @@ async function review(page: Page, pages: [string, string][], scripted = true): P
 test('every page passes axe-core on a desktop and at 360 px', async ({ page, browser, browserErrors }) => {
   // The not-found page (404) and the staff member's refused builder (403) are among the screens.
   browserErrors.allowRefusal(404, /\/s\/0000000000000000\/inbox/);
-  browserErrors.allowRefusal(403, /\/templates\/[0-9a-f]+/);
+  browserErrors.allowRefusal(403, /\/s\/[0-9a-f]+\/templates\/[0-9a-f]+/);
   await signIn(page);
   await page.getByRole('link', { name: 'Acme Plumbing' }).click();
   await hydrated(page);

@@ -3,7 +3,7 @@ import { expect, signIn, snap, subAccountIdFrom, test } from './helpers';
 // With JavaScript disabled: sign-in is a plain form post, and pages render on the server.
 test('a form can be filled in and submitted without JavaScript', async ({ page, browserErrors }) => {
   // The form sent with a required answer missing is answered 422, with the problems.
-  browserErrors.allowRefusal(422, /\/forms\/[0-9a-f]+/);
+  browserErrors.allowRefusal(422, /\/s\/[0-9a-f]+\/forms\/[0-9a-f]+/);
   await signIn(page);
   await page.getByRole('link', { name: 'Brightside Dental' }).click();
   await expect(page.getByTestId('sub-account-name')).toHaveText('Brightside Dental');

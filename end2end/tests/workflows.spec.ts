@@ -113,7 +113,7 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
 
 test('a branch chooses its path and the run waits; staff cannot open workflows', async ({ page, browserErrors }) => {
   // Staff are refused the run history (403).
-  browserErrors.allowRefusal(403, /\/workflows\/[0-9a-f]+\/runs/);
+  browserErrors.allowRefusal(403, /\/s\/[0-9a-f]+\/workflows\/[0-9a-f]+\/runs/);
   await signIn(page);
   await openSubAccount(page, 'Acme Plumbing');
   await openWorkflows(page);

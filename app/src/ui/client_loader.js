@@ -38,7 +38,8 @@
   }, 15000);
 
   // A panic traps the wasm outside the loader's promises (a lazy chunk that did not load panics in
-  // its load callback): while the page starts any uncaught error means it did not; later, a trap.
+  // its load callback): while the page starts any uncaught error means it did not — and the page
+  // stays marked as not alive, since what the error broke cannot be known; later, only a trap.
   window.addEventListener('error', (event) => {
     if (!alive || event.error instanceof WebAssembly.RuntimeError) failed(event.error ?? event.message);
   });
@@ -48,17 +49,17 @@
 
   async function hydrateIsland(element, id, mod) {
     const islandFn = mod[id];
-    if (!islandFn) {
-      console.warn(`Could not find WASM function for the island ${id}.`);
-      return;
-    }
+    // A page newer than the client it loaded (a release under way, a cached file).
+    if (!islandFn) throw new Error(`The client has no island ${id}.`);
     const childrenCallback = childrenCallbacks[childrenCallbacks.length - 1];
     if (childrenCallback) childrenCallback();
     await islandFn(element);
   }
 
   // Depth first, in document order, as Leptos does: an island's children after it. One island
-  // that fails does not keep the others dead.
+  // that fails does not keep the others dead. Children are copied before the walk: the notice is
+  // put at the top of the body while it may be under way, and a live list would then visit a
+  // child (and hydrate its islands) twice.
   async function traverse(node, mod) {
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     const tag = node.tagName.toLowerCase();
@@ -71,7 +72,7 @@
     } else if (tag === 'leptos-children') {
       childrenCallbacks.push(node.$$on_hydrate);
     }
-    for (const child of node.children) await traverse(child, mod);
+    for (const child of [...node.children]) await traverse(child, mod);
     if (tag === 'leptos-children') childrenCallbacks.pop();
   }
 
@@ -81,7 +82,7 @@
       await mod.default({ module_or_path: wasmUrl });
       mod.hydrate();
       await traverse(document.body, mod);
-      if (failures.length) throw failures[0];
+      if (failures.length) throw failures.length === 1 ? failures[0] : new AggregateError(failures, `${failures.length} islands failed`);
       if (broken) return;
       alive = true;
       clearTimeout(slow);

@@ -8,6 +8,11 @@
 //! - It marks the page when every island, lazy ones included, is alive: `body[data-hydrated]`.
 //! - When the client cannot start (a file that did not load, a failure while hydrating), or has
 //!   not started after a long wait, the page says so and offers a reload instead of looking alive.
+//!
+//! `HydrationScripts` also puts the split manifest in context, for preloads of the lazy islands'
+//! chunks; Leptos 0.8.23 reads it outside the render's owner (`leptos_integration_utils`
+//! `from_app`), so no page ever had them, and the loader does without: a lazy island fetches
+//! its chunk when it hydrates.
 
 use leptos::prelude::*;
 
@@ -17,8 +22,9 @@ const LOADER: &str = include_str!("client_loader.js");
 #[component]
 pub fn ClientScripts(options: LeptosOptions) -> impl IntoView {
     let pkg = format!("/{}", options.site_pkg_dir);
-    #[cfg(feature = "ssr")]
-    split::provide_manifest(&options.site_root, &pkg);
+    if options.hash_files {
+        leptos::logging::error!("hashed file names are not supported: the pages load /pkg/{}.js", options.output_name);
+    }
     // Islands mode: only islands hydrate, so the page around them renders without hydration
     // markers (as `HydrationScripts islands=true` does).
     if let Some(context) = Owner::current_shared_context() {
@@ -39,39 +45,4 @@ pub fn ClientScripts(options: LeptosOptions) -> impl IntoView {
 /// A JavaScript string literal (the addresses come from the server's configuration).
 fn quoted(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
-}
-
-/// Lazy islands' chunks: Leptos preloads those a page uses when the split manifest is in context.
-#[cfg(feature = "ssr")]
-mod split {
-    use leptos::WasmSplitManifest;
-    use leptos::prelude::*;
-    use std::collections::HashMap;
-    use std::sync::OnceLock;
-
-    /// The name `cargo leptos build --split` gives the chunks' loader when files are not hashed.
-    const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
-
-    pub fn provide_manifest(site_root: &str, pkg: &str) {
-        static MANIFEST: OnceLock<Option<WasmSplitManifest>> = OnceLock::new();
-        let manifest = MANIFEST.get_or_init(|| {
-            let path =
-                std::path::Path::new(site_root).join(pkg.trim_start_matches('/')).join("__wasm_split_manifest.json");
-            // No manifest: a build without `--split`, whose islands are all in the main wasm.
-            let text = std::fs::read_to_string(path).ok()?;
-            let chunks: HashMap<String, Vec<String>> = match serde_json::from_str(&text) {
-                Ok(chunks) => chunks,
-                Err(error) => {
-                    leptos::logging::error!(
-                        "the wasm split manifest is unreadable ({error}); lazy islands load unpreloaded"
-                    );
-                    return None;
-                }
-            };
-            Some(WasmSplitManifest(ArcStoredValue::new((pkg.to_owned(), chunks, SPLIT_LOADER.to_owned()))))
-        });
-        if let Some(manifest) = manifest {
-            provide_context(manifest.clone());
-        }
-    }
 }

@@ -1,8 +1,9 @@
 //! The headers that tell the browser what a response may do.
 //!
 //! The Content-Security-Policy allows scripts from OpsFlow itself and the inline scripts it wrote
-//! for this response — each response gets a fresh nonce, which Leptos puts on its hydration and
-//! streaming scripts (see [`provide_request_nonce`]) and the plain pages on theirs — so an injected
+//! for this response — each response gets a fresh nonce, which the page's island loader
+//! (`app::ui::client_scripts`) and Leptos' streaming scripts carry (see [`provide_request_nonce`]),
+//! and the plain pages on theirs — so an injected
 //! `<script>` does not run even if some text ever escaped unescaped. `'wasm-unsafe-eval'` lets the
 //! client's WebAssembly compile. Styles may be inline (views set `style` attributes); scripts may
 //! not. `frame-ancestors` says who may frame OpsFlow (HighLevel's app when connected).
