@@ -15,6 +15,7 @@ mod highlevel_sso;
 mod highlevel_webhooks;
 mod highlevel_writebacks;
 mod http_api;
+mod markup;
 mod messaging;
 mod templates;
 mod workflow_durability;
