@@ -6,6 +6,7 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use crate::db::budgets::Budgets;
 use crate::highlevel::config::HighLevelArgs;
 
 #[derive(Debug, Parser)]
@@ -121,8 +122,29 @@ pub struct ServeArgs {
     /// purge deletes them. Expired sessions and hand-offs are deleted as they end.
     #[arg(long, env = "OPSFLOW_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub retention_days: u64,
+    /// Runs one chain of workflows may start, beyond those its first change starts directly
+    /// (workflows whose writes start workflows, whose writes start more…).
+    #[arg(long, env = "OPSFLOW_RUNS_PER_CHAIN", default_value_t = Budgets::default().runs_per_chain, value_parser = clap::value_parser!(i64).range(1..))]
+    pub runs_per_chain: i64,
+    /// Runs a sub-account's workflows may start in one clock minute.
+    #[arg(long, env = "OPSFLOW_RUNS_PER_MINUTE", default_value_t = Budgets::default().runs_per_minute, value_parser = clap::value_parser!(i64).range(1..))]
+    pub runs_per_minute: i64,
+    /// Steps a sub-account may have queued before its workflows start no more runs.
+    #[arg(long, env = "OPSFLOW_QUEUED_STEPS", default_value_t = Budgets::default().queued_steps, value_parser = clap::value_parser!(i64).range(1..))]
+    pub queued_steps: i64,
     #[command(flatten)]
     pub highlevel: HighLevelArgs,
+}
+
+impl ServeArgs {
+    /// The budgets every sub-account's workflows have.
+    pub fn budgets(&self) -> Budgets {
+        Budgets {
+            runs_per_chain: self.runs_per_chain,
+            runs_per_minute: self.runs_per_minute,
+            queued_steps: self.queued_steps,
+        }
+    }
 }
 
 #[cfg(test)]

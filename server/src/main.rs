@@ -64,7 +64,7 @@ async fn create_api_key(args: NewApiKeyArgs) -> Result<(), String> {
 async fn serve(args: ServeArgs) -> Result<(), String> {
     let connection = args.highlevel.connection().map_err(|e| e.to_string())?;
     let leptos_options = site_options(&args)?;
-    let store = migrate(&args.database.url()).await?;
+    let store = migrate(&args.database.url()).await?.with_budgets(args.budgets());
     if args.demo && server::demo::seed_if_empty(&store).await.map_err(|e| e.to_string())? {
         tracing::info!(
             "demo data is ready: sign in as {} / {}",
@@ -115,6 +115,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let engine = Engine::new(service.store().clone(), service.notifier().clone(), options);
         let stop = stop.clone();
         move || engine.clone().run_worker(stop.clone())
+    }));
+    // Each sub-account's queued steps, counted for the budget on them (`db::budgets`).
+    workers.push(supervise("queued steps", stop.clone(), {
+        let (store, stop) = (service.store().clone(), stop.clone());
+        move || server::engine::run_queue_counter(store.clone(), stop.clone())
     }));
     // Tasks of the built-in CRM that fall due fire their overdue events.
     workers.push(supervise("overdue", stop.clone(), {

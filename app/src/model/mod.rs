@@ -48,7 +48,7 @@ pub use module::{Module, TriggerModule};
 pub use note::format_note;
 pub use plan::{CleanAnswer, Evaluation, FormPlan};
 pub use record::{RecordField, RecordFieldKind, RecordProblem};
-pub use record_event::{Cause, Fired, RecordEvent};
+pub use record_event::{Cause, Chain, Fired, RecordEvent, RunTrace};
 pub use role::Role;
 pub use rule::{Condition, ConditionValue, Logic, Operator, Rule, RuleGroup};
 pub use template::{Template, TemplateProblem};

@@ -24,12 +24,66 @@ pub enum Cause {
     Api,
     /// A HighLevel webhook delivery.
     HighLevel { webhook_id: String },
-    /// A workflow run's step; `depth` counts the runs that led to it (the first run is 1).
-    Workflow { run_id: String, depth: u8 },
-    /// OpsFlow's scheduler (a task's due date passed).
-    Schedule,
+    /// A workflow run's step.
+    Workflow(RunTrace),
+    /// OpsFlow's scheduler (a task's due date passed); `after` is the run whose step last wrote
+    /// the task, whose chain of causes the event continues.
+    Schedule {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<RunTrace>,
+    },
     /// Demo data, written when OpsFlow starts with `--demo`.
     Demo,
+}
+
+/// A workflow run as the cause of what its steps did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunTrace {
+    pub run_id: String,
+    /// The runs that led to it, itself included (the first run is 1).
+    pub depth: u8,
+    /// The chain of causes it belongs to (its first event's id; see [`Chain`]). Events stored
+    /// before chains were kept have none: the run is then taken as its own.
+    #[serde(default)]
+    pub chain: String,
+}
+
+/// Where an event stands in a chain of causes: the chain's first event — a person's change,
+/// an API call, a webhook, a due date no workflow set — and how many workflow runs led from it
+/// to this event. The runs an event starts are one deeper; the loop limit reads the depth and
+/// the fan-out budget counts a chain's runs, whatever the chain passes through (a task a run
+/// created falling due, a form a run created being submitted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub id: String,
+    pub depth: u8,
+}
+
+impl Chain {
+    /// The chain an event starts (nothing that a workflow did led to it).
+    pub fn starting_at(event_id: &str) -> Chain {
+        Chain { id: event_id.to_owned(), depth: 0 }
+    }
+}
+
+impl RunTrace {
+    /// The chain of what the run's steps cause.
+    pub fn chain(&self) -> Chain {
+        let id = if self.chain.is_empty() { &self.run_id } else { &self.chain };
+        Chain { id: id.clone(), depth: self.depth }
+    }
+}
+
+impl Cause {
+    /// The chain of causes an event of this cause belongs to; `event_id` starts one when no run
+    /// led to it.
+    pub fn chain(&self, event_id: &str) -> Chain {
+        match self {
+            Cause::Workflow(trace) | Cause::Schedule { after: Some(trace) } => trace.chain(),
+            _ => Chain::starting_at(event_id),
+        }
+    }
 }
 
 /// One stored event.

@@ -4,8 +4,8 @@
 
 use app::model::form_event::Submitted;
 use app::model::{
-    Cause, CleanAnswer, ContactId, EventId, EventType, FormId, FormStatus, OpportunityId, SubAccountId, TemplateId,
-    TriggerId, UserId, WritebackKind, Writebacks,
+    Cause, Chain, CleanAnswer, ContactId, EventId, EventType, FormId, FormStatus, OpportunityId, RunTrace,
+    SubAccountId, TemplateId, TriggerId, UserId, WritebackKind, Writebacks,
 };
 use serde_json::{Map, json};
 use sqlx::{AnyConnection, FromRow};
@@ -35,6 +35,9 @@ pub struct NewForm<'a> {
     pub stage_id: Option<&'a str>,
     pub context: &'a str,
     pub writebacks: &'a Writebacks,
+    /// The workflow run whose `create_form` made it: its `form_submitted` continues the run's
+    /// chain of causes.
+    pub caused_by: Option<&'a RunTrace>,
 }
 
 #[derive(Clone, Debug, FromRow)]
@@ -128,8 +131,8 @@ impl Store {
         let id = new_id();
         sqlx::query(
             "INSERT INTO forms (id, sub_account_id, template_id, template_version, trigger_id, event_id, contact_id, \
-               contact_name, opportunity_id, pipeline_id, stage_id, context, writebacks, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14)",
+               contact_name, opportunity_id, pipeline_id, stage_id, context, writebacks, status, created_at, caused_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14, $15)",
         )
         .bind(&id)
         .bind(form.tenant.id())
@@ -145,6 +148,7 @@ impl Store {
         .bind(form.context)
         .bind(to_json(form.writebacks)?)
         .bind(now_ms())
+        .bind(form.caused_by.map(to_json).transpose()?)
         .execute(conn)
         .await?;
         Ok(id.into())
@@ -250,8 +254,14 @@ impl Store {
         submission: &FormCompletion<'_>,
         now: i64,
     ) -> StoreResult<()> {
-        let (template_id, template_name, contact_id, contact_name): (String, String, String, String) = sqlx::query_as(
-            "SELECT f.template_id, t.name, f.contact_id, f.contact_name FROM forms f \
+        let (template_id, template_name, contact_id, contact_name, caused_by): (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT f.template_id, t.name, f.contact_id, f.contact_name, f.caused_by FROM forms f \
              JOIN templates t ON t.id = f.template_id WHERE f.id = $1 AND f.sub_account_id = $2",
         )
         .bind(form_id.as_str())
@@ -276,15 +286,20 @@ impl Store {
         let stored = self.insert_event(conn, tenant, SUBMITTED_SOURCE, form_id.as_str(), event_type, &payload).await?;
         let Some(event_id) = stored else { return Ok(()) };
         let previous = Map::new();
+        // A person submits it, but a form a workflow made continues that run's chain of causes:
+        // a workflow on `form_submitted` that makes forms meets the loop limit.
+        let chain = match caused_by {
+            Some(trace) => from_json::<RunTrace>(&trace)?.chain(),
+            None => Chain::starting_at(event_id.as_str()),
+        };
         let occurrence = Occurrence {
             event_id: event_id.as_str(),
             event_type,
             record_id: form_id.as_str(),
             record: &record,
             previous: &previous,
-            cause: &cause,
+            chain,
         };
-        // A submission is a person's: the loop limit cannot stop its runs.
         self.start_runs(conn, tenant, &occurrence).await?;
         Ok(())
     }

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod budgets;
 pub mod connections;
 pub mod events;
 pub mod forms;
@@ -53,6 +54,7 @@ pub struct Store {
     versions: Arc<workflows::VersionCache>,
     /// SQLite's writers take turns here (see [`write`]); `None` on PostgreSQL.
     write_turns: Option<Arc<WriteTurns>>,
+    budgets: budgets::Budgets,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +131,12 @@ impl Store {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         let write_turns = (backend == Backend::Sqlite).then(Arc::default);
-        Ok(Self { pool, backend, versions: Arc::default(), write_turns })
+        Ok(Self { pool, backend, versions: Arc::default(), write_turns, budgets: budgets::Budgets::default() })
+    }
+
+    /// The store with other budgets for every sub-account's workflows than the defaults.
+    pub fn with_budgets(self, budgets: budgets::Budgets) -> Self {
+        Self { budgets, ..self }
     }
 
     pub async fn migrate(&self) -> StoreResult<()> {

@@ -6,10 +6,11 @@
 use app::model::workflow::history::{Run, RunStatus, Step, StepStatus};
 use app::model::workflow::run::Position;
 use app::model::workflow::{DEEPEST_RUN, TriggerFields};
-use app::model::{Cause, EventType, RecordEvent, RunId, WorkflowId};
+use app::model::{Chain, EventType, RecordEvent, RunId, WorkflowId};
 use serde_json::{Map, Value, json};
 use sqlx::{AnyConnection, FromRow};
 
+use super::budgets::WITHIN_BUDGETS;
 use super::steps::insert_step;
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
@@ -98,7 +99,7 @@ fn named<T: Copy, const N: usize>(all: [T; N], name: fn(T) -> &'static str, text
 }
 
 /// An event as it starts runs: its type, the record it is about with the changed fields'
-/// previous values, and what caused it. A module event of the stream is one; so is a form
+/// previous values, and the chain of causes it continues. A module event of the stream is one; so is a form
 /// submitted in the inbox (`form_submitted`, about the form).
 pub(crate) struct Occurrence<'a> {
     pub event_id: &'a str,
@@ -106,7 +107,8 @@ pub(crate) struct Occurrence<'a> {
     pub record_id: &'a str,
     pub record: &'a Map<String, Value>,
     pub previous: &'a Map<String, Value>,
-    pub cause: &'a Cause,
+    /// The chain of causes the event belongs to: its runs are one deeper.
+    pub chain: Chain,
 }
 
 impl<'a> From<&'a RecordEvent> for Occurrence<'a> {
@@ -117,30 +119,31 @@ impl<'a> From<&'a RecordEvent> for Occurrence<'a> {
             record_id: &event.record_id,
             record: &event.record,
             previous: &event.previous,
-            cause: &event.cause,
+            chain: event.cause.chain(event.id.as_str()),
         }
     }
 }
 
-/// How many runs led to an event: 0 for a person's or another system's change.
-fn depth_of(cause: &Cause) -> u8 {
-    match cause {
-        Cause::Workflow { depth, .. } => *depth,
-        _ => 0,
-    }
+/// A workflow an event matched that started no run, and why: what the step whose write it was
+/// says in its output (`notStarted`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotStarted {
+    pub workflow_id: WorkflowId,
+    pub reason: String,
 }
 
 impl Store {
     /// Starts the runs a just-stored event starts, in its transaction; returns the workflows
-    /// the loop limit kept from starting (the step that caused the event says so).
+    /// the loop limit or a budget kept from starting (`db::budgets`).
     pub(crate) async fn start_runs(
         &self,
         conn: &mut AnyConnection,
         tenant: &Tenant,
         event: &Occurrence<'_>,
-    ) -> StoreResult<Vec<WorkflowId>> {
-        let depth = depth_of(event.cause).saturating_add(1);
-        let mut loops_stopped = Vec::new();
+    ) -> StoreResult<Vec<NotStarted>> {
+        let depth = event.chain.depth.saturating_add(1);
+        let mut not_started = Vec::new();
         for candidate in self.active_workflows(conn, tenant, event.event_type).await? {
             let workflow = &candidate.workflow;
             let fields =
@@ -159,7 +162,8 @@ impl Store {
             }
             if depth > DEEPEST_RUN {
                 tracing::warn!(workflow = %workflow.id, event = event.event_id, depth, "workflow loop stopped");
-                loops_stopped.push(workflow.id.clone());
+                let reason = format!("Loop limit: a run {DEEPEST_RUN} deep starts no more runs.");
+                not_started.push(NotStarted { workflow_id: workflow.id.clone(), reason });
                 continue;
             }
             let id = new_id();
@@ -167,34 +171,62 @@ impl Store {
             let snapshot = json!({ "record": event.record, "previous": event.previous });
             let first = workflow.next_action(Position::Start);
             let status = if first.is_some() { RunStatus::Running } else { RunStatus::Completed };
-            let inserted = sqlx::query(
-                "INSERT INTO workflow_runs (id, sub_account_id, workflow_id, workflow_version, event_id, trigger_type, \
-                 record_id, depth, status, trigger_snapshot, started_at, finished_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (workflow_id, event_id) DO NOTHING",
-            )
-            .bind(&id)
-            .bind(tenant.id())
-            .bind(workflow.id.as_str())
-            .bind(workflow.version)
-            .bind(event.event_id)
-            .bind(event.event_type.as_str())
-            .bind(event.record_id)
-            .bind(i64::from(depth))
-            .bind(status.as_str())
-            .bind(to_json(&snapshot)?)
-            .bind(now)
-            .bind(first.is_none().then_some(now))
-            .execute(&mut *conn)
-            .await?;
+            // Checked in the insert: a run within the budgets costs no extra round trip.
+            let minute = now / 60_000;
+            let budgets = self.budgets();
+            let sql = format!(
+                "INSERT INTO workflow_runs (id, sub_account_id, workflow_id, workflow_version, event_id, \
+                 trigger_type, record_id, depth, status, trigger_snapshot, started_at, finished_at, chain_id) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE {WITHIN_BUDGETS} \
+                 ON CONFLICT (workflow_id, event_id) DO NOTHING"
+            );
+            let inserted = sqlx::query(&sql)
+                .bind(&id)
+                .bind(tenant.id())
+                .bind(workflow.id.as_str())
+                .bind(workflow.version)
+                .bind(event.event_id)
+                .bind(event.event_type.as_str())
+                .bind(event.record_id)
+                .bind(i64::from(depth))
+                .bind(status.as_str())
+                .bind(to_json(&snapshot)?)
+                .bind(now)
+                .bind(first.is_none().then_some(now))
+                .bind(&event.chain.id)
+                .bind(minute)
+                .bind(budgets.runs_per_chain)
+                .bind(budgets.runs_per_minute)
+                .bind(budgets.queued_steps)
+                .execute(&mut *conn)
+                .await?;
             if inserted.rows_affected() == 0 {
+                // Started before (a redelivered event), or kept from starting by a budget.
+                let reached = self.budget_reached(conn, tenant, &event.chain.id, (i64::from(depth), minute)).await?;
+                if let Some(budget) = reached
+                    && !self.run_exists(conn, &workflow.id, event.event_id).await?
+                {
+                    self.alert_budget(conn, tenant, (&workflow.id, &workflow.name), budget).await?;
+                    let reason = format!("Budget reached: {}.", budget.reached(budgets));
+                    not_started.push(NotStarted { workflow_id: workflow.id.clone(), reason });
+                }
                 continue;
             }
             if let Some(action) = first {
                 insert_step(conn, &RunId::from(id), action, 1, now).await?;
             }
         }
-        Ok(loops_stopped)
+        Ok(not_started)
+    }
+
+    async fn run_exists(&self, conn: &mut AnyConnection, workflow: &WorkflowId, event_id: &str) -> StoreResult<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM workflow_runs WHERE workflow_id = $1 AND event_id = $2")
+                .bind(workflow.as_str())
+                .bind(event_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(found.is_some())
     }
 
     /// A page of a live workflow's runs, newest first, with how many it has; `None` when the

@@ -60,9 +60,9 @@ pub struct RunContext {
     pub event_id: String,
     pub record_id: String,
     pub depth: i64,
+    /// The chain of causes the run belongs to (none for runs started before chains were kept).
+    pub chain_id: Option<String>,
     pub trigger_snapshot: String,
-    /// When the workflow was deleted, if it was.
-    pub deleted_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -80,6 +80,8 @@ pub enum RetryOutcome {
     NotFailed(RunStatus),
     /// Its workflow was deleted: its actions do not run any more.
     WorkflowDeleted,
+    /// Its workflow is switched off: it runs nothing until it is on again.
+    WorkflowOff,
     Missing,
 }
 
@@ -130,9 +132,8 @@ impl Store {
         let ids = (1..=rows.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
             "SELECT s.id AS step_id, r.id AS run_id, r.sub_account_id, r.workflow_id, r.workflow_version, r.event_id, \
-               r.record_id, r.depth, r.trigger_snapshot, w.deleted_at \
-             FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id JOIN workflows w ON w.id = r.workflow_id \
-             WHERE s.id IN ({ids})"
+               r.record_id, r.depth, r.chain_id, r.trigger_snapshot \
+             FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id WHERE s.id IN ({ids})"
         );
         let mut query = sqlx::query_as::<_, StepRunRow>(&sql);
         for row in &rows {
@@ -248,26 +249,6 @@ impl Store {
         Ok(true)
     }
 
-    /// Cancels a step's run (its workflow was deleted while the run went on to a wait), if the
-    /// lease is still this attempt's.
-    pub async fn cancel_step(&self, conn: &mut AnyConnection, step: &ClaimedStep) -> StoreResult<bool> {
-        let now = now_ms();
-        let cancelled = sqlx::query(
-            "UPDATE workflow_steps SET status = 'cancelled', due_at = NULL, lease_until = NULL, finished_at = $1 \
-             WHERE id = $2 AND claims = $3 AND status IN ('running', 'waiting')",
-        )
-        .bind(now)
-        .bind(&step.id)
-        .bind(step.fence)
-        .execute(&mut *conn)
-        .await?;
-        if cancelled.rows_affected() != 1 {
-            return Ok(false);
-        }
-        set_run(conn, &step.run.run_id, RunStatus::Cancelled, Some(now), None).await?;
-        Ok(true)
-    }
-
     /// Makes a step due again at `at`, after an attempt that may work later — if the lease is
     /// still this attempt's. A wait whose time had come stays a wait that resumes (it does not
     /// sleep its whole delay again).
@@ -336,14 +317,18 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(status) = status else { return Ok(RetryOutcome::Missing) };
-        let deleted: Option<i64> = sqlx::query_scalar(
-            "SELECT w.deleted_at FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id WHERE r.id = $1",
+        let (deleted, active): (Option<i64>, i64) = sqlx::query_as(
+            "SELECT w.deleted_at, w.is_active FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id \
+             WHERE r.id = $1",
         )
         .bind(id.as_str())
         .fetch_one(&mut *tx)
         .await?;
         if deleted.is_some() {
             return Ok(RetryOutcome::WorkflowDeleted);
+        }
+        if active == 0 {
+            return Ok(RetryOutcome::WorkflowOff);
         }
         if status != RunStatus::Failed.as_str() {
             let status = RunStatus::ALL.into_iter().find(|s| s.as_str() == status).unwrap_or(RunStatus::Running);
@@ -362,18 +347,22 @@ impl Store {
         Ok(RetryOutcome::Retried)
     }
 
-    /// Cancels a workflow's waiting runs (it was deleted); their history stays.
-    pub(super) async fn cancel_waiting_runs(
+    /// Cancels a workflow's runs that have not finished (it was switched off or deleted): the
+    /// steps queued, waiting or under way end `cancelled`, and their runs, with `why`. A step a
+    /// worker holds finds it so when it completes, and records nothing (its lease is gone). Their
+    /// history stays.
+    pub(super) async fn cancel_unfinished_runs(
         &self,
         conn: &mut AnyConnection,
         tenant: &Tenant,
         workflow: &WorkflowId,
+        why: &str,
     ) -> StoreResult<u64> {
         let now = now_ms();
         sqlx::query(
             "UPDATE workflow_steps SET status = 'cancelled', due_at = NULL, lease_until = NULL, finished_at = $1 \
-             WHERE status = 'waiting' AND run_id IN (SELECT id FROM workflow_runs \
-               WHERE workflow_id = $2 AND sub_account_id = $3 AND status = 'waiting')",
+             WHERE status IN ('pending', 'running', 'waiting') AND run_id IN (SELECT id FROM workflow_runs \
+               WHERE workflow_id = $2 AND sub_account_id = $3 AND status IN ('running', 'waiting'))",
         )
         .bind(now)
         .bind(workflow.as_str())
@@ -381,12 +370,13 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         let cancelled = sqlx::query(
-            "UPDATE workflow_runs SET status = 'cancelled', finished_at = $1, resume_at = NULL \
-             WHERE workflow_id = $2 AND sub_account_id = $3 AND status = 'waiting'",
+            "UPDATE workflow_runs SET status = 'cancelled', finished_at = $1, resume_at = NULL, error = $4 \
+             WHERE workflow_id = $2 AND sub_account_id = $3 AND status IN ('running', 'waiting')",
         )
         .bind(now)
         .bind(workflow.as_str())
         .bind(tenant.id())
+        .bind(why)
         .execute(&mut *conn)
         .await?;
         Ok(cancelled.rows_affected())

@@ -2,9 +2,10 @@
 //! events, each with its record and its place in that record's history, read back for the
 //! Activity views.
 
-use app::model::{EventType, Module, RecordEvent, WorkflowId};
+use app::model::{EventType, Module, RecordEvent};
 use sqlx::AnyConnection;
 
+use super::runs::NotStarted;
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, now_ms, to_json};
 
@@ -21,8 +22,9 @@ pub struct StreamQuery<'a> {
 /// What storing a module event did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stored {
-    /// Workflows the event would have started but for the loop limit (see `db::runs`).
-    pub loops_stopped: Vec<WorkflowId>,
+    /// Workflows the event would have started but for the loop limit or a budget (see
+    /// `db::runs`).
+    pub not_started: Vec<NotStarted>,
 }
 
 impl Store {
@@ -61,8 +63,8 @@ impl Store {
         if inserted.rows_affected() != 1 {
             return Ok(None);
         }
-        let loops_stopped = self.start_runs(conn, tenant, &event.into()).await?;
-        Ok(Some(Stored { loops_stopped }))
+        let not_started = self.start_runs(conn, tenant, &event.into()).await?;
+        Ok(Some(Stored { not_started }))
     }
 
     /// Module events, newest first: a sub-account's, or one record's.

@@ -83,6 +83,10 @@ pub enum UpdateOutcome {
     Missing,
 }
 
+/// Why a workflow's unfinished runs were cancelled, as their run pages say.
+const SWITCHED_OFF: &str = "Cancelled: the workflow was switched off.";
+const DELETED: &str = "Cancelled: the workflow was deleted.";
+
 impl Store {
     /// Stores a new workflow at version 1, checked against `fields`.
     pub async fn create_workflow(
@@ -229,6 +233,9 @@ impl Store {
                 None => UpdateOutcome::Missing,
             });
         }
+        if now_current.is_active && !spec.is_active {
+            self.cancel_unfinished_runs(&mut tx, editor, id, SWITCHED_OFF).await?;
+        }
         insert_version(&mut tx, id, next, (spec, fields), editor.by(), now).await?;
         let saved = current(&mut tx, editor, id).await?;
         tx.commit().await?;
@@ -236,7 +243,8 @@ impl Store {
     }
 
     /// Enables or disables a live workflow if it is still at `version` (not a new version);
-    /// `None` when it is not (deleted, or changed meanwhile).
+    /// `None` when it is not (deleted, or changed meanwhile). Disabled, its unfinished runs are
+    /// cancelled: nothing it queued runs any more.
     pub async fn set_workflow_active(
         &self,
         editor: &Editor,
@@ -259,12 +267,15 @@ impl Store {
         if updated.rows_affected() != 1 {
             return Ok(None);
         }
+        if !active {
+            self.cancel_unfinished_runs(&mut tx, editor, id, SWITCHED_OFF).await?;
+        }
         let workflow = current(&mut tx, editor, id).await?;
         tx.commit().await?;
         Ok(workflow)
     }
 
-    /// Deletes a workflow: it starts nothing more and is listed no more, and its waiting runs
+    /// Deletes a workflow: it starts nothing more and is listed no more, and its unfinished runs
     /// are cancelled; its versions and runs stay, so their history can still be read. `false`
     /// when there is no such live workflow.
     pub async fn delete_workflow(&self, editor: &Editor, id: &WorkflowId) -> StoreResult<bool> {
@@ -282,7 +293,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        self.cancel_waiting_runs(&mut tx, editor, id).await?;
+        self.cancel_unfinished_runs(&mut tx, editor, id, DELETED).await?;
         tx.commit().await?;
         Ok(true)
     }

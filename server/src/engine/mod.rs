@@ -86,8 +86,6 @@ enum Effect {
     Chose(BranchPath, Value),
     /// A wait sleeps until then (Unix ms).
     Sleep(i64),
-    /// The run ends here: its workflow was deleted before a wait.
-    Cancel,
 }
 
 /// Why a step did not do its work.
@@ -131,6 +129,18 @@ fn fill(value: &Value, text: &dyn Fn(&str) -> String) -> Value {
         Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), fill(v, text))).collect()),
         other => other.clone(),
     }
+}
+
+/// How often each sub-account's queued steps are counted for the budget on them: a burst can
+/// overshoot it by what one sub-account queues in this time.
+const QUEUE_COUNT_EVERY: Duration = Duration::from_secs(5);
+
+/// Counts each sub-account's queued steps every few seconds until the server stops.
+pub async fn run_queue_counter(store: Store, stop: Stop) {
+    jobs::run_worker("queued steps", &stop, QUEUE_COUNT_EVERY, None, || async {
+        store.count_queued_steps().await.map(|()| 0)
+    })
+    .await;
 }
 
 impl Engine {

@@ -3,12 +3,11 @@
 //! checked and fires its events — which may start runs one deeper), forms, notifications, the
 //! round-robin cursor, a branch's choice and a wait's sleep.
 
-use app::model::workflow::DEEPEST_RUN;
 use app::model::workflow::interpolate::{Escape, render};
 use app::model::workflow::{ActionConfig, Assignment, BranchPath, Delay, Person, TriggerField, actions::owner_field};
 use app::model::{
-    Cause, ContactId, CrmFieldType, CrmFieldValue, EventId, Module, RecordFieldKind, TemplateId, TriggerModule, UserId,
-    Writebacks,
+    Cause, ContactId, CrmFieldType, CrmFieldValue, EventId, Module, RecordFieldKind, RunTrace, TemplateId,
+    TriggerModule, UserId, Writebacks,
 };
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
@@ -60,8 +59,17 @@ impl StepRun<'_> {
 
     /// Who the step's writes are by: this run, so the events they fire start runs one deeper.
     fn cause(&self) -> Cause {
-        let depth = u8::try_from(self.step.run.depth).unwrap_or(u8::MAX);
-        Cause::Workflow { run_id: self.step.run.run_id.to_string(), depth }
+        Cause::Workflow(self.trace())
+    }
+
+    /// This run, as the cause of what its steps make.
+    fn trace(&self) -> RunTrace {
+        let run = &self.step.run;
+        RunTrace {
+            run_id: run.run_id.to_string(),
+            depth: u8::try_from(run.depth).unwrap_or(u8::MAX),
+            chain: run.chain_id.clone().unwrap_or_default(),
+        }
     }
 
     /// A field of the trigger record as text (empty when it has none).
@@ -99,19 +107,13 @@ fn record(values: impl IntoIterator<Item = (&'static str, Value)>) -> Record {
     values.into_iter().filter(|(_, value)| !value.is_null()).map(|(name, value)| (name.to_owned(), value)).collect()
 }
 
-/// What a write's output says beside what it made: the workflows its events did not start
-/// because the loop limit was reached.
-fn with_loops(mut output: Value, written: &Written) -> Value {
-    if !written.loops_stopped.is_empty()
+/// What a write's output says beside what it made: the workflows its events did not start,
+/// and why (the loop limit, a budget).
+fn with_not_started(mut output: Value, written: &Written) -> Value {
+    if !written.not_started.is_empty()
         && let Value::Object(map) = &mut output
     {
-        map.insert(
-            "notStarted".to_owned(),
-            json!({
-                "reason": format!("Loop limit: a run {DEEPEST_RUN} deep starts no more runs."),
-                "workflowIds": written.loops_stopped,
-            }),
-        );
+        map.insert("notStarted".to_owned(), json!(written.not_started));
     }
     output
 }
@@ -169,7 +171,7 @@ impl Engine {
                 let values = record([(field, json!(user))]);
                 let written =
                     self.crm.update_on(conn, &tenant, &cause, module, record_id, &values, Access::Edit).await?;
-                Ok(Effect::Done(with_loops(json!({ "userId": user }), &written)))
+                Ok(Effect::Done(with_not_started(json!({ "userId": user }), &written)))
             }
             ActionConfig::CreateTask { title, body, due_in, assignee } => {
                 let assignee = match assignee {
@@ -186,7 +188,7 @@ impl Engine {
                     ("projectId", json!(project)),
                 ]);
                 let written = self.crm.create_on(conn, &tenant, &cause, Module::Tasks, &values).await?;
-                Ok(Effect::Done(with_loops(json!({ "taskId": written.id }), &written)))
+                Ok(Effect::Done(with_not_started(json!({ "taskId": written.id }), &written)))
             }
             ActionConfig::UpdateField { field, value } => {
                 let value = filled_value(run, field, value);
@@ -214,7 +216,7 @@ impl Engine {
                     }
                 };
                 let changed = !written.events.is_empty();
-                Ok(Effect::Done(with_loops(
+                Ok(Effect::Done(with_not_started(
                     json!({ "field": field.key(), "value": value, "changed": changed }),
                     &written,
                 )))
@@ -234,7 +236,7 @@ impl Engine {
                 let values = record([("tags", Value::Array(all))]);
                 let written =
                     self.crm.update_on(conn, &tenant, &cause, module, record_id, &values, Access::Edit).await?;
-                Ok(Effect::Done(with_loops(json!({ "added": added }), &written)))
+                Ok(Effect::Done(with_not_started(json!({ "added": added }), &written)))
             }
             ActionConfig::SendNotification { recipients, title, message } => {
                 let (title, message) = (run.text(title), run.text(message));
@@ -294,7 +296,7 @@ impl Engine {
                 ]);
                 let created = self.crm.create_on(conn, &tenant, &cause, Module::Opportunities, &values).await?;
                 let output = json!({ "opportunityId": created.id, "contactId": contact, "convertedLead": converted });
-                Ok(Effect::Done(with_loops(output, &written.and(created))))
+                Ok(Effect::Done(with_not_started(output, &written.and(created))))
             }
             ActionConfig::CreateProject { name, description, status } => {
                 let members: Vec<UserId> = self.owner(conn, run).await?.into_iter().collect();
@@ -306,7 +308,7 @@ impl Engine {
                     ("members", json!(members)),
                 ]);
                 let created = self.crm.create_on(conn, &tenant, &cause, Module::Projects, &values).await?;
-                Ok(Effect::Done(with_loops(json!({ "projectId": created.id }), &created)))
+                Ok(Effect::Done(with_not_started(json!({ "projectId": created.id }), &created)))
             }
             ActionConfig::CreateForm { template_id } => self.create_form(conn, run, &tenant, template_id).await,
             ActionConfig::Branch(filters) => {
@@ -353,6 +355,7 @@ impl Engine {
         let context = run.workflow().name.clone();
         let event = EventId::from(run.step.run.event_id.as_str());
         let (pipeline, stage) = (run.trigger_text("pipelineId"), run.trigger_text("stageId"));
+        let trace = run.trace();
         let form = NewForm {
             tenant,
             template_id,
@@ -366,6 +369,7 @@ impl Engine {
             stage_id: stage.as_deref(),
             context: &context,
             writebacks: &Writebacks::default(),
+            caused_by: Some(&trace),
         };
         let id = self.store.insert_form(conn, &form).await?;
         Ok(Effect::Done(json!({ "formId": id })))
@@ -381,14 +385,10 @@ fn reads_records(config: &ActionConfig) -> bool {
     }
 }
 
-/// A wait sleeps once and goes on when its time has come; a deleted workflow's run does not
-/// start waiting.
+/// A wait sleeps once and goes on when its time has come. (A workflow switched off or deleted
+/// cancels its runs' steps, waits included: `db::steps::cancel_unfinished_runs`.)
 fn wait(run: &StepRun<'_>, delay: Delay) -> Effect {
-    // Checked on resuming too: a delete that committed while this run went to sleep did not
-    // see it waiting, and is seen now.
-    if run.step.run.deleted_at.is_some() {
-        Effect::Cancel
-    } else if run.step.resuming {
+    if run.step.resuming {
         Effect::Done(json!({ "resumedAt": crate::time::rfc3339_ms(now_ms()) }))
     } else {
         Effect::Sleep(now_ms() + delay.millis())

@@ -311,7 +311,6 @@ impl Engine {
                 self.store.complete_step(conn, run.step, (input, &output), next).await?
             }
             Effect::Sleep(resume_at) => self.store.sleep_step(conn, run.step, input, resume_at).await?,
-            Effect::Cancel => self.store.cancel_step(conn, run.step).await?,
         };
         Ok(match held {
             false => Recorded::Lost,

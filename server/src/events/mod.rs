@@ -208,6 +208,7 @@ async fn ingest_form_event(store: &Store, conn: &mut AnyConnection, event: &CrmE
             stage_id,
             context: &context,
             writebacks: &trigger.config.writebacks,
+            caused_by: None,
         };
         forms.push(store.insert_form(conn, &form).await?);
     }

@@ -223,10 +223,10 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
             }
             Cause::Api => "API".to_owned(),
             Cause::HighLevel { .. } => "HighLevel".to_owned(),
-            Cause::Workflow { run_id, depth } => {
-                format!("Workflow run {} (depth {depth})", run_id.chars().take(8).collect::<String>())
+            Cause::Workflow(trace) => {
+                format!("Workflow run {} (depth {})", trace.run_id.chars().take(8).collect::<String>(), trace.depth)
             }
-            Cause::Schedule => "Scheduler".to_owned(),
+            Cause::Schedule { .. } => "Scheduler".to_owned(),
             Cause::Demo => "Demo data".to_owned(),
         },
         changes,

@@ -104,6 +104,9 @@ impl Service {
             RetryOutcome::WorkflowDeleted => {
                 Err(AppError::Conflict("The run's workflow was deleted: its actions do not run any more.".to_owned()))
             }
+            RetryOutcome::WorkflowOff => Err(AppError::Conflict(
+                "The run's workflow is switched off: switch it on to retry its runs.".to_owned(),
+            )),
             RetryOutcome::Missing => Err(AppError::not_found("That run")),
         }
     }

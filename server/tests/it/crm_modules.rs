@@ -81,7 +81,7 @@ async fn each_of_the_27_events_fires_exactly_once(db: Db) {
             assert_eq!(Value::Object(event.previous.clone()), expected.previous, "{}", event.event_type.as_str());
             assert_eq!(event.record["id"], id);
             let scheduled = event.event_type.as_str().ends_with("_overdue");
-            assert_eq!(event.cause, if scheduled { Cause::Schedule } else { c.cause.clone() });
+            assert_eq!(event.cause, if scheduled { Cause::Schedule { after: None } } else { c.cause.clone() });
         }
         events.len()
     };
@@ -208,7 +208,7 @@ async fn each_of_the_27_events_fires_exactly_once(db: Db) {
     let on_project = c.stored(Module::Projects, &project).await;
     let last = on_project.last().expect("event");
     assert_eq!((&last.record["name"], &last.record["task"]["title"]), (&json!("Park fit-out"), &json!("Order tiles")));
-    assert_eq!(last.cause, Cause::Schedule);
+    assert_eq!(last.cause, Cause::Schedule { after: None });
     check(Module::Tasks, &project_task, p, row(&["task_overdue"], json!({}))).await;
     update(Module::Tasks, &task, json!({"completed": true})).await;
     check(Module::Tasks, &task, t, row(&["task_updated", "task_completed"], json!({"completed": false}))).await;

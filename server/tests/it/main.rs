@@ -18,6 +18,7 @@ mod http_api;
 mod markup;
 mod messaging;
 mod templates;
+mod workflow_budgets;
 mod workflow_durability;
 mod workflow_events;
 mod workflow_runs;

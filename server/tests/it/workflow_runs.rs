@@ -1,6 +1,6 @@
 //! The step runner on real databases: what each action does to the built-in CRM, branches and
 //! waits, retries and failures (and an admin's retry from the failed step), the loop limit
-//! reported by the step that caused it, a deleted workflow's waiting runs cancelled, and two
+//! reported by the step that caused it, a switched-off or deleted workflow's unfinished runs cancelled, and two
 //! engines on one database running every step once with round-robin turns balanced exactly.
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
@@ -391,36 +391,86 @@ async fn the_loop_limit_is_reported_by_the_step_that_reached_it(db: Db) {
     .await
     .unwrap();
     let output: Value = serde_json::from_str(&last).unwrap();
-    assert_eq!(output["notStarted"]["workflowIds"], json!([workflow.id]), "{output}");
-    assert!(output["notStarted"]["reason"].as_str().unwrap().contains("5 deep"), "{output}");
+    assert_eq!(output["notStarted"][0]["workflowId"], json!(workflow.id), "{output}");
+    assert!(output["notStarted"][0]["reason"].as_str().unwrap().contains("5 deep"), "{output}");
 }
 
-async fn deleting_a_workflow_cancels_its_waiting_runs(db: Db) {
+/// Switched off (or deleted), a workflow runs nothing it queued: steps due, waits and a step a
+/// worker already holds all end cancelled with their runs, the held one records nothing, and
+/// a failed run cannot be retried until the workflow is on again.
+async fn switching_off_or_deleting_a_workflow_cancels_its_unfinished_runs(db: Db) {
     let f = fixture(db).await;
     let workflow = save(
         &f,
         json!({
             "name": "Nurture", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
-            "actions": [{"actionType": "wait", "sortOrder": 1, "config": {"amount": 1, "unit": "days"}},
-                        {"actionType": "add_tag", "sortOrder": 2, "config": {"tags": ["nurtured"]}}]
+            "actions": [{"actionType": "add_tag", "sortOrder": 1, "config": {"tags": ["welcomed"]}},
+                        {"actionType": "wait", "sortOrder": 2, "config": {"amount": 1, "unit": "days"}},
+                        {"actionType": "add_tag", "sortOrder": 3, "config": {"tags": ["nurtured"]}}]
         }),
     )
     .await;
-    let contact = create(&f, Module::Contacts, json!({"firstName": "Wes"})).await;
     let engine = engine(f.store(), true);
+    let waiting = create(&f, Module::Contacts, json!({"firstName": "Wes"})).await;
     engine.run_until_idle().await.unwrap();
-    assert_eq!(run_of(&f, &workflow, &contact).await["status"], "waiting");
-    f.service.delete_workflow(&editor(&f, &f.acme).await, &workflow.id).await.unwrap();
-    let run = run_of(&f, &workflow, &contact).await;
-    assert_eq!(run["status"], "cancelled", "{run:#}");
-    assert!(run["finishedAt"].is_string());
-    assert_eq!(statuses(&run), pairs(&[("wait", "cancelled")]));
+    assert_eq!(run_of(&f, &workflow, &waiting).await["status"], "waiting");
+    let queued = create(&f, Module::Contacts, json!({"firstName": "Quinn"})).await;
+    let held = create(&f, Module::Contacts, json!({"firstName": "Hal"})).await;
+    // A worker holds Hal's first step when the switch is turned; it completes after.
+    let held_step: String = sqlx::query_scalar(
+        "SELECT s.id FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id WHERE r.record_id = $1",
+    )
+    .bind(&held)
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    let claimed = f.store().claim_step(&held_step, 30_000).await.unwrap().unwrap();
+
+    let admin = editor(&f, &f.acme).await;
+    f.service.toggle_workflow(&admin, &workflow.id, Some(false)).await.unwrap();
+    engine.run_claimed(vec![claimed]).await;
     sqlx::query("UPDATE workflow_steps SET due_at = 0 WHERE due_at IS NOT NULL")
         .execute(f.store().pool())
         .await
         .unwrap();
     assert_eq!(engine.run_until_idle().await.unwrap(), 0, "nothing is due any more");
-    assert_eq!(record(&f, Module::Contacts, &contact).await["tags"], json!([]));
+    for (contact, steps) in [
+        (&waiting, &[("add_tag", "completed"), ("wait", "cancelled")][..]),
+        (&queued, &[("add_tag", "cancelled")][..]),
+        (&held, &[("add_tag", "cancelled")][..]),
+    ] {
+        let run = run_of(&f, &workflow, contact).await;
+        assert_eq!(run["status"], "cancelled", "{run:#}");
+        assert_eq!(run["error"], "Cancelled: the workflow was switched off.", "{run:#}");
+        assert!(run["finishedAt"].is_string());
+        assert_eq!(statuses(&run), pairs(steps), "{run:#}");
+    }
+    for (contact, tags) in [(&waiting, json!(["welcomed"])), (&queued, json!([])), (&held, json!([]))] {
+        assert_eq!(record(&f, Module::Contacts, contact).await["tags"], tags, "what ran before the switch stands");
+    }
+
+    // A failed run is not retried while its workflow is off.
+    let run_id: String = run_of(&f, &workflow, &queued).await["id"].as_str().unwrap().to_owned();
+    sqlx::query("UPDATE workflow_runs SET status = 'failed' WHERE id = $1")
+        .bind(&run_id)
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let refused = f.service.retry_workflow_run(&admin, &run_id.clone().into()).await.unwrap_err();
+    assert!(refused.to_string().contains("switched off"), "{refused}");
+
+    // On again: a new contact runs it; deleted, that run's wait is cancelled the same way.
+    f.service.toggle_workflow(&admin, &workflow.id, Some(true)).await.unwrap();
+    let later = create(&f, Module::Contacts, json!({"firstName": "Lee"})).await;
+    engine.run_until_idle().await.unwrap();
+    assert_eq!(run_of(&f, &workflow, &later).await["status"], "waiting");
+    f.service.delete_workflow(&admin, &workflow.id).await.unwrap();
+    let run = run_of(&f, &workflow, &later).await;
+    assert_eq!(
+        (run["status"].as_str(), run["error"].as_str()),
+        (Some("cancelled"), Some("Cancelled: the workflow was deleted."))
+    );
+    assert_eq!(statuses(&run), pairs(&[("add_tag", "completed"), ("wait", "cancelled")]));
 }
 
 /// Two engines, as two instances would, each with its own connections to one database.
@@ -789,7 +839,7 @@ on_both_backends!(
     branches_choose_a_path_and_waits_resume_when_due,
     failures_retry_fail_the_run_and_an_admin_retries_from_the_failed_step,
     the_loop_limit_is_reported_by_the_step_that_reached_it,
-    deleting_a_workflow_cancels_its_waiting_runs,
+    switching_off_or_deleting_a_workflow_cancels_its_unfinished_runs,
     two_engines_run_every_step_once_and_take_turns_exactly,
     a_failed_step_takes_back_its_own_writes_and_no_others,
     a_round_makes_way_for_waiting_writers_and_runs_each_step_once,

@@ -453,7 +453,7 @@ async fn events_start_runs_of_matching_workflows_read_a_page_at_a_time(db: Db) {
 }
 
 async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: Db) {
-    use app::model::{Cause, EventType, Module, RecordEvent};
+    use app::model::{Cause, EventType, Module, RecordEvent, RunTrace};
     use reqwest::Method as M;
     let s = start(db).await;
     let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
@@ -491,7 +491,7 @@ async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: 
     fire(qualified.clone(), json!({"stage": "contacted"}), Cause::Api).await; // run 1
     fire(qualified.clone(), json!({"score": 5}), Cause::Api).await; // stage did not change
     fire(json!({"id": "lead-1", "stage": "new"}), json!({"stage": "qualified"}), Cause::Api).await; // changed from
-    let loop_cause = |depth| Cause::Workflow { run_id: "r".to_owned(), depth };
+    let loop_cause = |depth| Cause::Workflow(RunTrace { run_id: "r".to_owned(), depth, chain: "e".to_owned() });
     fire(qualified.clone(), json!({"stage": "new"}), loop_cause(4)).await; // run 2, depth 5
     fire(qualified.clone(), json!({"stage": "new"}), loop_cause(5)).await; // a sixth run: stopped
     let (_, page) = call(&api, M::GET, url(&format!("/{}/runs", workflow["id"].as_str().unwrap())), None).await;

@@ -6,7 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use serde_json::{Map, Value, json};
 
 use crate::model::record::{check_edit, new_record};
-use crate::model::record_event::{Cause, RecordEvent, fired};
+use crate::model::record_event::{Cause, Chain, RecordEvent, RunTrace, fired};
 use crate::model::{EventType, Module, RecordProblem};
 
 fn record(value: Value) -> Map<String, Value> {
@@ -151,7 +151,7 @@ fn an_event_carries_the_previous_values_of_what_changed() {
         occurred_at: 1,
         record: after,
         previous: events[0].previous.clone(),
-        cause: Cause::Workflow { run_id: "r1".to_owned(), depth: 2 },
+        cause: Cause::Workflow(RunTrace { run_id: "r1".to_owned(), depth: 2, chain: "e0".to_owned() }),
     };
     let changes: Vec<_> =
         event.changes().iter().map(|c| (c.field.clone(), c.before.clone(), c.after.clone())).collect();
@@ -159,8 +159,24 @@ fn an_event_carries_the_previous_values_of_what_changed() {
     let wire = serde_json::to_value(&event).expect("serialises");
     assert_eq!(wire["type"], "lead_stage_changed");
     assert_eq!(wire["subAccountId"], "sa");
-    assert_eq!(wire["cause"], json!({"kind": "workflow", "runId": "r1", "depth": 2}));
+    assert_eq!(wire["cause"], json!({"kind": "workflow", "runId": "r1", "depth": 2, "chain": "e0"}));
     assert_eq!(serde_json::from_value::<RecordEvent>(wire).expect("reads back"), event);
+}
+
+/// An event's chain of causes: its own when nothing a workflow did led to it; the run's when a
+/// step caused it, or when the task that fell due was last written by a step; a run stored
+/// before chains were kept is its own chain.
+#[test]
+fn an_event_continues_the_chain_of_the_run_that_led_to_it() {
+    let trace = RunTrace { run_id: "r2".to_owned(), depth: 2, chain: "e0".to_owned() };
+    let chain = |cause: Cause| cause.chain("e9");
+    assert_eq!(chain(Cause::Api), Chain { id: "e9".to_owned(), depth: 0 });
+    assert_eq!(chain(Cause::Schedule { after: None }), Chain { id: "e9".to_owned(), depth: 0 });
+    assert_eq!(chain(Cause::Workflow(trace.clone())), Chain { id: "e0".to_owned(), depth: 2 });
+    assert_eq!(chain(Cause::Schedule { after: Some(trace) }), Chain { id: "e0".to_owned(), depth: 2 });
+    let old: Cause = serde_json::from_value(json!({"kind": "workflow", "runId": "r1", "depth": 1})).expect("reads");
+    assert_eq!(old.chain("e9"), Chain { id: "r1".to_owned(), depth: 1 });
+    assert_eq!(serde_json::to_value(Cause::Schedule { after: None }).expect("writes"), json!({"kind": "schedule"}));
 }
 
 /// What the events API accepts from another CRM: module events whose record and previous

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use serde_json::{Map, Value, json};
 
 use super::settings::{ActionSettings, default_config};
+use super::switch_off_question;
 use crate::api::AppError;
 use crate::api::workflows::{WorkflowEditorData, save_workflow, workflow_editor};
 use crate::model::workflow::{
@@ -176,6 +177,8 @@ fn body(spec: &WorkflowSpec, version: Option<i64>) -> Value {
 fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData>) -> impl IntoView {
     let WorkflowEditorData { workflow, catalog } = data.0;
     let saved = RwSignal::new(workflow.as_ref().map(|w| (w.id.clone(), w.version)));
+    // Whether the saved version is on: saving it off cancels its unfinished runs, so that asks.
+    let saved_on = StoredValue::new(workflow.as_ref().is_some_and(|w| w.is_active));
     let spec = RwSignal::new(workflow.as_ref().map_or_else(new_spec, spec_of));
     let catalog = StoredValue::new(catalog);
     let problems = Memo::new(move |_| {
@@ -197,6 +200,10 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
             refused.set(Some("Fix what is marked below, then save again.".to_owned()));
             return;
         }
+        let switching_off = saved_on.get_value() && !spec.with_untracked(|s| s.is_active);
+        if switching_off && !confirm(&switch_off_question(&spec.with_untracked(|s| s.name.clone()))) {
+            return;
+        }
         refused.set(None);
         busy.set(true);
         let (id, version) = saved.get_untracked().unzip();
@@ -210,6 +217,7 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
                         return;
                     }
                     saved.set(Some((workflow.id.clone(), workflow.version)));
+                    saved_on.set_value(workflow.is_active);
                     spec.set(spec_of(&workflow));
                     done.set(Some(format!("Saved as version {}.", workflow.version)));
                 }
@@ -225,8 +233,9 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
     let delete = move |_| {
         let Some((id, _)) = saved.get_untracked() else { return };
         let name = spec.with_untracked(|s| s.name.clone());
-        if !confirm(&format!("Delete the workflow “{name}”? Its waiting runs are cancelled; its run history stays."))
-        {
+        if !confirm(&format!(
+            "Delete the workflow “{name}”? Its runs that have not finished are cancelled; its run history stays."
+        )) {
             return;
         }
         busy.set(true);

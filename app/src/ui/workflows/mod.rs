@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::common::{ErrorPage, Loading, load_first, plain_form_error, sub_account_id};
+use super::common::{ErrorPage, Loading, confirm, load_first, plain_form_error, sub_account_id};
 use crate::api::workflows::{WorkflowRow, list_workflows};
 use crate::model::TriggerModule;
 use crate::model::workflow::history::RunStatus;
@@ -132,7 +132,7 @@ fn WorkflowListRow(sa: crate::model::SubAccountId, row: WorkflowRow) -> impl Int
         .into_any(),
         None => view! { <span class="muted">"Never"</span> }.into_any(),
     };
-    let (label, next) = if row.is_active { ("On", "false") } else { ("Off", "true") };
+    let next = if row.is_active { "false" } else { "true" };
     let switch_label = format!("{} “{}”", if row.is_active { "Disable" } else { "Enable" }, row.name);
     view! {
         <tr data-workflow=row.id.to_string()>
@@ -150,11 +150,33 @@ fn WorkflowListRow(sa: crate::model::SubAccountId, row: WorkflowRow) -> impl Int
                     <input type="hidden" name="sub_account" value=sa.to_string()/>
                     <input type="hidden" name="workflow" value=row.id.to_string()/>
                     <input type="hidden" name="active" value=next/>
-                    <button type="submit" class="switch" role="switch" aria-checked=row.is_active.to_string() aria-label=switch_label>
-                        {label}
-                    </button>
+                    <WorkflowSwitch on=row.is_active label=switch_label name=row.name.clone()/>
                 </form>
             </td>
         </tr>
+    }
+}
+
+/// What switching a workflow off does, asked before it is done.
+pub(super) fn switch_off_question(name: &str) -> String {
+    format!(
+        "Switch off “{name}”? Its runs that have not finished are cancelled — steps queued and waits \
+         included — and events start nothing until it is on again."
+    )
+}
+
+/// The list's On/Off switch, in the form that posts it; switching off asks first. (Without the
+/// client, the plain form switches at once.)
+#[island]
+fn WorkflowSwitch(on: bool, label: String, name: String) -> impl IntoView {
+    let ask = move |ev: leptos::ev::MouseEvent| {
+        if on && !confirm(&switch_off_question(&name)) {
+            ev.prevent_default();
+        }
+    };
+    view! {
+        <button type="submit" class="switch" role="switch" aria-checked=on.to_string() aria-label=label on:click=ask>
+            {if on { "On" } else { "Off" }}
+        </button>
     }
 }

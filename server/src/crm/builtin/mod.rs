@@ -351,9 +351,9 @@ impl BuiltinCrm {
         let after = modules::snapshot(conn, tenant, Module::Contacts, contact_id)
             .await?
             .ok_or(RecordError::NotFound(Module::Contacts.as_str()))?;
-        let (events, loops_stopped) =
+        let (events, not_started) =
             modules::emit(self, conn, tenant, cause, Module::Contacts, before.as_ref(), &after).await?;
-        Ok(modules::Written { id: contact_id.to_string(), events, loops_stopped, ..modules::Written::default() })
+        Ok(modules::Written { id: contact_id.to_string(), events, not_started, ..modules::Written::default() })
     }
 
     async fn contact_exists(&self, sub_account: &SubAccountId, contact_id: &ContactId) -> CrmResult<()> {

@@ -11,7 +11,7 @@ use app::model::record::{check_edit, new_record};
 use app::model::record_event::fired;
 use app::model::{
     Cause, ContactId, EventType, FormId, Module, OpportunityId, RecordEvent, RecordField, RecordFieldKind,
-    RecordProblem, WorkflowId,
+    RecordProblem,
 };
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
@@ -19,6 +19,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::BuiltinCrm;
 use super::views::stage_change_context;
+use crate::db::runs::NotStarted;
 use crate::db::tenancy::Tenant;
 use crate::db::{StoreError, from_json, new_id, now_ms, to_json};
 use crate::events::{Incoming, IngestOutcome, ingest_on};
@@ -58,13 +59,13 @@ impl RecordError {
 }
 
 /// What a write did: the record's id, the events it fired, in order, the forms its stage
-/// change created, and the workflows its events did not start because of the loop limit.
+/// change created, and the workflows its events did not start (the loop limit, a budget).
 #[derive(Clone, Debug, Default)]
 pub struct Written {
     pub id: String,
     pub events: Vec<RecordEvent>,
     pub forms: Vec<FormId>,
-    pub loops_stopped: Vec<WorkflowId>,
+    pub not_started: Vec<NotStarted>,
 }
 
 impl Written {
@@ -76,7 +77,7 @@ impl Written {
     pub fn and(mut self, then: Written) -> Self {
         self.events.extend(then.events);
         self.forms.extend(then.forms);
-        self.loops_stopped.extend(then.loops_stopped);
+        self.not_started.extend(then.not_started);
         self
     }
 }
@@ -321,7 +322,7 @@ impl BuiltinCrm {
             columns.push(column(field.name));
             cells.push(cell(field, &record[field.name])?);
         }
-        for (name, derived) in derived_columns(conn, tenant, module, &record, None).await? {
+        for (name, derived) in derived_columns(conn, tenant, cause, module, &record, None).await? {
             columns.push(name.to_owned());
             cells.push(derived);
         }
@@ -330,8 +331,8 @@ impl BuiltinCrm {
         let query = sqlx::query(&sql).bind(&id).bind(tenant.id()).bind(now).bind(now);
         bind_all(query, cells).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, &id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
-        let (events, loops_stopped) = emit(self, conn, tenant, cause, module, None, &after).await?;
-        Ok(Written { id, events, loops_stopped, ..Written::default() })
+        let (events, not_started) = emit(self, conn, tenant, cause, module, None, &after).await?;
+        Ok(Written { id, events, not_started, ..Written::default() })
     }
 
     #[expect(clippy::too_many_arguments, reason = "one write: where, by whom, what, and under which access")]
@@ -391,7 +392,7 @@ impl BuiltinCrm {
             cells.push(cell(field, &merged[field.name])?);
             assignments.push(format!("{} = ${}", column(field.name), cells.len() + 1));
         }
-        for (name, derived) in derived_columns(conn, tenant, module, &merged, Some(&before)).await? {
+        for (name, derived) in derived_columns(conn, tenant, cause, module, &merged, Some(&before)).await? {
             cells.push(derived);
             assignments.push(format!("{name} = ${}", cells.len() + 1));
         }
@@ -405,9 +406,9 @@ impl BuiltinCrm {
         let query = bind_all(sqlx::query(&sql).bind(now_ms()), cells);
         query.bind(id).bind(tenant.id()).execute(&mut *conn).await?;
         let after = snapshot(conn, tenant, module, id).await?.ok_or(RecordError::NotFound(module.as_str()))?;
-        let (events, loops_stopped) = emit(self, conn, tenant, cause, module, Some(&before), &after).await?;
+        let (events, not_started) = emit(self, conn, tenant, cause, module, Some(&before), &after).await?;
         let forms = form_triggers(self, conn, tenant, &events).await?;
-        Ok(Written { id: id.to_owned(), events, forms, loops_stopped })
+        Ok(Written { id: id.to_owned(), events, forms, not_started })
     }
 }
 
@@ -468,6 +469,7 @@ async fn custom_field_values(conn: &mut AnyConnection, contact_id: &str) -> Reco
 async fn derived_columns(
     conn: &mut AnyConnection,
     tenant: &Tenant,
+    cause: &Cause,
     module: Module,
     record: &Record,
     before: Option<&Record>,
@@ -477,19 +479,30 @@ async fn derived_columns(
         Module::Opportunities if moved("pipelineId") || moved("stageId") => {
             return Ok(vec![("last_stage_change_at", Cell::Whole(Some(now_ms())))]);
         }
-        // Only a new due date or a completion (or reopening) changes when a task falls due: an
-        // edit of its title leaves a fired or pending claim as it is.
-        Module::Tasks if moved("dueDate") || moved("completed") => {}
+        Module::Tasks => {}
         _ => return Ok(Vec::new()),
     }
-    let zone: String = sqlx::query_scalar("SELECT time_zone FROM sub_accounts WHERE id = $1")
-        .bind(tenant.id())
-        .fetch_one(conn)
-        .await?;
-    let open = record.get("completed") != Some(&Value::Bool(true));
-    let due =
-        record.get("dueDate").and_then(Value::as_str).filter(|_| open).and_then(|due| time::overdue_at(due, &zone));
-    Ok(vec![("due_at", Cell::Whole(due))])
+    // The run whose step wrote the task last, if one did: the task's overdue events continue
+    // that run's chain of causes (`overdue.rs`), so a workflow that makes overdue tasks on
+    // `task_overdue` meets the loop limit.
+    let trace = match cause {
+        Cause::Workflow(trace) => Some(to_json(trace)?),
+        _ => None,
+    };
+    let mut derived = vec![("caused_by", Cell::Text(trace))];
+    // Only a new due date or a completion (or reopening) changes when a task falls due: an
+    // edit of its title leaves a fired or pending claim as it is.
+    if moved("dueDate") || moved("completed") {
+        let zone: String = sqlx::query_scalar("SELECT time_zone FROM sub_accounts WHERE id = $1")
+            .bind(tenant.id())
+            .fetch_one(conn)
+            .await?;
+        let open = record.get("completed") != Some(&Value::Bool(true));
+        let due =
+            record.get("dueDate").and_then(Value::as_str).filter(|_| open).and_then(|due| time::overdue_at(due, &zone));
+        derived.push(("due_at", Cell::Whole(due)));
+    }
+    Ok(derived)
 }
 
 /// Checks that the ids a record names exist in the sub-account: users are its members, linked
@@ -589,11 +602,11 @@ pub(super) async fn emit(
     module: Module,
     before: Option<&Record>,
     after: &Record,
-) -> RecordResult<(Vec<RecordEvent>, Vec<WorkflowId>)> {
+) -> RecordResult<(Vec<RecordEvent>, Vec<NotStarted>)> {
     let record_id = after.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let occurred_at = now_ms();
     let mut events = Vec::new();
-    let mut loops_stopped = Vec::new();
+    let mut not_started = Vec::new();
     for fired in fired(module, before, after) {
         let event = RecordEvent {
             id: new_id().into(),
@@ -607,9 +620,9 @@ pub(super) async fn emit(
             cause: cause.clone(),
         };
         if let Some(stored) = crm.store().insert_record_event(conn, tenant, &event, "builtin", &event.id).await? {
-            loops_stopped.extend(stored.loops_stopped);
+            not_started.extend(stored.not_started);
         }
         events.push(event);
     }
-    Ok((events, loops_stopped))
+    Ok((events, not_started))
 }

@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use super::BuiltinCrm;
 use super::modules::{RecordError, RecordResult, lock, snapshot};
 use crate::db::tenancy::Tenant;
-use crate::db::{new_id, now_ms};
+use crate::db::{from_json, new_id, now_ms};
 use crate::jobs;
 use crate::supervise::Stop;
 use crate::time;
@@ -98,21 +98,21 @@ impl BuiltinCrm {
         task_id: &str,
         now: i64,
     ) -> RecordResult<bool> {
-        let claimed = sqlx::query(
+        // `caused_by`: the run whose step wrote the task last (see `modules::derived_columns`).
+        let claimed: Option<(Option<String>,)> = sqlx::query_as(
             "UPDATE crm_tasks SET overdue_fired_for = due_date, due_at = NULL \
              WHERE id = $1 AND sub_account_id = $2 AND due_at <= $3 \
-               AND (overdue_fired_for IS NULL OR overdue_fired_for <> due_date)",
+               AND (overdue_fired_for IS NULL OR overdue_fired_for <> due_date) RETURNING caused_by",
         )
         .bind(task_id)
         .bind(tenant.id())
         .bind(now)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-        if claimed.rows_affected() == 0 {
-            return Ok(false);
-        }
+        let Some((caused_by,)) = claimed else { return Ok(false) };
+        let cause = Cause::Schedule { after: caused_by.as_deref().map(from_json).transpose()? };
         let Some(task) = snapshot(conn, tenant, Module::Tasks, task_id).await? else { return Ok(false) };
-        let task_event = overdue_event(tenant, Module::Tasks, EventType::TaskOverdue, task_id, task.clone());
+        let task_event = overdue_event(tenant, &cause, (Module::Tasks, EventType::TaskOverdue), task_id, task.clone());
         self.store_overdue(conn, tenant, &task_event).await?;
         let project_id = task.get("projectId").and_then(Value::as_str).map(str::to_owned);
         if let Some(project_id) = project_id
@@ -121,7 +121,8 @@ impl BuiltinCrm {
         {
             // The project's event names the overdue task beside the project's own fields.
             project.insert("task".to_owned(), Value::Object(task));
-            let event = overdue_event(tenant, Module::Projects, EventType::ProjectTaskOverdue, &project_id, project);
+            let event =
+                overdue_event(tenant, &cause, (Module::Projects, EventType::ProjectTaskOverdue), &project_id, project);
             self.store_overdue(conn, tenant, &event).await?;
         }
         Ok(true)
@@ -136,8 +137,8 @@ impl BuiltinCrm {
 
 fn overdue_event(
     tenant: &Tenant,
-    module: Module,
-    event_type: EventType,
+    cause: &Cause,
+    (module, event_type): (Module, EventType),
     record_id: &str,
     record: Map<String, Value>,
 ) -> RecordEvent {
@@ -150,6 +151,6 @@ fn overdue_event(
         occurred_at: now_ms(),
         record,
         previous: Map::new(),
-        cause: Cause::Schedule,
+        cause: cause.clone(),
     }
 }
