@@ -5,8 +5,8 @@
 //! A waiting step's `due_at` is its `resumeAt`; a finished step's is cleared, so the index of
 //! due steps (partial, migration 0014) holds only steps that are due or will be.
 
-use app::model::workflow::Action;
 use app::model::workflow::history::{RunStatus, StepStatus};
+use app::model::workflow::{Action, ActionType};
 use app::model::{ActionId, RunId, SubAccountId, UserId, WorkflowId};
 use serde_json::Value;
 use sqlx::{AnyConnection, FromRow};
@@ -14,6 +14,14 @@ use std::collections::HashMap;
 
 use super::tenancy::{Editor, Tenant};
 use super::{Store, StoreError, StoreResult, new_id, now_ms, to_json};
+
+/// Whose calls out a worker is not to claim now: their call slots are all busy.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Busy {
+    Nobody,
+    Everyone,
+    SubAccounts(Vec<SubAccountId>),
+}
 
 /// A step a worker holds, with what its run knows.
 #[derive(Clone, Debug)]
@@ -27,6 +35,8 @@ pub struct ClaimedStep {
     pub fence: i64,
     /// A `wait` whose time has come.
     pub resuming: bool,
+    /// Its action calls another system (webhook, email, text): it runs beside the round.
+    pub calls_out: bool,
     /// When the step first ran (Unix ms).
     pub started_at: i64,
     /// When this worker's lease runs out (Unix ms).
@@ -37,12 +47,13 @@ pub struct ClaimedStep {
 /// A claim: the lease until `$1`, at `$2` (now); what it returns is a [`ClaimRow`].
 const CLAIM: &str = "due_at = $1, lease_until = $1, claims = claims + 1, attempts = attempts + 1, \
     started_at = COALESCE(started_at, $2), status = CASE WHEN status = 'waiting' THEN 'waiting' ELSE 'running' END";
-const CLAIMED: &str = "id, action_id, position, attempts, claims, status, started_at";
+const CLAIMED: &str = "id, action_id, action_type, position, attempts, claims, status, started_at";
 
 #[derive(FromRow)]
 struct ClaimRow {
     id: String,
     action_id: String,
+    action_type: String,
     position: i64,
     attempts: i64,
     claims: i64,
@@ -90,22 +101,62 @@ impl Store {
     /// SQLite one commit for them all instead of one each, which leaves the one write lock to
     /// ingestion more of the time. Of several workers, each step goes to one (the condition is
     /// checked again on each row as it is updated).
-    pub async fn claim_due_steps(&self, limit: i64, lease_ms: i64) -> StoreResult<Vec<ClaimedStep>> {
+    pub async fn claim_due_steps(&self, limit: i64, lease_ms: i64, busy: &Busy) -> StoreResult<Vec<ClaimedStep>> {
         let now = now_ms();
-        let claimed: Vec<ClaimRow> = sqlx::query_as(&format!(
+        // Calls of sub-accounts whose call slots are all busy are left due (`engine::calls`).
+        let calls = || {
+            let names = ActionType::ALL.into_iter().filter(|action| action.calls_out());
+            names.map(|action| format!("'{}'", action.as_str())).collect::<Vec<_>>().join(", ")
+        };
+        let (skip, sub_accounts) = match busy {
+            Busy::Nobody => (String::new(), &[][..]),
+            Busy::Everyone => (format!("AND action_type NOT IN ({})", calls()), &[][..]),
+            Busy::SubAccounts(ids) => {
+                let params = (4..4 + ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+                let skip = format!(
+                    "AND NOT (action_type IN ({}) AND EXISTS (SELECT 1 FROM workflow_runs r \
+                       WHERE r.id = workflow_steps.run_id AND r.sub_account_id IN ({params})))",
+                    calls()
+                );
+                (skip, ids.as_slice())
+            }
+        };
+        let sql = format!(
             "UPDATE workflow_steps SET {CLAIM} WHERE id IN (SELECT id FROM workflow_steps \
-               WHERE due_at IS NOT NULL AND due_at <= $2 ORDER BY due_at LIMIT $3) \
+               WHERE due_at IS NOT NULL AND due_at <= $2 {skip} ORDER BY due_at LIMIT $3) \
                AND due_at IS NOT NULL AND due_at <= $2 \
              RETURNING {CLAIMED}"
-        ))
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *self.writer().await?)
-        .await?;
+        );
+        let mut query = sqlx::query_as::<_, ClaimRow>(&sql).bind(now + lease_ms).bind(now).bind(limit);
+        for id in sub_accounts {
+            query = query.bind(id.as_str());
+        }
+        let claimed = query.fetch_all(&mut *self.writer().await?).await?;
         // In no particular order (RETURNING keeps none): a run has one step due at a time, so
         // the steps of a batch are of different runs.
         self.claimed(claimed, now + lease_ms).await
+    }
+
+    /// Gives claimed steps back, due at `at`, as if they had not been claimed (the attempt is
+    /// not counted) — those whose lease is still this attempt's; in one transaction. `why` (a
+    /// paused host) is shown on the steps until they run.
+    pub async fn put_off(&self, steps: &[ClaimedStep], at: i64, why: Option<&str>) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        for step in steps {
+            sqlx::query(
+                "UPDATE workflow_steps SET status = 'pending', due_at = $1, lease_until = NULL, \
+                   attempts = attempts - 1, error = COALESCE($2, error) \
+                 WHERE id = $3 AND claims = $4 AND status = 'running'",
+            )
+            .bind(at)
+            .bind(why)
+            .bind(&step.id)
+            .bind(step.fence)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Takes one due step's lease: one conditional update, so of several workers one gets it.
@@ -142,7 +193,7 @@ impl Store {
         let mut runs: HashMap<String, RunContext> =
             query.fetch_all(self.pool()).await?.into_iter().map(|row| (row.step_id, row.run)).collect();
         rows.into_iter()
-            .map(|ClaimRow { id, action_id, position, attempts, claims, status, started_at }| {
+            .map(|ClaimRow { id, action_id, action_type, position, attempts, claims, status, started_at }| {
                 // A step's run is never deleted while the step is (both stay as history).
                 let run = runs.remove(&id).ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))?;
                 Ok(ClaimedStep {
@@ -152,6 +203,7 @@ impl Store {
                     attempt: attempts,
                     fence: claims,
                     resuming: status == StepStatus::Waiting.as_str(),
+                    calls_out: action_type.parse::<ActionType>().is_ok_and(ActionType::calls_out),
                     started_at,
                     lease_until,
                     run,

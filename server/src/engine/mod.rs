@@ -7,8 +7,9 @@
 //!   creation, which checks the lease's fence on the step's row (and takes everything back when
 //!   the lease was lost): a step that is claimed twice (a worker died, a lease ran out) writes
 //!   once, and a crash leaves nothing half-done.
-//! - **Calls out** (webhooks) happen before that transaction; a retry carries the same
-//!   `Idempotency-Key` (the step's id), so the receiver can tell a repeat.
+//! - **Calls out** (webhooks, email, texts) happen before that transaction, beside the rounds
+//!   in bounded, per-sub-account slots with a breaker per host (`calls`); a webhook's retry
+//!   carries the same `Idempotency-Key` (the step's id), so the receiver can tell a repeat.
 //!
 //! How a round's steps share transactions (one for many on SQLite) is `round`'s business.
 //!
@@ -16,6 +17,7 @@
 //! backoff; one that never will (refused, not found) fails the step and its run, which an admin
 //! can retry from that step.
 
+mod calls;
 mod email;
 mod outbound;
 mod perform;
@@ -25,6 +27,7 @@ mod webhook;
 
 use app::model::workflow::{ActionConfig, BranchPath, Workflow};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::crm::builtin::BuiltinCrm;
@@ -56,6 +59,8 @@ pub struct Engine {
     secrets: Option<SecretBox>,
     mail_may_use_private_hosts: bool,
     timing: JobTiming,
+    /// Calls in flight and hosts' breakers, shared by the engine's clones.
+    calls: Arc<calls::Calls>,
 }
 
 /// How the engine runs and reaches out.
@@ -154,20 +159,28 @@ impl Engine {
             secrets: options.secrets,
             mail_may_use_private_hosts: options.mail_may_use_private_hosts,
             timing: options.timing,
+            calls: Arc::default(),
         }
     }
 
     /// Runs rounds until the server stops.
     pub async fn run_worker(self, stop: Stop) {
         jobs::run_worker("workflow steps", &stop, POLL, None, || self.round()).await;
+        // The calls in flight finish (within the server's drain timeout).
+        while self.calls.in_flight() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
-    /// Runs rounds until no step is due (tests and benchmarks drive the engine with this).
+    /// Runs rounds until no step is due and every call it started has ended (tests and
+    /// benchmarks drive the engine with this); how many steps it claimed.
     pub async fn run_until_idle(&self) -> StoreResult<usize> {
         let mut total = 0;
         loop {
             match self.round().await? {
-                0 => return Ok(total),
+                0 if self.calls.in_flight() == 0 && !self.calls.put_off_pending() => return Ok(total),
+                // A call is still in flight, or a step put off is not due yet.
+                0 => tokio::time::sleep(Duration::from_millis(10)).await,
                 n => total += n,
             }
         }

@@ -52,6 +52,23 @@ impl Engine {
         }))
     }
 
+    /// Where a step's call goes (`host:port`), as its breaker knows the host: the webhook's
+    /// URL, the sub-account's SMTP server, Twilio's API. `None` when it cannot be told (the call
+    /// then fails for that reason).
+    pub(super) async fn host_of(&self, run: &StepRun<'_>) -> Option<String> {
+        let url = match run.config {
+            ActionConfig::Webhook(call) => call.url.clone(),
+            ActionConfig::SendEmail { .. } => {
+                let email = self.messaging(run).await.ok()?.settings.email?;
+                return Some(format!("{}:{}", email.host, email.port));
+            }
+            ActionConfig::SendSms { .. } | ActionConfig::SendWhatsapp { .. } => self.twilio.base().to_owned(),
+            _ => return None,
+        };
+        let url = reqwest::Url::parse(&url).ok()?;
+        Some(format!("{}:{}", url.host_str()?, url.port_or_known_default()?))
+    }
+
     async fn messaging(&self, run: &StepRun<'_>) -> Result<StoredMessaging, Failure> {
         Ok(self.store.messaging(&run.tenant()).await?)
     }

@@ -21,11 +21,13 @@ use serde_json::Value;
 use sqlx::AnyConnection;
 use std::sync::Arc;
 
+use super::calls::{BREAKER_FAILURES, BUSY_PUT_OFF_MS};
 use super::{Effect, Engine, Failure, LEASE_MARGIN_MS, StepRun, Trigger};
 use crate::db::steps::ClaimedStep;
 use crate::db::workflows::PinnedVersion;
 use crate::db::{Backend, StoreError, StoreResult, WriteTx, from_json, now_ms};
 use crate::jobs::{Next, Outcome};
+use crate::time::rfc3339_ms;
 
 /// Steps a worker looks for at once.
 const BATCH: i64 = 64;
@@ -56,17 +58,6 @@ impl Ready {
     fn run(&self) -> StepRun<'_> {
         StepRun { step: &self.step, pinned: &self.pinned, config: &self.config, trigger: &self.trigger }
     }
-
-    /// Webhooks, email and texts: a call out precedes the step's transaction.
-    fn calls_out(&self) -> bool {
-        matches!(
-            self.config,
-            ActionConfig::Webhook(_)
-                | ActionConfig::SendEmail { .. }
-                | ActionConfig::SendSms { .. }
-                | ActionConfig::SendWhatsapp { .. }
-        )
-    }
 }
 
 /// What recording a step came to.
@@ -87,18 +78,38 @@ fn tells_people(config: &ActionConfig) -> bool {
 impl Engine {
     /// Runs the steps that are due now (their leases taken together); returns how many it took.
     pub async fn round(&self) -> StoreResult<usize> {
-        let claimed = self.store.claim_due_steps(BATCH, self.timing.lease_ms).await?;
+        let claimed = self.store.claim_due_steps(BATCH, self.timing.lease_ms, &self.calls.busy()).await?;
         let count = claimed.len();
         self.run_claimed(claimed).await;
         Ok(count)
     }
 
     /// Runs steps this worker claimed, as a round does (tests claim steps themselves to take
-    /// some from under a round).
+    /// some from under a round): calls out are started beside it, in slots (`calls`), and those
+    /// whose sub-account has no slot free are put off a moment.
     pub async fn run_claimed(&self, claimed: Vec<ClaimedStep>) {
+        let (calling, internal): (Vec<_>, Vec<_>) = claimed.into_iter().partition(|step| step.calls_out);
+        let mut no_slot = Vec::new();
+        for step in calling {
+            match self.calls.take(&step.run.sub_account_id) {
+                Some(slot) => {
+                    let engine = self.clone();
+                    tokio::spawn(async move {
+                        left_to_lease(engine.run_alone(step).await);
+                        drop(slot);
+                    });
+                }
+                None => no_slot.push(step),
+            }
+        }
+        if !no_slot.is_empty() {
+            let at = now_ms() + BUSY_PUT_OFF_MS;
+            left_to_lease(self.store.put_off(&no_slot, at, None).await);
+            self.calls.put_off_to(at);
+        }
         match self.store.backend() {
-            Backend::Sqlite => self.run_together(claimed).await,
-            Backend::Postgres => self.run_side_by_side(claimed).await,
+            Backend::Sqlite => self.run_together(internal).await,
+            Backend::Postgres => self.run_side_by_side(internal).await,
         }
     }
 
@@ -112,22 +123,16 @@ impl Engine {
             .await;
     }
 
-    /// SQLite: the steps that write only OpsFlow's data in one transaction, then those that
-    /// call out, one by one.
+    /// SQLite: the steps in one transaction.
     async fn run_together(&self, claimed: Vec<ClaimedStep>) {
         let mut together = Vec::with_capacity(claimed.len());
-        let mut calling = Vec::new();
         for step in claimed {
             match self.prepare(step).await {
-                Ok(Prepared::Ready(ready)) if ready.calls_out() => calling.push(ready.step),
                 Ok(prepared) => together.push(prepared),
                 Err(error) => left_to_lease(Err(error)),
             }
         }
         left_to_lease(self.record_together(together).await);
-        for step in calling {
-            left_to_lease(self.run_alone(step).await);
-        }
     }
 
     /// A step claimed with others may wait its turn behind slow ones (webhooks): before it runs,
@@ -195,6 +200,20 @@ impl Engine {
             }
         };
         let run = ready.run();
+        let host = if ready.step.calls_out { self.host_of(&run).await } else { None };
+        if let Some(host) = &host
+            && let Some(until) = self.calls.paused_until(host, now_ms())
+        {
+            // Spread over a second, so the calls put off do not all come back at once.
+            let at = until + rand::Rng::gen_range(&mut rand::thread_rng(), 0..1_000);
+            let why = format!(
+                "Calls to {host} are paused until {} ({BREAKER_FAILURES} calls in a row got no answer): this step \
+                 waits, without using an attempt.",
+                rfc3339_ms(until)
+            );
+            self.store.put_off(std::slice::from_ref(&ready.step), at, Some(&why)).await?;
+            return Ok(());
+        }
         let work = async {
             let called = self.call_out(&run).await?;
             let mut tx = self.store.begin().await?;
@@ -209,6 +228,12 @@ impl Engine {
             Ok(())
         };
         let next = self.timing.attempt(ready.step.attempt, async { outcome_of(work.await) }).await?;
+        if let Some(host) = &host {
+            let answered = !matches!(next, Next::RetryAt { .. } | Next::GaveUp(_));
+            if let Some(until) = self.calls.ended(host, answered, now_ms()) {
+                tracing::warn!(host, until = %rfc3339_ms(until), "calls to a host that does not answer are paused");
+            }
+        }
         if !matches!(next, Next::Done(())) {
             let mut tx = self.store.begin().await?;
             self.record_unfinished(&mut tx, &ready, next).await?;

@@ -44,6 +44,11 @@ impl TwilioClient {
         Self { http, base: base.trim_end_matches('/').to_owned() }
     }
 
+    /// Twilio's API base URL.
+    pub(super) fn base(&self) -> &str {
+        &self.base
+    }
+
     fn messages_url(&self, account: &str) -> String {
         format!("{}/2010-04-01/Accounts/{account}/Messages.json", self.base)
     }

@@ -19,6 +19,7 @@ mod markup;
 mod messaging;
 mod templates;
 mod workflow_budgets;
+mod workflow_calls;
 mod workflow_durability;
 mod workflow_events;
 mod workflow_runs;

@@ -10,6 +10,7 @@ use app::model::{Cause, Module, SubAccountId};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 use server::db::Store;
+use server::db::steps::Busy;
 use server::db::tenancy::Editor;
 use server::engine::{Engine, EngineOptions};
 use server::jobs::JobTiming;
@@ -798,7 +799,7 @@ async fn steps_taken_from_a_round_are_recorded_once(db: Db) {
         create(&f, Module::Leads, json!({"firstName": format!("Contested {n}")})).await;
     }
     // The round's leases run out at once; another worker takes every other step.
-    let round = f.store().claim_due_steps(64, 0).await.unwrap();
+    let round = f.store().claim_due_steps(64, 0, &Busy::Nobody).await.unwrap();
     assert_eq!(round.len(), RUNS);
     let mut taken = Vec::new();
     for step in round.iter().step_by(2) {

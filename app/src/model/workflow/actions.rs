@@ -71,6 +71,11 @@ impl ActionType {
         Self::NAMES[self as usize]
     }
 
+    /// Webhooks, email and texts: they call another system, which may be slow to answer.
+    pub fn calls_out(self) -> bool {
+        matches!(self, ActionType::Webhook | ActionType::SendEmail | ActionType::SendSms | ActionType::SendWhatsapp)
+    }
+
     /// Seed 001's description (and OpsFlow's for `create_form`).
     pub fn label(self) -> &'static str {
         match self {
