@@ -87,6 +87,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let secrets = args.highlevel.secrets(sqlite_dir).map_err(|e| e.to_string())?;
     let mut service = Service::new(store.clone(), options);
     if let Some(secrets) = secrets.clone() {
+        let bound = store.bind_sealed_secrets(&secrets).await.map_err(|e| e.to_string())?;
+        if bound > 0 {
+            tracing::info!(bound, "secrets sealed before they were bound to their owner are sealed again, bound");
+        }
         service = service.with_secrets(secrets);
     }
     let stop = service.stop_signal();

@@ -89,7 +89,27 @@ fn is_host(text: &str) -> bool {
         && !host.starts_with(['.', '-'])
 }
 
+/// Why a user name needs STARTTLS or TLS (`EmailSettings::signs_in_unencrypted`).
+pub const SIGN_IN_NEEDS_TLS: &str = "Security: a user name and password are sent only over STARTTLS or TLS. \
+    Choose one of them, or leave the user name empty for a server that takes mail without signing in.";
+
 impl EmailSettings {
+    /// Whether a password saved with `saved` may be sent with these settings: only to the
+    /// server, port and security it was saved for, as the same user. Change any of them and
+    /// the password must be given again, so no one can send the saved one somewhere else.
+    pub fn keeps_password_of(&self, saved: &EmailSettings) -> bool {
+        saved.has_password
+            && self.host.trim().eq_ignore_ascii_case(saved.host.trim())
+            && self.port == saved.port
+            && self.security == saved.security
+            && self.username == saved.username
+    }
+
+    /// Whether a user name and password would go over an unencrypted connection.
+    pub fn signs_in_unencrypted(&self) -> bool {
+        self.security == SmtpSecurity::None && !self.username.trim().is_empty()
+    }
+
     /// Everything wrong with the settings, each as a sentence naming the field.
     pub fn problems(&self, password_given: bool) -> Vec<String> {
         let mut problems = Vec::new();
@@ -109,7 +129,11 @@ impl EmailSettings {
             problems.push("User name: one line.".to_owned());
         }
         if !self.username.trim().is_empty() && !password_given && !self.has_password {
-            problems.push("Password: required with a user name.".to_owned());
+            problems.push(
+                "Password: required with a user name (a saved one is kept only while the server, port, security \
+                 and user name stay as they were)."
+                    .to_owned(),
+            );
         }
         problems
     }

@@ -23,9 +23,14 @@ pub fn MessagingSettings(sub_account: SubAccountId, view: MessagingView) -> impl
     }
 }
 
-/// What a secret field's hint says: whether one is saved and what leaving it empty does.
-fn secret_hint(saved: bool, what: &str) -> String {
-    if saved { format!("A {what} is saved. Leave this empty to keep it.") } else { format!("No {what} is saved.") }
+/// What a secret field's hint says: whether one is saved, what leaving it empty does, and
+/// what it is kept for.
+fn secret_hint(saved: bool, what: &str, kept_for: &str) -> String {
+    if saved {
+        format!("A {what} is saved. Leave this empty to keep it, {kept_for}.")
+    } else {
+        format!("No {what} is saved.")
+    }
 }
 
 #[component]
@@ -70,7 +75,7 @@ fn EmailForm(sub_account: SubAccountId, email: EmailSettings) -> impl IntoView {
                     <div class="field">
                         <label for="smtp-password">"Password"</label>
                         <input id="smtp-password" name="email[password]" type="password" autocomplete="new-password" aria-describedby="smtp-password-hint"/>
-                        <p class="help" id="smtp-password-hint">{secret_hint(email.has_password, "password")}</p>
+                        <p class="help" id="smtp-password-hint">{secret_hint(email.has_password, "password", "for this server, port, security and user name only: change any of them and enter it again")}</p>
                     </div>
                 </div>
                 <div class="field-row">
@@ -112,7 +117,7 @@ fn TwilioForm(sub_account: SubAccountId, twilio: TwilioSettings) -> impl IntoVie
                     <div class="field">
                         <label for="twilio-token">"Auth token"</label>
                         <input id="twilio-token" name="auth_token" type="password" autocomplete="new-password" aria-describedby="twilio-token-hint"/>
-                        <p class="help" id="twilio-token-hint">{secret_hint(twilio.has_token, "token")}</p>
+                        <p class="help" id="twilio-token-hint">{secret_hint(twilio.has_token, "token", "for this Account SID only")}</p>
                     </div>
                 </div>
                 <div class="field-row">

@@ -69,8 +69,9 @@ impl Store {
         Ok(row.unwrap_or_default().into_stored())
     }
 
-    /// Saves the SMTP settings; `sealed_password` `None` keeps the saved password, and one is
-    /// dropped with the user name (a server without sign-in needs none).
+    /// Saves the SMTP settings; `sealed_password` `None` keeps the saved password while the
+    /// server, port, security and user name stay as they were, and drops it otherwise (it is
+    /// never sent anywhere else; a server without sign-in needs none).
     pub async fn save_email_settings(
         &self,
         admin: &Admin,
@@ -85,7 +86,13 @@ impl Store {
                smtp_port = excluded.smtp_port, smtp_security = excluded.smtp_security, \
                smtp_username = excluded.smtp_username, \
                smtp_password_sealed = CASE WHEN excluded.smtp_username = '' THEN NULL \
-                 ELSE COALESCE(excluded.smtp_password_sealed, messaging_settings.smtp_password_sealed) END, \
+                 WHEN excluded.smtp_password_sealed IS NOT NULL THEN excluded.smtp_password_sealed \
+                 WHEN LOWER(messaging_settings.smtp_host) = LOWER(excluded.smtp_host) \
+                   AND messaging_settings.smtp_port = excluded.smtp_port \
+                   AND messaging_settings.smtp_security = excluded.smtp_security \
+                   AND messaging_settings.smtp_username = excluded.smtp_username \
+                   THEN messaging_settings.smtp_password_sealed \
+                 ELSE NULL END, \
                smtp_from_address = excluded.smtp_from_address, smtp_from_name = excluded.smtp_from_name, \
                updated_at = excluded.updated_at",
         )
@@ -103,7 +110,8 @@ impl Store {
         Ok(())
     }
 
-    /// Saves the Twilio settings; `sealed_token` `None` keeps the saved token.
+    /// Saves the Twilio settings; `sealed_token` `None` keeps the saved token for the same
+    /// account, and drops it for another.
     pub async fn save_twilio_settings(
         &self,
         admin: &Admin,
@@ -114,7 +122,9 @@ impl Store {
             "INSERT INTO messaging_settings (sub_account_id, twilio_account_sid, twilio_token_sealed, \
                twilio_sms_from, twilio_whatsapp_from, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (sub_account_id) DO UPDATE SET twilio_account_sid = excluded.twilio_account_sid, \
-               twilio_token_sealed = COALESCE(excluded.twilio_token_sealed, messaging_settings.twilio_token_sealed), \
+               twilio_token_sealed = CASE WHEN excluded.twilio_token_sealed IS NOT NULL THEN excluded.twilio_token_sealed \
+                 WHEN messaging_settings.twilio_account_sid = excluded.twilio_account_sid \
+                   THEN messaging_settings.twilio_token_sealed ELSE NULL END, \
                twilio_sms_from = excluded.twilio_sms_from, twilio_whatsapp_from = excluded.twilio_whatsapp_from, \
                updated_at = excluded.updated_at",
         )

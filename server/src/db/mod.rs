@@ -18,6 +18,7 @@ pub mod messaging;
 pub mod notifications;
 pub mod retention;
 pub mod runs;
+pub mod sealed;
 pub mod sign_in;
 pub mod snapshots;
 pub mod sso;

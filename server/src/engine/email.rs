@@ -3,7 +3,7 @@
 //! connection goes to that checked address, with TLS verified for the name. Each message's
 //! `Message-ID` is the step's id, the same on every retry, so a mailbox can tell a repeat.
 
-use app::model::messaging::{EmailSettings, SmtpSecurity};
+use app::model::messaging::{EmailSettings, SIGN_IN_NEEDS_TLS, SmtpSecurity};
 use app::model::workflow::actions::is_private_host;
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
@@ -71,6 +71,11 @@ pub(super) async fn send(
         .map_err(|error| Failure::Refused(format!("The message could not be written: {error}.")))?;
 
     let ip = address(settings, private_hosts).await?;
+    // A password never crosses a network unencrypted; the operator may allow it to a relay on
+    // the install's own network.
+    if settings.signs_in_unencrypted() && !(private_hosts && is_private_host(&ip.to_string())) {
+        return Err(Failure::Refused(SIGN_IN_NEEDS_TLS.to_owned()));
+    }
     let host = settings.host.trim_matches(['[', ']']).to_owned();
     let tls_for = |host: String| {
         TlsParameters::new(host).map_err(|error| Failure::Refused(format!("TLS could not be set up: {error}.")))

@@ -9,6 +9,7 @@ use super::email::{self, Email};
 use super::twilio::{Channel, Text};
 use super::{Engine, Failure, StepRun};
 use crate::db::messaging::StoredMessaging;
+use crate::highlevel::secrets::Binding;
 
 impl Engine {
     /// What the call out answered, or `None` for an action that does not call out.
@@ -23,7 +24,9 @@ impl Engine {
                 let settings = messaging.settings.email.as_ref().ok_or_else(|| {
                     Failure::Refused("This sub-account has no email settings (Settings → Email).".to_owned())
                 })?;
-                let password = self.open(messaging.smtp_password_sealed.as_deref())?;
+                let tenant = run.tenant();
+                let password =
+                    self.open(Binding::smtp_password(tenant.id()), messaging.smtp_password_sealed.as_deref())?;
                 let escape = if *html { Escape::Html } else { Escape::Plain };
                 let email = Email {
                     to: &run.text(to),
@@ -41,8 +44,9 @@ impl Engine {
                 let settings = messaging.settings.twilio.as_ref().ok_or_else(|| {
                     Failure::Refused("This sub-account has no Twilio account set up (Settings → Twilio).".to_owned())
                 })?;
+                let tenant = run.tenant();
                 let token = self
-                    .open(messaging.twilio_token_sealed.as_deref())?
+                    .open(Binding::twilio_token(tenant.id()), messaging.twilio_token_sealed.as_deref())?
                     .ok_or_else(|| Failure::Refused("No Twilio auth token is saved.".to_owned()))?;
                 let text = Text { channel, to: &run.text(to), body: &run.text(message) };
                 let retry = step.attempt > 1;
@@ -74,12 +78,13 @@ impl Engine {
     }
 
     /// A sealed password or token, opened.
-    fn open(&self, sealed: Option<&str>) -> Result<Option<String>, Failure> {
+    fn open(&self, binding: Binding<'_>, sealed: Option<&str>) -> Result<Option<String>, Failure> {
         let Some(sealed) = sealed else { return Ok(None) };
         let secrets = self.secrets.as_ref().ok_or_else(|| {
             Failure::Refused("This server has no secret key to open the saved password with.".to_owned())
         })?;
-        let opened = secrets.open(sealed).map_err(|error| Failure::Refused(format!("The saved secret: {error}.")))?;
+        let opened =
+            secrets.open(binding, sealed).map_err(|error| Failure::Refused(format!("The saved secret: {error}.")))?;
         Ok(Some(opened.expose().to_owned()))
     }
 }

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use super::api::{Api, ApiError, Body, Call, VERSION};
 use super::oauth::{Grant, OAuth, UserType};
-use super::secrets::{Opened, SecretBox, SecretError};
+use super::secrets::{Binding, Opened, SecretBox, SecretError};
 use crate::db::connections::SealedToken;
 use crate::db::{Store, StoreError, now_ms};
 
@@ -81,8 +81,12 @@ impl Tokens {
 
     /// Saves the agency token of a completed install (the OAuth callback).
     pub async fn save_company_grant(&self, company_id: &str, grant: &Grant) -> Result<(), TokenError> {
-        let access = self.secrets.seal(&grant.access_token)?;
-        let refresh = grant.refresh_token.as_deref().map(|token| self.secrets.seal(token)).transpose()?;
+        let access = self.secrets.seal(Binding::agency_access_token(company_id), &grant.access_token)?;
+        let refresh = grant
+            .refresh_token
+            .as_deref()
+            .map(|token| self.secrets.seal(Binding::agency_refresh_token(company_id), token))
+            .transpose()?;
         let token = SealedToken {
             access_token: &access,
             refresh_token: refresh.as_deref(),
@@ -99,17 +103,17 @@ impl Tokens {
             return Err(not_installed());
         }
         if let (Some(access), true) = (&row.access_token, fresh(row.expires_at)) {
-            return Ok(self.secrets.open(access)?);
+            return Ok(self.secrets.open(Binding::agency_access_token(company_id), access)?);
         }
         let lock = self.lock(&format!("company:{company_id}"));
         let _turn = lock.lock().await;
         // Whoever held the lock before may have refreshed already.
         let row = self.store.company_tokens(company_id).await?.ok_or_else(not_installed)?;
         if let (Some(access), true) = (&row.access_token, fresh(row.expires_at)) {
-            return Ok(self.secrets.open(access)?);
+            return Ok(self.secrets.open(Binding::agency_access_token(company_id), access)?);
         }
         let sealed_refresh = row.refresh_token.ok_or_else(not_installed)?;
-        let refresh = self.secrets.open(&sealed_refresh)?;
+        let refresh = self.secrets.open(Binding::agency_refresh_token(company_id), &sealed_refresh)?;
         match self.oauth.refresh(refresh.expose(), UserType::Company).await {
             Ok(grant) => {
                 self.save_company_grant(company_id, &grant).await?;
@@ -121,7 +125,7 @@ impl Tokens {
                 match self.store.company_tokens(company_id).await? {
                     Some(now) if now.refresh_token.as_deref() != Some(sealed_refresh.as_str()) => {
                         let access = now.access_token.ok_or_else(not_installed)?;
-                        Ok(self.secrets.open(&access)?)
+                        Ok(self.secrets.open(Binding::agency_access_token(company_id), &access)?)
                     }
                     _ => Err(error.into()),
                 }
@@ -151,13 +155,13 @@ impl Tokens {
             return Err(not_installed());
         }
         if let (Some(access), true) = (&row.access_token, fresh(row.expires_at)) {
-            return Ok(self.secrets.open(access)?);
+            return Ok(self.secrets.open(Binding::location_access_token(location_id.as_str()), access)?);
         }
         let lock = self.lock(&format!("location:{location_id}"));
         let _turn = lock.lock().await;
         let row = self.store.location_token(location_id).await?.ok_or_else(not_installed)?;
         if let (Some(access), true) = (&row.access_token, fresh(row.expires_at)) {
-            return Ok(self.secrets.open(access)?);
+            return Ok(self.secrets.open(Binding::location_access_token(location_id.as_str()), access)?);
         }
         let grant = match self.mint(&row.company_id, location_id).await {
             Err(TokenError::Api(ApiError::Unauthorized(_))) => {
@@ -166,7 +170,7 @@ impl Tokens {
             }
             other => other?,
         };
-        let sealed = self.secrets.seal(&grant.access_token)?;
+        let sealed = self.secrets.seal(Binding::location_access_token(location_id.as_str()), &grant.access_token)?;
         let token =
             SealedToken { access_token: &sealed, refresh_token: None, expires_at: expires_at(grant.expires_in) };
         self.store.save_location_token(location_id, &token).await?;

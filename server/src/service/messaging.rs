@@ -5,23 +5,24 @@ use app::api::AppError;
 use app::api::ports::{AppResult, MessagingPort};
 use app::api::types::{MessagingView, SessionUser};
 use app::model::SubAccountId;
-use app::model::messaging::{EmailSettings, TwilioSettings};
+use app::model::messaging::{EmailSettings, SIGN_IN_NEEDS_TLS, TwilioSettings};
 use app::model::workflow::actions::is_private_host;
 use async_trait::async_trait;
 
 use super::Service;
 use crate::db::tenancy::{Admin, Member};
+use crate::highlevel::secrets::Binding;
 
 impl Service {
     /// Seals a password or token with the server's secret key.
-    fn seal(&self, secret: &str) -> AppResult<String> {
+    fn seal(&self, binding: Binding<'_>, secret: &str) -> AppResult<String> {
         let secrets = self.secrets.as_ref().ok_or_else(|| {
             AppError::BadRequest(
                 "This server has no secret key to keep passwords with: its operator sets OPSFLOW_SECRET_KEY."
                     .to_owned(),
             )
         })?;
-        secrets.seal(secret).map_err(|error| AppError::Internal(error.to_string()))
+        secrets.seal(binding, secret).map_err(|error| AppError::Internal(error.to_string()))
     }
 
     /// The admin changing the sub-account's messaging; staff are told only admins may.
@@ -53,16 +54,21 @@ impl MessagingPort for Service {
     ) -> AppResult<()> {
         let admin = self.messaging_admin(user, sub_account).await?;
         let saved = self.store.messaging(&admin).await?.settings.email;
-        settings.has_password = saved.is_some_and(|saved| saved.has_password && saved.username == settings.username);
+        // The saved password goes only where it was saved for (the store drops it otherwise).
+        settings.has_password = saved.is_some_and(|saved| settings.keeps_password_of(&saved));
         let mut problems = settings.problems(password.is_some());
-        if !self.options.mail_may_use_private_hosts && is_private_host(settings.host.trim_matches(['[', ']'])) {
+        let private = is_private_host(settings.host.trim_matches(['[', ']']));
+        if settings.signs_in_unencrypted() && !(self.options.mail_may_use_private_hosts && private) {
+            problems.push(SIGN_IN_NEEDS_TLS.to_owned());
+        }
+        if !self.options.mail_may_use_private_hosts && private {
             problems.push(format!(
                 "Server: “{}” is a local or private address, which this server does not send mail through.",
                 settings.host
             ));
         }
         refused(problems)?;
-        let sealed = password.map(|password| self.seal(&password)).transpose()?;
+        let sealed = password.map(|password| self.seal(Binding::smtp_password(admin.id()), &password)).transpose()?;
         self.store.save_email_settings(&admin, &settings, sealed.as_deref()).await?;
         Ok(())
     }
@@ -79,7 +85,7 @@ impl MessagingPort for Service {
         // A saved token belongs to the account it was saved with.
         settings.has_token = saved.is_some_and(|saved| saved.has_token && saved.account_sid == settings.account_sid);
         refused(settings.problems(token.is_some()))?;
-        let sealed = token.map(|token| self.seal(&token)).transpose()?;
+        let sealed = token.map(|token| self.seal(Binding::twilio_token(admin.id()), &token)).transpose()?;
         self.store.save_twilio_settings(&admin, &settings, sealed.as_deref()).await?;
         Ok(())
     }

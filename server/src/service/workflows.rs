@@ -7,6 +7,7 @@
 use app::api::AppError;
 use app::model::form_event::answer_fields;
 use app::model::workflow::history::{Run, RunPage};
+use app::model::workflow::secrets::{hide_secrets, restore_secrets};
 use app::model::workflow::{self, CatalogData, Problem, Workflow, WorkflowSpec};
 use app::model::{ActionId, EventType, RunId, Template, TriggerModule, UserId, WorkflowId};
 use serde_json::Value;
@@ -18,29 +19,41 @@ use crate::db::workflows::{CheckedFields, UpdateOutcome};
 use crate::db::{from_json, new_id};
 use crate::highlevel::events::{Availability, availability};
 
+/// A workflow as it is shown (the REST API, the editor): its credentials hidden
+/// (`model::workflow::secrets`).
+fn shown(mut workflow: Workflow) -> Workflow {
+    hide_secrets(&mut workflow.actions);
+    workflow
+}
+
 impl Service {
     pub async fn workflows(&self, tenant: &Tenant, module: Option<TriggerModule>) -> Result<Vec<Workflow>, AppError> {
-        Ok(self.store.workflows(tenant, module).await?)
+        Ok(self.store.workflows(tenant, module).await?.into_iter().map(shown).collect())
     }
 
     pub async fn workflow(&self, tenant: &Tenant, id: &WorkflowId) -> Result<Workflow, AppError> {
-        self.store.workflow(tenant, id).await?.ok_or_else(not_found)
+        self.store.workflow(tenant, id).await?.map(shown).ok_or_else(not_found)
     }
 
     pub async fn create_workflow(&self, editor: &Editor, body: &Value) -> Result<Workflow, AppError> {
         let (spec, parts) = self.check_workflow(editor, body).await?;
-        Ok(self.store.create_workflow(editor, &spec, checked(&parts)).await?)
+        Ok(shown(self.store.create_workflow(editor, &spec, checked(&parts)).await?))
     }
 
     /// Replaces the workflow with `body` as its next version. A `version` in the body is the
-    /// version the change was made to: another one now answers 409.
+    /// version the change was made to: another one now answers 409. Credentials sent back as
+    /// they were shown (hidden) keep their stored values.
     pub async fn update_workflow(&self, editor: &Editor, id: &WorkflowId, body: &Value) -> Result<Workflow, AppError> {
-        self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
-        let (spec, parts) = self.check_workflow(editor, body).await?;
+        let stored = self.store.workflow(editor, id).await?.ok_or_else(not_found)?;
+        let mut body = body.clone();
+        if let Some(actions) = body.get_mut("actions") {
+            restore_secrets(actions, &stored.actions);
+        }
+        let (spec, parts) = self.check_workflow(editor, &body).await?;
         // The check took a `version` only as a whole number from 1.
         let base = body.get("version").and_then(Value::as_i64);
         match self.store.update_workflow(editor, id, base, &spec, checked(&parts)).await? {
-            UpdateOutcome::Saved(workflow) => Ok(workflow),
+            UpdateOutcome::Saved(workflow) => Ok(shown(workflow)),
             UpdateOutcome::Stale(now) => Err(AppError::Conflict(match base {
                 Some(base) => format!(
                     "The workflow is at version {} now, not {base}: read it again and make the change to that.",
@@ -69,7 +82,7 @@ impl Service {
         }
         // Set only on the version just read (and checked): a change meanwhile answers 409.
         match self.store.set_workflow_active(editor, id, workflow.version, active).await? {
-            Some(workflow) => Ok(workflow),
+            Some(workflow) => Ok(shown(workflow)),
             None if self.store.workflow(editor, id).await?.is_some() => Err(AppError::Conflict(
                 "The workflow changed while it was being enabled or disabled: read it again.".to_owned(),
             )),

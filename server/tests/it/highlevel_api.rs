@@ -75,7 +75,7 @@ async fn an_install_mints_location_tokens_and_seals_them(db: Db) {
             .unwrap();
     for (sealed,) in stored {
         let sealed = sealed.unwrap();
-        assert!(sealed.starts_with("v1:") && !sealed.contains("access") && !sealed.contains("refresh"), "{sealed}");
+        assert!(sealed.starts_with("v2:") && !sealed.contains("access") && !sealed.contains("refresh"), "{sealed}");
     }
     // An uninstalled location has no token to give.
     assert!(c.db.store.uninstall_location(&location()).await.unwrap());

@@ -4,15 +4,17 @@
 //! the step's id as the Message-ID; a refused password fails the step at once.
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
+use aes_gcm::KeyInit;
+use aes_gcm::aead::{Aead, AeadCore};
 use app::api::AppError;
 use app::api::ports::{MessagingPort, SettingsPort};
 use app::model::messaging::{EmailSettings, SmtpSecurity, TwilioSettings};
-use app::model::{Cause, Module};
+use app::model::{Cause, Module, SubAccountId};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use server::db::tenancy::Editor;
 use server::engine::{Engine, EngineOptions};
-use server::highlevel::secrets::SecretBox;
+use server::highlevel::secrets::{Binding, SecretBox, SecretError};
 use server::jobs::JobTiming;
 use server::service::{Service, ServiceOptions};
 use std::path::PathBuf;
@@ -144,18 +146,42 @@ async fn settings_are_for_admins_checked_and_keep_secrets_sealed(db: Db) {
     // Saved: the password sealed, shown only as "saved"; saving again without it keeps it.
     service.save_email_settings(&f.admin, &f.acme, good.clone(), Some(SMTP_PASSWORD.into())).await.unwrap();
     let sealed = sealed_password(&f).await.unwrap();
-    assert!(sealed.starts_with("v1:") && !sealed.contains(SMTP_PASSWORD), "{sealed}");
-    assert_eq!(secrets().open(&sealed).unwrap().expose(), SMTP_PASSWORD);
+    assert!(sealed.starts_with("v2:") && !sealed.contains(SMTP_PASSWORD), "{sealed}");
+    assert_eq!(secrets().open(Binding::smtp_password(f.acme.as_str()), &sealed).unwrap().expose(), SMTP_PASSWORD);
     let shown = service.settings(&f.admin, &f.acme).await.unwrap().messaging.unwrap();
     assert!(shown.can_keep_secrets);
     let email = shown.settings.email.unwrap();
     assert!(email.has_password && email.port == 2525 && email.from_name == "Acme Ops");
-    service.save_email_settings(&f.admin, &f.acme, EmailSettings { port: 2526, ..good.clone() }, None).await.unwrap();
+    let renamed = EmailSettings { from_name: "Acme Operations".to_owned(), ..good.clone() };
+    service.save_email_settings(&f.admin, &f.acme, renamed, None).await.unwrap();
     assert_eq!(sealed_password(&f).await.as_deref(), Some(sealed.as_str()), "kept");
-    // Another user name needs its own password; no user name, none at all.
-    let other = EmailSettings { username: "other".to_owned(), ..good.clone() };
-    let error = service.save_email_settings(&f.admin, &f.acme, other, None).await.unwrap_err();
-    assert!(error.to_string().contains("Password: required"), "{error}");
+    // The saved password goes only where it was saved for: another server, port, security or
+    // user name needs it given again, and the store drops it if asked to keep it anyway.
+    for elsewhere in [
+        EmailSettings { host: "10.9.9.9".to_owned(), ..good.clone() },
+        EmailSettings { port: 2526, ..good.clone() },
+        EmailSettings { security: SmtpSecurity::StartTls, ..good.clone() },
+        EmailSettings { username: "other".to_owned(), ..good.clone() },
+    ] {
+        let before = sealed_password(&f).await;
+        let error = service.save_email_settings(&f.admin, &f.acme, elsewhere.clone(), None).await.unwrap_err();
+        assert!(error.to_string().contains("Password: required"), "{error}");
+        assert_eq!(sealed_password(&f).await, before, "refused, nothing changed");
+        let admin = f.store().member(&f.admin.id, &f.acme).await.unwrap().unwrap().admin().unwrap();
+        f.store().save_email_settings(&admin, &elsewhere, None).await.unwrap();
+        assert_eq!(sealed_password(&f).await, None, "dropped: {elsewhere:?}");
+        service.save_email_settings(&f.admin, &f.acme, good.clone(), Some(SMTP_PASSWORD.into())).await.unwrap();
+    }
+    // A new password in the same save goes with the new server.
+    let moved = EmailSettings { port: 2526, ..good.clone() };
+    service.save_email_settings(&f.admin, &f.acme, moved, Some("new-secret".into())).await.unwrap();
+    let opened = secrets().open(Binding::smtp_password(f.acme.as_str()), &sealed_password(&f).await.unwrap());
+    assert_eq!(opened.unwrap().expose(), "new-secret");
+    // A user name and password never go unencrypted to a server outside the install's network.
+    let public = EmailSettings { host: "smtp.example.com".to_owned(), ..good.clone() };
+    let error = service.save_email_settings(&f.admin, &f.acme, public, Some("x".into())).await.unwrap_err();
+    assert!(error.to_string().contains("sent only over STARTTLS or TLS"), "{error}");
+    // No user name, no password at all.
     let open = EmailSettings { username: String::new(), ..good };
     service.save_email_settings(&f.admin, &f.acme, open, None).await.unwrap();
     assert_eq!(sealed_password(&f).await, None);
@@ -227,7 +253,7 @@ async fn email_steps_deliver_to_a_real_smtp_server(db: Db) {
 
     // A password the server refuses: the step fails at once (a 5xx does not change).
     sqlx::query("UPDATE messaging_settings SET smtp_password_sealed = $1")
-        .bind(secrets().seal("wrong").unwrap())
+        .bind(secrets().seal(Binding::smtp_password(f.acme.as_str()), "wrong").unwrap())
         .execute(f.store().pool())
         .await
         .unwrap();
@@ -291,8 +317,10 @@ async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     assert!(sent.status().is_redirection(), "{}", sent.status());
     let html = admin.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Workflows send email through 127.0.0.1 as ops@acme.test."), "{html}");
-    assert!(html.contains("A password is saved. Leave this empty to keep it."), "{html}");
-    assert!(html.contains("A token is saved. Leave this empty to keep it."), "{html}");
+    let hint = "A password is saved. Leave this empty to keep it, for this server, port, security and user name only: \
+                change any of them and enter it again.";
+    assert!(html.contains(hint), "{html}");
+    assert!(html.contains("A token is saved. Leave this empty to keep it, for this Account SID only."), "{html}");
     assert!(html.contains(r#"value="+14155550199""#), "the WhatsApp number without its prefix");
     for secret in [SMTP_PASSWORD, "tok-Secret-42"] {
         assert!(!html.contains(secret), "the page never shows a saved secret");
@@ -414,7 +442,7 @@ async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
 
     // A token Twilio refuses: failed at once, nothing sent.
     sqlx::query("UPDATE messaging_settings SET twilio_token_sealed = $1")
-        .bind(secrets().seal("not-the-token").unwrap())
+        .bind(secrets().seal(Binding::twilio_token(f.acme.as_str()), "not-the-token").unwrap())
         .execute(f.store().pool())
         .await
         .unwrap();
@@ -433,9 +461,53 @@ async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
     twilio.assert_spec_clean();
 }
 
+/// A sealed secret opens only for the sub-account and purpose it was sealed for: copied into
+/// another sub-account's row it does not open. One sealed before bindings is sealed again,
+/// bound, when the server starts (once).
+async fn sealed_secrets_are_bound_to_their_owner(db: Db) {
+    let f = fixture(db).await;
+    let service = service(&f);
+    for (sub_account, password) in [(&f.acme, SMTP_PASSWORD), (&f.brightside, "brightside-secret")] {
+        service.save_email_settings(&f.admin, sub_account, email_settings(2525), Some(password.into())).await.unwrap();
+    }
+    let pool = f.store().pool().clone();
+    let row = |sub_account: &SubAccountId| {
+        let query = sqlx::query_scalar::<_, String>(
+            "SELECT smtp_password_sealed FROM messaging_settings WHERE sub_account_id = $1",
+        )
+        .bind(sub_account.to_string());
+        let pool = pool.clone();
+        async move { query.fetch_one(&pool).await.unwrap() }
+    };
+    let acme = row(&f.acme).await;
+    let brightside = Binding::smtp_password(f.brightside.as_str());
+    assert_eq!(secrets().open(brightside, &acme), Err(SecretError::Rejected), "not another sub-account's");
+    assert_eq!(secrets().open(Binding::twilio_token(f.acme.as_str()), &acme), Err(SecretError::Rejected));
+
+    // Sealed as earlier versions did: no associated data.
+    let cipher = aes_gcm::Aes256Gcm::new_from_slice(&[7_u8; 32]).unwrap();
+    let nonce = aes_gcm::Aes256Gcm::generate_nonce(&mut aes_gcm::aead::OsRng);
+    let old = cipher.encrypt(&nonce, b"sealed-long-ago".as_slice()).unwrap();
+    let unbound = format!("v1:{}", base64::engine::general_purpose::STANDARD.encode([nonce.as_slice(), &old].concat()));
+    sqlx::query("UPDATE messaging_settings SET smtp_password_sealed = $1 WHERE sub_account_id = $2")
+        .bind(&unbound)
+        .bind(f.acme.as_str())
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let mine = Binding::smtp_password(f.acme.as_str());
+    assert_eq!(secrets().open(mine, &unbound), Err(SecretError::Unbound));
+    assert_eq!(f.store().bind_sealed_secrets(&secrets()).await.unwrap(), 1);
+    let bound = row(&f.acme).await;
+    assert!(bound.starts_with("v2:"), "{bound}");
+    assert_eq!(secrets().open(mine, &bound).unwrap().expose(), "sealed-long-ago");
+    assert_eq!(f.store().bind_sealed_secrets(&secrets()).await.unwrap(), 0, "once");
+}
+
 on_both_backends!(
     sms_and_whatsapp_go_through_twilio_once,
     settings_are_for_admins_checked_and_keep_secrets_sealed,
     email_steps_deliver_to_a_real_smtp_server,
     the_settings_forms_post_without_script_and_never_show_secrets,
+    sealed_secrets_are_bound_to_their_owner,
 );

@@ -158,4 +158,26 @@ async fn a_sub_accounts_silent_host_stalls_nobody_else(db: Db) {
     }
 }
 
-on_both_backends!(a_sub_accounts_silent_host_stalls_nobody_else);
+/// A call that fails says why without the URL, which may carry credentials.
+async fn a_failed_calls_error_shows_no_credential(db: Db) {
+    let f = fixture(db).await;
+    // Nothing listens on port 9 here: the connection is refused.
+    let hook = save(
+        &f,
+        &f.acme,
+        json!({"name": "Refused", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+               "actions": [{"actionType": "webhook", "sortOrder": 1, "config": {
+                   "url": "http://127.0.0.1:9/in?token=t0k"}}]}),
+    )
+    .await;
+    create_contact(&f, &f.acme, "Ray").await;
+    crate::workflow_runs::engine(f.store(), true).run_until_idle().await.unwrap();
+    let steps = steps(&f, &hook).await;
+    let (_, attempts, error) = &steps[0];
+    let error = error.as_deref().unwrap();
+    assert_eq!(*attempts, 1);
+    assert!(error.starts_with("The call failed: "), "{error}");
+    assert!(!error.contains("t0k"), "{error}");
+}
+
+on_both_backends!(a_sub_accounts_silent_host_stalls_nobody_else, a_failed_calls_error_shows_no_credential);

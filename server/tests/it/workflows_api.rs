@@ -599,6 +599,51 @@ async fn an_api_key_is_made_from_the_command_line(db: Db) {
     assert_eq!(s.f.service.api_keys(&s.f.admin, &twin).await.unwrap()[0].name, "twin");
 }
 
+/// A webhook's credentials — a secret-looking header, a key in its URL's query —
+/// never come back from the API; a PUT of what was shown keeps them; a hidden value with nothing
+/// behind it is refused.
+async fn credentials_in_webhooks_are_never_shown_and_kept_when_sent_back(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let api = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
+    let url = |path: &str| format!("{}/api/v1/workflows{path}", s.base);
+    let secret_url = "https://hooks.example.com/in?api_key=k3y&lead={{trigger.id}}";
+    let hook = json!({
+        "name": "Hook", "triggerModule": "contacts", "triggerType": "contact_created", "isActive": true,
+        "actions": [{"actionType": "webhook", "sortOrder": 1, "config": {
+            "url": secret_url, "headers": {"Authorization": "Bearer s3cret", "X-Trace": "on"}}}]
+    });
+    let (status, created) = call(&api, M::POST, url(""), Some(hook)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (_, read) = call(&api, M::GET, url(&format!("/{id}")), None).await;
+    let (_, listed) = call(&api, M::GET, url(""), None).await;
+    for shown in [&created, &read, &listed] {
+        for secret in ["k3y", "s3cret"] {
+            assert!(!shown.to_string().contains(secret), "{secret} in {shown}");
+        }
+    }
+    let config = &read["actions"][0]["config"];
+    assert_eq!(config["url"], "https://hooks.example.com/in?api_key=[redacted]&lead={{trigger.id}}");
+    assert_eq!(config["headers"], json!({"Authorization": "[redacted]", "X-Trace": "on"}));
+
+    // Sent back as read, renamed: the stored credentials stay.
+    let mut renamed = read.clone();
+    renamed["name"] = json!("Hook, renamed");
+    let (status, updated) = call(&api, M::PUT, url(&format!("/{id}")), Some(renamed.clone())).await;
+    assert_eq!((status, updated["version"].as_i64()), (StatusCode::OK, Some(2)), "{updated}");
+    let stored = s.f.store().workflow(&s.f.tenant(&s.f.acme), &id.clone().into()).await.unwrap().unwrap();
+    assert_eq!(stored.actions[0].config["url"], secret_url);
+    assert_eq!(stored.actions[0].config["headers"]["Authorization"], "Bearer s3cret");
+
+    // A hidden value that stands for nothing stored is refused, not saved as it reads.
+    let mut unknown = updated.clone();
+    unknown["actions"][0]["config"]["headers"]["X-Shop-Key"] = json!("[redacted]");
+    let (status, refused) = call(&api, M::PUT, url(&format!("/{id}")), Some(unknown)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(refused.to_string().contains("stands for a saved value this action does not have"), "{refused}");
+}
+
 on_both_backends!(
     workflows_are_created_read_changed_toggled_and_deleted,
     keys_scope_every_call_to_their_sub_account,
@@ -608,4 +653,5 @@ on_both_backends!(
     change_operators_and_the_loop_limit_decide_which_events_start_runs,
     nul_characters_and_bounds_are_refused_as_documented,
     an_api_key_is_made_from_the_command_line,
+    credentials_in_webhooks_are_never_shown_and_kept_when_sent_back,
 );

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::config::Config;
 use super::fields::{TriggerField, TriggerFields};
 use super::filter::TriggerFilters;
+use super::secrets::HIDDEN;
 use super::{Catalog, Problem};
 use crate::model::crm::CrmFieldValue;
 use crate::model::event::EventType;
@@ -677,6 +678,12 @@ fn webhook(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) -> Op
     {
         config.problem("url", problem);
     }
+    if url.as_deref().is_some_and(|url| url.contains(HIDDEN)) {
+        config.problem(
+            "url",
+            format!("“{HIDDEN}” stands for a saved credential this action does not have: enter the URL in full."),
+        );
+    }
     let mut headers = Vec::new();
     match config.get("headers") {
         None => {}
@@ -692,6 +699,10 @@ fn webhook(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) -> Op
                 }
                 match value.as_str() {
                     Some(text) if text.contains(['\r', '\n']) => config.problem(&at, "A header value is one line."),
+                    Some(HIDDEN) => config.problem(
+                        &at,
+                        format!("“{HIDDEN}” stands for a saved value this action does not have: enter the value."),
+                    ),
                     Some(text) => {
                         if let Err(problem) = super::interpolate::variables(text, fields) {
                             config.problem(&at, problem);

@@ -13,6 +13,7 @@ pub mod interpolate;
 pub mod run;
 #[cfg(feature = "ssr")]
 mod schema;
+pub mod secrets;
 #[cfg(feature = "ssr")]
 pub use schema::WorkflowInput;
 
