@@ -8,10 +8,15 @@ use super::types::SessionUser;
 
 #[server(prefix = "/api", endpoint = "auth/sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use super::session::{backend, client_address, set_cookie};
+    use super::session::{backend, client_address, device_token, set_cookie};
     let backend = backend()?;
-    let (_, token) = backend.sign_in(email.trim(), &password, &client_address()).await?;
-    set_cookie(&backend.session_cookie(Some(&token)))?;
+    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let device = device_token(&headers);
+    let signed_in = backend.sign_in(email.trim(), &password, &client_address(), device.as_deref()).await?;
+    set_cookie(&backend.session_cookie(Some(&signed_in.session)))?;
+    if let Some(device) = &signed_in.device {
+        set_cookie(&backend.device_cookie(device))?;
+    }
     leptos_axum::redirect(&safe_next(next.as_deref()));
     Ok(())
 }

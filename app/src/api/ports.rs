@@ -22,16 +22,28 @@ use crate::model::{
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A sign-in that worked: the user, the session token, and a device token for the browser to
+/// keep when it had none for this user.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    pub user: SessionUser,
+    pub session: String,
+    pub device: Option<String>,
+}
+
 #[async_trait]
 pub trait AuthPort: Send + Sync {
-    /// Checks the password and opens a session; returns the user and the session token. Repeated
-    /// failures for the email or from the client's address are throttled (`TooManyAttempts`).
-    async fn sign_in(&self, email: &str, password: &str, client: &str) -> AppResult<(SessionUser, String)>;
+    /// Checks the password and opens a session. Repeated failures from the client's address,
+    /// or for the email from a browser that never signed in to it (`device`), are throttled
+    /// (`TooManyAttempts`).
+    async fn sign_in(&self, email: &str, password: &str, client: &str, device: Option<&str>) -> AppResult<SignedIn>;
     async fn sign_out(&self, token: &str) -> AppResult<()>;
     /// The user a session token belongs to, if the session is live.
     async fn session_user(&self, token: &str) -> AppResult<Option<SessionUser>>;
     /// The `Set-Cookie` value carrying a session token, or clearing it when `None`.
     fn session_cookie(&self, token: Option<&str>) -> String;
+    /// The `Set-Cookie` value carrying a device token.
+    fn device_cookie(&self, token: &str) -> String;
 }
 
 /// The sub-accounts a user belongs to.

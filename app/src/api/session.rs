@@ -9,16 +9,27 @@ use super::ports::SharedBackend;
 use super::types::SessionUser;
 
 pub const SESSION_COOKIE: &str = "opsflow_session";
+pub const DEVICE_COOKIE: &str = "opsflow_device";
 
 /// The session token from a request's `Cookie` headers.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// The browser's device token: given at its first sign-in to an account, it lets the right
+/// password in while others' guesses hold the account up.
+pub fn device_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, DEVICE_COOKIE)
+}
+
+fn cookie(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|cookies| cookies.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|value| !value.is_empty())
 }

@@ -227,7 +227,8 @@ impl RecordFieldKind {
     }
 }
 
-pub(crate) fn is_email(text: &str) -> bool {
+/// Shaped like an email address: something, `@`, a domain with a dot, no spaces.
+pub fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')

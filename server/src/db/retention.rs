@@ -14,6 +14,8 @@ pub struct Purged {
     pub sessions: u64,
     pub handoffs: u64,
     pub sign_in_failures: u64,
+    /// Browsers that have not signed in for 90 days.
+    pub sign_in_devices: u64,
     pub deferred_webhooks: u64,
     pub webhooks: u64,
     pub events: u64,
@@ -25,6 +27,9 @@ pub struct Purged {
     /// Finished workflow runs older than the retention period, with their steps.
     pub runs: u64,
 }
+
+/// How long a browser that signed in stays known without signing in again.
+const DEVICE_KEPT_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// The newest runs of each workflow kept whatever their age, so its history never goes empty.
 pub const RUNS_KEPT_PER_WORKFLOW: i64 = 100;
@@ -50,6 +55,8 @@ impl Store {
                 now,
             )
             .await?,
+            sign_in_devices: delete("DELETE FROM sign_in_devices WHERE last_used_at < $1", now - DEVICE_KEPT_MS)
+                .await?,
             deferred_webhooks: delete("DELETE FROM hl_deferred_webhooks WHERE deferred_at < $1", keep_since).await?,
             webhooks: delete(
                 "DELETE FROM hl_webhooks WHERE state IN ('processed', 'ignored') AND received_at < $1",

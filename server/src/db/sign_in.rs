@@ -1,5 +1,5 @@
 //! Sign-in attempts, counted in the store so every instance sharing it throttles the same way
-//! (see `auth::throttle`).
+//! (see `auth::throttle`), and the browsers that signed in to an account (device cookies).
 
 use super::{Store, StoreResult};
 
@@ -55,6 +55,40 @@ impl Store {
     pub async fn clear_sign_in_attempts(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(key)
+            .execute(&mut *self.writer().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// Remembers a browser that signed in to `user_id` (its device token's hash).
+    pub async fn add_sign_in_device(&self, token_hash: &str, user_id: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *self.writer().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the browser with this device token signed in to `user_id` before.
+    pub async fn is_sign_in_device_of(&self, token_hash: &str, user_id: &str) -> StoreResult<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sign_in_devices WHERE token_hash = $1 AND user_id = $2")
+                .bind(token_hash)
+                .bind(user_id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// A known browser signed in again: it stays known for another 90 days.
+    pub async fn touch_sign_in_device(&self, token_hash: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sign_in_devices SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
             .execute(&mut *self.writer().await?)
             .await?;
         Ok(())

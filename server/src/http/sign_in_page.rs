@@ -5,7 +5,7 @@
 
 use app::api::auth::safe_next;
 use app::api::ports::AuthPort;
-use app::api::session::ClientAddress;
+use app::api::session::{ClientAddress, device_token};
 use app::api::types::RefusedSignIn;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -39,11 +39,16 @@ pub async fn sign_in_page(State(state): State<AppState>, request: Request) -> Re
             return render_page(&state, parts, refused, rejection.status()).await;
         }
     };
-    match state.service.sign_in(form.email.trim(), &form.password, &client).await {
-        Ok((_, token)) => {
+    let device = device_token(&parts.headers);
+    match state.service.sign_in(form.email.trim(), &form.password, &client, device.as_deref()).await {
+        Ok(signed_in) => {
             let mut response = Redirect::to(&safe_next(form.next.as_deref())).into_response();
-            if let Ok(cookie) = HeaderValue::from_str(&state.service.session_cookie(Some(&token))) {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            let session = state.service.session_cookie(Some(&signed_in.session));
+            let device = signed_in.device.map(|device| state.service.device_cookie(&device));
+            for cookie in std::iter::once(session).chain(device) {
+                if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, cookie);
+                }
             }
             response
         }

@@ -745,6 +745,132 @@ async fn password_guessing_is_throttled(db: Db) {
     assert_eq!(checked, 5, "only the attempts allowed at once were checked");
 }
 
+/// A sign-in from `from` carrying `cookie` (`name=value`), if any.
+async fn sign_in_from(s: &Server, email: &str, password: &str, from: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = s
+        .anonymous()
+        .post(format!("{}/api/auth/sign_in", s.base))
+        .header("x-forwarded-for", format!("203.0.113.9, {from}"))
+        .form(&[("email", email), ("password", password)]);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+/// The cookie `name` a response sets, as `name=value`.
+fn cookie_set(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|cookie| cookie.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn got_in(response: &reqwest::Response) -> bool {
+    response.status().is_redirection() || response.status().is_success()
+}
+
+/// Someone guessing at an account from address after address keeps its owner out no more: the
+/// browser that signed in to it before (its device cookie) still gets in with the right
+/// password, while every other browser waits. An address that guesses is refused before the
+/// account counts its attempt, and throttles keep hashes, not emails or addresses.
+async fn guessing_at_an_account_does_not_lock_its_owner_out(db: Db) {
+    let mut f = fixture(db).await;
+    f.service = std::sync::Arc::new(server::service::Service::new(
+        f.store().clone(),
+        server::service::ServiceOptions { trust_proxy: true, ..Default::default() },
+    ));
+    let store = f.store().clone();
+    let s = serve(f).await;
+    let (email, password) = (server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD);
+    let first = sign_in_from(&s, email, password, "198.51.100.10", None).await;
+    assert!(got_in(&first), "{}", first.status());
+    let device = cookie_set(&first, "opsflow_device").expect("a device cookie");
+    // One wrong guess a second would do; these come faster, each from another address.
+    for n in 0..8 {
+        let guess = sign_in_from(&s, email, "guess", &format!("192.0.2.{n}"), None).await.status();
+        assert!([StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS].contains(&guess), "{guess}");
+    }
+    let stranger = sign_in_from(&s, email, password, "198.51.100.11", None).await;
+    assert_eq!(stranger.status(), StatusCode::TOO_MANY_REQUESTS, "an unknown browser waits");
+    let owner = sign_in_from(&s, email, password, "198.51.100.10", Some(&device)).await;
+    assert!(got_in(&owner), "the owner's browser gets in: {}", owner.status());
+    assert_eq!(cookie_set(&owner, "opsflow_device"), None, "it is known already");
+    // Another account's browser is not known to this one.
+    let sam = sign_in_from(&s, server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD, "198.51.100.12", None).await;
+    let sams_device = cookie_set(&sam, "opsflow_device").unwrap();
+    let borrowed = sign_in_from(&s, email, password, "198.51.100.12", Some(&sams_device)).await;
+    assert_eq!(borrowed.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // An address past its twenty guesses is refused before the account hears of it.
+    let failures = |key: String| {
+        let store = store.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT failures FROM sign_in_failures WHERE key = $1")
+                .bind(key)
+                .fetch_optional(store.pool())
+                .await
+                .unwrap()
+        }
+    };
+    let victim = "victim@acme.example";
+    let victim_key = server::auth::token_hash(&format!("account:{victim}"));
+    for n in 0..20 {
+        sign_in_from(&s, &format!("guess{n}@acme.example"), "x", "198.51.100.20", None).await;
+    }
+    for _ in 0..5 {
+        let refused = sign_in_from(&s, victim, "x", "198.51.100.20", None).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert_eq!(failures(victim_key).await, None, "the account was never touched");
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT key FROM sign_in_failures").fetch_all(store.pool()).await.unwrap();
+    assert!(keys.len() > 20, "{keys:?}");
+    for key in &keys {
+        assert!(key.len() == 43 && !key.contains('@') && !key.contains("198.51"), "{key}");
+    }
+}
+
+/// 400 sign-ins with a 250 KB "email", and some with no email shape at all, are refused before
+/// anything is written: the throttle's table stays as it was.
+async fn emails_too_long_or_misshapen_are_refused_before_any_write(db: Db) {
+    let mut f = fixture(db).await;
+    f.service = std::sync::Arc::new(server::service::Service::new(
+        f.store().clone(),
+        server::service::ServiceOptions { trust_proxy: true, ..Default::default() },
+    ));
+    let store = f.store().clone();
+    let rows = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sign_in_failures").fetch_one(store.pool()).await.unwrap()
+    };
+    let before = rows().await;
+    let s = std::sync::Arc::new(serve(f).await);
+    let huge = std::sync::Arc::new(format!("{}@acme.example", "a".repeat(250_000)));
+    let sent: Vec<_> = (0..400)
+        .map(|n| {
+            let (s, huge) = (s.clone(), huge.clone());
+            tokio::spawn(async move {
+                let from = format!("10.9.{}.{}", n / 200, n % 200);
+                sign_in_from(&s, &huge, "x", &from, None).await.status()
+            })
+        })
+        .collect();
+    for status in sent {
+        assert_eq!(status.await.unwrap(), StatusCode::BAD_REQUEST);
+    }
+    for misshapen in ["admin", "admin@localhost", "a b@acme.example", "@acme.example"] {
+        let refused = sign_in_from(&s, misshapen, "x", "10.9.9.9", None).await;
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{misshapen}");
+        let (_, error) = body(refused).await;
+        assert!(error.to_string().contains("like name@example.com"), "{error}");
+    }
+    assert_eq!(rows().await, before, "nothing was written");
+}
+
 /// 600 bogus sign-ins at once, each from its own address: each is answered (refused, or told to
 /// come back), and the server keeps serving everyone else meanwhile.
 async fn a_crowd_of_sign_ins_does_not_starve_the_server(db: Db) {
@@ -1117,6 +1243,8 @@ on_both_backends!(
     the_sign_in_page_keeps_the_email_and_the_address_clean,
     inbox_streams_are_bounded_and_end_at_sign_out,
     password_guessing_is_throttled,
+    guessing_at_an_account_does_not_lock_its_owner_out,
+    emails_too_long_or_misshapen_are_refused_before_any_write,
     a_crowd_of_sign_ins_does_not_starve_the_server,
     cross_site_requests_are_refused,
     every_endpoint_refuses_another_tenant,

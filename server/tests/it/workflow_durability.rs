@@ -108,8 +108,8 @@ async fn runs_survive_kill_9_and_waits_resume_on_time_after_a_restart() {
     server::demo::seed_if_empty(&store).await.unwrap();
     let options = ServiceOptions { webhooks_may_call_private_hosts: true, ..ServiceOptions::default() };
     let service = Service::new(store.clone(), options);
-    let (admin, _) =
-        service.sign_in(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD, "127.0.0.1").await.unwrap();
+    let admin =
+        service.sign_in(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD, "127.0.0.1", None).await.unwrap().user;
     let acme =
         store.sub_accounts_of(&admin.id).await.unwrap().into_iter().find(|s| s.name == server::demo::ACME).unwrap().id;
     let member = store.member(&admin.id, &acme).await.unwrap().unwrap().admin().unwrap();

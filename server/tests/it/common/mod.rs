@@ -115,7 +115,7 @@ pub async fn fixture(db: Db) -> Fixture {
     let service = Arc::new(Service::new(db.store.clone(), ServiceOptions::default()));
     let sign_in = |email: &'static str, password: &'static str| {
         let service = service.clone();
-        async move { service.sign_in(email, password, "127.0.0.1").await.expect("demo user signs in").0 }
+        async move { service.sign_in(email, password, "127.0.0.1", None).await.expect("demo user signs in").user }
     };
     let admin = sign_in(demo::ADMIN_EMAIL, demo::ADMIN_PASSWORD).await;
     let sam = sign_in(demo::STAFF_EMAIL, demo::STAFF_PASSWORD).await;
