@@ -15,8 +15,9 @@ trap 'kill -9 ${server:-0} 2>/dev/null || true; rm -rf "$data"' EXIT
 database_url=${DATABASE_URL:-sqlite://$data/opsflow.db}
 cargo build --release -p server --bin opsflow --example workflow_load
 mkdir -p "$data/site/pkg" && touch "$data/site/pkg/opsflow.wasm"
-# The key's allowance would otherwise be the limit measured.
-RUST_LOG=warn OPSFLOW_API_CALLS_PER_MINUTE=100000000 DATABASE_URL="$database_url" \
+# The key's allowance and the sub-account's runs-per-minute budget would otherwise be the limit
+# measured (the budgets are checked all the same: their cost is part of the figures).
+RUST_LOG=warn OPSFLOW_API_CALLS_PER_MINUTE=100000000 OPSFLOW_RUNS_PER_MINUTE=100000000 DATABASE_URL="$database_url" \
   target/release/opsflow serve --demo --addr "127.0.0.1:$port" --data-dir "$data" --site-root "$data/site" &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::service::Service;
 use crate::state::AppState;
@@ -112,7 +112,10 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let uri = http::logged_uri(request.uri());
+                    tracing::info_span!("request", method = %request.method(), %uri, version = ?request.version())
+                })
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

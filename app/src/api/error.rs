@@ -24,8 +24,9 @@ pub enum AppError {
     /// Signed in, but this user may not do this (a staff member editing triggers, say).
     #[error("{0}")]
     Forbidden(String),
-    /// Missing — or belonging to another sub-account, which looks the same from outside.
-    #[error("{0} was not found.")]
+    /// Missing — or belonging to another sub-account, which looks the same from outside. A
+    /// sentence, as the answer's `details` too (see [`AppError::not_found`]).
+    #[error("{0}")]
     NotFound(String),
     #[error("Some answers need attention before this form can be submitted.")]
     InvalidAnswers(BTreeMap<String, FieldError>),
@@ -155,8 +156,9 @@ fn join<T: std::fmt::Display>(items: &[T]) -> String {
 }
 
 impl AppError {
+    /// `what` (“That workflow”) was not found.
     pub fn not_found(what: &str) -> Self {
-        AppError::NotFound(what.to_owned())
+        AppError::NotFound(format!("{what} was not found."))
     }
 
     pub fn admins_only() -> Self {
@@ -236,7 +238,7 @@ mod tests {
         }
         assert_eq!(
             serde_json::to_string(&AppError::not_found("Form")).ok().as_deref(),
-            Some(r#"{"error":"not_found","details":"Form"}"#)
+            Some(r#"{"error":"not_found","details":"Form was not found."}"#)
         );
     }
 

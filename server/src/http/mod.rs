@@ -2,6 +2,7 @@
 //! the live inbox stream. Errors answer JSON with the same typed error the UI receives, and so
 //! do the server functions' (see `error_status`).
 
+mod access_log;
 mod api_key;
 mod client_address;
 mod cross_site;
@@ -19,6 +20,7 @@ mod security_headers;
 mod sign_in_page;
 mod workflows_api;
 
+pub use access_log::logged_uri;
 pub use api_key::KEY_PREFIX;
 pub use client_address::client_address;
 pub use cross_site::{OwnOrigin, refuse_cross_site};

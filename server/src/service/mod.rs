@@ -263,7 +263,7 @@ fn internal(error: StoreError) -> AppError {
 
 pub(crate) fn crm_error(error: CrmError) -> AppError {
     match error {
-        CrmError::NotFound(what) => AppError::NotFound(sentence_case(&what)),
+        CrmError::NotFound(what) => AppError::not_found(&sentence_case(&what)),
         CrmError::Rejected(why) => AppError::BadRequest(sentence_case(&why)),
         CrmError::Unavailable(why) => {
             tracing::error!(why, "CRM unavailable");

@@ -133,6 +133,7 @@ async fn workflows_are_created_read_changed_toggled_and_deleted(db: Db) {
     {
         let (status, error) = call(&api, method, url(&path), None).await;
         assert_eq!((status, error["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")), "{path}");
+        assert_eq!(error["details"], "That workflow was not found.", "a sentence, as every error's details");
     }
     let (_, all) = call(&api, M::GET, url(""), None).await;
     assert_eq!(all, json!([]));
@@ -574,7 +575,7 @@ async fn an_api_key_is_made_from_the_command_line(db: Db) {
     let keys = s.f.service.api_keys(&s.f.admin, &s.f.acme).await.unwrap();
     assert_eq!(keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["script 2", "script"]);
     let unknown = s.f.service.create_api_key_as("nobody@example.com", "Acme Plumbing", "x").await.unwrap_err();
-    assert_eq!(unknown, AppError::NotFound("A user with the email “nobody@example.com”".to_owned()));
+    assert_eq!(unknown, AppError::not_found("A user with the email “nobody@example.com”"));
     let staff = s.f.service.create_api_key_as(&s.f.sam.email, "Acme Plumbing", "x").await.unwrap_err();
     assert!(matches!(staff, AppError::Forbidden(_)), "{staff:?}");
     let elsewhere = s.f.service.create_api_key_as(email, "Nowhere Inc", "x").await.unwrap_err();

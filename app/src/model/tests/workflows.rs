@@ -247,6 +247,12 @@ fn variables_read_both_spellings_and_escape_for_their_destination() {
         "https://x.io/?e=a%2Bb%40x.io&n=%3Cb%3ENg%3C%2Fb%3E"
     );
     assert_eq!(fill("<p>{{trigger.lastName}}</p>", Escape::Html), "<p>&lt;b&gt;Ng&lt;/b&gt;</p>");
+    // A record's `.` or `..` never becomes a path segment of the URL.
+    for (dots, spelled) in [(".", "%2E"), ("..", "%2E%2E"), ("...", "..."), ("a.b", "a.b")] {
+        let record = object(json!({"id": "c3", "firstName": dots}));
+        let url = render("https://x.io/in/{{trigger.firstName}}/ok", &fields, &record, Escape::Url);
+        assert_eq!(url, format!("https://x.io/in/{spelled}/ok"));
+    }
     assert_eq!(
         fill("{{trigger.tags}} {{trigger.customFields.budget}} {{trigger.phone}}.", Escape::Plain),
         "vip, hot 1200.5 ."

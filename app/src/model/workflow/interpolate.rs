@@ -127,6 +127,11 @@ fn escaped(text: &str, escape: Escape) -> String {
             quoted.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).unwrap_or_default().to_owned()
         }
         Escape::Url => {
+            // `.` and `..` alone would be read as path segments (the same place, the parent):
+            // spelled out, they stay a record's value.
+            if text == "." || text == ".." {
+                return "%2E".repeat(text.len());
+            }
             let mut out = String::with_capacity(text.len());
             for byte in text.bytes() {
                 if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
