@@ -22,16 +22,27 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<i64>,
 }
 
+/// Live keys a sub-account may have at once: a leaked admin session cannot scatter keys.
+pub const LIVE_KEYS: i64 = 20;
+
 /// How many characters of a key Settings shows.
 const PREFIX_LEN: usize = 9;
 
 impl Store {
     /// Stores a new key made by the admin; `secret_hash` is the hash of the key they are shown.
-    pub async fn create_api_key(&self, admin: &Admin, name: &str, key: &str, secret_hash: &str) -> StoreResult<String> {
+    /// `None` when the sub-account has [`LIVE_KEYS`] live keys already.
+    pub async fn create_api_key(
+        &self,
+        admin: &Admin,
+        name: &str,
+        key: &str,
+        secret_hash: &str,
+    ) -> StoreResult<Option<String>> {
         let id = new_id();
-        sqlx::query(
+        let made = sqlx::query(
             "INSERT INTO api_keys (id, sub_account_id, name, prefix, secret_hash, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             SELECT $1, $2, $3, $4, $5, $6, $7 \
+             WHERE (SELECT COUNT(*) FROM api_keys WHERE sub_account_id = $2 AND revoked_at IS NULL) < $8",
         )
         .bind(&id)
         .bind(admin.id())
@@ -40,9 +51,10 @@ impl Store {
         .bind(secret_hash)
         .bind(admin.user())
         .bind(now_ms())
+        .bind(LIVE_KEYS)
         .execute(&mut *self.writer().await?)
         .await?;
-        Ok(id)
+        Ok((made.rows_affected() == 1).then_some(id))
     }
 
     /// The sub-account's keys, newest first, revoked ones too.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::Service;
 use super::auth::session_user;
 use crate::auth::{new_session_token, token_hash};
-use crate::db::api_keys::ApiKeyRow;
+use crate::db::api_keys::{ApiKeyRow, LIVE_KEYS};
 use crate::db::tenancy::Admin;
 use crate::http::KEY_PREFIX;
 use crate::time::format_ms;
@@ -94,7 +94,11 @@ impl ApiKeysPort for Service {
         }
         let (secret, _) = new_session_token();
         let key = format!("{KEY_PREFIX}{secret}");
-        let id = self.store.create_api_key(&admin, name, &key, &token_hash(&key)).await?;
+        let id = self.store.create_api_key(&admin, name, &key, &token_hash(&key)).await?.ok_or_else(|| {
+            AppError::Conflict(format!(
+                "This sub-account has {LIVE_KEYS} live API keys, the most it can have: revoke one it no longer uses first."
+            ))
+        })?;
         let zone = admin.sub_account().time_zone.clone();
         let row = self.store.api_keys(&admin).await?.into_iter().find(|row| row.id == id);
         let view = row.map(|row| view(row, &zone)).ok_or_else(|| AppError::Internal("the new key".to_owned()))?;

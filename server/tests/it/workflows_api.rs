@@ -204,6 +204,18 @@ async fn keys_scope_every_call_to_their_sub_account(db: Db) {
     assert!(matches!(wrong_tenant, app::api::AppError::NotFound(_)), "{wrong_tenant:?}");
     let blank = s.f.service.create_api_key(&s.f.admin, &s.f.acme, "  ").await.unwrap_err();
     assert!(matches!(blank, app::api::AppError::BadRequest(_)), "{blank:?}");
+
+    // Twenty live keys at most; a revoked one makes room.
+    let live =
+        s.f.service.api_keys(&s.f.admin, &s.f.acme).await.unwrap().iter().filter(|k| k.revoked_at.is_none()).count();
+    for n in live..20 {
+        s.f.service.create_api_key(&s.f.admin, &s.f.acme, &format!("key {n}")).await.unwrap();
+    }
+    let full = s.f.service.create_api_key(&s.f.admin, &s.f.acme, "one more").await.unwrap_err();
+    assert!(matches!(&full, app::api::AppError::Conflict(why) if why.contains("20 live API keys")), "{full:?}");
+    let keys = s.f.service.api_keys(&s.f.admin, &s.f.acme).await.unwrap();
+    s.f.service.revoke_api_key(&s.f.admin, &s.f.acme, &keys[0].id).await.unwrap();
+    s.f.service.create_api_key(&s.f.admin, &s.f.acme, "one more").await.unwrap();
 }
 
 async fn keys_are_rate_limited_and_the_events_api_takes_them(db: Db) {
