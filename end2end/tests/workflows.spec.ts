@@ -104,8 +104,20 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
   await page.getByRole('button', { name: 'Mark read' }).click();
   await expect(page.getByRole('link', { name: 'Notifications, none unread' })).toBeVisible();
 
-  // A lead from elsewhere starts nothing; switched off, the workflow starts nothing either.
+  // A lead from elsewhere starts nothing; switched off, the workflow starts nothing either. The
+  // switch asks first, saying what switching off cancels; dismissed, nothing changes.
   await openWorkflows(page);
+  const question = /Its runs that have not finished are cancelled — steps queued and waits included/;
+  page.once('dialog', (dialog) => {
+    expect(dialog.message()).toMatch(question);
+    void dialog.dismiss();
+  });
+  await row.getByRole('switch').click();
+  await expect(row.getByRole('switch')).toHaveAttribute('aria-checked', 'true');
+  page.once('dialog', (dialog) => {
+    expect(dialog.message()).toMatch(question);
+    void dialog.accept();
+  });
   await row.getByRole('switch').click();
   await expect(row.getByRole('switch')).toHaveAttribute('aria-checked', 'false');
   await expect(row.getByRole('link', { name: '1', exact: true })).toBeVisible();
