@@ -120,10 +120,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let stop = stop.clone();
         move || engine.clone().run_worker(stop.clone())
     }));
-    // Each sub-account's queued steps, counted for the budget on them (`db::budgets`).
-    workers.push(supervise("queued steps", stop.clone(), {
+    // The workflow budgets' counts: runs started a minute, steps queued (`db::budgets`).
+    workers.push(supervise("budget counts", stop.clone(), {
         let (store, stop) = (service.store().clone(), stop.clone());
-        move || server::engine::run_queue_counter(store.clone(), stop.clone())
+        move || server::engine::run_budget_counter(store.clone(), stop.clone())
     }));
     // Tasks of the built-in CRM that fall due fire their overdue events.
     workers.push(supervise("overdue", stop.clone(), {

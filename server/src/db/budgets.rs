@@ -4,11 +4,18 @@
 //! may have queued. Past one, a run is not started, and the sub-account's admins are told once
 //! an hour per workflow and budget; nothing else slows, in that sub-account or any other.
 //!
-//! The counts are stored (migration 0019), so they hold across instances sharing a database;
-//! `runs::start_runs` checks them in the statement that inserts the run.
+//! The counts come from the database, so they hold across instances sharing one: a chain's
+//! runs are counted in the statement that inserts a run (from an index); the runs each instance
+//! starts are added to the minute's stored count every second, and the queued steps counted
+//! every five ([`Store::sync_run_counts`], [`Store::count_queued_steps`]). Between those, an
+//! instance reads what it last read and adds what it started since, so checking the minute and
+//! the queue costs a run nothing in the database; several instances together may pass those
+//! budgets by what they start in a second.
 
 use app::model::WorkflowId;
 use sqlx::AnyConnection;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, new_id, now_ms};
@@ -69,21 +76,50 @@ impl Budget {
     }
 }
 
-/// How full each budget is for one run about to start.
-#[derive(Debug, sqlx::FromRow)]
-struct Spent {
-    chain: i64,
-    minute: i64,
-    queued: i64,
+/// What this instance knows of each sub-account's spending: runs started this minute (every
+/// instance's, as the store last said, plus what it started since) and steps queued.
+#[derive(Debug, Default)]
+pub(super) struct Spending {
+    state: Mutex<SpendingState>,
 }
 
-/// The condition a run's insert carries (`runs::start_runs`): `$2` is the sub-account, `$13`
-/// the chain, `$14` the current minute, `$15`–`$17` the budgets. The chain is counted only for
-/// runs a chain's own runs start (depth 2 and deeper, `$8`), from its index.
-pub(super) const WITHIN_BUDGETS: &str = "\
-    (SELECT COALESCE(SUM(runs), 0) FROM workflow_minutes WHERE sub_account_id = $2 AND minute = $14) < $16 \
-    AND COALESCE((SELECT steps FROM workflow_backlog WHERE sub_account_id = $2), 0) < $17 \
-    AND ($8 < 2 OR (SELECT COUNT(*) FROM workflow_runs WHERE chain_id = $13 AND depth >= 2) < $15)";
+#[derive(Debug, Default)]
+struct SpendingState {
+    /// The minute `stored` is of.
+    minute: i64,
+    /// Every instance's runs that minute, per sub-account, as the store last said.
+    stored: HashMap<String, i64>,
+    /// Runs this instance started and has not yet added to the store, per (sub-account, minute).
+    unsynced: HashMap<(String, i64), i64>,
+    /// Steps queued per sub-account, as last counted.
+    queued: HashMap<String, i64>,
+}
+
+impl Spending {
+    fn state(&self) -> MutexGuard<'_, SpendingState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The budget a new run of the sub-account would pass at `minute`, if one (a chain's is
+    /// checked with the insert).
+    fn reached(&self, sub_account: &str, minute: i64, budgets: &Budgets) -> Option<Budget> {
+        let state = self.state();
+        let stored = if state.minute == minute { state.stored.get(sub_account).copied().unwrap_or(0) } else { 0 };
+        let unsynced = state.unsynced.get(&(sub_account.to_owned(), minute)).copied().unwrap_or(0);
+        if stored + unsynced >= budgets.runs_per_minute {
+            Some(Budget::RunsPerMinute)
+        } else if state.queued.get(sub_account).copied().unwrap_or(0) >= budgets.queued_steps {
+            Some(Budget::QueuedSteps)
+        } else {
+            None
+        }
+    }
+}
+
+/// The condition on the insert of a run that a chain's own run started (`runs::start_runs`):
+/// `$13` is the chain, `$14` its budget. Counted from the chain's index (depth 2 and deeper).
+pub(super) const WITHIN_CHAIN_BUDGET: &str =
+    "(SELECT COUNT(*) FROM workflow_runs WHERE chain_id = $13 AND depth >= 2) < $14";
 
 impl Store {
     /// The budgets every sub-account's workflows have.
@@ -91,37 +127,15 @@ impl Store {
         &self.budgets
     }
 
-    /// The budget that kept a run of the chain from starting at `depth` this minute, if one did
-    /// (read after the run's insert started nothing).
-    pub(super) async fn budget_reached(
-        &self,
-        conn: &mut AnyConnection,
-        tenant: &Tenant,
-        chain: &str,
-        (depth, minute): (i64, i64),
-    ) -> StoreResult<Option<Budget>> {
-        let spent: Spent = sqlx::query_as(
-            "SELECT \
-               CAST((SELECT COUNT(*) FROM workflow_runs WHERE chain_id = $1 AND depth >= 2) AS BIGINT) AS chain, \
-               CAST((SELECT COALESCE(SUM(runs), 0) FROM workflow_minutes WHERE sub_account_id = $2 AND minute = $3) \
-                 AS BIGINT) AS minute, \
-               CAST(COALESCE((SELECT steps FROM workflow_backlog WHERE sub_account_id = $2), 0) AS BIGINT) AS queued",
-        )
-        .bind(chain)
-        .bind(tenant.id())
-        .bind(minute)
-        .fetch_one(&mut *conn)
-        .await?;
-        let budgets = &self.budgets;
-        Ok(if depth >= 2 && spent.chain >= budgets.runs_per_chain {
-            Some(Budget::RunsPerChain)
-        } else if spent.minute >= budgets.runs_per_minute {
-            Some(Budget::RunsPerMinute)
-        } else if spent.queued >= budgets.queued_steps {
-            Some(Budget::QueuedSteps)
-        } else {
-            None
-        })
+    /// The budget (a minute's runs, queued steps) a new run of the sub-account would pass at
+    /// `minute`, if one.
+    pub(super) fn budget_reached(&self, tenant: &Tenant, minute: i64) -> Option<Budget> {
+        self.spending.reached(tenant.id(), minute, &self.budgets)
+    }
+
+    /// Counts a run started at `minute` against the sub-account's budget.
+    pub(super) fn run_started(&self, tenant: &Tenant, minute: i64) {
+        *self.spending.state().unsynced.entry((tenant.id().to_string(), minute)).or_default() += 1;
     }
 
     /// Tells the sub-account's admins that a budget kept `workflow` from starting a run — once
@@ -179,37 +193,65 @@ impl Store {
         Ok(())
     }
 
-    /// Counts each sub-account's queued steps into `workflow_backlog`, which the queued-steps
-    /// budget reads. From the due steps' index (finished steps are not walked), before the
-    /// write: SQLite's writer is not held while counting.
+    /// Counts each sub-account's queued steps, which the queued-steps budget reads. From the
+    /// due steps' index: finished steps are not walked.
     pub async fn count_queued_steps(&self) -> StoreResult<()> {
         let counted: Vec<(String, i64)> = sqlx::query_as(
             "SELECT r.sub_account_id, CAST(COUNT(*) AS BIGINT) FROM workflow_steps s \
              JOIN workflow_runs r ON r.id = s.run_id \
-             WHERE s.due_at IS NOT NULL AND s.status = 'pending' GROUP BY r.sub_account_id ORDER BY r.sub_account_id",
+             WHERE s.due_at IS NOT NULL AND s.status = 'pending' GROUP BY r.sub_account_id",
         )
         .fetch_all(self.pool())
         .await?;
-        let now = now_ms();
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM workflow_backlog").execute(&mut *tx).await?;
-        for (sub_account, steps) in counted {
-            sqlx::query("INSERT INTO workflow_backlog (sub_account_id, steps, counted_at) VALUES ($1, $2, $3)")
-                .bind(sub_account)
-                .bind(steps)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        self.spending.state().queued = counted.into_iter().collect();
         Ok(())
     }
 
-    /// Deletes the per-minute run counts of minutes past and alerts older than a day; how many.
+    /// Adds the runs this instance started since it last did to the stored counts of their
+    /// minutes, and reads every instance's counts for the current minute.
+    pub async fn sync_run_counts(&self) -> StoreResult<()> {
+        let unsynced: Vec<((String, i64), i64)> = self.spending.state().unsynced.clone().into_iter().collect();
+        if !unsynced.is_empty() {
+            let mut tx = self.begin().await?;
+            for ((sub_account, minute), runs) in &unsynced {
+                sqlx::query(
+                    "INSERT INTO workflow_minutes (sub_account_id, minute, runs) VALUES ($1, $2, $3) \
+                     ON CONFLICT (sub_account_id, minute) DO UPDATE SET runs = workflow_minutes.runs + excluded.runs",
+                )
+                .bind(sub_account)
+                .bind(minute)
+                .bind(runs)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        }
+        let minute = now_ms() / 60_000;
+        let stored: Vec<(String, i64)> =
+            sqlx::query_as("SELECT sub_account_id, runs FROM workflow_minutes WHERE minute = $1")
+                .bind(minute)
+                .fetch_all(self.pool())
+                .await?;
+        let mut state = self.spending.state();
+        // What was added is in `stored` now; runs started meanwhile stay unsynced.
+        for (key, runs) in unsynced {
+            if let Some(left) = state.unsynced.get_mut(&key) {
+                *left -= runs;
+                if *left <= 0 {
+                    state.unsynced.remove(&key);
+                }
+            }
+        }
+        state.minute = minute;
+        state.stored = stored.into_iter().collect();
+        Ok(())
+    }
+
+    /// Deletes the run counts of minutes before the last and alerts older than a day; how many.
     pub(super) async fn purge_budget_counts(&self, now: i64) -> StoreResult<u64> {
         let mut writer = self.writer().await?;
         let minutes = sqlx::query("DELETE FROM workflow_minutes WHERE minute < $1")
-            .bind(now / 60_000)
+            .bind(now / 60_000 - 1)
             .execute(&mut *writer)
             .await?
             .rows_affected();

@@ -56,6 +56,8 @@ pub struct Store {
     /// SQLite's writers take turns here (see [`write`]); `None` on PostgreSQL.
     write_turns: Option<Arc<WriteTurns>>,
     budgets: budgets::Budgets,
+    /// What this instance knows of each sub-account's spending (shared by its clones).
+    spending: Arc<budgets::Spending>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +134,14 @@ impl Store {
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }
         let write_turns = (backend == Backend::Sqlite).then(Arc::default);
-        Ok(Self { pool, backend, versions: Arc::default(), write_turns, budgets: budgets::Budgets::default() })
+        Ok(Self {
+            pool,
+            backend,
+            versions: Arc::default(),
+            write_turns,
+            budgets: budgets::Budgets::default(),
+            spending: Arc::default(),
+        })
     }
 
     /// The store with other budgets for every sub-account's workflows than the defaults.

@@ -5,12 +5,12 @@
 
 use app::model::workflow::history::{Run, RunStatus, Step, StepStatus};
 use app::model::workflow::run::Position;
-use app::model::workflow::{DEEPEST_RUN, TriggerFields};
+use app::model::workflow::{DEEPEST_RUN, TriggerFields, Workflow};
 use app::model::{Chain, EventType, RecordEvent, RunId, WorkflowId};
 use serde_json::{Map, Value, json};
 use sqlx::{AnyConnection, FromRow};
 
-use super::budgets::WITHIN_BUDGETS;
+use super::budgets::{Budget, WITHIN_CHAIN_BUDGET};
 use super::steps::insert_step;
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, from_json, new_id, now_ms, to_json};
@@ -133,6 +133,10 @@ pub struct NotStarted {
     pub reason: String,
 }
 
+/// The columns a run is inserted with, in the order of its parameters.
+const RUN_INSERT_COLUMNS: &str = "id, sub_account_id, workflow_id, workflow_version, event_id, trigger_type, \
+    record_id, depth, status, trigger_snapshot, started_at, finished_at, chain_id";
+
 impl Store {
     /// Starts the runs a just-stored event starts, in its transaction; returns the workflows
     /// the loop limit or a budget kept from starting (`db::budgets`).
@@ -171,16 +175,27 @@ impl Store {
             let snapshot = json!({ "record": event.record, "previous": event.previous });
             let first = workflow.next_action(Position::Start);
             let status = if first.is_some() { RunStatus::Running } else { RunStatus::Completed };
-            // Checked in the insert: a run within the budgets costs no extra round trip.
             let minute = now / 60_000;
-            let budgets = self.budgets();
-            let sql = format!(
-                "INSERT INTO workflow_runs (id, sub_account_id, workflow_id, workflow_version, event_id, \
-                 trigger_type, record_id, depth, status, trigger_snapshot, started_at, finished_at, chain_id) \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE {WITHIN_BUDGETS} \
-                 ON CONFLICT (workflow_id, event_id) DO NOTHING"
-            );
-            let inserted = sqlx::query(&sql)
+            if let Some(budget) = self.budget_reached(tenant, minute) {
+                not_started.push(self.over_budget(conn, tenant, workflow, budget).await?);
+                continue;
+            }
+            // A run a chain's own run starts is counted against the chain in its insert.
+            let chained = depth >= 2;
+            let sql = if chained {
+                format!(
+                    "INSERT INTO workflow_runs ({RUN_INSERT_COLUMNS}) \
+                     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE {WITHIN_CHAIN_BUDGET} \
+                     ON CONFLICT (workflow_id, event_id) DO NOTHING"
+                )
+            } else {
+                format!(
+                    "INSERT INTO workflow_runs ({RUN_INSERT_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (workflow_id, event_id) DO NOTHING"
+                )
+            };
+            let mut insert = sqlx::query(&sql)
                 .bind(&id)
                 .bind(tenant.id())
                 .bind(workflow.id.as_str())
@@ -193,30 +208,37 @@ impl Store {
                 .bind(to_json(&snapshot)?)
                 .bind(now)
                 .bind(first.is_none().then_some(now))
-                .bind(&event.chain.id)
-                .bind(minute)
-                .bind(budgets.runs_per_chain)
-                .bind(budgets.runs_per_minute)
-                .bind(budgets.queued_steps)
-                .execute(&mut *conn)
-                .await?;
-            if inserted.rows_affected() == 0 {
-                // Started before (a redelivered event), or kept from starting by a budget.
-                let reached = self.budget_reached(conn, tenant, &event.chain.id, (i64::from(depth), minute)).await?;
-                if let Some(budget) = reached
-                    && !self.run_exists(conn, &workflow.id, event.event_id).await?
-                {
-                    self.alert_budget(conn, tenant, (&workflow.id, &workflow.name), budget).await?;
-                    let reason = format!("Budget reached: {}.", budget.reached(budgets));
-                    not_started.push(NotStarted { workflow_id: workflow.id.clone(), reason });
+                .bind(&event.chain.id);
+            if chained {
+                insert = insert.bind(self.budgets().runs_per_chain);
+            }
+            if insert.execute(&mut *conn).await?.rows_affected() == 0 {
+                // Started before (a redelivered event), or kept from starting by the chain's budget.
+                if chained && !self.run_exists(conn, &workflow.id, event.event_id).await? {
+                    not_started.push(self.over_budget(conn, tenant, workflow, Budget::RunsPerChain).await?);
                 }
                 continue;
             }
+            self.run_started(tenant, minute);
             if let Some(action) = first {
                 insert_step(conn, &RunId::from(id), action, 1, now).await?;
             }
         }
         Ok(not_started)
+    }
+
+    /// A workflow that a budget kept from starting a run: the admins are told (once an hour),
+    /// and the step that caused the event says why.
+    async fn over_budget(
+        &self,
+        conn: &mut AnyConnection,
+        tenant: &Tenant,
+        workflow: &Workflow,
+        budget: Budget,
+    ) -> StoreResult<NotStarted> {
+        self.alert_budget(conn, tenant, (&workflow.id, &workflow.name), budget).await?;
+        let reason = format!("Budget reached: {}.", budget.reached(self.budgets()));
+        Ok(NotStarted { workflow_id: workflow.id.clone(), reason })
     }
 
     async fn run_exists(&self, conn: &mut AnyConnection, workflow: &WorkflowId, event_id: &str) -> StoreResult<bool> {

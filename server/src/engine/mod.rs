@@ -136,14 +136,33 @@ fn fill(value: &Value, text: &dyn Fn(&str) -> String) -> Value {
     }
 }
 
-/// How often each sub-account's queued steps are counted for the budget on them: a burst can
-/// overshoot it by what one sub-account queues in this time.
+/// How often each instance adds the runs it started to the stored per-minute counts, and reads
+/// every instance's (`db::budgets`): instances together may pass the runs-per-minute budget by
+/// what they start in this time.
+const RUN_COUNTS_EVERY: Duration = Duration::from_secs(1);
+/// How often the queued steps are counted: a burst may pass that budget by what one
+/// sub-account queues in this time.
 const QUEUE_COUNT_EVERY: Duration = Duration::from_secs(5);
 
-/// Counts each sub-account's queued steps every few seconds until the server stops.
-pub async fn run_queue_counter(store: Store, stop: Stop) {
-    jobs::run_worker("queued steps", &stop, QUEUE_COUNT_EVERY, None, || async {
-        store.count_queued_steps().await.map(|()| 0)
+/// Keeps the budgets' counts (`db::budgets`) until the server stops.
+pub async fn run_budget_counter(store: Store, stop: Stop) {
+    let counted = std::sync::Mutex::new(None::<std::time::Instant>);
+    jobs::run_worker("budget counts", &stop, RUN_COUNTS_EVERY, None, || async {
+        store.sync_run_counts().await?;
+        let due = counted
+            .lock()
+            .map(|mut last| {
+                let due = last.is_none_or(|at| at.elapsed() >= QUEUE_COUNT_EVERY);
+                if due {
+                    *last = Some(std::time::Instant::now());
+                }
+                due
+            })
+            .unwrap_or(true);
+        if due {
+            store.count_queued_steps().await?;
+        }
+        Ok(0)
     })
     .await;
 }
