@@ -101,6 +101,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let highlevel = HighLevel::start(store, config, IntakeLimits::default()).await.map_err(|e| e.to_string())?;
         workers.extend(highlevel.spawn_workers(service.notifier().clone(), catch_up_every, stop.clone()));
         service = service.connected(highlevel);
+        // Signed-in HighLevel users are asked about again hourly (`service::sso_recheck`).
+        workers.push(supervise("highlevel users", stop.clone(), {
+            let service = service.clone();
+            move || service.clone().run_sso_recheck_worker()
+        }));
     }
     // Writebacks left pending (retries, runs a crash cut off) are run from the store.
     workers.push(supervise("writebacks", stop.clone(), {

@@ -51,6 +51,10 @@ pub enum AppError {
     /// Too many attempts in a short time (sign-in): wait this many seconds (HTTP 429, `Retry-After`).
     #[error("Too many attempts. Wait {0} seconds and try again.")]
     TooManyAttempts(u64),
+    /// A service OpsFlow must ask could not answer now (HighLevel confirming a sign-in): nothing
+    /// was done, and the same request may succeed in a minute (HTTP 503).
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on the server ({0}). Please try again.")]
     Internal(String),
 }
@@ -74,6 +78,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +118,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "conflict",
             "bad_request",
             "too_many_attempts",
+            "unavailable",
             "internal",
         ];
         if map.next_key::<String>()?.as_deref() != Some("error") {
@@ -134,6 +140,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
             "too_many_attempts" => AppError::TooManyAttempts(details(&mut map)?),
+            "unavailable" => AppError::Unavailable(details(&mut map)?),
             "internal" => AppError::Internal(details(&mut map)?),
             _ => return Err(de::Error::unknown_variant(&code, CODES)),
         };
@@ -212,6 +219,7 @@ mod tests {
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
             AppError::TooManyAttempts(16),
+            AppError::Unavailable("HighLevel did not answer.".into()),
             AppError::Internal("database".into()),
         ];
         for error in examples {
@@ -233,6 +241,7 @@ mod tests {
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)
                 | AppError::TooManyAttempts(_)
+                | AppError::Unavailable(_)
                 | AppError::Internal(_) => {}
             }
         }

@@ -1,6 +1,6 @@
-//! What is kept and for how long. Sessions, sign-in hand-offs and throttling records end on
-//! their own; processed webhooks and events are kept for the retention period (for operators
-//! and support), then deleted. An event a form was made from stays as long as the form. A
+//! What is kept and for how long. Sessions, sign-in hand-offs, used HighLevel user contexts and
+//! throttling records end on their own; processed webhooks and events are kept for the retention
+//! period (for operators and support), then deleted. An event a form was made from stays as long as the form. A
 //! delivery whose record was purged would be taken as new: the retention period must be longer
 //! than any redelivery (HighLevel's last retry comes about 70 minutes after the first try).
 //! Workflow runs that ended are kept as long, and each workflow's newest runs whatever their
@@ -13,6 +13,8 @@ use super::{Backend, Store, StoreResult};
 pub struct Purged {
     pub sessions: u64,
     pub handoffs: u64,
+    /// HighLevel user contexts used, past the lifetime of the session they made.
+    pub sso_payloads: u64,
     pub sign_in_failures: u64,
     /// Browsers that have not signed in for 90 days.
     pub sign_in_devices: u64,
@@ -50,6 +52,7 @@ impl Store {
         Ok(Purged {
             sessions: delete("DELETE FROM sessions WHERE expires_at < $1", now).await?,
             handoffs: delete("DELETE FROM sso_handoffs WHERE expires_at < $1", now).await?,
+            sso_payloads: delete("DELETE FROM sso_payloads WHERE expires_at < $1", now).await?,
             sign_in_failures: delete(
                 "DELETE FROM sign_in_failures WHERE blocked_until < $1 AND last_failure_at < $1 - 86400000",
                 now,

@@ -1,5 +1,6 @@
 //! HighLevel users signed in through the custom page's user context (SSO): their OpsFlow
-//! account (id `hl-<userId>`, no password), their memberships, and one-time hand-off codes.
+//! account (id `hl-<userId>`, no password), their memberships, one-time hand-off codes, the
+//! user contexts already used, and when HighLevel last confirmed each user's access.
 
 use app::model::{SubAccountId, UserId};
 use sqlx::AnyConnection;
@@ -100,4 +101,113 @@ impl Store {
             .filter(|(_, _, expires_at, verifier)| *expires_at > now_ms() && verifier == verifier_hash)
             .map(|(user, landing, _, _)| (user, landing)))
     }
+
+    /// Records that a user context was used, for `user_id`, until `expires_at`. `false` when it
+    /// had been used before (nothing is changed then).
+    pub async fn claim_sso_payload(
+        &self,
+        conn: &mut AnyConnection,
+        payload_hash: &str,
+        user_id: &UserId,
+        expires_at: i64,
+    ) -> StoreResult<bool> {
+        let claimed = sqlx::query(
+            "INSERT INTO sso_payloads (payload_hash, user_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (payload_hash) DO NOTHING",
+        )
+        .bind(payload_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
+    /// Whose sign-in a user context already made, if it was used.
+    pub async fn sso_payload_user(&self, payload_hash: &str) -> StoreResult<Option<UserId>> {
+        Ok(sqlx::query_scalar("SELECT user_id FROM sso_payloads WHERE payload_hash = $1")
+            .bind(payload_hash)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+
+    /// What HighLevel last confirmed of a user — their role and sub-accounts — if it did so
+    /// after `since`.
+    pub async fn confirmed_highlevel_access(
+        &self,
+        user_id: &UserId,
+        since: i64,
+    ) -> StoreResult<Option<(bool, Vec<SubAccountId>)>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND highlevel_confirmed_at > $2")
+                .bind(user_id)
+                .bind(since)
+                .fetch_optional(self.pool())
+                .await?;
+        let Some(role) = role else { return Ok(None) };
+        Ok(Some((role == "admin", self.membership_ids(user_id).await?)))
+    }
+
+    /// Sets a HighLevel user's role and memberships to what HighLevel confirmed at `at`.
+    pub async fn confirm_highlevel_access(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &UserId,
+        admin: bool,
+        sub_account_ids: &[SubAccountId],
+        at: i64,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET role = $2, highlevel_confirmed_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(if admin { "admin" } else { "staff" })
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        self.replace_memberships(conn, user_id, sub_account_ids).await
+    }
+
+    /// HighLevel users with a live session whose access HighLevel has not confirmed since
+    /// `since`: their id, agency and sub-accounts.
+    pub async fn highlevel_users_to_recheck(&self, since: i64) -> StoreResult<Vec<HighLevelUserRow>> {
+        let users: Vec<(UserId, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT u.id, u.agency_id, u.role, u.highlevel_confirmed_at FROM users u \
+             WHERE u.id LIKE 'hl-%' AND COALESCE(u.highlevel_confirmed_at, 0) < $1 \
+             AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $2) ORDER BY u.id",
+        )
+        .bind(since)
+        .bind(now_ms())
+        .fetch_all(self.pool())
+        .await?;
+        let mut rows = Vec::with_capacity(users.len());
+        for (id, agency_id, role, confirmed_at) in users {
+            let locations = self.membership_ids(&id).await?;
+            rows.push(HighLevelUserRow { id, agency_id, admin: role == "admin", locations, confirmed_at });
+        }
+        Ok(rows)
+    }
+
+    async fn membership_ids(&self, user_id: &UserId) -> StoreResult<Vec<SubAccountId>> {
+        Ok(sqlx::query_scalar("SELECT sub_account_id FROM memberships WHERE user_id = $1 ORDER BY 1")
+            .bind(user_id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    /// Ends every session of a user, and their hand-off links.
+    pub async fn end_sessions_of(&self, conn: &mut AnyConnection, user_id: &UserId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM sso_handoffs WHERE user_id = $1").bind(user_id).execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// A HighLevel user as OpsFlow last knew them.
+#[derive(Clone, Debug)]
+pub struct HighLevelUserRow {
+    pub id: UserId,
+    /// HighLevel's company.
+    pub agency_id: String,
+    pub admin: bool,
+    pub locations: Vec<SubAccountId>,
+    pub confirmed_at: Option<i64>,
 }

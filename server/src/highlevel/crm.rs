@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::api::{Api, ApiError, Body, Call, VERSION};
 use super::highlevel_user_id;
+use super::secrets::Opened;
 use super::tokens::{TokenError, Tokens};
 use crate::crm::{
     Contact, Crm, CrmError, CrmResult, CrmUser, CustomFieldUpdate, NewNote, NewTask, Note, Opportunity, Task,
@@ -56,6 +57,38 @@ impl From<TokenError> for CrmError {
             TokenError::NotInstalled(what) => CrmError::Rejected(format!("{what} is not connected to HighLevel")),
             TokenError::Api(error) => error.into(),
             other => CrmError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// Whose token a request is made with.
+#[derive(Clone, Copy)]
+enum TokenOf<'a> {
+    Location(&'a SubAccountId),
+    Company(&'a str),
+}
+
+impl<'a> TokenOf<'a> {
+    async fn token(self, tokens: &Tokens) -> Result<Opened, TokenError> {
+        match self {
+            TokenOf::Location(location_id) => tokens.location(location_id).await,
+            TokenOf::Company(company_id) => tokens.company(company_id).await,
+        }
+    }
+
+    /// HighLevel refused the token: the next one is new.
+    async fn rejected(self, tokens: &Tokens) -> Result<(), TokenError> {
+        match self {
+            TokenOf::Location(location_id) => tokens.location_rejected(location_id).await,
+            TokenOf::Company(company_id) => tokens.company_rejected(company_id).await,
+        }
+    }
+
+    /// The location or company the request counts against.
+    fn id(self) -> &'a str {
+        match self {
+            TokenOf::Location(location_id) => location_id,
+            TokenOf::Company(company_id) => company_id,
         }
     }
 }
@@ -109,13 +142,14 @@ impl HighLevelCrm {
     /// still exist, their role and which sub-accounts they may open.
     pub async fn user(&self, location_id: &SubAccountId, user_id: &str) -> CrmResult<HighLevelUser> {
         let user: UserDto = self.call(location_id, Request::get(format!("/users/{user_id}"), &[])).await?;
-        let roles = user.roles.unwrap_or_default();
-        Ok(HighLevelUser {
-            deleted: user.deleted,
-            agency_user: roles.kind.as_deref() == Some("agency"),
-            admin: roles.role.as_deref() == Some("admin"),
-            location_ids: roles.location_ids,
-        })
+        Ok(user.into())
+    }
+
+    /// The same, asked with the agency's token: for a user outside any sub-account.
+    pub async fn agency_user(&self, company_id: &str, user_id: &str) -> CrmResult<HighLevelUser> {
+        let request = Request::get(format!("/users/{user_id}"), &[]);
+        let user: UserDto = self.call_as(TokenOf::Company(company_id), request).await?;
+        Ok(user.into())
     }
 
     /// A read of any endpoint with the location's token (for calls outside the `Crm` port).
@@ -129,9 +163,13 @@ impl HighLevelCrm {
     }
 
     async fn call<T: DeserializeOwned>(&self, location_id: &SubAccountId, request: Request<'_>) -> CrmResult<T> {
+        self.call_as(TokenOf::Location(location_id), request).await
+    }
+
+    async fn call_as<T: DeserializeOwned>(&self, owner: TokenOf<'_>, request: Request<'_>) -> CrmResult<T> {
         let mut retried = false;
         loop {
-            let token = self.tokens.location(location_id).await?;
+            let token = owner.token(&self.tokens).await?;
             let body = match &request.body {
                 Some(json) => Body::Json(json),
                 None => Body::None,
@@ -142,13 +180,13 @@ impl HighLevelCrm {
                 query: request.query,
                 version: VERSION,
                 token: token.expose(),
-                resource: location_id,
+                resource: owner.id(),
                 body,
             };
             match self.api.send(call).await {
                 Err(ApiError::Unauthorized(_)) if !retried => {
                     retried = true;
-                    self.tokens.location_rejected(location_id).await?;
+                    owner.rejected(&self.tokens).await?;
                 }
                 Err(ApiError::Rejected { status: 404, .. }) => return Err(CrmError::NotFound(missing(&request.path))),
                 result => return Ok(result?),
@@ -438,25 +476,49 @@ struct UserDto {
     roles: Option<RolesDto>,
 }
 
+impl From<UserDto> for HighLevelUser {
+    fn from(user: UserDto) -> Self {
+        let roles = user.roles.unwrap_or_default();
+        HighLevelUser {
+            deleted: user.deleted,
+            every_sub_account: roles.kind.as_deref() == Some("agency") && !roles.restrict_sub_account,
+            admin: roles.role.as_deref() == Some("admin"),
+            location_ids: roles.location_ids,
+        }
+    }
+}
+
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RolesDto {
-    /// `agency` (may open any sub-account of the agency) or `account` (only `locationIds`).
+    /// `agency` (may open any sub-account of the agency, unless restricted) or `account` (only
+    /// `locationIds`).
     #[serde(rename = "type")]
     kind: Option<String>,
     role: Option<String>,
     #[serde(default)]
     location_ids: Vec<SubAccountId>,
+    /// An agency user kept to `locationIds`.
+    #[serde(default)]
+    restrict_sub_account: bool,
 }
 
 /// What HighLevel says of a user now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HighLevelUser {
     pub deleted: bool,
-    /// An agency user may open any of the agency's sub-accounts; others only `location_ids`.
-    pub agency_user: bool,
+    /// An agency user not kept to `location_ids` may open any of the agency's sub-accounts;
+    /// others only `location_ids`.
+    pub every_sub_account: bool,
     pub admin: bool,
     pub location_ids: Vec<SubAccountId>,
+}
+
+impl HighLevelUser {
+    /// Whether HighLevel lets this user open the sub-account.
+    pub fn reaches(&self, location_id: &SubAccountId) -> bool {
+        !self.deleted && (self.every_sub_account || self.location_ids.contains(location_id))
+    }
 }
 
 #[async_trait]

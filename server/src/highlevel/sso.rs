@@ -81,8 +81,18 @@ pub enum SsoError {
     NotUserData,
 }
 
+/// A decrypted `REQUEST_USER_DATA` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserContext {
+    pub user: SsoUser,
+    /// The random salt CryptoJS chose for this encryption: what tells one payload from another
+    /// of the same user (the context itself carries no nonce). A payload altered to look new
+    /// keeps its salt, or no longer decrypts.
+    pub salt: [u8; SALT_LEN],
+}
+
 /// Decrypts and reads a `REQUEST_USER_DATA` answer.
-pub fn decrypt_user_data(payload: &str, shared_secret: &str) -> Result<SsoUser, SsoError> {
+pub fn decrypt_user_data(payload: &str, shared_secret: &str) -> Result<UserContext, SsoError> {
     let raw = BASE64.decode(payload.trim()).map_err(|_| SsoError::Unreadable("not base64"))?;
     let rest = raw.strip_prefix(MAGIC).ok_or(SsoError::Unreadable("no Salted__ header"))?;
     if rest.len() < SALT_LEN + BLOCK || !(rest.len() - SALT_LEN).is_multiple_of(BLOCK) {
@@ -95,7 +105,10 @@ pub fn decrypt_user_data(payload: &str, shared_secret: &str) -> Result<SsoUser, 
         .decrypt_padded_mut::<Pkcs7>(&mut buffer)
         .map_err(|_| SsoError::Rejected)?;
     let text = std::str::from_utf8(plain).map_err(|_| SsoError::Rejected)?;
-    serde_json::from_str(text).map_err(|_| SsoError::NotUserData)
+    let user = serde_json::from_str(text).map_err(|_| SsoError::NotUserData)?;
+    let mut salt_bytes = [0u8; SALT_LEN];
+    salt_bytes.copy_from_slice(salt);
+    Ok(UserContext { user, salt: salt_bytes })
 }
 
 /// OpenSSL's EVP_BytesToKey with MD5 and one iteration, as CryptoJS uses it: D1 = MD5(pass ‖ salt),
@@ -138,7 +151,7 @@ mod tests {
     #[test]
     fn agency_and_location_contexts_decrypt() {
         let (agency, secret) = payload("agency");
-        let user = decrypt_user_data(&agency, &secret).unwrap();
+        let user = decrypt_user_data(&agency, &secret).unwrap().user;
         assert_eq!(
             user,
             SsoUser {
@@ -154,7 +167,7 @@ mod tests {
             }
         );
         let (location, secret) = payload("location");
-        let user = decrypt_user_data(&location, &secret).unwrap();
+        let user = decrypt_user_data(&location, &secret).unwrap().user;
         assert_eq!(user.active_location.as_deref(), Some("yLKVZpNppIdYpah4RjNE"));
         assert_eq!((user.role, user.user_name.as_str()), (SsoRole::User, "Zoë Ünal"));
     }

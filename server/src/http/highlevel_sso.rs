@@ -10,7 +10,7 @@
 
 use app::api::AppError;
 use app::api::ports::AuthPort;
-use app::api::session::ClientAddress;
+use app::api::session::{ClientAddress, session_token};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -34,17 +34,23 @@ pub struct SignIn {
 pub async fn sso_sign_in(
     State(state): State<AppState>,
     Extension(client): Extension<ClientAddress>,
+    headers: HeaderMap,
     body: Result<Json<SignIn>, JsonRejection>,
 ) -> Response {
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return ApiError(AppError::BadRequest(rejection.body_text())).into_response(),
     };
-    match state.service.sso_sign_in(&request.payload, &client.0).await {
+    let current = session_token(&headers);
+    match state.service.sso_sign_in(&request.payload, &client.0, current.as_deref()).await {
         Ok(session) => {
             let body = json!({ "landing": session.landing, "handoff": session.handoff,
                                "handoffVerifier": session.handoff_verifier });
-            with_cookie(Json(body).into_response(), &state.service.session_cookie(Some(&session.token)))
+            let response = Json(body).into_response();
+            match &session.token {
+                Some(token) => with_cookie(response, &state.service.session_cookie(Some(token))),
+                None => response,
+            }
         }
         Err(error) => {
             tracing::warn!(%error, "HighLevel sign-in refused");

@@ -14,6 +14,7 @@ mod records;
 mod retention;
 mod settings;
 mod sso;
+mod sso_recheck;
 mod sub_accounts;
 mod templates;
 mod triggers;
@@ -22,6 +23,7 @@ mod workflows;
 mod writebacks;
 
 pub use sso::SsoSession;
+pub use sso_recheck::Rechecked;
 
 use app::api::AppError;
 use app::api::types::{SessionUser, SubAccountSummary};

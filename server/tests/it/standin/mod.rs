@@ -106,6 +106,8 @@ pub struct Crm {
     /// Every `customFields` update, in order.
     pub field_updates: Vec<Value>,
     pub moves: Vec<(String, String)>,
+    /// The agency's users, as `GET /users/{userId}` answers (`roles` says where each may go).
+    pub users: Vec<Value>,
 }
 
 #[derive(Default)]
@@ -137,6 +139,7 @@ impl StandIn {
     pub async fn start_on(addr: &str) -> Self {
         let mut inner = Inner::default();
         inner.tokens.company_expires_in = 86_399;
+        inner.crm.users = users();
         inner.crm.contacts.insert(
             CONTACT.to_owned(),
             json!({"id": CONTACT, "locationId": LOCATION, "firstName": "Olivia", "lastName": "Hart",
@@ -223,6 +226,11 @@ impl StandIn {
     pub fn put_contact(&self, contact: Value) {
         let id = contact["id"].as_str().unwrap_or_default().to_owned();
         self.with(|inner| inner.crm.contacts.insert(id, contact));
+    }
+
+    /// Changes a user in HighLevel: `change` gets their `GET /users/{userId}` answer to edit.
+    pub fn change_user(&self, id: &str, change: impl FnOnce(&mut Value)) {
+        self.with(|inner| change(inner.crm.users.iter_mut().find(|user| user["id"] == id).unwrap()));
     }
 
     pub fn crm<T>(&self, f: impl FnOnce(&Crm) -> T) -> T {
@@ -327,6 +335,15 @@ async fn handle_now(
                 "scope": "contacts.write", "locationId": form["locationId"], "userId": USER}))
             .into_response()
         }
+        // A user, with the agency's token or any of its sub-accounts' (Agency- or Location-Access).
+        ("GET", ["users", id])
+            if inner.tokens.company_access.contains_key(bearer) || inner.tokens.location_access.contains_key(bearer) =>
+        {
+            match inner.crm.users.iter().find(|user| user["id"] == *id) {
+                Some(user) => axum::Json(user.clone()).into_response(),
+                None => error(StatusCode::NOT_FOUND, "User not found"),
+            }
+        }
         _ if inner.tokens.location_access.get(bearer).map(String::as_str) != Some(LOCATION) => {
             error(StatusCode::UNAUTHORIZED, "Invalid token: access token is invalid")
         }
@@ -409,10 +426,6 @@ async fn handle_now(
             {"id": "sig1", "name": "Signature", "fieldKey": "contact.signature", "dataType": "SIGNATURE", "model": "contact"},
         ]}))
         .into_response(),
-        ("GET", ["users", id]) => match users().into_iter().find(|user| user["id"] == *id) {
-            Some(user) => axum::Json(user).into_response(),
-            None => error(StatusCode::NOT_FOUND, "User not found"),
-        },
         ("GET", ["users"]) => axum::Json(json!({"users": [
             {"id": USER, "name": "Sam Rivera", "firstName": "Sam", "lastName": "Rivera", "email": "sam@acme.example"},
             {"id": "gone", "name": "Former staff", "email": "former@acme.example", "deleted": true},
@@ -426,7 +439,7 @@ async fn handle_now(
     }
 }
 
-/// The agency's users, as `GET /users/{userId}` answers (`roles` says where each may go).
+/// The agency's users at the start.
 fn users() -> Vec<Value> {
     let user = |id: &str, name: &str, email: &str, kind: &str, role: &str, locations: &[&str], deleted: bool| {
         json!({"id": id, "name": name, "email": email, "deleted": deleted,
