@@ -123,6 +123,16 @@ impl Store {
         Ok(claimed.rows_affected() == 1)
     }
 
+    /// Keeps a used context until `expires_at` (when a session it led to ends).
+    pub async fn keep_sso_payload(&self, payload_hash: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE sso_payloads SET expires_at = $2 WHERE payload_hash = $1")
+            .bind(payload_hash)
+            .bind(expires_at)
+            .execute(&mut *self.writer().await?)
+            .await?;
+        Ok(())
+    }
+
     /// Whose sign-in a user context already made, if it was used.
     pub async fn sso_payload_user(&self, payload_hash: &str) -> StoreResult<Option<UserId>> {
         Ok(sqlx::query_scalar("SELECT user_id FROM sso_payloads WHERE payload_hash = $1")
@@ -166,13 +176,15 @@ impl Store {
         self.replace_memberships(conn, user_id, sub_account_ids).await
     }
 
-    /// HighLevel users with a live session whose access HighLevel has not confirmed since
-    /// `since`: their id, agency and sub-accounts.
+    /// HighLevel users with a live session or API key whose access HighLevel has not confirmed
+    /// since `since`: their id, agency and sub-accounts.
     pub async fn highlevel_users_to_recheck(&self, since: i64) -> StoreResult<Vec<HighLevelUserRow>> {
         let users: Vec<(UserId, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT u.id, u.agency_id, u.role, u.highlevel_confirmed_at FROM users u \
-             WHERE u.id LIKE 'hl-%' AND COALESCE(u.highlevel_confirmed_at, 0) < $1 \
-             AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $2) ORDER BY u.id",
+             WHERE substr(u.id, 1, 3) = 'hl-' AND COALESCE(u.highlevel_confirmed_at, 0) < $1 \
+             AND (EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id AND s.expires_at > $2) \
+                  OR EXISTS (SELECT 1 FROM api_keys k WHERE k.created_by = u.id AND k.revoked_at IS NULL)) \
+             ORDER BY u.id",
         )
         .bind(since)
         .bind(now_ms())
@@ -191,6 +203,34 @@ impl Store {
             .bind(user_id)
             .fetch_all(self.pool())
             .await?)
+    }
+
+    /// What a re-check found, written only if no sign-in confirmed the user since it read them
+    /// (`was`, their confirmation then); `false` when one did (nothing is written).
+    pub async fn reconfirm_highlevel_access(
+        &self,
+        conn: &mut AnyConnection,
+        user_id: &UserId,
+        was: Option<i64>,
+        admin: bool,
+        sub_account_ids: &[SubAccountId],
+        at: i64,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE users SET role = $2, highlevel_confirmed_at = $3 \
+             WHERE id = $1 AND COALESCE(highlevel_confirmed_at, 0) = $4",
+        )
+        .bind(user_id)
+        .bind(if admin { "admin" } else { "staff" })
+        .bind(at)
+        .bind(was.unwrap_or(0))
+        .execute(&mut *conn)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.replace_memberships(conn, user_id, sub_account_ids).await?;
+        Ok(true)
     }
 
     /// Ends every session of a user, and their hand-off links.

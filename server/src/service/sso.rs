@@ -99,9 +99,9 @@ impl Service {
             }
         }
         let user_id = opsflow_user_id(&user.user_id);
-        let once = context_hash(&salt, &user.user_id);
+        let once = context_hash(&salt);
         if let Some(used_by) = self.store.sso_payload_user(&once).await? {
-            return self.sso_again(&user, &used_by, current).await;
+            return self.sso_again(&user, &once, &used_by, current).await;
         }
         let company = self.store.company_tokens(&user.company_id).await?;
         if company.is_none_or(|row| row.uninstalled_at.is_some()) {
@@ -147,7 +147,13 @@ impl Service {
 
     /// A context used before signs in nobody new; but a frame reloaded with the context it had
     /// (and the session it made) goes on with that session.
-    async fn sso_again(&self, user: &SsoUser, used_by: &UserId, current: Option<&str>) -> Result<SsoSession, AppError> {
+    async fn sso_again(
+        &self,
+        user: &SsoUser,
+        once: &str,
+        used_by: &UserId,
+        current: Option<&str>,
+    ) -> Result<SsoSession, AppError> {
         let signed_in = match current {
             Some(token) => self.store.session_user(&token_hash(token)).await?,
             None => None,
@@ -156,6 +162,8 @@ impl Service {
             tracing::warn!(user_id = %used_by, "a HighLevel user context was presented again; refused");
             return Err(context_used());
         }
+        // The context is remembered as long as any session it led to may live.
+        self.store.keep_sso_payload(once, now_ms() + SESSION_MS).await?;
         let (landing, handoff, handoff_verifier) = self.handoff_for(user, used_by).await?;
         Ok(SsoSession { token: None, landing, handoff, handoff_verifier })
     }
@@ -200,10 +208,14 @@ impl Service {
                 let locations = installed.iter().filter(|id| found.reaches(id)).cloned().collect();
                 Ok(Access { admin: found.admin, locations, confirmed: true })
             }
-            Err(CrmError::NotFound(_)) => Err(refused()),
-            Err(error) => {
+            Err(error @ CrmError::Unavailable(_)) => {
                 tracing::warn!(%error, user_id = user.user_id, "HighLevel could not confirm a sign-in");
                 self.previously_confirmed(user).await
+            }
+            // Not found, or refused in any other way: HighLevel does not confirm this user.
+            Err(error) => {
+                tracing::warn!(%error, user_id = user.user_id, "HighLevel did not confirm a sign-in");
+                Err(refused())
             }
         }
     }
@@ -264,10 +276,7 @@ fn context_used() -> AppError {
     )
 }
 
-/// What identifies one user context: its encryption's salt, with the user it names.
-fn context_hash(salt: &[u8], highlevel_user_id: &str) -> String {
-    let mut hash = Sha256::new();
-    hash.update(salt);
-    hash.update(highlevel_user_id.as_bytes());
-    format!("{:x}", hash.finalize())
+/// What identifies one user context: its encryption's salt (see `UserContext::salt`).
+fn context_hash(salt: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(salt))
 }

@@ -1,7 +1,8 @@
 //! HighLevel users stay who HighLevel says they are while signed in: every few minutes the
-//! re-check worker asks HighLevel's users API about each HighLevel user with a live session
-//! whose access it has not confirmed for [`RECHECK_AFTER_MS`] — at least hourly. A user
-//! HighLevel removed (or no longer knows) loses their memberships and sessions; one who lost a
+//! re-check worker asks HighLevel's users API (with the agency's token) about each HighLevel
+//! user with a live session or API key whose access it has not confirmed for
+//! [`RECHECK_AFTER_MS`] — at least hourly. A user HighLevel removed, no longer knows or refuses
+//! loses their memberships and sessions (and so their API keys stop); one who lost a
 //! sub-account or their admin role keeps the rest but signs in again. Nothing is ever added
 //! here: a sign-in does that. When HighLevel cannot be asked, sessions go on on the last
 //! confirmation until it is a day old, then end.
@@ -61,33 +62,36 @@ impl Service {
 
     async fn recheck(&self, highlevel: &HighLevel, user: &HighLevelUserRow) -> StoreResult<Outcome> {
         let Some(highlevel_id) = highlevel_user_id(&user.id) else { return Ok(Outcome::Unanswered) };
-        // Asked as at sign-in: with a sub-account's token, or the agency's for one without any.
-        let asked = match user.locations.first() {
-            Some(location) => ask_highlevel(highlevel.crm.user(location, highlevel_id)).await,
-            None => ask_highlevel(highlevel.crm.agency_user(&user.agency_id, highlevel_id)).await,
-        };
+        // With the agency's token: no one sub-account's API quota pays for every user's check.
+        let asked = ask_highlevel(highlevel.crm.agency_user(&user.agency_id, highlevel_id)).await;
         let now = now_ms();
         let (gone, admin, kept) = match asked {
             Ok(found) if !found.deleted => {
                 let kept: Vec<_> = user.locations.iter().filter(|id| found.reaches(id)).cloned().collect();
                 (false, user.admin && found.admin, kept)
             }
-            Ok(_) | Err(CrmError::NotFound(_)) => (true, false, Vec::new()),
-            Err(error) if user.confirmed_at.is_some_and(|at| at > now - CONFIRMATION_LASTS_MS) => {
+            Err(error @ CrmError::Unavailable(_))
+                if user.confirmed_at.is_some_and(|at| at > now - CONFIRMATION_LASTS_MS) =>
+            {
                 tracing::warn!(%error, user_id = %user.id, "HighLevel could not re-check a user; asking again soon");
                 return Ok(Outcome::Unanswered);
             }
-            Err(error) => {
+            Err(error @ CrmError::Unavailable(_)) => {
                 tracing::warn!(%error, user_id = %user.id, "HighLevel has not confirmed a user for a day: signed out");
                 let mut tx = self.store.begin().await?;
                 self.store.end_sessions_of(&mut tx, &user.id).await?;
                 tx.commit().await.map_err(StoreError::from)?;
                 return Ok(Outcome::Ended);
             }
+            // Deleted, unknown, or refused: HighLevel no longer confirms this user.
+            Ok(_) | Err(_) => (true, false, Vec::new()),
         };
         let lost = gone || kept.len() < user.locations.len() || admin != user.admin;
         let mut tx = self.store.begin().await?;
-        self.store.confirm_highlevel_access(&mut tx, &user.id, admin, &kept, now).await?;
+        // A sign-in that confirmed the user while HighLevel was asked here has the newer word.
+        if !self.store.reconfirm_highlevel_access(&mut tx, &user.id, user.confirmed_at, admin, &kept, now).await? {
+            return Ok(Outcome::Confirmed);
+        }
         if lost {
             self.store.end_sessions_of(&mut tx, &user.id).await?;
         }

@@ -9,11 +9,12 @@
 use crate::common::{Db, database};
 use crate::connected::{self, Flow};
 use crate::standin;
-use app::api::ports::AuthPort;
+use app::api::ports::{ApiKeysPort, AuthPort};
 use leptos::prelude::LeptosOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::db::now_ms;
+use server::db::tenancy::Tenant;
 use server::highlevel::opsflow_user_id;
 use server::service::{Rechecked, Service, ServiceOptions};
 use std::sync::Arc;
@@ -308,6 +309,10 @@ async fn a_sign_in_highlevel_cannot_confirm_fails_closed(db: Db) {
     flow.standin.fail_next(Method::GET, "/users/", 503, None);
     let answer = sign_in_from_highlevel(&flow, context(standin::USER, "user", Some("elsewhere"))).await;
     assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{}", answer.body);
+    // HighLevel refusing to say (not an outage) is no confirmation at all.
+    flow.standin.fail_next(Method::GET, "/users/", 403, None);
+    let answer = sign_in_from_highlevel(&flow, staff("user")).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
     // Not on a confirmation over a day old.
     confirmed_hours_ago(&flow, 25).await;
     flow.standin.fail_next(Method::GET, "/users/", 503, None);
@@ -327,6 +332,16 @@ async fn signed_in_highlevel_users_are_rechecked(db: Db) {
     for answer in [&staff, &agency, &other] {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     }
+    let admin_of_elsewhere = flow.service.session_user(&other.token()).await.unwrap().unwrap();
+    let key = flow.service.create_api_key(&admin_of_elsewhere, &"elsewhere".into(), "Zapier").await.unwrap().key;
+    let call_with = |key: String| {
+        let request = client().get(format!("{}/api/v1/workflows", flow.base)).bearer_auth(key);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    assert_eq!(call_with(key.clone()).await.0, StatusCode::OK);
     assert_eq!(flow.service.recheck_highlevel_users().await.unwrap(), Rechecked::default(), "all confirmed just now");
 
     flow.standin.change_user(standin::USER, |user| user["deleted"] = json!(true));
@@ -363,6 +378,26 @@ async fn signed_in_highlevel_users_are_rechecked(db: Db) {
     assert_eq!(flow.service.recheck_highlevel_users().await.unwrap().ended, 1);
     assert!(!signed_in(&flow, &other.token()).await);
     assert_eq!(role_of(&flow, standin::OTHER_LOCATION_USER).await.as_deref(), Some("staff"));
+    // The key they made as an admin stops, saying why.
+    let (status, error) = call_with(key).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("no longer an admin"), "{error}");
+    let listed = flow.db.store.api_keys(&Tenant::for_server_work("elsewhere".into())).await.unwrap();
+    assert_eq!(listed[0].maker_is_admin, 0, "Settings lists it as stopped");
+
+    // A user whose sessions have lapsed is still re-checked while a key of theirs is live, and
+    // one HighLevel refuses to say anything of is taken as gone.
+    let agency = sign_in_from_highlevel(&flow, agency_context(standin::AGENCY_ADMIN, "admin")).await;
+    let agency_admin = flow.service.session_user(&agency.token()).await.unwrap().unwrap();
+    let key = flow.service.create_api_key(&agency_admin, &connected::location(), "Make").await.unwrap().key;
+    sqlx::query("DELETE FROM sessions").execute(flow.db.store.pool()).await.unwrap();
+    assert_eq!(call_with(key.clone()).await.0, StatusCode::OK);
+    confirmed_hours_ago(&flow, 1).await;
+    flow.standin.fail_next(Method::GET, &format!("/users/{}", standin::AGENCY_ADMIN), 403, None);
+    let done = flow.service.recheck_highlevel_users().await.unwrap();
+    assert_eq!(done, Rechecked { confirmed: 1, ended: 1, unanswered: 0 }, "the agency admin, and Olu's key");
+    assert!(memberships(&flow, standin::AGENCY_ADMIN).await.is_empty());
+    assert_eq!(call_with(key).await.0, StatusCode::FORBIDDEN);
     flow.standin.assert_spec_clean();
 }
 
