@@ -212,6 +212,44 @@ async fn a_full_backlog_asks_highlevel_to_retry(db: Db) {
     assert!(matches!(refused, Err(IntakeError::Age(_))), "{refused:?}");
 }
 
+/// The database fails a webhook's store and the record of its 429 alike: the process remembers
+/// the 429, and HighLevel's redelivery ten minutes later is taken.
+async fn a_webhook_the_store_failed_is_taken_on_redelivery(db: Db) {
+    let server = start(db, IntakeLimits::default()).await;
+    let pool = server.f.store().pool();
+    let failing: &[&str] = match server.f.store().backend() {
+        server::db::Backend::Sqlite => &[
+            "CREATE TRIGGER fail_webhooks BEFORE INSERT ON hl_webhooks BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+            "CREATE TRIGGER fail_deferred BEFORE INSERT ON hl_deferred_webhooks BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        ],
+        server::db::Backend::Postgres => &[
+            "CREATE FUNCTION fail_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER fail_webhooks BEFORE INSERT ON hl_webhooks FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+            "CREATE TRIGGER fail_deferred BEFORE INSERT ON hl_deferred_webhooks FOR EACH ROW EXECUTE FUNCTION fail_insert()",
+        ],
+    };
+    for sql in failing {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    let bytes = serde_json::to_vec(&stage_update(Some("s-1"), chrono::Utc::now())).unwrap();
+    let (status, answer, _) = server.deliver(&bytes, &[("x-ghl-signature", server.signer.ed25519(&bytes))]).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+    let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM hl_deferred_webhooks").fetch_one(pool).await.unwrap();
+    assert_eq!(recorded, 0, "the store kept no record of the 429");
+    for trigger in ["fail_webhooks ON hl_webhooks", "fail_deferred ON hl_deferred_webhooks"] {
+        let drop = match server.f.store().backend() {
+            server::db::Backend::Sqlite => format!("DROP TRIGGER {}", trigger.split(' ').next().unwrap()),
+            server::db::Backend::Postgres => format!("DROP TRIGGER {trigger}"),
+        };
+        sqlx::query(&drop).execute(pool).await.unwrap();
+    }
+    let intake = &server.service.highlevel().unwrap().intake;
+    let later = chrono::Utc::now() + chrono::TimeDelta::minutes(10);
+    let signature = server.signer.ed25519(&bytes);
+    assert_eq!(intake.receive(ed25519(&signature), &bytes, later).await.unwrap(), Receipt::Stored);
+    assert_eq!(server.state("webhook:s-1").await.as_deref(), Some("pending"));
+}
+
 fn ed25519(signature: &str) -> SignatureHeaders<'_> {
     SignatureHeaders { ed25519: Some(signature), rsa: None }
 }
@@ -334,6 +372,7 @@ on_both_backends!(
     signed_webhooks_are_kept_once,
     forged_stale_and_unreadable_webhooks_are_refused,
     a_full_backlog_asks_highlevel_to_retry,
+    a_webhook_the_store_failed_is_taken_on_redelivery,
     id_less_redeliveries_and_long_transcripts,
     a_standalone_server_has_no_webhook_endpoint_and_may_be_framed_by_nobody_else,
 );

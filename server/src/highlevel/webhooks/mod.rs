@@ -8,7 +8,8 @@
 //! Replays are refused three ways: the signature, the dedupe key (a stored id is stored once),
 //! and — for an id never seen — the five-minute freshness window on `timestamp`. HighLevel sends
 //! a 429'd webhook again ten minutes later with the same body, so the ids answered 429 are
-//! recorded and their redelivery is accepted for [`DEFERRED_FOR_MS`] whatever its timestamp.
+//! recorded and their redelivery is accepted for [`DEFERRED_FOR_MS`] whatever its timestamp —
+//! in the store for every instance, and in this process too, for when the store was what failed.
 //!
 //! The backlog is counted in the store, so every instance sharing it sees the same one.
 
@@ -18,7 +19,8 @@ pub mod records;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, Semaphore};
 
 use self::payload::{Envelope, PayloadError};
@@ -73,7 +75,12 @@ pub struct Intake {
     limits: IntakeLimits,
     in_flight: Arc<Semaphore>,
     stored: Arc<Notify>,
+    /// Webhooks answered 429 by this process, and when: what the store could not record.
+    deferred: Arc<Mutex<HashMap<String, i64>>>,
 }
+
+/// How many 429'd webhooks a process remembers on its own; past that, the oldest go first.
+const DEFERRED_KEPT: usize = 100_000;
 
 impl Intake {
     /// An intake over `store` (checked to answer).
@@ -85,6 +92,7 @@ impl Intake {
             limits,
             in_flight: Arc::new(Semaphore::new(limits.in_flight)),
             stored: Arc::new(Notify::new()),
+            deferred: Arc::default(),
         })
     }
 
@@ -102,12 +110,38 @@ impl Intake {
         let receipt = self.keep(&envelope, &dedupe_key, body, now).await;
         // Whatever kept a good webhook from being stored, HighLevel sends it again after a 429:
         // its redelivery must then be taken, however old its timestamp.
-        if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_)))
-            && let Err(error) = self.store.defer_webhook(&dedupe_key).await
-        {
-            tracing::error!(%error, dedupe_key, "could not record a deferred webhook");
+        if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_))) {
+            self.remember_deferred(&dedupe_key);
+            if let Err(error) = self.store.defer_webhook(&dedupe_key).await {
+                tracing::error!(%error, dedupe_key, "could not record a deferred webhook; this process remembers it");
+            }
         }
         receipt
+    }
+
+    fn deferred(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn remember_deferred(&self, dedupe_key: &str) {
+        let now = now_ms();
+        let mut deferred = self.deferred();
+        deferred.retain(|_, at| *at > now - DEFERRED_FOR_MS);
+        if deferred.len() >= DEFERRED_KEPT
+            && let Some(oldest) = deferred.iter().min_by_key(|(_, at)| **at).map(|(key, _)| key.clone())
+        {
+            deferred.remove(&oldest);
+        }
+        deferred.insert(dedupe_key.to_owned(), now);
+    }
+
+    /// Whether this webhook was answered 429 within [`DEFERRED_FOR_MS`] (by any instance).
+    async fn was_deferred(&self, dedupe_key: &str) -> StoreResult<bool> {
+        let since = now_ms() - DEFERRED_FOR_MS;
+        if self.deferred().get(dedupe_key).is_some_and(|at| *at > since) {
+            return Ok(true);
+        }
+        self.store.was_deferred(dedupe_key, since).await
     }
 
     /// Checks a signed webhook's age (a deferred one's redelivery excepted) and stores it, when
@@ -121,7 +155,7 @@ impl Intake {
     ) -> Result<Receipt, IntakeError> {
         if let Some(timestamp) = &envelope.timestamp
             && let Err(stale) = check_age(timestamp, now)
-            && !self.store.was_deferred(dedupe_key, now_ms() - DEFERRED_FOR_MS).await?
+            && !self.was_deferred(dedupe_key).await?
         {
             return Err(stale.into());
         }
