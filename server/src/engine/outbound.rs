@@ -49,7 +49,9 @@ impl Engine {
                     .open(Binding::twilio_token(tenant.id()), messaging.twilio_token_sealed.as_deref())?
                     .ok_or_else(|| Failure::Refused("No Twilio auth token is saved.".to_owned()))?;
                 let text = Text { channel, to: &run.text(to), body: &run.text(message) };
-                let retry = step.attempt > 1;
+                // Any earlier claim may have sent it: an earlier attempt of this series, or one
+                // before an admin's retry (which starts the attempts again; the claims go on).
+                let retry = step.attempt > 1 || step.fence > 1;
                 self.twilio.send(settings, &token, &text, (step.started_at, retry)).await?
             }
             _ => return Ok(None),

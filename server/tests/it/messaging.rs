@@ -414,20 +414,10 @@ async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
     assert_eq!(output["sid"].as_str(), Some(sent[0].sid.as_str()));
 
     // An answer lost after Twilio sent the message: the retry finds it and sends no other.
-    twilio.fail_next(500, 1);
+    twilio.lose_next_answer(500);
     let bo = contact("Bo", "+14155550124");
     f.service.builtin().create_record(&tenant, &cause, Module::Contacts, bo.as_object().unwrap()).await.unwrap();
     engine.run_until_idle().await.unwrap();
-    // What the lost answer had said: the message exists at Twilio.
-    let form = [("To", "+14155550124"), ("From", "+14155550100"), ("Body", "Hi Bo & co")];
-    let posted = reqwest::Client::new()
-        .post(format!("{}/2010-04-01/Accounts/{}/Messages.json", twilio.base_url(), twilio::ACCOUNT_SID))
-        .basic_auth(twilio::ACCOUNT_SID, Some(twilio::AUTH_TOKEN))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(posted.status(), reqwest::StatusCode::CREATED);
     due_now().await;
     engine.run_until_idle().await.unwrap();
     let to_bo: Vec<_> = twilio.messages().into_iter().filter(|m| m.to.ends_with("+14155550124")).collect();
@@ -458,6 +448,38 @@ async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
     assert_eq!((status.as_str(), attempts), ("failed", 1));
     assert!(error.starts_with("Twilio refused the account SID and auth token"), "{error}");
     assert_eq!(twilio.messages().len(), 4, "nothing more was sent");
+
+    // Say the failed attempt had got through after all; an admin fixes the token and retries:
+    // the new series of attempts looks first too, and sends nothing twice.
+    let form = [("To", "+14155550125"), ("From", "+14155550100"), ("Body", "Hi Cy & co")];
+    reqwest::Client::new()
+        .post(format!("{}/2010-04-01/Accounts/{}/Messages.json", twilio.base_url(), twilio::ACCOUNT_SID))
+        .basic_auth(twilio::ACCOUNT_SID, Some(twilio::AUTH_TOKEN))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    sqlx::query("UPDATE messaging_settings SET twilio_token_sealed = $1")
+        .bind(secrets().seal(Binding::twilio_token(f.acme.as_str()), twilio::AUTH_TOKEN).unwrap())
+        .execute(f.store().pool())
+        .await
+        .unwrap();
+    let run: String = sqlx::query_scalar("SELECT id FROM workflow_runs WHERE trigger_snapshot LIKE '%Cy%'")
+        .fetch_one(f.store().pool())
+        .await
+        .unwrap();
+    f.service.retry_workflow_run(&Editor::from(&admin), &run.into()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    let to_cy: Vec<_> = twilio.messages().into_iter().filter(|m| m.to.ends_with("+14155550125")).collect();
+    assert_eq!(to_cy.len(), 2, "one SMS (not two) and one WhatsApp: {to_cy:?}");
+    let output: String = sqlx::query_scalar(
+        "SELECT s.output FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id \
+         WHERE s.action_type = 'send_sms' AND r.trigger_snapshot LIKE '%Cy%'",
+    )
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&output).unwrap()["alreadySent"], true, "{output}");
     twilio.assert_spec_clean();
 }
 

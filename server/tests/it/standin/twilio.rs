@@ -79,8 +79,9 @@ struct Stored {
 struct Inner {
     violations: Vec<String>,
     requests: usize,
-    /// Statuses to answer the next POSTs with, in order.
-    failures: VecDeque<u16>,
+    /// Statuses to answer the next POSTs with, in order, and whether the message is created
+    /// first (an answer lost after Twilio did the work).
+    failures: VecDeque<(u16, bool)>,
     messages: Vec<Stored>,
 }
 
@@ -122,7 +123,13 @@ impl TwilioStandIn {
     pub fn fail_next(&self, status: u16, times: usize) {
         let valid = StatusCode::from_u16(status).is_ok_and(|s| s.is_client_error() || s.is_server_error());
         assert!(valid, "fail_next takes a 4xx or 5xx status, not {status}");
-        self.with(|inner| inner.failures.extend(std::iter::repeat_n(status, times)));
+        self.with(|inner| inner.failures.extend(std::iter::repeat_n((status, false), times)));
+    }
+
+    /// The next POST that authenticates creates its message, then is answered `status`: the
+    /// caller never learns the message exists.
+    pub fn lose_next_answer(&self, status: u16) {
+        self.with(|inner| inner.failures.push_back((status, true)));
     }
 
     /// Every HTTP request received, whatever it was answered.
@@ -312,9 +319,8 @@ async fn handle(
     {
         return unauthorized();
     }
-    if method == Method::POST
-        && let Some(status) = stand_in.with(|inner| inner.failures.pop_front())
-    {
+    let failure = if method == Method::POST { stand_in.with(|inner| inner.failures.pop_front()) } else { None };
+    if let Some((status, false)) = failure {
         return injected(status);
     }
     // Twilio answers one error: the most telling, a specific code over the generic one.
@@ -322,6 +328,10 @@ async fn handle(
         return twilio_error(StatusCode::BAD_REQUEST, problem.code, &problem.message);
     }
     match (method.as_str(), operation.template) {
+        ("POST", LIST) if failure.is_some() => {
+            stand_in.create(account, &form);
+            injected(failure.map_or(500, |(status, _)| status))
+        }
         ("POST", LIST) => stand_in.create(account, &form),
         ("GET", LIST) => stand_in.list(&path, &query),
         ("GET", INSTANCE) => stand_in.fetch(&path, operation.param("Sid")),
