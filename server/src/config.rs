@@ -101,7 +101,8 @@ pub struct ServeArgs {
     /// (sign-in throttling counts failures per address).
     #[arg(long, env = "OPSFLOW_TRUST_PROXY", action = ArgAction::SetTrue, value_parser = boolish())]
     pub trust_proxy: bool,
-    /// REST API calls one API key may make a minute (more answer 429 with Retry-After).
+    /// REST API calls a sub-account's API keys may make a clock minute, every instance's
+    /// together (more answer 429 with Retry-After).
     #[arg(long, env = "OPSFLOW_API_CALLS_PER_MINUTE", default_value_t = 1_200, value_parser = clap::value_parser!(u32).range(1..))]
     pub api_calls_per_minute: u32,
     /// Let workflows' webhooks call loopback, private and link-local addresses (a test bench,

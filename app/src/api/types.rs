@@ -127,6 +127,9 @@ pub struct ApiKeyView {
     pub last_used_at: Option<String>,
     /// When it was revoked; a revoked key is refused.
     pub revoked_at: Option<String>,
+    /// Its maker is no longer an admin of the sub-account: the key is refused until revoked
+    /// (an admin makes a new one).
+    pub maker_not_admin: bool,
 }
 
 /// A key just made: the only answer that carries its secret.

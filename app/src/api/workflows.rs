@@ -54,6 +54,8 @@ pub struct RunHistory {
 pub struct RunDetail {
     pub run: Run,
     pub workflow_name: Option<String>,
+    /// The workflow's version now (a retry still runs the run's own).
+    pub current_version: Option<i64>,
 }
 
 /// One notification, as its recipient sees it.

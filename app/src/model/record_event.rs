@@ -20,8 +20,11 @@ pub enum Cause {
     /// A form's writeback, for the person who submitted it. Form triggers do not answer it:
     /// a form's own pipeline move would make a form again.
     Form { form_id: FormId, user_id: Option<UserId> },
-    /// A call to OpsFlow's API.
-    Api,
+    /// A call to OpsFlow's API with an API key (events stored before keys were recorded name none).
+    Api {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_id: Option<String>,
+    },
     /// A HighLevel webhook delivery.
     HighLevel { webhook_id: String },
     /// A workflow run's step.

@@ -102,6 +102,11 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
                                         <td data-label="Made">{format!("{} by {}", key.created_at, key.created_by)}</td>
                                         <td data-label="Last used">{key.last_used_at.clone().unwrap_or_else(|| "Never".to_owned())}</td>
                                         <td class="actions">
+                                            {(key.maker_not_admin && revoked.is_none()).then(|| view! {
+                                                <span class="badge badge-error">
+                                                    {format!("Stopped: {} is no longer an admin here", key.created_by)}
+                                                </span>
+                                            })}
                                             {match revoked {
                                                 Some(at) => view! { <span class="badge">{format!("Revoked {at}")}</span> }.into_any(),
                                                 None => view! {

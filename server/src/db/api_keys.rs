@@ -6,7 +6,7 @@
 use serde::Serialize;
 use sqlx::FromRow;
 
-use super::tenancy::{Admin, Tenant};
+use super::tenancy::{Admin, MAKER_IS_ADMIN, Tenant};
 use super::{Store, StoreResult, new_id, now_ms};
 
 /// A key as Settings lists it.
@@ -20,6 +20,8 @@ pub struct ApiKeyRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// 1 while its maker is an admin of the sub-account; 0 once they are not (the key stopped).
+    pub maker_is_admin: i64,
 }
 
 /// Live keys a sub-account may have at once: a leaked admin session cannot scatter keys.
@@ -59,14 +61,12 @@ impl Store {
 
     /// The sub-account's keys, newest first, revoked ones too.
     pub async fn api_keys(&self, tenant: &Tenant) -> StoreResult<Vec<ApiKeyRow>> {
-        Ok(sqlx::query_as(
-            "SELECT k.id, k.name, k.prefix, u.name AS created_by_name, k.created_at, k.last_used_at, k.revoked_at \
-             FROM api_keys k JOIN users u ON u.id = k.created_by \
-             WHERE k.sub_account_id = $1 ORDER BY k.created_at DESC, k.id",
-        )
-        .bind(tenant.id())
-        .fetch_all(self.pool())
-        .await?)
+        let sql = format!(
+            "SELECT k.id, k.name, k.prefix, maker.name AS created_by_name, k.created_at, k.last_used_at, k.revoked_at, \
+             {MAKER_IS_ADMIN} AS maker_is_admin FROM api_keys k JOIN users maker ON maker.id = k.created_by \
+             WHERE k.sub_account_id = $1 ORDER BY k.created_at DESC, k.id"
+        );
+        Ok(sqlx::query_as(&sql).bind(tenant.id()).fetch_all(self.pool()).await?)
     }
 
     /// Revokes a live key of the admin's sub-account; `false` when there is none with that id.

@@ -6,10 +6,10 @@
 //!
 //! The counts come from the database, so they hold across instances sharing one: a chain's
 //! runs are counted in the statement that inserts a run (from an index); the runs each instance
-//! starts are added to the minute's stored count every second, and the queued steps counted
-//! every five ([`Store::sync_run_counts`], [`Store::count_queued_steps`]). Between those, an
-//! instance reads what it last read and adds what it started since, so checking the minute and
-//! the queue costs a run nothing in the database; several instances together may pass those
+//! starts are added to the minute's stored count every second (`db::minute_counts`), and the
+//! queued steps counted every five ([`Store::count_queued_steps`]). Between those, an instance
+//! reads what it last read and adds what it started since, so checking the minute and the
+//! queue costs a run nothing in the database; several instances together may pass those
 //! budgets by what they start in a second.
 
 use app::model::WorkflowId;
@@ -17,6 +17,7 @@ use sqlx::AnyConnection;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
+use super::minute_counts::MinuteCounts;
 use super::tenancy::Tenant;
 use super::{Store, StoreResult, new_id, now_ms};
 
@@ -80,35 +81,22 @@ impl Budget {
 /// instance's, as the store last said, plus what it started since) and steps queued.
 #[derive(Debug, Default)]
 pub(super) struct Spending {
-    state: Mutex<SpendingState>,
-}
-
-#[derive(Debug, Default)]
-struct SpendingState {
-    /// The minute `stored` is of.
-    minute: i64,
-    /// Every instance's runs that minute, per sub-account, as the store last said.
-    stored: HashMap<String, i64>,
-    /// Runs this instance started and has not yet added to the store, per (sub-account, minute).
-    unsynced: HashMap<(String, i64), i64>,
+    pub(super) runs: MinuteCounts,
     /// Steps queued per sub-account, as last counted.
-    queued: HashMap<String, i64>,
+    queued: Mutex<HashMap<String, i64>>,
 }
 
 impl Spending {
-    fn state(&self) -> MutexGuard<'_, SpendingState> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn queued(&self) -> MutexGuard<'_, HashMap<String, i64>> {
+        self.queued.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The budget a new run of the sub-account would pass at `minute`, if one (a chain's is
     /// checked with the insert).
     fn reached(&self, sub_account: &str, minute: i64, budgets: &Budgets) -> Option<Budget> {
-        let state = self.state();
-        let stored = if state.minute == minute { state.stored.get(sub_account).copied().unwrap_or(0) } else { 0 };
-        let unsynced = state.unsynced.get(&(sub_account.to_owned(), minute)).copied().unwrap_or(0);
-        if stored + unsynced >= budgets.runs_per_minute {
+        if self.runs.count(sub_account, minute) >= budgets.runs_per_minute {
             Some(Budget::RunsPerMinute)
-        } else if state.queued.get(sub_account).copied().unwrap_or(0) >= budgets.queued_steps {
+        } else if self.queued().get(sub_account).copied().unwrap_or(0) >= budgets.queued_steps {
             Some(Budget::QueuedSteps)
         } else {
             None
@@ -135,7 +123,7 @@ impl Store {
 
     /// Counts a run started at `minute` against the sub-account's budget.
     pub(super) fn run_started(&self, tenant: &Tenant, minute: i64) {
-        *self.spending.state().unsynced.entry((tenant.id().to_string(), minute)).or_default() += 1;
+        self.spending.runs.add(tenant.id(), minute);
     }
 
     /// Tells the sub-account's admins that a budget kept `workflow` from starting a run — once
@@ -203,61 +191,16 @@ impl Store {
         )
         .fetch_all(self.pool())
         .await?;
-        self.spending.state().queued = counted.into_iter().collect();
-        Ok(())
-    }
-
-    /// Adds the runs this instance started since it last did to the stored counts of their
-    /// minutes, and reads every instance's counts for the current minute.
-    pub async fn sync_run_counts(&self) -> StoreResult<()> {
-        let unsynced: Vec<((String, i64), i64)> = self.spending.state().unsynced.clone().into_iter().collect();
-        if !unsynced.is_empty() {
-            let mut tx = self.begin().await?;
-            for ((sub_account, minute), runs) in &unsynced {
-                sqlx::query(
-                    "INSERT INTO workflow_minutes (sub_account_id, minute, runs) VALUES ($1, $2, $3) \
-                     ON CONFLICT (sub_account_id, minute) DO UPDATE SET runs = workflow_minutes.runs + excluded.runs",
-                )
-                .bind(sub_account)
-                .bind(minute)
-                .bind(runs)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        }
-        let minute = now_ms() / 60_000;
-        let stored: Vec<(String, i64)> =
-            sqlx::query_as("SELECT sub_account_id, runs FROM workflow_minutes WHERE minute = $1")
-                .bind(minute)
-                .fetch_all(self.pool())
-                .await?;
-        let mut state = self.spending.state();
-        // What was added is in `stored` now; runs started meanwhile stay unsynced.
-        for (key, runs) in unsynced {
-            if let Some(left) = state.unsynced.get_mut(&key) {
-                *left -= runs;
-                if *left <= 0 {
-                    state.unsynced.remove(&key);
-                }
-            }
-        }
-        state.minute = minute;
-        state.stored = stored.into_iter().collect();
+        *self.spending.queued() = counted.into_iter().collect();
         Ok(())
     }
 
     /// Deletes the run counts of minutes before the last and alerts older than a day; how many.
     pub(super) async fn purge_budget_counts(&self, now: i64) -> StoreResult<u64> {
-        let mut writer = self.writer().await?;
-        let minutes = sqlx::query("DELETE FROM workflow_minutes WHERE minute < $1")
-            .bind(now / 60_000 - 1)
-            .execute(&mut *writer)
-            .await?
-            .rows_affected();
+        let minutes = self.purge_minute_counts(now).await?;
         let alerts = sqlx::query("DELETE FROM workflow_budget_alerts WHERE hour < $1")
             .bind(now / 3_600_000 - 24)
-            .execute(&mut *writer)
+            .execute(&mut *self.writer().await?)
             .await?
             .rows_affected();
         Ok(minutes + alerts)

@@ -15,6 +15,7 @@ pub mod connections;
 pub mod events;
 pub mod forms;
 pub mod messaging;
+pub mod minute_counts;
 pub mod notifications;
 pub mod retention;
 pub mod runs;
@@ -58,6 +59,8 @@ pub struct Store {
     budgets: budgets::Budgets,
     /// What this instance knows of each sub-account's spending (shared by its clones).
     spending: Arc<budgets::Spending>,
+    /// The calls each sub-account's API keys made this minute (shared by its clones).
+    api_calls: Arc<minute_counts::MinuteCounts>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +144,7 @@ impl Store {
             write_turns,
             budgets: budgets::Budgets::default(),
             spending: Arc::default(),
+            api_calls: Arc::default(),
         })
     }
 

@@ -259,10 +259,16 @@ impl Store {
         workflow: &WorkflowId,
         page: i64,
         limit: i64,
-    ) -> StoreResult<Option<(Vec<Run>, i64)>> {
-        if self.workflow(tenant, workflow).await?.is_none() {
-            return Ok(None);
-        }
+    ) -> StoreResult<Option<(Vec<Run>, i64, bool)>> {
+        // A deleted workflow's runs stay listed, as their details stay readable.
+        let deleted_at: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT deleted_at FROM workflows WHERE id = $1 AND sub_account_id = $2")
+                .bind(workflow.as_str())
+                .bind(tenant.id())
+                .fetch_optional(self.pool())
+                .await?;
+        let Some(deleted_at) = deleted_at else { return Ok(None) };
+        let deleted = deleted_at.is_some();
         // The count and the page from one snapshot, so the page is where the count says.
         let mut tx = self.begin_read().await?;
         // Kept by a trigger (migration 0017). PostgreSQL sums BIGINTs as NUMERIC.
@@ -273,7 +279,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let Some(slice) = PageSlice::of(total, page, limit) else {
-            return Ok(Some((Vec::new(), total)));
+            return Ok(Some((Vec::new(), total, deleted)));
         };
         // The workflow is the tenant's (checked above), so its runs are: filtering them by the
         // sub-account again would make each skipped row a table lookup. The page's ids come
@@ -288,7 +294,7 @@ impl Store {
             sqlx::query_as(&sql).bind(workflow.as_str()).bind(slice.limit).bind(slice.skip).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         let runs = rows.into_iter().map(|row| row.into_run(false)).collect::<StoreResult<Vec<_>>>()?;
-        Ok(Some((runs, total)))
+        Ok(Some((runs, total, deleted)))
     }
 
     /// One run of the sub-account with its trigger and steps (a deleted workflow's runs too:

@@ -114,6 +114,19 @@ impl Deref for Admin {
     }
 }
 
+/// Whether the person who made an API key (`k`) is still an admin of its sub-account — 1 or 0,
+/// a BIGINT on both databases. A key acts for its maker, and stops when they could no longer
+/// make it.
+pub const MAKER_IS_ADMIN: &str = "CAST(CASE WHEN EXISTS (SELECT 1 FROM users u JOIN memberships m ON m.user_id = u.id \
+     WHERE u.id = k.created_by AND u.role = 'admin' AND m.sub_account_id = k.sub_account_id) THEN 1 ELSE 0 END AS BIGINT)";
+
+/// A live API key, as its caller finds it.
+pub enum KeyState {
+    Live(KeyHolder),
+    /// Its maker is no longer an admin of its sub-account.
+    MakerNotAdmin,
+}
+
 /// The holder of a live key: a [`Tenant`] (the key's sub-account), so everything it asks for is
 /// scoped there. Made only by [`Store::key_holder`].
 #[derive(Clone, Debug)]
@@ -197,16 +210,20 @@ impl Store {
         }))
     }
 
-    /// The holder of the live key with this hash, noting when it was used (at most once a
-    /// minute, so a busy key does not write on every call).
-    pub async fn key_holder(&self, secret_hash: &str) -> StoreResult<Option<KeyHolder>> {
-        let row: Option<(String, SubAccountId, Option<i64>)> = sqlx::query_as(
-            "SELECT id, sub_account_id, last_used_at FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(secret_hash)
-        .fetch_optional(self.pool())
-        .await?;
-        let Some((key_id, sub_account, last_used_at)) = row else { return Ok(None) };
+    /// The live key with this hash, noting when it was used (at most once a minute, so a busy
+    /// key does not write on every call): its holder, or [`KeyState::MakerNotAdmin`] when the
+    /// person who made it is no longer an admin of its sub-account (it works no more).
+    pub async fn key_holder(&self, secret_hash: &str) -> StoreResult<Option<KeyState>> {
+        let sql = format!(
+            "SELECT k.id, k.sub_account_id, k.last_used_at, {MAKER_IS_ADMIN} FROM api_keys k \
+             WHERE k.secret_hash = $1 AND k.revoked_at IS NULL"
+        );
+        let row: Option<(String, SubAccountId, Option<i64>, i64)> =
+            sqlx::query_as(&sql).bind(secret_hash).fetch_optional(self.pool()).await?;
+        let Some((key_id, sub_account, last_used_at, maker_is_admin)) = row else { return Ok(None) };
+        if maker_is_admin == 0 {
+            return Ok(Some(KeyState::MakerNotAdmin));
+        }
         let now = super::now_ms();
         if last_used_at.is_none_or(|used| now - used > 60_000) {
             sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
@@ -215,6 +232,6 @@ impl Store {
                 .execute(&mut *self.writer().await?)
                 .await?;
         }
-        Ok(Some(KeyHolder { tenant: Tenant(sub_account), key_id }))
+        Ok(Some(KeyState::Live(KeyHolder { tenant: Tenant(sub_account), key_id })))
     }
 }

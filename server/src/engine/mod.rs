@@ -136,19 +136,19 @@ fn fill(value: &Value, text: &dyn Fn(&str) -> String) -> Value {
     }
 }
 
-/// How often each instance adds the runs it started to the stored per-minute counts, and reads
-/// every instance's (`db::budgets`): instances together may pass the runs-per-minute budget by
-/// what they start in this time.
+/// How often each instance adds the runs it started and the API calls it took to the stored
+/// per-minute counts, and reads every instance's (`db::minute_counts`): instances together may
+/// pass the runs-per-minute budget and the API's rate by what they take in this time.
 const RUN_COUNTS_EVERY: Duration = Duration::from_secs(1);
 /// How often the queued steps are counted: a burst may pass that budget by what one
 /// sub-account queues in this time.
 const QUEUE_COUNT_EVERY: Duration = Duration::from_secs(5);
 
-/// Keeps the budgets' counts (`db::budgets`) until the server stops.
+/// Keeps the budgets' counts (`db::budgets`) and the API's calls a minute until the server stops.
 pub async fn run_budget_counter(store: Store, stop: Stop) {
     let counted = std::sync::Mutex::new(None::<std::time::Instant>);
     jobs::run_worker("budget counts", &stop, RUN_COUNTS_EVERY, None, || async {
-        store.sync_run_counts().await?;
+        store.sync_minute_counts().await?;
         let due = counted
             .lock()
             .map(|mut last| {

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, header};
 
 use super::ApiError;
 use crate::auth::token_hash;
-use crate::db::tenancy::KeyHolder;
+use crate::db::tenancy::{KeyHolder, KeyState};
 use crate::state::AppState;
 
 /// Keys start with this, so a leaked one is recognisable (and secret scanners can match it).
@@ -59,13 +59,24 @@ impl FromRequestParts<AppState> for ApiCaller {
 
 impl crate::service::Service {
     /// The holder of a live key; `ApiKeyRequired` for a revoked, unknown or malformed one (the
-    /// same answer, so keys cannot be probed), `TooManyAttempts` past the key's rate.
+    /// same answer, so keys cannot be probed), `Forbidden` for one whose maker is no longer an
+    /// admin, `TooManyAttempts` past the sub-account's rate.
     pub async fn key_holder(&self, key: &str) -> Result<KeyHolder, AppError> {
         if !key.starts_with(KEY_PREFIX) || key.len() > 200 {
             return Err(AppError::ApiKeyRequired);
         }
-        let holder = self.store.key_holder(&token_hash(key)).await?.ok_or(AppError::ApiKeyRequired)?;
-        self.api_rate.check(holder.key_id()).map_err(AppError::TooManyAttempts)?;
+        let holder = match self.store.key_holder(&token_hash(key)).await?.ok_or(AppError::ApiKeyRequired)? {
+            KeyState::Live(holder) => holder,
+            KeyState::MakerNotAdmin => {
+                return Err(AppError::Forbidden(
+                    "This API key stopped working: the person who made it is no longer an admin of its sub-account. \
+                     An admin can make a new key in Settings."
+                        .to_owned(),
+                ));
+            }
+        };
+        let per_minute = i64::from(self.options.api_calls_per_minute);
+        self.store.take_api_call(holder.id(), per_minute).map_err(AppError::TooManyAttempts)?;
         Ok(holder)
     }
 }

@@ -8,7 +8,9 @@
 //!   checked against the module's fields by the model, and is stored once in the event stream.
 //!
 //! A caller authenticates with an API key (`Authorization: Bearer`; the body's `sub_account_id`
-//! must then be the key's), or as a signed-in member of the sub-account (session cookie).
+//! must then be the key's), or as a signed-in member of the sub-account (session cookie): staff
+//! send the form events only, module events take an admin. The event records who sent it (the
+//! key, or the person) as its cause.
 
 use app::api::AppError;
 use app::api::types::SessionUser;
@@ -113,8 +115,8 @@ pub async fn ingest_event(
         resolve(&state, &request, id, &tenant).await?.into()
     } else {
         let request: ModuleEventRequest = serde_json::from_value(body).map_err(read)?;
-        let tenant = caller.tenant(&state, &request.sub_account_id).await?;
-        reported(request, &tenant)?.into()
+        let tenant = caller.reporter(&state, &request.sub_account_id).await?;
+        reported(request, &tenant, caller.cause())?.into()
     };
     match state.service.ingestor().try_ingest(event).await {
         Ok(outcome) => {
@@ -151,6 +153,33 @@ impl Caller {
             }
         }
     }
+
+    /// The same, for a module event: a change another CRM made starts workflows, so a person
+    /// must be an admin (staff send only the form events).
+    async fn reporter(&self, state: &AppState, sub_account: &SubAccountId) -> Result<Tenant, ApiError> {
+        match self {
+            Caller::Key(_) => self.tenant(state, sub_account).await,
+            Caller::Person(user) => {
+                let member = state.service.member(user, sub_account).await?;
+                let admin = member.admin().ok_or_else(|| {
+                    AppError::Forbidden(
+                        "Only admins and API keys can report CRM changes (module events); staff can send \
+                         stage_changed and call_completed."
+                            .to_owned(),
+                    )
+                })?;
+                Ok(Tenant::clone(&admin))
+            }
+        }
+    }
+
+    /// Who the stored event says made the change.
+    fn cause(&self) -> Cause {
+        match self {
+            Caller::Key(holder) => Cause::Api { key_id: Some(holder.key_id().to_owned()) },
+            Caller::Person(user) => Cause::Person { user_id: user.id.clone() },
+        }
+    }
 }
 
 /// Looks up the names an inbox row shows (contact, pipeline, stage) in the built-in CRM.
@@ -182,7 +211,7 @@ async fn resolve(state: &AppState, request: &EventRequest, id: &str, tenant: &Te
 }
 
 /// A module event, checked by the model against its module's fields.
-fn reported(request: ModuleEventRequest, tenant: &Tenant) -> Result<ReportedEvent, ApiError> {
+fn reported(request: ModuleEventRequest, tenant: &Tenant, cause: Cause) -> Result<ReportedEvent, ApiError> {
     let id = checked_id(&request.id)?.to_owned();
     checked("record_id", &request.record_id)?;
     let module = check_reported(request.event_type, &request.record_id, &request.record, &request.previous)
@@ -204,7 +233,7 @@ fn reported(request: ModuleEventRequest, tenant: &Tenant) -> Result<ReportedEven
         occurred_at,
         record,
         previous: request.previous,
-        cause: Cause::Api,
+        cause,
     };
     Ok(ReportedEvent::new(tenant, "api", id, event))
 }

@@ -227,7 +227,8 @@ fn bounded(name: &str, text: Option<&str>, default: i64, max: i64) -> Result<i64
 #[utoipa::path(get, path = "/api/v1/workflows/{id}/runs", tag = "runs",
     params(("id" = String, Path, description = "The workflow's id"), RunsQuery),
     responses(
-        (status = 200, description = "A page of its runs, newest first, with how many there are", body = RunPage),
+        (status = 200, description = "A page of its runs, newest first, with how many there are (a deleted \
+            workflow's too, marked `workflowDeleted`)", body = RunPage),
         (status = 400, description = "A page or limit out of bounds", body = ErrorBody),
         (status = 404, description = "No such workflow in the key's sub-account", body = ErrorBody),
     ))]

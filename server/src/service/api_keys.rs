@@ -73,6 +73,7 @@ fn view(row: ApiKeyRow, zone: &str) -> ApiKeyView {
         created_at: format_ms(row.created_at, zone),
         last_used_at: row.last_used_at.map(|at| format_ms(at, zone)),
         revoked_at: row.revoked_at.map(|at| format_ms(at, zone)),
+        maker_not_admin: row.maker_is_admin == 0,
     }
 }
 

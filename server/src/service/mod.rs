@@ -62,7 +62,7 @@ pub struct ServiceOptions {
     pub trust_proxy: bool,
     /// Writeback jobs' lease, attempt bound and attempts.
     pub jobs: JobTiming,
-    /// REST API calls one API key may make a minute.
+    /// REST API calls a sub-account's API keys may make a minute, all instances together.
     pub api_calls_per_minute: u32,
     /// Whether workflows' webhooks may call loopback, private and link-local addresses.
     pub webhooks_may_call_private_hosts: bool,
@@ -97,8 +97,6 @@ pub struct Service {
     pub(crate) password_checks: PasswordChecks,
     /// HighLevel sign-ins per client address: each decrypts a context and asks HighLevel.
     pub(crate) sso_rate: Arc<RequestRate>,
-    /// REST API calls per API key.
-    pub(crate) api_rate: Arc<RequestRate>,
     /// The key passwords and tokens are sealed with (none: the server cannot keep them).
     pub(crate) secrets: Option<SecretBox>,
     stop_switch: StopSwitch,
@@ -111,7 +109,6 @@ impl Service {
         let notifier = Notifier::default();
         let builtin = BuiltinCrm::new(store.clone());
         let (stop_switch, stop) = StopSwitch::new();
-        let api_rate = Arc::new(RequestRate::new(options.api_calls_per_minute, Duration::from_secs(60)));
         Self {
             stop_switch,
             stop,
@@ -123,7 +120,6 @@ impl Service {
             highlevel: None,
             password_checks: PasswordChecks::default(),
             sso_rate: Arc::new(RequestRate::new(SSO_SIGN_INS_PER_MINUTE, Duration::from_secs(60))),
-            api_rate,
             secrets: None,
         }
     }

@@ -126,10 +126,14 @@ impl RecordsPort for Service {
 
 impl Service {
     /// Names for the ids records of these modules hold (users, linked records, pipelines and
-    /// stages), and the choices an editor offers for them.
+    /// stages) and activity names (API keys, as `apiKey:<id>`), and the choices an editor
+    /// offers for them.
     async fn labels(&self, member: &Member, modules: &[Module]) -> AppResult<(BTreeMap<String, String>, EditOptions)> {
         let mut labels = BTreeMap::new();
         let mut options = EditOptions::default();
+        for key in self.store.api_keys(member).await? {
+            labels.insert(format!("apiKey:{}", key.id), key.name);
+        }
         for user in self.builtin.users(member.id()).await.map_err(crm_error)? {
             labels.insert(user.id.clone(), user.name.clone());
             options.users.push((user.id, user.name));
@@ -221,7 +225,10 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
                 let who = user_id.as_ref().and_then(|id| labels.get(id.as_str())).map_or("A form", String::as_str);
                 format!("{who}, by a form's writeback")
             }
-            Cause::Api => "API".to_owned(),
+            Cause::Api { key_id } => match key_id.as_ref().and_then(|id| labels.get(&format!("apiKey:{id}"))) {
+                Some(name) => format!("API key “{name}”"),
+                None => "API".to_owned(),
+            },
             Cause::HighLevel { .. } => "HighLevel".to_owned(),
             Cause::Workflow(trace) => {
                 format!("Workflow run {} (depth {})", trace.run_id.chars().take(8).collect::<String>(), trace.depth)

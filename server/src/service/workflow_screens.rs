@@ -138,8 +138,9 @@ impl WorkflowsPort for Service {
         let admin = self.workflow_admin(user, sub_account).await?;
         let mut run = self.workflow_run(&admin, run).await?;
         local_times(&mut run, &admin.sub_account().time_zone);
-        let workflow_name = self.store.workflow(&admin, &run.workflow_id).await?.map(|workflow| workflow.name);
-        Ok(RunDetail { run, workflow_name })
+        let workflow = self.store.workflow(&admin, &run.workflow_id).await?;
+        let current_version = workflow.as_ref().map(|workflow| workflow.version);
+        Ok(RunDetail { run, workflow_name: workflow.map(|workflow| workflow.name), current_version })
     }
 
     async fn retry_run(&self, user: &SessionUser, sub_account: &SubAccountId, run: &RunId) -> AppResult<()> {

@@ -98,8 +98,8 @@ impl Service {
         page: i64,
         limit: i64,
     ) -> Result<RunPage, AppError> {
-        let (data, total) = self.store.runs(tenant, id, page, limit).await?.ok_or_else(not_found)?;
-        Ok(RunPage { data, page, limit, total })
+        let (data, total, workflow_deleted) = self.store.runs(tenant, id, page, limit).await?.ok_or_else(not_found)?;
+        Ok(RunPage { data, page, limit, total, workflow_deleted })
     }
 
     /// A run with its steps.

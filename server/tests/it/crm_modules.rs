@@ -227,7 +227,7 @@ async fn each_of_the_27_events_fires_exactly_once(db: Db) {
 async fn a_write_that_changes_nothing_fires_nothing(db: Db) {
     let fx = fixture(db).await;
     let crm = fx.service.builtin();
-    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api { key_id: None } };
     let pipeline = fx.pipeline(&fx.acme, "Sales Pipeline").await;
     let contact = c.create(Module::Contacts, json!({"firstName": "Ana", "tags": ["vip"]})).await;
     let records = [
@@ -267,8 +267,8 @@ async fn a_write_that_changes_nothing_fires_nothing(db: Db) {
 async fn records_refuse_bad_values_and_other_tenants_ids(db: Db) {
     let fx = fixture(db).await;
     let crm = fx.service.builtin();
-    let acme = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
-    let brightside = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.brightside), cause: Cause::Api };
+    let acme = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api { key_id: None } };
+    let brightside = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.brightside), cause: Cause::Api { key_id: None } };
     let (acme_demo, brightside_demo) = (acme.all_stored().await.len(), brightside.all_stored().await.len());
     let theirs = brightside.create(Module::Accounts, json!({"name": "Brightside Ltd"})).await;
     let problems = |result: Result<_, RecordError>| match result {
@@ -338,7 +338,7 @@ async fn overdue_tasks(store: &Store, tenant: &Tenant) -> usize {
 async fn overdue_fires_once_per_due_date_across_restarts_and_instances(db: Db) {
     let fx = fixture(db).await;
     let crm = fx.service.builtin();
-    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api { key_id: None } };
     let later = 1_900_000_000_000;
     crm.fire_overdue(later).await.expect("the demo's tasks fall due first");
     let demo = overdue_tasks(fx.store(), &c.tenant).await;
@@ -375,7 +375,7 @@ async fn overdue_fires_once_per_due_date_across_restarts_and_instances(db: Db) {
 async fn tasks_from_before_the_scheduler_are_scheduled_once(db: Db) {
     let fx = fixture(db).await;
     let crm = fx.service.builtin();
-    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api { key_id: None } };
     let later = 1_900_000_000_000;
     crm.fire_overdue(later).await.expect("the demo's tasks fall due first");
     let demo = overdue_tasks(fx.store(), &c.tenant).await;
@@ -406,14 +406,21 @@ async fn tasks_from_before_the_scheduler_are_scheduled_once(db: Db) {
 async fn concurrent_writes_of_one_record_take_turns(db: Db) {
     let fx = fixture(db).await;
     let crm = fx.service.builtin();
-    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api };
+    let c = Crm { fx: &fx, crm, tenant: fx.tenant(&fx.acme), cause: Cause::Api { key_id: None } };
     let lead = c.create(Module::Leads, json!({"firstName": "Race", "score": 0})).await;
     let other = BuiltinCrm::new(Store::connect(&store_url(&fx)).await.expect("second instance"));
     let writes = (1..=20).map(|score| {
         let (crm, tenant, lead) =
             (if score % 2 == 0 { crm.clone() } else { other.clone() }, c.tenant.clone(), lead.clone());
         tokio::spawn(async move {
-            crm.update_record(&tenant, &Cause::Api, Module::Leads, &lead, &values(json!({"score": score}))).await
+            crm.update_record(
+                &tenant,
+                &Cause::Api { key_id: None },
+                Module::Leads,
+                &lead,
+                &values(json!({"score": score})),
+            )
+            .await
         })
     });
     for write in futures::future::join_all(writes).await {

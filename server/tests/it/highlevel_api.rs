@@ -147,7 +147,7 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
     .into_iter()
     .map(|(at, field_value)| CustomFieldUpdate { id: fields[at].id.clone(), key: fields[at].key.clone(), field_value })
     .collect();
-    crm.update_contact_custom_fields(&location(), &contact(), &updates, &Cause::Api).await.unwrap();
+    crm.update_contact_custom_fields(&location(), &contact(), &updates, &Cause::Api { key_id: None }).await.unwrap();
     let sent = c.standin.crm(|crm| crm.field_updates[0].clone());
     assert_eq!(sent[1], serde_json::json!({"id": standin::FIELD_BUDGET, "key": "budget", "field_value": 1250.5}));
     assert_eq!(sent[2]["field_value"], serde_json::json!(["Plumbing", "Tiling"]));
@@ -160,14 +160,19 @@ async fn every_crm_call_is_one_the_spec_accepts(db: Db) {
         // An OpsFlow-only account (signed in with a password) has no HighLevel id to assign.
         assigned_to: Some("0f3c9a7e5b2d4c1a8e6f".to_owned()),
     };
-    assert_eq!(crm.create_task(&location(), &contact(), &task, &Cause::Api).await.unwrap().title, "Follow up");
+    assert_eq!(
+        crm.create_task(&location(), &contact(), &task, &Cause::Api { key_id: None }).await.unwrap().title,
+        "Follow up"
+    );
     assert_eq!(c.standin.crm(|crm| crm.tasks[0].get("assignedTo").cloned()), None);
 
     let pipelines = crm.pipelines(&location()).await.unwrap();
     let stages: Vec<&str> = pipelines[0].stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(stages, ["New lead", "Site inspection", "Quoted"], "in `position` order");
-    let moved =
-        crm.move_opportunity(&location(), &opportunity(), PIPELINE, standin::STAGE_QUOTED, &Cause::Api).await.unwrap();
+    let moved = crm
+        .move_opportunity(&location(), &opportunity(), PIPELINE, standin::STAGE_QUOTED, &Cause::Api { key_id: None })
+        .await
+        .unwrap();
     assert_eq!(moved.pipeline_stage_id, standin::STAGE_QUOTED);
     assert_eq!(
         crm.get_opportunity(&location(), &opportunity()).await.unwrap().pipeline_stage_id,

@@ -37,7 +37,11 @@ async fn a_stage_change_webhook_becomes_a_pending_form_once(db: Db) {
     assert_eq!(f.outcome("wh-2").await, ("ignored".to_owned(), "already known to be at Site inspection".to_owned()));
 
     // OpsFlow moves the opportunity itself; HighLevel's webhook about it is an echo.
-    f.highlevel.crm.move_opportunity(&location(), &opportunity(), PIPELINE, STAGE_QUOTED, &Cause::Api).await.unwrap();
+    f.highlevel
+        .crm
+        .move_opportunity(&location(), &opportunity(), PIPELINE, STAGE_QUOTED, &Cause::Api { key_id: None })
+        .await
+        .unwrap();
     f.deliver(stage_update(STAGE_QUOTED), "wh-3").await;
     // Moved back by a person in HighLevel: a real change, and a form again.
     f.deliver(stage_update(STAGE_INSPECTION), "wh-4").await;

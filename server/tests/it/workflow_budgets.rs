@@ -291,7 +291,7 @@ async fn the_purge_keeps_each_workflows_newest_runs(db: Db) {
     let purged = f.store().purge(now, now - 86_400_000 * 30).await.unwrap();
     assert_eq!(purged.runs, u64::try_from(extra).unwrap());
     assert_eq!(runs(f.store(), &workflow).await, RUNS_KEPT_PER_WORKFLOW);
-    let (_, total) = f.store().runs(&f.tenant(&f.acme), &workflow.id, 1, 10).await.unwrap().unwrap();
+    let (_, total, _) = f.store().runs(&f.tenant(&f.acme), &workflow.id, 1, 10).await.unwrap().unwrap();
     assert_eq!(total, RUNS_KEPT_PER_WORKFLOW, "the runs API counts what is left");
     let orphans: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM workflow_steps WHERE run_id NOT IN (SELECT id FROM workflow_runs)")

@@ -91,6 +91,26 @@ async fn admins_work_with_workflows_on_their_screens(db: Db) {
     // Only a failed run is retried.
     let (status, error) = call(&admin, &s, "workflows/retry", &[("sub_account", &acme), ("run", &run)]).await;
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
+    // A failed run's page says a retry runs the version the run started with, when the
+    // workflow has changed since too.
+    sqlx::query("UPDATE workflow_runs SET status = 'failed' WHERE id = $1")
+        .bind(&run)
+        .execute(s.f.store().pool())
+        .await
+        .unwrap();
+    let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
+    assert!(html.contains("A retry runs v1, the version this run started with."), "{html}");
+    let mut edited = welcome(s.f.admin.id.as_str());
+    edited["description"] = json!("Now with a description");
+    let edited = edited.to_string();
+    let (status, saved) =
+        call(&admin, &s, "workflows/save", &[("sub_account", &acme), ("workflow", &id), ("body", &edited)]).await;
+    assert_eq!((status, saved["version"].as_i64()), (StatusCode::OK, Some(2)), "{saved}");
+    let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
+    assert!(
+        html.contains("A retry runs v1, the version this run started with — not v2, the workflow’s latest."),
+        "{html}"
+    );
 
     // Marking read is the reader's own: staff marking everything read leaves the admin's.
     let (status, _) = call(&sam, &s, "notifications/read", &[("sub_account", &acme)]).await;

@@ -4,7 +4,7 @@
 //! document and reference page.
 #![expect(clippy::unwrap_used, reason = "a test stops at the first surprise")]
 
-use app::api::ports::ApiKeysPort;
+use app::api::ports::{ApiKeysPort, RecordsPort};
 use app::api::types::SessionUser;
 use app::model::SubAccountId;
 use reqwest::StatusCode;
@@ -243,15 +243,89 @@ async fn keys_are_rate_limited_and_the_events_api_takes_them(db: Db) {
     let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     assert_eq!(body(response).await.1["error"], "too_many_attempts");
-    // Another key has its own allowance.
+    // The allowance is the sub-account's: another of its keys shares it, another's keys do not.
     let other = with_key(&key_for(&s, &s.f.admin, &s.f.acme).await);
     let (status, _) = call(&other, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let brightside = with_key(&key_for(&s, &s.f.admin, &s.f.brightside).await);
+    let (status, _) = call(&brightside, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
     assert_eq!(status, StatusCode::OK);
     // A cookie's event from another site is still refused: only a key skips the page check.
     let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
     let response =
         admin.post(&events).header("origin", "https://evil.example").json(&lead("e3", &s.f.acme)).send().await;
     assert_eq!(response.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+/// A module event starts workflows: it takes a key or an admin (staff send only the form
+/// events), and the stored event names who sent it.
+async fn module_events_need_a_key_or_an_admin_and_name_their_sender(db: Db) {
+    use reqwest::Method as M;
+    let s = start(db).await;
+    let events = format!("{}/api/v1/events", s.base);
+    let lead = |id: &str, record: &str| {
+        json!({"id": id, "type": "lead_created", "sub_account_id": s.f.acme, "record_id": record,
+               "record": {"firstName": "Ana", "source": "website"}})
+    };
+    let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
+    let (status, error) = body(sam.post(&events).json(&lead("e1", "ext-1")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error["message"].as_str().unwrap().starts_with("Only admins and API keys can report CRM changes"));
+    let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
+    let (status, stored) = body(admin.post(&events).json(&lead("e2", "ext-2")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    let made = s.f.service.create_api_key(&s.f.admin, &s.f.acme, "Zapier").await.unwrap();
+    let (status, stored) = call(&with_key(&made.key), M::POST, events.clone(), Some(lead("e3", "ext-3"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+
+    let query = server::db::stream::StreamQuery { module: None, event_type: None, record_id: None, limit: 10 };
+    let tenant = server::db::tenancy::Tenant::for_server_work(s.f.acme.clone());
+    let stored = s.f.store().record_events(&tenant, &query).await.unwrap();
+    let cause_of = |record: &str| stored.iter().find(|e| e.record_id == record).map(|e| e.cause.clone());
+    assert_eq!(cause_of("ext-1"), None, "staff's event was not stored");
+    assert_eq!(cause_of("ext-2"), Some(app::model::Cause::Person { user_id: s.f.admin.id.clone() }));
+    assert_eq!(cause_of("ext-3"), Some(app::model::Cause::Api { key_id: Some(made.view.id.clone()) }));
+    // The Activity view says which key.
+    let activity = s.f.service.activity(&s.f.admin, &s.f.acme, None, None).await.unwrap();
+    assert!(activity.items.iter().any(|item| item.cause == "API key “Zapier”"), "{:?}", activity.items);
+}
+
+/// Instances sharing a database share each sub-account's allowance: two do not double it.
+async fn the_rate_limit_holds_across_instances(db: Db) {
+    use reqwest::Method as M;
+    let f = fixture(db).await;
+    let key = f.service.create_api_key(&f.admin, &f.acme, "Zapier").await.unwrap().key;
+    let options = || ServiceOptions { api_calls_per_minute: 10, ..ServiceOptions::default() };
+    // Not across a minute's end: the allowance is per clock minute.
+    let into_minute = chrono::Utc::now().timestamp() % 60;
+    if into_minute > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - u64::try_from(into_minute).unwrap())).await;
+    }
+    let mut instances = Vec::new();
+    for _ in 0..2 {
+        let store = server::db::Store::connect(&f.db.url).await.unwrap();
+        let service = Arc::new(Service::new(store.clone(), options()));
+        let site = leptos::prelude::LeptosOptions::builder().output_name("opsflow").site_root("target/site").build();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, server::router(service, site)).await });
+        instances.push((store, base));
+    }
+    let api = with_key(&key);
+    let mut statuses = Vec::new();
+    for round in 0..8 {
+        for (store, base) in &instances {
+            statuses.push(call(&api, M::GET, format!("{base}/api/v1/workflows"), None).await.0);
+            if round % 2 == 1 {
+                store.sync_minute_counts().await.unwrap();
+            }
+        }
+    }
+    let ok = statuses.iter().filter(|status| **status == StatusCode::OK).count();
+    // Each instance syncs after every second call of its own: together they pass the allowance
+    // by at most what the other did since its last sync.
+    assert!((10..=12).contains(&ok), "{ok} calls let through of 16: {statuses:?}");
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
 }
 
 async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {
@@ -460,6 +534,10 @@ async fn events_start_runs_of_matching_workflows_read_a_page_at_a_time(db: Db) {
     call(&api, M::POST, events.clone(), Some(reported_lead("e5", &s.f.acme, "lead-5", "website"))).await;
     let (status, _) = call(&api, M::GET, url(&format!("/runs/{run_id}")), None).await;
     assert_eq!(status, StatusCode::OK);
+    let (status, page) = call(&api, M::GET, runs_of(&web, ""), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!((page["total"].as_i64(), page["workflowDeleted"].as_bool()), (Some(4), Some(true)), "{page}");
+    assert_eq!(page["data"].as_array().unwrap().len(), 4);
     let total: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM workflow_runs").fetch_one(s.f.store().pool()).await.unwrap();
     assert_eq!(total, 4);
@@ -501,9 +579,9 @@ async fn change_operators_and_the_loop_limit_decide_which_events_start_runs(db: 
         }
     };
     let qualified = json!({"id": "lead-1", "firstName": "Ana", "stage": "qualified", "score": 10});
-    fire(qualified.clone(), json!({"stage": "contacted"}), Cause::Api).await; // run 1
-    fire(qualified.clone(), json!({"score": 5}), Cause::Api).await; // stage did not change
-    fire(json!({"id": "lead-1", "stage": "new"}), json!({"stage": "qualified"}), Cause::Api).await; // changed from
+    fire(qualified.clone(), json!({"stage": "contacted"}), Cause::Api { key_id: None }).await; // run 1
+    fire(qualified.clone(), json!({"score": 5}), Cause::Api { key_id: None }).await; // stage did not change
+    fire(json!({"id": "lead-1", "stage": "new"}), json!({"stage": "qualified"}), Cause::Api { key_id: None }).await; // changed from
     let loop_cause = |depth| Cause::Workflow(RunTrace { run_id: "r".to_owned(), depth, chain: "e".to_owned() });
     fire(qualified.clone(), json!({"stage": "new"}), loop_cause(4)).await; // run 2, depth 5
     fire(qualified.clone(), json!({"stage": "new"}), loop_cause(5)).await; // a sixth run: stopped
@@ -661,6 +739,8 @@ on_both_backends!(
     workflows_are_created_read_changed_toggled_and_deleted,
     keys_scope_every_call_to_their_sub_account,
     keys_are_rate_limited_and_the_events_api_takes_them,
+    the_rate_limit_holds_across_instances,
+    module_events_need_a_key_or_an_admin_and_name_their_sender,
     the_api_is_described_by_an_openapi_document_and_a_page,
     events_start_runs_of_matching_workflows_read_a_page_at_a_time,
     change_operators_and_the_loop_limit_decide_which_events_start_runs,

@@ -170,7 +170,7 @@ fn an_event_carries_the_previous_values_of_what_changed() {
 fn an_event_continues_the_chain_of_the_run_that_led_to_it() {
     let trace = RunTrace { run_id: "r2".to_owned(), depth: 2, chain: "e0".to_owned() };
     let chain = |cause: Cause| cause.chain("e9");
-    assert_eq!(chain(Cause::Api), Chain { id: "e9".to_owned(), depth: 0 });
+    assert_eq!(chain(Cause::Api { key_id: None }), Chain { id: "e9".to_owned(), depth: 0 });
     assert_eq!(chain(Cause::Schedule { after: None }), Chain { id: "e9".to_owned(), depth: 0 });
     assert_eq!(chain(Cause::Workflow(trace.clone())), Chain { id: "e0".to_owned(), depth: 2 });
     assert_eq!(chain(Cause::Schedule { after: Some(trace) }), Chain { id: "e0".to_owned(), depth: 2 });

@@ -125,4 +125,7 @@ pub struct RunPage {
     pub limit: i64,
     /// Runs of the workflow in all.
     pub total: i64,
+    /// The workflow was deleted: it starts no more runs, and these stay readable.
+    #[serde(default, rename = "workflowDeleted")]
+    pub workflow_deleted: bool,
 }

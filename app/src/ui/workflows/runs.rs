@@ -134,7 +134,7 @@ fn pretty(value: &serde_json::Value) -> String {
 
 #[component]
 fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppError>) -> impl IntoView {
-    let RunDetail { run, workflow_name } = detail;
+    let RunDetail { run, workflow_name, current_version } = detail;
     let Run {
         id,
         workflow_id,
@@ -164,11 +164,21 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
         None => view! { <code>{record_id.clone()}</code> }.into_any(),
     };
     let retry = (status == RunStatus::Failed).then(|| {
+        // A retry goes on with the version the run started with, not the workflow's latest.
+        let version = match current_version {
+            Some(now) if now != workflow_version => {
+                format!("A retry runs v{workflow_version}, the version this run started with — not v{now}, the workflow’s latest.")
+            }
+            _ => format!("A retry runs v{workflow_version}, the version this run started with."),
+        };
         view! {
             <form method="post" action="/api/workflows/retry" class="inline-form">
                 <input type="hidden" name="sub_account" value=sa.to_string()/>
                 <input type="hidden" name="run" value=id.to_string()/>
-                <button type="submit" class="button button-primary">"Retry from the failed step"</button>
+                <button type="submit" class="button button-primary" aria-describedby="retry-version">
+                    "Retry from the failed step"
+                </button>
+                <p class="muted small" id="retry-version" data-testid="retry-version">{version}</p>
             </form>
         }
     });

@@ -577,7 +577,7 @@ async fn form_triggers(
 ) -> RecordResult<Vec<FormId>> {
     let mut forms = Vec::new();
     for event in events.iter().filter(|e| e.event_type == EventType::OpportunityStageChanged) {
-        if !matches!(event.cause, Cause::Person { .. } | Cause::Api) {
+        if !matches!(event.cause, Cause::Person { .. } | Cause::Api { .. }) {
             continue;
         }
         let stage = event.record.get("stageId").and_then(Value::as_str).unwrap_or_default();
