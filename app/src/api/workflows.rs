@@ -54,8 +54,9 @@ pub struct RunHistory {
 pub struct RunDetail {
     pub run: Run,
     pub workflow_name: Option<String>,
-    /// The workflow's version now (a retry still runs the run's own).
-    pub current_version: Option<i64>,
+    /// The workflow's version now (a retry still runs the run's own), and whether it is on
+    /// (a switched-off workflow's runs are not retried).
+    pub current: Option<(i64, bool)>,
 }
 
 /// One notification, as its recipient sees it.

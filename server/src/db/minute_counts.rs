@@ -71,31 +71,42 @@ impl MinuteCounts {
     /// minutes, and reads every instance's counts for the current minute.
     async fn sync(&self, store: &Store, counts: CountTable) -> StoreResult<()> {
         let CountTable { table, column } = counts;
-        let unsynced: Vec<((String, i64), i64)> = self.state().unsynced.clone().into_iter().collect();
+        let minute = now_ms() / 60_000;
+        let unsynced: Vec<((String, i64), i64)> = {
+            let mut state = self.state();
+            // Past minutes no budget reads any more (say the store was down): dropped.
+            state.unsynced.retain(|(_, at), _| *at >= minute - 1);
+            state.unsynced.clone().into_iter().collect()
+        };
         if !unsynced.is_empty() {
             let add = format!(
                 "INSERT INTO {table} (sub_account_id, minute, {column}) VALUES ($1, $2, $3) \
                  ON CONFLICT (sub_account_id, minute) DO UPDATE SET {column} = {table}.{column} + excluded.{column}"
             );
             let mut tx = store.begin().await?;
-            for ((sub_account, minute), count) in &unsynced {
-                sqlx::query(&add).bind(sub_account).bind(minute).bind(count).execute(&mut *tx).await?;
+            for ((sub_account, at), count) in &unsynced {
+                sqlx::query(&add).bind(sub_account).bind(at).bind(count).execute(&mut *tx).await?;
             }
             tx.commit().await?;
-        }
-        let minute = now_ms() / 60_000;
-        let read = format!("SELECT sub_account_id, {column} FROM {table} WHERE minute = $1");
-        let stored: Vec<(String, i64)> = sqlx::query_as(&read).bind(minute).fetch_all(store.pool()).await?;
-        let mut state = self.state();
-        // What was added is in `stored` now; what was counted meanwhile stays unsynced.
-        for (key, count) in unsynced {
-            if let Some(left) = state.unsynced.get_mut(&key) {
-                *left -= count;
-                if *left <= 0 {
-                    state.unsynced.remove(&key);
+            // Stored now: moved from unsynced to stored at once, so a failed read below cannot
+            // add them again. What was counted meanwhile stays unsynced.
+            let mut state = self.state();
+            for ((sub_account, at), count) in unsynced {
+                let key = (sub_account, at);
+                if let Some(left) = state.unsynced.get_mut(&key) {
+                    *left -= count;
+                    if *left <= 0 {
+                        state.unsynced.remove(&key);
+                    }
+                }
+                if state.minute == at {
+                    *state.stored.entry(key.0).or_default() += count;
                 }
             }
         }
+        let read = format!("SELECT sub_account_id, {column} FROM {table} WHERE minute = $1");
+        let stored: Vec<(String, i64)> = sqlx::query_as(&read).bind(minute).fetch_all(store.pool()).await?;
+        let mut state = self.state();
         state.minute = minute;
         state.stored = stored.into_iter().collect();
         Ok(())
@@ -105,8 +116,10 @@ impl MinuteCounts {
 impl Store {
     /// Syncs the minute counts with every instance's (see the module's comment).
     pub async fn sync_minute_counts(&self) -> StoreResult<()> {
-        self.spending.runs.sync(self, WORKFLOW_RUNS).await?;
-        self.api_calls.sync(self, API_CALLS).await
+        // Both, whatever the other did: one failing leaves the other shared.
+        let runs = self.spending.runs.sync(self, WORKFLOW_RUNS).await;
+        let calls = self.api_calls.sync(self, API_CALLS).await;
+        runs.and(calls)
     }
 
     /// Counts an API call of the sub-account's keys, if it is under `per_minute` this minute;

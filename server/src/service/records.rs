@@ -126,13 +126,16 @@ impl RecordsPort for Service {
 
 impl Service {
     /// Names for the ids records of these modules hold (users, linked records, pipelines and
-    /// stages) and activity names (API keys, as `apiKey:<id>`), and the choices an editor
-    /// offers for them.
+    /// stages) and activity names (API keys, as `apiKey:<id>`, for admins), and the choices an
+    /// editor offers for them.
     async fn labels(&self, member: &Member, modules: &[Module]) -> AppResult<(BTreeMap<String, String>, EditOptions)> {
         let mut labels = BTreeMap::new();
         let mut options = EditOptions::default();
-        for key in self.store.api_keys(member).await? {
-            labels.insert(format!("apiKey:{}", key.id), key.name);
+        // API keys are an admin's to see: staff read "API".
+        if member.is_admin() {
+            for key in self.store.api_keys(member).await? {
+                labels.insert(format!("apiKey:{}", key.id), key.name);
+            }
         }
         for user in self.builtin.users(member.id()).await.map_err(crm_error)? {
             labels.insert(user.id.clone(), user.name.clone());

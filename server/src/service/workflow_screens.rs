@@ -139,8 +139,8 @@ impl WorkflowsPort for Service {
         let mut run = self.workflow_run(&admin, run).await?;
         local_times(&mut run, &admin.sub_account().time_zone);
         let workflow = self.store.workflow(&admin, &run.workflow_id).await?;
-        let current_version = workflow.as_ref().map(|workflow| workflow.version);
-        Ok(RunDetail { run, workflow_name: workflow.map(|workflow| workflow.name), current_version })
+        let current = workflow.as_ref().map(|workflow| (workflow.version, workflow.is_active));
+        Ok(RunDetail { run, workflow_name: workflow.map(|workflow| workflow.name), current })
     }
 
     async fn retry_run(&self, user: &SessionUser, sub_account: &SubAccountId, run: &RunId) -> AppResult<()> {

@@ -163,10 +163,16 @@ async fn admins_work_with_workflows_on_their_screens(db: Db) {
     assert!(response.status().is_redirection(), "{}", response.status());
     let (_, rows) = call(&admin, &s, "workflows/list", &[("sub_account", &acme)]).await;
     assert_eq!(rows[0]["is_active"], false);
+    // The failed run's page offers no retry the server would refuse, and says why.
+    let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
+    assert!(html.contains("Its workflow is switched off: switch it on to retry this run."), "{html}");
+    assert!(!html.contains("Retry from the failed step"));
     let (status, _) = call(&admin, &s, "workflows/delete", &[("sub_account", &acme), ("workflow", &id)]).await;
     assert_eq!(status, StatusCode::OK);
     let (status, detail) = call(&admin, &s, "workflows/run", &[("sub_account", &acme), ("run", &run)]).await;
     assert_eq!((status, &detail["workflow_name"]), (StatusCode::OK, &Value::Null), "{detail}");
+    let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
+    assert!(html.contains("Its workflow was deleted: this run cannot be retried."), "{html}");
 }
 
 on_both_backends!(admins_work_with_workflows_on_their_screens);

@@ -250,6 +250,16 @@ async fn keys_are_rate_limited_and_the_events_api_takes_them(db: Db) {
     let brightside = with_key(&key_for(&s, &s.f.admin, &s.f.brightside).await);
     let (status, _) = call(&brightside, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
     assert_eq!(status, StatusCode::OK);
+    // The admin who made it leaves Brightside: the key stops, saying why.
+    sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND sub_account_id = $2")
+        .bind(&s.f.admin.id)
+        .bind(&s.f.brightside)
+        .execute(s.f.store().pool())
+        .await
+        .unwrap();
+    let (status, error) = call(&brightside, M::GET, format!("{}/api/v1/workflows", s.base), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("no longer an admin of its sub-account"), "{error}");
     // A cookie's event from another site is still refused: only a key skips the page check.
     let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
     let response =
@@ -326,6 +336,11 @@ async fn the_rate_limit_holds_across_instances(db: Db) {
     // by at most what the other did since its last sync.
     assert!((10..=12).contains(&ok), "{ok} calls let through of 16: {statuses:?}");
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    // Past minutes' counts are purged.
+    let later = server::db::now_ms() + 3 * 60_000;
+    assert!(instances[0].0.purge(later, 0).await.unwrap().budget_counts >= 1);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_minutes").fetch_one(f.store().pool()).await.unwrap();
+    assert_eq!(left, 0);
 }
 
 async fn the_api_is_described_by_an_openapi_document_and_a_page(db: Db) {

@@ -177,6 +177,12 @@ fn an_event_continues_the_chain_of_the_run_that_led_to_it() {
     let old: Cause = serde_json::from_value(json!({"kind": "workflow", "runId": "r1", "depth": 1})).expect("reads");
     assert_eq!(old.chain("e9"), Chain { id: "r1".to_owned(), depth: 1 });
     assert_eq!(serde_json::to_value(Cause::Schedule { after: None }).expect("writes"), json!({"kind": "schedule"}));
+    // API calls stored before their key was recorded read as keyless, and write the same way.
+    let keyless: Cause = serde_json::from_value(json!({"kind": "api"})).expect("reads");
+    assert_eq!(keyless, Cause::Api { key_id: None });
+    assert_eq!(serde_json::to_value(&keyless).expect("writes"), json!({"kind": "api"}));
+    let keyed = Cause::Api { key_id: Some("k1".to_owned()) };
+    assert_eq!(serde_json::to_value(&keyed).expect("writes"), json!({"kind": "api", "keyId": "k1"}));
 }
 
 /// What the events API accepts from another CRM: module events whose record and previous

@@ -134,7 +134,7 @@ fn pretty(value: &serde_json::Value) -> String {
 
 #[component]
 fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppError>) -> impl IntoView {
-    let RunDetail { run, workflow_name, current_version } = detail;
+    let RunDetail { run, workflow_name, current } = detail;
     let Run {
         id,
         workflow_id,
@@ -163,23 +163,34 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
         Some(module) => view! { <a href=format!("/s/{sa}/records/{}/{record_id}", module.as_str())><code>{record_id.clone()}</code></a> }.into_any(),
         None => view! { <code>{record_id.clone()}</code> }.into_any(),
     };
-    let retry = (status == RunStatus::Failed).then(|| {
-        // A retry goes on with the version the run started with, not the workflow's latest.
-        let version = match current_version {
-            Some(now) if now != workflow_version => {
+    let retry = (status == RunStatus::Failed).then(|| match current {
+        // The store refuses these retries; the page says why instead of offering one.
+        None => view! {
+            <p class="muted small" data-testid="retry-version">"Its workflow was deleted: this run cannot be retried."</p>
+        }
+        .into_any(),
+        Some((_, false)) => view! {
+            <p class="muted small" data-testid="retry-version">"Its workflow is switched off: switch it on to retry this run."</p>
+        }
+        .into_any(),
+        Some((now, true)) => {
+            // A retry goes on with the version the run started with, not the workflow's latest.
+            let version = if now == workflow_version {
+                format!("A retry runs v{workflow_version}, the version this run started with.")
+            } else {
                 format!("A retry runs v{workflow_version}, the version this run started with — not v{now}, the workflow’s latest.")
+            };
+            view! {
+                <form method="post" action="/api/workflows/retry" class="inline-form">
+                    <input type="hidden" name="sub_account" value=sa.to_string()/>
+                    <input type="hidden" name="run" value=id.to_string()/>
+                    <button type="submit" class="button button-primary" aria-describedby="retry-version">
+                        "Retry from the failed step"
+                    </button>
+                    <p class="muted small" id="retry-version" data-testid="retry-version">{version}</p>
+                </form>
             }
-            _ => format!("A retry runs v{workflow_version}, the version this run started with."),
-        };
-        view! {
-            <form method="post" action="/api/workflows/retry" class="inline-form">
-                <input type="hidden" name="sub_account" value=sa.to_string()/>
-                <input type="hidden" name="run" value=id.to_string()/>
-                <button type="submit" class="button button-primary" aria-describedby="retry-version">
-                    "Retry from the failed step"
-                </button>
-                <p class="muted small" id="retry-version" data-testid="retry-version">{version}</p>
-            </form>
+            .into_any()
         }
     });
     let steps = steps.unwrap_or_default();

@@ -19,7 +19,7 @@ pub mod records;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, Semaphore};
 
@@ -75,8 +75,16 @@ pub struct Intake {
     limits: IntakeLimits,
     in_flight: Arc<Semaphore>,
     stored: Arc<Notify>,
-    /// Webhooks answered 429 by this process, and when: what the store could not record.
-    deferred: Arc<Mutex<HashMap<String, i64>>>,
+    /// Webhooks answered 429 by this process: what the store could not record.
+    deferred: Arc<Mutex<Deferred>>,
+}
+
+/// Webhooks this process answered 429: when, by dedupe key, and the keys oldest first (so
+/// forgetting the old ones never walks them all).
+#[derive(Debug, Default)]
+struct Deferred {
+    at: HashMap<String, i64>,
+    order: VecDeque<(i64, String)>,
 }
 
 /// How many 429'd webhooks a process remembers on its own; past that, the oldest go first.
@@ -107,38 +115,33 @@ impl Intake {
         let json: Value = serde_json::from_slice(body).map_err(|_| PayloadError::NotAnObject)?;
         let envelope = Envelope::read(&json)?;
         let dedupe_key = dedupe_key(&envelope, &json);
-        let receipt = self.keep(&envelope, &dedupe_key, body, now).await;
-        // Whatever kept a good webhook from being stored, HighLevel sends it again after a 429:
-        // its redelivery must then be taken, however old its timestamp.
-        if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_))) {
-            self.remember_deferred(&dedupe_key);
-            if let Err(error) = self.store.defer_webhook(&dedupe_key).await {
-                tracing::error!(%error, dedupe_key, "could not record a deferred webhook; this process remembers it");
-            }
-        }
-        receipt
+        self.keep(&envelope, &dedupe_key, body, now).await
     }
 
-    fn deferred(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+    fn deferred(&self) -> std::sync::MutexGuard<'_, Deferred> {
         self.deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn remember_deferred(&self, dedupe_key: &str) {
         let now = now_ms();
         let mut deferred = self.deferred();
-        deferred.retain(|_, at| *at > now - DEFERRED_FOR_MS);
-        if deferred.len() >= DEFERRED_KEPT
-            && let Some(oldest) = deferred.iter().min_by_key(|(_, at)| **at).map(|(key, _)| key.clone())
+        while let Some((at, _)) = deferred.order.front()
+            && (*at <= now - DEFERRED_FOR_MS || deferred.order.len() >= DEFERRED_KEPT)
         {
-            deferred.remove(&oldest);
+            if let Some((at, key)) = deferred.order.pop_front()
+                && deferred.at.get(&key) == Some(&at)
+            {
+                deferred.at.remove(&key);
+            }
         }
-        deferred.insert(dedupe_key.to_owned(), now);
+        deferred.at.insert(dedupe_key.to_owned(), now);
+        deferred.order.push_back((now, dedupe_key.to_owned()));
     }
 
     /// Whether this webhook was answered 429 within [`DEFERRED_FOR_MS`] (by any instance).
     async fn was_deferred(&self, dedupe_key: &str) -> StoreResult<bool> {
         let since = now_ms() - DEFERRED_FOR_MS;
-        if self.deferred().get(dedupe_key).is_some_and(|at| *at > since) {
+        if self.deferred().at.get(dedupe_key).is_some_and(|at| *at > since) {
             return Ok(true);
         }
         self.store.was_deferred(dedupe_key, since).await
@@ -159,6 +162,20 @@ impl Intake {
         {
             return Err(stale.into());
         }
+        let receipt = self.store_now(envelope, dedupe_key, body).await;
+        // Whatever kept a good, fresh (or deferred) webhook from being stored, HighLevel sends
+        // it again after a 429: its redelivery must then be taken, however old its timestamp.
+        // (A 429 from the age check's own lookup is not remembered: a replay would pass.)
+        if matches!(receipt, Err(IntakeError::Overloaded | IntakeError::Store(_))) {
+            self.remember_deferred(dedupe_key);
+            if let Err(error) = self.store.defer_webhook(dedupe_key).await {
+                tracing::error!(%error, dedupe_key, "could not record a deferred webhook; this process remembers it");
+            }
+        }
+        receipt
+    }
+
+    async fn store_now(&self, envelope: &Envelope, dedupe_key: &str, body: &[u8]) -> Result<Receipt, IntakeError> {
         let _permit = self.in_flight.try_acquire().map_err(|_| IntakeError::Overloaded)?;
         if self.store.webhook_backlog_reaches(self.limits.backlog).await? {
             return Err(IntakeError::Overloaded);
