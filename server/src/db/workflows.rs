@@ -191,8 +191,9 @@ impl Store {
         Ok(pinned)
     }
 
-    /// Stores `spec` as the next version, if the workflow is still at `base` (when given). The
-    /// conditional update is the guard: of two saves from one version, one stores nothing.
+    /// Stores `spec` as the next version, if the workflow is still at `base` (when given) and
+    /// `spec` says something else than the current version. The conditional update is the
+    /// guard: of two saves from one version, one stores nothing.
     pub async fn update_workflow(
         &self,
         editor: &Editor,
@@ -206,6 +207,10 @@ impl Store {
         let version = now_current.version;
         if base.is_some_and(|base| base != version) {
             return Ok(UpdateOutcome::Stale(now_current));
+        }
+        // A save that changes nothing makes no version (the history would show a change).
+        if now_current.spec() == *spec {
+            return Ok(UpdateOutcome::Saved(now_current));
         }
         let next = version + 1;
         let now = now_ms();

@@ -81,7 +81,9 @@ impl WorkflowsPort for Service {
             Some(id) => Some(self.workflow(&admin, id).await?),
             None => None,
         };
-        Ok(WorkflowEditorData { workflow, catalog: self.catalog_parts(&admin).await? })
+        let mut catalog = self.catalog_parts(&admin).await?;
+        catalog.number_format = admin.sub_account().number_format();
+        Ok(WorkflowEditorData { workflow, catalog })
     }
 
     async fn save_workflow(

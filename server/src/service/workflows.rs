@@ -6,6 +6,7 @@
 
 use app::api::AppError;
 use app::model::form_event::answer_fields;
+use app::model::locale::NumberFormat;
 use app::model::workflow::history::{Run, RunPage};
 use app::model::workflow::secrets::{hide_secrets, restore_secrets};
 use app::model::workflow::{self, CatalogData, Problem, Workflow, WorkflowSpec};
@@ -173,6 +174,7 @@ impl Service {
             templates,
             template_names,
             private_hosts,
+            number_format: NumberFormat::default(),
         })
     }
 }

@@ -100,6 +100,15 @@ async fn workflows_are_created_read_changed_toggled_and_deleted(db: Db) {
     assert_eq!(status, StatusCode::CONFLICT, "{error}");
     assert_eq!(error["error"], "conflict");
     assert!(error["message"].as_str().unwrap().contains("version 2 now, not 1"), "{error}");
+    // Sent back unchanged: no new version.
+    let (status, same) = call(&api, M::PUT, url(&format!("/{id}")), Some(saved.clone())).await;
+    assert_eq!((status, same["version"].as_i64()), (StatusCode::OK, Some(2)), "{same}");
+    let versions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = $1")
+        .bind(id.as_str())
+        .fetch_one(s.f.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(versions, 2);
 
     // Every problem at its path; nothing saved.
     let mut broken = saved.clone();

@@ -29,6 +29,7 @@ use super::crm::{CrmField, Pipeline};
 use super::event::EventType;
 use super::form_event::AnswerField;
 use super::id::{ActionId, TemplateId, UserId, WorkflowId};
+use super::locale::NumberFormat;
 use super::module::TriggerModule;
 use super::nul::{NUL_REFUSED, nul_paths};
 
@@ -113,6 +114,10 @@ pub struct CatalogData {
     /// Each template's name, in the order of `templates`.
     pub template_names: Vec<String>,
     pub private_hosts: bool,
+    /// How the sub-account writes numbers and money: the editor reads and shows amounts so
+    /// (the check takes them as JSON numbers).
+    #[serde(default)]
+    pub number_format: NumberFormat,
 }
 
 impl CatalogData {
@@ -229,6 +234,20 @@ impl Workflow {
             actions,
             created_at,
             updated_at,
+        }
+    }
+
+    /// What it says, without its id, version and times: two saves that say the same are one
+    /// version.
+    pub fn spec(&self) -> WorkflowSpec {
+        WorkflowSpec {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            trigger_module: self.trigger_module,
+            trigger_type: self.trigger_type,
+            trigger_filters: self.trigger_filters.clone(),
+            is_active: self.is_active,
+            actions: self.actions.clone(),
         }
     }
 

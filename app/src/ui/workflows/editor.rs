@@ -219,7 +219,11 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
                     saved.set(Some((workflow.id.clone(), workflow.version)));
                     saved_on.set_value(workflow.is_active);
                     spec.set(spec_of(&workflow));
-                    done.set(Some(format!("Saved as version {}.", workflow.version)));
+                    done.set(Some(if version == Some(workflow.version) {
+                        format!("Nothing changed: still version {}.", workflow.version)
+                    } else {
+                        format!("Saved as version {}.", workflow.version)
+                    }));
                 }
                 Err(AppError::InvalidWorkflow(found)) => {
                     let lines: Vec<String> = found.iter().map(Problem::to_string).collect();

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::editor::{Draft, ProblemsAt};
+use crate::model::locale::NumberFormat;
 use crate::model::record::PROJECT_STATUSES;
 use crate::model::workflow::actions::HTTP_METHODS;
 use crate::model::workflow::{ActionType, CatalogData};
@@ -171,6 +172,34 @@ fn text_of(value: &Value) -> String {
     }
 }
 
+/// A stored number as the sub-account writes it (`1450,5` in Germany); anything else as it is.
+fn number_text(format: &NumberFormat, value: &Value) -> String {
+    match value.as_f64() {
+        Some(number) => format.number(number),
+        None => text_of(value),
+    }
+}
+
+/// A number typed the sub-account's way, read by the model's parser (`1.450` is one thousand
+/// four hundred fifty in Germany; an amount takes at most two decimals), as the JSON number it
+/// is — or the text as typed when it is none, which the check then names.
+fn typed_number(format: &NumberFormat, typed: &str, money: bool) -> Value {
+    let trimmed = typed.trim();
+    let read = if money {
+        format.parse_money(trimmed).map(|cents| cents as f64 / 100.0)
+    } else {
+        format.parse_number(trimmed)
+    };
+    let number = read.and_then(|number| {
+        if number.fract() == 0.0 && number.abs() < 1e15 {
+            Some(serde_json::Number::from(number as i64))
+        } else {
+            serde_json::Number::from_f64(number)
+        }
+    });
+    number.map_or_else(|| Value::String(typed.to_owned()), Value::Number)
+}
+
 fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input: Input, dom_id: String) -> AnyView {
     let current = move || draft.setting(&id.get_value(), key);
     let initial = current_untracked(draft, id, key);
@@ -184,18 +213,22 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
             <textarea id=dom_id rows="3" prop:value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))></textarea>
         }
         .into_any(),
-        // A number as typed: what is not one is sent as typed, and the check says so.
-        Input::Whole | Input::Money => view! {
-            <input id=dom_id type="text" inputmode="decimal" value=text_of(&initial) on:input=move |ev| {
-                let typed = event_target_value(&ev);
-                let value = match typed.trim() {
-                    "" if input == Input::Money => Value::Null,
-                    trimmed => serde_json::from_str::<serde_json::Number>(trimmed).map_or(Value::String(typed.clone()), Value::Number),
-                };
-                set(value);
-            }/>
+        // A number as the sub-account writes it: what is not one is sent as typed, and the
+        // check says so.
+        Input::Whole | Input::Money => {
+            let format = draft.catalog.with_value(|c| c.number_format);
+            view! {
+                <input id=dom_id type="text" inputmode="decimal" value=number_text(&format, &initial) on:input=move |ev| {
+                    let typed = event_target_value(&ev);
+                    let value = match typed.trim() {
+                        "" if input == Input::Money => Value::Null,
+                        _ => typed_number(&format, &typed, input == Input::Money),
+                    };
+                    set(value);
+                }/>
+            }
+            .into_any()
         }
-        .into_any(),
         Input::Choice(choices) => {
             let chosen = text_of(&initial);
             view! {
@@ -373,13 +406,16 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
                         </select>
                     }
                     .into_any(),
-                    Some(FieldKind::Number | FieldKind::Currency) => view! {
-                        <input id=dom_id.clone() type="text" inputmode="decimal" value=text_of(&value) on:input=move |ev| {
-                            let typed = event_target_value(&ev);
-                            set(serde_json::from_str::<serde_json::Number>(typed.trim()).map_or(Value::String(typed.clone()), Value::Number));
-                        }/>
+                    Some(kind @ (FieldKind::Number | FieldKind::Currency)) => {
+                        let format = draft.catalog.with_value(|c| c.number_format);
+                        let money = kind == FieldKind::Currency;
+                        view! {
+                            <input id=dom_id.clone() type="text" inputmode="decimal" value=number_text(&format, &value) on:input=move |ev| {
+                                set(typed_number(&format, &event_target_value(&ev), money));
+                            }/>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                     _ => view! {
                         <input id=dom_id.clone() type="text" value=text_of(&value) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
                     }
@@ -434,4 +470,31 @@ fn current_untracked(draft: Draft, id: StoredValue<ActionId>, key: &str) -> Valu
             .cloned()
             .unwrap_or(Value::Null)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::locale::{Currency, Locale};
+
+    fn german() -> NumberFormat {
+        NumberFormat { locale: Locale::DeDe, currency: Currency::Eur }
+    }
+
+    /// A German admin's `1.450` is one thousand four hundred fifty, never 1.45 (issue 29).
+    #[test]
+    fn amounts_are_read_and_shown_the_sub_accounts_way() {
+        let de = german();
+        assert_eq!(typed_number(&de, "1.450", true), json!(1450));
+        assert_eq!(typed_number(&de, "1.450,50", true), json!(1450.5));
+        assert_eq!(typed_number(&de, " 3,25 ", false), json!(3.25));
+        assert_eq!(typed_number(&de, "1,999", true), json!("1,999"), "three decimals are no amount: sent as typed");
+        assert_eq!(typed_number(&de, "zwölf", false), json!("zwölf"));
+        assert_eq!(number_text(&de, &json!(1450.5)), "1450,5");
+        let us = NumberFormat::default();
+        assert_eq!(typed_number(&us, "1,450.50", true), json!(1450.5));
+        assert_eq!(typed_number(&us, "30", false), json!(30));
+        assert_eq!(number_text(&us, &json!(30)), "30");
+        assert_eq!(number_text(&us, &json!("{{trigger.x}}")), "{{trigger.x}}");
+    }
 }
