@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use super::field::FieldKind;
 use super::module::Module;
 use super::plan::CleanAnswer;
-use super::record::{RecordField, RecordFieldKind, read_only};
+use super::record::{NAME, RecordField, RecordFieldKind, read_only};
 use super::template::Template;
 use super::value::Value;
 
@@ -26,10 +26,10 @@ pub const ANSWERS: &str = "answers";
 /// A submitted form's fields beside its `id` and `answers`, as filters and `{{trigger.…}}` name
 /// them. OpsFlow sets them all.
 pub const FIELDS: &[RecordField] = &[
-    read_only("templateId", "Template", RecordFieldKind::Text),
-    read_only("templateName", "Template name", RecordFieldKind::Text),
+    read_only("templateId", "Template", NAME),
+    read_only("templateName", "Template name", NAME),
     read_only("contactId", "Contact", RecordFieldKind::Link(Module::Contacts)),
-    read_only("contactName", "Contact name", RecordFieldKind::Text),
+    read_only("contactName", "Contact name", NAME),
     read_only("submittedBy", "Submitted by", RecordFieldKind::User),
     read_only("submittedAt", "Submitted at", RecordFieldKind::Due),
 ];

@@ -13,8 +13,8 @@ use super::module::Module;
 /// What a field holds, which decides how a value is checked and stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordFieldKind {
-    /// Free text; empty is `""`.
-    Text,
+    /// Free text of at most `max` characters; empty is `""`.
+    Text { max: usize },
     /// An email address, or empty.
     Email,
     /// A whole number between the bounds.
@@ -66,18 +66,33 @@ pub(crate) const fn read_only(name: &'static str, label: &'static str, kind: Rec
 
 use RecordFieldKind::{Choice, Due, Email, Flag, Link, Money, Tags, Text, User, Users, Whole};
 
+/// How long a record's texts may be, in characters: a name or title, a longer text (a task's
+/// details, a project's description), a phone number, a web address; an email address takes at
+/// most [`EMAIL_MAX`] bytes. Checked in the browser and again on the server, so one pasted
+/// novel cannot make every list as wide as it is.
+pub const NAME_MAX: usize = 200;
+pub const TEXT_MAX: usize = 5_000;
+pub const PHONE_MAX: usize = 32;
+pub const URL_MAX: usize = 2_048;
+pub const EMAIL_MAX: usize = 254;
+
+pub(crate) const NAME: RecordFieldKind = Text { max: NAME_MAX };
+const LONG_TEXT: RecordFieldKind = Text { max: TEXT_MAX };
+const PHONE: RecordFieldKind = Text { max: PHONE_MAX };
+const URL: RecordFieldKind = Text { max: URL_MAX };
+
 pub const LEAD_STAGES: &[&str] = &["new", "contacted", "qualified", "unqualified"];
 /// HighLevel's opportunity statuses.
 pub const OPPORTUNITY_STATUSES: &[&str] = &["open", "won", "lost", "abandoned"];
 pub const PROJECT_STATUSES: &[&str] = &["planned", "active", "on_hold", "completed", "cancelled"];
 
 const LEAD: &[RecordField] = &[
-    required("firstName", "First name", Text),
-    field("lastName", "Last name", Text),
+    required("firstName", "First name", NAME),
+    field("lastName", "Last name", NAME),
     field("email", "Email", Email),
-    field("phone", "Phone", Text),
-    field("companyName", "Company", Text),
-    field("source", "Source", Text),
+    field("phone", "Phone", PHONE),
+    field("companyName", "Company", NAME),
+    field("source", "Source", NAME),
     field("stage", "Stage", Choice(LEAD_STAGES)),
     field("score", "Score", Whole { min: 0, max: 100 }),
     field("ownerId", "Owner", User),
@@ -86,26 +101,26 @@ const LEAD: &[RecordField] = &[
 ];
 
 const CONTACT: &[RecordField] = &[
-    required("firstName", "First name", Text),
-    field("lastName", "Last name", Text),
+    required("firstName", "First name", NAME),
+    field("lastName", "Last name", NAME),
     field("email", "Email", Email),
-    field("phone", "Phone", Text),
-    field("source", "Source", Text),
+    field("phone", "Phone", PHONE),
+    field("source", "Source", NAME),
     field("ownerId", "Owner", User),
     field("tags", "Tags", Tags),
     field("accountId", "Account", Link(Module::Accounts)),
 ];
 
 const ACCOUNT: &[RecordField] = &[
-    required("name", "Name", Text),
-    field("industry", "Industry", Text),
-    field("website", "Website", Text),
-    field("phone", "Phone", Text),
+    required("name", "Name", NAME),
+    field("industry", "Industry", NAME),
+    field("website", "Website", URL),
+    field("phone", "Phone", PHONE),
     field("ownerId", "Owner", User),
 ];
 
 const OPPORTUNITY: &[RecordField] = &[
-    required("name", "Name", Text),
+    required("name", "Name", NAME),
     required("contactId", "Contact", Link(Module::Contacts)),
     required("pipelineId", "Pipeline", RecordFieldKind::Pipeline),
     required("stageId", "Stage", RecordFieldKind::Stage),
@@ -115,8 +130,8 @@ const OPPORTUNITY: &[RecordField] = &[
 ];
 
 const TASK: &[RecordField] = &[
-    required("title", "Title", Text),
-    field("body", "Details", Text),
+    required("title", "Title", NAME),
+    field("body", "Details", LONG_TEXT),
     required("dueDate", "Due", Due),
     field("completed", "Completed", Flag),
     field("assignedTo", "Assignee", User),
@@ -125,8 +140,8 @@ const TASK: &[RecordField] = &[
 ];
 
 const PROJECT: &[RecordField] = &[
-    required("name", "Name", Text),
-    field("description", "Description", Text),
+    required("name", "Name", NAME),
+    field("description", "Description", LONG_TEXT),
     field("status", "Status", Choice(PROJECT_STATUSES)),
     field("opportunityId", "Opportunity", Link(Module::Opportunities)),
     field("members", "Members", Users),
@@ -170,7 +185,7 @@ impl RecordFieldKind {
     /// A new record's value when none is given.
     pub fn default_value(self) -> Value {
         match self {
-            Text | Email => Value::String(String::new()),
+            Text { .. } | Email => Value::String(String::new()),
             Whole { min, .. } => Value::from(min),
             Money => Value::from(0.0),
             Flag => Value::Bool(false),
@@ -183,8 +198,8 @@ impl RecordFieldKind {
     /// What the field takes, as the end of "“Score” …".
     fn expected(self) -> String {
         match self {
-            Text => "takes text".to_owned(),
-            Email => "takes an email address like ana@example.com".to_owned(),
+            Text { max } => format!("takes text of at most {max} characters"),
+            Email => format!("takes an email address like ana@example.com, at most {EMAIL_MAX} characters"),
             Whole { min, max } => format!("takes a whole number from {min} to {max}"),
             Money => "takes an amount with at most two decimals".to_owned(),
             Flag => "takes yes or no".to_owned(),
@@ -203,8 +218,8 @@ impl RecordFieldKind {
     /// server.
     fn accepts(self, value: &Value) -> bool {
         match (self, value) {
-            (Text, Value::String(_)) => true,
-            (Email, Value::String(text)) => text.is_empty() || is_email(text),
+            (Text { max }, Value::String(text)) => text.chars().count() <= max,
+            (Email, Value::String(text)) => text.is_empty() || (text.len() <= EMAIL_MAX && is_email(text)),
             (Whole { min, max }, Value::Number(number)) => number.as_i64().is_some_and(|n| (min..=max).contains(&n)),
             // Cents a float holds exactly (13 whole digits), as a currency field takes them.
             (Money, Value::Number(number)) => number.as_f64().is_some_and(|amount| {

@@ -149,6 +149,21 @@ pub fn ErrorPage(error: AppError, #[prop(into)] back: String, back_label: &'stat
     }
 }
 
+/// Problems as a list that is announced when it appears: the alert is the list's container, so
+/// the list keeps its list role (an alert role on the list itself breaks it for screen readers).
+#[component]
+pub fn ProblemList(
+    class: &'static str,
+    problems: Vec<String>,
+    #[prop(optional)] testid: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <div role="alert" data-testid=testid>
+            <ul class=class>{problems.into_iter().map(|problem| view! { <li>{problem}</li> }).collect_view()}</ul>
+        </div>
+    }
+}
+
 #[component]
 pub fn Loading(#[prop(into, default = "Loading…".into())] label: String) -> impl IntoView {
     view! { <p class="loading" aria-busy="true">{label}</p> }

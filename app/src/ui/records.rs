@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::common::{ErrorPage, Loading, go_to, sub_account_id};
+use super::common::{ErrorPage, Loading, ProblemList, go_to, sub_account_id};
 use super::island_data::IslandData;
 use crate::api::AppError;
 use crate::api::records::{
@@ -385,9 +385,7 @@ fn RecordEditor(
             {move || {
                 let said = problems.get();
                 (!said.is_empty()).then(|| view! {
-                    <ul class="problems" role="alert" data-testid="record-problems">
-                        {said.into_iter().map(|problem| view! { <li>{problem}</li> }).collect_view()}
-                    </ul>
+                    <ProblemList class="problems" problems=said testid="record-problems"/>
                 })
             }}
             <div class="form-actions">

@@ -208,7 +208,7 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
             for custom in Changes::between(&before, &after).iter() {
                 let key = format!("customFields.{}", custom.field);
                 let label = labels.get(&key).cloned().unwrap_or_else(|| custom.field.clone());
-                let shown = |value| display_value(RecordFieldKind::Text, value, labels, format);
+                let shown = |value| display_value(RecordFieldKind::Text { max: usize::MAX }, value, labels, format);
                 changes.push((label, shown(&custom.before), shown(&custom.after)));
             }
         }

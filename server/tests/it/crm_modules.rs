@@ -499,7 +499,7 @@ async fn record_pages_are_scoped_and_show_their_history(db: Db) {
     assert_eq!(
         refused,
         Err(AppError::InvalidRecord(vec![
-            "“Email” takes an email address like ana@example.com".to_owned(),
+            "“Email” takes an email address like ana@example.com, at most 254 characters".to_owned(),
             "“Score” takes a whole number from 0 to 100".to_owned(),
         ]))
     );

@@ -50,7 +50,7 @@ fn a_new_record_gets_defaults_and_every_problem_is_listed() {
     for expected in [
         "leads have no field “colour”",
         "“Converted” is set by the CRM, not edited",
-        "“Email” takes an email address like ana@example.com",
+        "“Email” takes an email address like ana@example.com, at most 254 characters",
         "“Score” takes a whole number from 0 to 100",
         "“Stage” takes one of new, contacted, qualified, unqualified",
         "“First name” is required",
@@ -81,6 +81,28 @@ fn values_are_checked_by_kind() {
     assert_eq!(
         check_edit(Module::Accounts, &record(json!({"name": "  "}))),
         [RecordProblem::Missing { label: "Name" }]
+    );
+}
+
+/// Texts have limits (issue 29), in characters, not bytes; the problem says the limit.
+#[test]
+fn texts_have_limits() {
+    let ok = |module: Module, values: Value| check_edit(module, &record(values)).is_empty();
+    let long = |n: usize| "ü".repeat(n);
+    assert!(ok(Module::Leads, json!({"firstName": long(200)})), "200 characters, 400 bytes");
+    assert!(!ok(Module::Leads, json!({"firstName": long(201)})));
+    assert!(ok(Module::Tasks, json!({"body": long(5_000)})));
+    assert!(!ok(Module::Tasks, json!({"body": long(5_001)})));
+    assert!(!ok(Module::Contacts, json!({"phone": "1".repeat(33)})));
+    assert!(ok(Module::Accounts, json!({"website": format!("https://example.com/{}", "a".repeat(2_000))})));
+    assert!(!ok(Module::Accounts, json!({"website": "a".repeat(2_049)})));
+    assert!(!ok(Module::Leads, json!({"email": format!("{}@example.com", "a".repeat(243))})), "255 bytes");
+    assert_eq!(
+        check_edit(Module::Projects, &record(json!({"name": "x".repeat(10_000)})))
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["“Name” takes text of at most 200 characters"]
     );
 }
 

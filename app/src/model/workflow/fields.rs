@@ -144,7 +144,7 @@ impl TriggerField {
         Some(match self {
             TriggerField::Id => (FieldKind::ShortText, None),
             TriggerField::Record(field) => match field.kind {
-                RecordFieldKind::Text
+                RecordFieldKind::Text { .. }
                 | RecordFieldKind::User
                 | RecordFieldKind::Link(_)
                 | RecordFieldKind::Pipeline

@@ -17,7 +17,7 @@ use crate::model::workflow::{
 };
 use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, TriggerModule, WorkflowId};
 use crate::ui::builder::rules::{GroupEditor, RuleHost};
-use crate::ui::common::{ErrorPage, Loading, confirm, go_to, load_first, route_id, sub_account_id};
+use crate::ui::common::{ErrorPage, Loading, ProblemList, confirm, go_to, load_first, route_id, sub_account_id};
 use crate::ui::island_data::IslandData;
 
 #[component]
@@ -294,7 +294,7 @@ pub(super) fn ProblemsAt(draft: Draft, path: String) -> impl IntoView {
     move || {
         let found = path.with_value(|p| draft.problems_at(p));
         (!found.is_empty()).then(|| {
-            view! { <ul class="field-problems" role="alert">{found.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul> }
+            view! { <ProblemList class="field-problems" problems=found/> }
         })
     }
 }
@@ -571,8 +571,7 @@ fn ActionCard(draft: Draft, id: ActionId, action_type: ActionType, first: bool, 
         } else {
             Vec::new()
         };
-        (!found.is_empty())
-            .then(|| view! { <ul class="field-problems" role="alert">{found.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul> })
+        (!found.is_empty()).then(|| view! { <ProblemList class="field-problems" problems=found/> })
     };
     let label = action_type.label();
     let branch = (action_type == ActionType::Branch).then(|| {
