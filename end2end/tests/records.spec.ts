@@ -132,6 +132,15 @@ test('a name longer than allowed is refused, and a long unbroken one wraps every
   const long = 'Unbroken'.repeat(25);
   await page.getByLabel('First name').fill(long);
   await create(page, long);
+  // Leaving the record with a change not saved asks first; staying keeps what was typed.
+  await page.getByLabel('Last name').fill('Unsaved');
+  page.once('dialog', (dialog) => {
+    expect(dialog.type()).toBe('beforeunload');
+    void dialog.dismiss();
+  });
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page.getByLabel('Last name')).toHaveValue('Unsaved');
+  await page.getByLabel('Last name').fill('');
   const widest = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(await widest()).toBeLessThanOrEqual(0);
   await openRecords(page, 'Leads');

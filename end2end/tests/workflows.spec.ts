@@ -64,6 +64,23 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
   await save(page);
   await snap(page, '60c-workflow-saved');
 
+  // Ctrl+S saves; saving nothing new makes no version (issue 29).
+  await page.getByLabel('Name').first().fill('Welcome website leads!');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2.' })).toBeVisible();
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('status').filter({ hasText: 'Nothing changed: still version 2.' })).toBeVisible();
+  // Leaving with unsaved changes asks first; staying keeps them.
+  await page.getByLabel('Name').first().fill('Welcome website leads');
+  page.once('dialog', (dialog) => {
+    expect(dialog.type()).toBe('beforeunload');
+    void dialog.dismiss();
+  });
+  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Workflows' }).click();
+  await expect(page.getByLabel('Name').first()).toHaveValue('Welcome website leads');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 3.' })).toBeVisible();
+
   // The list: on, never run.
   await openWorkflows(page);
   const row = page.getByTestId('workflows').locator('tr', { hasText: 'Welcome website leads' });

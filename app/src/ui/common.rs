@@ -149,6 +149,19 @@ pub fn ErrorPage(error: AppError, #[prop(into)] back: String, back_label: &'stat
     }
 }
 
+/// Asks before the page is left — a link, Back, a reload, closing the tab — while `dirty` says
+/// there are unsaved changes. Pages are whole documents (islands), so leaving is unloading.
+pub fn warn_before_leaving(dirty: impl Fn() -> bool + 'static) {
+    let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if dirty() {
+            ev.prevent_default();
+            // Older browsers show the prompt only when a return value is set.
+            ev.set_return_value("You have unsaved changes.");
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
 /// Problems as a list that is announced when it appears: the alert is the list's container, so
 /// the list keeps its list role (an alert role on the list itself breaks it for screen readers).
 #[component]

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use super::common::{ErrorPage, Loading, ProblemList, go_to, sub_account_id};
+use super::common::{ErrorPage, Loading, ProblemList, go_to, sub_account_id, warn_before_leaving};
 use super::island_data::IslandData;
 use crate::api::AppError;
 use crate::api::records::{
@@ -312,10 +312,17 @@ fn RecordEditor(
             }
         })
     };
+    // What the page showed when it came alive: a difference from it is an unsaved change.
+    let shown = StoredValue::new(values(&[]));
+    let leaving = StoredValue::new(false);
+    warn_before_leaving(move || !leaving.get_value() && shown.with_value(|shown| *shown != values(&[])));
     let done = move |result: Result<String, AppError>, module: Module| {
         busy.set(false);
         match result {
-            Ok(id) => go_to(&record_url(&sa.get_value(), module, &id)),
+            Ok(id) => {
+                leaving.set_value(true);
+                go_to(&record_url(&sa.get_value(), module, &id));
+            }
             Err(AppError::InvalidRecord(said)) => problems.set(said),
             Err(error) => problems.set(vec![error.to_string()]),
         }

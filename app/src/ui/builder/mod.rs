@@ -15,7 +15,7 @@ pub(crate) mod rules;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::common::{ErrorPage, Loading, route_id, sub_account_id};
+use super::common::{ErrorPage, Loading, route_id, sub_account_id, warn_before_leaving};
 use super::island_data::IslandData;
 use super::layout::number_format;
 use super::toast::{Tone, use_toasts};
@@ -125,7 +125,7 @@ fn TemplateBuilder(
         }
     };
     shortcuts(editor, try_save);
-    warn_before_leaving(editor);
+    warn_before_leaving(move || editor.is_dirty());
 
     let status = move || {
         let version = editor.saved.with(|s| s.version);
@@ -257,16 +257,4 @@ fn in_text_box() -> bool {
     }
     #[cfg(not(feature = "hydrate"))]
     false
-}
-
-/// Asks before the page is left with unsaved changes.
-fn warn_before_leaving(editor: Editor) {
-    let handle = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if editor.is_dirty() {
-            ev.prevent_default();
-            // Older browsers show the prompt only when a return value is set.
-            ev.set_return_value("You have unsaved changes.");
-        }
-    });
-    on_cleanup(move || handle.remove());
 }

@@ -17,7 +17,9 @@ use crate::model::workflow::{
 };
 use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, TriggerModule, WorkflowId};
 use crate::ui::builder::rules::{GroupEditor, RuleHost};
-use crate::ui::common::{ErrorPage, Loading, ProblemList, confirm, go_to, load_first, route_id, sub_account_id};
+use crate::ui::common::{
+    ErrorPage, Loading, ProblemList, confirm, go_to, load_first, route_id, sub_account_id, warn_before_leaving,
+};
 use crate::ui::island_data::IslandData;
 
 #[component]
@@ -193,7 +195,12 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
     let refused = RwSignal::new(None::<String>);
     let done = RwSignal::new(None::<String>);
 
-    let save = move |_| {
+    // What was last saved (or loaded): a difference from it is an unsaved change.
+    let baseline = StoredValue::new(spec.get_untracked());
+    let unsaved = move || spec.with_untracked(|now| baseline.with_value(|saved| now != saved));
+    warn_before_leaving(unsaved);
+
+    let save = move || {
         draft.tried.set(true);
         done.set(None);
         if !problems.with(Vec::is_empty) {
@@ -212,7 +219,9 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
             let sa = sa.get_value();
             match save_workflow(sa.clone(), id.clone(), text).await {
                 Ok(workflow) => {
+                    baseline.set_value(spec_of(&workflow));
                     if id.is_none() {
+                        spec.set(spec_of(&workflow));
                         go_to(&format!("/s/{sa}/workflows/{}", workflow.id));
                         return;
                     }
@@ -246,7 +255,11 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
         leptos::task::spawn_local(async move {
             let sa = sa.get_value();
             match crate::api::workflows::delete_workflow(sa.clone(), id).await {
-                Ok(()) => go_to(&format!("/s/{sa}/workflows")),
+                Ok(()) => {
+                    // Deleted: nothing is left unsaved.
+                    baseline.set_value(spec.get_untracked());
+                    go_to(&format!("/s/{sa}/workflows"));
+                }
                 Err(error) => {
                     refused.set(Some(error.to_string()));
                     busy.set(false);
@@ -254,6 +267,16 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
             }
         });
     };
+    // Ctrl/⌘+S saves, as in the template builder.
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("s") {
+            ev.prevent_default();
+            if !busy.get_untracked() {
+                save();
+            }
+        }
+    });
+    on_cleanup(move || handle.remove());
     let count = move || match problems.with(Vec::len) {
         0 => "Ready to save.".to_owned(),
         1 => "1 thing to fix before saving.".to_owned(),
@@ -270,7 +293,7 @@ fn WorkflowEditor(sub_account: SubAccountId, data: IslandData<WorkflowEditorData
                     {move || saved.get().is_some().then(|| view! {
                         <button type="button" class="button button-danger" disabled=move || busy.get() on:click=delete>"Delete"</button>
                     })}
-                    <button type="button" class="button button-primary" data-testid="save-workflow" disabled=move || busy.get() on:click=save>
+                    <button type="button" class="button button-primary" data-testid="save-workflow" disabled=move || busy.get() on:click=move |_| save()>
                         "Save"
                     </button>
                 </div>
