@@ -88,6 +88,7 @@ pub fn router(service: Arc<Service>, leptos_options: LeptosOptions) -> Router {
         .route("/s/{sub_account}/inbox/stream", get(http::inbox_stream))
         .route("/login", post(http::sign_in_page))
         .route("/s/{sa}/forms/{form}", post(http::submit_form_without_js))
+        .route("/s/{sa}/settings", post(http::save_messaging_settings))
         .leptos_routes_with_context(
             &state,
             routes,

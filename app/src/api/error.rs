@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::model::messaging::SettingsProblem;
 use crate::model::workflow::Problem;
 use crate::model::{FieldError, TemplateProblem, TriggerProblem};
 
@@ -43,6 +44,9 @@ pub enum AppError {
     /// A workflow that was not saved, with every problem at its JSON path (see `model::workflow`).
     #[error("The workflow was not saved: {}", join(.0))]
     InvalidWorkflow(Vec<Problem>),
+    /// Messaging settings refused, each problem by the field it stands beside.
+    #[error("The settings were not saved: {}", join(.0))]
+    InvalidSettings(Vec<SettingsProblem>),
     /// The request is fine but the current state forbids it (already submitted, in use...).
     #[error("{0}")]
     Conflict(String),
@@ -74,7 +78,8 @@ impl AppError {
             | AppError::InvalidTrigger(_)
             | AppError::InvalidImport(_)
             | AppError::InvalidRecord(_)
-            | AppError::InvalidWorkflow(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | AppError::InvalidWorkflow(_)
+            | AppError::InvalidSettings(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -115,6 +120,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_import",
             "invalid_record",
             "invalid_workflow",
+            "invalid_settings",
             "conflict",
             "bad_request",
             "too_many_attempts",
@@ -137,6 +143,7 @@ impl<'de> Visitor<'de> for AppErrorVisitor {
             "invalid_import" => AppError::InvalidImport(details(&mut map)?),
             "invalid_record" => AppError::InvalidRecord(details(&mut map)?),
             "invalid_workflow" => AppError::InvalidWorkflow(details(&mut map)?),
+            "invalid_settings" => AppError::InvalidSettings(details(&mut map)?),
             "conflict" => AppError::Conflict(details(&mut map)?),
             "bad_request" => AppError::BadRequest(details(&mut map)?),
             "too_many_attempts" => AppError::TooManyAttempts(details(&mut map)?),
@@ -193,6 +200,7 @@ impl FromServerFnError for AppError {
 mod tests {
     use super::*;
     use crate::model::TriggerProblem;
+    use crate::model::messaging::SettingsField;
 
     fn decode(json: &str) -> Result<AppError, String> {
         serde_json::from_slice(json.as_bytes()).map_err(|e| e.to_string())
@@ -216,6 +224,7 @@ mod tests {
             AppError::InvalidImport(vec!["The file cannot be read at line 1, column 2: EOF.".into()]),
             AppError::InvalidRecord(vec!["“Score” takes a whole number from 0 to 100".into()]),
             AppError::InvalidWorkflow(vec![Problem::new("actions[0].config.userIds", "Required.")]),
+            AppError::InvalidSettings(vec![SettingsProblem::new(SettingsField::Port, "Port: enter a port.")]),
             AppError::Conflict("Already submitted.".into()),
             AppError::BadRequest("Bad JSON.".into()),
             AppError::TooManyAttempts(16),
@@ -237,6 +246,7 @@ mod tests {
                 | AppError::InvalidImport(_)
                 | AppError::InvalidRecord(_)
                 | AppError::InvalidWorkflow(_)
+                | AppError::InvalidSettings(_)
                 | AppError::InvalidTrigger(_)
                 | AppError::Conflict(_)
                 | AppError::BadRequest(_)

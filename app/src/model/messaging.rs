@@ -73,6 +73,61 @@ pub struct TwilioSettings {
     pub has_token: bool,
 }
 
+/// A box of the email or Twilio settings form, for a problem to stand beside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsField {
+    Host,
+    Port,
+    Security,
+    Username,
+    Password,
+    FromAddress,
+    FromName,
+    AccountSid,
+    AuthToken,
+    SmsFrom,
+    WhatsappFrom,
+}
+
+impl SettingsField {
+    /// The `id` of the field's box on the Settings page.
+    pub fn input_id(self) -> &'static str {
+        match self {
+            SettingsField::Host => "smtp-host",
+            SettingsField::Port => "smtp-port",
+            SettingsField::Security => "smtp-security",
+            SettingsField::Username => "smtp-username",
+            SettingsField::Password => "smtp-password",
+            SettingsField::FromAddress => "smtp-from",
+            SettingsField::FromName => "smtp-from-name",
+            SettingsField::AccountSid => "twilio-sid",
+            SettingsField::AuthToken => "twilio-token",
+            SettingsField::SmsFrom => "twilio-sms",
+            SettingsField::WhatsappFrom => "twilio-whatsapp",
+        }
+    }
+}
+
+/// One thing wrong with messaging settings: a sentence naming the field, and the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsProblem {
+    pub field: SettingsField,
+    pub message: String,
+}
+
+impl SettingsProblem {
+    pub fn new(field: SettingsField, message: impl Into<String>) -> Self {
+        SettingsProblem { field, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for SettingsProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// What the Settings page shows of a sub-account's messaging.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagingSettings {
@@ -111,29 +166,34 @@ impl EmailSettings {
     }
 
     /// Everything wrong with the settings, each as a sentence naming the field.
-    pub fn problems(&self, password_given: bool) -> Vec<String> {
+    pub fn problems(&self, password_given: bool) -> Vec<SettingsProblem> {
+        use SettingsField as F;
         let mut problems = Vec::new();
         if !is_host(self.host.trim()) {
-            problems.push("Server: enter the SMTP server's host name, like smtp.example.com.".to_owned());
+            problems.push(SettingsProblem::new(
+                F::Host,
+                "Server: enter the SMTP server's host name, like smtp.example.com.",
+            ));
         }
         if self.port == 0 {
-            problems.push("Port: enter a port from 1 to 65535, like 587.".to_owned());
+            problems.push(SettingsProblem::new(F::Port, "Port: enter a port from 1 to 65535, like 587."));
         }
         if !is_email(self.from_address.trim()) {
-            problems.push(format!("From address: “{}” is not an email address.", self.from_address.trim()));
+            let message = format!("From address: “{}” is not an email address.", self.from_address.trim());
+            problems.push(SettingsProblem::new(F::FromAddress, message));
         }
         if self.from_name.chars().any(char::is_control) || self.from_name.chars().count() > 100 {
-            problems.push("From name: one line of at most 100 characters.".to_owned());
+            problems.push(SettingsProblem::new(F::FromName, "From name: one line of at most 100 characters."));
         }
         if self.username.chars().any(char::is_control) {
-            problems.push("User name: one line.".to_owned());
+            problems.push(SettingsProblem::new(F::Username, "User name: one line."));
         }
         if !self.username.trim().is_empty() && !password_given && !self.has_password {
-            problems.push(
+            problems.push(SettingsProblem::new(
+                F::Password,
                 "Password: required with a user name (a saved one is kept only while the server, port, security \
-                 and user name stay as they were)."
-                    .to_owned(),
-            );
+                 and user name stay as they were).",
+            ));
         }
         problems
     }
@@ -146,22 +206,28 @@ pub fn is_account_sid(text: &str) -> bool {
 
 impl TwilioSettings {
     /// Everything wrong with the settings, each as a sentence naming the field.
-    pub fn problems(&self, token_given: bool) -> Vec<String> {
+    pub fn problems(&self, token_given: bool) -> Vec<SettingsProblem> {
+        use SettingsField as F;
         let mut problems = Vec::new();
         if !is_account_sid(self.account_sid.trim()) {
-            problems.push("Account SID: it starts with AC and has 34 characters (see the Twilio console).".to_owned());
+            let message = "Account SID: it starts with AC and has 34 characters (see the Twilio console).";
+            problems.push(SettingsProblem::new(F::AccountSid, message));
         }
         if !token_given && !self.has_token {
-            problems.push("Auth token: required.".to_owned());
+            problems.push(SettingsProblem::new(F::AuthToken, "Auth token: required."));
         }
-        for (label, number) in [("SMS number", &self.sms_from), ("WhatsApp number", &self.whatsapp_from)] {
+        for (field, label, number) in
+            [(F::SmsFrom, "SMS number", &self.sms_from), (F::WhatsappFrom, "WhatsApp number", &self.whatsapp_from)]
+        {
             let number = number.trim();
             if !number.is_empty() && !is_phone_number(number) {
-                problems.push(format!("{label}: “{number}” is not in international form, like +14155550100."));
+                let message = format!("{label}: “{number}” is not in international form, like +14155550100.");
+                problems.push(SettingsProblem::new(field, message));
             }
         }
         if self.sms_from.trim().is_empty() && self.whatsapp_from.trim().is_empty() {
-            problems.push("Enter the number SMS are sent from, the WhatsApp number, or both.".to_owned());
+            let message = "Enter the number SMS are sent from, the WhatsApp number, or both.";
+            problems.push(SettingsProblem::new(F::SmsFrom, message));
         }
         problems
     }

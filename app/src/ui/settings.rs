@@ -13,6 +13,7 @@ use super::layout::is_admin;
 use super::messaging::MessagingSettings;
 use super::toast::{Tone, use_toasts};
 use crate::api::AppError;
+use crate::api::messaging::RefusedMessaging;
 use crate::api::settings::load_settings;
 use crate::api::triggers::{add_trigger, remove_trigger};
 use crate::api::types::{FormatOrigin, SettingsData, TemplateChoice, TriggerView};
@@ -28,14 +29,12 @@ pub fn SettingsPage() -> impl IntoView {
     let admin = is_admin();
     let settings = OnceResource::new(load_settings(sa.get_untracked()));
 
-    // A plain form that came back refused says so at the top, where the reloaded page opens.
-    let refused = [
-        ("/api/settings/email", "The email settings were not saved"),
-        ("/api/settings/twilio", "The Twilio settings were not saved"),
-        ("/api/settings/number-format", "The number format was not saved"),
-    ]
-    .into_iter()
-    .find_map(|(endpoint, what)| plain_form_error(endpoint).map(|error| format!("{what}. {error}")));
+    // The number format's form that came back refused says so at the top, where the reloaded
+    // page opens; the messaging forms come back as typed, each in its section.
+    let refused = plain_form_error("/api/settings/number-format")
+        .map(|error| format!("The number format was not saved. {error}"));
+    let refused_messaging = StoredValue::new(use_context::<RefusedMessaging>());
+    let saved = StoredValue::new(leptos_router::hooks::use_query_map().read_untracked().get("saved"));
     view! {
         <Title text="Settings"/>
         <div class="page-head">
@@ -59,7 +58,9 @@ pub fn SettingsPage() -> impl IntoView {
                             })}
                             <TriggerSettings sub_account=sa.get_untracked() data=IslandData(data) admin/>
                             <NumberFormatSettings sub_account=sa.get_untracked() format origin crm=crm_source admin/>
-                            {messaging.map(|view| view! { <MessagingSettings sub_account=sa.get_untracked() view/> })}
+                            {messaging.map(|view| view! {
+                                <MessagingSettings sub_account=sa.get_untracked() view refused=refused_messaging.get_value() saved=saved.get_value()/>
+                            })}
                             {admin.then(|| view! { <ApiKeys sub_account=sa.get_untracked() keys/> })}
                         }
                         .into_any()

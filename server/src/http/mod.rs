@@ -17,6 +17,7 @@ mod inbox_stream;
 mod openapi;
 mod rendered;
 mod security_headers;
+mod settings_post;
 mod sign_in_page;
 mod workflows_api;
 
@@ -34,6 +35,7 @@ pub use highlevel_webhook::highlevel_webhook;
 pub use inbox_stream::inbox_stream;
 pub use openapi::{api_reference, openapi_json};
 pub use security_headers::{SecurityHeaders, provide_request_nonce, security_headers};
+pub use settings_post::save_messaging_settings;
 pub use sign_in_page::sign_in_page;
 pub use workflows_api::{
     create_workflow, delete_workflow, get_run, get_workflow, list_runs, list_workflows, retry_run, toggle_workflow,

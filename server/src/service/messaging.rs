@@ -5,7 +5,7 @@ use app::api::AppError;
 use app::api::ports::{AppResult, MessagingPort};
 use app::api::types::{MessagingView, SessionUser};
 use app::model::SubAccountId;
-use app::model::messaging::{EmailSettings, SIGN_IN_NEEDS_TLS, TwilioSettings};
+use app::model::messaging::{EmailSettings, SIGN_IN_NEEDS_TLS, SettingsField, SettingsProblem, TwilioSettings};
 use app::model::workflow::actions::is_private_host;
 use async_trait::async_trait;
 
@@ -39,8 +39,8 @@ impl Service {
     }
 }
 
-fn refused(problems: Vec<String>) -> AppResult<()> {
-    if problems.is_empty() { Ok(()) } else { Err(AppError::BadRequest(problems.join(" "))) }
+fn refused(problems: Vec<SettingsProblem>) -> AppResult<()> {
+    if problems.is_empty() { Ok(()) } else { Err(AppError::InvalidSettings(problems)) }
 }
 
 #[async_trait]
@@ -59,13 +59,14 @@ impl MessagingPort for Service {
         let mut problems = settings.problems(password.is_some());
         let private = is_private_host(settings.host.trim_matches(['[', ']']));
         if settings.signs_in_unencrypted() && !(self.options.mail_may_use_private_hosts && private) {
-            problems.push(SIGN_IN_NEEDS_TLS.to_owned());
+            problems.push(SettingsProblem::new(SettingsField::Security, SIGN_IN_NEEDS_TLS));
         }
         if !self.options.mail_may_use_private_hosts && private {
-            problems.push(format!(
+            let message = format!(
                 "Server: “{}” is a local or private address, which this server does not send mail through.",
                 settings.host
-            ));
+            );
+            problems.push(SettingsProblem::new(SettingsField::Host, message));
         }
         refused(problems)?;
         let sealed = password.map(|password| self.seal(Binding::smtp_password(admin.id()), &password)).transpose()?;

@@ -273,8 +273,10 @@ async fn email_steps_deliver_to_a_real_smtp_server(db: Db) {
     assert_eq!(smtp.mail().len(), 1, "nothing more was delivered");
 }
 
-/// The Settings page's plain forms: posted from OpsFlow's page they save and send the browser
-/// back; the page then says a password is saved and never shows it; from another site, 403.
+/// The Settings page's plain forms post to the page itself: saved, the browser goes back to the
+/// section, which says so, and the page says a password is saved and never shows it; refused,
+/// the page comes back with everything as typed but the secret, each problem beside its box and
+/// the focus on the first; from another site, 403.
 async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     let mut f = fixture(db).await;
     f.service = std::sync::Arc::new(service(&f));
@@ -283,40 +285,36 @@ async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     let page = format!("{}/s/{acme}/settings", s.base);
     let admin = s.client(server::demo::ADMIN_EMAIL, server::demo::ADMIN_PASSWORD).await;
     let fields = [
-        ("sub_account", acme.as_str()),
-        ("email[host]", "127.0.0.1"),
-        ("email[port]", "2525"),
-        ("email[security]", "starttls"),
-        ("email[username]", SMTP_USER),
-        ("email[password]", SMTP_PASSWORD),
-        ("email[from_address]", "ops@acme.test"),
-        ("email[from_name]", "Acme Ops"),
+        ("save", "email"),
+        ("host", "127.0.0.1"),
+        ("port", "2525"),
+        ("security", "starttls"),
+        ("username", SMTP_USER),
+        ("password", SMTP_PASSWORD),
+        ("from_address", "ops@acme.test"),
+        ("from_name", "Acme Ops"),
     ];
-    let url = format!("{}/api/settings/email", s.base);
-    let evil = admin.post(&url).header("origin", "https://evil.example").form(&fields).send().await.unwrap();
+    let evil = admin.post(&page).header("origin", "https://evil.example").form(&fields).send().await.unwrap();
     assert_eq!(evil.status(), reqwest::StatusCode::FORBIDDEN);
     assert_eq!(sealed_password(&s.f).await, None, "nothing saved from another site");
-    let sent =
-        admin.post(&url).header("referer", &page).header("accept", "text/html").form(&fields).send().await.unwrap();
-    assert!(sent.status().is_redirection(), "{}", sent.status());
+    let sent = admin.post(&page).form(&fields).send().await.unwrap();
+    assert_eq!(sent.status(), reqwest::StatusCode::SEE_OTHER);
+    let back = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back, format!("/s/{acme}/settings?saved=email#email-settings"));
+    let html = admin.get(format!("{}{back}", s.base)).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("The email settings were saved."), "{html}");
     let twilio = [
-        ("sub_account", acme.as_str()),
+        ("save", "twilio"),
         ("account_sid", "AC0123456789abcdef0123456789abcdef"),
         ("auth_token", "tok-Secret-42"),
         ("sms_from", "+14155550100"),
         ("whatsapp_from", "whatsapp:+14155550199"),
     ];
-    let sent = admin
-        .post(format!("{}/api/settings/twilio", s.base))
-        .header("referer", &page)
-        .header("accept", "text/html")
-        .form(&twilio)
-        .send()
-        .await
-        .unwrap();
-    assert!(sent.status().is_redirection(), "{}", sent.status());
+    let sent = admin.post(&page).form(&twilio).send().await.unwrap();
+    assert_eq!(sent.status(), reqwest::StatusCode::SEE_OTHER);
     let html = admin.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Workflows send email through 127.0.0.1 as ops@acme.test."), "{html}");
+    assert!(!html.contains("were saved."), "only right after a save");
     let hint = "A password is saved. Leave this empty to keep it, for this server, port, security and user name only: \
                 change any of them and enter it again.";
     assert!(html.contains(hint), "{html}");
@@ -325,25 +323,45 @@ async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     for secret in [SMTP_PASSWORD, "tok-Secret-42"] {
         assert!(!html.contains(secret), "the page never shows a saved secret");
     }
-    // A refused form comes back to the page, which says what was not saved and why.
-    let mut bad = twilio;
-    bad[1] = ("account_sid", "AC123");
-    let sent = admin
-        .post(format!("{}/api/settings/twilio", s.base))
-        .header("referer", &page)
-        .header("accept", "text/html")
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert!(sent.status().is_redirection(), "{}", sent.status());
-    let back = sent.headers()["location"].to_str().unwrap().to_owned();
-    assert!(back.starts_with(&page), "back to the settings page: {back}");
-    let html = admin.get(&back).send().await.unwrap().text().await.unwrap();
-    assert!(
-        html.contains("The Twilio settings were not saved. Account SID: it starts with AC and has 34 characters"),
-        "{html}"
-    );
+
+    // Refused: the page comes back as typed, the problem beside its box, the focus on it.
+    let bad = [
+        ("save", "twilio"),
+        ("account_sid", "AC123"),
+        ("auth_token", "tok-Typed-77"),
+        ("sms_from", "0171 23"),
+        ("whatsapp_from", ""),
+    ];
+    let sent = admin.post(&page).form(&bad).send().await.unwrap();
+    assert_eq!(sent.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = sent.text().await.unwrap();
+    let section = &html[html.find(r#"data-testid="twilio-settings""#).unwrap()..];
+    for shown in [
+        r#"value="AC123""#,
+        r#"value="0171 23""#,
+        "The Twilio settings were not saved. Fix the problems marked below.",
+        r#"id="twilio-sid-problem" class="field-error">Account SID: it starts with AC and has 34 characters"#,
+        r#"id="twilio-sms-problem" class="field-error">SMS number: “0171 23” is not in international form"#,
+        "The token you typed was not kept: enter it again.",
+    ] {
+        assert!(section.contains(shown), "{shown} in {section}");
+    }
+    let sid_box = &section[section.find(r#"id="twilio-sid""#).unwrap()..];
+    let sid_box = &sid_box[..sid_box.find('>').unwrap()];
+    assert!(sid_box.contains("autofocus") && sid_box.contains(r#"aria-invalid="true""#), "{sid_box}");
+    assert!(sid_box.contains(r#"aria-describedby="twilio-sid-problem""#), "{sid_box}");
+    assert_eq!(section.matches("autofocus").count(), 1, "the focus goes to one box");
+    assert!(!html.contains("tok-Typed-77"), "a typed secret is never sent back");
+    let email_section = &html[html.find(r#"data-testid="email-settings""#).unwrap()..];
+    let email_section = &email_section[..email_section.find(r#"data-testid="twilio-settings""#).unwrap()];
+    assert!(!email_section.contains("not saved") && email_section.contains(r#"value="127.0.0.1""#), "untouched");
+    let html = admin.get(&page).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"value="AC0123456789abcdef0123456789abcdef""#), "nothing of the refused save was kept");
+    // A port that is no number comes back as typed, not as 0.
+    let mut odd = fields;
+    odd[2] = ("port", "25x");
+    let html = admin.post(&page).form(&odd).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"value="25x""#) && html.contains(r#"id="smtp-port-problem" class="field-error">Port: enter a port"#), "{html}");
     let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
     let html = sam.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains("email-settings") && !html.contains("127.0.0.1"), "staff see no messaging settings");
@@ -480,6 +498,21 @@ async fn sms_and_whatsapp_go_through_twilio_once(db: Db) {
     .await
     .unwrap();
     assert_eq!(serde_json::from_str::<Value>(&output).unwrap()["alreadySent"], true, "{output}");
+
+    // A contact without a phone: the step says so in words, and nothing is sent.
+    let before = twilio.messages().len();
+    let di = json!({"firstName": "Di", "lastName": "Moss"});
+    f.service.builtin().create_record(&tenant, &cause, Module::Contacts, di.as_object().unwrap()).await.unwrap();
+    engine.run_until_idle().await.unwrap();
+    let (status, error): (String, String) = sqlx::query_as(
+        "SELECT s.status, s.error FROM workflow_steps s JOIN workflow_runs r ON r.id = s.run_id \
+         WHERE s.action_type = 'send_sms' AND r.trigger_snapshot LIKE '%Moss%'",
+    )
+    .fetch_one(f.store().pool())
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), error.as_str()), ("failed", "Contact Di Moss has no phone number."));
+    assert_eq!(twilio.messages().len(), before, "nothing sent");
     twilio.assert_spec_clean();
 }
 

@@ -3,7 +3,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use crate::model::messaging::{EmailSettings, SmtpSecurity, TwilioSettings, is_account_sid};
+use crate::model::messaging::{
+    EmailSettings, SettingsField, SettingsProblem, SmtpSecurity, TwilioSettings, is_account_sid,
+};
 
 fn email() -> EmailSettings {
     EmailSettings {
@@ -29,8 +31,14 @@ fn email_settings_say_each_thing_wrong() {
         ..email()
     };
     let problems = broken.problems(false);
-    let fields: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap_or_default()).collect();
-    assert_eq!(fields, ["Server", "Port", "From address", "From name", "Password"]);
+    let labels: Vec<&str> = problems.iter().map(|p| p.message.split(':').next().unwrap_or_default()).collect();
+    assert_eq!(labels, ["Server", "Port", "From address", "From name", "Password"]);
+    let boxes: Vec<&str> = problems.iter().map(|p| p.field.input_id()).collect();
+    assert_eq!(
+        boxes,
+        ["smtp-host", "smtp-port", "smtp-from", "smtp-from-name", "smtp-password"],
+        "each beside its box"
+    );
     // A password given with the save, or no user name at all, is enough.
     assert!(EmailSettings { has_password: false, ..email() }.problems(true).is_empty());
     assert!(EmailSettings { has_password: false, username: String::new(), ..email() }.problems(false).is_empty());
@@ -53,10 +61,13 @@ fn twilio_settings_need_an_account_a_token_and_a_number() {
         has_token: false,
     };
     assert!(good.problems(true).is_empty());
-    assert_eq!(good.problems(false), ["Auth token: required."]);
+    assert_eq!(good.problems(false), [SettingsProblem::new(SettingsField::AuthToken, "Auth token: required.")]);
     let broken = TwilioSettings { account_sid: "nope".to_owned(), sms_from: "4155550100".to_owned(), ..good.clone() };
     let problems = broken.problems(true);
-    assert!(problems[0].starts_with("Account SID") && problems[1].starts_with("SMS number"), "{problems:?}");
+    let fields: Vec<SettingsField> = problems.iter().map(|p| p.field).collect();
+    assert_eq!(fields, [SettingsField::AccountSid, SettingsField::SmsFrom], "{problems:?}");
+    assert!(problems[0].message.starts_with("Account SID") && problems[1].message.starts_with("SMS number"));
     let none = TwilioSettings { sms_from: String::new(), ..good };
-    assert_eq!(none.problems(true), ["Enter the number SMS are sent from, the WhatsApp number, or both."]);
+    let message = "Enter the number SMS are sent from, the WhatsApp number, or both.";
+    assert_eq!(none.problems(true), [SettingsProblem::new(SettingsField::SmsFrom, message)]);
 }
