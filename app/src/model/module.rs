@@ -28,6 +28,11 @@ impl Module {
     pub fn label(self) -> &'static str {
         ["Leads", "Contacts", "Accounts", "Opportunities", "Tasks", "Projects"][self as usize]
     }
+
+    /// One of its records, as a sentence names it: `Lead` Nina Brooks.
+    pub fn one(self) -> &'static str {
+        ["Lead", "Contact", "Account", "Opportunity", "Task", "Project"][self as usize]
+    }
 }
 
 named!(Module, "a module");
@@ -67,6 +72,17 @@ impl TriggerModule {
         match self {
             TriggerModule::Records(module) => module.label(),
             TriggerModule::Forms => "Forms",
+        }
+    }
+
+    /// The merge tag that writes the trigger record's name (a new deal's or project's default
+    /// name): only fields the module's records have.
+    pub fn name_tag(self) -> &'static str {
+        match self {
+            TriggerModule::Records(Module::Leads | Module::Contacts) => "{{trigger.firstName}} {{trigger.lastName}}",
+            TriggerModule::Records(Module::Tasks) => "{{trigger.title}}",
+            TriggerModule::Records(Module::Accounts | Module::Opportunities | Module::Projects) => "{{trigger.name}}",
+            TriggerModule::Forms => "{{trigger.contactName}}",
         }
     }
 

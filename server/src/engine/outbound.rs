@@ -20,6 +20,7 @@ impl Engine {
                 self.webhooks.call(call, run.fields(), &run.trigger.record, &step.id).await?
             }
             ActionConfig::SendEmail { to, subject, body, html } => {
+                let to = addressee(run, to, "email address")?;
                 let messaging = self.messaging(run).await?;
                 let settings = messaging.settings.email.as_ref().ok_or_else(|| {
                     Failure::Refused("This sub-account has no email settings (Settings → Email).".to_owned())
@@ -29,7 +30,7 @@ impl Engine {
                     self.open(Binding::smtp_password(tenant.id()), messaging.smtp_password_sealed.as_deref())?;
                 let escape = if *html { Escape::Html } else { Escape::Plain };
                 let email = Email {
-                    to: &run.text(to),
+                    to: &to,
                     subject: &run.text(subject),
                     body: &render(body, &run.fields(), &run.trigger.record, escape),
                     html: *html,
@@ -40,6 +41,7 @@ impl Engine {
             ActionConfig::SendSms { to, message } | ActionConfig::SendWhatsapp { to, message } => {
                 let channel =
                     if matches!(run.config, ActionConfig::SendSms { .. }) { Channel::Sms } else { Channel::Whatsapp };
+                let to = addressee(run, to, "phone number")?;
                 let messaging = self.messaging(run).await?;
                 let settings = messaging.settings.twilio.as_ref().ok_or_else(|| {
                     Failure::Refused("This sub-account has no Twilio account set up (Settings → Twilio).".to_owned())
@@ -48,7 +50,7 @@ impl Engine {
                 let token = self
                     .open(Binding::twilio_token(tenant.id()), messaging.twilio_token_sealed.as_deref())?
                     .ok_or_else(|| Failure::Refused("No Twilio auth token is saved.".to_owned()))?;
-                let text = Text { channel, to: &run.text(to), body: &run.text(message) };
+                let text = Text { channel, to: &to, body: &run.text(message) };
                 // Any earlier claim may have sent it: an earlier attempt of this series, or one
                 // before an admin's retry (which starts the attempts again; the claims go on).
                 let retry = step.attempt > 1 || step.fence > 1;
@@ -89,4 +91,11 @@ impl Engine {
             secrets.open(binding, sealed).map_err(|error| Failure::Refused(format!("The saved secret: {error}.")))?;
         Ok(Some(opened.expose().to_owned()))
     }
+}
+
+/// Where a message goes, filled in from the trigger; a record without one (`{{trigger.phone}}`
+/// empty) is said in words, not as an empty address refused.
+fn addressee(run: &StepRun<'_>, to: &str, what: &str) -> Result<String, Failure> {
+    let to = run.text(to);
+    if to.trim().is_empty() { Err(Failure::Refused(run.has_no(what))) } else { Ok(to) }
 }

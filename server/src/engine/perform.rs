@@ -91,6 +91,22 @@ impl StepRun<'_> {
         }
     }
 
+    /// The trigger record as a sentence names it: `Lead Nina Brooks`, or a submitted form's
+    /// contact.
+    pub(super) fn named(&self) -> String {
+        match self.module() {
+            TriggerModule::Records(module) => {
+                format!("{} {}", module.one(), module.record_label(&self.trigger.record))
+            }
+            TriggerModule::Forms => "The form's contact".to_owned(),
+        }
+    }
+
+    /// Why a message has no one to go to: `Lead Nina Brooks has no phone number.`
+    pub(super) fn has_no(&self, what: &str) -> String {
+        format!("{} has no {what}.", self.named())
+    }
+
     /// The action's settings as this run fills them in: what the step's `input` shows.
     pub(super) fn input(&self) -> Value {
         match self.config {
@@ -251,6 +267,12 @@ impl Engine {
                         users.push(user);
                     }
                 }
+                if users.is_empty() {
+                    // Only the owner was asked for, and the record has none: nothing to do, and
+                    // nothing wrong with the run.
+                    let skipped = format!("{} has no owner: nobody was notified.", run.named());
+                    return Ok(Effect::Done(json!({ "notified": [], "skipped": skipped })));
+                }
                 for user in users {
                     let note = NewNotification {
                         step_id: &run.step.id,
@@ -266,10 +288,7 @@ impl Engine {
                     }
                 }
                 if notified.is_empty() {
-                    return Err(Failure::Refused(
-                        "Nobody to notify: the record has no owner, or the recipients are no longer members."
-                            .to_owned(),
-                    ));
+                    return Err(Failure::Refused("Nobody to notify: the recipients are no longer members.".to_owned()));
                 }
                 Ok(Effect::Done(json!({ "notified": notified, "notMembers": not_members })))
             }

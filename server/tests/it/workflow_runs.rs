@@ -834,9 +834,34 @@ async fn steps_taken_from_a_round_are_recorded_once(db: Db) {
     assert_eq!(updates, [1; RUNS], "each lead's owner set once");
 }
 
+/// A notification to the record's owner, on a record without one, is skipped with its reason:
+/// the run completes. Recipients who all left still fail the step (a setting to fix).
+async fn a_notification_to_no_owner_is_skipped_with_its_reason(db: Db) {
+    let f = fixture(db).await;
+    let workflow = save(&f, json!({
+        "name": "Tell the owner", "triggerModule": "leads", "triggerType": "lead_created", "isActive": true,
+        "actions": [
+            {"actionType": "send_notification", "config": {"recipients": ["owner"], "title": "New lead {{trigger.firstName}}"}, "sortOrder": 1},
+            {"actionType": "update_field", "config": {"field": "stage", "value": "contacted"}, "sortOrder": 2}
+        ]
+    })).await;
+    let lead = create(&f, Module::Leads, json!({"firstName": "Nina", "lastName": "Brooks"})).await;
+    engine(f.store(), true).run_until_idle().await.unwrap();
+    let run = run_of(&f, &workflow, &lead).await;
+    assert_eq!(run["status"], "completed", "{run:#}");
+    assert_eq!(statuses(&run), pairs(&[("send_notification", "completed"), ("update_field", "completed")]));
+    assert_eq!(
+        run["steps"][0]["output"],
+        json!({"notified": [], "skipped": "Lead Nina Brooks has no owner: nobody was notified."})
+    );
+    let admin = f.store().member(&f.admin.id, &f.acme).await.unwrap().unwrap();
+    assert_eq!(f.store().notifications(&admin, 10).await.unwrap().0.len(), 0);
+}
+
 on_both_backends!(
     stale_attempts_leavers_concurrent_tags_and_whole_numbers,
     contact_actions_write_the_crm_once_each,
+    a_notification_to_no_owner_is_skipped_with_its_reason,
     branches_choose_a_path_and_waits_resume_when_due,
     failures_retry_fail_the_run_and_an_admin_retries_from_the_failed_step,
     the_loop_limit_is_reported_by_the_step_that_reached_it,
