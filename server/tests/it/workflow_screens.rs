@@ -99,7 +99,10 @@ async fn admins_work_with_workflows_on_their_screens(db: Db) {
         .await
         .unwrap();
     let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
-    assert!(html.contains("A retry runs v1, the version this run started with."), "{html}");
+    assert!(
+        html.contains("A retry runs v1, the version this run started with, with the values the event carried:"),
+        "{html}"
+    );
     let mut edited = welcome(s.f.admin.id.as_str());
     edited["description"] = json!("Now with a description");
     let edited = edited.to_string();
@@ -108,7 +111,9 @@ async fn admins_work_with_workflows_on_their_screens(db: Db) {
     assert_eq!((status, saved["version"].as_i64()), (StatusCode::OK, Some(2)), "{saved}");
     let (_, html) = page(&admin, &s, &format!("/s/{acme}/runs/{run}")).await;
     assert!(
-        html.contains("A retry runs v1, the version this run started with — not v2, the workflow’s latest."),
+        html.contains(
+            "A retry runs v1, the version this run started with (not v2, the workflow’s latest), with the values"
+        ),
         "{html}"
     );
 

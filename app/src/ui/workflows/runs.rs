@@ -176,10 +176,14 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
         Some((now, true)) => {
             // A retry goes on with the version the run started with, not the workflow's latest.
             let version = if now == workflow_version {
-                format!("A retry runs v{workflow_version}, the version this run started with.")
+                format!("A retry runs v{workflow_version}, the version this run started with")
             } else {
-                format!("A retry runs v{workflow_version}, the version this run started with — not v{now}, the workflow’s latest.")
+                format!("A retry runs v{workflow_version}, the version this run started with (not v{now}, the workflow’s latest)")
             };
+            // Its steps fill in {{trigger.…}} from the event, not from the record as it is now.
+            let version = format!(
+                "{version}, with the values the event carried: a phone number or email added to the record since is not used."
+            );
             view! {
                 <form method="post" action="/api/workflows/retry" class="inline-form">
                     <input type="hidden" name="sub_account" value=sa.to_string()/>
