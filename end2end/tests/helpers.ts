@@ -104,6 +104,11 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
 }
 
+/** How many px the page is wider than its window (0 when it fits): at 360 px nothing may be. */
+export async function overflowX(page: Page): Promise<number> {
+  return page.evaluate(() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth));
+}
+
 /**
  * Waits for the client to hydrate a page or a frame (`body[data-hydrated]`). When it does not
  * come, the failure says how far the page got: its ready state, what the loader said, whether it
@@ -130,4 +135,33 @@ export async function bodyHydrated(target: Page | Frame, timeout = 10_000) {
     })).catch((reason) => ({ unavailable: String(reason) }));
     throw new Error(`the page did not hydrate: ${JSON.stringify(report, null, 2)}\n${error}`);
   }
+}
+
+export async function openWorkflows(page: Page) {
+  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Workflows' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
+}
+
+export async function newWorkflow(page: Page, name: string, records: string, event: string) {
+  await page.getByRole('link', { name: 'New workflow' }).click();
+  await hydrated(page);
+  await page.getByLabel('Name').first().fill(name);
+  await page.locator('#wf-module').selectOption({ label: records });
+  await page.locator('#wf-event').selectOption({ label: event });
+}
+
+/** Adds an action of `type` at the end of a place (`within`: the top level or a branch path);
+ * the last action of that type there. */
+export async function addAction(page: Page, type: string, within = page.locator('.workflow-editor > section').last()) {
+  const add = within.locator('.wf-add').last();
+  await add.locator('select').selectOption(type);
+  await add.getByRole('button', { name: 'Add action' }).click();
+  return within.locator(`.wf-action[data-action="${type}"]`).last();
+}
+
+export async function saveWorkflow(page: Page) {
+  await page.getByTestId('save-workflow').click();
+  await expect(page).toHaveURL(/\/workflows\/[0-9a-zA-Z-]+$/);
+  await expect(page.getByRole('heading', { level: 1, name: /Workflow · v\d+/ })).toBeVisible();
+  await hydrated(page);
 }

@@ -1,5 +1,7 @@
 import { type Page } from '@playwright/test';
-import { expect, hydrated, openSubAccount, signIn, snap, subAccountIdFrom, test } from './helpers';
+import {
+  addAction, axeViolations, expect, hydrated, newWorkflow, openSubAccount, openWorkflows, saveWorkflow, signIn, snap, subAccountIdFrom, test,
+} from './helpers';
 
 // What people enter is what is kept: the trigger form saves what it shows, a burst of clicks
 // submits once, and Back never shows a form as fillable after it was submitted or data after a
@@ -206,6 +208,7 @@ test('numbers and money are read and written as the sub-account writes them', as
   await openSubAccount(page, 'Brightside Dental');
   const sa = subAccountIdFrom(page.url());
   const headers = { origin: new URL(page.url()).origin };
+  let germanWorkflow: string | undefined;
   try {
     await settings(page);
     const example = page.getByTestId('number-format-example');
@@ -257,7 +260,33 @@ test('numbers and money are read and written as the sub-account writes them', as
     await page.goto(`/s/${sa}/crm`);
     await hydrated(page);
     await expect(page.locator('.deal-value').first()).toContainText(/\d\s€$/);
+
+    // A workflow's amounts are read the same way (issue 29: 1.450 was saved as 1.45).
+    await openWorkflows(page);
+    await newWorkflow(page, 'German deals', 'Leads', 'A lead is created');
+    const deal = await addAction(page, 'create_opportunity');
+    await deal.getByLabel('Name').fill('Deal {{trigger.firstName}}');
+    await deal.getByLabel('Value').fill('1.450');
+    await saveWorkflow(page);
+    germanWorkflow = page.url();
+    const value = () => page.locator('.wf-action[data-action="create_opportunity"]').getByLabel('Value');
+    await page.reload();
+    await hydrated(page);
+    await expect(value()).toHaveValue(/^1\.?450$/);
+    await value().fill('1.450,5');
+    await page.keyboard.press('Control+s');
+    await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2.' })).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(value()).toHaveValue(/^1\.?450,50?$/);
+    await snap(page, '47d-german-workflow-amount');
   } finally {
+    if (germanWorkflow) {
+      await page.request.post('/api/workflows/delete', {
+        headers,
+        form: { sub_account: sa, workflow: germanWorkflow.split('/').pop() ?? '' },
+      });
+    }
     // The other tests expect Brightside as the demo made it.
     const reset = await page.request.post('/api/settings/number-format', {
       headers: { ...headers, accept: 'application/json' },
@@ -265,4 +294,153 @@ test('numbers and money are read and written as the sub-account writes them', as
     });
     expect(reset.ok()).toBeTruthy();
   }
+});
+
+/**
+ * Leaves the page for another with unsaved text in it (saying yes to "leave?"), then comes Back
+ * to a page the browser loaded again (not one it kept alive), which restores what the boxes held.
+ */
+async function leaveAndComeBack(page: Page, leave: () => Promise<void>) {
+  await page.evaluate(() => { (window as unknown as { keptAlive: boolean }).keptAlive = true; });
+  page.once('dialog', (dialog) => void dialog.accept());
+  await leave();
+  await page.goBack();
+  await hydrated(page);
+  expect(await page.evaluate(() => (window as unknown as { keptAlive?: boolean }).keptAlive), 'a page loaded again').toBeUndefined();
+}
+
+// Issue 29: Back to a page the browser loads again restores what its boxes held; the islands
+// hear those values as they come alive, so what a box shows is what Save stores.
+test('after Back, what each box shows is what is saved: workflow editor, record, trigger form', async ({ page }) => {
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  const nav = page.getByRole('navigation', { name: 'Sub-account' });
+
+  // The workflow editor.
+  await openWorkflows(page);
+  await newWorkflow(page, 'Back and forth', 'Leads', 'A lead is created');
+  // Other records keep the conditions on fields they have too, and say which they cleared.
+  const rules = page.locator('.workflow-editor fieldset.rule-builder').first();
+  for (const [field, value] of [['Source', 'website'], ['Score', '50']]) {
+    await rules.getByRole('button', { name: 'Add condition' }).last().click();
+    const condition = rules.locator('.condition').last();
+    await condition.getByLabel('Field').selectOption({ label: field });
+    await condition.getByLabel('Comparison').selectOption({ label: 'equals' });
+    await condition.getByLabel('Value').fill(value);
+  }
+  await page.locator('#wf-module').selectOption({ label: 'Contacts' });
+  await expect(page.getByTestId('conditions-cleared')).toHaveText(
+    'The condition on “Score” was cleared: Contacts do not have that field.',
+  );
+  await expect(rules.locator('.condition')).toHaveCount(1);
+  await expect(rules.locator('.condition').getByLabel('Value')).toHaveValue('website');
+  await snap(page, '49c-conditions-kept');
+  await page.locator('#wf-module').selectOption({ label: 'Leads' });
+  await expect(page.getByTestId('conditions-cleared')).toHaveText('');
+  await page.locator('#wf-event').selectOption({ label: 'A lead is created' });
+  const task = await addAction(page, 'create_task');
+  await task.getByLabel('Title').fill('Call back');
+  // A choice field's new value is chosen from its choices, never typed.
+  const update = await addAction(page, 'update_field');
+  await update.getByLabel('Field', { exact: true }).selectOption({ label: 'Stage' });
+  const newValue = update.getByLabel('New value', { exact: true });
+  await expect(newValue.locator('option')).toHaveText(['Choose…', 'New', 'Contacted', 'Qualified', 'Unqualified']);
+  await newValue.selectOption({ label: 'Contacted' });
+  await saveWorkflow(page);
+  await expect(page.locator('.wf-action[data-action="update_field"]').getByLabel('New value', { exact: true }).locator('option:checked'))
+    .toHaveText('Contacted');
+  const editor = page.url();
+  await page.getByLabel('Name').first().fill('Back and forth, renamed');
+  await task.getByLabel('Title').fill('Call back today');
+  await leaveAndComeBack(page, () => nav.getByRole('link', { name: 'Workflows' }).click());
+  await expect(page.getByLabel('Name').first()).toHaveValue('Back and forth, renamed');
+  await snap(page, '49a-editor-after-back');
+  await page.keyboard.press('Control+s');
+  await expect(page.getByRole('status').filter({ hasText: 'Saved as version 2.' })).toBeVisible();
+  await page.goto(editor);
+  await hydrated(page);
+  await expect(page.getByLabel('Name').first()).toHaveValue('Back and forth, renamed');
+  await expect(page.locator('.wf-action[data-action="create_task"]').getByLabel('Title')).toHaveValue('Call back today');
+  const workflow = editor.split('/').pop();
+  const deleted = await page.request.post('/api/workflows/delete', {
+    headers: { origin: new URL(editor).origin },
+    form: { sub_account: subAccountIdFrom(editor), workflow: workflow ?? '' },
+  });
+  expect(deleted.ok()).toBeTruthy();
+
+  // A record.
+  await page.getByRole('link', { name: 'Records', exact: true }).click();
+  await page.getByRole('link', { name: 'New', exact: true }).click();
+  await hydrated(page);
+  await page.getByLabel('First name').fill('Bea');
+  await page.getByLabel('Last name').fill('Back');
+  await page.getByLabel('Source').fill('referral');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByTestId('record-title')).toHaveText('Bea Back');
+  await hydrated(page);
+  const record = page.url();
+  await page.getByLabel('Source').fill('trade show');
+  await leaveAndComeBack(page, () => page.getByRole('link', { name: 'Records', exact: true }).click());
+  // Chromium restores this form's boxes or not (it keys what it restores by the form); either
+  // way, what the box shows is what Save stores.
+  const shown = await page.getByLabel('Source').inputValue();
+  if (shown !== 'referral') {
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByTestId('activity').locator('[data-event~="lead_updated"]').first()).toBeVisible();
+  }
+  await page.goto(record);
+  await hydrated(page);
+  await expect(page.getByLabel('Source')).toHaveValue(shown);
+
+  // The trigger form (it does not ask before leaving: nothing of it is saved until added).
+  await settings(page);
+  await page.getByLabel('Create a form from').selectOption({ label: 'Job Complete' });
+  await page.getByLabel('Pipeline', { exact: true }).selectOption({ label: 'Sales Pipeline' });
+  await page.getByLabel('Stage', { exact: true }).selectOption({ label: 'Won' });
+  await page.evaluate(() => { (window as unknown as { keptAlive: boolean }).keptAlive = true; });
+  await nav.getByRole('link', { name: 'Workflows' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
+  await page.goBack();
+  await hydrated(page);
+  expect(await page.evaluate(() => (window as unknown as { keptAlive?: boolean }).keptAlive)).toBeUndefined();
+  await expect(page.getByLabel('Stage', { exact: true }).locator('option:checked')).toHaveText('Won');
+  await page.getByRole('button', { name: 'Add trigger' }).click();
+  const added = page.getByTestId('triggers').getByRole('listitem').filter({ hasText: 'Sales Pipeline › Won' });
+  await expect(added).toContainText('Job Complete');
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: 'Remove trigger Sales Pipeline › Won' }).click();
+  await expect(added).toHaveCount(0);
+});
+
+// Issue 29: a refused Twilio save comes back as typed, the problem beside its box and the focus
+// on it; the typed token is not sent back, and the hint says so.
+test('a refused messaging save keeps what was typed, beside its problem', async ({ page, browserErrors }) => {
+  // The refused save's page comes back under 422.
+  browserErrors.allowRefusal(422, /\/s\/[0-9a-f]+\/settings/);
+  await signIn(page);
+  await openSubAccount(page, 'Acme Plumbing');
+  await settings(page);
+  const twilio = page.getByTestId('twilio-settings');
+  await twilio.getByLabel('Account SID').fill('AC123');
+  await twilio.getByLabel('Auth token').fill('typed-token');
+  await twilio.getByLabel('SMS from').fill('+14155550100');
+  await twilio.getByRole('button', { name: 'Save Twilio settings' }).click();
+  await expect(twilio.getByTestId('settings-refused')).toHaveText('The Twilio settings were not saved. Fix the problems marked below.');
+  await expect(twilio.getByLabel('Account SID')).toBeFocused();
+  await expect(twilio.getByLabel('Account SID')).toHaveValue('AC123');
+  await expect(twilio.getByLabel('Account SID')).toHaveAccessibleDescription(/it starts with AC and has 34 characters/);
+  await expect(twilio.getByLabel('SMS from')).toHaveValue('+14155550100');
+  await expect(twilio.getByLabel('Auth token')).toHaveValue('');
+  await expect(twilio).toContainText('The token you typed was not kept: enter it again.');
+  await snap(page, '49b-twilio-refused');
+  expect(await axeViolations(page)).toEqual([]);
+  await page.setViewportSize({ width: 360, height: 800 });
+  expect(await axeViolations(page)).toEqual([]);
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await twilio.getByLabel('Account SID').fill('AC0123456789abcdef0123456789abcdef');
+  await twilio.getByLabel('Auth token').fill('typed-token');
+  await twilio.getByRole('button', { name: 'Save Twilio settings' }).click();
+  await expect(twilio.getByTestId('settings-saved')).toHaveText('The Twilio settings were saved.');
+  await expect(twilio).toContainText('A token is saved.');
 });

@@ -1,34 +1,7 @@
-import { type Page } from '@playwright/test';
-import { axeViolations, expect, hydrated, openSubAccount, signIn, snap, staff, test } from './helpers';
-
-async function openWorkflows(page: Page) {
-  await page.getByRole('navigation', { name: 'Sub-account' }).getByRole('link', { name: 'Workflows' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
-}
-
-async function newWorkflow(page: Page, name: string, records: string, event: string) {
-  await page.getByRole('link', { name: 'New workflow' }).click();
-  await hydrated(page);
-  await page.getByLabel('Name').first().fill(name);
-  await page.locator('#wf-module').selectOption({ label: records });
-  await page.locator('#wf-event').selectOption({ label: event });
-}
-
-/** Adds an action of `type` at the end of a place (`within`: the top level or a branch path);
- * the last action of that type there. */
-async function addAction(page: Page, type: string, within = page.locator('.workflow-editor > section').last()) {
-  const add = within.locator('.wf-add').last();
-  await add.locator('select').selectOption(type);
-  await add.getByRole('button', { name: 'Add action' }).click();
-  return within.locator(`.wf-action[data-action="${type}"]`).last();
-}
-
-async function save(page: Page) {
-  await page.getByTestId('save-workflow').click();
-  await expect(page).toHaveURL(/\/workflows\/[0-9a-zA-Z-]+$/);
-  await expect(page.getByRole('heading', { level: 1, name: /Workflow · v\d+/ })).toBeVisible();
-  await hydrated(page);
-}
+import {
+  addAction, axeViolations, expect, hydrated, newWorkflow, openSubAccount, openWorkflows, overflowX, saveWorkflow as save, signIn, snap,
+  staff, test,
+} from './helpers';
 
 test('an admin builds a workflow; a new lead runs it; the notification arrives live', async ({ page }) => {
   await signIn(page);
@@ -40,12 +13,16 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
   // The trigger's filter, in the rule builder the templates use: only leads from the website.
   await page.locator('.workflow-editor fieldset.rule-builder').first().getByRole('button', { name: 'Add condition' }).click();
   const condition = page.locator('.workflow-editor fieldset.rule-builder').first().locator('.condition');
+  await expect(condition.getByLabel('Field')).toBeFocused();
   await condition.getByLabel('Field').selectOption({ label: 'Source' });
   await condition.getByLabel('Comparison').selectOption({ label: 'equals' });
   await condition.getByLabel('Value').fill('website');
 
-  // An in-app notification to the admin, with the lead's name filled in.
+  // An in-app notification to the admin, with the lead's name filled in. Added, the action has
+  // the focus, and screen readers hear what was added (issue 29).
   const notify = await addAction(page, 'send_notification');
+  await expect(notify.locator('input, select, textarea').first()).toBeFocused();
+  await expect(page.locator('.wf-add [role="status"]').last()).toHaveText('Added “In-app notification” as step 1 here.');
   await notify.getByLabel("The record's owner").uncheck();
   await notify.getByLabel('Avery Admin').check();
   await notify.getByLabel('Title').fill('New website lead: {{trigger.firstName}} {{trigger.last_name}}');
@@ -115,6 +92,12 @@ test('an admin builds a workflow; a new lead runs it; the notification arrives l
   await expect(steps.locator('.step').nth(1)).toContainText('Call Wren back');
   await snap(page, '60e-run-detail');
   expect(await axeViolations(page)).toEqual([]);
+  // At 360 px the run, its output included, fits the screen (issue 29: 428 px).
+  await page.setViewportSize({ width: 360, height: 740 });
+  expect(await overflowX(page)).toBe(0);
+  expect(await axeViolations(page)).toEqual([]);
+  await snap(page, '60e-run-detail-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // The notification, read.
   await page.getByRole('link', { name: 'Notifications, 1 unread' }).click();

@@ -47,13 +47,35 @@
     if (!alive) failed(event.reason);
   });
 
+  // The island's own boxes whose value is not the one the server rendered: restored by the
+  // browser (Back to a page it did not keep alive) or typed before the island came alive.
+  function changedBoxes(element) {
+    const own = (box) => box.closest('leptos-island') === element
+      && !['hidden', 'file', 'submit', 'button', 'reset', 'image'].includes(box.type);
+    const changed = (box) => (box.type === 'checkbox' || box.type === 'radio'
+      ? box.checked !== box.defaultChecked
+      : box.tagName === 'SELECT'
+        ? [...box.options].some((option) => option.selected !== option.defaultSelected)
+        : box.value !== box.defaultValue);
+    return [...element.querySelectorAll('input, textarea, select')].filter((box) => own(box) && changed(box))
+      .map((box) => ({ box, value: box.value, checked: box.checked }));
+  }
+
   async function hydrateIsland(element, id, mod) {
     const islandFn = mod[id];
     // A page newer than the client it loaded (a release under way, a cached file).
     if (!islandFn) throw new Error(`The client has no island ${id}.`);
     const childrenCallback = childrenCallbacks[childrenCallbacks.length - 1];
     if (childrenCallback) childrenCallback();
+    const changed = changedBoxes(element);
     await islandFn(element);
+    // What a box shows is what the island saves: it hears each such value as if typed now.
+    for (const { box, value, checked } of changed) {
+      if (box.type === 'checkbox' || box.type === 'radio') box.checked = checked;
+      else box.value = value;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      box.dispatchEvent(new Event('change', { bubbles: true }));
+    }
   }
 
   // Depth first, in document order, as Leptos does: an island's children after it. One island

@@ -1,11 +1,16 @@
 //! What every page's head carries to bring its islands alive: preloads of the client's script and
 //! wasm, and OpsFlow's island loader (`client_loader.js`) in place of the one Leptos'
-//! `HydrationScripts` writes (leptos 0.8 `src/hydration/island_script.js`). It differs in three ways:
+//! `HydrationScripts` writes (leptos 0.8 `src/hydration/island_script.js`). It differs in four ways:
 //! - It starts at once. Leptos' waits for `requestIdleCallback`, which Chromium may never call in a
 //!   cross-origin frame the user has not interacted with — OpsFlow inside HighLevel's custom menu —
 //!   so a page rendered, looked alive and did nothing. Module scripts run after the document is
 //!   parsed and the client's files are preloaded: there is nothing to wait for.
 //! - It marks the page when every island, lazy ones included, is alive: `body[data-hydrated]`.
+//! - An island hears the values its boxes hold when it comes alive: Back to a page the browser
+//!   loads again restores what the boxes held (and a quick person types before the wasm runs),
+//!   while the island's state starts from what the server rendered — so Save stored the old
+//!   value under the new one shown. Each box whose value is not the rendered one gets an `input`
+//!   and a `change` event, as if typed then.
 //! - When the client cannot start (a file that did not load, a failure while hydrating), or has
 //!   not started after a long wait, the page says so and offers a reload instead of looking alive.
 //!

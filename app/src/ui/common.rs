@@ -149,6 +149,24 @@ pub fn ErrorPage(error: AppError, #[prop(into)] back: String, back_label: &'stat
     }
 }
 
+/// Moves focus to the first box (input, list, text area) inside the element `container` once
+/// the view has caught up (an added part is rendered in the next frame).
+pub fn focus_first_in(container: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        let selector = format!("#{container} :is(input:not([type=hidden]), select, textarea)");
+        request_animation_frame(move || {
+            use wasm_bindgen::JsCast;
+            let found = document().query_selector(&selector).ok().flatten();
+            if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = element.focus();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = container;
+}
+
 /// Asks before the page is left — a link, Back, a reload, closing the tab — while `dirty` says
 /// there are unsaved changes. Pages are whole documents (islands), so leaving is unloading.
 pub fn warn_before_leaving(dirty: impl Fn() -> bool + 'static) {

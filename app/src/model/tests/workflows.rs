@@ -12,7 +12,7 @@ use crate::model::workflow::interpolate::{Escape, render, variables};
 use crate::model::workflow::{
     self, ActionConfig, ActionType, Assignment, Catalog, Problem, TriggerFields, TriggerFilters,
 };
-use crate::model::{EventType, Module, Operator};
+use crate::model::{EventType, Module, Operator, TriggerModule};
 
 fn object(value: Value) -> Map<String, Value> {
     match value {
@@ -139,6 +139,40 @@ fn groups_nest_with_and_and_or() {
     assert!(none.matches(&cold, &Map::new()));
     // Written back in the seed's spelling.
     assert_eq!(serde_json::to_value(&nested).expect("encodes")["conditions"][1]["conditions"][0]["field"], "source");
+}
+
+#[test]
+fn a_records_name_tag_names_only_fields_it_has() {
+    for module in TriggerModule::ALL {
+        let fields = TriggerFields::new(module, &[], &[]);
+        let named = variables(module.name_tag(), &fields);
+        assert!(named.is_ok_and(|named| !named.is_empty()), "{module:?}");
+    }
+}
+
+#[test]
+fn filters_moved_to_other_records_keep_what_still_applies() {
+    let custom = custom_fields();
+    let (leads, contacts) =
+        (TriggerFields::new(Module::Leads, &custom, &[]), TriggerFields::new(Module::Contacts, &custom, &[]));
+    let mut moved = filters(json!({"logic": "AND", "conditions": [
+        {"field": "source", "operator": "equals", "value": "website"},
+        {"field": "score", "operator": "greater_than", "value": 50},
+        {"logic": "OR", "conditions": [
+            {"field": "stage", "operator": "equals", "value": "new"},
+            {"field": "email", "operator": "is_empty"}
+        ]},
+        {"logic": "AND", "conditions": [{"field": "score", "operator": "less_than", "value": 10}]}
+    ]}));
+    assert_eq!(moved.keep_for(&leads, &contacts), ["Score", "Stage", "Score"], "named as the leads' form named them");
+    let kept = filters(json!({"logic": "AND", "conditions": [
+        {"field": "source", "operator": "equals", "value": "website"},
+        {"logic": "OR", "conditions": [{"field": "email", "operator": "is_empty"}]}
+    ]}));
+    assert_eq!(moved, kept);
+    assert!(moved.compile(&contacts, EventType::ContactCreated, "triggerFilters").is_ok(), "sound on contacts");
+    // Back to leads: nothing more goes.
+    assert!(moved.keep_for(&contacts, &leads).is_empty());
 }
 
 fn problems_of(trigger: EventType, condition: Value) -> Vec<Problem> {

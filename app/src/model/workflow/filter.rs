@@ -89,6 +89,36 @@ impl TriggerFilters {
     }
 }
 
+impl TriggerFilters {
+    /// The filters moved from `from`'s records to `to`'s: each condition on a field `to`'s
+    /// records have too, compared the same way, is kept; the others go, and so do groups they
+    /// leave empty. Returns the labels of the fields whose conditions went, in order.
+    pub fn keep_for(&mut self, from: &TriggerFields, to: &TriggerFields) -> Vec<String> {
+        let mut dropped = Vec::new();
+        keep_in(&mut self.0, from, to, &mut dropped);
+        dropped
+    }
+}
+
+fn keep_in(group: &mut RuleGroup, from: &TriggerFields, to: &TriggerFields, dropped: &mut Vec<String>) {
+    group.rules.retain_mut(|rule| match rule {
+        Rule::Group(inner) => {
+            keep_in(inner, from, to, dropped);
+            !inner.rules.is_empty()
+        }
+        Rule::Condition(condition) => {
+            let before = from.resolve(&condition.field);
+            let after = to.resolve(&condition.field);
+            let kept =
+                matches!((&before, &after), (Some(before), Some(after)) if before.compared_as() == after.compared_as());
+            if !kept {
+                dropped.push(before.map_or_else(|| condition.field.clone(), |field| field.label()));
+            }
+            kept
+        }
+    });
+}
+
 fn compile_group(
     group: &RuleGroup,
     fields: &TriggerFields,

@@ -61,6 +61,22 @@ fn default_condition(host: impl RuleHost) -> Option<Rule> {
 }
 
 /// One id per place in the rule tree, so a rebuilt row can get its focus back.
+/// The field box of what an Add is about to append to the group at `path` (`inside`: where
+/// in it, for a new group its first condition): the focus goes there, so a keyboard or
+/// screen-reader user is where the new condition is, and hears which box it is.
+fn focus_after_add<H: RuleHost>(
+    host: H,
+    path: StoredValue<Vec<usize>>,
+    shape: Memo<Option<(Logic, Vec<RowShape>)>>,
+    inside: &[usize],
+) -> String {
+    let next = shape.with_untracked(|s| s.as_ref().map_or(0, |s| s.1.len()));
+    let mut at = path.get_value();
+    at.push(next);
+    at.extend_from_slice(inside);
+    place_id(&host.id_prefix(), &at, "field")
+}
+
 fn place_id(prefix: &str, path: &[usize], what: &str) -> String {
     let mut id = format!("{prefix}r");
     for i in path {
@@ -238,7 +254,11 @@ pub(crate) fn GroupEditor<H: RuleHost>(host: H, path: Vec<usize>) -> impl IntoVi
                 <button
                     type="button"
                     class="button button-small"
-                    on:click=move |_| edit_group(Box::new(move |g| g.rules.extend(default_condition(host))))
+                    on:click=move |_| {
+                        let added = focus_after_add(host, path, shape, &[]);
+                        edit_group(Box::new(move |g| g.rules.extend(default_condition(host))));
+                        refocus(&added);
+                    }
                 >
                     "Add condition"
                 </button>
@@ -246,11 +266,13 @@ pub(crate) fn GroupEditor<H: RuleHost>(host: H, path: Vec<usize>) -> impl IntoVi
                     type="button"
                     class="button button-small"
                     on:click=move |_| {
+                        let added = focus_after_add(host, path, shape, &[0]);
                         edit_group(Box::new(move |g| {
                             let logic = if g.logic == Logic::All { Logic::Any } else { Logic::All };
                             let rules = default_condition(host).into_iter().collect();
                             g.rules.push(Rule::Group(RuleGroup { logic, rules }));
-                        }))
+                        }));
+                        refocus(&added);
                     }
                 >
                     "Add group"
@@ -461,6 +483,7 @@ fn value_input(
         _ if operator.takes_list() => view! {
             <label class="sr-only" for=id.clone()>"Values, separated by commas"</label>
             <input
+                dir="auto"
                 type="text"
                 id=id
                 placeholder="value, another value"

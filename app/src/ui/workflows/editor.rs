@@ -17,6 +17,7 @@ use crate::model::workflow::{
 };
 use crate::model::{ActionId, EventType, Field, Module, Operator, RuleGroup, SubAccountId, TriggerModule, WorkflowId};
 use crate::ui::builder::rules::{GroupEditor, RuleHost};
+use crate::ui::common::focus_first_in;
 use crate::ui::common::{
     ErrorPage, Loading, ProblemList, confirm, go_to, load_first, route_id, sub_account_id, warn_before_leaving,
 };
@@ -327,15 +328,21 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
     let spec = draft.spec;
     let module = Memo::new(move |_| spec.with(|s| s.trigger_module));
     let initial = spec.get_untracked();
+    // Which conditions the last change of records cleared, said beside the conditions.
+    let cleared = RwSignal::new(None::<String>);
     let on_module = move |ev| {
         let Ok(chosen) = event_target_value(&ev).parse::<TriggerModule>() else { return };
         spec.update(|s| {
+            // Another module's records have other fields: conditions on fields they share stay.
+            let dropped = draft.catalog.with_value(|c| {
+                let fields = |module| TriggerFields::new(module, &c.custom_fields, &c.answer_fields);
+                s.trigger_filters.keep_for(&fields(s.trigger_module), &fields(chosen))
+            });
+            cleared.set((!dropped.is_empty()).then(|| cleared_conditions(&dropped, chosen)));
             s.trigger_module = chosen;
             if let Some(first) = EventType::of_trigger_module(chosen).next() {
                 s.trigger_type = first;
             }
-            // Another module's records have other fields.
-            s.trigger_filters = TriggerFilters::default();
         });
     };
     let on_event = move |ev| {
@@ -349,13 +356,13 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
             <div class="form-grid">
                 <label for="wf-name">"Name"</label>
                 <div>
-                    <input id="wf-name" type="text" maxlength="200" value=initial.name.clone()
+                    <input dir="auto" id="wf-name" type="text" maxlength="200" value=initial.name.clone()
                         on:input=move |ev| spec.update(|s| s.name = event_target_value(&ev))/>
                     <ProblemsAt draft path="name".to_owned()/>
                 </div>
                 <label for="wf-description">"Description"</label>
                 <div>
-                    <textarea id="wf-description" rows="2" prop:value=initial.description.clone()
+                    <textarea dir="auto" id="wf-description" rows="2" prop:value=initial.description.clone()
                         on:input=move |ev| spec.update(|s| s.description = event_target_value(&ev))></textarea>
                     <ProblemsAt draft path="description".to_owned()/>
                 </div>
@@ -394,9 +401,32 @@ fn TriggerSection(draft: Draft) -> impl IntoView {
                     view! { <GroupEditor host=Filters { draft, at: None } path=Vec::new()/> }
                 }}
                 <ProblemsAt draft path="triggerFilters".to_owned()/>
+                <p class="help" role="status" data-testid="conditions-cleared">{move || cleared.get()}</p>
             </fieldset>
         </section>
     }
+}
+
+/// What a change of records cleared: `Conditions on “Score” and “Stage” were cleared:
+/// Contacts do not have those fields.`
+fn cleared_conditions(fields: &[String], records: TriggerModule) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for field in fields {
+        if !names.contains(&field.as_str()) {
+            names.push(field);
+        }
+    }
+    let (listed, those) = match names.as_slice() {
+        [one] => (format!("“{one}”"), "that field"),
+        [rest @ .., last] => {
+            let rest: Vec<String> = rest.iter().map(|name| format!("“{name}”")).collect();
+            (format!("{} and “{last}”", rest.join(", ")), "those fields")
+        }
+        [] => return String::new(),
+    };
+    let cleared = if fields.len() == 1 { "The condition on" } else { "Conditions on" };
+    let verb = if fields.len() == 1 { "was" } else { "were" };
+    format!("{cleared} {listed} {verb} cleared: {} do not have {those}.", records.label())
 }
 
 /// The rules a workflow's filters are made of: the trigger's, or a branch's (`at`).
@@ -490,10 +520,16 @@ fn Sequence(draft: Draft, parent: Option<(ActionId, BranchPath)>) -> impl IntoVi
         None => "wf-add".to_owned(),
         Some((id, path)) => format!("wf-add-{id}-{}", path_name(*path)),
     });
+    // Said to screen readers when an action is added; the focus goes to its first box.
+    let added = RwSignal::new(String::new());
     let add = move |_| {
         let action_type = adding.get_untracked();
         let id = draft.new_action_id();
-        let config = draft.catalog.with_value(|c| default_config(action_type, c));
+        let step = shape.with_untracked(Vec::len) + 1;
+        added.set(format!("Added “{}” as step {step} here.", action_type.label()));
+        focus_first_in(&format!("wf-action-{id}"));
+        let module = draft.spec.with_untracked(|s| s.trigger_module);
+        let config = draft.catalog.with_value(|c| default_config(action_type, c, module));
         draft.spec.update(|s| {
             let (parent_id, branch) = parent.get_value().unzip();
             let sort_order = workflow::sequence(&s.actions, parent.get_value().as_ref().map(|(id, path)| (id, *path)))
@@ -525,6 +561,7 @@ fn Sequence(draft: Draft, parent: Option<(ActionId, BranchPath)>) -> impl IntoVi
                 }).collect_view()}
             </select>
             <button type="button" class="button button-small" on:click=add>"Add action"</button>
+            <span class="sr-only" role="status">{move || added.get()}</span>
         </div>
     }
     .into_any()
@@ -618,7 +655,7 @@ fn ActionCard(draft: Draft, id: ActionId, action_type: ActionType, first: bool, 
         }
     });
     view! {
-        <li class="wf-action card" data-action=action_type.as_str()>
+        <li class="wf-action card" id=format!("wf-action-{}", id.get_value()) data-action=action_type.as_str()>
             <div class="wf-action-head">
                 <strong>{label}</strong>
                 <code class="muted">{action_type.as_str()}</code>

@@ -8,10 +8,10 @@ use serde_json::{Map, Value, json};
 
 use super::editor::{Draft, ProblemsAt};
 use crate::model::locale::NumberFormat;
-use crate::model::record::PROJECT_STATUSES;
+use crate::model::record::{PROJECT_STATUSES, RecordFieldKind, choice_label};
 use crate::model::workflow::actions::HTTP_METHODS;
-use crate::model::workflow::{ActionType, CatalogData};
-use crate::model::{ActionId, FieldKind};
+use crate::model::workflow::{ActionType, CatalogData, TriggerField};
+use crate::model::{ActionId, FieldKind, TriggerModule};
 
 /// What kind of input a setting takes.
 #[derive(Clone, Copy, PartialEq)]
@@ -115,7 +115,9 @@ fn settings(action_type: ActionType) -> Vec<Setting> {
 }
 
 /// A new action's settings: a start that needs little more.
-pub(super) fn default_config(action_type: ActionType, catalog: &CatalogData) -> Value {
+/// A new action's settings: valid where a value can be chosen for the admin (a name that only
+/// names fields the trigger's records have), visibly incomplete where it cannot.
+pub(super) fn default_config(action_type: ActionType, catalog: &CatalogData, module: TriggerModule) -> Value {
     let first_pipeline = catalog.pipelines.first();
     match action_type {
         ActionType::AssignOwner => json!({ "algorithm": "round_robin", "userIds": [] }),
@@ -133,9 +135,9 @@ pub(super) fn default_config(action_type: ActionType, catalog: &CatalogData) -> 
         ActionType::CreateOpportunity => json!({
             "pipelineId": first_pipeline.map(|p| p.id.clone()),
             "stageId": first_pipeline.and_then(|p| p.stages.first()).map(|s| s.id.clone()),
-            "name": "{{trigger.name}}",
+            "name": module.name_tag(),
         }),
-        ActionType::CreateProject => json!({ "name": "{{trigger.name}}", "status": PROJECT_STATUSES[0] }),
+        ActionType::CreateProject => json!({ "name": module.name_tag(), "status": PROJECT_STATUSES[0] }),
         ActionType::CreateForm => json!({ "templateId": catalog.templates.first() }),
     }
 }
@@ -206,11 +208,11 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
     let set = move |value: Value| draft.set(&id.get_value(), key, value);
     match input {
         Input::Text => view! {
-            <input id=dom_id type="text" value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
+            <input dir="auto" id=dom_id type="text" value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
         }
         .into_any(),
         Input::LongText => view! {
-            <textarea id=dom_id rows="3" prop:value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))></textarea>
+            <textarea dir="auto" id=dom_id rows="3" prop:value=text_of(&initial) on:input=move |ev| set(Value::String(event_target_value(&ev)))></textarea>
         }
         .into_any(),
         // A number as the sub-account writes it: what is not one is sent as typed, and the
@@ -218,7 +220,7 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
         Input::Whole | Input::Money => {
             let format = draft.catalog.with_value(|c| c.number_format);
             view! {
-                <input id=dom_id type="text" inputmode="decimal" value=number_text(&format, &initial) on:input=move |ev| {
+                <input dir="auto" id=dom_id type="text" inputmode="decimal" value=number_text(&format, &initial) on:input=move |ev| {
                     let typed = event_target_value(&ev);
                     let value = match typed.trim() {
                         "" if input == Input::Money => Value::Null,
@@ -347,7 +349,7 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
             };
             view! {
                 <span class="wf-delay">
-                    <input id=dom_id type="text" inputmode="numeric" value=amount on:input=move |ev| {
+                    <input dir="auto" id=dom_id type="text" inputmode="numeric" value=amount on:input=move |ev| {
                         let typed = event_target_value(&ev);
                         part("amount", typed.trim().parse::<i64>().map_or(Value::String(typed), Value::from));
                     }/>
@@ -361,7 +363,7 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
         Input::Tags => {
             let shown = initial.as_array().map(|items| items.iter().map(text_of).collect::<Vec<_>>().join(", ")).unwrap_or_default();
             view! {
-                <input id=dom_id type="text" placeholder="vip, {{trigger.source}}" value=shown on:input=move |ev| {
+                <input dir="auto" id=dom_id type="text" placeholder="vip, {{trigger.source}}" value=shown on:input=move |ev| {
                     let items: Vec<Value> = event_target_value(&ev)
                         .split(',')
                         .map(str::trim)
@@ -395,8 +397,12 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
             // Rebuilt when the field changes: a yes/no, a number or a text.
             {move || {
                 let field = text_of(&draft.setting(&id.get_value(), "field"));
-                let kind = draft.fields().into_iter().find(|f| f.key() == field).map(|f| f.as_rule_field().kind);
+                let field = draft.fields().into_iter().find(|f| f.key() == field);
+                let kind = field.as_ref().map(|f| f.as_rule_field().kind);
                 let value = current_untracked(draft, id, key);
+                if let Some(choices) = field.as_ref().and_then(|f| draft.catalog.with_value(|c| choices_of(f, c))) {
+                    return choice_list(dom_id.clone(), choices, &value, set).into_any();
+                }
                 match kind {
                     Some(FieldKind::Checkbox) => view! {
                         <select id=dom_id.clone() on:change=move |ev| set(Value::Bool(event_target_value(&ev) == "yes"))>
@@ -410,14 +416,14 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
                         let format = draft.catalog.with_value(|c| c.number_format);
                         let money = kind == FieldKind::Currency;
                         view! {
-                            <input id=dom_id.clone() type="text" inputmode="decimal" value=number_text(&format, &value) on:input=move |ev| {
+                            <input dir="auto" id=dom_id.clone() type="text" inputmode="decimal" value=number_text(&format, &value) on:input=move |ev| {
                                 set(typed_number(&format, &event_target_value(&ev), money));
                             }/>
                         }
                         .into_any()
                     }
                     _ => view! {
-                        <input id=dom_id.clone() type="text" value=text_of(&value) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
+                        <input dir="auto" id=dom_id.clone() type="text" value=text_of(&value) on:input=move |ev| set(Value::String(event_target_value(&ev)))/>
                     }
                     .into_any(),
                 }
@@ -430,7 +436,7 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
                 .map(|headers| headers.iter().map(|(name, value)| format!("{name}: {}", text_of(value))).collect::<Vec<_>>().join("\n"))
                 .unwrap_or_default();
             view! {
-                <textarea id=dom_id rows="2" placeholder="Authorization: Bearer …" prop:value=shown on:input=move |ev| {
+                <textarea dir="auto" id=dom_id rows="2" placeholder="Authorization: Bearer …" prop:value=shown on:input=move |ev| {
                     let mut headers = Map::new();
                     for line in event_target_value(&ev).lines().filter(|l| !l.trim().is_empty()) {
                         let (name, value) = line.split_once(':').unwrap_or((line, ""));
@@ -448,7 +454,7 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
                 other => serde_json::to_string_pretty(other).unwrap_or_default(),
             };
             view! {
-                <textarea id=dom_id rows="4" class="mono" placeholder="{\"name\": \"{{trigger.name}}\"}" prop:value=shown on:input=move |ev| {
+                <textarea dir="auto" id=dom_id rows="4" class="mono" placeholder="{\"name\": \"{{trigger.name}}\"}" prop:value=shown on:input=move |ev| {
                     let typed = event_target_value(&ev);
                     set(match typed.trim() {
                         "" => Value::Null,
@@ -458,6 +464,49 @@ fn input_view(draft: Draft, id: StoredValue<ActionId>, key: &'static str, input:
             }
             .into_any()
         }
+    }
+}
+
+/// What a field takes one of, as (value, label): a choice field's choices, a pipeline's stages,
+/// the sub-account's users. `None` for a field typed into.
+fn choices_of(field: &TriggerField, catalog: &CatalogData) -> Option<Vec<(String, String)>> {
+    let TriggerField::Record(record) = field else {
+        let options = field.as_rule_field().options;
+        return (!options.is_empty()).then(|| options.into_iter().map(|o| (o.clone(), o)).collect());
+    };
+    Some(match record.kind {
+        RecordFieldKind::Choice(names) => names.iter().map(|name| ((*name).to_owned(), choice_label(name))).collect(),
+        RecordFieldKind::Stage => catalog
+            .pipelines
+            .iter()
+            .flat_map(|p| p.stages.iter().map(move |s| (s.id.clone(), format!("{} › {}", p.name, s.name))))
+            .collect(),
+        RecordFieldKind::User => {
+            catalog.users.iter().zip(&catalog.user_names).map(|(id, name)| (id.to_string(), name.clone())).collect()
+        }
+        _ => return None,
+    })
+}
+
+/// A list to choose a value from; a value set otherwise (a `{{trigger.…}}`, a choice since
+/// removed) stays, shown as it is, so nothing is changed unseen.
+fn choice_list(
+    dom_id: String,
+    choices: Vec<(String, String)>,
+    value: &Value,
+    set: impl Fn(Value) + 'static,
+) -> impl IntoView {
+    let current = text_of(value);
+    let other = (!current.is_empty() && !choices.iter().any(|(choice, _)| *choice == current)).then(|| current.clone());
+    view! {
+        <select id=dom_id on:change=move |ev| set(Value::String(event_target_value(&ev)))>
+            <option value="" selected=current.is_empty()>"Choose…"</option>
+            {other.map(|other| view! { <option value=other.clone() selected=true>{other.clone()}</option> })}
+            {choices.into_iter().map(|(choice, label)| {
+                let selected = choice == current;
+                view! { <option value=choice selected=selected>{label}</option> }
+            }).collect_view()}
+        </select>
     }
 }
 
