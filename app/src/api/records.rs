@@ -44,12 +44,14 @@ pub struct RecordDetail {
     pub format: NumberFormat,
 }
 
-/// One event as the Activity views list it.
+/// One change as the Activity views list it: the events one save fired (a stage and a score
+/// changed: `lead_updated`, `lead_stage_changed`, `lead_score_changed`) are one item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActivityItem {
     pub id: String,
     pub module: Module,
-    pub event_type: EventType,
+    /// The events, the most telling first: what changed, then the plain "updated".
+    pub event_types: Vec<EventType>,
     pub record_id: String,
     pub record_label: String,
     /// In the sub-account's time zone.

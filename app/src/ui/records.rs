@@ -538,7 +538,7 @@ fn FieldInput(
             };
             view! {
                 // `value` for the page as the server sends it, `prop:value` once the island runs.
-                <input type=input_type id=input_id.clone() value=text.get_untracked() prop:value=move || text.get()
+                <input type=input_type dir="auto" id=input_id.clone() value=text.get_untracked() prop:value=move || text.get()
                     on:input=move |ev| text.set(event_target_value(&ev))/>
                 {hint.map(|hint| view! { <p class="help">{hint}</p> })}
             }
@@ -562,14 +562,17 @@ fn Timeline(sa: String, items: Vec<ActivityItem>, show_record: bool) -> impl Int
                     let url = record_url(&sa, item.module, &item.record_id);
                     view! { <a href=url class="timeline-record">{item.record_label.clone()}</a> }
                 });
+                let types: Vec<&str> = item.event_types.iter().map(|t| t.as_str()).collect();
+                let what: Vec<&str> = item.event_types.iter().map(|t| t.label()).collect();
+                let data_event = types.join(" ");
                 view! {
-                    <li class="timeline-item" data-event=item.event_type.as_str()>
+                    <li class="timeline-item" data-event=data_event>
                         <div class="timeline-head">
-                            <span class="badge">{item.event_type.as_str()}</span>
+                            {types.into_iter().map(|t| view! { <span class="badge">{t}</span> }).collect_view()}
                             {record}
                             <span class="muted">{format!("{} · {}", item.occurred_at, item.cause)}</span>
                         </div>
-                        <p class="timeline-what">{item.event_type.label()}</p>
+                        <p class="timeline-what">{what.join(" · ")}</p>
                         {(!item.changes.is_empty()).then(|| view! {
                             <ul class="changes">
                                 {item.changes.into_iter().map(|(field, before, after)| view! {

@@ -67,7 +67,7 @@ impl RecordsPort for Service {
                 let query =
                     StreamQuery { module: Some(module), record_id: Some(id), limit: LIST_LIMIT, event_type: None };
                 let events = self.store.record_events(&member, &query).await?;
-                events.iter().map(|event| activity_item(&member, event, &labels)).collect()
+                activity_items(&member, &events, &labels)
             }
             None => Vec::new(),
         };
@@ -119,7 +119,7 @@ impl RecordsPort for Service {
         let events = self.store.record_events(&member, &query).await?;
         let (mut labels, _) = self.labels(&member, &Module::ALL).await?;
         due_times(&member, events.iter().map(|event| &event.record), &mut labels);
-        let items = events.iter().map(|event| activity_item(&member, event, &labels)).collect();
+        let items = activity_items(&member, &events, &labels);
         Ok(ActivityList { items, can_filter: member.is_admin() })
     }
 }
@@ -192,6 +192,33 @@ fn due_times<'a>(
     }
 }
 
+/// The events (newest first) as the Activity lists them: the events one write fired — the same
+/// record, moment, cause and change — are one item, each change in it once.
+fn activity_items(member: &Member, events: &[RecordEvent], labels: &BTreeMap<String, String>) -> Vec<ActivityItem> {
+    let same_write = |a: &RecordEvent, b: &RecordEvent| {
+        a.record_id == b.record_id
+            && a.module == b.module
+            && a.occurred_at == b.occurred_at
+            && a.cause == b.cause
+            && a.previous == b.previous
+    };
+    let mut items: Vec<ActivityItem> = Vec::new();
+    let mut last: Option<&RecordEvent> = None;
+    for event in events {
+        match (items.last_mut(), last) {
+            // Newest first: the write fired this one before the item's.
+            (Some(item), Some(last)) if same_write(last, event) => item.event_types.insert(0, event.event_type),
+            _ => items.push(activity_item(member, event, labels)),
+        }
+        last = Some(event);
+    }
+    // In the order fired, the plain `*_updated` first: it goes after the more telling ones.
+    for item in &mut items {
+        item.event_types.rotate_left(1);
+    }
+    items
+}
+
 fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String, String>) -> ActivityItem {
     let format = member.sub_account().number_format();
     let mut changes = Vec::new();
@@ -216,7 +243,7 @@ fn activity_item(member: &Member, event: &RecordEvent, labels: &BTreeMap<String,
     ActivityItem {
         id: event.id.to_string(),
         module: event.module,
-        event_type: event.event_type,
+        event_types: vec![event.event_type],
         record_id: event.record_id.clone(),
         record_label: event.module.record_label(&event.record),
         occurred_at: format_ms(event.occurred_at, &member.sub_account().time_zone),

@@ -467,10 +467,11 @@ async fn the_events_api_takes_every_module_event(db: Db) {
         .items
         .iter()
         .filter(|item| item.cause == s.f.admin.name)
-        .map(|item| item.event_type.as_str())
+        .flat_map(|item| item.event_types.iter().map(|t| t.as_str()))
         .collect();
     assert_eq!(reported.len(), 27, "{reported:?}");
-    let won = activity.items.iter().find(|item| item.event_type.as_str() == "opportunity_won").unwrap();
+    assert!(activity.items.iter().all(|item| item.event_types.len() == 1), "each about its own record");
+    let won = activity.items.iter().find(|item| item.event_types == [app::model::EventType::OpportunityWon]).unwrap();
     assert_eq!(won.changes, [("Status".to_owned(), "Open".to_owned(), "Won".to_owned())]);
     assert_eq!(won.occurred_at, "2026-12-01 04:00 EST", "the time the other CRM gave, in Acme's zone");
 
