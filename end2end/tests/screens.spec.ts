@@ -1,8 +1,8 @@
 import { type Page } from '@playwright/test';
-import { axeViolations, expect, hydrated, signIn, snap, staff, subAccountIdFrom, test } from './helpers';
+import { axeViolations, expect, hydrated, overflowX, signIn, snap, staff, subAccountIdFrom, test } from './helpers';
 
-// Every screen, on a desktop and on a 360 px phone: axe-core finds nothing, and a screenshot of
-// each is kept for a person to look at. Runs after the other hydrated tests, so the pages hold
+// Every screen, on a desktop and on a 360 px phone: axe-core finds nothing, no page is wider
+// than the screen, and a screenshot of each is kept for a person to look at. Runs after the other hydrated tests, so the pages hold
 // what they left: pending and completed forms, a template whose deletion is blocked.
 
 const sizes = [
@@ -28,6 +28,8 @@ async function review(page: Page, pages: [string, string][], scripted = true): P
       await page.goto(path);
       if (scripted) await hydrated(page);
       found.push(...(await axeViolations(page)).map((v) => `${name} (${size.name}): ${v}`));
+      const over = await overflowX(page);
+      if (over > 0) found.push(`${name} (${size.name}): ${over} px wider than the screen`);
       await snap(page, `50-${name}-${size.name}`);
     }
   }
@@ -66,6 +68,9 @@ test('every page passes axe-core on a desktop and at 360 px', async ({ page, bro
     ['record', `/s/${sa}/records/contacts/${board.contacts[0].id}`],
     ['record-new', `/s/${sa}/records/tasks/new`],
     ['activity', `/s/${sa}/activity`],
+    ['workflows', `/s/${sa}/workflows`],
+    ['workflow-new', `/s/${sa}/workflows/new`],
+    ['notifications', `/s/${sa}/notifications`],
     ['not-found', '/s/0000000000000000/inbox'],
   ]);
 

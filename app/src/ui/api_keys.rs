@@ -73,7 +73,7 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
                 <div class="new-key" role="status">
                     <p><strong>"Copy this key now: it is not shown again."</strong></p>
                     <div class="field-row">
-                        <input class="new-key-value" readonly value=key aria-label="New API key" data-testid="new-api-key"/>
+                        <input dir="auto" class="new-key-value" readonly value=key aria-label="New API key" data-testid="new-api-key"/>
                         <button type="button" class="button" on:click=copy>"Copy"</button>
                     </div>
                 </div>
@@ -133,7 +133,7 @@ pub fn ApiKeys(sub_account: SubAccountId, keys: IslandData<Vec<ApiKeyView>>) -> 
             <form class="api-key-form" on:submit=on_submit>
                 <div class="field">
                     <label for="api-key-name">"Name"</label>
-                    <input id="api-key-name" maxlength="100" placeholder="What will use it, like “Zapier”"
+                    <input dir="auto" id="api-key-name" maxlength="100" placeholder="What will use it, like “Zapier”"
                         prop:value=move || name.get() on:input=move |e| name.set(event_target_value(&e))/>
                 </div>
                 {move || problem.get().map(|text| view! { <div class="alert alert-error" role="alert">{text}</div> })}

@@ -360,11 +360,11 @@ fn CallLog(sub_account: SubAccountId, contact_id: ContactId, calls: IslandData<V
             <h3>"Log a finished call"</h3>
             <div class="field">
                 <label for="call-summary">"Summary"</label>
-                <input id="call-summary" type="text" maxlength="2000" required prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))/>
+                <input dir="auto" id="call-summary" type="text" maxlength="2000" required prop:value=move || summary.get() on:input=move |ev| summary.set(event_target_value(&ev))/>
             </div>
             <div class="field">
                 <label for="call-transcript">"Transcript"</label>
-                <textarea id="call-transcript" rows="3" placeholder="bot: Hello…\nhuman: Hi…" prop:value=move || transcript.get() on:input=move |ev| transcript.set(event_target_value(&ev))></textarea>
+                <textarea dir="auto" id="call-transcript" rows="3" placeholder="bot: Hello…\nhuman: Hi…" prop:value=move || transcript.get() on:input=move |ev| transcript.set(event_target_value(&ev))></textarea>
             </div>
             <button type="submit" class="button" disabled=move || call.pending().get()>"Log call"</button>
         </form>

@@ -114,6 +114,7 @@ fn Filter(tab: &'static str, filter: InboxQuery, templates: Vec<crate::api::type
             <div class="field">
                 <label for="inbox-search">"Search"</label>
                 <input
+                    dir="auto"
                     type="search"
                     id="inbox-search"
                     name="q"

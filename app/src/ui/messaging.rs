@@ -163,13 +163,13 @@ fn EmailSection(sub_account: SubAccountId, email: EmailSettings, outcome: Outcom
                 <div class="field-row">
                     <div class="field">
                         <label for="smtp-host">"SMTP server"</label>
-                        <input id="smtp-host" name="host" required value=typed.host placeholder="smtp.example.com" autocomplete="off"
+                        <input dir="auto" id="smtp-host" name="host" required value=typed.host placeholder="smtp.example.com" autocomplete="off"
                             aria-invalid=host.invalid() aria-describedby=host.described_by(None) autofocus=host.focus/>
                         {host.line()}
                     </div>
                     <div class="field field-narrow">
                         <label for="smtp-port">"Port"</label>
-                        <input id="smtp-port" name="port" required inputmode="numeric" value=typed.port autocomplete="off"
+                        <input dir="auto" id="smtp-port" name="port" required inputmode="numeric" value=typed.port autocomplete="off"
                             aria-invalid=port.invalid() aria-describedby=port.described_by(None) autofocus=port.focus/>
                         {port.line()}
                     </div>
@@ -187,7 +187,7 @@ fn EmailSection(sub_account: SubAccountId, email: EmailSettings, outcome: Outcom
                 <div class="field-row">
                     <div class="field">
                         <label for="smtp-username">"User name"</label>
-                        <input id="smtp-username" name="username" value=typed.username autocomplete="off"
+                        <input dir="auto" id="smtp-username" name="username" value=typed.username autocomplete="off"
                             aria-invalid=username.invalid() aria-describedby=username.described_by(None) autofocus=username.focus/>
                         {username.line()}
                     </div>
@@ -208,7 +208,7 @@ fn EmailSection(sub_account: SubAccountId, email: EmailSettings, outcome: Outcom
                     </div>
                     <div class="field">
                         <label for="smtp-from-name">"From name"</label>
-                        <input id="smtp-from-name" name="from_name" value=typed.from_name autocomplete="off"
+                        <input dir="auto" id="smtp-from-name" name="from_name" value=typed.from_name autocomplete="off"
                             aria-invalid=from_name.invalid() aria-describedby=from_name.described_by(None) autofocus=from_name.focus/>
                         {from_name.line()}
                     </div>
@@ -251,7 +251,7 @@ fn TwilioSection(sub_account: SubAccountId, twilio: TwilioSettings, outcome: Out
                 <div class="field-row">
                     <div class="field">
                         <label for="twilio-sid">"Account SID"</label>
-                        <input id="twilio-sid" name="account_sid" required value=typed.account_sid placeholder="AC…" autocomplete="off"
+                        <input dir="auto" id="twilio-sid" name="account_sid" required value=typed.account_sid placeholder="AC…" autocomplete="off"
                             aria-invalid=sid.invalid() aria-describedby=sid.described_by(None) autofocus=sid.focus/>
                         {sid.line()}
                     </div>
@@ -266,13 +266,13 @@ fn TwilioSection(sub_account: SubAccountId, twilio: TwilioSettings, outcome: Out
                 <div class="field-row">
                     <div class="field">
                         <label for="twilio-sms">"SMS from"</label>
-                        <input id="twilio-sms" name="sms_from" value=typed.sms_from placeholder="+14155550100" inputmode="tel" autocomplete="off"
+                        <input dir="auto" id="twilio-sms" name="sms_from" value=typed.sms_from placeholder="+14155550100" inputmode="tel" autocomplete="off"
                             aria-invalid=sms.invalid() aria-describedby=sms.described_by(None) autofocus=sms.focus/>
                         {sms.line()}
                     </div>
                     <div class="field">
                         <label for="twilio-whatsapp">"WhatsApp from"</label>
-                        <input id="twilio-whatsapp" name="whatsapp_from" value=typed.whatsapp_from placeholder="+14155550100" inputmode="tel" autocomplete="off"
+                        <input dir="auto" id="twilio-whatsapp" name="whatsapp_from" value=typed.whatsapp_from placeholder="+14155550100" inputmode="tel" autocomplete="off"
                             aria-invalid=whatsapp.invalid() aria-describedby=whatsapp.described_by(None) autofocus=whatsapp.focus/>
                         {whatsapp.line()}
                     </div>

@@ -21,6 +21,8 @@ fn bell_label(unread: i64) -> String {
 #[island]
 pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
     let count = RwSignal::new(unread);
+    // Said to screen readers when the count changes while the page is open (not on load).
+    let announced = RwSignal::new(String::new());
     #[cfg(feature = "hydrate")]
     {
         let stream = format!("/s/{sub_account}/inbox/stream");
@@ -35,8 +37,10 @@ pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 if let Ok(unread) = crate::api::workflows::unread_notifications(sub_account).await
                     && latest.get() == number
+                    && unread != count.get_untracked()
                 {
                     count.set(unread);
+                    announced.set(bell_label(unread));
                 }
             });
         });
@@ -54,6 +58,7 @@ pub fn Bell(sub_account: SubAccountId, unread: i64) -> impl IntoView {
             </svg>
             <span class="bell-count" aria-hidden="true" hidden=move || count.get() == 0>{move || count.get()}</span>
         </a>
+        <span class="sr-only" role="status" data-testid="bell-announcement">{move || announced.get()}</span>
     }
 }
 

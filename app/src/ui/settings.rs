@@ -619,6 +619,7 @@ fn TaskSetting(task: RwSignal<bool>, task_title: RwSignal<String>, template_name
             <div class="field indent">
                 <label for="wb-task-title">"Task title"</label>
                 <input
+                    dir="auto"
                     id="wb-task-title"
                     type="text"
                     maxlength="200"

@@ -361,7 +361,11 @@ async fn the_settings_forms_post_without_script_and_never_show_secrets(db: Db) {
     let mut odd = fields;
     odd[2] = ("port", "25x");
     let html = admin.post(&page).form(&odd).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains(r#"value="25x""#) && html.contains(r#"id="smtp-port-problem" class="field-error">Port: enter a port"#), "{html}");
+    assert!(
+        html.contains(r#"value="25x""#)
+            && html.contains(r#"id="smtp-port-problem" class="field-error">Port: enter a port"#),
+        "{html}"
+    );
     let sam = s.client(server::demo::STAFF_EMAIL, server::demo::STAFF_PASSWORD).await;
     let html = sam.get(&page).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains("email-settings") && !html.contains("127.0.0.1"), "staff see no messaging settings");

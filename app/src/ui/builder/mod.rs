@@ -143,6 +143,7 @@ fn TemplateBuilder(
                 <div class="field builder-name">
                     <label for="template-name">"Template name"</label>
                     <input
+                        dir="auto"
                         type="text"
                         id="template-name"
                         prop:value=move || editor.template.with(|t| t.name.clone())

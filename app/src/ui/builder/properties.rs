@@ -126,6 +126,7 @@ fn TextProp(
         <div class="field">
             <label for=id>{label}</label>
             <input
+                dir="auto"
                 type="text"
                 id=id
                 prop:value=value
@@ -200,6 +201,7 @@ fn KeyProp(editor: Editor, index: usize, key: Memo<Option<String>>) -> impl Into
             <label for="p-key">"Key"</label>
             <p class="help" id="p-key-help">"Used by rules, mappings and {{variables}}. Generated from the label."</p>
             <input
+                dir="auto"
                 type="text"
                 id="p-key"
                 spellcheck="false"
@@ -268,6 +270,7 @@ fn OptionsProp(editor: Editor, index: usize) -> impl IntoView {
                                 <li class="option-row">
                                     <label class="sr-only" for=id.clone()>{format!("Option {}", i + 1)}</label>
                                     <input
+                                        dir="auto"
                                         type="text"
                                         id=id.clone()
                                         prop:value=value

@@ -148,6 +148,7 @@ fn text_input(c: Control, kind: &'static str, mode: &'static str) -> AnyView {
     let (on_input, on_blur) = (c.clone(), c.clone());
     view! {
         <input
+            dir="auto"
             id=c.id
             name=c.key
             type=kind
@@ -169,6 +170,7 @@ fn long_text(c: Control) -> AnyView {
     let (on_input, on_blur) = (c.clone(), c.clone());
     view! {
         <textarea
+            dir="auto"
             id=c.id
             name=c.key
             rows="4"

@@ -143,7 +143,7 @@ fn WorkflowListRow(sa: crate::model::SubAccountId, row: WorkflowRow) -> impl Int
             <td>{row.trigger.label()}<div class="muted small">{format!("{} · v{}", row.module.label(), row.version)}</div></td>
             <td>{row.actions}</td>
             <td>{last_run}</td>
-            <td><a href=history>{row.runs}</a></td>
+            <td><a href=history class="count-link">{row.runs}</a></td>
             <td>
                 // A plain post: the server switches it and sends the browser back here.
                 <form method="post" action="/api/workflows/toggle" class="inline-form">

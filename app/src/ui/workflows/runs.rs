@@ -221,9 +221,9 @@ fn RunView(sa: SubAccountId, detail: RunDetail, refused: Option<crate::api::AppE
             {steps.into_iter().map(|step| view! { <StepItem step/> }).collect_view()}
         </ol>
         {trigger.map(|trigger| view! {
-            <details class="trigger">
+            <details class="run-trigger">
                 <summary>"What the event carried"</summary>
-                <pre>{pretty(&trigger)}</pre>
+                <pre tabindex="0">{pretty(&trigger)}</pre>
             </details>
         })}
     }
@@ -248,8 +248,8 @@ fn StepItem(step: Step) -> impl IntoView {
                 {tries.map(|tries| view! { <span class="muted small">{tries}</span> })}
             </div>
             {error.map(|error| view! { <p class="step-error">{error}</p> })}
-            {input.map(|input| view! { <details><summary>"Given"</summary><pre>{pretty(&input)}</pre></details> })}
-            {output.map(|output| view! { <details open><summary>"Did"</summary><pre>{pretty(&output)}</pre></details> })}
+            {input.map(|input| view! { <details><summary>"Given"</summary><pre tabindex="0">{pretty(&input)}</pre></details> })}
+            {output.map(|output| view! { <details open><summary>"Did"</summary><pre tabindex="0">{pretty(&output)}</pre></details> })}
         </li>
     }
 }
