@@ -18,8 +18,8 @@ pub enum MessagingForm {
     Twilio(TwilioForm),
 }
 
-/// The email form's boxes, as typed.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+/// The email form's boxes, as typed. (`Debug` leaves the password out.)
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct EmailForm {
     pub host: String,
@@ -31,14 +31,39 @@ pub struct EmailForm {
     pub from_name: String,
 }
 
-/// The Twilio form's boxes, as typed.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+/// The Twilio form's boxes, as typed. (`Debug` leaves the token out.)
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct TwilioForm {
     pub account_sid: String,
     pub auth_token: String,
     pub sms_from: String,
     pub whatsapp_from: String,
+}
+
+impl std::fmt::Debug for EmailForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailForm")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &if self.password.is_empty() { "" } else { "(typed)" })
+            .field("from_address", &self.from_address)
+            .field("from_name", &self.from_name)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TwilioForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwilioForm")
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &if self.auth_token.is_empty() { "" } else { "(typed)" })
+            .field("sms_from", &self.sms_from)
+            .field("whatsapp_from", &self.whatsapp_from)
+            .finish()
+    }
 }
 
 /// A save the server refused, for the Settings page it renders again: the form as typed with
@@ -121,5 +146,21 @@ impl TwilioForm {
             has_token: false,
         };
         (settings, given(&self.auth_token))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A typed secret never reaches a log line through `Debug`.
+    #[test]
+    fn debug_leaves_typed_secrets_out() {
+        let email =
+            EmailForm { host: "smtp.example.com".into(), password: "hunter2-secret".into(), ..Default::default() };
+        let twilio = TwilioForm { account_sid: "AC1".into(), auth_token: "tok-secret".into(), ..Default::default() };
+        let shown = format!("{email:?} {twilio:?}");
+        assert!(shown.contains("smtp.example.com") && shown.contains("(typed)"), "{shown}");
+        assert!(!shown.contains("hunter2-secret") && !shown.contains("tok-secret"), "{shown}");
     }
 }

@@ -47,18 +47,39 @@
     if (!alive) failed(event.reason);
   });
 
+  // The option a select shows when nothing was chosen: the last one marked `selected`, else the
+  // first that can be chosen.
+  function renderedChoice(select) {
+    const options = [...select.options];
+    const marked = options.findLastIndex((option) => option.defaultSelected);
+    return marked >= 0 ? marked : options.findIndex((option) => !option.disabled);
+  }
+
   // The island's own boxes whose value is not the one the server rendered: restored by the
   // browser (Back to a page it did not keep alive) or typed before the island came alive.
+  // Boxes marked `autocomplete="off"` act at once when changed (moving a deal): the browser does
+  // not restore them, and neither is a value typed before the island came alive replayed.
   function changedBoxes(element) {
-    const own = (box) => box.closest('leptos-island') === element
+    const own = (box) => box.closest('leptos-island') === element && box.autocomplete !== 'off'
       && !['hidden', 'file', 'submit', 'button', 'reset', 'image'].includes(box.type);
-    const changed = (box) => (box.type === 'checkbox' || box.type === 'radio'
-      ? box.checked !== box.defaultChecked
-      : box.tagName === 'SELECT'
-        ? [...box.options].some((option) => option.selected !== option.defaultSelected)
-        : box.value !== box.defaultValue);
+    const changed = (box) => {
+      if (box.type === 'checkbox') return box.checked !== box.defaultChecked;
+      // A radio group changed is heard through the radio now checked.
+      if (box.type === 'radio') return box.checked && !box.defaultChecked;
+      if (box.tagName === 'SELECT') {
+        return box.multiple
+          ? [...box.options].some((option) => option.selected !== option.defaultSelected)
+          : box.selectedIndex !== renderedChoice(box);
+      }
+      return box.value !== box.defaultValue;
+    };
     return [...element.querySelectorAll('input, textarea, select')].filter((box) => own(box) && changed(box))
-      .map((box) => ({ box, value: box.value, checked: box.checked }));
+      .map((box) => ({
+        box,
+        value: box.value,
+        checked: box.checked,
+        chosen: box.tagName === 'SELECT' ? [...box.options].map((option) => option.selected) : null,
+      }));
   }
 
   async function hydrateIsland(element, id, mod) {
@@ -70,8 +91,9 @@
     const changed = changedBoxes(element);
     await islandFn(element);
     // What a box shows is what the island saves: it hears each such value as if typed now.
-    for (const { box, value, checked } of changed) {
+    for (const { box, value, checked, chosen } of changed) {
       if (box.type === 'checkbox' || box.type === 'radio') box.checked = checked;
+      else if (chosen) chosen.forEach((selected, i) => { box.options[i].selected = selected; });
       else box.value = value;
       box.dispatchEvent(new Event('input', { bubbles: true }));
       box.dispatchEvent(new Event('change', { bubbles: true }));

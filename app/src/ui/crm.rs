@@ -217,7 +217,7 @@ fn Card(
             <a href=format!("/s/{}/crm/contacts/{}", sa.get_value(), card.contact_id)>{card.contact_name.clone()}</a>
             <p class="deal-value">{format.whole_money(card.monetary_value)}</p>
             <label class="sr-only" for=select_id.clone()>{format!("Move {} to stage", card.name)}</label>
-            <select id=select_id class="deal-move" on:change=on_change>
+            <select id=select_id class="deal-move" autocomplete="off" on:change=on_change>
                 {stages
                     .get_value()
                     .into_iter()

@@ -201,6 +201,7 @@ fn activity_items(member: &Member, events: &[RecordEvent], labels: &BTreeMap<Str
             && a.occurred_at == b.occurred_at
             && a.cause == b.cause
             && a.previous == b.previous
+            && a.record == b.record
     };
     let mut items: Vec<ActivityItem> = Vec::new();
     let mut last: Option<&RecordEvent> = None;

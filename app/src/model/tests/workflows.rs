@@ -142,6 +142,20 @@ fn groups_nest_with_and_and_or() {
 }
 
 #[test]
+fn projects_have_no_owner_to_tell_or_assign() {
+    let sound = json!({"recipients": ["uuid1"], "title": "{{trigger.name}} started"});
+    assert!(one_action("project_created", "projects", "send_notification", sound).is_ok());
+    let to_owner = json!({"recipients": ["owner"], "title": "Started"});
+    let problems = one_action("project_created", "projects", "send_notification", to_owner).expect_err("refused");
+    assert_eq!(
+        problems[0].to_string(),
+        "actions[0].config.recipients[0]: Projects have no owner: choose the people instead."
+    );
+    let task = json!({"title": "Kick-off", "assignedTo": "owner"});
+    assert!(one_action("project_created", "projects", "create_task", task).is_err());
+}
+
+#[test]
 fn a_records_name_tag_names_only_fields_it_has() {
     for module in TriggerModule::ALL {
         let fields = TriggerFields::new(module, &[], &[]);

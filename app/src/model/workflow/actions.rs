@@ -416,8 +416,14 @@ fn assign_owner(config: &mut Config, catalog: &Catalog) -> Option<ActionConfig> 
 }
 
 /// `"owner"` or a user's id.
-fn person(config: &mut Config, name: &str, value: &Value, catalog: &Catalog) -> Option<Person> {
+fn person(config: &mut Config, name: &str, value: &Value, catalog: &Catalog, fields: &TriggerFields) -> Option<Person> {
     match value.as_str() {
+        // A module without owners: "owner" would be nobody on every run.
+        Some("owner") if owner_field(fields.module().record_module()).is_none() => {
+            let records = fields.module().record_module().label();
+            config.problem(name, format!("{records} have no owner: choose the people instead."));
+            None
+        }
         Some("owner") => Some(Person::Owner),
         Some(id) => user(config, name, id, catalog).map(Person::User),
         None => {
@@ -440,7 +446,7 @@ fn create_task(config: &mut Config, fields: &TriggerFields, catalog: &Catalog) -
     };
     let assignee = match config.get("assignedTo") {
         None => None,
-        Some(value) => Some(person(config, "assignedTo", value, catalog)?),
+        Some(value) => Some(person(config, "assignedTo", value, catalog, fields)?),
     };
     Some(ActionConfig::CreateTask { title: title?, body, due_in: due_in?, assignee })
 }
@@ -551,7 +557,7 @@ fn send_notification(config: &mut Config, fields: &TriggerFields, catalog: &Cata
     let recipients: Vec<Person> = listed
         .iter()
         .enumerate()
-        .filter_map(|(i, value)| person(config, &format!("recipients[{i}]"), value, catalog))
+        .filter_map(|(i, value)| person(config, &format!("recipients[{i}]"), value, catalog, fields))
         .collect();
     Some(ActionConfig::SendNotification { recipients, title: title?, message })
 }

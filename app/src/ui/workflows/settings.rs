@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::editor::{Draft, ProblemsAt};
 use crate::model::locale::NumberFormat;
 use crate::model::record::{PROJECT_STATUSES, RecordFieldKind, choice_label};
-use crate::model::workflow::actions::HTTP_METHODS;
+use crate::model::workflow::actions::{HTTP_METHODS, owner_field};
 use crate::model::workflow::{ActionType, CatalogData, TriggerField};
 use crate::model::{ActionId, FieldKind, TriggerModule};
 
@@ -119,14 +119,20 @@ fn settings(action_type: ActionType) -> Vec<Setting> {
 /// names fields the trigger's records have), visibly incomplete where it cannot.
 pub(super) fn default_config(action_type: ActionType, catalog: &CatalogData, module: TriggerModule) -> Value {
     let first_pipeline = catalog.pipelines.first();
+    // "The record's owner", where the records have one.
+    let owner: Vec<&str> = owner_field(module.record_module()).map(|_| "owner").into_iter().collect();
     match action_type {
         ActionType::AssignOwner => json!({ "algorithm": "round_robin", "userIds": [] }),
         ActionType::CreateTask => {
-            json!({ "title": "", "dueIn": { "amount": 1, "unit": "days" }, "assignedTo": "owner" })
+            let mut task = json!({ "title": "", "dueIn": { "amount": 1, "unit": "days" } });
+            if let Some(owner) = owner.first() {
+                task["assignedTo"] = json!(owner);
+            }
+            task
         }
         ActionType::UpdateField => json!({}),
         ActionType::AddTag => json!({ "tags": [] }),
-        ActionType::SendNotification => json!({ "recipients": ["owner"], "title": "", "message": "" }),
+        ActionType::SendNotification => json!({ "recipients": owner, "title": "", "message": "" }),
         ActionType::SendEmail => json!({ "to": "", "subject": "", "body": "", "format": "text" }),
         ActionType::SendSms | ActionType::SendWhatsapp => json!({ "to": "", "message": "" }),
         ActionType::Webhook => json!({ "method": "POST", "url": "", "timeoutMs": 10_000 }),
@@ -499,7 +505,11 @@ fn choice_list(
     let current = text_of(value);
     let other = (!current.is_empty() && !choices.iter().any(|(choice, _)| *choice == current)).then(|| current.clone());
     view! {
-        <select id=dom_id on:change=move |ev| set(Value::String(event_target_value(&ev)))>
+        <select id=dom_id on:change=move |ev| {
+            // "Choose…" leaves the value unset, as a new action has it.
+            let chosen = event_target_value(&ev);
+            set(if chosen.is_empty() { Value::Null } else { Value::String(chosen) });
+        }>
             <option value="" selected=current.is_empty()>"Choose…"</option>
             {other.map(|other| view! { <option value=other.clone() selected=true>{other.clone()}</option> })}
             {choices.into_iter().map(|(choice, label)| {
