@@ -297,12 +297,12 @@ test('numbers and money are read and written as the sub-account writes them', as
 });
 
 /**
- * Leaves the page for another with unsaved text in it (saying yes to "leave?"), then comes Back
+ * Leaves the page for another with unsaved text in it (saying yes to "leave?" when it `asks`), then comes Back
  * to a page the browser loaded again (not one it kept alive), which restores what the boxes held.
  */
-async function leaveAndComeBack(page: Page, leave: () => Promise<void>) {
+async function leaveAndComeBack(page: Page, leave: () => Promise<void>, asks = true) {
   await page.evaluate(() => { (window as unknown as { keptAlive: boolean }).keptAlive = true; });
-  page.once('dialog', (dialog) => void dialog.accept());
+  if (asks) page.once('dialog', (dialog) => void dialog.accept());
   await leave();
   await page.goBack();
   await hydrated(page);
@@ -397,12 +397,10 @@ test('after Back, what each box shows is what is saved: workflow editor, record,
   await page.getByLabel('Create a form from').selectOption({ label: 'Job Complete' });
   await page.getByLabel('Pipeline', { exact: true }).selectOption({ label: 'Sales Pipeline' });
   await page.getByLabel('Stage', { exact: true }).selectOption({ label: 'Won' });
-  await page.evaluate(() => { (window as unknown as { keptAlive: boolean }).keptAlive = true; });
-  await nav.getByRole('link', { name: 'Workflows' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
-  await page.goBack();
-  await hydrated(page);
-  expect(await page.evaluate(() => (window as unknown as { keptAlive?: boolean }).keptAlive)).toBeUndefined();
+  await leaveAndComeBack(page, async () => {
+    await nav.getByRole('link', { name: 'Workflows' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Workflows' })).toBeVisible();
+  }, false);
   await expect(page.getByLabel('Stage', { exact: true }).locator('option:checked')).toHaveText('Won');
   await page.getByRole('button', { name: 'Add trigger' }).click();
   const added = page.getByTestId('triggers').getByRole('listitem').filter({ hasText: 'Sales Pipeline › Won' });
